@@ -1,0 +1,94 @@
+package dev.pgmanager.store;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The cluster's shared state, as a few primitives over immutable records.
+ *
+ * <p>Every method either succeeds, or throws a {@link StoreException} that says what went wrong and where;
+ * none of them ever treats unreadable data as absent. Members are keyed by machine ID and no record holds
+ * a network address.
+ */
+public interface ClusterStore extends AutoCloseable {
+
+    /** The name of the cluster this store serves (one store may hold several clusters side by side). */
+    String clusterName();
+
+    /** Everything the control loop needs, read in one call. */
+    ClusterSnapshot read();
+
+    /** Creates or replaces this member's record. It lives as long as this store's session. */
+    void touchMember(Member member);
+
+    /**
+     * Tries to take the leader lease for {@code machineId} with the next epoch.
+     *
+     * @return the lease when it was taken, empty when someone else holds it
+     */
+    Optional<Leader> tryAcquireLeadership(String machineId);
+
+    /**
+     * Asks the store, with a round trip, whether {@code lease} is still held by this session. A {@code true}
+     * answer proves the session was alive when this call started, so the lease cannot expire on the server
+     * before the call's start plus {@link #sessionTimeout()}.
+     */
+    boolean confirmLeadership(Leader lease);
+
+    /** Gives the lease up, if this session still holds it. */
+    void releaseLeadership(Leader lease);
+
+    /**
+     * Writes the synchronous-replication state, only while {@code lease} is held (fenced in the same
+     * transaction).
+     *
+     * @throws NotLeaderException when the lease is no longer held by this session
+     */
+    void writeSyncState(Leader lease, SyncState state);
+
+    /**
+     * Replaces the spec if its current version is {@code expectedVersion} ({@link Versioned#ABSENT} when
+     * there is no spec yet).
+     *
+     * @return the spec as stored, with its new version
+     * @throws StaleVersionException when the spec changed since {@code expectedVersion} was read
+     */
+    Versioned<ClusterSpec> compareAndSetSpec(ClusterSpec spec, int expectedVersion);
+
+    /**
+     * Records who created the cluster's data. Only the first call for a cluster succeeds.
+     *
+     * @return true when this call claimed the initialization
+     */
+    boolean initialize(ClusterIdentity identity);
+
+    /** Appends an entry to the cluster's history. */
+    void appendHistory(HistoryEntry entry);
+
+    /**
+     * Files a switchover or failover request.
+     *
+     * @return false when another request is already pending
+     */
+    boolean requestHandover(HandoverRequest request);
+
+    /** Removes the pending switchover or failover request, if any. */
+    void clearHandover();
+
+    /**
+     * Calls {@code onChange} after any change to the cluster's state (coalescing bursts is allowed).
+     *
+     * @return closing it stops the calls
+     */
+    AutoCloseable watch(Runnable onChange);
+
+    /** Reports this store's connection state as it changes. */
+    void addConnectionListener(Consumer<StoreConnectionState> listener);
+
+    /** How long the server keeps this session (and its lease and member record) without hearing from us. */
+    Duration sessionTimeout();
+
+    @Override
+    void close();
+}
