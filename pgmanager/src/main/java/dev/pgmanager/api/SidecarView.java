@@ -1,0 +1,27 @@
+package dev.pgmanager.api;
+
+import dev.pgmanager.ha.Pass;
+import dev.pgmanager.store.HistoryEntry;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** What the HTTP API reads from the running sidecar. */
+public interface SidecarView {
+
+    /** The last completed pass of the control loop, if one completed. */
+    Optional<Pass> lastPass();
+
+    /** The configured pause between passes; the loop counts as stale after a few of these. */
+    Duration loopWait();
+
+    /** Default replica lag limit for readiness, in bytes. */
+    long readinessLagBytes();
+
+    /** The address {@code machineId} resolves to right now, or empty when it does not resolve. */
+    Optional<InetAddress> addressOf(String machineId);
+
+    /** The cluster's history, oldest first (read from the store when asked). */
+    List<HistoryEntry> history();
+}

@@ -1,0 +1,41 @@
+package dev.pgmanager.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** The {@code pgmanager} command line: the sidecar, the store, and the operator's tools. */
+@Command(
+        name = "pgmanager",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+            "PostgreSQL high availability for machines whose addresses change.",
+            "Members are known by machine ID; their addresses are looked up in DNS when needed, never stored.",
+        },
+        subcommands = {CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:success",
+            "1:the command ran and failed (the message says why)",
+            "2:invalid command line or configuration",
+        })
+public final class Main implements Runnable {
+    @Spec
+    private CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line, shared by {@link #main} and tests. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Main()).setExecutionExceptionHandler(new ErrorReporter());
+    }
+}

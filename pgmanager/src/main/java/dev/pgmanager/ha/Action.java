@@ -1,0 +1,56 @@
+package dev.pgmanager.ha;
+
+import java.util.Set;
+
+/**
+ * One step the control loop decided to take. Actions of a decision run in order; a step that fails ends the pass,
+ * so a later step (promote) never runs when an earlier one (take the lease) did not succeed.
+ */
+public sealed interface Action {
+
+    /** Take the leader lease. Fails when someone else got it first. */
+    record AcquireLease() implements Action {}
+
+    /** Give the lease up. */
+    record ReleaseLease() implements Action {}
+
+    /** Create a new cluster in the empty data directory, start it as primary and record its identity. */
+    record InitializeCluster() implements Action {}
+
+    /** Record the local data's system identifier as the cluster's (the leader adopting data it was given). */
+    record RecordIdentity() implements Action {}
+
+    /** Fill the empty data directory with a base backup of {@code leader} and start streaming from it. */
+    record CloneFrom(String leader) implements Action {}
+
+    /** Start the server: as it is when we lead, or as a replica of {@code leader} (may be null: no leader yet). */
+    record StartPostgres(boolean asPrimary, String leader) implements Action {}
+
+    /** Turn the local replica into the primary. */
+    record Promote() implements Action {}
+
+    /** Point the local replica at {@code leader} (rewrites primary_conninfo and reloads). */
+    record Follow(String leader) implements Action {}
+
+    /**
+     * Stop accepting writes now and become a replica of {@code leader} (null: no leader yet), rewinding first when
+     * the timelines diverged.
+     */
+    record Demote(String leader) implements Action {}
+
+    /** Rewind the diverged local data to {@code leader}'s history and follow it; re-clone if rewind fails. */
+    record Rewind(String leader) implements Action {}
+
+    /** Planned switchover: stop cleanly so every replica has all WAL, then give the lease to {@code target}. */
+    record HandOver(String target) implements Action {}
+
+    /** Keep a replication slot for each of {@code members}; drop slots of members not listed. */
+    record KeepSlots(Set<String> members) implements Action {
+        public KeepSlots {
+            members = Set.copyOf(members);
+        }
+    }
+
+    /** Remove the pending switchover or failover request ({@code why} is recorded in the history). */
+    record ClearHandover(String why) implements Action {}
+}

@@ -1,0 +1,296 @@
+package dev.pgmanager.ha;
+
+import dev.pgmanager.election.Candidate;
+import dev.pgmanager.election.CandidateRanking;
+import dev.pgmanager.election.FailoverRules;
+import dev.pgmanager.ha.Action.AcquireLease;
+import dev.pgmanager.ha.Action.ClearHandover;
+import dev.pgmanager.ha.Action.CloneFrom;
+import dev.pgmanager.ha.Action.Demote;
+import dev.pgmanager.ha.Action.Follow;
+import dev.pgmanager.ha.Action.HandOver;
+import dev.pgmanager.ha.Action.InitializeCluster;
+import dev.pgmanager.ha.Action.KeepSlots;
+import dev.pgmanager.ha.Action.Promote;
+import dev.pgmanager.ha.Action.RecordIdentity;
+import dev.pgmanager.ha.Action.ReleaseLease;
+import dev.pgmanager.ha.Action.Rewind;
+import dev.pgmanager.ha.Action.StartPostgres;
+import dev.pgmanager.ha.LocalPostgres.DataState;
+import dev.pgmanager.store.ClusterSpec;
+import dev.pgmanager.store.HandoverRequest;
+import dev.pgmanager.store.HandoverRequest.Kind;
+import dev.pgmanager.store.Leader;
+import dev.pgmanager.store.Member;
+import dev.pgmanager.store.MemberRole;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The control loop's brain: a pure function from one {@link Observation} to a {@link Decision}. One decision tree,
+ * walked top to bottom every pass; every leaf says in one sentence why it acts or waits.
+ */
+public final class Decider {
+
+    /** A replica that cannot stream from its leader for this long is assumed to have diverged, and is rewound. */
+    public static final Duration REWIND_AFTER_NOT_STREAMING = Duration.ofSeconds(15);
+
+    /** The state a replica's member record reports while its WAL receiver streams. */
+    public static final String STREAMING = "streaming";
+
+    public Decision decide(Observation o) {
+        LocalPostgres local = o.local();
+        if (local.data() == DataState.FOREIGN) {
+            return Decision.none("the data directory holds files that are not a PostgreSQL cluster: not touching it; "
+                    + "empty it or point postgres.data_dir elsewhere");
+        }
+        Optional<String> mismatch = foreignCluster(o);
+        if (mismatch.isPresent()) return Decision.none(mismatch.get());
+        if (spec(o).paused()) {
+            return Decision.none("paused: observing only (" + describeLocal(local) + ")");
+        }
+        if (local.isPrimary() && !o.iLead()) return demote(o);
+        if (local.data() == DataState.EMPTY) return withoutData(o);
+        if (!local.running()) return startServer(o);
+        if (o.iLead()) return asLeader(o);
+        Optional<Leader> leader = o.otherLeader();
+        if (leader.isPresent()) return asFollower(o, leader.get());
+        return leaderless(o);
+    }
+
+    private static Optional<String> foreignCluster(Observation o) {
+        if (o.local().data() != DataState.CLUSTER) return Optional.empty();
+        return o.cluster().identity().flatMap(identity -> o.local().systemIdentifier()
+                .filter(local -> !local.equals(identity.systemIdentifier()))
+                .map(local -> "the data directory holds another cluster (system identifier " + local
+                        + ", this cluster's is " + identity.systemIdentifier() + "): not starting it; "
+                        + "`pgmanager reinit " + o.machineId() + "` moves it aside and clones the leader"));
+    }
+
+    private static Decision demote(Observation o) {
+        return o.otherLeader()
+                .map(l -> Decision.of(l.machineId() + " holds the lease (epoch " + l.epoch()
+                        + ") but I run as primary: demoting to follow it", new Demote(l.machineId())))
+                .orElseGet(() -> Decision.of("I run as primary without the lease (" + o.leaseState()
+                        + "): stopping writes and demoting", new Demote(null)));
+    }
+
+    private static Decision withoutData(Observation o) {
+        if (o.cluster().identity().isEmpty()) {
+            if (o.iLead()) {
+                return Decision.of("I hold the lease of an uninitialized cluster: initializing it", new InitializeCluster());
+            }
+            Optional<Leader> leader = o.cluster().leader();
+            if (leader.isPresent()) {
+                return Decision.none("waiting for " + leader.get().machineId() + " to initialize the cluster");
+            }
+            if (!o.candidacy().mayLead(o.me())) {
+                return Decision.none("the cluster is uninitialized and I may not lead (" + whyNotCandidate(o)
+                        + "): waiting for a member that may");
+            }
+            return Decision.of("the cluster is uninitialized and nobody leads: taking the lease to initialize it",
+                    new AcquireLease(), new InitializeCluster());
+        }
+        if (o.iLead()) {
+            return Decision.of("I hold the lease but have no data: giving the lease up", new ReleaseLease());
+        }
+        Optional<Leader> leader = o.otherLeader();
+        if (leader.isPresent() && runningPrimary(o, leader.get().machineId())) {
+            return Decision.of("no data: cloning from the leader " + leader.get().machineId(), new CloneFrom(leader.get().machineId()));
+        }
+        return Decision.none("no data, and no running leader to clone from: waiting");
+    }
+
+    private static Decision startServer(Observation o) {
+        if (o.iLead()) {
+            return Decision.of("I hold the lease (epoch " + o.lease().orElseThrow().epoch() + ") and my server is down: starting it",
+                    new StartPostgres(true, null));
+        }
+        return o.otherLeader()
+                .map(l -> Decision.of("my server is down: starting it as a replica of " + l.machineId(),
+                        new StartPostgres(false, l.machineId())))
+                .orElseGet(() -> Decision.of("my server is down and nobody leads: starting it as a replica",
+                        new StartPostgres(false, null)));
+    }
+
+    private Decision asLeader(Observation o) {
+        long epoch = o.lease().orElseThrow().epoch();
+        if (o.local().isReplica()) {
+            return withPromotion(o, "I hold the lease (epoch " + epoch + ") and my server is a replica: promoting");
+        }
+        if (o.cluster().identity().isEmpty()) {
+            return Decision.of("I lead a cluster with no recorded identity: recording my data's", new RecordIdentity());
+        }
+        Optional<HandoverRequest> handover = o.cluster().handover();
+        if (handover.isPresent()) return handOver(o, handover.get());
+        Set<String> slots = new HashSet<>(o.slotHolders());
+        slots.remove(o.machineId());
+        return Decision.of("no action: I am the leader with the lease, epoch " + epoch, new KeepSlots(slots));
+    }
+
+    private Decision handOver(Observation o, HandoverRequest request) {
+        String me = o.machineId();
+        if (expired(o, request)) return Decision.of("the " + kind(request) + " request expired", new ClearHandover("expired"));
+        if (me.equals(request.to())) {
+            return Decision.of("the " + kind(request) + " to me is complete", new ClearHandover("complete"));
+        }
+        if (request.from() != null && !request.from().equals(me)) {
+            String why = "it names " + request.from() + " as the leader, but I lead";
+            return Decision.of("refusing the " + kind(request) + ": " + why, new ClearHandover(why));
+        }
+        if (request.kind() == Kind.FAILOVER) {
+            if (o.cluster().member(request.to()).filter(o::isFresh).isEmpty()) {
+                String why = request.to() + " is not a live member";
+                return Decision.of("refusing the failover: " + why, new ClearHandover(why));
+            }
+            return Decision.of("failover to " + request.to() + " requested: handing over", new HandOver(request.to()));
+        }
+        Optional<String> target = Optional.ofNullable(request.to()).or(() -> bestReplica(o));
+        if (target.isEmpty()) {
+            String why = "no healthy replica to switch over to";
+            return Decision.of("refusing the switchover: " + why, new ClearHandover(why));
+        }
+        Optional<String> unhealthy = whyNotHealthyReplica(o, target.get());
+        if (unhealthy.isPresent()) {
+            return Decision.of("refusing the switchover to " + target.get() + ": " + unhealthy.get(), new ClearHandover(unhealthy.get()));
+        }
+        return Decision.of("switchover to " + target.get() + " requested: stopping cleanly and handing over", new HandOver(target.get()));
+    }
+
+    private static Decision asFollower(Observation o, Leader leader) {
+        String id = leader.machineId();
+        LocalPostgres local = o.local();
+        if (!local.upstream().equals(Optional.of(id))) {
+            return Decision.of("following the leader " + id + " (epoch " + leader.epoch() + "), was following "
+                    + local.upstream().orElse("nobody"), new Follow(id));
+        }
+        Optional<Member> leaderMember = o.cluster().member(id);
+        if (leaderMember.isPresent() && leaderMember.get().timeline() > 0 && local.timeline() > leaderMember.get().timeline()) {
+            return Decision.of("my timeline " + local.timeline() + " is ahead of the leader's " + leaderMember.get().timeline()
+                    + ": our histories diverged, rewinding to " + id, new Rewind(id));
+        }
+        if (!local.streaming() && o.notStreamingFor().compareTo(REWIND_AFTER_NOT_STREAMING) >= 0 && runningPrimary(o, id)) {
+            return Decision.of("not streaming from " + id + " for " + o.notStreamingFor().toSeconds()
+                    + " s although it runs: assuming our histories diverged, rewinding", new Rewind(id));
+        }
+        return Decision.none("no action: " + (local.streaming() ? "streaming from" : "following, not yet streaming from")
+                + " the leader " + id + ", epoch " + leader.epoch());
+    }
+
+    private Decision leaderless(Observation o) {
+        String me = o.machineId();
+        Optional<HandoverRequest> request = o.cluster().handover().filter(r -> r.to() != null && !expired(o, r));
+        if (request.isPresent()) {
+            String target = request.get().to();
+            if (!target.equals(me)) return Decision.none("no leader: waiting for " + target + " to take over as requested");
+            return withLease(o, "the " + kind(request.get()) + " to me was requested and nobody leads: taking the lease");
+        }
+        if (!o.candidacy().mayLead(o.me())) {
+            return Decision.none("no leader, and I may not lead (" + whyNotCandidate(o) + "): waiting");
+        }
+        // Every live replica tells how far the WAL got, even one that may not lead; only those that may are ranked.
+        List<Member> liveReplicas = o.cluster().membersExcept(me).values().stream()
+                .filter(o::isFresh)
+                .filter(m -> m.role() == MemberRole.REPLICA)
+                .toList();
+        List<Candidate> known = new ArrayList<>(liveReplicas.stream().map(Candidate::of).toList());
+        known.add(localCandidate(o));
+        List<Candidate> candidates = new ArrayList<>(liveReplicas.stream().filter(o.candidacy()::mayLead).map(Candidate::of).toList());
+        candidates.add(localCandidate(o));
+        CandidateRanking ranking = new CandidateRanking(rulesFor(o, known));
+        Optional<Candidate> best = ranking.best(candidates);
+        if (best.isEmpty()) {
+            return Decision.none("no leader, and no member may be promoted: I am excluded ("
+                    + ranking.exclusion(localCandidate(o)).map(e -> e.reason()).orElse("?") + ")");
+        }
+        if (!best.get().machineId().equals(me)) {
+            return Decision.none("no leader: waiting for the better candidate " + best.get().machineId());
+        }
+        return withLease(o, "no leader: I am the best candidate (timeline " + o.local().timeline() + ", received "
+                + o.local().receivedPosition() + "): taking the lease");
+    }
+
+    private static Decision withLease(Observation o, String reason) {
+        List<Action> actions = new ArrayList<>(List.of(new AcquireLease(), new Promote()));
+        o.cluster().handover().ifPresent(r -> actions.add(new ClearHandover("complete")));
+        return new Decision(actions, reason);
+    }
+
+    private static Decision withPromotion(Observation o, String reason) {
+        List<Action> actions = new ArrayList<>(List.of(new Promote()));
+        o.cluster().handover().ifPresent(r -> actions.add(new ClearHandover("complete")));
+        return new Decision(actions, reason);
+    }
+
+    /** Lag and timeline are measured against the most advanced live member: the best estimate of the lost leader. */
+    private static FailoverRules rulesFor(Observation o, List<Candidate> known) {
+        long timeline = known.stream().mapToLong(Candidate::timeline).max().orElse(0);
+        long reference = known.stream().mapToLong(Candidate::receivedPosition).max().orElse(0);
+        ClusterSpec spec = spec(o);
+        Optional<Set<String>> sync = spec.synchronousMode()
+                ? o.cluster().sync().map(s -> s.synchronousStandbys())
+                : Optional.empty();
+        return new FailoverRules(timeline, reference, spec.maximumLagOnFailoverBytes(), sync);
+    }
+
+    private static Candidate localCandidate(Observation o) {
+        LocalPostgres local = o.local();
+        return new Candidate(o.machineId(), local.timeline(), Math.max(local.receivedPosition(), local.replayedPosition()),
+                local.replayedPosition(), o.me().tags().priority(), o.me().tags().noFailover());
+    }
+
+    /** The best switchover target among live, healthy replicas. */
+    private Optional<String> bestReplica(Observation o) {
+        List<Candidate> healthy = o.cluster().membersExcept(o.machineId()).values().stream()
+                .filter(m -> whyNotHealthyReplica(o, m.machineId()).isEmpty())
+                .map(Candidate::of)
+                .toList();
+        return healthy.stream().sorted(CandidateRanking.BEST_FIRST).map(Candidate::machineId).findFirst();
+    }
+
+    /** Why a member may not take over from this leader in a switchover, or empty when it may. */
+    private static Optional<String> whyNotHealthyReplica(Observation o, String machineId) {
+        Optional<Member> member = o.cluster().member(machineId).filter(o::isFresh);
+        if (member.isEmpty()) return Optional.of(machineId + " is not a live member");
+        Member m = member.get();
+        if (m.role() != MemberRole.REPLICA || !STREAMING.equals(m.state())) {
+            return Optional.of(machineId + " is not a streaming replica (" + m.role().name().toLowerCase() + ", " + m.state() + ")");
+        }
+        if (!o.candidacy().mayLead(m)) return Optional.of(machineId + " may not lead (region or nofailover tag)");
+        if (m.timeline() != o.local().timeline()) return Optional.of(machineId + " is on timeline " + m.timeline());
+        long lag = o.local().replayedPosition() - m.receivedPosition();
+        if (lag > spec(o).maximumLagOnFailoverBytes()) return Optional.of(machineId + " lags " + lag + " bytes behind");
+        return Optional.empty();
+    }
+
+    private static boolean runningPrimary(Observation o, String machineId) {
+        return o.cluster().member(machineId).filter(o::isFresh).map(m -> m.role() == MemberRole.PRIMARY).orElse(false);
+    }
+
+    private static boolean expired(Observation o, HandoverRequest request) {
+        return request.requestedAt() != null && request.requestedAt().plus(o.candidacy().handoverTimeout()).isBefore(o.now());
+    }
+
+    private static String whyNotCandidate(Observation o) {
+        if (o.me().tags().noFailover()) return "tagged nofailover";
+        return "region " + o.me().region() + " is outside the primary region "
+                + o.candidacy().primaryRegion().orElse("?");
+    }
+
+    private static String kind(HandoverRequest request) {
+        return request.kind().name().toLowerCase();
+    }
+
+    private static ClusterSpec spec(Observation o) {
+        return o.cluster().spec().value();
+    }
+
+    private static String describeLocal(LocalPostgres local) {
+        if (!local.running()) return "server down";
+        return local.role().name().toLowerCase() + " on timeline " + local.timeline();
+    }
+}

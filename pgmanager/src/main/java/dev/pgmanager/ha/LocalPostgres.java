@@ -1,0 +1,56 @@
+package dev.pgmanager.ha;
+
+import java.util.Optional;
+
+/**
+ * What the sidecar sees of its own PostgreSQL in one pass.
+ *
+ * @param data what the data directory holds
+ * @param systemIdentifier the cluster's system identifier, when the directory holds one
+ * @param running the server process is up and accepts connections
+ * @param role primary or replica, when running
+ * @param timeline the server's timeline (0 when unknown)
+ * @param receivedPosition replica: last WAL received; primary: current write position (-1 unknown)
+ * @param replayedPosition replica: last WAL replayed; primary: current write position (-1 unknown)
+ * @param upstream the machine ID this server is configured to follow, if any
+ * @param streaming a replica's WAL receiver is streaming
+ */
+public record LocalPostgres(
+        DataState data,
+        Optional<String> systemIdentifier,
+        boolean running,
+        ServerRole role,
+        long timeline,
+        long receivedPosition,
+        long replayedPosition,
+        Optional<String> upstream,
+        boolean streaming) {
+
+    public enum DataState {
+        /** Missing or empty: safe to initialize or clone into. */
+        EMPTY,
+        /** Holds a PostgreSQL cluster. */
+        CLUSTER,
+        /** Holds files that are not a PostgreSQL cluster: never touched. */
+        FOREIGN
+    }
+
+    public enum ServerRole { PRIMARY, REPLICA, NONE }
+
+    public static LocalPostgres empty() {
+        return new LocalPostgres(DataState.EMPTY, Optional.empty(), false, ServerRole.NONE, 0, -1, -1, Optional.empty(), false);
+    }
+
+    public static LocalPostgres stopped(String systemIdentifier, long timeline) {
+        return new LocalPostgres(DataState.CLUSTER, Optional.of(systemIdentifier), false, ServerRole.NONE, timeline, -1, -1,
+                Optional.empty(), false);
+    }
+
+    public boolean isPrimary() {
+        return running && role == ServerRole.PRIMARY;
+    }
+
+    public boolean isReplica() {
+        return running && role == ServerRole.REPLICA;
+    }
+}

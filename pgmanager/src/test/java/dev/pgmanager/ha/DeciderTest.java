@@ -1,0 +1,286 @@
+package dev.pgmanager.ha;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgmanager.election.LeaseState;
+import dev.pgmanager.ha.Action.AcquireLease;
+import dev.pgmanager.ha.Action.ClearHandover;
+import dev.pgmanager.ha.Action.CloneFrom;
+import dev.pgmanager.ha.Action.Demote;
+import dev.pgmanager.ha.Action.Follow;
+import dev.pgmanager.ha.Action.HandOver;
+import dev.pgmanager.ha.Action.InitializeCluster;
+import dev.pgmanager.ha.Action.KeepSlots;
+import dev.pgmanager.ha.Action.Promote;
+import dev.pgmanager.ha.Action.RecordIdentity;
+import dev.pgmanager.ha.Action.ReleaseLease;
+import dev.pgmanager.ha.Action.Rewind;
+import dev.pgmanager.ha.Action.StartPostgres;
+import dev.pgmanager.ha.LocalPostgres.DataState;
+import dev.pgmanager.ha.LocalPostgres.ServerRole;
+import dev.pgmanager.store.ClusterIdentity;
+import dev.pgmanager.store.ClusterSnapshot;
+import dev.pgmanager.store.ClusterSpec;
+import dev.pgmanager.store.HandoverRequest;
+import dev.pgmanager.store.HandoverRequest.Kind;
+import dev.pgmanager.store.Leader;
+import dev.pgmanager.store.Member;
+import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.Versioned;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The decision table: one row per branch of {@link Decider#decide}, each with the actions and the reason it gives. */
+class DeciderTest {
+    private static final Instant NOW = Instant.parse("2026-11-29T12:00:00Z");
+    private static final String ME = "aaaa0000000001";
+    private static final String B = "bbbb0000000002";
+    private static final String C = "cccc0000000003";
+    private static final String SYSID = "7311111111111111111";
+    private static final long TL = 2;
+    private static final long AT = 100_000_000;
+
+    /** A three-member cluster in which {@link #ME} leads a running primary and both others stream from it. */
+    private record Situation(
+            ClusterSpec spec,
+            Optional<ClusterIdentity> identity,
+            TreeMap<String, Member> members,
+            Optional<Leader> leader,
+            Optional<HandoverRequest> handover,
+            LocalPostgres local,
+            LeaseState leaseState,
+            Member me,
+            Candidacy candidacy,
+            Duration notStreamingFor) {
+
+        static Situation healthyLeader() {
+            var members = new TreeMap<String, Member>();
+            members.put(ME, member(ME, MemberRole.PRIMARY, "running", TL, AT));
+            members.put(B, member(B, MemberRole.REPLICA, Decider.STREAMING, TL, AT));
+            members.put(C, member(C, MemberRole.REPLICA, Decider.STREAMING, TL, AT - 10));
+            return new Situation(ClusterSpec.defaults(), Optional.of(new ClusterIdentity(B, SYSID, NOW.minusSeconds(3600))),
+                    members, Optional.of(new Leader(ME, 7, NOW.minusSeconds(60))), Optional.empty(),
+                    running(ServerRole.PRIMARY, TL, AT, Optional.empty(), false), LeaseState.HELD,
+                    member(ME, MemberRole.PRIMARY, "running", TL, AT),
+                    new Candidacy(Optional.empty(), false, Duration.ofSeconds(5), Duration.ofSeconds(30)), Duration.ZERO);
+        }
+
+        /** {@link #ME} is a streaming replica of {@link #B}, which leads. */
+        static Situation healthyReplica() {
+            var s = healthyLeader();
+            var members = new TreeMap<>(s.members);
+            members.put(ME, member(ME, MemberRole.REPLICA, Decider.STREAMING, TL, AT));
+            members.put(B, member(B, MemberRole.PRIMARY, "running", TL, AT));
+            return s.with(members).leader(new Leader(B, 8, NOW.minusSeconds(5)))
+                    .local(running(ServerRole.REPLICA, TL, AT, Optional.of(B), true)).lease(LeaseState.NOT_HELD);
+        }
+
+        /** The leader {@link #B} is gone (its records expired); {@link #ME} and {@link #C} are replicas. */
+        static Situation leaderless() {
+            var s = healthyReplica();
+            var members = new TreeMap<>(s.members);
+            members.remove(B);
+            members.put(C, member(C, MemberRole.REPLICA, "running", TL, AT - 10));
+            return s.with(members).noLeader().local(running(ServerRole.REPLICA, TL, AT, Optional.of(B), false));
+        }
+
+        Situation with(TreeMap<String, Member> m) {
+            return new Situation(spec, identity, m, leader, handover, local, leaseState, me, candidacy, notStreamingFor);
+        }
+
+        Situation changing(String id, UnaryOperator<Member> change) {
+            var m = new TreeMap<>(members);
+            m.put(id, change.apply(m.get(id)));
+            return with(m);
+        }
+
+        Situation without(String id) {
+            var m = new TreeMap<>(members);
+            m.remove(id);
+            return with(m);
+        }
+
+        Situation leader(Leader l) {
+            return new Situation(spec, identity, members, Optional.of(l), handover, local, leaseState, me, candidacy, notStreamingFor);
+        }
+
+        Situation noLeader() {
+            return new Situation(spec, identity, members, Optional.empty(), handover, local, leaseState, me, candidacy, notStreamingFor);
+        }
+
+        Situation local(LocalPostgres l) {
+            return new Situation(spec, identity, members, leader, handover, l, leaseState, me, candidacy, notStreamingFor);
+        }
+
+        Situation lease(LeaseState state) {
+            return new Situation(spec, identity, members, leader, handover, local, state, me, candidacy, notStreamingFor);
+        }
+
+        Situation spec(ClusterSpec s) {
+            return new Situation(s, identity, members, leader, handover, local, leaseState, me, candidacy, notStreamingFor);
+        }
+
+        Situation uninitialized() {
+            return new Situation(spec, Optional.empty(), members, leader, handover, local, leaseState, me, candidacy, notStreamingFor);
+        }
+
+        Situation handover(Kind kind, String from, String to, Instant at) {
+            return new Situation(spec, identity, members, leader, Optional.of(new HandoverRequest(kind, from, to, at)), local,
+                    leaseState, me, candidacy, notStreamingFor);
+        }
+
+        Situation me(Member m) {
+            return new Situation(spec, identity, members, leader, handover, local, leaseState, m, candidacy, notStreamingFor);
+        }
+
+        Situation candidacy(Candidacy c) {
+            return new Situation(spec, identity, members, leader, handover, local, leaseState, me, c, notStreamingFor);
+        }
+
+        Situation notStreamingFor(Duration d) {
+            return new Situation(spec, identity, members, leader, handover, local, leaseState, me, candidacy, d);
+        }
+
+        Observation observe() {
+            Optional<Leader> lease = leaseState == LeaseState.HELD ? leader.filter(l -> l.machineId().equals(ME)) : Optional.empty();
+            var snapshot = new ClusterSnapshot("test", new Versioned<>(spec, 3), identity, members, leader, 8, Optional.empty(),
+                    List.of(), handover);
+            return new Observation(me, snapshot, local, leaseState, lease, candidacy, members.keySet(), notStreamingFor, NOW);
+        }
+    }
+
+    private static Member member(String id, MemberRole role, String state, long timeline, long position) {
+        return new Member(id, "ams", role, state, timeline, position, position, Member.Tags.NONE, 5433, 8008, NOW.minusMillis(500));
+    }
+
+    private static LocalPostgres running(ServerRole role, long timeline, long position, Optional<String> upstream, boolean streaming) {
+        return new LocalPostgres(DataState.CLUSTER, Optional.of(SYSID), true, role, timeline, position, position, upstream, streaming);
+    }
+
+    private static Arguments row(String situation, Situation s, List<Action> actions, String reasonContains) {
+        return Arguments.of(situation, s, actions, reasonContains);
+    }
+
+    static Stream<Arguments> table() {
+        var leader = Situation.healthyLeader();
+        var replica = Situation.healthyReplica();
+        var leaderless = Situation.leaderless();
+        var empty = LocalPostgres.empty();
+        var stopped = LocalPostgres.stopped(SYSID, TL);
+        var tenMinutesAgo = NOW.minusSeconds(600);
+        return Stream.of(
+                // Data that is not ours is never touched.
+                row("a data directory that is not a cluster", leader.local(new LocalPostgres(DataState.FOREIGN, Optional.empty(), false,
+                        ServerRole.NONE, 0, -1, -1, Optional.empty(), false)), List.of(), "not a PostgreSQL cluster"),
+                row("a data directory of another cluster", replica.local(LocalPostgres.stopped("999", TL)), List.of(),
+                        "holds another cluster"),
+                row("paused", replica.spec(ClusterSpec.defaults().withPaused(true)).local(stopped), List.of(), "paused"),
+                // Fencing.
+                row("primary while another member leads", replica.local(running(ServerRole.PRIMARY, TL, AT, Optional.empty(), false)),
+                        List.of(new Demote(B)), B + " holds the lease (epoch 8) but I run as primary"),
+                row("primary whose lease is suspended", leader.lease(LeaseState.SUSPENDED), List.of(new Demote(null)),
+                        "without the lease (SUSPENDED)"),
+                row("primary whose lease is lost and nobody leads", leader.lease(LeaseState.LOST).noLeader(), List.of(new Demote(null)),
+                        "without the lease (LOST)"),
+                // No data.
+                row("bootstrap: I lead an uninitialized cluster", leader.uninitialized().local(empty), List.of(new InitializeCluster()),
+                        "initializing it"),
+                row("bootstrap: someone else leads an uninitialized cluster", replica.uninitialized().local(empty), List.of(),
+                        "waiting for " + B + " to initialize"),
+                row("bootstrap: nobody leads, I may not", leaderless.uninitialized().local(empty)
+                        .me(member(ME, MemberRole.UNKNOWN, "starting", 0, -1)).candidacy(new Candidacy(Optional.of("fra"), false,
+                                Duration.ofSeconds(5), Duration.ofSeconds(30))), List.of(), "outside the primary region fra"),
+                row("bootstrap: nobody leads", leaderless.uninitialized().local(empty), List.of(new AcquireLease(), new InitializeCluster()),
+                        "taking the lease to initialize"),
+                row("no data but the lease", leader.local(empty), List.of(new ReleaseLease()), "giving the lease up"),
+                row("no data, a running leader", replica.local(empty), List.of(new CloneFrom(B)), "cloning from the leader " + B),
+                row("no data, the leader's server is down", replica.local(empty)
+                        .changing(B, m -> member(B, MemberRole.STOPPED, "stopped", TL, AT)), List.of(), "no running leader"),
+                row("no data, nobody leads", leaderless.local(empty), List.of(), "no running leader"),
+                // Server down.
+                row("server down while I lead", leader.local(stopped), List.of(new StartPostgres(true, null)), "starting it"),
+                row("server down while another leads", replica.local(stopped), List.of(new StartPostgres(false, B)),
+                        "starting it as a replica of " + B),
+                row("server down and nobody leads", leaderless.local(stopped), List.of(new StartPostgres(false, null)),
+                        "nobody leads"),
+                // Leading.
+                row("I lead and run a replica", leader.local(running(ServerRole.REPLICA, TL, AT, Optional.empty(), false)),
+                        List.of(new Promote()), "promoting"),
+                row("I lead and run a replica, a switchover to me pending", leader.local(running(ServerRole.REPLICA, TL, AT, Optional.empty(),
+                        false)).handover(Kind.SWITCHOVER, null, ME, NOW), List.of(new Promote(), new ClearHandover("complete")), "promoting"),
+                row("I lead a cluster with no identity", leader.uninitialized(), List.of(new RecordIdentity()), "recording"),
+                row("healthy leader", leader, List.of(new KeepSlots(Set.of(B, C))), "I am the leader with the lease, epoch 7"),
+                row("switchover request expired", leader.handover(Kind.SWITCHOVER, null, B, tenMinutesAgo),
+                        List.of(new ClearHandover("expired")), "expired"),
+                row("switchover to me, done", leader.handover(Kind.SWITCHOVER, null, ME, NOW), List.of(new ClearHandover("complete")),
+                        "complete"),
+                row("switchover naming another leader", leader.handover(Kind.SWITCHOVER, C, B, NOW),
+                        List.of(new ClearHandover("it names " + C + " as the leader, but I lead")), "refusing"),
+                row("failover to a member that is gone", leader.without(C).handover(Kind.FAILOVER, null, C, NOW),
+                        List.of(new ClearHandover(C + " is not a live member")), "refusing the failover"),
+                row("failover to a live member", leader.handover(Kind.FAILOVER, null, C, NOW), List.of(new HandOver(C)),
+                        "failover to " + C),
+                row("switchover with no healthy replica", leader.without(B).without(C).handover(Kind.SWITCHOVER, null, null, NOW),
+                        List.of(new ClearHandover("no healthy replica to switch over to")), "refusing the switchover"),
+                row("switchover to a replica that does not stream", leader.changing(B, m -> member(B, MemberRole.REPLICA, "running", TL, AT))
+                        .handover(Kind.SWITCHOVER, null, B, NOW), List.of(new ClearHandover(B + " is not a streaming replica (replica, running)")),
+                        "refusing the switchover to " + B),
+                row("switchover to a replica that lags", leader.changing(B, m -> member(B, MemberRole.REPLICA, Decider.STREAMING, TL, 0))
+                        .handover(Kind.SWITCHOVER, null, B, NOW), List.of(new ClearHandover(B + " lags " + AT + " bytes behind")),
+                        "refusing"),
+                row("switchover to the best replica", leader.handover(Kind.SWITCHOVER, ME, null, NOW), List.of(new HandOver(B)),
+                        "switchover to " + B),
+                row("switchover to a named replica", leader.handover(Kind.SWITCHOVER, null, C, NOW), List.of(new HandOver(C)),
+                        "switchover to " + C),
+                // Following.
+                row("a new leader", replica.local(running(ServerRole.REPLICA, TL, AT, Optional.of(C), true)), List.of(new Follow(B)),
+                        "following the leader " + B + " (epoch 8), was following " + C),
+                row("my timeline is ahead of the leader's", replica.local(running(ServerRole.REPLICA, TL + 1, AT, Optional.of(B), false)),
+                        List.of(new Rewind(B)), "diverged"),
+                row("not streaming for long", replica.local(running(ServerRole.REPLICA, TL, AT, Optional.of(B), false))
+                        .notStreamingFor(Duration.ofSeconds(20)), List.of(new Rewind(B)), "not streaming from " + B + " for 20 s"),
+                row("streaming", replica, List.of(), "streaming from the leader " + B),
+                // Nobody leads.
+                row("a requested target other than me", leaderless.handover(Kind.SWITCHOVER, B, C, NOW), List.of(),
+                        "waiting for " + C + " to take over"),
+                row("a requested target that is me", leaderless.handover(Kind.SWITCHOVER, B, ME, NOW),
+                        List.of(new AcquireLease(), new Promote(), new ClearHandover("complete")), "switchover to me was requested"),
+                row("I may not lead", leaderless.me(new Member(ME, "ams", MemberRole.REPLICA, "running", TL, AT, AT,
+                        new Member.Tags(true, 0), 5433, 8008, NOW)), List.of(), "tagged nofailover"),
+                row("I am the best candidate", leaderless, List.of(new AcquireLease(), new Promote()), "I am the best candidate"),
+                row("a better candidate exists", leaderless.changing(C, m -> member(C, MemberRole.REPLICA, "running", TL, AT + 10)),
+                        List.of(), "waiting for the better candidate " + C),
+                row("a better candidate's record is stale", leaderless.changing(C, m -> new Member(C, "ams", MemberRole.REPLICA, "running",
+                        TL, AT + 10, AT + 10, Member.Tags.NONE, 5433, 8008, NOW.minusSeconds(60))),
+                        List.of(new AcquireLease(), new Promote()), "I am the best candidate"),
+                row("a better candidate outside the primary region", leaderless
+                        .changing(C, m -> new Member(C, "syd", MemberRole.REPLICA, "running", TL, AT + 10, AT + 10, Member.Tags.NONE, 5433,
+                                8008, NOW))
+                        .candidacy(new Candidacy(Optional.of("ams"), false, Duration.ofSeconds(5), Duration.ofSeconds(30))),
+                        List.of(new AcquireLease(), new Promote()), "I am the best candidate"),
+                row("I lag too far and nobody else may lead", leaderless
+                        .changing(C, m -> member(C, MemberRole.REPLICA, "running", TL, AT + 100_000_000))
+                        .changing(C, m -> new Member(C, "ams", MemberRole.REPLICA, "running", TL, AT + 100_000_000, AT + 100_000_000,
+                                new Member.Tags(true, 0), 5433, 8008, NOW)),
+                        List.of(), "I am excluded (further behind than maximum_lag_on_failover)"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("table")
+    void decides(String situation, Situation s, List<Action> expected, String reasonContains) {
+        Decision decision = new Decider().decide(s.observe());
+        assertEquals(expected, decision.actions(), situation + ": " + decision.reason());
+        assertTrue(decision.reason().contains(reasonContains),
+                situation + ": reason was '" + decision.reason() + "', expected it to contain '" + reasonContains + "'");
+    }
+}
