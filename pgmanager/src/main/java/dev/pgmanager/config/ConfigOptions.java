@@ -1,0 +1,91 @@
+package dev.pgmanager.config;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static dev.pgmanager.config.ConfigOption.optional;
+import static dev.pgmanager.config.ConfigOption.required;
+import static dev.pgmanager.config.ConfigOption.withDefault;
+
+/**
+ * Every setting of the sidecar in one table. Fly.io's own variable names come first so a machine on Fly needs
+ * no extra environment; the {@code PGMANAGER_} names work anywhere. CONFIG.md documents this table.
+ */
+final class ConfigOptions {
+    static final ConfigOption<String> MACHINE_ID =
+            required("machine_id", ValueParsers::machineId, "FLY_MACHINE_ID", "PGMANAGER_MACHINE_ID");
+    static final ConfigOption<String> APP =
+            required("app", ValueParsers::appName, "FLY_APP_NAME", "PGMANAGER_APP");
+    static final ConfigOption<String> REGION =
+            withDefault("region", "local", ValueParsers::regionName, "FLY_REGION", "PGMANAGER_REGION");
+    static final ConfigOption<String> PRIMARY_REGION =
+            optional("primary_region", ValueParsers::regionName, "PRIMARY_REGION", "PGMANAGER_PRIMARY_REGION");
+    static final ConfigOption<Boolean> FAILOVER_OUTSIDE_PRIMARY_REGION = withDefault("failover_outside_primary_region",
+            "false", ValueParsers::bool, "PGMANAGER_FAILOVER_OUTSIDE_PRIMARY_REGION");
+    static final ConfigOption<InetAddress> ADDRESS =
+            optional("address", NetworkSyntax::ipLiteral, "FLY_PRIVATE_IP", "PGMANAGER_ADDRESS");
+
+    static final ConfigOption<String> STORE_CONNECT =
+            required("store.connect", NetworkSyntax::zooKeeperConnectString, "PGMANAGER_STORE");
+    static final ConfigOption<Duration> STORE_SESSION_TIMEOUT = withDefault("store.session_timeout", "3s",
+            ValueParsers.durationBetween("1s", "60s"), "PGMANAGER_STORE_SESSION_TIMEOUT");
+    static final ConfigOption<Duration> STORE_CONNECT_TIMEOUT = withDefault("store.connect_timeout", "15s",
+            ValueParsers.positiveDuration(), "PGMANAGER_STORE_CONNECT_TIMEOUT");
+
+    static final ConfigOption<Path> DATA_DIR =
+            withDefault("postgres.data_dir", "/data/postgresql", ValueParsers::absolutePath, "PGMANAGER_DATA_DIR");
+    static final ConfigOption<Path> BIN_DIR =
+            optional("postgres.bin_dir", ValueParsers::absolutePath, "PGMANAGER_PG_BIN_DIR");
+    static final ConfigOption<String> LISTEN_ADDRESS =
+            withDefault("postgres.listen_address", "*", ValueParsers::text, "PGMANAGER_PG_LISTEN");
+    static final ConfigOption<Integer> PORT =
+            withDefault("postgres.port", "5433", NetworkSyntax::port, "PGMANAGER_PG_PORT");
+    static final ConfigOption<Path> SOCKET_DIR = withDefault("postgres.socket_dir", "/var/run/postgresql",
+            ValueParsers::absolutePath, "PGMANAGER_PG_SOCKET_DIR");
+    static final ConfigOption<String> OS_USER =
+            withDefault("postgres.os_user", "postgres", ValueParsers::osUserName, "PGMANAGER_PG_OS_USER");
+    static final ConfigOption<String> SUPERUSER =
+            withDefault("postgres.superuser", "postgres", ValueParsers::roleName, "PGMANAGER_SUPERUSER");
+    static final ConfigOption<String> SUPERUSER_PASSWORD = required("postgres.superuser_password",
+            ValueParsers::text, "SU_PASSWORD", "PGMANAGER_SUPERUSER_PASSWORD").asSecret();
+    static final ConfigOption<String> REPLICATION_USER = withDefault("postgres.replication_user", "repluser",
+            ValueParsers::roleName, "PGMANAGER_REPLICATION_USER");
+    static final ConfigOption<String> REPLICATION_PASSWORD = required("postgres.replication_password",
+            ValueParsers::text, "REPL_PASSWORD", "PGMANAGER_REPLICATION_PASSWORD").asSecret();
+    static final ConfigOption<List<String>> ALLOWED_NETWORKS = withDefault("postgres.allowed_networks",
+            "fdaa::/16,127.0.0.1/32,::1/128", ValueParsers::cidrList, "PGMANAGER_ALLOWED_NETWORKS");
+    /** A map of postgresql.conf settings, read from the file only: {@code postgres.parameters.<name>}. */
+    static final String POSTGRES_PARAMETERS = "postgres.parameters";
+
+    static final ConfigOption<Duration> LOOP_WAIT = withDefault("ha.loop_wait", "1s",
+            ValueParsers.durationBetween("100ms", "60s"), "PGMANAGER_LOOP_WAIT");
+    static final ConfigOption<Long> MAXIMUM_LAG_ON_FAILOVER = withDefault("ha.maximum_lag_on_failover", "16MB",
+            Sizes::parseBytes, "PGMANAGER_MAXIMUM_LAG_ON_FAILOVER");
+    static final ConfigOption<Duration> SLOT_RETENTION =
+            withDefault("ha.slot_retention", "30m", Durations::parse, "PGMANAGER_SLOT_RETENTION");
+    static final ConfigOption<Boolean> NOFAILOVER =
+            withDefault("ha.nofailover", "false", ValueParsers::bool, "PGMANAGER_NOFAILOVER");
+    static final ConfigOption<Integer> PRIORITY =
+            withDefault("ha.priority", "0", ValueParsers::integer, "PGMANAGER_PRIORITY");
+
+    static final ConfigOption<InetSocketAddress> API_LISTEN =
+            withDefault("api.listen", "[::]:8008", NetworkSyntax::socketAddress, "PGMANAGER_API_LISTEN");
+    static final ConfigOption<String> API_TOKEN =
+            optional("api.token", ValueParsers::text, "OPERATOR_PASSWORD", "PGMANAGER_API_TOKEN").asSecret();
+
+    static final ConfigOption<LogFormat> LOG_FORMAT =
+            withDefault("log.format", "text", ValueParsers::logFormat, "PGMANAGER_LOG_FORMAT");
+
+    static final List<ConfigOption<?>> ALL = List.of(
+            MACHINE_ID, APP, REGION, PRIMARY_REGION, FAILOVER_OUTSIDE_PRIMARY_REGION, ADDRESS,
+            STORE_CONNECT, STORE_SESSION_TIMEOUT, STORE_CONNECT_TIMEOUT,
+            DATA_DIR, BIN_DIR, LISTEN_ADDRESS, PORT, SOCKET_DIR, OS_USER,
+            SUPERUSER, SUPERUSER_PASSWORD, REPLICATION_USER, REPLICATION_PASSWORD, ALLOWED_NETWORKS,
+            LOOP_WAIT, MAXIMUM_LAG_ON_FAILOVER, SLOT_RETENTION, NOFAILOVER, PRIORITY,
+            API_LISTEN, API_TOKEN, LOG_FORMAT);
+
+    private ConfigOptions() {}
+}

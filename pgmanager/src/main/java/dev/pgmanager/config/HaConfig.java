@@ -1,0 +1,21 @@
+package dev.pgmanager.config;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The control loop's tuning and this member's failover preferences.
+ *
+ * @param loopWait                  time between passes of the control loop when nothing wakes it sooner
+ * @param maximumLagOnFailoverBytes a replica further behind the leader than this is not promoted
+ * @param slotRetention             how long a departed member's replication slot is kept for its return
+ * @param noFailover                this member is never promoted
+ * @param priority                  among equally good candidates, the higher priority is promoted
+ */
+public record HaConfig(Duration loopWait, long maximumLagOnFailoverBytes, Duration slotRetention, boolean noFailover,
+                       int priority) {
+    public HaConfig {
+        Objects.requireNonNull(loopWait, "loopWait");
+        Objects.requireNonNull(slotRetention, "slotRetention");
+    }
+}

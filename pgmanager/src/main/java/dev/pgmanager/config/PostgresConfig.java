@@ -1,0 +1,45 @@
+package dev.pgmanager.config;
+
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The local PostgreSQL server the sidecar runs.
+ *
+ * @param binDir          where {@code pg_ctl} and friends are; absent means look for them
+ * @param listenAddress   PostgreSQL's {@code listen_addresses}
+ * @param osUser          the OS user PostgreSQL runs as when the sidecar runs as root
+ * @param parameters      extra postgresql.conf settings, sorted by name so the written file is stable
+ * @param allowedNetworks CIDR networks pg_hba.conf admits for replication and clients
+ */
+public record PostgresConfig(Path dataDir, Optional<Path> binDir, String listenAddress, int port, Path socketDir,
+                             String osUser, Map<String, String> parameters, String superuser, String superuserPassword,
+                             String replicationUser, String replicationPassword, List<String> allowedNetworks) {
+    public PostgresConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(binDir, "binDir");
+        Objects.requireNonNull(listenAddress, "listenAddress");
+        Objects.requireNonNull(socketDir, "socketDir");
+        Objects.requireNonNull(osUser, "osUser");
+        parameters = Collections.unmodifiableMap(new TreeMap<>(parameters));
+        Objects.requireNonNull(superuser, "superuser");
+        Objects.requireNonNull(superuserPassword, "superuserPassword");
+        Objects.requireNonNull(replicationUser, "replicationUser");
+        Objects.requireNonNull(replicationPassword, "replicationPassword");
+        allowedNetworks = List.copyOf(allowedNetworks);
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresConfig[dataDir=" + dataDir + ", binDir=" + binDir + ", listenAddress=" + listenAddress
+                + ", port=" + port + ", socketDir=" + socketDir + ", osUser=" + osUser + ", parameters=" + parameters
+                + ", superuser=" + superuser + ", superuserPassword=" + Secrets.MASK
+                + ", replicationUser=" + replicationUser + ", replicationPassword=" + Secrets.MASK
+                + ", allowedNetworks=" + allowedNetworks + "]";
+    }
+}

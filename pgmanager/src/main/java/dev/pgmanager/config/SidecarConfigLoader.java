@@ -1,0 +1,111 @@
+package dev.pgmanager.config;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import static dev.pgmanager.config.ConfigOptions.*;
+
+/**
+ * Builds the sidecar's configuration from an optional config file (YAML or properties) and the environment, the
+ * environment winning. Every problem is collected first and reported together in one {@link ConfigException}.
+ */
+public final class SidecarConfigLoader {
+    private static final String PARAMETER_PREFIX = POSTGRES_PARAMETERS + ".";
+    /** postgresql.conf names, including extension settings such as {@code pg_stat_statements.track}. */
+    private static final Pattern PARAMETER_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
+
+    private SidecarConfigLoader() {}
+
+    /**
+     * @param file        a {@code .yml}, {@code .yaml} or {@code .properties} file, or empty to use the environment only
+     * @param environment usually {@code System.getenv()}
+     * @throws ConfigException listing every problem, each naming its key and the variables that set it
+     */
+    public static SidecarConfig load(Optional<Path> file, Map<String, String> environment) throws ConfigException {
+        ConfigFile configFile = file.map(ConfigFileReader::read).orElse(ConfigFile.NONE);
+        List<String> problems = new ArrayList<>(unknownKeys(configFile));
+        ResolvedSettings settings = ResolvedSettings.resolve(ALL, configFile, environment, problems);
+        Map<String, String> parameters = postgresParameters(configFile, problems);
+        checkLoopFitsInLease(settings, problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return assemble(settings, parameters);
+    }
+
+    private static SidecarConfig assemble(ResolvedSettings settings, Map<String, String> parameters) {
+        StoreConfig store = new StoreConfig(settings.get(STORE_CONNECT), settings.get(STORE_SESSION_TIMEOUT),
+                settings.get(STORE_CONNECT_TIMEOUT));
+        PostgresConfig postgres = new PostgresConfig(settings.get(DATA_DIR), settings.find(BIN_DIR),
+                settings.get(LISTEN_ADDRESS), settings.get(PORT), settings.get(SOCKET_DIR), settings.get(OS_USER),
+                parameters, settings.get(SUPERUSER), settings.get(SUPERUSER_PASSWORD), settings.get(REPLICATION_USER),
+                settings.get(REPLICATION_PASSWORD), settings.get(ALLOWED_NETWORKS));
+        HaConfig ha = new HaConfig(settings.get(LOOP_WAIT), settings.get(MAXIMUM_LAG_ON_FAILOVER),
+                settings.get(SLOT_RETENTION), settings.get(NOFAILOVER), settings.get(PRIORITY));
+        ApiConfig api = new ApiConfig(settings.get(API_LISTEN), settings.find(API_TOKEN));
+        return new SidecarConfig(settings.get(MACHINE_ID), settings.get(APP), settings.get(REGION),
+                settings.find(PRIMARY_REGION), settings.get(FAILOVER_OUTSIDE_PRIMARY_REGION), settings.find(ADDRESS),
+                store, postgres, ha, api, settings.get(LOG_FORMAT));
+    }
+
+    /** A misspelt key would otherwise be ignored and its default silently used. */
+    private static List<String> unknownKeys(ConfigFile file) {
+        Set<String> known = ALL.stream().map(ConfigOption::key).collect(Collectors.toSet());
+        return file.settings().keySet().stream()
+                .filter(key -> !known.contains(key) && !key.startsWith(PARAMETER_PREFIX))
+                .sorted()
+                .map(key -> key + ": " + whyUnknown(key, known) + " in " + file.name())
+                .toList();
+    }
+
+    private static String whyUnknown(String key, Set<String> known) {
+        if (key.equals(POSTGRES_PARAMETERS)) {
+            return "must be a map of postgresql.conf settings (name: value)";
+        }
+        Optional<String> keyInSection = known.stream().filter(option -> option.startsWith(key + ".")).sorted().findFirst();
+        if (keyInSection.isPresent()) {
+            return "is a section, not a value: put its keys under it (like " + keyInSection.get() + ")";
+        }
+        return "unknown key" + KeySuggestions.closest(key, known).map(guess -> " (did you mean " + guess + "?)").orElse("");
+    }
+
+    private static Map<String, String> postgresParameters(ConfigFile file, List<String> problems) {
+        Map<String, String> parameters = new TreeMap<>();
+        file.settings().forEach((key, value) -> {
+            if (!key.startsWith(PARAMETER_PREFIX)) {
+                return;
+            }
+            String name = key.substring(PARAMETER_PREFIX.length());
+            if (!PARAMETER_NAME.matcher(name).matches()) {
+                problems.add(key + ": " + ShownValue.of(name) + " is not a postgresql.conf parameter name; set in " + file.name());
+            } else if (value.contains("\n") || value.contains("\r")) {
+                // one setting per line in postgresql.conf: a line break would smuggle in other settings
+                problems.add(key + ": a value must fit on one line; set in " + file.name());
+            } else {
+                parameters.put(name, value);
+            }
+        });
+        return parameters;
+    }
+
+    /**
+     * The leader learns whether it still holds the lease once per loop; a loop as long as the lease would let
+     * the lease lapse before the primary notices and stops taking writes.
+     */
+    private static void checkLoopFitsInLease(ResolvedSettings settings, List<String> problems) {
+        settings.find(LOOP_WAIT).ifPresent(loopWait -> settings.find(STORE_SESSION_TIMEOUT).ifPresent(lease -> {
+            if (loopWait.compareTo(lease) >= 0) {
+                problems.add(LOOP_WAIT.key() + ": " + loopWait.toMillis() + "ms must be shorter than "
+                        + STORE_SESSION_TIMEOUT.key() + " (" + lease.toMillis() + "ms), the leader lease, "
+                        + "so that a leader notices a lost lease before it runs out");
+            }
+        }));
+    }
+}

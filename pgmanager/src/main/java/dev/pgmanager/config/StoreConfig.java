@@ -1,0 +1,19 @@
+package dev.pgmanager.config;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How to reach the cluster store.
+ *
+ * @param connect        ZooKeeper connect string, {@code host:port[,host:port...]}
+ * @param sessionTimeout the ZooKeeper session length, which is also the leader lease's length
+ * @param connectTimeout how long start-up waits for the store before giving up
+ */
+public record StoreConfig(String connect, Duration sessionTimeout, Duration connectTimeout) {
+    public StoreConfig {
+        Objects.requireNonNull(connect, "connect");
+        Objects.requireNonNull(sessionTimeout, "sessionTimeout");
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+    }
+}

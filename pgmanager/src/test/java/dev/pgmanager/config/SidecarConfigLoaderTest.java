@@ -1,0 +1,440 @@
+package dev.pgmanager.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SidecarConfigLoaderTest {
+    private static final String SUPERUSER_SECRET = "su-Secret-4711";
+    private static final String REPLICATION_SECRET = "repl-Secret-0815";
+    private static final String API_SECRET = "api-Secret-2342";
+
+    @TempDir
+    Path directory;
+
+    /** What a Fly machine has in its environment, plus the store and the two passwords. */
+    private static Map<String, String> flyEnvironment() {
+        Map<String, String> environment = new HashMap<>();
+        environment.put("FLY_MACHINE_ID", "148e21ea7d5e89");
+        environment.put("FLY_APP_NAME", "my-db");
+        environment.put("FLY_REGION", "ams");
+        environment.put("FLY_PRIVATE_IP", "fdaa:0:1:a7b:1b5:5d4f:7b1e:2");
+        environment.put("PGMANAGER_STORE", "zk1.internal:2181,zk2.internal:2181");
+        environment.put("SU_PASSWORD", SUPERUSER_SECRET);
+        environment.put("REPL_PASSWORD", REPLICATION_SECRET);
+        return environment;
+    }
+
+    private static Map<String, String> with(Map<String, String> environment, String... keysAndValues) {
+        Map<String, String> changed = new HashMap<>(environment);
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            if (keysAndValues[i + 1] == null) {
+                changed.remove(keysAndValues[i]);
+            } else {
+                changed.put(keysAndValues[i], keysAndValues[i + 1]);
+            }
+        }
+        return changed;
+    }
+
+    private Path file(String name, String content) throws IOException {
+        return Files.writeString(directory.resolve(name), content);
+    }
+
+    private static ConfigException rejected(Optional<Path> file, Map<String, String> environment) {
+        return assertThrows(ConfigException.class, () -> SidecarConfigLoader.load(file, environment));
+    }
+
+    private static ConfigException rejected(Map<String, String> environment) {
+        return rejected(Optional.empty(), environment);
+    }
+
+    private static void assertMentions(ConfigException error, String... fragments) {
+        for (String fragment : fragments) {
+            assertTrue(error.getMessage().contains(fragment), () -> "'" + fragment + "' not in: " + error.getMessage());
+        }
+    }
+
+    @Test
+    void flyEnvironmentAloneGivesAWorkingConfigWithDefaults() throws Exception {
+        SidecarConfig config = SidecarConfigLoader.load(Optional.empty(), flyEnvironment());
+
+        assertEquals("148e21ea7d5e89", config.machineId());
+        assertEquals("my-db", config.app());
+        assertEquals("ams", config.region());
+        assertEquals(Optional.empty(), config.primaryRegion());
+        assertFalse(config.failoverOutsidePrimaryRegion());
+        assertTrue(config.regionAllowsLeadership());
+        assertEquals(Optional.of(InetAddress.getByName("fdaa:0:1:a7b:1b5:5d4f:7b1e:2")), config.address());
+        assertEquals(new StoreConfig("zk1.internal:2181,zk2.internal:2181", Duration.ofSeconds(3), Duration.ofSeconds(15)),
+                config.store());
+
+        PostgresConfig postgres = config.postgres();
+        assertEquals(Path.of("/data/postgresql"), postgres.dataDir());
+        assertEquals(Optional.empty(), postgres.binDir());
+        assertEquals("*", postgres.listenAddress());
+        assertEquals(5433, postgres.port());
+        assertEquals(Path.of("/var/run/postgresql"), postgres.socketDir());
+        assertEquals("postgres", postgres.osUser());
+        assertEquals(Map.of(), postgres.parameters());
+        assertEquals("postgres", postgres.superuser());
+        assertEquals(SUPERUSER_SECRET, postgres.superuserPassword());
+        assertEquals("repluser", postgres.replicationUser());
+        assertEquals(REPLICATION_SECRET, postgres.replicationPassword());
+        assertEquals(List.of("fdaa::/16", "127.0.0.1/32", "::1/128"), postgres.allowedNetworks());
+
+        assertEquals(new HaConfig(Duration.ofSeconds(1), 16L << 20, Duration.ofMinutes(30), false, 0), config.ha());
+
+        assertTrue(config.api().listen().getAddress().isAnyLocalAddress());
+        assertTrue(config.api().listen().getAddress() instanceof java.net.Inet6Address);
+        assertEquals(8008, config.api().listen().getPort());
+        assertEquals(Optional.empty(), config.api().token());
+        assertEquals(LogFormat.TEXT, config.logFormat());
+    }
+
+    @Test
+    void regionDefaultsToLocalOffFly() {
+        Map<String, String> environment = with(flyEnvironment(), "FLY_REGION", null, "FLY_PRIVATE_IP", null);
+        SidecarConfig config = SidecarConfigLoader.load(Optional.empty(), environment);
+        assertEquals("local", config.region());
+        assertEquals(Optional.empty(), config.address());
+    }
+
+    @Test
+    void yamlFileValuesAreUsed() throws Exception {
+        Path yaml = file("pgmanager.yml", """
+                machine_id: node_1
+                app: orders-db
+                region: fra
+                primary_region: ams
+                failover_outside_primary_region: yes
+                address: 10.0.0.7
+                store:
+                  connect: "[::1]:2181"
+                  session_timeout: 5s
+                  connect_timeout: 1m
+                postgres:
+                  data_dir: /srv/pg/data
+                  bin_dir: /usr/lib/postgresql/17/bin
+                  listen_address: 0.0.0.0
+                  port: 6432
+                  socket_dir: /tmp
+                  os_user: pg
+                  parameters:
+                    shared_buffers: 256MB
+                    max_connections: 200
+                    pg_stat_statements.track: all
+                  superuser: admin
+                  superuser_password: from-file-su
+                  replication_user: replicator
+                  replication_password: from-file-repl
+                  allowed_networks:
+                    - 10.0.0.0/8
+                    - fdaa::/16
+                ha:
+                  loop_wait: 500ms
+                  maximum_lag_on_failover: 1GB
+                  slot_retention: 2h
+                  nofailover: true
+                  priority: 7
+                api:
+                  listen: 127.0.0.5:9000
+                  token: from-file-token
+                log:
+                  format: json
+                """);
+
+        SidecarConfig config = SidecarConfigLoader.load(Optional.of(yaml), Map.of());
+
+        assertEquals("node_1", config.machineId());
+        assertEquals("orders-db", config.app());
+        assertEquals("fra", config.region());
+        assertEquals(Optional.of("ams"), config.primaryRegion());
+        assertTrue(config.failoverOutsidePrimaryRegion());
+        assertTrue(config.regionAllowsLeadership());
+        assertEquals(Optional.of(InetAddress.getByName("10.0.0.7")), config.address());
+        assertEquals(new StoreConfig("[::1]:2181", Duration.ofSeconds(5), Duration.ofMinutes(1)), config.store());
+        assertEquals(new PostgresConfig(Path.of("/srv/pg/data"), Optional.of(Path.of("/usr/lib/postgresql/17/bin")),
+                "0.0.0.0", 6432, Path.of("/tmp"), "pg",
+                Map.of("shared_buffers", "256MB", "max_connections", "200", "pg_stat_statements.track", "all"),
+                "admin", "from-file-su", "replicator", "from-file-repl", List.of("10.0.0.0/8", "fdaa::/16")),
+                config.postgres());
+        assertEquals(new HaConfig(Duration.ofMillis(500), 1L << 30, Duration.ofHours(2), true, 7), config.ha());
+        assertEquals("127.0.0.5", config.api().listen().getAddress().getHostAddress());
+        assertEquals(9000, config.api().listen().getPort());
+        assertEquals(Optional.of("from-file-token"), config.api().token());
+        assertEquals(LogFormat.JSON, config.logFormat());
+    }
+
+    @Test
+    void propertiesFileTakesTheSameDottedKeys() throws Exception {
+        Path properties = file("pgmanager.properties", """
+                machine_id=node_2
+                app=orders-db
+                store.connect=zk1:2181
+                store.session_timeout=10000
+                postgres.port=5999
+                postgres.superuser_password=su
+                postgres.replication_password=repl
+                postgres.parameters.work_mem=64MB
+                postgres.allowed_networks=10.0.0.0/8, 192.168.0.0/16
+                ha.maximum_lag_on_failover=512kB
+                ha.nofailover=1
+                api.listen=localhost:8008
+                log.format=JSON
+                """);
+
+        SidecarConfig config = SidecarConfigLoader.load(Optional.of(properties), Map.of());
+
+        assertEquals("node_2", config.machineId());
+        assertEquals(Duration.ofSeconds(10), config.store().sessionTimeout());
+        assertEquals(5999, config.postgres().port());
+        assertEquals(Map.of("work_mem", "64MB"), config.postgres().parameters());
+        assertEquals(List.of("10.0.0.0/8", "192.168.0.0/16"), config.postgres().allowedNetworks());
+        assertEquals(512 * 1024, config.ha().maximumLagOnFailoverBytes());
+        assertTrue(config.ha().noFailover());
+        assertTrue(config.api().listen().isUnresolved(), "a host name is kept for later resolution");
+        assertEquals("localhost", config.api().listen().getHostString());
+        assertEquals(LogFormat.JSON, config.logFormat());
+    }
+
+    @Test
+    void environmentOverridesTheFileAndFlyNamesComeFirst() throws Exception {
+        Path yaml = file("pgmanager.yaml", """
+                machine_id: from_file
+                app: file-app
+                region: fra
+                postgres:
+                  port: 6000
+                ha:
+                  loop_wait: 2s
+                """);
+        Map<String, String> environment = with(flyEnvironment(),
+                "PGMANAGER_MACHINE_ID", "second_choice",
+                "PGMANAGER_PG_PORT", "6001",
+                "PGMANAGER_LOOP_WAIT", "",          // empty: leaves the file's value in force
+                "PGMANAGER_REGION", "cdg");
+
+        SidecarConfig config = SidecarConfigLoader.load(Optional.of(yaml), environment);
+
+        assertEquals("148e21ea7d5e89", config.machineId(), "FLY_MACHINE_ID is looked at before PGMANAGER_MACHINE_ID");
+        assertEquals("my-db", config.app());
+        assertEquals("ams", config.region());
+        assertEquals(6001, config.postgres().port());
+        assertEquals(Duration.ofSeconds(2), config.ha().loopWait());
+    }
+
+    @Test
+    void regionRulesDecideWhoMayLead() {
+        Map<String, String> outside = with(flyEnvironment(), "PRIMARY_REGION", "fra");
+        assertFalse(SidecarConfigLoader.load(Optional.empty(), outside).regionAllowsLeadership());
+        Map<String, String> allowed = with(outside, "PGMANAGER_FAILOVER_OUTSIDE_PRIMARY_REGION", "YES");
+        assertTrue(SidecarConfigLoader.load(Optional.empty(), allowed).regionAllowsLeadership());
+        Map<String, String> inside = with(flyEnvironment(), "PRIMARY_REGION", "ams");
+        assertTrue(SidecarConfigLoader.load(Optional.empty(), inside).regionAllowsLeadership());
+    }
+
+    @Test
+    void missingMachineIdNamesTheVariablesAndTheKey() {
+        ConfigException error = rejected(with(flyEnvironment(), "FLY_MACHINE_ID", null));
+        assertEquals(List.of("machine_id is missing: set FLY_MACHINE_ID or PGMANAGER_MACHINE_ID, or machine_id in the config file"),
+                error.problems());
+    }
+
+    @Test
+    void invalidMachineIdNamesTheKeyAndTheVariable() {
+        ConfigException error = rejected(with(flyEnvironment(), "FLY_MACHINE_ID", "Node-1"));
+        assertMentions(error, "machine_id: ", "'Node-1'", "set by FLY_MACHINE_ID");
+    }
+
+    @Test
+    void portOutOfRange() {
+        ConfigException error = rejected(with(flyEnvironment(), "PGMANAGER_PG_PORT", "70000"));
+        assertEquals(List.of("postgres.port: 70000 is not a port (1-65535); set by PGMANAGER_PG_PORT"), error.problems());
+    }
+
+    @Test
+    void durationThatIsNotOne() {
+        ConfigException error = rejected(with(flyEnvironment(), "PGMANAGER_LOOP_WAIT", "abc"));
+        assertEquals(List.of("ha.loop_wait: \"abc\" is not a duration (use 500ms, 2s, 1m); set by PGMANAGER_LOOP_WAIT"),
+                error.problems());
+    }
+
+    @Test
+    void durationOutOfItsRange() {
+        ConfigException error = rejected(with(flyEnvironment(), "PGMANAGER_STORE_SESSION_TIMEOUT", "90s"));
+        assertMentions(error, "store.session_timeout: \"90s\" is out of range (1s to 60s)", "PGMANAGER_STORE_SESSION_TIMEOUT");
+    }
+
+    @Test
+    void loopMustBeShorterThanTheLease() {
+        ConfigException error = rejected(with(flyEnvironment(), "PGMANAGER_LOOP_WAIT", "5s"));
+        assertMentions(error, "ha.loop_wait", "store.session_timeout");
+    }
+
+    @Test
+    void sizeThatIsNotOne() {
+        ConfigException error = rejected(with(flyEnvironment(), "PGMANAGER_MAXIMUM_LAG_ON_FAILOVER", "16 megs"));
+        assertMentions(error, "ha.maximum_lag_on_failover: \"16 megs\" is not a size", "PGMANAGER_MAXIMUM_LAG_ON_FAILOVER");
+    }
+
+    @Test
+    void badCidrIsNamedAmongGoodOnes() {
+        ConfigException error = rejected(with(flyEnvironment(), "PGMANAGER_ALLOWED_NETWORKS", "fdaa::/16,10.0.0.0/33"));
+        assertMentions(error, "postgres.allowed_networks: \"10.0.0.0/33\" is not a CIDR network", "PGMANAGER_ALLOWED_NETWORKS");
+    }
+
+    @Test
+    void badConnectString() {
+        ConfigException error = rejected(with(flyEnvironment(), "PGMANAGER_STORE", "::1:2181"));
+        assertMentions(error, "store.connect: ", "is not a ZooKeeper connect string", "brackets", "set by PGMANAGER_STORE");
+    }
+
+    @Test
+    void missingStoreSaysHowToSetIt() {
+        ConfigException error = rejected(with(flyEnvironment(), "PGMANAGER_STORE", null));
+        assertMentions(error, "store.connect is missing: set PGMANAGER_STORE, or store.connect in the config file");
+    }
+
+    @Test
+    void badValuesOfOtherKinds() {
+        ConfigException error = rejected(with(flyEnvironment(),
+                "PGMANAGER_NOFAILOVER", "maybe",
+                "PGMANAGER_PRIORITY", "high",
+                "PGMANAGER_LOG_FORMAT", "xml",
+                "PGMANAGER_DATA_DIR", "relative/data",
+                "FLY_PRIVATE_IP", "my-host",
+                "PGMANAGER_API_LISTEN", "8008",
+                "FLY_APP_NAME", "My_App"));
+        assertMentions(error, "ha.nofailover: \"maybe\" is not a boolean", "ha.priority: \"high\" is not a whole number",
+                "log.format: \"xml\" is not a log format", "postgres.data_dir: \"relative/data\" is not an absolute path",
+                "address: \"my-host\" is not an IP address", "set by FLY_PRIVATE_IP", "api.listen: 8008 has no port",
+                "app: \"My_App\" is not a valid app name");
+        assertEquals(7, error.problems().size());
+    }
+
+    @Test
+    void unknownKeyInTheFileIsAnErrorWithASuggestion() throws Exception {
+        Path yaml = file("typo.yml", """
+                postgres:
+                  prot: 5432
+                colour: blue
+                """);
+        ConfigException error = rejected(Optional.of(yaml), flyEnvironment());
+        assertEquals(List.of("colour: unknown key in " + yaml, "postgres.prot: unknown key (did you mean postgres.port?) in " + yaml),
+                error.problems());
+    }
+
+    @Test
+    void valueWhereASectionBelongsIsExplained() throws Exception {
+        Path yaml = file("flat.yml", "store: zk1:2181\n");
+        ConfigException error = rejected(Optional.of(yaml), flyEnvironment());
+        assertEquals(List.of("store: is a section, not a value: put its keys under it (like store.connect) in " + yaml),
+                error.problems());
+    }
+
+    @Test
+    void badParameterNamesAndMultiLineValuesAreRefused() throws Exception {
+        Path yaml = file("params.yml", """
+                postgres:
+                  parameters:
+                    "shared buffers": 1GB
+                    work_mem: "4MB\\nfsync = off"
+                """);
+        ConfigException error = rejected(Optional.of(yaml), flyEnvironment());
+        assertMentions(error, "postgres.parameters.shared buffers: \"shared buffers\" is not a postgresql.conf parameter name",
+                "postgres.parameters.work_mem: a value must fit on one line");
+    }
+
+    @Test
+    void missingFileIsNamed() {
+        Path absent = directory.resolve("absent.yml");
+        ConfigException error = rejected(Optional.of(absent), flyEnvironment());
+        assertMentions(error, absent.toString(), "does not exist");
+    }
+
+    @Test
+    void unknownFileTypeIsNamed() throws Exception {
+        Path toml = file("pgmanager.toml", "app = 'x'\n");
+        assertMentions(rejected(Optional.of(toml), flyEnvironment()), toml.toString(), ".yml, .yaml or .properties");
+    }
+
+    @Test
+    void malformedYamlNamesFileAndLineButNotTheLineItself() throws Exception {
+        Path yaml = file("broken.yml", """
+                app: my-db
+                postgres:
+                  superuser_password: "%s
+                  port: 5432
+                """.formatted(SUPERUSER_SECRET));
+        ConfigException error = rejected(Optional.of(yaml), flyEnvironment());
+        assertMentions(error, yaml.toString(), "is not valid YAML at line 5", "quoted scalar that starts at line 3");
+        assertFalse(error.getMessage().contains(SUPERUSER_SECRET), error.getMessage());
+    }
+
+    @Test
+    void duplicateYamlKeyIsAnError() throws Exception {
+        Path yaml = file("twice.yml", """
+                app: my-db
+                app: other-db
+                """);
+        assertMentions(rejected(Optional.of(yaml), flyEnvironment()), yaml.toString(), "line 2", "app");
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() throws Exception {
+        Path yaml = file("many.yml", """
+                postgres:
+                  port: 0
+                  superuser_pasword: oops
+                """);
+        Map<String, String> environment = with(flyEnvironment(),
+                "FLY_MACHINE_ID", null, "PGMANAGER_LOOP_WAIT", "soon", "PGMANAGER_STORE", "zk1");
+        ConfigException error = rejected(Optional.of(yaml), environment);
+        assertEquals(5, error.problems().size(), error.getMessage());
+        assertMentions(error, "5 problems", "machine_id is missing", "postgres.port: 0 is not a port (1-65535); set in " + yaml,
+                "ha.loop_wait: \"soon\"", "store.connect: \"zk1\"", "postgres.superuser_pasword: unknown key",
+                "did you mean postgres.superuser_password?");
+    }
+
+    @Test
+    void passwordsNeverAppearInToStringOrMessages() {
+        SidecarConfig config = SidecarConfigLoader.load(Optional.empty(),
+                with(flyEnvironment(), "OPERATOR_PASSWORD", API_SECRET));
+        assertEquals(Optional.of(API_SECRET), config.api().token());
+        String shown = config.toString();
+        for (String secret : List.of(SUPERUSER_SECRET, REPLICATION_SECRET, API_SECRET)) {
+            assertFalse(shown.contains(secret), shown);
+        }
+        assertTrue(shown.contains("superuserPassword=***"), shown);
+
+        ConfigException error = rejected(with(flyEnvironment(), "OPERATOR_PASSWORD", API_SECRET, "FLY_APP_NAME", null,
+                "PGMANAGER_PG_PORT", "x"));
+        for (String secret : List.of(SUPERUSER_SECRET, REPLICATION_SECRET, API_SECRET)) {
+            assertFalse(error.getMessage().contains(secret), error.getMessage());
+        }
+    }
+
+    @Test
+    void missingPasswordsSayWhichVariablesToSet() {
+        ConfigException error = rejected(with(flyEnvironment(), "SU_PASSWORD", null, "REPL_PASSWORD", " "));
+        assertEquals(List.of(
+                "postgres.superuser_password is missing: set SU_PASSWORD or PGMANAGER_SUPERUSER_PASSWORD, or postgres.superuser_password in the config file",
+                "postgres.replication_password is missing: set REPL_PASSWORD or PGMANAGER_REPLICATION_PASSWORD, or postgres.replication_password in the config file"),
+                error.problems());
+    }
+}
