@@ -234,6 +234,14 @@ public final class PostgresController {
         runner.runChecked(List.of(binaries.tool("pg_ctl"), "promote", "--pgdata=" + dataDirectory.path(),
                 "--wait", "--timeout=" + config.startTimeout().toSeconds()), Map.of(), config.startTimeout().plusSeconds(10));
         waitUntil("PostgreSQL in " + dataDirectory + " to leave recovery", () -> status().role() == PgRole.PRIMARY);
+        // The end-of-recovery checkpoint runs in the background, and until it completes the control file
+        // names the old timeline. pg_rewind reads the source's timeline from there: rewinding the old
+        // primary against us before then would find "the same timeline" and wrongly rewind nothing.
+        withConnection("checkpoint after promotion", connection -> {
+            try (var statement = connection.createStatement()) {
+                statement.execute("CHECKPOINT");
+            }
+        });
         configFiles.clearUpstream();
         reload();
         ensureReplicationRole();

@@ -58,6 +58,11 @@ final class ServerConfigFiles {
                 // page after a checkpoint is WAL-logged in full; checksums do that too, this keeps
                 // rewind possible on clusters created without them
                 + "wal_log_hints = on\n"
+                // pg_rewind reads the old primary's own WAL back to the last checkpoint before the
+                // timelines diverged, which is often older than the last checkpoint the old primary made
+                // itself (and recycled WAL behind); keep some, or every rewind turns into a re-clone.
+                // ALTER SYSTEM can size it to the cluster's write rate.
+                + "wal_keep_size = '256MB'\n"
                 // the server log goes to the file pg_ctl -l names, outside PGDATA
                 + "logging_collector = off\n"
                 + "include_if_exists = '" + UPSTREAM_FILE + "'\n";
@@ -71,10 +76,11 @@ final class ServerConfigFiles {
                 .with("passfile", config.passfile().toString())
                 .with("application_name", config.machineId())
                 .toString();
+        // recovery_target_timeline is left at its default, 'latest', which follows a promotion upstream;
+        // setting it here would make emptying this file on promote a change that needs a restart
         osUser.writePrivateFile(dataDirectory.file(UPSTREAM_FILE), HEADER
                 + setting("primary_conninfo", conninfo)
-                + setting("primary_slot_name", config.machineId())
-                + "recovery_target_timeline = 'latest'\n");
+                + setting("primary_slot_name", config.machineId()));
     }
 
     /** Forgets the upstream: a primary follows nobody, and a stale conninfo would mislead a reader. */
