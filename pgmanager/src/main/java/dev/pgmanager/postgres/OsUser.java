@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,9 +35,8 @@ public final class OsUser {
 
     /** The account {@code name} (usually "postgres"), resolved through the system's user database. */
     public static OsUser named(String name) {
-        boolean root = new UnixSystem().getUid() == 0;
-        if (!root) {
-            UnixSystem self = new UnixSystem();
+        UnixSystem self = new UnixSystem();
+        if (self.getUid() != 0) {
             return new OsUser(System.getProperty("user.name"), (int) self.getUid(), (int) self.getGid(), false);
         }
         return new OsUser(name, idOf(name, "-u"), idOf(name, "-g"), true);
@@ -76,8 +76,7 @@ public final class OsUser {
             Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(temp, content, StandardCharsets.UTF_8);
             giveAway(temp);
-            Files.move(temp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + " for OS user " + name, e);
         }

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -109,7 +110,7 @@ final class ServerConfigFiles {
             List<String> lines = Files.readAllLines(conf, StandardCharsets.UTF_8);
             if (lines.stream().noneMatch(line -> line.strip().equals(INCLUDE_LINE))) {
                 Files.writeString(conf, "\n# pgmanager's settings, last so that they win over the ones above\n"
-                        + INCLUDE_LINE + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+                        + INCLUDE_LINE + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot add pgmanager's include to " + conf, e);

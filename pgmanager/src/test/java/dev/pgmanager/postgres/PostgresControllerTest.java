@@ -99,4 +99,28 @@ class PostgresControllerTest {
         assertTrue(second.replicationSlots().stream().anyMatch(s -> s.name().equals(FIRST_ID) && s.active()));
         assertThrows(PostgresException.class, () -> second.dropReplicationSlot(FIRST_ID), "an active slot cannot be dropped");
     }
+
+    @Test
+    void rewindFinishesCrashRecoveryOfAPrimaryThatDiedFirst() throws Exception {
+        PostgresController first = nodes.node(FIRST_ID);
+        PostgresController second = nodes.node(SECOND_ID);
+        first.initdb();
+        first.start();
+        second.cloneFrom(upstream(first));
+        second.start();
+        execute(first, "CREATE TABLE notes (id int PRIMARY KEY, note text)");
+        await("the table on the replica", () -> queryString(second, "SELECT to_regclass('notes')") != null);
+
+        first.stop(StopMode.IMMEDIATE);
+        second.promote();
+        second.createReplicationSlot(FIRST_ID);
+        execute(second, "INSERT INTO notes VALUES (1, 'after the crash')");
+
+        first.rewind(upstream(second));
+        first.start();
+
+        await("row 1 on the recovered old primary", () -> "after the crash".equals(queryString(first, "SELECT note FROM notes WHERE id = 1")));
+        assertEquals(PgRole.REPLICA, first.status().role());
+        assertEquals(2, first.status().timeline());
+    }
 }
