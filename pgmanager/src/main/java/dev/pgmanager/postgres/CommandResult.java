@@ -1,0 +1,22 @@
+package dev.pgmanager.postgres;
+
+import java.util.List;
+
+/** What a finished PostgreSQL tool left behind: its exit code and its (merged) output. */
+record CommandResult(List<String> command, int exitCode, String output) {
+    private static final int TAIL_LINES = 30;
+
+    boolean succeeded() {
+        return exitCode == 0;
+    }
+
+    String outputTail() {
+        return tail(output, TAIL_LINES);
+    }
+
+    static String tail(String text, int lines) {
+        String[] all = text.strip().split("\n");
+        int from = Math.max(0, all.length - lines);
+        return String.join("\n", List.of(all).subList(from, all.length));
+    }
+}

@@ -1,0 +1,43 @@
+package dev.pgmanager.postgres;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The parts of {@code pg_controldata}'s report pgmanager needs. Read from the control file, so it works
+ * while the server is stopped, which is when the answers matter most (before rewind, before joining).
+ *
+ * @param systemIdentifier the cluster's identity, an unsigned 64-bit number; members of one cluster share it
+ * @param clusterState     e.g. "shut down", "shut down in recovery", "in production", "in archive recovery"
+ * @param checkpointTimeline the timeline of the latest checkpoint (or restartpoint on a replica)
+ */
+record ControlData(long systemIdentifier, String clusterState, int checkpointTimeline) {
+
+    /** Whether the last shutdown was clean: pg_rewind needs that, and a crash leaves one of the other states. */
+    boolean shutDownCleanly() {
+        return clusterState.equals("shut down") || clusterState.equals("shut down in recovery");
+    }
+
+    /** Parses pg_controldata output (run with LC_ALL=C so the labels are the English ones). */
+    static ControlData parse(String output) {
+        Map<String, String> fields = new HashMap<>();
+        for (String line : output.split("\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                fields.put(line.substring(0, colon).strip(), line.substring(colon + 1).strip());
+            }
+        }
+        String id = require(fields, "Database system identifier", output);
+        String state = require(fields, "Database cluster state", output);
+        String timeline = require(fields, "Latest checkpoint's TimeLineID", output);
+        return new ControlData(Long.parseUnsignedLong(id), state, Integer.parseInt(timeline));
+    }
+
+    private static String require(Map<String, String> fields, String label, String output) {
+        String value = fields.get(label);
+        if (value == null) {
+            throw new PostgresException("pg_controldata output lacks '" + label + "':\n" + output);
+        }
+        return value;
+    }
+}

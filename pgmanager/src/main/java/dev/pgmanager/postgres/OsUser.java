@@ -1,0 +1,117 @@
+package dev.pgmanager.postgres;
+
+import com.sun.security.auth.module.UnixSystem;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The unprivileged OS account that owns the data directory and runs PostgreSQL. PostgreSQL refuses to
+ * run as root, and pgmanager (a container entrypoint) usually is root; so when we are root every
+ * PostgreSQL binary is started through {@code setpriv} as this user and every directory it needs is
+ * handed to it. When we are not root, binaries run as ourselves and ownership is left alone.
+ */
+public final class OsUser {
+    private final String name;
+    private final int uid;
+    private final int gid;
+    private final boolean switchFromRoot;
+
+    private OsUser(String name, int uid, int gid, boolean switchFromRoot) {
+        this.name = name;
+        this.uid = uid;
+        this.gid = gid;
+        this.switchFromRoot = switchFromRoot;
+    }
+
+    /** The account {@code name} (usually "postgres"), resolved through the system's user database. */
+    public static OsUser named(String name) {
+        UnixSystem self = new UnixSystem();
+        if (self.getUid() != 0) {
+            return new OsUser(System.getProperty("user.name"), (int) self.getUid(), (int) self.getGid(), false);
+        }
+        return new OsUser(name, idOf(name, "-u"), idOf(name, "-g"), true);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The command line that runs {@code command} as this user. */
+    List<String> wrap(List<String> command) {
+        if (!switchFromRoot) {
+            return command;
+        }
+        List<String> wrapped = new ArrayList<>(List.of(
+                "setpriv", "--reuid=" + uid, "--regid=" + gid, "--init-groups", "--"));
+        wrapped.addAll(command);
+        return wrapped;
+    }
+
+    /** Creates {@code dir} (and missing parents) if needed, owned by this user with mode 0700. */
+    public void createPrivateDirectory(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            giveAway(dir);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare directory " + dir + " for OS user " + name, e);
+        }
+    }
+
+    /** Writes a file only this user can read (passwords, passfiles). */
+    public void writePrivateFile(Path file, String content) {
+        try {
+            Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.deleteIfExists(temp);
+            Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(temp, content, StandardCharsets.UTF_8);
+            giveAway(temp);
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + " for OS user " + name, e);
+        }
+    }
+
+    /** Makes this user the owner of {@code path}, if we have the right to (we are root). */
+    public void giveAway(Path path) throws IOException {
+        if (switchFromRoot) {
+            Files.setAttribute(path, "unix:uid", uid);
+            Files.setAttribute(path, "unix:gid", gid);
+        }
+    }
+
+    private static int idOf(String user, String flag) {
+        try {
+            Process process = new ProcessBuilder("id", flag, user).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (!process.waitFor(Duration.ofSeconds(10).toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new PostgresException("timed out looking up OS user '" + user + "'");
+            }
+            if (process.exitValue() != 0) {
+                throw new PostgresException("OS user '" + user + "' to run PostgreSQL as does not exist: " + output);
+            }
+            return Integer.parseInt(output);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot look up OS user '" + user + "'", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PostgresException("interrupted looking up OS user '" + user + "'", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + " (uid " + uid + ")";
+    }
+}

@@ -1,0 +1,47 @@
+package dev.pgmanager.postgres;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One observation of the local server.
+ *
+ * @param timeline       the timeline the server is on (0 when stopped): see {@link StatusReader} for where
+ *                       it comes from
+ * @param currentWalLsn  primary: where WAL is being inserted ({@code pg_current_wal_lsn()})
+ * @param flushedWalLsn  primary: how far WAL is durable ({@code pg_current_wal_flush_lsn()})
+ * @param receivedLsn    replica: last WAL received and flushed from the upstream
+ * @param replayedLsn    replica: last WAL applied
+ * @param replicas       primary: the {@code pg_stat_replication} rows
+ * @param walReceiver    replica: the {@code pg_stat_wal_receiver} row, absent while not streaming
+ */
+public record PgStatus(
+        PgRole role,
+        int timeline,
+        Optional<Lsn> currentWalLsn,
+        Optional<Lsn> flushedWalLsn,
+        Optional<Lsn> receivedLsn,
+        Optional<Lsn> replayedLsn,
+        List<ReplicationConnection> replicas,
+        Optional<WalReceiverStatus> walReceiver) {
+
+    public PgStatus {
+        Objects.requireNonNull(role, "role");
+        replicas = List.copyOf(replicas);
+    }
+
+    public static PgStatus stopped() {
+        return new PgStatus(PgRole.STOPPED, 0, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), List.of(), Optional.empty());
+    }
+
+    public boolean running() {
+        return role != PgRole.STOPPED;
+    }
+
+    /** The replica connected under {@code applicationName} (a machine ID), if any. */
+    public Optional<ReplicationConnection> replica(String applicationName) {
+        return replicas.stream().filter(r -> r.applicationName().equals(applicationName)).findFirst();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.pgmanager.postgres;
+
+import dev.pgmanager.store.MachineIds;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything that makes one PostgreSQL instance this machine's: where its files are, where it listens,
+ * the roles pgmanager uses, and the machine ID that names it to its peers.
+ *
+ * @param dataDirectory    PGDATA
+ * @param stateDirectory   pgmanager's own files for this instance that must not live in PGDATA (where
+ *                         pg_basebackup and pg_rewind would copy them between machines): the server log,
+ *                         the passfile
+ * @param socketDirectory  unix_socket_directories
+ * @param listenAddresses  listen_addresses entries ("*" for all)
+ * @param allowedNetworks  CIDRs allowed to connect over TCP, for clients and for replication
+ * @param machineId        this member's identity: its application_name and its replication slot's name
+ * @param startTimeout     how long start, stop and promote may take before we call it a failure
+ * @param copyTimeout      how long a base backup or a rewind may take (they copy data: size it to the cluster)
+ */
+public record PostgresConfig(
+        Path dataDirectory,
+        Path stateDirectory,
+        Path socketDirectory,
+        List<String> listenAddresses,
+        int port,
+        List<String> allowedNetworks,
+        Credentials superuser,
+        Credentials replication,
+        String machineId,
+        Duration startTimeout,
+        Duration copyTimeout) {
+
+    public PostgresConfig {
+        Objects.requireNonNull(dataDirectory, "dataDirectory");
+        Objects.requireNonNull(stateDirectory, "stateDirectory");
+        Objects.requireNonNull(socketDirectory, "socketDirectory");
+        listenAddresses = List.copyOf(listenAddresses);
+        allowedNetworks = List.copyOf(allowedNetworks);
+        Objects.requireNonNull(superuser, "superuser");
+        Objects.requireNonNull(replication, "replication");
+        MachineIds.requireValid(machineId);
+        Objects.requireNonNull(startTimeout, "startTimeout");
+        Objects.requireNonNull(copyTimeout, "copyTimeout");
+        if (listenAddresses.isEmpty()) {
+            throw new IllegalArgumentException("listenAddresses must not be empty");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port out of range: " + port);
+        }
+        if (superuser.user().equals(replication.user())) {
+            throw new IllegalArgumentException("the replication role must differ from the superuser");
+        }
+    }
+
+    /** The networks of the loopback interface: pgmanager itself connects over them. */
+    public static final List<String> LOOPBACK = List.of("127.0.0.1/32", "::1/128");
+
+    /** The address pgmanager uses to reach its own server over TCP. */
+    String localConnectHost() {
+        String first = listenAddresses.getFirst();
+        if (listenAddresses.contains("*") || listenAddresses.contains("0.0.0.0")
+                || listenAddresses.contains("localhost") || listenAddresses.contains("127.0.0.1")) {
+            return "127.0.0.1";
+        }
+        if (listenAddresses.contains("::") || listenAddresses.contains("::1")) {
+            return "::1";
+        }
+        return first;
+    }
+
+    Path serverLog() {
+        return stateDirectory.resolve("postgresql.log");
+    }
+
+    Path passfile() {
+        return stateDirectory.resolve("pgpass");
+    }
+}

@@ -1,0 +1,507 @@
+package dev.pgmanager.postgres;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Drives the one PostgreSQL instance of this machine: create, clone, start, stop, follow, promote,
+ * rewind. It never deletes a data directory, and never creates a cluster over one that holds anything.
+ */
+public final class PostgresController {
+    private static final Logger log = LoggerFactory.getLogger(PostgresController.class);
+    private static final Duration QUICK_TOOL_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
+    private static final int LOG_TAIL_LINES = 40;
+
+    private final PgBinaries binaries;
+    private final PostgresConfig config;
+    private final OsUser osUser;
+    private final DataDirectory dataDirectory;
+    private final ServerConfigFiles configFiles;
+    private final PgCommandRunner runner;
+
+    public PostgresController(PgBinaries binaries, PostgresConfig config, OsUser osUser) {
+        this.binaries = binaries;
+        this.config = config;
+        this.osUser = osUser;
+        this.dataDirectory = new DataDirectory(config.dataDirectory());
+        this.configFiles = new ServerConfigFiles(dataDirectory, config, osUser);
+        this.runner = new PgCommandRunner(osUser);
+    }
+
+    public PostgresConfig config() {
+        return config;
+    }
+
+    /**
+     * Creates a new cluster (with data checksums) in the empty or missing data directory and writes our
+     * settings. The replication role is created at the first start as a primary (see {@link #start()}).
+     *
+     * @throws DataDirectoryNotEmptyException if the directory holds a cluster or anything else
+     */
+    public void initdb() {
+        dataDirectory.requireEmptyOrMissing();
+        prepareOwnDirectories();
+        osUser.createPrivateDirectory(dataDirectory.path());
+        Path pwfile = config.stateDirectory().resolve("initdb.pwfile");
+        osUser.writePrivateFile(pwfile, config.superuser().password() + "\n");
+        try {
+            runner.runChecked(List.of(binaries.tool("initdb"),
+                    "--pgdata=" + dataDirectory.path(),
+                    "--data-checksums",
+                    "--username=" + config.superuser().user(),
+                    "--pwfile=" + pwfile,
+                    // trusting the socket is safe because only the OS user can open it
+                    // (unix_socket_permissions = 0700); everything over TCP needs a password
+                    "--auth-local=trust",
+                    "--auth-host=scram-sha-256",
+                    // the C locale's sort order never changes with a glibc upgrade, which would
+                    // otherwise silently corrupt text indexes, and differently on each member
+                    "--encoding=UTF8",
+                    "--locale=C"), Map.of(), Duration.ofMinutes(2));
+        } finally {
+            deleteIfExists(pwfile);
+        }
+        configFiles.writeServerSettings();
+        log.info("initialised a new cluster in {} (system identifier {})", dataDirectory,
+                Long.toUnsignedString(systemIdentifier()));
+    }
+
+    /**
+     * Starts the server (regenerating our settings first) and returns once it accepts connections.
+     * Does nothing if it is already running.
+     */
+    public void start() {
+        dataDirectory.requireCluster();
+        if (isRunning()) {
+            log.info("PostgreSQL in {} is already running (pid {})", dataDirectory, pid().orElseThrow());
+            return;
+        }
+        prepareOwnDirectories();
+        configFiles.writeServerSettings();
+        long waitSeconds = config.startTimeout().toSeconds();
+        CommandResult result = runner.run(List.of(binaries.tool("pg_ctl"), "start",
+                "--pgdata=" + dataDirectory.path(),
+                "--log=" + config.serverLog(),
+                "--wait", "--timeout=" + waitSeconds), Map.of(), config.startTimeout().plusSeconds(10), null);
+        if (!result.succeeded()) {
+            throw new CommandFailedException("PostgreSQL in " + dataDirectory + " did not start within "
+                    + waitSeconds + "s: " + result.outputTail(), serverLogTail());
+        }
+        waitUntil("PostgreSQL in " + dataDirectory + " to accept connections", this::acceptsConnections);
+        if (status().role() == PgRole.PRIMARY) {
+            ensureReplicationRole();
+        }
+        log.info("started PostgreSQL in {} on port {} (pid {})", dataDirectory, config.port(), pid().orElse(-1));
+    }
+
+    /** Stops the server and waits until the postmaster is gone; does nothing if it is not running. */
+    public void stop(StopMode mode) {
+        OptionalLong pid = pid();
+        if (pid.isEmpty()) {
+            return;
+        }
+        long waitSeconds = config.startTimeout().toSeconds();
+        CommandResult result = runner.run(List.of(binaries.tool("pg_ctl"), "stop",
+                "--pgdata=" + dataDirectory.path(), "--mode=" + mode.pgCtlName(),
+                "--wait", "--timeout=" + waitSeconds), Map.of(), config.startTimeout().plusSeconds(10), null);
+        if (!result.succeeded() && isRunning()) {
+            throw new CommandFailedException("PostgreSQL in " + dataDirectory + " (pid " + pid.getAsLong()
+                    + ") did not stop (" + mode + "): " + result.outputTail(), serverLogTail());
+        }
+        // pg_ctl is satisfied once postmaster.pid is gone; wait for the process itself too
+        waitUntil("postmaster " + pid.getAsLong() + " to exit", () -> !Postmaster.isLivePostgres(pid.getAsLong()));
+        log.info("stopped PostgreSQL in {} ({}, was pid {})", dataDirectory, mode, pid.getAsLong());
+    }
+
+    public void restart() {
+        stop(StopMode.FAST);
+        start();
+    }
+
+    /** Rewrites our settings and makes the running server re-read its configuration. */
+    public void reload() {
+        configFiles.writeServerSettings();
+        runner.runChecked(List.of(binaries.tool("pg_ctl"), "reload", "--pgdata=" + dataDirectory.path()),
+                Map.of(), QUICK_TOOL_TIMEOUT);
+    }
+
+    public boolean isRunning() {
+        return pid().isPresent();
+    }
+
+    /** The postmaster's PID, if one is running for this data directory. */
+    public OptionalLong pid() {
+        return Postmaster.pid(dataDirectory);
+    }
+
+    /** The server's state, observed over one short-lived connection; {@link PgStatus#stopped()} if not running. */
+    public PgStatus status() {
+        if (!isRunning()) {
+            return PgStatus.stopped();
+        }
+        try (Connection connection = connect()) {
+            return StatusReader.read(connection);
+        } catch (SQLException e) {
+            throw new PostgresException("cannot read the status of PostgreSQL in " + dataDirectory + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A new superuser connection to this server over loopback TCP (pgjdbc cannot use unix sockets
+     * without an extra library). Connect and read timeouts are bounded. The caller closes it.
+     */
+    public Connection connect() throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", config.superuser().user());
+        properties.setProperty("password", config.superuser().password());
+        properties.setProperty("connectTimeout", "5");
+        properties.setProperty("loginTimeout", "10");
+        properties.setProperty("socketTimeout", "30");
+        properties.setProperty("ApplicationName", "pgmanager");
+        String host = config.localConnectHost();
+        String url = "jdbc:postgresql://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + config.port() + "/postgres";
+        return DriverManager.getConnection(url, properties);
+    }
+
+    /**
+     * Makes this (stopped, empty) data directory a replica of {@code upstream}: a base backup through a
+     * physical replication slot named after this machine, so the upstream keeps the WAL we still need
+     * from the moment the backup starts; then {@link #follow}.
+     */
+    public void cloneFrom(Upstream upstream) {
+        if (isRunning()) {
+            throw new PostgresException("cannot clone into " + dataDirectory + ": PostgreSQL is running there");
+        }
+        dataDirectory.requireEmptyOrMissing();
+        prepareOwnDirectories();
+        osUser.createPrivateDirectory(dataDirectory.path());
+        CommandResult result = baseBackup(upstream, true);
+        if (!result.succeeded() && result.output().contains("already exists")) {
+            // the leader keeps a slot per member, and a member coming back after a move finds its old
+            // one: use it rather than fail
+            log.info("replication slot {} already exists on {}; cloning through it", config.machineId(), upstream);
+            dataDirectory.requireEmptyOrMissing();
+            result = baseBackup(upstream, false);
+        }
+        if (!result.succeeded()) {
+            throw new CommandFailedException("base backup from " + upstream + " into " + dataDirectory
+                    + " failed (exit " + result.exitCode() + ")", result.outputTail());
+        }
+        log.info("cloned {} from {}", dataDirectory, upstream);
+        follow(upstream);
+    }
+
+    /**
+     * Configures this server to stream from {@code upstream} as a replica under this machine's ID and
+     * slot. Takes effect at the next start; a running replica re-reads it at once.
+     */
+    public void follow(Upstream upstream) {
+        dataDirectory.requireCluster();
+        PassFile.write(config, osUser, upstream);
+        configFiles.writeUpstream(upstream);
+        createStandbySignal();
+        if (isRunning()) {
+            reload();
+        }
+        log.info("{} follows {} (slot {})", dataDirectory, upstream, config.machineId());
+    }
+
+    /** Turns this replica into a primary and waits until it accepts writes. */
+    public void promote() {
+        if (status().role() != PgRole.REPLICA) {
+            throw new PostgresException("cannot promote PostgreSQL in " + dataDirectory + ": it is not a running replica");
+        }
+        runner.runChecked(List.of(binaries.tool("pg_ctl"), "promote", "--pgdata=" + dataDirectory.path(),
+                "--wait", "--timeout=" + config.startTimeout().toSeconds()), Map.of(), config.startTimeout().plusSeconds(10));
+        waitUntil("PostgreSQL in " + dataDirectory + " to leave recovery", () -> status().role() == PgRole.PRIMARY);
+        // The end-of-recovery checkpoint runs in the background, and until it completes the control file
+        // names the old timeline. pg_rewind reads the source's timeline from there: rewinding the old
+        // primary against us before then would find "the same timeline" and wrongly rewind nothing.
+        withConnection("checkpoint after promotion", connection -> {
+            try (var statement = connection.createStatement()) {
+                statement.execute("CHECKPOINT");
+            }
+        });
+        configFiles.clearUpstream();
+        reload();
+        ensureReplicationRole();
+        log.info("promoted PostgreSQL in {} to primary on timeline {}", dataDirectory, status().timeline());
+    }
+
+    /**
+     * Stops this server and starts it again as a replica of {@code upstream}. Only for a server whose WAL
+     * has not diverged from the upstream's; otherwise {@link #rewind} first.
+     */
+    public void demote(Upstream upstream) {
+        stop(StopMode.FAST);
+        follow(upstream);
+        start();
+    }
+
+    /**
+     * Brings this (former primary's) data directory back onto {@code upstream}'s timeline with pg_rewind
+     * and configures it to follow; the server is left stopped. pg_rewind reads the source's files
+     * through ordinary SQL functions, which needs the superuser, not the replication role.
+     *
+     * @throws RewindFailedException if pg_rewind fails; the usual recovery is to move aside and re-clone
+     */
+    public void rewind(Upstream upstream) {
+        dataDirectory.requireCluster();
+        stop(StopMode.FAST);
+        finishCrashRecovery();
+        Upstream asSuperuser = new Upstream(upstream.host(), upstream.hostaddr(), upstream.port(), config.superuser());
+        String source = asSuperuser.connInfo(config.superuser().user())
+                .with("dbname", "postgres")
+                .with("application_name", config.machineId() + "_rewind")
+                .with("connect_timeout", "10")
+                .toString();
+        CommandResult result = runner.run(List.of(binaries.tool("pg_rewind"),
+                "--target-pgdata=" + dataDirectory.path(),
+                "--source-server=" + source,
+                // we just made sure of a clean shutdown, with our own settings
+                "--no-ensure-shutdown",
+                "--progress"), Map.of("PGPASSWORD", config.superuser().password()), config.copyTimeout(), null);
+        if (!result.succeeded()) {
+            throw new RewindFailedException("pg_rewind of " + dataDirectory + " from " + upstream
+                    + " failed (exit " + result.exitCode() + ")", result.outputTail());
+        }
+        log.info("rewound {} onto {}: {}", dataDirectory, upstream, CommandResult.tail(result.output(), 1));
+        // pg_rewind copied the source's configuration files over ours; start() regenerates the settings
+        follow(upstream);
+    }
+
+    /** Creates a physical slot that retains WAL from now on, if it does not exist yet. Primary only. */
+    public void createReplicationSlot(String name) {
+        withConnection("create replication slot " + name, connection -> {
+            if (slotExists(connection, name)) {
+                return;
+            }
+            try (PreparedStatement statement =
+                         connection.prepareStatement("SELECT pg_create_physical_replication_slot(?, true)")) {
+                statement.setString(1, name);
+                statement.execute();
+            }
+            log.info("created replication slot {} in {}", name, dataDirectory);
+        });
+    }
+
+    /** Drops the slot if it exists. Fails if a replica is streaming through it. */
+    public void dropReplicationSlot(String name) {
+        withConnection("drop replication slot " + name, connection -> {
+            if (!slotExists(connection, name)) {
+                return;
+            }
+            try (PreparedStatement statement = connection.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+                statement.setString(1, name);
+                statement.execute();
+            }
+            log.info("dropped replication slot {} in {}", name, dataDirectory);
+        });
+    }
+
+    public List<ReplicationSlot> replicationSlots() {
+        List<ReplicationSlot> slots = new ArrayList<>();
+        withConnection("list replication slots", connection -> slots.addAll(StatusReader.slots(connection)));
+        return List.copyOf(slots);
+    }
+
+    /** The cluster's system identifier (unsigned), read from the control file: works while stopped. */
+    public long systemIdentifier() {
+        return controlData().systemIdentifier();
+    }
+
+    /**
+     * The only way pgmanager gets a data directory out of the way: it is renamed (never deleted) to
+     * {@code <name>.aside-<UTC time>} next to itself, for an operator to inspect or remove.
+     *
+     * @return the directory's new path
+     */
+    public Path moveDataDirectoryAside() {
+        if (isRunning()) {
+            throw new PostgresException("refusing to move " + dataDirectory + " aside: PostgreSQL is running there");
+        }
+        Path moved = dataDirectory.moveAside();
+        log.warn("moved data directory {} aside to {}", dataDirectory, moved);
+        return moved;
+    }
+
+    private CommandResult baseBackup(Upstream upstream, boolean createSlot) {
+        String source = upstream.connInfo(upstream.replication().user())
+                .with("application_name", config.machineId())
+                .with("connect_timeout", "10")
+                .toString();
+        List<String> command = new ArrayList<>(List.of(binaries.tool("pg_basebackup"),
+                "--pgdata=" + dataDirectory.path(),
+                "--dbname=" + source,
+                "--wal-method=stream",
+                "--checkpoint=fast",
+                "--no-password",
+                "--slot=" + config.machineId()));
+        if (createSlot) {
+            command.add("--create-slot");
+        }
+        return runner.run(command, Map.of("PGPASSWORD", upstream.replication().password()), config.copyTimeout(), null);
+    }
+
+    /**
+     * pg_rewind needs a cleanly shut down target. After a crash, run crash recovery in single-user mode,
+     * which does that and exits. Single-user mode cannot run as a standby, so standby.signal is set aside
+     * meanwhile and put back afterwards: a failed rewind must not leave a replica that would start as a
+     * second primary.
+     */
+    private void finishCrashRecovery() {
+        ControlData control = controlData();
+        if (control.shutDownCleanly()) {
+            return;
+        }
+        log.warn("{} was not shut down cleanly ({}); running crash recovery before rewind", dataDirectory,
+                control.clusterState());
+        boolean wasStandby = dataDirectory.isStandby();
+        deleteIfExists(dataDirectory.file("standby.signal"));
+        try {
+            runner.runChecked(List.of(binaries.tool("postgres"), "--single", "-F", "-D", dataDirectory.path().toString(),
+                    "template1"), Map.of(), config.startTimeout());
+        } finally {
+            if (wasStandby) {
+                createStandbySignal();
+            }
+        }
+        ControlData after = controlData();
+        if (!after.shutDownCleanly()) {
+            throw new RewindFailedException("crash recovery of " + dataDirectory + " left it in state '"
+                    + after.clusterState() + "'; cannot rewind", "");
+        }
+    }
+
+    private ControlData controlData() {
+        dataDirectory.requireCluster();
+        CommandResult result = runner.runChecked(List.of(binaries.tool("pg_controldata"), dataDirectory.path().toString()),
+                Map.of(), QUICK_TOOL_TIMEOUT);
+        return ControlData.parse(result.output());
+    }
+
+    /**
+     * Creates the replication role if it is missing. initdb cannot give a role a password without a
+     * running server, so this runs whenever we start or promote a primary; being idempotent, it also
+     * repairs a cluster whose role was dropped. The server quotes name and password itself (format %I/%L).
+     */
+    private void ensureReplicationRole() {
+        Credentials replication = config.replication();
+        withConnection("create the replication role", connection -> {
+            try (PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
+                exists.setString(1, replication.user());
+                try (ResultSet row = exists.executeQuery()) {
+                    if (row.next()) {
+                        return;
+                    }
+                }
+            }
+            String create;
+            try (PreparedStatement format = connection.prepareStatement(
+                    "SELECT format('CREATE ROLE %I WITH LOGIN REPLICATION PASSWORD %L', ?, ?)")) {
+                format.setString(1, replication.user());
+                format.setString(2, replication.password());
+                try (ResultSet row = format.executeQuery()) {
+                    row.next();
+                    create = row.getString(1);
+                }
+            }
+            try (var statement = connection.createStatement()) {
+                statement.execute(create);
+            }
+            log.info("created replication role {} in {}", replication.user(), dataDirectory);
+        });
+    }
+
+    private static boolean slotExists(Connection connection, String name) throws SQLException {
+        try (PreparedStatement statement =
+                     connection.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
+            statement.setString(1, name);
+            try (ResultSet row = statement.executeQuery()) {
+                return row.next();
+            }
+        }
+    }
+
+    private interface SqlWork {
+        void run(Connection connection) throws SQLException;
+    }
+
+    private void withConnection(String what, SqlWork work) {
+        try (Connection connection = connect()) {
+            work.run(connection);
+        } catch (SQLException e) {
+            throw new PostgresException("cannot " + what + " in " + dataDirectory + ": " + e.getMessage(), e);
+        }
+    }
+
+    private boolean acceptsConnections() {
+        try (Connection connection = connect()) {
+            return connection.isValid(5);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private void createStandbySignal() {
+        osUser.writePrivateFile(dataDirectory.file("standby.signal"), "");
+    }
+
+    private void prepareOwnDirectories() {
+        osUser.createPrivateDirectory(config.stateDirectory());
+        osUser.createPrivateDirectory(config.socketDirectory());
+    }
+
+    private void waitUntil(String what, BooleanSupplier condition) {
+        Instant deadline = Instant.now().plus(config.startTimeout());
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new CommandFailedException("timed out after " + config.startTimeout().toSeconds()
+                        + "s waiting for " + what, serverLogTail());
+            }
+            try {
+                Thread.sleep(POLL_INTERVAL);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PostgresException("interrupted waiting for " + what, e);
+            }
+        }
+    }
+
+    private String serverLogTail() {
+        try {
+            return "server log " + config.serverLog() + ":\n"
+                    + CommandResult.tail(Files.readString(config.serverLog(), StandardCharsets.UTF_8), LOG_TAIL_LINES);
+        } catch (IOException e) {
+            return "(no server log at " + config.serverLog() + ")";
+        }
+    }
+
+    private static void deleteIfExists(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + file, e);
+        }
+    }
+}

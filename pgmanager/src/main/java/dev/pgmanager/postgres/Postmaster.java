@@ -1,0 +1,59 @@
+package dev.pgmanager.postgres;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * The running postmaster of a data directory, as recorded in its {@code postmaster.pid}. A pid file can
+ * outlive its process (a crash, or a volume forked to another host where that PID now belongs to
+ * something else), so a PID counts only if that process is alive and is a postgres binary.
+ */
+final class Postmaster {
+    private Postmaster() {}
+
+    static OptionalLong pid(DataDirectory dataDirectory) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(dataDirectory.file("postmaster.pid"), StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return OptionalLong.empty();
+        } catch (IOException e) {
+            throw new PostgresException("cannot read " + dataDirectory.file("postmaster.pid") + ": " + e.getMessage(), e);
+        }
+        if (lines.isEmpty() || !lines.getFirst().strip().matches("\\d+")) {
+            // being written right now, or garbage: either way no process we can name
+            return OptionalLong.empty();
+        }
+        long pid = Long.parseLong(lines.getFirst().strip());
+        return isLivePostgres(pid) ? OptionalLong.of(pid) : OptionalLong.empty();
+    }
+
+    /** True while {@code pid} is a live (not zombie) postgres process. */
+    static boolean isLivePostgres(long pid) {
+        return ProcessHandle.of(pid)
+                .filter(ProcessHandle::isAlive)
+                .filter(handle -> !isZombie(pid))
+                .filter(handle -> handle.info().command()
+                        .map(command -> command.endsWith("/postgres") || command.endsWith("/postmaster"))
+                        .orElse(true))
+                .isPresent();
+    }
+
+    /** Exited but not yet reaped by its parent, which for a daemonised postmaster may never happen. */
+    private static boolean isZombie(long pid) {
+        Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        try {
+            String content = Files.readString(stat, StandardCharsets.UTF_8);
+            // the state letter follows the parenthesised command name, which may itself contain ") "
+            int afterName = content.lastIndexOf(')');
+            return afterName > 0 && content.length() > afterName + 2 && content.charAt(afterName + 2) == 'Z';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package dev.pgmanager.postgres;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The configuration files pgmanager owns inside a data directory.
+ *
+ * <p>Our settings live in {@code pgmanager.conf}, included once at the end of {@code postgresql.conf} so
+ * that they win over it, while {@code ALTER SYSTEM} (postgresql.auto.conf, read last) still wins over
+ * ours for an operator who really means it. We do not write postgresql.auto.conf: it belongs to
+ * ALTER SYSTEM, which rewrites it whole. The upstream to follow is in a second file,
+ * {@code pgmanager-upstream.conf}, so it can be replaced or emptied without touching anything else.
+ *
+ * <p>pg_basebackup and pg_rewind copy every config file from the source server, so after either the
+ * files describe the source machine (its port, its upstream). That is why {@link #writeServerSettings}
+ * runs before every start: the files are regenerated from this machine's configuration each time.
+ */
+final class ServerConfigFiles {
+    static final String SETTINGS_FILE = "pgmanager.conf";
+    static final String UPSTREAM_FILE = "pgmanager-upstream.conf";
+    private static final String INCLUDE_LINE = "include '" + SETTINGS_FILE + "'";
+    private static final String HEADER = "# Written by pgmanager; it is regenerated, so edits here are lost.\n";
+
+    private final DataDirectory dataDirectory;
+    private final PostgresConfig config;
+    private final OsUser osUser;
+
+    ServerConfigFiles(DataDirectory dataDirectory, PostgresConfig config, OsUser osUser) {
+        this.dataDirectory = dataDirectory;
+        this.config = config;
+        this.osUser = osUser;
+    }
+
+    /** This machine's server settings and client authentication rules. */
+    void writeServerSettings() {
+        includeSettingsFromPostgresqlConf();
+        String settings = HEADER
+                + setting("listen_addresses", String.join(",", config.listenAddresses()))
+                + "port = " + config.port() + "\n"
+                + setting("unix_socket_directories", config.socketDirectory().toString())
+                // local connections are trusted (see pg_hba.conf): only the OS user (and root) may use the socket
+                + "unix_socket_permissions = 0700\n"
+                + setting("cluster_name", config.machineId())
+                + "password_encryption = 'scram-sha-256'\n"
+                + "wal_level = replica\n"
+                + "hot_standby = on\n"
+                // a replica needs at least the primary's value of both, so every member uses the same
+                + "max_wal_senders = 10\n"
+                + "max_replication_slots = 10\n"
+                // pg_rewind can only find the pages a diverged primary changed if every first change of a
+                // page after a checkpoint is WAL-logged in full; checksums do that too, this keeps
+                // rewind possible on clusters created without them
+                + "wal_log_hints = on\n"
+                // pg_rewind reads the old primary's own WAL back to the last checkpoint before the
+                // timelines diverged, which is often older than the last checkpoint the old primary made
+                // itself (and recycled WAL behind); keep some, or every rewind turns into a re-clone.
+                // ALTER SYSTEM can size it to the cluster's write rate.
+                + "wal_keep_size = '256MB'\n"
+                // the server log goes to the file pg_ctl -l names, outside PGDATA
+                + "logging_collector = off\n"
+                + "include_if_exists = '" + UPSTREAM_FILE + "'\n";
+        osUser.writePrivateFile(dataDirectory.file(SETTINGS_FILE), settings);
+        osUser.writePrivateFile(dataDirectory.file("pg_hba.conf"), hbaRules());
+    }
+
+    /** primary_conninfo and primary_slot_name for following {@code upstream}. */
+    void writeUpstream(Upstream upstream) {
+        String conninfo = upstream.connInfo(upstream.replication().user())
+                .with("passfile", config.passfile().toString())
+                .with("application_name", config.machineId())
+                .toString();
+        // recovery_target_timeline is left at its default, 'latest', which follows a promotion upstream;
+        // setting it here would make emptying this file on promote a change that needs a restart
+        osUser.writePrivateFile(dataDirectory.file(UPSTREAM_FILE), HEADER
+                + setting("primary_conninfo", conninfo)
+                + setting("primary_slot_name", config.machineId()));
+    }
+
+    /** Forgets the upstream: a primary follows nobody, and a stale conninfo would mislead a reader. */
+    void clearUpstream() {
+        osUser.writePrivateFile(dataDirectory.file(UPSTREAM_FILE), HEADER);
+    }
+
+    private String hbaRules() {
+        Set<String> networks = new LinkedHashSet<>(PostgresConfig.LOOPBACK);
+        networks.addAll(config.allowedNetworks());
+        StringBuilder rules = new StringBuilder(HEADER)
+                .append("# TYPE  DATABASE     USER  ADDRESS  METHOD\n")
+                .append("local   all          all            trust\n")
+                .append("local   replication  all            trust\n");
+        for (String network : networks) {
+            rules.append("host    all          all          ").append(network).append("  scram-sha-256\n");
+            rules.append("host    replication  ").append(hbaName(config.replication().user()))
+                    .append("  ").append(network).append("  scram-sha-256\n");
+        }
+        return rules.toString();
+    }
+
+    private void includeSettingsFromPostgresqlConf() {
+        Path conf = dataDirectory.file("postgresql.conf");
+        try {
+            List<String> lines = Files.readAllLines(conf, StandardCharsets.UTF_8);
+            if (lines.stream().noneMatch(line -> line.strip().equals(INCLUDE_LINE))) {
+                Files.writeString(conf, "\n# pgmanager's settings, last so that they win over the ones above\n"
+                        + INCLUDE_LINE + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot add pgmanager's include to " + conf, e);
+        }
+    }
+
+    /** A postgresql.conf string setting; backslash and quote are both escape characters there. */
+    private static String setting(String name, String value) {
+        return name + " = '" + value.replace("\\", "\\\\").replace("'", "''") + "'\n";
+    }
+
+    private static String hbaName(String role) {
+        return "\"" + role.replace("\"", "\"\"") + "\"";
+    }
+}

@@ -1,0 +1,103 @@
+package dev.pgmanager.postgres;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Reads a {@link PgStatus} and the replication slots over one JDBC connection. */
+final class StatusReader {
+    private StatusReader() {}
+
+    static PgStatus read(Connection connection) throws SQLException {
+        boolean inRecovery = queryBoolean(connection, "SELECT pg_is_in_recovery()");
+        List<ReplicationConnection> replicas = replicationConnections(connection);
+        Optional<WalReceiverStatus> receiver = walReceiver(connection);
+        if (!inRecovery) {
+            try (Statement statement = connection.createStatement();
+                 // The timeline WAL is being written on, read from the name of the current WAL segment
+                 // (its first 8 hex digits). Not pg_control_checkpoint().timeline_id: after a promotion
+                 // the end-of-recovery checkpoint runs in the background, so for a while the control
+                 // file still names the old timeline although new WAL is already on the new one.
+                 ResultSet row = statement.executeQuery("""
+                         SELECT pg_current_wal_lsn(), pg_current_wal_flush_lsn(),
+                                ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int""")) {
+                row.next();
+                return new PgStatus(PgRole.PRIMARY, row.getInt(3), lsn(row, 1), lsn(row, 2),
+                        Optional.empty(), Optional.empty(), replicas, receiver);
+            }
+        }
+        try (Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery("""
+                     SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(),
+                            (SELECT timeline_id FROM pg_control_checkpoint())""")) {
+            row.next();
+            // While streaming, the timeline is the one the WAL receiver is receiving: that is the one
+            // this replica follows and the one failover must compare. Without a receiver the best we
+            // have is the timeline of the last restartpoint, which can lag behind what was replayed.
+            int timeline = receiver.map(WalReceiverStatus::receivedTimeline)
+                    .filter(tli -> tli > 0)
+                    .orElse(row.getInt(3));
+            return new PgStatus(PgRole.REPLICA, timeline, Optional.empty(), Optional.empty(),
+                    lsn(row, 1), lsn(row, 2), replicas, receiver);
+        }
+    }
+
+    static List<ReplicationSlot> slots(Connection connection) throws SQLException {
+        List<ReplicationSlot> slots = new ArrayList<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery(
+                     "SELECT slot_name, slot_type, active, restart_lsn FROM pg_replication_slots ORDER BY slot_name")) {
+            while (rows.next()) {
+                slots.add(new ReplicationSlot(rows.getString(1), rows.getString(2), rows.getBoolean(3), lsn(rows, 4)));
+            }
+        }
+        return slots;
+    }
+
+    private static List<ReplicationConnection> replicationConnections(Connection connection) throws SQLException {
+        List<ReplicationConnection> rows = new ArrayList<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery("""
+                     SELECT application_name, host(client_addr), state, sent_lsn, write_lsn, flush_lsn,
+                            replay_lsn, sync_state
+                     FROM pg_stat_replication ORDER BY application_name""")) {
+            while (row.next()) {
+                rows.add(new ReplicationConnection(row.getString(1), Optional.ofNullable(row.getString(2)),
+                        row.getString(3), lsn(row, 4), lsn(row, 5), lsn(row, 6), lsn(row, 7), row.getString(8)));
+            }
+        }
+        return rows;
+    }
+
+    private static Optional<WalReceiverStatus> walReceiver(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery("""
+                     SELECT status, sender_host, sender_port, slot_name, received_tli, flushed_lsn
+                     FROM pg_stat_wal_receiver""")) {
+            if (!row.next()) {
+                return Optional.empty();
+            }
+            int port = row.getInt(3);
+            Optional<Integer> senderPort = row.wasNull() ? Optional.empty() : Optional.of(port);
+            return Optional.of(new WalReceiverStatus(row.getString(1), Optional.ofNullable(row.getString(2)),
+                    senderPort, Optional.ofNullable(row.getString(4)), row.getInt(5), lsn(row, 6)));
+        }
+    }
+
+    static boolean queryBoolean(Connection connection, String sql) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql);
+             ResultSet row = statement.executeQuery()) {
+            row.next();
+            return row.getBoolean(1);
+        }
+    }
+
+    private static Optional<Lsn> lsn(ResultSet row, int column) throws SQLException {
+        return Optional.ofNullable(row.getString(column)).map(Lsn::parse);
+    }
+}

@@ -1,0 +1,126 @@
+package dev.pgmanager.postgres;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static dev.pgmanager.postgres.TestNodes.await;
+import static dev.pgmanager.postgres.TestNodes.execute;
+import static dev.pgmanager.postgres.TestNodes.queryString;
+import static dev.pgmanager.postgres.TestNodes.upstream;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A whole failover with real servers: create, clone, stream, fail over, rewind the old primary, rejoin. */
+class PostgresControllerTest {
+    private static final String FIRST_ID = "a1b2c3d4e5f601";
+    private static final String SECOND_ID = "e2865d13a56789";
+
+    @TempDir
+    Path root;
+    private TestNodes nodes;
+
+    @BeforeEach
+    void createNodes() {
+        nodes = new TestNodes(root);
+    }
+
+    @AfterEach
+    void stopNodes() {
+        nodes.close();
+    }
+
+    @Test
+    void failsOverAndRewindsTheOldPrimaryBackIn() throws Exception {
+        PostgresController first = nodes.node(FIRST_ID);
+        PostgresController second = nodes.node(SECOND_ID);
+
+        // a new primary, checksummed
+        first.initdb();
+        first.start();
+        assertTrue(first.isRunning());
+        assertEquals("on", queryString(first, "SHOW data_checksums"));
+        PgStatus primary = first.status();
+        assertEquals(PgRole.PRIMARY, primary.role());
+        assertEquals(1, primary.timeline());
+
+        // a replica cloned through a slot named after its machine ID, streaming under that name
+        second.cloneFrom(upstream(first));
+        second.start();
+        await("the replica to stream", () -> first.status().replica(SECOND_ID)
+                .map(r -> r.state().equals("streaming")).orElse(false));
+        assertTrue(first.replicationSlots().stream().anyMatch(s -> s.name().equals(SECOND_ID) && s.active()),
+                first.replicationSlots().toString());
+        PgStatus replica = second.status();
+        assertEquals(PgRole.REPLICA, replica.role());
+        assertEquals(1, replica.timeline());
+        assertEquals(SECOND_ID, replica.walReceiver().orElseThrow().slotName().orElseThrow());
+        assertEquals(first.systemIdentifier(), second.systemIdentifier());
+
+        execute(first, "CREATE TABLE notes (id int PRIMARY KEY, note text)");
+        execute(first, "INSERT INTO notes VALUES (1, 'before failover')");
+        await("row 1 on the replica", () -> "before failover".equals(queryString(second, "SELECT note FROM notes WHERE id = 1")));
+
+        // the replica loses its upstream; the primary writes once more where nobody sees it, then stops:
+        // its WAL has diverged from what the replica will continue from
+        second.stop(StopMode.FAST);
+        execute(first, "INSERT INTO notes VALUES (2, 'lost with the old timeline')");
+        first.stop(StopMode.FAST);
+        assertFalse(first.isRunning());
+        second.start();
+
+        second.promote();
+        PgStatus promoted = second.status();
+        assertEquals(PgRole.PRIMARY, promoted.role());
+        assertEquals(2, promoted.timeline());
+        execute(second, "INSERT INTO notes VALUES (3, 'after failover')");
+        // the new primary keeps a slot for the old one, as the leader will for every member
+        second.createReplicationSlot(FIRST_ID);
+
+        // following without a rewind cannot work for a diverged primary; pg_rewind makes it possible
+        first.rewind(upstream(second));
+        first.start();
+        execute(second, "INSERT INTO notes VALUES (4, 'after rejoin')");
+        await("row 4 on the rewound old primary", () -> "after rejoin".equals(queryString(first, "SELECT note FROM notes WHERE id = 4")));
+        assertEquals("after failover", queryString(first, "SELECT note FROM notes WHERE id = 3"));
+        assertNull(queryString(first, "SELECT note FROM notes WHERE id = 2"), "the diverged write was rewound away");
+
+        PgStatus rejoined = first.status();
+        assertEquals(PgRole.REPLICA, rejoined.role());
+        assertEquals(promoted.timeline(), rejoined.timeline());
+        await("the old primary to stream from the new one", () -> second.status().replica(FIRST_ID)
+                .map(r -> r.state().equals("streaming")).orElse(false));
+        assertTrue(second.replicationSlots().stream().anyMatch(s -> s.name().equals(FIRST_ID) && s.active()));
+        assertThrows(PostgresException.class, () -> second.dropReplicationSlot(FIRST_ID), "an active slot cannot be dropped");
+    }
+
+    @Test
+    void rewindFinishesCrashRecoveryOfAPrimaryThatDiedFirst() throws Exception {
+        PostgresController first = nodes.node(FIRST_ID);
+        PostgresController second = nodes.node(SECOND_ID);
+        first.initdb();
+        first.start();
+        second.cloneFrom(upstream(first));
+        second.start();
+        execute(first, "CREATE TABLE notes (id int PRIMARY KEY, note text)");
+        await("the table on the replica", () -> queryString(second, "SELECT to_regclass('notes')") != null);
+
+        first.stop(StopMode.IMMEDIATE);
+        second.promote();
+        second.createReplicationSlot(FIRST_ID);
+        execute(second, "INSERT INTO notes VALUES (1, 'after the crash')");
+
+        first.rewind(upstream(second));
+        first.start();
+
+        await("row 1 on the recovered old primary", () -> "after the crash".equals(queryString(first, "SELECT note FROM notes WHERE id = 1")));
+        assertEquals(PgRole.REPLICA, first.status().role());
+        assertEquals(2, first.status().timeline());
+    }
+}

@@ -1,0 +1,109 @@
+package dev.pgmanager.postgres;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/**
+ * Real PostgreSQL instances for a test, each in its own directories under one temporary root, on a free
+ * loopback port. {@link #close()} kills every server that is still running and checks, by PID, that it
+ * is gone.
+ */
+final class TestNodes implements AutoCloseable {
+    static final PgBinaries BINARIES = PgBinaries.locate(Optional.empty());
+    static final OsUser OS_USER = OsUser.named("postgres");
+    static final Credentials SUPERUSER = new Credentials("postgres", "super'secret\\pw");
+    static final Credentials REPLICATION = new Credentials("replicator", "repl:secret pw");
+
+    private final Path root;
+    private final List<PostgresController> started = new ArrayList<>();
+
+    TestNodes(Path root) {
+        this.root = root;
+        try {
+            // JUnit's temporary directory is private to root; the postgres user must be able to traverse it
+            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    PostgresController node(String machineId) {
+        Path home = root.resolve(machineId);
+        PostgresConfig config = new PostgresConfig(home.resolve("data"), home.resolve("state"), home.resolve("sock"),
+                List.of("127.0.0.1"), freePort(), PostgresConfig.LOOPBACK, SUPERUSER, REPLICATION, machineId,
+                Duration.ofSeconds(30), Duration.ofSeconds(60));
+        PostgresController controller = new PostgresController(BINARIES, config, OS_USER);
+        started.add(controller);
+        return controller;
+    }
+
+    static Upstream upstream(PostgresController server) {
+        return Upstream.of("127.0.0.1", server.config().port(), REPLICATION);
+    }
+
+    static void execute(PostgresController server, String sql) throws SQLException {
+        try (Connection connection = server.connect(); Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
+    static String queryString(PostgresController server, String sql) throws SQLException {
+        try (Connection connection = server.connect(); Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery(sql)) {
+            return row.next() ? row.getString(1) : null;
+        }
+    }
+
+    static void await(String what, Callable<Boolean> condition) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(20);
+        Exception last = null;
+        while (Instant.now().isBefore(deadline)) {
+            try {
+                if (condition.call()) {
+                    return;
+                }
+            } catch (Exception e) {
+                last = e;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("timed out waiting for " + what, last);
+    }
+
+    @Override
+    public void close() {
+        for (PostgresController controller : started) {
+            OptionalLong pid = controller.pid();
+            if (pid.isPresent()) {
+                controller.stop(StopMode.IMMEDIATE);
+                assertFalse(Postmaster.isLivePostgres(pid.getAsLong()), "postmaster " + pid.getAsLong() + " still alive");
+            }
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
