@@ -1,0 +1,40 @@
+package dev.pgmanager.config;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses durations as operators write them in configuration: {@code 500ms}, {@code 2s}, {@code 1m}, {@code 1h}. */
+public final class Durations {
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
+
+    private Durations() {}
+
+    /**
+     * @param text a whole number with an optional unit; a bare number is milliseconds, as in PostgreSQL
+     * @throws IllegalArgumentException naming the value and the accepted forms
+     */
+    public static Duration parse(String text) {
+        Matcher matcher = DURATION.matcher(text.strip());
+        if (!matcher.matches()) {
+            throw notADuration(text);
+        }
+        try {
+            long amount = Long.parseLong(matcher.group(1));
+            String unit = matcher.group(2) == null ? "ms" : matcher.group(2);
+            return switch (unit) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "s" -> Duration.ofSeconds(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                case "h" -> Duration.ofHours(amount);
+                default -> throw new IllegalStateException("unit " + unit + " matched but not handled");
+            };
+        } catch (ArithmeticException | NumberFormatException tooLarge) {
+            throw notADuration(text);
+        }
+    }
+
+    private static IllegalArgumentException notADuration(String text) {
+        return new IllegalArgumentException(ShownValue.of(text) + " is not a duration (use 500ms, 2s, 1m)");
+    }
+}

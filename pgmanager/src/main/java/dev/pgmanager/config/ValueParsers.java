@@ -1,0 +1,137 @@
+package dev.pgmanager.config;
+
+import dev.pgmanager.store.MachineIds;
+
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/** Turns the text of one setting into its value, or says in a phrase why it cannot. */
+final class ValueParsers {
+    /** Cluster and region names end up in store paths and DNS names, so they keep to DNS-label characters. */
+    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    /** Role names that need no quoting in SQL, pg_hba.conf or a conninfo string. */
+    private static final Pattern PLAIN_ROLE = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    private static final Pattern NO_WHITESPACE = Pattern.compile("\\S+");
+
+    private ValueParsers() {}
+
+    static String machineId(String text) {
+        return MachineIds.requireValid(text);
+    }
+
+    static String appName(String text) {
+        return matching(text, DNS_LABEL, "is not a valid app name: use 1 to 63 lower-case letters, digits or '-'");
+    }
+
+    static String regionName(String text) {
+        return matching(text, DNS_LABEL, "is not a valid region name: use 1 to 63 lower-case letters, digits or '-'");
+    }
+
+    static String roleName(String text) {
+        return matching(text, PLAIN_ROLE,
+                "is not a plain role name: use up to 63 lower-case letters, digits or '_', not starting with a digit");
+    }
+
+    static String osUserName(String text) {
+        return matching(text, NO_WHITESPACE, "is not a user name");
+    }
+
+    /** Free text such as a password: anything set is accepted as written. */
+    static String text(String text) {
+        return text;
+    }
+
+    static boolean bool(String text) {
+        return switch (text.strip().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "1" -> true;
+            case "false", "no", "0" -> false;
+            default -> throw new IllegalArgumentException(ShownValue.of(text) + " is not a boolean (use true/false, yes/no, 1/0)");
+        };
+    }
+
+    static int integer(String text) {
+        try {
+            return Integer.parseInt(text.strip());
+        } catch (NumberFormatException notAnInteger) {
+            throw new IllegalArgumentException(ShownValue.of(text) + " is not a whole number");
+        }
+    }
+
+    /** Relative paths would depend on the directory the sidecar happens to be started from. */
+    static Path absolutePath(String text) {
+        try {
+            Path path = Path.of(text.strip());
+            if (path.isAbsolute()) {
+                return path.normalize();
+            }
+        } catch (InvalidPathException notAPath) {
+            // reported below
+        }
+        throw new IllegalArgumentException(ShownValue.of(text) + " is not an absolute path");
+    }
+
+    static LogFormat logFormat(String text) {
+        return switch (text.strip().toLowerCase(Locale.ROOT)) {
+            case "text" -> LogFormat.TEXT;
+            case "json" -> LogFormat.JSON;
+            default -> throw new IllegalArgumentException(ShownValue.of(text) + " is not a log format (use text or json)");
+        };
+    }
+
+    /** A comma-separated list of CIDR networks; every bad entry is named, not just the first. */
+    static List<String> cidrList(String text) {
+        List<String> networks = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        for (String entry : text.split(",")) {
+            try {
+                networks.add(NetworkSyntax.cidr(entry));
+            } catch (IllegalArgumentException badEntry) {
+                problems.add(badEntry.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
+        if (networks.isEmpty()) {
+            throw new IllegalArgumentException("no networks listed (like fdaa::/16,127.0.0.1/32)");
+        }
+        return List.copyOf(networks);
+    }
+
+    /** A duration within bounds written as in the documentation, so the message quotes them as the docs do. */
+    static Function<String, Duration> durationBetween(String minimum, String maximum) {
+        Duration lowest = Durations.parse(minimum);
+        Duration highest = Durations.parse(maximum);
+        return text -> {
+            Duration duration = Durations.parse(text);
+            if (duration.compareTo(lowest) < 0 || duration.compareTo(highest) > 0) {
+                throw new IllegalArgumentException(ShownValue.of(text) + " is out of range (" + minimum + " to " + maximum + ")");
+            }
+            return duration;
+        };
+    }
+
+    static Function<String, Duration> positiveDuration() {
+        return text -> {
+            Duration duration = Durations.parse(text);
+            if (duration.isZero()) {
+                throw new IllegalArgumentException(ShownValue.of(text) + " must be longer than zero");
+            }
+            return duration;
+        };
+    }
+
+    private static String matching(String text, Pattern pattern, String complaint) {
+        String candidate = text.strip();
+        if (!pattern.matcher(candidate).matches()) {
+            throw new IllegalArgumentException(ShownValue.of(text) + " " + complaint);
+        }
+        return candidate;
+    }
+}
