@@ -1,0 +1,30 @@
+package dev.pgmanager.api;
+
+import com.sun.net.httpserver.Headers;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One HTTP request as the endpoints see it.
+ *
+ * @param method the HTTP method as sent (upper case)
+ * @param path the decoded path, without a trailing slash
+ * @param query decoded query parameters; the first value wins when one is repeated
+ * @param headers the request headers
+ * @param body the request body (empty for methods that carry none)
+ * @param remote who sent it, for the audit log
+ */
+record ApiRequest(String method, String path, Map<String, String> query, Headers headers, byte[] body, String remote) {
+
+    ApiRequest {
+        query = Map.copyOf(query);
+    }
+
+    Optional<String> queryParameter(String name) {
+        return Optional.ofNullable(query.get(name));
+    }
+
+    Optional<String> header(String name) {
+        return Optional.ofNullable(headers.getFirst(name));
+    }
+}

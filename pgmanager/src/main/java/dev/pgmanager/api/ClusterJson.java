@@ -1,0 +1,59 @@
+package dev.pgmanager.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pgmanager.store.ClusterSnapshot;
+import dev.pgmanager.store.HandoverRequest;
+import dev.pgmanager.store.Member;
+import java.net.InetAddress;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The body of {@code GET /cluster}: every member as the store last showed it, with each address resolved at the
+ * moment of the request (addresses are never stored, so an old one is never shown as current).
+ */
+final class ClusterJson {
+    private ClusterJson() {}
+
+    static ObjectNode of(ClusterSnapshot cluster, Function<String, Optional<InetAddress>> addressOf) {
+        ObjectNode json = Json.object().put("cluster", cluster.cluster());
+        json.put("leader", cluster.leader().map(l -> l.machineId()).orElse(null));
+        json.put("epoch", cluster.leader().map(l -> l.epoch()).orElse(null));
+        json.put("paused", cluster.spec().value().paused());
+        json.set("handover", cluster.handover().map(ClusterJson::handover).orElse(null));
+        ArrayNode members = json.putArray("members");
+        cluster.members().values().stream()
+                .sorted(Comparator.comparing(Member::machineId))
+                .forEach(m -> members.add(member(cluster, m, addressOf.apply(m.machineId()))));
+        return json;
+    }
+
+    private static ObjectNode member(ClusterSnapshot cluster, Member m, Optional<InetAddress> address) {
+        ObjectNode json = Json.object()
+                .put("machine_id", m.machineId())
+                .put("region", m.region())
+                .put("role", m.role().name().toLowerCase(Locale.ROOT))
+                .put("state", m.state());
+        json.put("timeline", m.timeline() > 0 ? m.timeline() : null);
+        json.put("received_position", MemberJson.position(m.receivedPosition()));
+        json.put("replayed_position", MemberJson.position(m.replayedPosition()));
+        json.put("lag_bytes", MemberJson.boxed(ReplicationLag.ofMember(cluster, m)));
+        json.put("database_port", m.databasePort());
+        json.put("api_port", m.apiPort());
+        json.putObject("tags").put("nofailover", m.tags().noFailover()).put("priority", m.tags().priority());
+        json.put("updated_at", m.updatedAt() == null ? null : m.updatedAt().toString());
+        json.put("address", address.map(InetAddress::getHostAddress).orElse(null));
+        return json;
+    }
+
+    private static ObjectNode handover(HandoverRequest request) {
+        ObjectNode json = Json.object().put("kind", request.kind().name().toLowerCase(Locale.ROOT));
+        json.put("from", request.from());
+        json.put("to", request.to());
+        json.put("requested_at", request.requestedAt() == null ? null : request.requestedAt().toString());
+        return json;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.pgmanager.api;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pgmanager.ha.LocalPostgres;
+import dev.pgmanager.ha.Observation;
+import dev.pgmanager.ha.Pass;
+import java.net.InetAddress;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/** The body of {@code GET /member}: this member as its last pass saw it. */
+final class MemberJson {
+    private MemberJson() {}
+
+    static ObjectNode of(Pass pass, Optional<InetAddress> address) {
+        Observation o = pass.observation();
+        LocalPostgres local = o.local();
+        ObjectNode json = Json.object()
+                .put("machine_id", o.machineId())
+                .put("region", o.me().region())
+                .put("role", role(o))
+                .put("state", o.me().state());
+        json.put("timeline", local.timeline() > 0 ? local.timeline() : null);
+        json.put("received_position", position(local.receivedPosition()));
+        json.put("received_lsn", Lsn.format(local.receivedPosition()));
+        json.put("replayed_position", position(local.replayedPosition()));
+        json.put("replayed_lsn", Lsn.format(local.replayedPosition()));
+        json.put("lag_bytes", boxed(ReplicationLag.ofLocal(o)));
+        json.put("streaming", local.streaming());
+        json.put("upstream", local.upstream().orElse(null));
+        json.put("lease_state", o.leaseState().name().toLowerCase(Locale.ROOT));
+        json.put("epoch", o.iLead() ? o.lease().orElseThrow().epoch() : null);
+        json.put("leader", o.cluster().leader().map(l -> l.machineId()).orElse(null));
+        json.put("paused", o.cluster().spec().value().paused());
+        json.put("last_decision", pass.decision().reason());
+        json.put("last_pass_finished_at", pass.finishedAt().toString());
+        json.put("address", address.map(InetAddress::getHostAddress).orElse(null));
+        return json;
+    }
+
+    /**
+     * What this member's server is doing, as far as clients care: a primary without the lease is named apart,
+     * because it is about to be fenced and must not be written to.
+     */
+    static String role(Observation o) {
+        LocalPostgres local = o.local();
+        if (local.isPrimary()) return o.iLead() ? "primary" : "primary_without_lease";
+        if (local.isReplica()) return "replica";
+        if (local.running()) return "unknown";
+        return switch (local.data()) {
+            case EMPTY -> "uninitialized";
+            case FOREIGN -> "foreign_data";
+            case CLUSTER -> "stopped";
+        };
+    }
+
+    /** Unknown positions are -1 in the records; JSON says so with null. */
+    static Long position(long position) {
+        return position < 0 ? null : position;
+    }
+
+    static Long boxed(OptionalLong value) {
+        return value.isPresent() ? value.getAsLong() : null;
+    }
+}

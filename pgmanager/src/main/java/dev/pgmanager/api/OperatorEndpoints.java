@@ -1,0 +1,102 @@
+package dev.pgmanager.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pgmanager.api.OperatorCommands.Result;
+import dev.pgmanager.store.MachineIds;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The commands an operator sends: each checks the token first (so an anonymous caller learns nothing, not even
+ * whether its input was valid), then its input, then hands over to {@link OperatorCommands}.
+ */
+final class OperatorEndpoints {
+    private static final Logger log = LoggerFactory.getLogger(OperatorEndpoints.class);
+
+    private final OperatorCommands commands;
+    private final BearerAuth auth;
+
+    OperatorEndpoints(OperatorCommands commands, BearerAuth auth) {
+        this.commands = commands;
+        this.auth = auth;
+    }
+
+    ApiResponse switchover(ApiRequest request) {
+        auth.require(request);
+        Optional<String> to = target(request);
+        return run(request, "switchover" + to.map(t -> " to " + t).orElse(""), () -> commands.switchover(to));
+    }
+
+    ApiResponse failover(ApiRequest request) {
+        auth.require(request);
+        String to = target(request).orElseThrow(() -> ApiError.badRequest(
+                "a failover needs a target: send {\"to\": \"<machine id>\"}"));
+        return run(request, "failover to " + to, () -> commands.failover(to));
+    }
+
+    ApiResponse restart(ApiRequest request) {
+        auth.require(request);
+        return run(request, "restart", commands::restart);
+    }
+
+    ApiResponse reinit(ApiRequest request) {
+        auth.require(request);
+        return run(request, "reinit", commands::reinit);
+    }
+
+    ApiResponse pause(ApiRequest request) {
+        auth.require(request);
+        return run(request, "pause", commands::pause);
+    }
+
+    ApiResponse resume(ApiRequest request) {
+        auth.require(request);
+        return run(request, "resume", commands::resume);
+    }
+
+    private static ApiResponse run(ApiRequest request, String what, Supplier<Result> command) {
+        Result result = command.get();
+        // Operator commands change the cluster: leave a trace of who asked and what came of it.
+        log.info("operator at {} asked for {}: {}: {}", request.remote(), what,
+                result.accepted() ? "accepted" : "refused", result.message());
+        if (result.accepted()) {
+            return ApiResponse.json(202, Json.object().put("accepted", true).put("message", result.message()));
+        }
+        return ApiResponse.json(409, Json.object().put("accepted", false).put("error", result.message())
+                .put("message", result.message()));
+    }
+
+    /**
+     * The optional {@code {"to": "<machine id>"}} body. Any other field is refused: a misspelt "target" silently
+     * ignored would turn a switchover to a chosen member into one to whoever ranks best.
+     */
+    private static Optional<String> target(ApiRequest request) {
+        if (new String(request.body(), StandardCharsets.UTF_8).isBlank()) return Optional.empty();
+        JsonNode body;
+        try {
+            body = Json.MAPPER.readTree(request.body());
+        } catch (JsonProcessingException e) {
+            throw ApiError.badRequest("the request body is not valid JSON: send {\"to\": \"<machine id>\"} or nothing");
+        } catch (IOException e) {
+            throw ApiError.badRequest("the request body could not be read");
+        }
+        if (!body.isObject()) throw ApiError.badRequest("the request body must be a JSON object like {\"to\": \"<machine id>\"}");
+        for (var names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals("to")) throw ApiError.badRequest("unknown field \"" + name + "\": the only field is \"to\"");
+        }
+        JsonNode to = body.path("to");
+        if (to.isMissingNode() || to.isNull()) return Optional.empty();
+        if (!to.isTextual()) throw ApiError.badRequest("\"to\" must be a machine ID as a string");
+        try {
+            return Optional.of(MachineIds.requireValid(to.textValue()));
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage());
+        }
+    }
+}
