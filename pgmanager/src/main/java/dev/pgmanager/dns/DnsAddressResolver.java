@@ -1,5 +1,6 @@
 package dev.pgmanager.dns;
 
+import dev.pgmanager.store.MachineIds;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -51,11 +52,11 @@ public final class DnsAddressResolver implements AddressResolver {
     /**
      * {@inheritDoc}
      *
-     * @throws IllegalArgumentException when the machine ID cannot be part of a DNS name
+     * @throws IllegalArgumentException when the machine ID is not valid (see {@link MachineIds})
      */
     @Override
     public Optional<InetAddress> resolve(String machineId) {
-        Name name = absoluteName(settings.hostnameOf(machineId));
+        Name name = absoluteName(settings.hostnameOf(MachineIds.requireValid(machineId)));
         MemberAddress member = members.computeIfAbsent(machineId, id -> new MemberAddress(id, name));
         synchronized (member) {
             return member.current();
@@ -144,8 +145,9 @@ public final class DnsAddressResolver implements AddressResolver {
                 log.info("{} moved: {} -> {}", machineId, AddressText.of(lastGood), AddressText.of(answer.address()));
             }
             lastGood = answer.address();
-            // the TTL runs from when we asked, not from when the answer arrived: never trust it longer than the server meant
-            Duration cacheFor = answer.ttl().compareTo(settings.maxCacheTtl()) < 0 ? answer.ttl() : settings.maxCacheTtl();
+            // the TTL counts from when we asked, not from when the answer came: never trust it longer than meant
+            Duration ttl = answer.ttl();
+            Duration cacheFor = ttl.compareTo(settings.maxCacheTtl()) < 0 ? ttl : settings.maxCacheTtl();
             freshUntilNanos = askedAt + cacheFor.toNanos();
             staleUntilNanos = freshUntilNanos + settings.staleGrace().toNanos();
         }

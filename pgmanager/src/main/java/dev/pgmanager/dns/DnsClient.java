@@ -37,8 +37,8 @@ final class DnsClient {
         if (remaining <= 0) {
             throw new DnsLookupException("out of time before asking");
         }
-        CompletableFuture<Message> pending = resolver.sendAsync(Message.newQuery(Record.newRecord(name, type, DClass.IN)))
-                .toCompletableFuture();
+        Message query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
+        CompletableFuture<Message> pending = resolver.sendAsync(query).toCompletableFuture();
         Message response;
         try {
             // our own bound, whatever dnsjava's retries would do: the control loop must not stall on DNS

@@ -46,8 +46,8 @@ public record DnsSettings(
 
     /** Fly's defaults: the system resolver, 1 s timeout, answers cached up to 5 s, served stale up to 60 s. */
     public static DnsSettings forApp(String app) {
-        return new DnsSettings(
-                List.of(), FLY_NAME_PATTERN, app, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(60), true);
+        return new DnsSettings(List.of(), FLY_NAME_PATTERN, app,
+                Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(60), true);
     }
 
     public DnsSettings withServers(List<InetSocketAddress> newServers) {
