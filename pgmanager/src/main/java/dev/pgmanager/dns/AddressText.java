@@ -1,0 +1,48 @@
+package dev.pgmanager.dns;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+
+/** Addresses as operators write them: {@code fdaa::1} rather than Java's {@code fdaa:0:0:0:0:0:0:1}. */
+final class AddressText {
+
+    private AddressText() {}
+
+    static String of(InetAddress address) {
+        if (!(address instanceof Inet6Address)) {
+            return address.getHostAddress();
+        }
+        byte[] bytes = address.getAddress();
+        int[] groups = new int[8];
+        for (int i = 0; i < groups.length; i++) {
+            groups[i] = (bytes[2 * i] & 0xff) << 8 | bytes[2 * i + 1] & 0xff;
+        }
+        // RFC 5952: "::" replaces the longest run of two or more zero groups, the first such run on a tie
+        int runStart = -1;
+        int runLength = 1;
+        for (int i = 0; i < groups.length; ) {
+            int end = i;
+            while (end < groups.length && groups[end] == 0) {
+                end++;
+            }
+            if (end - i > runLength) {
+                runStart = i;
+                runLength = end - i;
+            }
+            i = Math.max(end, i + 1);
+        }
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < groups.length; i++) {
+            if (i == runStart) {
+                text.append("::");
+                i += runLength - 1;
+            } else {
+                if (!text.isEmpty() && text.charAt(text.length() - 1) != ':') {
+                    text.append(':');
+                }
+                text.append(Integer.toHexString(groups[i]));
+            }
+        }
+        return text.toString();
+    }
+}

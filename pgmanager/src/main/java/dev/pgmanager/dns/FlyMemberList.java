@@ -1,0 +1,53 @@
+package dev.pgmanager.dns;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.xbill.DNS.TXTRecord;
+
+/**
+ * Fly's TXT list of an app's machines: {@code "<id> <region>,<id> <region>"}. DNS limits one TXT string to 255
+ * bytes, so a long list arrives as several strings, split anywhere (even inside an ID), to be joined back first.
+ */
+final class FlyMemberList {
+
+    static final int MAX_TXT_STRING = 255;
+
+    private FlyMemberList() {}
+
+    static List<DiscoveredMember> parse(Collection<TXTRecord> records) {
+        Map<String, DiscoveredMember> byId = new LinkedHashMap<>();
+        for (TXTRecord record : records) {
+            for (String entry : joined(record).split(",")) {
+                String[] fields = entry.trim().split("\\s+");
+                if (!fields[0].isEmpty()) {
+                    byId.putIfAbsent(fields[0], new DiscoveredMember(fields[0], fields.length > 1 ? fields[1] : ""));
+                }
+            }
+        }
+        return List.copyOf(byId.values());
+    }
+
+    /** The TXT strings that carry these members (IDs and regions are ASCII, so characters count as bytes). */
+    static List<String> format(Collection<DiscoveredMember> members) {
+        String text = members.stream()
+                .map(m -> m.machineId() + " " + m.region())
+                .collect(Collectors.joining(","));
+        List<String> strings = new ArrayList<>();
+        for (int start = 0; start < text.length(); start += MAX_TXT_STRING) {
+            strings.add(text.substring(start, Math.min(text.length(), start + MAX_TXT_STRING)));
+        }
+        return strings.isEmpty() ? List.of("") : strings;
+    }
+
+    private static String joined(TXTRecord record) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        record.getStringsAsByteArrays().forEach(bytes::writeBytes);
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+}
