@@ -36,6 +36,10 @@ public record ZooKeeperStoreSettings(
         return new ZooKeeperStoreSettings(connectString, clusterName, Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(10));
     }
 
+    public ZooKeeperStoreSettings withConnectString(String connectString) {
+        return new ZooKeeperStoreSettings(connectString, clusterName, sessionTimeout, connectionTimeout, startupWait);
+    }
+
     public ZooKeeperStoreSettings withSessionTimeout(Duration sessionTimeout) {
         return new ZooKeeperStoreSettings(connectString, clusterName, sessionTimeout, connectionTimeout, startupWait);
     }

@@ -5,6 +5,7 @@ import dev.pgmanager.store.zookeeper.EmbeddedZooKeeper.PeerSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -65,11 +66,15 @@ public final class EmbeddedEnsemble implements AutoCloseable {
         if (peer != null) peer.close();
     }
 
-    /** Starts peer {@code index} again on its old ports and data, and waits until it serves. */
-    public void start(int index) {
-        if (running.get(index) != null) return;
-        launch(index);
-        awaitServing(List.of(index));
+    /**
+     * Starts the given peers again on their old ports and data, and waits until they serve (all at once, so that
+     * restarting a majority can form a quorum).
+     */
+    public void start(int... indexes) {
+        for (int index : indexes) {
+            if (running.get(index) == null) launch(index);
+        }
+        awaitServing(Arrays.stream(indexes).boxed().toList());
     }
 
     @Override

@@ -57,7 +57,9 @@ final class StandaloneServerExtension implements BeforeAllCallback, AfterEachCal
     }
 
     ZooKeeperStoreSettings settings(String cluster) {
-        return ZooKeeperStoreSettings.of(server.connectString(), cluster).withSessionTimeout(Duration.ofSeconds(4));
+        return ZooKeeperStoreSettings.of(server.connectString(), cluster)
+                .withSessionTimeout(Duration.ofSeconds(4))
+                .withConnectionTimeout(Duration.ofSeconds(2));
     }
 
     ZooKeeperClusterStore store(String cluster) {
