@@ -31,6 +31,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -377,7 +378,10 @@ public final class ZooKeeperClusterStore implements ClusterStore {
     @Override
     public AutoCloseable watch(Runnable onChange) {
         var cache = CuratorCache.build(client, layout.root());
+        // Events already queued when the watch closes must not reach the caller either.
+        var open = new AtomicBoolean(true);
         cache.listenable().addListener(CuratorCacheListener.builder().forAll((type, before, after) -> {
+            if (!open.get()) return;
             try {
                 onChange.run();
             } catch (RuntimeException e) {
@@ -387,6 +391,7 @@ public final class ZooKeeperClusterStore implements ClusterStore {
         openWatches.add(cache);
         cache.start();
         return () -> {
+            open.set(false);
             openWatches.remove(cache);
             cache.close();
         };
