@@ -27,13 +27,6 @@ final class ZooKeeperCalls {
         }
     }
 
-    static void run(String what, Action action) {
-        call(what, () -> {
-            action.run();
-            return null;
-        });
-    }
-
     static StoreException translate(String what, Exception e) {
         return switch (e) {
             case StoreException already -> already;

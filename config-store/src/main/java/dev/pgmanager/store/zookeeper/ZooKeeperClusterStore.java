@@ -1,8 +1,5 @@
 package dev.pgmanager.store.zookeeper;
 
-import static dev.pgmanager.store.zookeeper.ZooKeeperCalls.call;
-import static dev.pgmanager.store.zookeeper.ZooKeeperCalls.run;
-
 import dev.pgmanager.store.ClusterIdentity;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.ClusterSpec;
@@ -39,7 +36,6 @@ import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.state.ConnectionState;
-import org.apache.curator.retry.BoundedExponentialBackoffRetry;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.KeeperException.Code;
@@ -78,6 +74,8 @@ public final class ZooKeeperClusterStore implements ClusterStore {
     static final int HISTORY_KEPT = 1000;
     /** Conflicting writers make a transaction fail; retrying a few times resolves honest races. */
     private static final int CONFLICT_ATTEMPTS = 5;
+    /** Retries after connection loss, within twice the connection timeout (see {@link TimeBoundedBackoffRetry}). */
+    private static final int OPERATION_RETRIES = 3;
     private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperClusterStore.class);
 
     private final ZooKeeperStoreSettings settings;
@@ -102,7 +100,8 @@ public final class ZooKeeperClusterStore implements ClusterStore {
                 .connectString(settings.connectString())
                 .sessionTimeoutMs(millis(settings.sessionTimeout()))
                 .connectionTimeoutMs(millis(settings.connectionTimeout()))
-                .retryPolicy(new BoundedExponentialBackoffRetry(100, 1_000, 3))
+                .retryPolicy(new TimeBoundedBackoffRetry(Duration.ofMillis(100), Duration.ofSeconds(1), OPERATION_RETRIES,
+                        settings.connectionTimeout().multipliedBy(2)))
                 // The ensemble tracker would replace the connect string (which may hold DNS names, resolved at each
                 // connection) with the addresses in the servers' config: we look addresses up, never remember them.
                 .ensembleTracker(false)
@@ -429,6 +428,27 @@ public final class ZooKeeperClusterStore implements ClusterStore {
         openWatches.forEach(CuratorCache::close);
         openWatches.clear();
         client.close();
+    }
+
+    /**
+     * Runs one store operation, failing at once when there has been no connection for a whole connection timeout:
+     * Curator would otherwise send the request anyway and wait for the ZooKeeper client to give up on it.
+     */
+    private <T> T call(String what, ZooKeeperCalls.Call<T> operation) {
+        return ZooKeeperCalls.call(what, () -> {
+            if (!client.getZookeeperClient().blockUntilConnectedOrTimedOut()) {
+                throw new StoreUnavailableException("could not " + what + ": no connection to ZooKeeper at "
+                        + settings.connectString() + " for " + readable(settings.connectionTimeout()), null);
+            }
+            return operation.run();
+        });
+    }
+
+    private void run(String what, ZooKeeperCalls.Action action) {
+        call(what, () -> {
+            action.run();
+            return null;
+        });
     }
 
     private record Stored<T>(T value, Stat stat) {}

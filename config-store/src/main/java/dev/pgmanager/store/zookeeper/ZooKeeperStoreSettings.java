@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
  * @param clusterName names the cluster's znode under {@code /pgmanager}: letters, digits, '_' or '-', at most 63
  * @param sessionTimeout the session length to ask for; the server may grant another (see
  *     {@link ZooKeeperClusterStore#sessionTimeout()})
- * @param connectionTimeout how long one operation waits for a connection before it counts as failed
+ * @param connectionTimeout how long one attempt of an operation waits for a connection; an operation makes at
+ *     most four attempts, so without a connection it fails after about 4 × this plus 0.7 s of backoff
  * @param startupWait how long {@link ZooKeeperClusterStore#connect} waits for the first connection
  */
 public record ZooKeeperStoreSettings(
@@ -31,9 +32,12 @@ public record ZooKeeperStoreSettings(
         requirePositive("startupWait", startupWait);
     }
 
-    /** A 10 s session, 5 s per-operation connection wait and 10 s start-up wait. */
+    /**
+     * A 10 s session, a 2 s connection wait per attempt (so an operation fails within about 9 s, inside one
+     * session timeout, when ZooKeeper cannot be reached) and a 10 s start-up wait.
+     */
     public static ZooKeeperStoreSettings of(String connectString, String clusterName) {
-        return new ZooKeeperStoreSettings(connectString, clusterName, Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(10));
+        return new ZooKeeperStoreSettings(connectString, clusterName, Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofSeconds(10));
     }
 
     public ZooKeeperStoreSettings withConnectString(String connectString) {

@@ -2,9 +2,11 @@ package dev.pgmanager.store.zookeeper;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgmanager.store.StoreConnectionState;
+import dev.pgmanager.store.StoreUnavailableException;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.testing.CuttableProxy;
 import java.time.Duration;
@@ -38,6 +40,10 @@ class PartitionTest {
 
         Await.until(SESSION.plusSeconds(5), "the isolated client reports SUSPENDED", () -> states.contains(StoreConnectionState.SUSPENDED));
         assertFalse(isolated.confirmLeadership(lease), "no lease can be confirmed without the server");
+        long readStarted = System.nanoTime();
+        assertThrows(StoreUnavailableException.class, isolated::read);
+        var readTook = Duration.ofNanos(System.nanoTime() - readStarted);
+        assertTrue(readTook.compareTo(Duration.ofSeconds(3)) < 0, "a read without a connection gives up in bounded time, took " + readTook);
         Await.until(SESSION.plusSeconds(5), "the server ends the isolated session", () -> others.read().leader().isEmpty());
         assertEquals(2, others.tryAcquireLeadership("m2").map(l -> l.epoch()).orElseThrow());
         Await.until(SESSION.plusSeconds(5), "the isolated client reports LOST", () -> states.contains(StoreConnectionState.LOST));

@@ -35,8 +35,17 @@ final class StandaloneServerExtension implements BeforeAllCallback, AfterEachCal
 
     @Override
     public void afterEach(ExtensionContext context) throws Exception {
-        for (var closeable : openedByTest.reversed()) closeable.close();
+        Exception firstFailure = null;
+        for (var closeable : openedByTest.reversed()) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                if (firstFailure == null) firstFailure = e;
+                else firstFailure.addSuppressed(e);
+            }
+        }
         openedByTest.clear();
+        if (firstFailure != null) throw firstFailure;
     }
 
     @Override
