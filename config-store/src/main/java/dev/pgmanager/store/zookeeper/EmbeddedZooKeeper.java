@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.apache.zookeeper.server.ServerCnxnFactory;
 import org.apache.zookeeper.server.ZKDatabase;
@@ -57,6 +58,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     }
 
     private final InetSocketAddress clientAddress;
+    private final AtomicBoolean stopped = new AtomicBoolean();
     private final Runnable stopper;
     private final BooleanSupplier serving;
 
@@ -137,12 +139,13 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
     /** Whether this server currently answers clients (a peer does only while it is part of a quorum). */
     public boolean isServing() {
-        return serving.getAsBoolean();
+        return !stopped.get() && serving.getAsBoolean();
     }
 
+    /** Stops the server and releases its ports and files; closing again does nothing. */
     @Override
     public void close() {
-        stopper.run();
+        if (stopped.compareAndSet(false, true)) stopper.run();
     }
 
     /**

@@ -68,6 +68,8 @@ import org.slf4j.LoggerFactory;
  * writes check in their transaction that {@code epoch} still has the version read when the lease was verified
  * ours; that fails if anyone took a lease since. The lease belongs to the ZooKeeper session, so "ours" means
  * the {@code leader} znode's ephemeral owner is this store's session.
+ *
+ * <p>Safe for use from several threads.
  */
 public final class ZooKeeperClusterStore implements ClusterStore {
     static final int HISTORY_READ_LIMIT = 200;
@@ -374,6 +376,13 @@ public final class ZooKeeperClusterStore implements ClusterStore {
         });
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Also called once per existing znode while the watch loads, so a caller that only re-reads on a call
+     * needs no special start-up case. Calls come from Curator's event thread, so {@code onChange} should only wake
+     * the caller, not do its work.
+     */
     @Override
     public AutoCloseable watch(Runnable onChange) {
         var cache = CuratorCache.build(client, layout.root());

@@ -163,7 +163,7 @@ class ZooKeeperClusterStoreTest {
     @Test
     void memberAndLeaseEndWithTheirSession() {
         String cluster = zk.newCluster();
-        var holder = ZooKeeperClusterStore.connect(zk.settings(cluster));
+        var holder = zk.closeAfterTest(ZooKeeperClusterStore.connect(zk.settings(cluster)));
         var observer = zk.store(cluster);
         holder.touchMember(member("m1", MemberRole.PRIMARY));
         holder.tryAcquireLeadership("m1").orElseThrow();
@@ -181,7 +181,7 @@ class ZooKeeperClusterStoreTest {
     @Test
     void aRestartedMachineTakesOverItsMemberRecordFromItsOldSession() {
         String cluster = zk.newCluster();
-        var oldIncarnation = ZooKeeperClusterStore.connect(zk.settings(cluster));
+        var oldIncarnation = zk.closeAfterTest(ZooKeeperClusterStore.connect(zk.settings(cluster)));
         var newIncarnation = zk.store(cluster);
         oldIncarnation.touchMember(member("m1", MemberRole.PRIMARY));
 
