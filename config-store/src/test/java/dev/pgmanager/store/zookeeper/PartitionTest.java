@@ -5,12 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pgmanager.store.NotLeaderException;
 import dev.pgmanager.store.StoreConnectionState;
 import dev.pgmanager.store.StoreUnavailableException;
+import dev.pgmanager.store.SyncState;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.testing.CuttableProxy;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -55,5 +58,7 @@ class PartitionTest {
                 () -> states.lastIndexOf(StoreConnectionState.RECONNECTED) > states.indexOf(StoreConnectionState.LOST));
         assertEquals("m2", isolated.read().leader().orElseThrow().machineId());
         assertFalse(isolated.confirmLeadership(lease), "the old lease died with the old session");
+        assertThrows(NotLeaderException.class, () -> isolated.writeSyncState(lease, new SyncState("m1", lease.epoch(), Set.of())),
+                "a deposed leader's write is fenced off");
     }
 }

@@ -22,11 +22,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -129,6 +134,28 @@ class ZooKeeperClusterStoreTest {
         assertEquals(2, next.epoch());
         assertEquals(2, second.read().lastEpoch());
         assertTrue(second.confirmLeadership(next));
+    }
+
+    @Test
+    void contendersRacingForTheLeaseGetExactlyOneWinner() throws Exception {
+        String cluster = zk.newCluster();
+        int contenders = 6;
+        var stores = IntStream.range(0, contenders).mapToObj(i -> zk.store(cluster)).toList();
+        var start = new CountDownLatch(1);
+        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            var attempts = IntStream.range(0, contenders).mapToObj(i -> threads.submit(() -> {
+                start.await();
+                return stores.get(i).tryAcquireLeadership("m" + i);
+            })).toList();
+            start.countDown();
+            var winners = new ArrayList<Leader>();
+            for (var attempt : attempts) attempt.get(10, TimeUnit.SECONDS).ifPresent(winners::add);
+
+            assertEquals(1, winners.size(), "winners: " + winners);
+            assertEquals(1, winners.getFirst().epoch());
+            assertEquals(Optional.of(winners.getFirst()), stores.getFirst().read().leader());
+            assertEquals(1, stores.getFirst().read().lastEpoch());
+        }
     }
 
     @Test
