@@ -1,0 +1,53 @@
+package dev.pgmanager.store.zookeeper;
+
+import dev.pgmanager.store.MachineIds;
+
+/** Where each of one cluster's records lives in ZooKeeper (the layout is described in {@link ZooKeeperClusterStore}). */
+record ClusterLayout(String root) {
+    static final String HISTORY_PREFIX = "h-";
+
+    static ClusterLayout forCluster(String clusterName) {
+        return new ClusterLayout("/pgmanager/" + clusterName);
+    }
+
+    String spec() {
+        return root + "/spec";
+    }
+
+    String identity() {
+        return root + "/identity";
+    }
+
+    String members() {
+        return root + "/members";
+    }
+
+    String member(String machineId) {
+        return members() + "/" + MachineIds.requireValid(machineId);
+    }
+
+    String leader() {
+        return root + "/leader";
+    }
+
+    String epoch() {
+        return root + "/epoch";
+    }
+
+    String sync() {
+        return root + "/sync";
+    }
+
+    String history() {
+        return root + "/history";
+    }
+
+    /** The prefix ZooKeeper appends a ten-digit sequence number to, so names sort in creation order. */
+    String historyEntryPrefix() {
+        return history() + "/" + HISTORY_PREFIX;
+    }
+
+    String handover() {
+        return root + "/handover";
+    }
+}

@@ -1,0 +1,87 @@
+package dev.pgmanager.store.zookeeper;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.pgmanager.store.CorruptRecordException;
+import java.io.IOException;
+
+/**
+ * Turns records into the JSON stored in znodes and back.
+ *
+ * <p>Every record carries {@code "format": 1} so that a later version can change the shape without an older
+ * one misreading it. Anything that does not read back as a valid record of the expected type is reported as
+ * {@link CorruptRecordException} naming the znode, and never as an absent record: treating garbage as "no
+ * leader" or "no spec" would let a member act on a state nobody wrote.
+ */
+final class RecordCodec {
+    static final int FORMAT = 1;
+    private static final String FORMAT_FIELD = "format";
+
+    private final ObjectMapper mapper = JsonMapper.builder()
+            .addModule(new JavaTimeModule())
+            .addModule(new Jdk8Module())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            // A record missing a field was not written by us: reject it rather than fill in zeros.
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            // A newer version of format 1 may add optional fields; older readers ignore them.
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    byte[] encode(Record record) {
+        ObjectNode json = mapper.createObjectNode();
+        json.put(FORMAT_FIELD, FORMAT);
+        json.setAll((ObjectNode) mapper.valueToTree(record));
+        try {
+            return mapper.writeValueAsBytes(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode " + record, e);
+        }
+    }
+
+    <T extends Record> T decode(String znodePath, byte[] data, Class<T> type) {
+        if (data == null || data.length == 0) {
+            throw new CorruptRecordException(znodePath, "the znode is empty, expected a " + type.getSimpleName() + " record", null);
+        }
+        JsonNode json;
+        try {
+            json = mapper.readTree(data);
+        } catch (JsonProcessingException e) {
+            throw new CorruptRecordException(znodePath, "not valid JSON (" + e.getOriginalMessage() + ")", e);
+        } catch (IOException e) {
+            throw new IllegalStateException("reading JSON from memory failed", e);
+        }
+        if (!(json instanceof ObjectNode object)) {
+            throw new CorruptRecordException(znodePath, "expected a JSON object, found " + json.getNodeType(), null);
+        }
+        JsonNode format = object.remove(FORMAT_FIELD);
+        if (format == null) {
+            throw new CorruptRecordException(znodePath, "the record has no \"format\" field", null);
+        }
+        if (!format.isIntegralNumber() || format.asLong() != FORMAT) {
+            throw new CorruptRecordException(znodePath,
+                    "record format " + format + " is not one this version reads (it reads format " + FORMAT + ")", null);
+        }
+        try {
+            return mapper.treeToValue(object, type);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new CorruptRecordException(znodePath, "not a valid " + type.getSimpleName() + " record: " + problemOf(e), e);
+        }
+    }
+
+    /** The record constructor's own words when its validation failed, else Jackson's. */
+    private static String problemOf(Exception e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) cause = cause.getCause();
+        if (cause instanceof JsonProcessingException json) return json.getOriginalMessage();
+        return cause.getMessage();
+    }
+}

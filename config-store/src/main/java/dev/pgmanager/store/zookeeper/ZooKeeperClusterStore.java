@@ -1,0 +1,573 @@
+package dev.pgmanager.store.zookeeper;
+
+import dev.pgmanager.store.ClusterIdentity;
+import dev.pgmanager.store.ClusterSnapshot;
+import dev.pgmanager.store.ClusterSpec;
+import dev.pgmanager.store.ClusterStore;
+import dev.pgmanager.store.CorruptRecordException;
+import dev.pgmanager.store.HandoverRequest;
+import dev.pgmanager.store.HistoryEntry;
+import dev.pgmanager.store.Leader;
+import dev.pgmanager.store.MachineIds;
+import dev.pgmanager.store.Member;
+import dev.pgmanager.store.NotLeaderException;
+import dev.pgmanager.store.StaleVersionException;
+import dev.pgmanager.store.StoreConnectionState;
+import dev.pgmanager.store.StoreException;
+import dev.pgmanager.store.StoreUnavailableException;
+import dev.pgmanager.store.SyncState;
+import dev.pgmanager.store.Versioned;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.transaction.CuratorOp;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.KeeperException.Code;
+import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster store on ZooKeeper, through Apache Curator.
+ *
+ * <p>One cluster's records live under {@code /pgmanager/<cluster>/}, each a JSON document with
+ * {@code "format": 1} (see {@link RecordCodec}):
+ * <table>
+ * <caption>znode layout</caption>
+ * <tr><th>znode</th><th>kind</th><th>holds</th></tr>
+ * <tr><td>{@code spec}</td><td>persistent</td><td>{@link ClusterSpec}; its znode version is the CAS version</td></tr>
+ * <tr><td>{@code identity}</td><td>persistent, created once</td><td>{@link ClusterIdentity}</td></tr>
+ * <tr><td>{@code members/<machineId>}</td><td>ephemeral</td><td>{@link Member}, gone when its session ends</td></tr>
+ * <tr><td>{@code leader}</td><td>ephemeral</td><td>{@link Leader}: the lease, gone when its holder's session ends</td></tr>
+ * <tr><td>{@code epoch}</td><td>persistent</td><td>{@code {"epoch": n}}, the highest epoch ever handed out</td></tr>
+ * <tr><td>{@code sync}</td><td>persistent</td><td>{@link SyncState}, written only by the lease holder</td></tr>
+ * <tr><td>{@code history/h-<seq>}</td><td>persistent sequential</td><td>{@link HistoryEntry}; the newest
+ *     {@value #HISTORY_KEPT} are kept, {@link #read()} returns the newest {@value #HISTORY_READ_LIMIT}, oldest first</td></tr>
+ * <tr><td>{@code handover}</td><td>persistent</td><td>{@link HandoverRequest}, at most one pending</td></tr>
+ * </table>
+ *
+ * <p>Fencing: the lease is taken in one transaction that bumps {@code epoch} (version-checked) and creates
+ * {@code leader}, so epochs only grow and every new lease changes the {@code epoch} znode's version. Leader-only
+ * writes check in their transaction that {@code epoch} still has the version read when the lease was verified
+ * ours; that fails if anyone took a lease since. The lease belongs to the ZooKeeper session, so "ours" means
+ * the {@code leader} znode's ephemeral owner is this store's session.
+ *
+ * <p>Safe for use from several threads.
+ */
+public final class ZooKeeperClusterStore implements ClusterStore {
+    static final int HISTORY_READ_LIMIT = 200;
+    static final int HISTORY_KEPT = 1000;
+    /** Conflicting writers make a transaction fail; retrying a few times resolves honest races. */
+    private static final int CONFLICT_ATTEMPTS = 5;
+    /** Retries after connection loss, within twice the connection timeout (see {@link TimeBoundedBackoffRetry}). */
+    private static final int OPERATION_RETRIES = 3;
+    private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperClusterStore.class);
+
+    private final ZooKeeperStoreSettings settings;
+    private final CuratorFramework client;
+    private final ClusterLayout layout;
+    private final RecordCodec codec = new RecordCodec();
+    private final Set<CuratorCache> openWatches = ConcurrentHashMap.newKeySet();
+
+    private ZooKeeperClusterStore(ZooKeeperStoreSettings settings, CuratorFramework client) {
+        this.settings = settings;
+        this.client = client;
+        this.layout = ClusterLayout.forCluster(settings.clusterName());
+    }
+
+    /**
+     * Connects, waiting at most {@link ZooKeeperStoreSettings#startupWait()} for a first connection.
+     *
+     * @throws StoreUnavailableException when ZooKeeper cannot be reached in that time
+     */
+    public static ZooKeeperClusterStore connect(ZooKeeperStoreSettings settings) {
+        CuratorFramework client = CuratorFrameworkFactory.builder()
+                .connectString(settings.connectString())
+                .sessionTimeoutMs(millis(settings.sessionTimeout()))
+                .connectionTimeoutMs(millis(settings.connectionTimeout()))
+                .retryPolicy(new TimeBoundedBackoffRetry(Duration.ofMillis(100), Duration.ofSeconds(1), OPERATION_RETRIES,
+                        settings.connectionTimeout().multipliedBy(2)))
+                // The ensemble tracker would replace the connect string (which may hold DNS names, resolved at each
+                // connection) with the addresses in the servers' config: we look addresses up, never remember them.
+                .ensembleTracker(false)
+                // Curator's default znode data is this host's IP address; no address may be written to the store.
+                .defaultData(new byte[0])
+                .build();
+        client.start();
+        try {
+            if (!client.blockUntilConnected(millis(settings.startupWait()), TimeUnit.MILLISECONDS)) {
+                throw new StoreUnavailableException("could not reach ZooKeeper at " + settings.connectString() + " within "
+                        + readable(settings.startupWait()) + "; is it running?", null);
+            }
+            var store = new ZooKeeperClusterStore(settings, client);
+            store.createRoot();
+            return store;
+        } catch (InterruptedException e) {
+            client.close();
+            Thread.currentThread().interrupt();
+            throw new StoreUnavailableException("interrupted while connecting to ZooKeeper at " + settings.connectString(), e);
+        } catch (RuntimeException e) {
+            client.close();
+            throw e;
+        }
+    }
+
+    /** Transactions do not create parents, so the cluster's own znode must exist before the first one. */
+    private void createRoot() {
+        run("create " + layout.root(), () -> {
+            try {
+                client.create().creatingParentsIfNeeded().forPath(layout.root(), new byte[0]);
+            } catch (KeeperException.NodeExistsException alreadyThere) {
+                // another member created it first
+            }
+        });
+    }
+
+    @Override
+    public String clusterName() {
+        return settings.clusterName();
+    }
+
+    @Override
+    public ClusterSnapshot read() {
+        var spec = readStored(layout.spec(), ClusterSpec.class)
+                .map(stored -> new Versioned<>(stored.value(), stored.stat().getVersion()))
+                .orElseGet(() -> new Versioned<>(ClusterSpec.defaults(), Versioned.ABSENT));
+        var identity = readValue(layout.identity(), ClusterIdentity.class);
+        var members = readMembers();
+        var leader = readValue(layout.leader(), Leader.class);
+        // Read after the leader, so that the epoch shown is never below the leader's.
+        long lastEpoch = readValue(layout.epoch(), EpochCounter.class).map(EpochCounter::epoch).orElse(0L);
+        var sync = readValue(layout.sync(), SyncState.class);
+        var history = readHistory();
+        var handover = readValue(layout.handover(), HandoverRequest.class);
+        return new ClusterSnapshot(settings.clusterName(), spec, identity, members, leader, lastEpoch, sync, history, handover);
+    }
+
+    @Override
+    public void touchMember(Member member) {
+        String path = layout.member(member.machineId());
+        byte[] data = codec.encode(member);
+        run("publish the member record " + path, () -> {
+            for (int attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
+                Stat stat = client.checkExists().forPath(path);
+                try {
+                    if (stat == null) {
+                        client.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(path, data);
+                        return;
+                    }
+                    if (stat.getEphemeralOwner() == sessionId()) {
+                        client.setData().forPath(path, data);
+                        return;
+                    }
+                    // Left by an earlier incarnation of this machine whose session has not expired yet (or written
+                    // by hand): the machine ID makes it ours, and it must become ephemeral to this session.
+                    client.delete().withVersion(stat.getVersion()).forPath(path);
+                } catch (KeeperException.NodeExistsException | KeeperException.NoNodeException | KeeperException.BadVersionException race) {
+                    LOG.debug("member record {} changed while publishing it; retrying", path, race);
+                }
+            }
+            throw new StoreException("could not publish the member record " + path + ": it kept changing under us");
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>If this session already holds the lease for {@code machineId} (say, an earlier call succeeded on the
+     * server but its answer was lost), that lease is returned.
+     */
+    @Override
+    public Optional<Leader> tryAcquireLeadership(String machineId) {
+        MachineIds.requireValid(machineId);
+        return call("take the leader lease at " + layout.leader(), () -> {
+            for (int attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
+                var current = readStored(layout.leader(), Leader.class);
+                if (current.isPresent()) {
+                    var holder = current.get();
+                    boolean ours = holder.stat().getEphemeralOwner() == sessionId() && holder.value().machineId().equals(machineId);
+                    return ours ? Optional.of(holder.value()) : Optional.empty();
+                }
+                var epoch = readStored(layout.epoch(), EpochCounter.class);
+                long next = epoch.map(e -> e.value().epoch()).orElse(0L) + 1;
+                var lease = new Leader(machineId, next, Instant.now());
+                byte[] counter = codec.encode(new EpochCounter(next));
+                CuratorOp bumpEpoch = epoch.isPresent()
+                        ? client.transactionOp().setData().withVersion(epoch.get().stat().getVersion()).forPath(layout.epoch(), counter)
+                        : client.transactionOp().create().withMode(CreateMode.PERSISTENT).forPath(layout.epoch(), counter);
+                CuratorOp createLeader = client.transactionOp().create().withMode(CreateMode.EPHEMERAL)
+                        .forPath(layout.leader(), codec.encode(lease));
+                try {
+                    client.transaction().forOperations(bumpEpoch, createLeader);
+                    LOG.info("{} took the leader lease of cluster {} with epoch {}", machineId, clusterName(), next);
+                    return Optional.of(lease);
+                } catch (KeeperException.NodeExistsException | KeeperException.BadVersionException | KeeperException.NoNodeException race) {
+                    // Someone else bumped the epoch or took the lease since we looked: look again.
+                    LOG.debug("lost a race for the leader lease of cluster {}", clusterName(), race);
+                }
+            }
+            throw new StoreException("could not take the leader lease at " + layout.leader()
+                    + ": the epoch kept changing under us (" + CONFLICT_ATTEMPTS + " attempts)");
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Syncs the server with the ensemble's leader and then reads the lease, so a lagging server cannot
+     * answer from old state. Gives up after a third of the session timeout: a later answer would leave the
+     * caller too little of its lease to act on. Connection trouble answers {@code false}, never an exception.
+     */
+    @Override
+    public boolean confirmLeadership(Leader lease) {
+        try {
+            if (!client.getZookeeperClient().isConnected()) return false;
+            var zooKeeper = client.getZookeeperClient().getZooKeeper();
+            long session = zooKeeper.getSessionId();
+            var answer = new CompletableFuture<Boolean>();
+            // Requests on one session are answered in order, so the read below comes after the sync completes.
+            zooKeeper.sync(layout.leader(), (rc, path, context) -> {}, null);
+            zooKeeper.getData(layout.leader(), false, (rc, path, context, data, stat) -> {
+                try {
+                    answer.complete(rc == Code.OK.intValue() && stat.getEphemeralOwner() == session
+                            && sameLease(codec.decode(path, data, Leader.class), lease));
+                } catch (CorruptRecordException e) {
+                    LOG.warn("cannot confirm the leader lease: {}", e.getMessage());
+                    answer.complete(false);
+                }
+            }, null);
+            return answer.get(sessionTimeout().toMillis() / 3, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception e) {
+            LOG.debug("could not confirm the leader lease of {} (epoch {})", lease.machineId(), lease.epoch(), e);
+            return false;
+        }
+    }
+
+    @Override
+    public void releaseLeadership(Leader lease) {
+        run("release the leader lease at " + layout.leader(), () -> {
+            var ours = ourLease(lease);
+            if (ours.isEmpty()) return;
+            try {
+                client.delete().withVersion(ours.get().getVersion()).forPath(layout.leader());
+                LOG.info("{} released the leader lease of cluster {} (epoch {})", lease.machineId(), clusterName(), lease.epoch());
+            } catch (KeeperException.NoNodeException | KeeperException.BadVersionException alreadyGone) {
+                // the session ended or it was released meanwhile: not ours anymore either way
+            }
+        });
+    }
+
+    @Override
+    public void writeSyncState(Leader lease, SyncState state) {
+        byte[] data = codec.encode(state);
+        run("write the sync state at " + layout.sync(), () -> {
+            for (int attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
+                // The epoch is read before the lease is verified ours: any lease taken after this read changes the
+                // epoch's version, which the transaction's check then catches.
+                var epoch = readStored(layout.epoch(), EpochCounter.class);
+                var leaderStat = ourLease(lease);
+                if (epoch.isEmpty() || epoch.get().value().epoch() != lease.epoch() || leaderStat.isEmpty()) {
+                    throw notLeader(lease);
+                }
+                Stat syncStat = client.checkExists().forPath(layout.sync());
+                CuratorOp write = syncStat == null
+                        ? client.transactionOp().create().withMode(CreateMode.PERSISTENT).forPath(layout.sync(), data)
+                        : client.transactionOp().setData().withVersion(syncStat.getVersion()).forPath(layout.sync(), data);
+                try {
+                    client.transaction().forOperations(
+                            client.transactionOp().check().withVersion(epoch.get().stat().getVersion()).forPath(layout.epoch()),
+                            client.transactionOp().check().withVersion(leaderStat.get().getVersion()).forPath(layout.leader()),
+                            write);
+                    return;
+                } catch (KeeperException.NodeExistsException | KeeperException.NoNodeException | KeeperException.BadVersionException e) {
+                    if (failedOperation(e) != 2) throw notLeader(lease);
+                    LOG.debug("the sync state changed while writing it; retrying", e);
+                }
+            }
+            throw new StoreException("could not write the sync state at " + layout.sync() + ": it kept changing under us");
+        });
+    }
+
+    @Override
+    public Versioned<ClusterSpec> compareAndSetSpec(ClusterSpec spec, int expectedVersion) {
+        byte[] data = codec.encode(spec);
+        String path = layout.spec();
+        return call("write the spec at " + path, () -> {
+            if (expectedVersion == Versioned.ABSENT) {
+                try {
+                    client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(path, data);
+                    return new Versioned<>(spec, 0);
+                } catch (KeeperException.NodeExistsException e) {
+                    throw new StaleVersionException("the spec at " + path + " was expected not to exist, but it does: read it and retry");
+                }
+            }
+            try {
+                Stat stat = client.setData().withVersion(expectedVersion).forPath(path, data);
+                return new Versioned<>(spec, stat.getVersion());
+            } catch (KeeperException.BadVersionException e) {
+                throw new StaleVersionException("the spec at " + path + " changed since version " + expectedVersion
+                        + " was read: read it again and retry");
+            } catch (KeeperException.NoNodeException e) {
+                throw new StaleVersionException("the spec at " + path + " was expected at version " + expectedVersion
+                        + ", but it does not exist: read it again and retry");
+            }
+        });
+    }
+
+    @Override
+    public boolean initialize(ClusterIdentity identity) {
+        return createIfAbsent(layout.identity(), codec.encode(identity), "claim the cluster's initialization");
+    }
+
+    @Override
+    public void appendHistory(HistoryEntry entry) {
+        run("append to the history at " + layout.history(), () -> {
+            client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
+                    .forPath(layout.historyEntryPrefix(), codec.encode(entry));
+            trimHistory();
+        });
+    }
+
+    /** Keeps the history bounded; several members trimming at once is harmless. */
+    private void trimHistory() throws Exception {
+        var names = historyEntryNames();
+        for (String oldest : names.subList(0, Math.max(0, names.size() - HISTORY_KEPT))) {
+            try {
+                client.delete().forPath(layout.history() + "/" + oldest);
+            } catch (KeeperException.NoNodeException trimmedByAnother) {
+                // fine
+            }
+        }
+    }
+
+    @Override
+    public boolean requestHandover(HandoverRequest request) {
+        return createIfAbsent(layout.handover(), codec.encode(request), "file a handover request");
+    }
+
+    @Override
+    public void clearHandover() {
+        run("clear the handover request at " + layout.handover(), () -> {
+            try {
+                client.delete().forPath(layout.handover());
+            } catch (KeeperException.NoNodeException nothingPending) {
+                // already clear
+            }
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Also called once per existing znode while the watch loads, so a caller that only re-reads on a call
+     * needs no special start-up case. Calls come from Curator's event thread, so {@code onChange} should only wake
+     * the caller, not do its work.
+     */
+    @Override
+    public AutoCloseable watch(Runnable onChange) {
+        var cache = CuratorCache.build(client, layout.root());
+        // Events already queued when the watch closes must not reach the caller either.
+        var open = new AtomicBoolean(true);
+        cache.listenable().addListener(CuratorCacheListener.builder().forAll((type, before, after) -> {
+            if (!open.get()) return;
+            try {
+                onChange.run();
+            } catch (RuntimeException e) {
+                LOG.warn("a store watcher failed; it stays registered", e);
+            }
+        }).build());
+        openWatches.add(cache);
+        cache.start();
+        return () -> {
+            open.set(false);
+            openWatches.remove(cache);
+            cache.close();
+        };
+    }
+
+    @Override
+    public void addConnectionListener(Consumer<StoreConnectionState> listener) {
+        client.getConnectionStateListenable().addListener((ignored, state) -> listener.accept(toStoreState(state)));
+    }
+
+    static StoreConnectionState toStoreState(ConnectionState state) {
+        return switch (state) {
+            case CONNECTED -> StoreConnectionState.CONNECTED;
+            case RECONNECTED -> StoreConnectionState.RECONNECTED;
+            // A read-only server cannot keep our session's lease: as unsafe as no connection.
+            case SUSPENDED, READ_ONLY -> StoreConnectionState.SUSPENDED;
+            case LOST -> StoreConnectionState.LOST;
+        };
+    }
+
+    /** The timeout the server granted this session, or the one asked for before any was granted. */
+    @Override
+    public Duration sessionTimeout() {
+        try {
+            int negotiated = client.getZookeeperClient().getZooKeeper().getSessionTimeout();
+            if (negotiated > 0) return Duration.ofMillis(negotiated);
+        } catch (Exception e) {
+            LOG.debug("no ZooKeeper session to ask for its timeout", e);
+        }
+        return settings.sessionTimeout();
+    }
+
+    @Override
+    public void close() {
+        openWatches.forEach(CuratorCache::close);
+        openWatches.clear();
+        client.close();
+    }
+
+    /**
+     * Runs one store operation, failing at once when there has been no connection for a whole connection timeout:
+     * Curator would otherwise send the request anyway and wait for the ZooKeeper client to give up on it.
+     */
+    private <T> T call(String what, ZooKeeperCalls.Call<T> operation) {
+        return ZooKeeperCalls.call(what, () -> {
+            if (!client.getZookeeperClient().blockUntilConnectedOrTimedOut()) {
+                throw new StoreUnavailableException("could not " + what + ": no connection to ZooKeeper at "
+                        + settings.connectString() + " for " + readable(settings.connectionTimeout()), null);
+            }
+            return operation.run();
+        });
+    }
+
+    private void run(String what, ZooKeeperCalls.Action action) {
+        call(what, () -> {
+            action.run();
+            return null;
+        });
+    }
+
+    private record Stored<T>(T value, Stat stat) {}
+
+    private <T extends Record> Optional<Stored<T>> readStored(String path, Class<T> type) {
+        return call("read " + path, () -> {
+            var stat = new Stat();
+            try {
+                byte[] data = client.getData().storingStatIn(stat).forPath(path);
+                return Optional.of(new Stored<>(codec.decode(path, data, type), stat));
+            } catch (KeeperException.NoNodeException absent) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    private <T extends Record> Optional<T> readValue(String path, Class<T> type) {
+        return readStored(path, type).map(Stored::value);
+    }
+
+    private SortedMap<String, Member> readMembers() {
+        var members = new TreeMap<String, Member>();
+        for (String machineId : children(layout.members())) {
+            String path = layout.members() + "/" + machineId;
+            readValue(path, Member.class).ifPresent(member -> { // absent: its session ended since we listed it
+                if (!member.machineId().equals(machineId)) {
+                    throw new CorruptRecordException(path, "the record is for machine " + member.machineId()
+                            + " but is filed under " + machineId, null);
+                }
+                members.put(machineId, member);
+            });
+        }
+        return members;
+    }
+
+    private List<HistoryEntry> readHistory() {
+        var names = call("list " + layout.history(), this::historyEntryNames);
+        var entries = new ArrayList<HistoryEntry>();
+        for (String name : names.subList(Math.max(0, names.size() - HISTORY_READ_LIMIT), names.size())) {
+            readValue(layout.history() + "/" + name, HistoryEntry.class).ifPresent(entries::add); // absent: trimmed since listed
+        }
+        return entries;
+    }
+
+    /** Oldest first: the zero-padded sequence suffix makes name order creation order. */
+    private List<String> historyEntryNames() throws Exception {
+        return childrenOrEmpty(layout.history()).stream().filter(name -> name.startsWith(ClusterLayout.HISTORY_PREFIX)).sorted().toList();
+    }
+
+    private List<String> children(String path) {
+        return call("list " + path, () -> childrenOrEmpty(path));
+    }
+
+    private List<String> childrenOrEmpty(String path) throws Exception {
+        try {
+            return client.getChildren().forPath(path);
+        } catch (KeeperException.NoNodeException none) {
+            return List.of();
+        }
+    }
+
+    /** The leader znode's stat when it holds {@code lease} and belongs to this session. */
+    private Optional<Stat> ourLease(Leader lease) throws Exception {
+        long session = sessionId();
+        return readStored(layout.leader(), Leader.class)
+                .filter(stored -> stored.stat().getEphemeralOwner() == session && sameLease(stored.value(), lease))
+                .map(Stored::stat);
+    }
+
+    private static boolean sameLease(Leader stored, Leader lease) {
+        return stored.machineId().equals(lease.machineId()) && stored.epoch() == lease.epoch();
+    }
+
+    private static NotLeaderException notLeader(Leader lease) {
+        return new NotLeaderException(lease.machineId() + " no longer holds the leader lease of epoch " + lease.epoch());
+    }
+
+    private boolean createIfAbsent(String path, byte[] data, String what) {
+        return call(what + " at " + path, () -> {
+            try {
+                client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(path, data);
+                return true;
+            } catch (KeeperException.NodeExistsException alreadyThere) {
+                return false;
+            }
+        });
+    }
+
+    private long sessionId() throws Exception {
+        return client.getZookeeperClient().getZooKeeper().getSessionId();
+    }
+
+    /** The index of the operation that made a transaction fail, or -1 when the server did not say. */
+    private static int failedOperation(KeeperException e) {
+        List<OpResult> results = e.getResults();
+        if (results == null) return -1;
+        for (int i = 0; i < results.size(); i++) {
+            if (results.get(i) instanceof OpResult.ErrorResult error
+                    && error.getErr() != Code.OK.intValue() && error.getErr() != Code.RUNTIMEINCONSISTENCY.intValue()) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int millis(Duration duration) {
+        return Math.toIntExact(duration.toMillis());
+    }
+
+    private static String readable(Duration duration) {
+        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
+    }
+}
