@@ -77,11 +77,12 @@ public interface ClusterStore extends AutoCloseable {
     void clearHandover();
 
     /**
-     * Calls {@code onChange} after any change to the cluster's state (coalescing bursts is allowed).
+     * Calls {@code onChange} after any change to the cluster's state, saying which part changed (coalescing bursts
+     * is allowed).
      *
      * @return closing it stops the calls
      */
-    AutoCloseable watch(Runnable onChange);
+    AutoCloseable watch(Consumer<StoreChange> onChange);
 
     /** Reports this store's connection state as it changes. */
     void addConnectionListener(Consumer<StoreConnectionState> listener);

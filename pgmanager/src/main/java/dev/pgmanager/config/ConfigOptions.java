@@ -76,6 +76,11 @@ final class ConfigOptions {
     static final ConfigOption<String> API_TOKEN =
             optional("api.token", ValueParsers::text, "OPERATOR_PASSWORD", "PGMANAGER_API_TOKEN").asSecret();
 
+    static final ConfigOption<List<InetSocketAddress>> DNS_SERVERS =
+            optional("dns.servers", ValueParsers::dnsServers, "PGMANAGER_DNS_SERVERS");
+    static final ConfigOption<String> DNS_NAME_PATTERN = withDefault("dns.name_pattern", "{machine_id}.vm.{app}.internal",
+            ValueParsers::dnsNamePattern, "PGMANAGER_DNS_NAME_PATTERN");
+
     static final ConfigOption<LogFormat> LOG_FORMAT =
             withDefault("log.format", "text", ValueParsers::logFormat, "PGMANAGER_LOG_FORMAT");
 
@@ -85,7 +90,7 @@ final class ConfigOptions {
             DATA_DIR, BIN_DIR, LISTEN_ADDRESS, PORT, SOCKET_DIR, OS_USER,
             SUPERUSER, SUPERUSER_PASSWORD, REPLICATION_USER, REPLICATION_PASSWORD, ALLOWED_NETWORKS,
             LOOP_WAIT, MAXIMUM_LAG_ON_FAILOVER, SLOT_RETENTION, NOFAILOVER, PRIORITY,
-            API_LISTEN, API_TOKEN, LOG_FORMAT);
+            API_LISTEN, API_TOKEN, DNS_SERVERS, DNS_NAME_PATTERN, LOG_FORMAT);
 
     private ConfigOptions() {}
 }

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * Checks network notation in configuration: IP literals, CIDR networks, {@code host:port} and ZooKeeper connect
  * strings. Never resolves a name: addresses here change under us, and a DNS answer at start-up proves nothing.
  */
-final class NetworkSyntax {
+public final class NetworkSyntax {
     private static final Pattern DOTTED_QUAD = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?");
 
@@ -82,7 +82,7 @@ final class NetworkSyntax {
     }
 
     /** A literal host becomes a resolved address; a name is kept unresolved, to be looked up when it is used. */
-    static InetSocketAddress socketAddress(String text) {
+    public static InetSocketAddress socketAddress(String text) {
         HostPort hostPort = hostPort(text);
         boolean literal = hostPort.host().contains(":") || DOTTED_QUAD.matcher(hostPort.host()).matches();
         return literal

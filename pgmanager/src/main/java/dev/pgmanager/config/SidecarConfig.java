@@ -14,7 +14,7 @@ import java.util.Optional;
  */
 public record SidecarConfig(String machineId, String app, String region, Optional<String> primaryRegion,
                             boolean failoverOutsidePrimaryRegion, Optional<InetAddress> address, StoreConfig store,
-                            PostgresConfig postgres, HaConfig ha, ApiConfig api, LogFormat logFormat) {
+                            PostgresConfig postgres, HaConfig ha, ApiConfig api, DnsConfig dns, LogFormat logFormat) {
     public SidecarConfig {
         Objects.requireNonNull(machineId, "machineId");
         Objects.requireNonNull(app, "app");
@@ -25,6 +25,7 @@ public record SidecarConfig(String machineId, String app, String region, Optiona
         Objects.requireNonNull(postgres, "postgres");
         Objects.requireNonNull(ha, "ha");
         Objects.requireNonNull(api, "api");
+        Objects.requireNonNull(dns, "dns");
         Objects.requireNonNull(logFormat, "logFormat");
     }
 

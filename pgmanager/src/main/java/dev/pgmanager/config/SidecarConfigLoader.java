@@ -50,9 +50,10 @@ public final class SidecarConfigLoader {
         HaConfig ha = new HaConfig(settings.get(LOOP_WAIT), settings.get(MAXIMUM_LAG_ON_FAILOVER),
                 settings.get(SLOT_RETENTION), settings.get(NOFAILOVER), settings.get(PRIORITY));
         ApiConfig api = new ApiConfig(settings.get(API_LISTEN), settings.find(API_TOKEN));
+        DnsConfig dns = new DnsConfig(settings.find(DNS_SERVERS).orElse(List.of()), settings.get(DNS_NAME_PATTERN));
         return new SidecarConfig(settings.get(MACHINE_ID), settings.get(APP), settings.get(REGION),
                 settings.find(PRIMARY_REGION), settings.get(FAILOVER_OUTSIDE_PRIMARY_REGION), settings.find(ADDRESS),
-                store, postgres, ha, api, settings.get(LOG_FORMAT));
+                store, postgres, ha, api, dns, settings.get(LOG_FORMAT));
     }
 
     /** A misspelt key would otherwise be ignored and its default silently used. */

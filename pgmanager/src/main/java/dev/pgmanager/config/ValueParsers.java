@@ -3,6 +3,7 @@ package dev.pgmanager.config;
 import dev.pgmanager.store.MachineIds;
 
 import java.nio.file.InvalidPathException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -102,6 +103,27 @@ final class ValueParsers {
             throw new IllegalArgumentException("no networks listed (like fdaa::/16,127.0.0.1/32)");
         }
         return List.copyOf(networks);
+    }
+
+    /** Name servers as {@code address:port} literals ({@code [fdaa::3]:53}): a name server cannot be looked up by name. */
+    static List<InetSocketAddress> dnsServers(String text) {
+        List<InetSocketAddress> servers = new ArrayList<>();
+        for (String entry : text.split(",")) {
+            InetSocketAddress server = NetworkSyntax.socketAddress(entry.strip());
+            if (server.isUnresolved()) {
+                throw new IllegalArgumentException(entry.strip() + " is not an IP address and port (like [fdaa::3]:53)");
+            }
+            servers.add(server);
+        }
+        return List.copyOf(servers);
+    }
+
+    /** The DNS name of a member: must contain {@code {machine_id}}, which is what makes it that member's name. */
+    static String dnsNamePattern(String text) {
+        if (!text.contains("{machine_id}")) {
+            throw new IllegalArgumentException("'" + text + "' does not contain {machine_id} (like {machine_id}.vm.{app}.internal)");
+        }
+        return text.strip();
     }
 
     /** A duration within bounds written as in the documentation, so the message quotes them as the docs do. */

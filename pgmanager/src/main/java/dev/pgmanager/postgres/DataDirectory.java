@@ -33,6 +33,12 @@ final class DataDirectory {
         return path.resolve(name);
     }
 
+    DataDirectoryState state() {
+        if (!Files.exists(path)) return DataDirectoryState.EMPTY;
+        if (holdsCluster()) return DataDirectoryState.CLUSTER;
+        return Files.isDirectory(path) && entries().isEmpty() ? DataDirectoryState.EMPTY : DataDirectoryState.FOREIGN;
+    }
+
     boolean holdsCluster() {
         return Files.isRegularFile(file("PG_VERSION"));
     }

@@ -57,6 +57,21 @@ public final class OsUser {
         return wrapped;
     }
 
+    /**
+     * The command line that runs {@code command} as this user and ends it with SIGQUIT (PostgreSQL's immediate
+     * shutdown) the moment the thread that started it, and so the sidecar, dies. setpriv sets the death signal
+     * after switching users, because a change of user clears it.
+     */
+    List<String> wrapTiedToParent(List<String> command) {
+        List<String> wrapped = new ArrayList<>(List.of("setpriv"));
+        if (switchFromRoot) {
+            wrapped.addAll(List.of("--reuid=" + uid, "--regid=" + gid, "--init-groups"));
+        }
+        wrapped.addAll(List.of("--pdeathsig", "QUIT", "--"));
+        wrapped.addAll(command);
+        return wrapped;
+    }
+
     /** Creates {@code dir} (and missing parents) if needed, owned by this user with mode 0700. */
     public void createPrivateDirectory(Path dir) {
         try {

@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs PostgreSQL's tools as the {@link OsUser}, each with a deadline, its output captured, and the
  * process (tree) killed if the deadline passes. Processes still running when the JVM exits are killed
- * too, so a crashed test or sidecar leaves no orphan tool behind. (The postmaster itself is not a child
- * of ours: pg_ctl detaches it; it is tracked through postmaster.pid.)
+ * too, so a crashed test or sidecar leaves no orphan tool behind. (The postmaster is started apart, by
+ * {@link ServerLauncher}, tied to this process's life.)
  */
 final class PgCommandRunner {
     private static final Logger log = LoggerFactory.getLogger(PgCommandRunner.class);

@@ -87,8 +87,8 @@ public final class PostgresController {
     }
 
     /**
-     * Starts the server (regenerating our settings first) and returns once it accepts connections.
-     * Does nothing if it is already running.
+     * Starts the server (regenerating our settings first) as a child of this process that dies with it, and returns
+     * once it accepts connections. Does nothing if it is already running.
      */
     public void start() {
         dataDirectory.requireCluster();
@@ -98,20 +98,19 @@ public final class PostgresController {
         }
         prepareOwnDirectories();
         configFiles.writeServerSettings();
-        long waitSeconds = config.startTimeout().toSeconds();
-        CommandResult result = runner.run(List.of(binaries.tool("pg_ctl"), "start",
-                "--pgdata=" + dataDirectory.path(),
-                "--log=" + config.serverLog(),
-                "--wait", "--timeout=" + waitSeconds), Map.of(), config.startTimeout().plusSeconds(10), null);
-        if (!result.succeeded()) {
-            throw new CommandFailedException("PostgreSQL in " + dataDirectory + " did not start within "
-                    + waitSeconds + "s: " + result.outputTail(), serverLogTail());
-        }
-        waitUntil("PostgreSQL in " + dataDirectory + " to accept connections", this::acceptsConnections);
+        Process postmaster = ServerLauncher.launch(osUser,
+                List.of(binaries.tool("postgres"), "-D", dataDirectory.path().toString()), config.serverLog());
+        waitUntil("PostgreSQL in " + dataDirectory + " to accept connections", () -> {
+            if (!postmaster.isAlive()) {
+                throw new CommandFailedException("PostgreSQL in " + dataDirectory + " exited during start-up with code "
+                        + postmaster.exitValue(), serverLogTail());
+            }
+            return acceptsConnections();
+        });
         if (status().role() == PgRole.PRIMARY) {
             ensureReplicationRole();
         }
-        log.info("started PostgreSQL in {} on port {} (pid {})", dataDirectory, config.port(), pid().orElse(-1));
+        log.info("started PostgreSQL in {} on port {} (pid {})", dataDirectory, config.port(), postmaster.pid());
     }
 
     /** Stops the server and waits until the postmaster is gone; does nothing if it is not running. */
@@ -288,6 +287,29 @@ public final class PostgresController {
         log.info("rewound {} onto {}: {}", dataDirectory, upstream, CommandResult.tail(result.output(), 1));
         // pg_rewind copied the source's configuration files over ours; start() regenerates the settings
         follow(upstream);
+    }
+
+    /** What the data directory holds, without touching it. */
+    public DataDirectoryState dataDirectoryState() {
+        return dataDirectory.state();
+    }
+
+    /** The timeline of the last checkpoint in the control file: the timeline of a stopped server. */
+    public int checkpointTimeline() {
+        return controlData().checkpointTimeline();
+    }
+
+    /**
+     * Configures this server to start as a replica that follows no one yet (it replays what it has and waits):
+     * how a member whose leader is unknown starts without ever becoming a second primary.
+     */
+    public void standByWithoutUpstream() {
+        dataDirectory.requireCluster();
+        configFiles.clearUpstream();
+        createStandbySignal();
+        if (isRunning()) {
+            reload();
+        }
     }
 
     /** Creates a physical slot that retains WAL from now on, if it does not exist yet. Primary only. */

@@ -1,6 +1,7 @@
 package dev.pgmanager.store.zookeeper;
 
 import dev.pgmanager.store.MachineIds;
+import dev.pgmanager.store.StoreChange;
 
 /** Where each of one cluster's records lives in ZooKeeper (the layout is described in {@link ZooKeeperClusterStore}). */
 record ClusterLayout(String root) {
@@ -49,5 +50,17 @@ record ClusterLayout(String root) {
 
     String handover() {
         return root + "/handover";
+    }
+
+    /** Which part of the state a znode under the root holds. */
+    StoreChange changeAt(String path) {
+        if (path.equals(spec())) return StoreChange.SPEC;
+        if (path.equals(identity())) return StoreChange.IDENTITY;
+        if (path.equals(leader())) return StoreChange.LEADER;
+        if (path.equals(sync())) return StoreChange.SYNC;
+        if (path.equals(handover())) return StoreChange.HANDOVER;
+        if (path.startsWith(members())) return StoreChange.MEMBERS;
+        if (path.startsWith(history())) return StoreChange.HISTORY;
+        return StoreChange.OTHER;
     }
 }

@@ -12,6 +12,7 @@ import dev.pgmanager.store.MachineIds;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.NotLeaderException;
 import dev.pgmanager.store.StaleVersionException;
+import dev.pgmanager.store.StoreChange;
 import dev.pgmanager.store.StoreConnectionState;
 import dev.pgmanager.store.StoreException;
 import dev.pgmanager.store.StoreUnavailableException;
@@ -384,14 +385,14 @@ public final class ZooKeeperClusterStore implements ClusterStore {
      * the caller, not do its work.
      */
     @Override
-    public AutoCloseable watch(Runnable onChange) {
+    public AutoCloseable watch(Consumer<StoreChange> onChange) {
         var cache = CuratorCache.build(client, layout.root());
         // Events already queued when the watch closes must not reach the caller either.
         var open = new AtomicBoolean(true);
         cache.listenable().addListener(CuratorCacheListener.builder().forAll((type, before, after) -> {
             if (!open.get()) return;
             try {
-                onChange.run();
+                onChange.accept(layout.changeAt((after != null ? after : before).getPath()));
             } catch (RuntimeException e) {
                 LOG.warn("a store watcher failed; it stays registered", e);
             }

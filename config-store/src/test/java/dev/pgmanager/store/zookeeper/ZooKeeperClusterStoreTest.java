@@ -258,7 +258,7 @@ class ZooKeeperClusterStoreTest {
         String cluster = zk.newCluster();
         var watcher = zk.store(cluster);
         var calls = new AtomicInteger();
-        var watch = zk.closeAfterTest(watcher.watch(calls::incrementAndGet));
+        var watch = zk.closeAfterTest(watcher.watch(change -> calls.incrementAndGet()));
         Thread.sleep(300); // let the cache finish its initial load, whose events also count
         int before = calls.get();
 

@@ -1,0 +1,42 @@
+package dev.pgmanager.cli;
+
+import dev.pgmanager.config.SidecarConfig;
+import dev.pgmanager.config.SidecarConfigLoader;
+import dev.pgmanager.sidecar.Sidecar;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code pgmanager run}: the sidecar, the container's entry point. */
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs this member's sidecar: supervises the local PostgreSQL, holds or follows the leader lease in the store,",
+            "and serves the HTTP API, until SIGTERM or SIGINT (then a leader stops cleanly and hands its lease over).",
+            "Configuration: the file given with --config (YAML or .properties) and the environment, the environment winning;",
+            "see the README for every option. On Fly.io, FLY_MACHINE_ID, FLY_APP_NAME, FLY_REGION, PRIMARY_REGION and the",
+            "secrets SU_PASSWORD, REPL_PASSWORD and OPERATOR_PASSWORD are read as they are.",
+        })
+final class RunCommand implements Callable<Integer> {
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "${env:PGMANAGER_CONFIG}",
+            description = "Configuration file (.yml, .yaml or .properties); env PGMANAGER_CONFIG.")
+    Path configFile;
+
+    @Override
+    public Integer call() throws Exception {
+        SidecarConfig config = SidecarConfigLoader.load(Optional.ofNullable(configFile), System.getenv());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Sidecar sidecar = Sidecar.start(config, Clock.systemUTC());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            sidecar.close();
+            stopped.countDown();
+        }, "sidecar-shutdown"));
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,169 @@
+package dev.pgmanager.sidecar;
+
+import dev.pgmanager.election.LeaderLease;
+import dev.pgmanager.ha.Action;
+import dev.pgmanager.ha.Decision;
+import dev.pgmanager.ha.Observation;
+import dev.pgmanager.store.ClusterIdentity;
+import dev.pgmanager.store.ClusterSpec;
+import dev.pgmanager.store.ClusterStore;
+import dev.pgmanager.store.HandoverRequest;
+import dev.pgmanager.store.HistoryEntry;
+import dev.pgmanager.store.Leader;
+import dev.pgmanager.store.StaleVersionException;
+import dev.pgmanager.store.Versioned;
+import java.time.Clock;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Carries out a decision's actions in order; the first that fails ends the pass (and says why). */
+final class Actor {
+    private static final Logger log = LoggerFactory.getLogger(Actor.class);
+
+    private final String me;
+    private final ClusterStore store;
+    private final LeaderLease lease;
+    private final LocalServer server;
+    private final Upstreams upstreams;
+    private final ReplicationSlots slots;
+    private final ClusterSpec bootstrapSpec;
+    private final Clock clock;
+
+    Actor(String me, ClusterStore store, LeaderLease lease, LocalServer server, Upstreams upstreams, ReplicationSlots slots,
+            ClusterSpec bootstrapSpec, Clock clock) {
+        this.me = me;
+        this.store = store;
+        this.lease = lease;
+        this.server = server;
+        this.upstreams = upstreams;
+        this.slots = slots;
+        this.bootstrapSpec = bootstrapSpec;
+        this.clock = clock;
+    }
+
+    /** @return true when every action succeeded */
+    boolean perform(Decision decision, Observation observation) {
+        for (Action action : decision.actions()) {
+            try {
+                perform(action, observation);
+            } catch (RuntimeException e) {
+                log.warn("{} failed: {}", describe(action), e.getMessage());
+                log.debug("{} failed", describe(action), e);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Restart or re-clone, as an operator asked through the API; refused (logged) when it would be unsafe. */
+    void performLocalWork(OperatorRequests.LocalWork work, Optional<Observation> last) {
+        try {
+            switch (work) {
+                case RESTART -> {
+                    log.info("restarting PostgreSQL as an operator asked");
+                    server.restart();
+                }
+                case REINIT -> {
+                    Observation o = last.orElseThrow(() -> new ActionFailedException("nothing observed yet"));
+                    String leader = o.otherLeader().map(Leader::machineId)
+                            .orElseThrow(() -> new ActionFailedException("no other member leads: nothing to re-clone from"));
+                    log.info("re-cloning from {} as an operator asked", leader);
+                    server.reclone(upstreams.of(leader, o.cluster()), leader);
+                    history(o, "reinit", "re-cloned from " + leader + " as an operator asked");
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("operator {} failed: {}", work.name().toLowerCase(), e.getMessage());
+        }
+    }
+
+    private void perform(Action action, Observation o) {
+        switch (action) {
+            case Action.AcquireLease a -> {
+                Leader taken = lease.tryAcquire().orElseThrow(() -> new ActionFailedException("someone else took the lease first"));
+                log.info("took the lease with epoch {}", taken.epoch());
+            }
+            case Action.ReleaseLease a -> lease.release();
+            case Action.InitializeCluster a -> initialize();
+            case Action.RecordIdentity a -> recordIdentity();
+            case Action.CloneFrom a -> server.cloneFrom(upstreams.of(a.leader(), o.cluster()), a.leader());
+            case Action.StartPostgres a -> {
+                if (a.asPrimary()) {
+                    server.startAsPrimary();
+                } else {
+                    server.startAsReplica(Optional.ofNullable(a.leader()).map(l -> upstreams.of(l, o.cluster())), a.leader());
+                }
+            }
+            case Action.Promote a -> promote(o);
+            case Action.Follow a -> server.follow(upstreams.of(a.leader(), o.cluster()), a.leader());
+            case Action.Demote a -> server.demote(Optional.ofNullable(a.leader()).map(l -> upstreams.of(l, o.cluster())), a.leader());
+            case Action.Rewind a -> server.rewindOrReclone(upstreams.of(a.leader(), o.cluster()), a.leader());
+            case Action.HandOver a -> handOver(a.target(), o);
+            case Action.KeepSlots a -> slots.keep(a.members(), clock.instant());
+            case Action.ClearHandover a -> {
+                store.clearHandover();
+                if (!"complete".equals(a.why())) history(o, "handover-cancelled", a.why());
+            }
+        }
+    }
+
+    private void initialize() {
+        server.initialize();
+        String systemIdentifier = Long.toUnsignedString(server.systemIdentifier());
+        if (!store.initialize(new ClusterIdentity(me, systemIdentifier, clock.instant()))) {
+            throw new ActionFailedException("another member recorded the cluster's identity first; my new data is not the cluster's");
+        }
+        try {
+            store.compareAndSetSpec(bootstrapSpec, Versioned.ABSENT);
+        } catch (StaleVersionException e) {
+            log.info("the cluster already has a spec; keeping it");
+        }
+        store.appendHistory(new HistoryEntry(clock.instant(), "bootstrap", me, lease.held().map(Leader::epoch).orElse(0L), 1,
+                "initialized the cluster (system identifier " + systemIdentifier + ")"));
+    }
+
+    private void recordIdentity() {
+        String systemIdentifier = Long.toUnsignedString(server.systemIdentifier());
+        store.initialize(new ClusterIdentity(me, systemIdentifier, clock.instant()));
+    }
+
+    private void promote(Observation o) {
+        server.promote();
+        Optional<HandoverRequest> request = o.cluster().handover();
+        String kind = request.map(r -> r.kind().name().toLowerCase()).orElse("failover");
+        String detail = request.map(r -> kind + " requested" + (r.from() != null ? " from " + r.from() : ""))
+                .orElse("no leader; promoted as the best candidate");
+        history(o, kind, detail);
+    }
+
+    private void handOver(String target, Observation o) {
+        HandoverRequest current = o.cluster().handover().orElseThrow();
+        // Pin the target in the store before stepping down, so that only it takes the lease.
+        store.clearHandover();
+        store.requestHandover(new HandoverRequest(current.kind(), me, target, current.requestedAt()));
+        server.stopForHandOver();
+        lease.release();
+        log.info("stepped down for {}; it takes over now", target);
+    }
+
+    private void history(Observation o, String kind, String detail) {
+        try {
+            store.appendHistory(new HistoryEntry(clock.instant(), kind, me, lease.held().map(Leader::epoch).orElse(0L),
+                    server.lastSeen().timeline(), detail));
+        } catch (RuntimeException e) {
+            log.warn("could not record '{}' in the history: {}", kind, e.getMessage());
+        }
+    }
+
+    private static String describe(Action action) {
+        return action.getClass().getSimpleName();
+    }
+
+    /** An action that could not be carried out; the message says why. */
+    static final class ActionFailedException extends RuntimeException {
+        ActionFailedException(String message) {
+            super(message);
+        }
+    }
+}

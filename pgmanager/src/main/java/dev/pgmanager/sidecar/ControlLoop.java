@@ -1,0 +1,114 @@
+package dev.pgmanager.sidecar;
+
+import dev.pgmanager.ha.Decider;
+import dev.pgmanager.ha.Decision;
+import dev.pgmanager.ha.Observation;
+import dev.pgmanager.ha.Pass;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * observe → decide → act, once every {@code loopWait} and at once when woken (a store watch, a lease change). One
+ * thread runs every pass, so actions on the local server never overlap.
+ */
+final class ControlLoop implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(ControlLoop.class);
+    /** Wake-ups closer together than this are merged, so bursts of store events cannot spin the loop. */
+    private static final Duration MIN_GAP = Duration.ofMillis(50);
+
+    private final Observer observer;
+    private final Decider decider;
+    private final Actor actor;
+    private final OperatorRequests operatorRequests;
+    private final Duration loopWait;
+    private final Clock clock;
+    private final AtomicReference<Pass> lastPass = new AtomicReference<>();
+    private final Object wakeSignal = new Object();
+    private boolean woken;
+    private volatile boolean stopping;
+    private String lastReason = "";
+    private String lastFailure = "";
+
+    ControlLoop(Observer observer, Decider decider, Actor actor, OperatorRequests operatorRequests, Duration loopWait, Clock clock) {
+        this.observer = observer;
+        this.decider = decider;
+        this.actor = actor;
+        this.operatorRequests = operatorRequests;
+        this.loopWait = loopWait;
+        this.clock = clock;
+    }
+
+    @Override
+    public void run() {
+        while (!stopping) {
+            runOnePass();
+            sleepUntilWoken();
+        }
+    }
+
+    /** Asks for a pass as soon as the current one (if any) ends. */
+    void wake() {
+        synchronized (wakeSignal) {
+            woken = true;
+            wakeSignal.notifyAll();
+        }
+    }
+
+    void stop() {
+        stopping = true;
+        wake();
+    }
+
+    Optional<Pass> lastPass() {
+        return Optional.ofNullable(lastPass.get());
+    }
+
+    private void runOnePass() {
+        operatorRequests.takeLocalWork().ifPresent(work -> actor.performLocalWork(work, observer.lastObservation()));
+        Observation observation;
+        try {
+            observation = observer.observe();
+        } catch (RuntimeException e) {
+            // Without a fresh view nothing may change; a primary is fenced by the lease, not by this loop.
+            String failure = "cannot observe the cluster: " + e.getMessage();
+            if (!failure.equals(lastFailure)) log.warn("{}; doing nothing until it can", failure);
+            lastFailure = failure;
+            observer.lastObservation().ifPresent(previous -> lastPass.set(
+                    new Pass(previous, Decision.none(failure), clock.instant())));
+            return;
+        }
+        if (!lastFailure.isEmpty()) log.info("observing the cluster again");
+        lastFailure = "";
+        Decision decision = decider.decide(observation);
+        if (!decision.actions().isEmpty() || !decision.reason().equals(lastReason)) {
+            log.info("{}", decision.reason());
+        }
+        lastReason = decision.reason();
+        boolean completed = actor.perform(decision, observation);
+        lastPass.set(new Pass(observation, decision, clock.instant()));
+        // After a change, look again at once (publish the new role, continue a hand-over); after a failure, wait.
+        if (completed && !decision.actions().isEmpty()) wake();
+    }
+
+    private void sleepUntilWoken() {
+        try {
+            Thread.sleep(MIN_GAP);
+            synchronized (wakeSignal) {
+                long deadline = System.nanoTime() + loopWait.toNanos();
+                while (!woken && !stopping) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) break;
+                    wakeSignal.wait(Math.max(1, left / 1_000_000));
+                }
+                woken = false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopping = true;
+        }
+    }
+}

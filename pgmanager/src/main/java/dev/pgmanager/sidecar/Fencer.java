@@ -1,0 +1,34 @@
+package dev.pgmanager.sidecar;
+
+import dev.pgmanager.election.LeaseState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The reflex that keeps one writer per epoch: the moment the lease is in doubt, a primary stops accepting writes,
+ * without waiting for the control loop's next pass. The lease reports doubt at half a session timeout, so this runs
+ * well before the server can give the lease to anyone else.
+ */
+final class Fencer {
+    private static final Logger log = LoggerFactory.getLogger(Fencer.class);
+
+    private final LocalServer server;
+    private final Runnable wakeLoop;
+
+    Fencer(LocalServer server, Runnable wakeLoop) {
+        this.server = server;
+        this.wakeLoop = wakeLoop;
+    }
+
+    void onLeaseChange(LeaseState state) {
+        if ((state == LeaseState.SUSPENDED || state == LeaseState.LOST) && server.lastSeen().isPrimary()) {
+            log.warn("lease {}: stopping PostgreSQL now so that it accepts no more writes", state);
+            try {
+                server.fence();
+            } catch (RuntimeException e) {
+                log.error("could not stop PostgreSQL after losing the lease: {}", e.getMessage());
+            }
+        }
+        wakeLoop.run();
+    }
+}

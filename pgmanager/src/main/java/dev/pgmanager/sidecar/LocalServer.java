@@ -1,0 +1,169 @@
+package dev.pgmanager.sidecar;
+
+import dev.pgmanager.ha.LocalPostgres;
+import dev.pgmanager.ha.LocalPostgres.DataState;
+import dev.pgmanager.ha.LocalPostgres.ServerRole;
+import dev.pgmanager.postgres.Lsn;
+import dev.pgmanager.postgres.PgRole;
+import dev.pgmanager.postgres.PgStatus;
+import dev.pgmanager.postgres.PostgresController;
+import dev.pgmanager.postgres.RewindFailedException;
+import dev.pgmanager.postgres.StopMode;
+import dev.pgmanager.postgres.Upstream;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This member's PostgreSQL as the control loop sees and drives it: the controller's detailed view condensed into a
+ * {@link LocalPostgres}, and the few compound steps the loop takes (demote, rewind-or-re-clone). Remembers which
+ * member it follows: that lives only in memory and in the server's own configuration, never in the store.
+ */
+final class LocalServer {
+    private static final Logger log = LoggerFactory.getLogger(LocalServer.class);
+
+    private final PostgresController controller;
+    private volatile String following;
+    private volatile LocalPostgres lastSeen = LocalPostgres.empty();
+
+    LocalServer(PostgresController controller) {
+        this.controller = controller;
+    }
+
+    LocalPostgres observe() {
+        DataState data = switch (controller.dataDirectoryState()) {
+            case EMPTY -> DataState.EMPTY;
+            case CLUSTER -> DataState.CLUSTER;
+            case FOREIGN -> DataState.FOREIGN;
+        };
+        if (data != DataState.CLUSTER) {
+            lastSeen = new LocalPostgres(data, Optional.empty(), false, ServerRole.NONE, 0, -1, -1, Optional.empty(), false);
+            return lastSeen;
+        }
+        Optional<String> systemIdentifier = Optional.of(Long.toUnsignedString(controller.systemIdentifier()));
+        PgStatus status = controller.status();
+        if (!status.running()) {
+            lastSeen = new LocalPostgres(data, systemIdentifier, false, ServerRole.NONE, controller.checkpointTimeline(), -1, -1,
+                    Optional.ofNullable(following), false);
+            return lastSeen;
+        }
+        boolean primary = status.role() == PgRole.PRIMARY;
+        long received = position(primary ? status.currentWalLsn() : status.receivedLsn().or(status::replayedLsn));
+        long replayed = position(primary ? status.currentWalLsn() : status.replayedLsn());
+        boolean streaming = status.walReceiver().map(w -> "streaming".equals(w.status())).orElse(false);
+        lastSeen = new LocalPostgres(data, systemIdentifier, true, primary ? ServerRole.PRIMARY : ServerRole.REPLICA,
+                status.timeline(), received, replayed, primary ? Optional.empty() : Optional.ofNullable(following), streaming);
+        return lastSeen;
+    }
+
+    /** What the last observation saw, without asking the server (for the lease reflex, which must not wait). */
+    LocalPostgres lastSeen() {
+        return lastSeen;
+    }
+
+    long systemIdentifier() {
+        return controller.systemIdentifier();
+    }
+
+    void initialize() {
+        controller.initdb();
+        controller.start();
+    }
+
+    void startAsPrimary() {
+        controller.start();
+    }
+
+    void startAsReplica(Optional<Upstream> upstream, String leader) {
+        standBy(upstream, leader);
+        controller.start();
+    }
+
+    void cloneFrom(Upstream upstream, String leader) {
+        controller.cloneFrom(upstream);
+        following = leader;
+        controller.start();
+    }
+
+    void promote() {
+        controller.promote();
+        following = null;
+    }
+
+    void follow(Upstream upstream, String leader) {
+        controller.follow(upstream);
+        following = leader;
+    }
+
+    /** Stops accepting writes now: an immediate stop, so no transaction commits after this returns. */
+    void fence() {
+        controller.stop(StopMode.IMMEDIATE);
+    }
+
+    /** Becomes a replica of {@code leader} (or a replica waiting for a leader), rewinding when needed. */
+    void demote(Optional<Upstream> upstream, String leader) {
+        fence();
+        if (upstream.isPresent()) {
+            rewindOrReclone(upstream.get(), leader);
+        } else {
+            standBy(Optional.empty(), null);
+            controller.start();
+        }
+    }
+
+    /**
+     * Brings diverged data onto {@code leader}'s history with pg_rewind (a no-op when nothing diverged); when that
+     * fails, moves the data aside (never deletes it) and clones afresh.
+     */
+    void rewindOrReclone(Upstream upstream, String leader) {
+        try {
+            controller.rewind(upstream);
+            following = leader;
+            controller.start();
+        } catch (RewindFailedException e) {
+            log.warn("rewind from {} failed ({}); moving the data aside and cloning afresh", leader, e.getMessage());
+            reclone(upstream, leader);
+        }
+    }
+
+    /** Moves the data aside and clones {@code leader} into a fresh directory. */
+    Path reclone(Upstream upstream, String leader) {
+        controller.stop(StopMode.FAST);
+        Path aside = controller.moveDataDirectoryAside();
+        log.warn("the previous data is kept at {}; remove it once you no longer need it", aside);
+        cloneFrom(upstream, leader);
+        return aside;
+    }
+
+    /** A clean stop for a switchover: a fast shutdown sends every replica all WAL before the server exits. */
+    void stopForHandOver() {
+        controller.stop(StopMode.FAST);
+    }
+
+    void stop(StopMode mode) {
+        controller.stop(mode);
+    }
+
+    void restart() {
+        controller.restart();
+    }
+
+    PostgresController controller() {
+        return controller;
+    }
+
+    private void standBy(Optional<Upstream> upstream, String leader) {
+        if (upstream.isPresent()) {
+            controller.follow(upstream.get());
+            following = leader;
+        } else {
+            controller.standByWithoutUpstream();
+            following = null;
+        }
+    }
+
+    private static long position(Optional<Lsn> lsn) {
+        return lsn.map(Lsn::value).orElse(-1L);
+    }
+}

@@ -1,0 +1,76 @@
+package dev.pgmanager.sidecar;
+
+import dev.pgmanager.ha.Decider;
+import dev.pgmanager.ha.LocalPostgres;
+import dev.pgmanager.store.ClusterStore;
+import dev.pgmanager.store.Member;
+import dev.pgmanager.store.MemberRole;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Writes this member's record. Other members judge liveness by its age, so it is rewritten at least once per
+ * {@code refreshEvery}; in between only when something in it changed, because every write wakes every other
+ * member's loop.
+ */
+final class MemberRecords {
+    private final ClusterStore store;
+    private final String machineId;
+    private final String region;
+    private final Member.Tags tags;
+    private final int databasePort;
+    private final int apiPort;
+    private final Duration refreshEvery;
+    private Member lastPublished;
+
+    MemberRecords(ClusterStore store, String machineId, String region, Member.Tags tags, int databasePort, int apiPort,
+            Duration refreshEvery) {
+        this.store = store;
+        this.machineId = machineId;
+        this.region = region;
+        this.tags = tags;
+        this.databasePort = databasePort;
+        this.apiPort = apiPort;
+        this.refreshEvery = refreshEvery;
+    }
+
+    Member describe(LocalPostgres local, boolean leading, Instant now) {
+        return new Member(machineId, region, role(local), state(local, leading), local.timeline(), local.receivedPosition(),
+                local.replayedPosition(), tags, databasePort, apiPort, now);
+    }
+
+    void publish(Member member) {
+        if (lastPublished != null
+                && sameContent(lastPublished, member)
+                && lastPublished.updatedAt().plus(refreshEvery).isAfter(member.updatedAt())) {
+            return;
+        }
+        store.touchMember(member);
+        lastPublished = member;
+    }
+
+    private static boolean sameContent(Member a, Member b) {
+        return a.role() == b.role() && a.state().equals(b.state()) && a.timeline() == b.timeline()
+                && a.receivedPosition() == b.receivedPosition() && a.replayedPosition() == b.replayedPosition();
+    }
+
+    private static MemberRole role(LocalPostgres local) {
+        if (local.isPrimary()) return MemberRole.PRIMARY;
+        if (local.isReplica()) return MemberRole.REPLICA;
+        return switch (local.data()) {
+            case EMPTY -> MemberRole.INITIALIZING;
+            case CLUSTER -> MemberRole.STOPPED;
+            case FOREIGN -> MemberRole.UNKNOWN;
+        };
+    }
+
+    private static String state(LocalPostgres local, boolean leading) {
+        if (local.isPrimary()) return leading ? "running" : "running without the lease";
+        if (local.isReplica()) return local.streaming() ? Decider.STREAMING : "running";
+        return switch (local.data()) {
+            case EMPTY -> "no data";
+            case CLUSTER -> "stopped";
+            case FOREIGN -> "data directory is not ours";
+        };
+    }
+}

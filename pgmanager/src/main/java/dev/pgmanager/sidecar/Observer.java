@@ -1,0 +1,64 @@
+package dev.pgmanager.sidecar;
+
+import dev.pgmanager.election.LeaderLease;
+import dev.pgmanager.ha.Candidacy;
+import dev.pgmanager.ha.LocalPostgres;
+import dev.pgmanager.ha.Observation;
+import dev.pgmanager.store.ClusterSnapshot;
+import dev.pgmanager.store.ClusterStore;
+import dev.pgmanager.store.Member;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Takes the snapshot one pass decides on: the store, the local server, the lease, and the little the loop must
+ * remember between passes (since when a replica has not streamed). Publishes this member's record on the way, so
+ * the store always shows what this member last saw of itself.
+ */
+final class Observer {
+    private final ClusterStore store;
+    private final LocalServer server;
+    private final LeaderLease lease;
+    private final MemberRecords records;
+    private final Candidacy candidacy;
+    private final Clock clock;
+    private final AtomicReference<Observation> last = new AtomicReference<>();
+    private Instant notStreamingSince;
+
+    Observer(ClusterStore store, LocalServer server, LeaderLease lease, MemberRecords records, Candidacy candidacy, Clock clock) {
+        this.store = store;
+        this.server = server;
+        this.lease = lease;
+        this.records = records;
+        this.candidacy = candidacy;
+        this.clock = clock;
+    }
+
+    Observation observe() {
+        LocalPostgres local = server.observe();
+        Instant now = clock.instant();
+        Member me = records.describe(local, lease.isHeld(), now);
+        records.publish(me);
+        ClusterSnapshot cluster = store.read();
+        Observation observation = new Observation(me, cluster, local, lease.state(), lease.held(), candidacy,
+                cluster.members().keySet(), notStreamingFor(local, now), now);
+        last.set(observation);
+        return observation;
+    }
+
+    Optional<Observation> lastObservation() {
+        return Optional.ofNullable(last.get());
+    }
+
+    private Duration notStreamingFor(LocalPostgres local, Instant now) {
+        if (!local.isReplica() || local.streaming()) {
+            notStreamingSince = null;
+            return Duration.ZERO;
+        }
+        if (notStreamingSince == null) notStreamingSince = now;
+        return Duration.between(notStreamingSince, now);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.pgmanager.sidecar;
+
+import dev.pgmanager.postgres.PostgresController;
+import dev.pgmanager.postgres.ReplicationSlot;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader keeps a physical replication slot for every member, named by machine ID, so a replica that is away
+ * for a while (a migration, a restart) finds its WAL still there. A departed member's slot is dropped only after the
+ * retention, since a slot holds WAL on the primary's disk for as long as it exists.
+ */
+final class ReplicationSlots {
+    private static final Logger log = LoggerFactory.getLogger(ReplicationSlots.class);
+    private static final Pattern MEMBER_SLOT = Pattern.compile("[a-z0-9][a-z0-9_]{0,62}");
+
+    private final PostgresController controller;
+    private final String me;
+    private final Duration retention;
+    private final Map<String, Instant> lastWanted = new HashMap<>();
+
+    ReplicationSlots(PostgresController controller, String me, Duration retention) {
+        this.controller = controller;
+        this.me = me;
+        this.retention = retention;
+    }
+
+    void keep(Set<String> members, Instant now) {
+        Map<String, ReplicationSlot> existing = new HashMap<>();
+        for (ReplicationSlot slot : controller.replicationSlots()) existing.put(slot.name(), slot);
+        for (String member : members) {
+            if (member.equals(me)) continue;
+            lastWanted.put(member, now);
+            if (!existing.containsKey(member)) controller.createReplicationSlot(member);
+        }
+        for (ReplicationSlot slot : existing.values()) {
+            String name = slot.name();
+            if (members.contains(name) || !MEMBER_SLOT.matcher(name).matches()) continue;
+            // A slot first seen now (this member just became leader) counts as wanted now: its member may be mid-move.
+            Instant wanted = lastWanted.computeIfAbsent(name, n -> now);
+            if (!slot.active() && wanted.plus(retention).isBefore(now)) {
+                log.info("dropping the replication slot of {}: gone for more than {}", name, retention);
+                controller.dropReplicationSlot(name);
+                lastWanted.remove(name);
+            }
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package dev.pgmanager.sidecar;
+
+import dev.pgmanager.api.HttpApi;
+import dev.pgmanager.api.SidecarView;
+import dev.pgmanager.config.SidecarConfig;
+import dev.pgmanager.dns.DnsAddressResolver;
+import dev.pgmanager.dns.DnsSettings;
+import dev.pgmanager.election.LeaderLease;
+import dev.pgmanager.ha.Candidacy;
+import dev.pgmanager.ha.Decider;
+import dev.pgmanager.ha.Pass;
+import dev.pgmanager.postgres.Credentials;
+import dev.pgmanager.postgres.OsUser;
+import dev.pgmanager.postgres.PgBinaries;
+import dev.pgmanager.postgres.PostgresConfig;
+import dev.pgmanager.postgres.PostgresController;
+import dev.pgmanager.postgres.StopMode;
+import dev.pgmanager.store.ClusterSpec;
+import dev.pgmanager.store.HistoryEntry;
+import dev.pgmanager.store.Member;
+import dev.pgmanager.store.StoreChange;
+import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
+import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member, running: its store session and lease, its supervised PostgreSQL, its control loop and its HTTP API,
+ * wired together from the configuration. Closing it steps down cleanly: a leader stops its server and gives the
+ * lease up at once, so the others need not wait for the session to expire.
+ */
+public final class Sidecar implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Sidecar.class);
+    /** A switchover or failover request nobody acted on for this long is dropped. */
+    private static final Duration HANDOVER_TIMEOUT = Duration.ofSeconds(30);
+    private static final Set<StoreChange> WAKING_CHANGES =
+            EnumSet.of(StoreChange.LEADER, StoreChange.HANDOVER, StoreChange.SPEC, StoreChange.IDENTITY, StoreChange.SYNC);
+
+    private final SidecarConfig config;
+    private final ZooKeeperClusterStore store;
+    private final LeaderLease lease;
+    private final LocalServer server;
+    private final ControlLoop loop;
+    private final Thread loopThread;
+    private final HttpApi api;
+    private final AutoCloseable watch;
+
+    private Sidecar(SidecarConfig config, Clock clock) throws Exception {
+        this.config = config;
+        String me = config.machineId();
+        PgBinaries binaries = PgBinaries.locate(config.postgres().binDir());
+        PostgresController controller = new PostgresController(binaries, postgresConfig(config), OsUser.named(config.postgres().osUser()));
+        this.server = new LocalServer(controller);
+        this.store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(config.store().connect(), config.app())
+                .withSessionTimeout(config.store().sessionTimeout())
+                .withStartupWait(config.store().connectTimeout()));
+        this.lease = new LeaderLease(store, me, clock);
+        DnsSettings defaults = DnsSettings.forApp(config.app());
+        DnsSettings dns = new DnsSettings(config.dns().servers(), config.dns().namePattern(), config.app(), defaults.timeout(),
+                defaults.maxCacheTtl(), defaults.staleGrace(), defaults.preferIpv6());
+        DnsAddressResolver resolver = new DnsAddressResolver(dns);
+        Credentials replication = new Credentials(config.postgres().replicationUser(), config.postgres().replicationPassword());
+        Upstreams upstreams = new Upstreams(resolver, dns::hostnameOf, replication);
+
+        Duration loopWait = config.ha().loopWait();
+        OperatorRequests requests = new OperatorRequests(store, clock, this::wake);
+        SidecarView view = new View(resolver, loopWait);
+        this.api = HttpApi.start(config.api().listen(), view, requests, config.api().token(), clock);
+
+        MemberRecords records = new MemberRecords(store, me, config.region(),
+                new Member.Tags(config.ha().noFailover(), config.ha().priority()), config.postgres().port(), api.port(), loopWait);
+        Duration staleAfter = loopWait.multipliedBy(3).plus(config.store().sessionTimeout());
+        Candidacy candidacy = new Candidacy(config.primaryRegion(), config.failoverOutsidePrimaryRegion(), staleAfter, HANDOVER_TIMEOUT);
+        ClusterSpec bootstrapSpec = new ClusterSpec(loopWait.toMillis(), config.ha().maximumLagOnFailoverBytes(), false, false,
+                config.postgres().parameters());
+        Actor actor = new Actor(me, store, lease, server, upstreams,
+                new ReplicationSlots(controller, me, config.ha().slotRetention()), bootstrapSpec, clock);
+        this.loop = new ControlLoop(new Observer(store, server, lease, records, candidacy, clock), new Decider(), actor, requests,
+                loopWait, clock);
+        Fencer fencer = new Fencer(server, this::wake);
+        lease.addListener(fencer::onLeaseChange);
+        // Member records change every pass; waking on them would make every loop chase every other. Changes that
+        // call for action now (a lease gone, a hand-over asked, a pause) wake the loop; the rest wait for its next pass.
+        this.watch = store.watch(change -> {
+            if (WAKING_CHANGES.contains(change)) wake();
+        });
+        this.loopThread = Thread.ofPlatform().name("control-loop").start(loop);
+        log.info("member {} of {} started (region {}, API on port {}, PostgreSQL on port {})", me, config.app(), config.region(),
+                api.port(), config.postgres().port());
+    }
+
+    public static Sidecar start(SidecarConfig config, Clock clock) throws Exception {
+        return new Sidecar(config, clock);
+    }
+
+    public int apiPort() {
+        return api.port();
+    }
+
+    public Optional<Pass> lastPass() {
+        return loop.lastPass();
+    }
+
+    private void wake() {
+        if (loop != null) loop.wake();
+    }
+
+    @Override
+    public void close() {
+        log.info("stopping member {}", config.machineId());
+        loop.stop();
+        try {
+            loopThread.join(Duration.ofSeconds(60));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeQuietly(watch);
+        boolean leading = lease.isHeld();
+        try {
+            // A fast shutdown sends every connected replica all WAL before the server exits: none is lost.
+            server.stop(StopMode.FAST);
+        } catch (RuntimeException e) {
+            log.warn("could not stop PostgreSQL cleanly ({}); stopping it immediately", e.getMessage());
+            server.stop(StopMode.IMMEDIATE);
+        }
+        if (leading) lease.release();
+        lease.close();
+        api.close();
+        store.close();
+        log.info("member {} stopped", config.machineId());
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            log.debug("closing {} failed", closeable, e);
+        }
+    }
+
+    static PostgresConfig postgresConfig(SidecarConfig config) {
+        var pg = config.postgres();
+        Path dataDir = pg.dataDir();
+        // pgmanager's own files (server log, passfile) must not be copied with the data by pg_basebackup or pg_rewind.
+        Path stateDir = dataDir.resolveSibling(dataDir.getFileName() + ".pgmanager");
+        List<String> listen = Arrays.stream(pg.listenAddress().split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        return new PostgresConfig(dataDir, stateDir, pg.socketDir(), listen, pg.port(), pg.allowedNetworks(),
+                new Credentials(pg.superuser(), pg.superuserPassword()),
+                new Credentials(pg.replicationUser(), pg.replicationPassword()),
+                config.machineId(), Duration.ofSeconds(60), Duration.ofHours(2));
+    }
+
+    /** What the HTTP API reads. */
+    private final class View implements SidecarView {
+        private final DnsAddressResolver resolver;
+        private final Duration loopWait;
+
+        View(DnsAddressResolver resolver, Duration loopWait) {
+            this.resolver = resolver;
+            this.loopWait = loopWait;
+        }
+
+        @Override
+        public Optional<Pass> lastPass() {
+            return loop == null ? Optional.empty() : loop.lastPass();
+        }
+
+        @Override
+        public Duration loopWait() {
+            return loopWait;
+        }
+
+        @Override
+        public long readinessLagBytes() {
+            return config.ha().maximumLagOnFailoverBytes();
+        }
+
+        @Override
+        public Optional<InetAddress> addressOf(String machineId) {
+            return resolver.resolve(machineId);
+        }
+
+        @Override
+        public List<HistoryEntry> history() {
+            return store.read().history();
+        }
+    }
+}
