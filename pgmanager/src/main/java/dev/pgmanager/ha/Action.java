@@ -8,6 +8,11 @@ import java.util.Set;
  */
 public sealed interface Action {
 
+    /** Upkeep that changes no one's role: after it, the loop need not look again at once. */
+    default boolean isUpkeep() {
+        return false;
+    }
+
     /** Take the leader lease. Fails when someone else got it first. */
     record AcquireLease() implements Action {}
 
@@ -48,6 +53,11 @@ public sealed interface Action {
     record KeepSlots(Set<String> members) implements Action {
         public KeepSlots {
             members = Set.copyOf(members);
+        }
+
+        @Override
+        public boolean isUpkeep() {
+            return true;
         }
     }
 

@@ -110,7 +110,12 @@ public final class Decider {
             return Decision.of("I hold the lease (epoch " + o.lease().orElseThrow().epoch() + ") and my server is down: starting it",
                     new StartPostgres(true, null));
         }
-        return o.otherLeader()
+        Optional<Leader> leader = o.otherLeader();
+        if (leader.isPresent() && o.local().lastRanAsPrimary()) {
+            return Decision.of("my server is down and its data was a primary's, while " + leader.get().machineId()
+                    + " leads: rewinding onto its history before following it", new Rewind(leader.get().machineId()));
+        }
+        return leader
                 .map(l -> Decision.of("my server is down: starting it as a replica of " + l.machineId(),
                         new StartPostgres(false, l.machineId())))
                 .orElseGet(() -> Decision.of("my server is down and nobody leads: starting it as a replica",

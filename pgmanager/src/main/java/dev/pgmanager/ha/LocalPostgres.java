@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param replayedPosition replica: last WAL replayed; primary: current write position (-1 unknown)
  * @param upstream the machine ID this server is configured to follow, if any
  * @param streaming a replica's WAL receiver is streaming
+ * @param lastRanAsPrimary a stopped server's data was last a primary's (it may hold WAL no one else has)
  */
 public record LocalPostgres(
         DataState data,
@@ -24,7 +25,8 @@ public record LocalPostgres(
         long receivedPosition,
         long replayedPosition,
         Optional<String> upstream,
-        boolean streaming) {
+        boolean streaming,
+        boolean lastRanAsPrimary) {
 
     public enum DataState {
         /** Missing or empty: safe to initialize or clone into. */
@@ -38,12 +40,12 @@ public record LocalPostgres(
     public enum ServerRole { PRIMARY, REPLICA, NONE }
 
     public static LocalPostgres empty() {
-        return new LocalPostgres(DataState.EMPTY, Optional.empty(), false, ServerRole.NONE, 0, -1, -1, Optional.empty(), false);
+        return new LocalPostgres(DataState.EMPTY, Optional.empty(), false, ServerRole.NONE, 0, -1, -1, Optional.empty(), false, false);
     }
 
-    public static LocalPostgres stopped(String systemIdentifier, long timeline) {
+    public static LocalPostgres stopped(String systemIdentifier, long timeline, boolean lastRanAsPrimary) {
         return new LocalPostgres(DataState.CLUSTER, Optional.of(systemIdentifier), false, ServerRole.NONE, timeline, -1, -1,
-                Optional.empty(), false);
+                Optional.empty(), false, lastRanAsPrimary);
     }
 
     public boolean isPrimary() {

@@ -11,11 +11,19 @@ import java.util.Map;
  * @param clusterState     e.g. "shut down", "shut down in recovery", "in production", "in archive recovery"
  * @param checkpointTimeline the timeline of the latest checkpoint (or restartpoint on a replica)
  */
-record ControlData(long systemIdentifier, String clusterState, int checkpointTimeline) {
+public record ControlData(long systemIdentifier, String clusterState, int checkpointTimeline) {
 
     /** Whether the last shutdown was clean: pg_rewind needs that, and a crash leaves one of the other states. */
-    boolean shutDownCleanly() {
+    public boolean shutDownCleanly() {
         return clusterState.equals("shut down") || clusterState.equals("shut down in recovery");
+    }
+
+    /**
+     * Whether the data was last a primary's (running, stopped or crashed as one): such data may hold WAL that the
+     * current leader never received, and must be rewound before it follows anyone.
+     */
+    public boolean lastRanAsPrimary() {
+        return clusterState.equals("in production") || clusterState.equals("shut down") || clusterState.equals("shutting down");
     }
 
     /** Parses pg_controldata output (run with LC_ALL=C so the labels are the English ones). */

@@ -294,9 +294,9 @@ public final class PostgresController {
         return dataDirectory.state();
     }
 
-    /** The timeline of the last checkpoint in the control file: the timeline of a stopped server. */
-    public int checkpointTimeline() {
-        return controlData().checkpointTimeline();
+    /** The control file's facts: identity, timeline and last role of the data, readable while stopped. */
+    public ControlData controlFile() {
+        return controlData();
     }
 
     /**

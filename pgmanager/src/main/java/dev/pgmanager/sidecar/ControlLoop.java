@@ -84,14 +84,15 @@ final class ControlLoop implements Runnable {
         if (!lastFailure.isEmpty()) log.info("observing the cluster again");
         lastFailure = "";
         Decision decision = decider.decide(observation);
-        if (!decision.actions().isEmpty() || !decision.reason().equals(lastReason)) {
+        boolean changesSomething = decision.actions().stream().anyMatch(a -> !a.isUpkeep());
+        if (changesSomething || !decision.reason().equals(lastReason)) {
             log.info("{}", decision.reason());
         }
         lastReason = decision.reason();
         boolean completed = actor.perform(decision, observation);
         lastPass.set(new Pass(observation, decision, clock.instant()));
         // After a change, look again at once (publish the new role, continue a hand-over); after a failure, wait.
-        if (completed && !decision.actions().isEmpty()) wake();
+        if (completed && changesSomething) wake();
     }
 
     private void sleepUntilWoken() {

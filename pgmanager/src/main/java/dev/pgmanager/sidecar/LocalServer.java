@@ -3,6 +3,7 @@ package dev.pgmanager.sidecar;
 import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.ha.LocalPostgres.DataState;
 import dev.pgmanager.ha.LocalPostgres.ServerRole;
+import dev.pgmanager.postgres.ControlData;
 import dev.pgmanager.postgres.Lsn;
 import dev.pgmanager.postgres.PgRole;
 import dev.pgmanager.postgres.PgStatus;
@@ -26,6 +27,7 @@ final class LocalServer {
     private final PostgresController controller;
     private volatile String following;
     private volatile LocalPostgres lastSeen = LocalPostgres.empty();
+    private String systemIdentifier;
 
     LocalServer(PostgresController controller) {
         this.controller = controller;
@@ -38,22 +40,26 @@ final class LocalServer {
             case FOREIGN -> DataState.FOREIGN;
         };
         if (data != DataState.CLUSTER) {
-            lastSeen = new LocalPostgres(data, Optional.empty(), false, ServerRole.NONE, 0, -1, -1, Optional.empty(), false);
+            systemIdentifier = null;
+            lastSeen = new LocalPostgres(data, Optional.empty(), false, ServerRole.NONE, 0, -1, -1, Optional.empty(), false, false);
             return lastSeen;
         }
-        Optional<String> systemIdentifier = Optional.of(Long.toUnsignedString(controller.systemIdentifier()));
         PgStatus status = controller.status();
         if (!status.running()) {
-            lastSeen = new LocalPostgres(data, systemIdentifier, false, ServerRole.NONE, controller.checkpointTimeline(), -1, -1,
-                    Optional.ofNullable(following), false);
+            ControlData control = controller.controlFile();
+            systemIdentifier = Long.toUnsignedString(control.systemIdentifier());
+            lastSeen = LocalPostgres.stopped(systemIdentifier, control.checkpointTimeline(), control.lastRanAsPrimary());
             return lastSeen;
         }
+        // The identity cannot change under a running server: read it once per start, not every pass.
+        if (systemIdentifier == null) systemIdentifier = Long.toUnsignedString(controller.systemIdentifier());
         boolean primary = status.role() == PgRole.PRIMARY;
         long received = position(primary ? status.currentWalLsn() : status.receivedLsn().or(status::replayedLsn));
         long replayed = position(primary ? status.currentWalLsn() : status.replayedLsn());
         boolean streaming = status.walReceiver().map(w -> "streaming".equals(w.status())).orElse(false);
-        lastSeen = new LocalPostgres(data, systemIdentifier, true, primary ? ServerRole.PRIMARY : ServerRole.REPLICA,
-                status.timeline(), received, replayed, primary ? Optional.empty() : Optional.ofNullable(following), streaming);
+        lastSeen = new LocalPostgres(data, Optional.of(systemIdentifier), true, primary ? ServerRole.PRIMARY : ServerRole.REPLICA,
+                status.timeline(), received, replayed, primary ? Optional.empty() : Optional.ofNullable(following), streaming,
+                false);
         return lastSeen;
     }
 

@@ -225,7 +225,7 @@ class HttpApiTest {
 
     @Test
     void notReadyWhenPostgresIsStopped() throws Exception {
-        view.lastPass = Optional.of(pass(replicaWith(LocalPostgres.stopped(SYSID, TL)), NOW.minusSeconds(1)));
+        view.lastPass = Optional.of(pass(replicaWith(LocalPostgres.stopped(SYSID, TL, false)), NOW.minusSeconds(1)));
         var response = get(start(), "/health/ready");
         assertEquals(503, response.statusCode());
         assertTrue(error(response).contains("not running"), error(response));
@@ -267,7 +267,7 @@ class HttpApiTest {
         view.lastPass = Optional.of(pass(streamingReplica(0), NOW.minusSeconds(1)));
         assertEquals(503, get(api, "/primary").statusCode());
 
-        view.lastPass = Optional.of(pass(replicaWith(LocalPostgres.stopped(SYSID, TL)), NOW.minusSeconds(1)));
+        view.lastPass = Optional.of(pass(replicaWith(LocalPostgres.stopped(SYSID, TL, false)), NOW.minusSeconds(1)));
         assertEquals(503, get(api, "/primary").statusCode());
     }
 
@@ -638,7 +638,7 @@ class HttpApiTest {
         members.put(B, member(B, MemberRole.REPLICA, Decider.STREAMING, AT, AT, false));
         members.put(C, member(C, MemberRole.REPLICA, Decider.STREAMING, AT - 5000, AT - 5000, true));
         var leader = new Leader(ME, 7, NOW.minusSeconds(60));
-        var local = new LocalPostgres(DataState.CLUSTER, Optional.of(SYSID), true, ServerRole.PRIMARY, TL, AT, AT, Optional.empty(), false);
+        var local = new LocalPostgres(DataState.CLUSTER, Optional.of(SYSID), true, ServerRole.PRIMARY, TL, AT, AT, Optional.empty(), false, false);
         return observation(members, leader, local, leaseState);
     }
 
@@ -649,7 +649,7 @@ class HttpApiTest {
 
     private static LocalPostgres runningReplica(long lagBytes, boolean streaming) {
         return new LocalPostgres(DataState.CLUSTER, Optional.of(SYSID), true, ServerRole.REPLICA, TL, AT, AT - lagBytes, Optional.of(B),
-                streaming);
+                streaming, false);
     }
 
     private static Observation replicaWith(LocalPostgres local) {

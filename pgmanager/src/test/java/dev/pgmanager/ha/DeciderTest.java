@@ -164,7 +164,7 @@ class DeciderTest {
     }
 
     private static LocalPostgres running(ServerRole role, long timeline, long position, Optional<String> upstream, boolean streaming) {
-        return new LocalPostgres(DataState.CLUSTER, Optional.of(SYSID), true, role, timeline, position, position, upstream, streaming);
+        return new LocalPostgres(DataState.CLUSTER, Optional.of(SYSID), true, role, timeline, position, position, upstream, streaming, false);
     }
 
     private static Arguments row(String situation, Situation s, List<Action> actions, String reasonContains) {
@@ -176,13 +176,13 @@ class DeciderTest {
         var replica = Situation.healthyReplica();
         var leaderless = Situation.leaderless();
         var empty = LocalPostgres.empty();
-        var stopped = LocalPostgres.stopped(SYSID, TL);
+        var stopped = LocalPostgres.stopped(SYSID, TL, false);
         var tenMinutesAgo = NOW.minusSeconds(600);
         return Stream.of(
                 // Data that is not ours is never touched.
                 row("a data directory that is not a cluster", leader.local(new LocalPostgres(DataState.FOREIGN, Optional.empty(), false,
-                        ServerRole.NONE, 0, -1, -1, Optional.empty(), false)), List.of(), "not a PostgreSQL cluster"),
-                row("a data directory of another cluster", replica.local(LocalPostgres.stopped("999", TL)), List.of(),
+                        ServerRole.NONE, 0, -1, -1, Optional.empty(), false, false)), List.of(), "not a PostgreSQL cluster"),
+                row("a data directory of another cluster", replica.local(LocalPostgres.stopped("999", TL, false)), List.of(),
                         "holds another cluster"),
                 row("paused", replica.spec(ClusterSpec.defaults().withPaused(true)).local(stopped), List.of(), "paused"),
                 // Fencing.
@@ -213,6 +213,10 @@ class DeciderTest {
                         "starting it as a replica of " + B),
                 row("server down and nobody leads", leaderless.local(stopped), List.of(new StartPostgres(false, null)),
                         "nobody leads"),
+                row("a former primary's server is down while another leads", replica.local(LocalPostgres.stopped(SYSID, TL, true)),
+                        List.of(new Rewind(B)), "its data was a primary's, while " + B + " leads: rewinding"),
+                row("a former primary's server is down and nobody leads", leaderless.local(LocalPostgres.stopped(SYSID, TL, true)),
+                        List.of(new StartPostgres(false, null)), "nobody leads"),
                 // Leading.
                 row("I lead and run a replica", leader.local(running(ServerRole.REPLICA, TL, AT, Optional.empty(), false)),
                         List.of(new Promote()), "promoting"),

@@ -1,0 +1,174 @@
+package dev.pgmanager.cli;
+
+import dev.pgmanager.local.LocalCluster;
+import dev.pgmanager.local.LocalClusterFile;
+import dev.pgmanager.local.LocalPlatform;
+import dev.pgmanager.local.LocalStatus;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code pgmanager local}: a real cluster on this machine, one process per member. */
+@Command(
+        name = "local",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs a real cluster on this machine: an embedded ZooKeeper and DNS server (the 'platform'), and one sidecar",
+            "process per member, each with its own loopback address (127.x.y.z), ports, data directory and a",
+            "14-hex-digit machine ID like Fly's. Everything lives under --dir (default ./.pgmanager-local).",
+        },
+        subcommands = {
+            LocalCommand.Up.class, LocalCommand.Status.class, LocalCommand.Kill.class, LocalCommand.Stop.class,
+            LocalCommand.Start.class, LocalCommand.Down.class, LocalCommand.Platform.class,
+        })
+final class LocalCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    private picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** The directory option every local command shares. */
+    static class Dir {
+        @Option(names = "--dir", paramLabel = "DIR", defaultValue = ".pgmanager-local",
+                description = "The local cluster's directory (default: ${DEFAULT-VALUE}).")
+        Path dir;
+
+        LocalCluster cluster() {
+            return LocalCluster.at(dir);
+        }
+    }
+
+    @Command(name = "up", mixinStandardHelpOptions = true, description = {
+        "Creates the cluster if the directory holds none, starts whatever of it is not running, and returns once one",
+        "primary and N-1 streaming replicas exist. Prints the members and a DATABASE_URL listing every member with",
+        "target_session_attrs=read-write. On a running cluster it changes nothing and prints the same.",
+    })
+    static final class Up implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Dir dir = new Dir();
+
+        @Option(names = "--nodes", defaultValue = "3", description = "Members to create (default: ${DEFAULT-VALUE}; ignored for an existing cluster).")
+        int nodes;
+
+        @Option(names = "--timeout", defaultValue = "180s", converter = DurationConverter.class,
+                description = "How long to wait for the cluster to become healthy (default: ${DEFAULT-VALUE}).")
+        Duration timeout;
+
+        @Override
+        public Integer call() throws Exception {
+            LocalStatus status = dir.cluster().up(nodes, timeout, System.err);
+            System.out.print(LocalStatusText.table(status));
+            return 0;
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Shows each member's role, state, timeline, lag, address, ports and PID.")
+    static final class Status implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Dir dir = new Dir();
+
+        @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
+        OutputFormat output;
+
+        @Override
+        public Integer call() {
+            LocalStatus status = dir.cluster().status();
+            System.out.print(output == OutputFormat.json ? Json.pretty(status) + "\n" : LocalStatusText.table(status));
+            return 0;
+        }
+    }
+
+    @Command(name = "kill", mixinStandardHelpOptions = true, description = "SIGKILLs a member's sidecar and its PostgreSQL at once: a crash of the whole machine.")
+    static final class Kill implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Dir dir = new Dir();
+
+        @Parameters(paramLabel = "MACHINE_ID")
+        String machineId;
+
+        @Override
+        public Integer call() {
+            dir.cluster().kill(machineId);
+            System.out.println("killed " + machineId);
+            return 0;
+        }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stops a member gracefully (SIGTERM, as a platform stops a machine); a leader hands over first.")
+    static final class Stop implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Dir dir = new Dir();
+
+        @Parameters(paramLabel = "MACHINE_ID")
+        String machineId;
+
+        @Override
+        public Integer call() {
+            dir.cluster().stop(machineId);
+            System.out.println("stopped " + machineId);
+            return 0;
+        }
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true, description = "Starts a stopped or killed member again; it rejoins the cluster by itself.")
+    static final class Start implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Dir dir = new Dir();
+
+        @Parameters(paramLabel = "MACHINE_ID")
+        String machineId;
+
+        @Override
+        public Integer call() throws Exception {
+            dir.cluster().start(machineId);
+            System.out.println("started " + machineId);
+            return 0;
+        }
+    }
+
+    @Command(name = "down", mixinStandardHelpOptions = true, description = "Stops every member and the platform. With --purge, also deletes the directory and all its data.")
+    static final class Down implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Dir dir = new Dir();
+
+        @Option(names = "--purge", description = "Also delete the cluster's directory, data included.")
+        boolean purge;
+
+        @Override
+        public Integer call() throws Exception {
+            dir.cluster().down(purge);
+            System.out.println(purge ? "stopped and removed " + dir.dir : "stopped the cluster in " + dir.dir + " (its data is kept)");
+            return 0;
+        }
+    }
+
+    @Command(name = "platform", hidden = true, description = "Runs a local cluster's ZooKeeper and DNS server (started by `local up`).")
+    static final class Platform implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Dir dir = new Dir();
+
+        @Override
+        public Integer call() throws Exception {
+            LocalClusterFile cluster = LocalClusterFile.read(dir.dir)
+                    .orElseThrow(() -> new IllegalArgumentException("no local cluster in " + dir.dir));
+            CountDownLatch stopped = new CountDownLatch(1);
+            LocalPlatform platform = LocalPlatform.start(dir.dir, cluster);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                platform.close();
+                stopped.countDown();
+            }));
+            System.out.println("platform serving ZooKeeper on " + cluster.storeConnectString() + " and DNS on 127.0.0.1:" + cluster.dnsPort());
+            stopped.await();
+            return 0;
+        }
+    }
+
+    enum OutputFormat { table, json }
+}

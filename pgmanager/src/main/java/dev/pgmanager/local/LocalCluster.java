@@ -1,0 +1,316 @@
+package dev.pgmanager.local;
+
+import dev.pgmanager.dns.DnsAddressResolver;
+import dev.pgmanager.dns.DnsSettings;
+import dev.pgmanager.dns.RegistryFile;
+import dev.pgmanager.local.LocalClusterFile.LocalMember;
+import dev.pgmanager.store.ClusterSnapshot;
+import dev.pgmanager.store.Member;
+import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.StoreException;
+import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
+import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * A real cluster on this machine: a platform process (ZooKeeper and DNS) and one sidecar process per member, each
+ * member with its own loopback address, ports and data directory, and a machine ID like Fly's. Everything lives
+ * under one directory; {@code pgmanager local} drives it.
+ */
+public final class LocalCluster {
+    static final String APP = "local";
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Duration STOP_PATIENCE = Duration.ofSeconds(60);
+
+    private final LocalLayout layout;
+
+    private LocalCluster(Path dir) {
+        this.layout = LocalLayout.of(dir);
+    }
+
+    public static LocalCluster at(Path dir) {
+        return new LocalCluster(dir);
+    }
+
+    public Path dir() {
+        return layout.dir();
+    }
+
+    public Optional<LocalClusterFile> file() {
+        return LocalClusterFile.read(layout.dir());
+    }
+
+    /**
+     * Creates the cluster if the directory holds none, starts whatever of it is not running, and waits until one
+     * primary and {@code nodes - 1} streaming replicas exist.
+     */
+    public LocalStatus up(int nodes, Duration timeout, PrintStream progress) throws IOException {
+        if (nodes < 1 || nodes > 9) throw new IllegalArgumentException("--nodes must be between 1 and 9, was " + nodes);
+        LocalClusterFile cluster = file().orElse(null);
+        if (cluster == null) {
+            requireReachableByPostgres(layout.dir());
+            cluster = create(nodes);
+            progress.println("created a " + nodes + "-member cluster in " + layout.dir());
+        }
+        startPlatform(cluster);
+        for (LocalMember member : cluster.members()) startMember(cluster, member.machineId());
+        return awaitHealthy(cluster, timeout);
+    }
+
+    public LocalStatus status() {
+        return LocalStatus.of(requireFile(), snapshot(requireFile()), this::sidecarPid, resolver(requireFile()));
+    }
+
+    /** SIGKILL a member's sidecar and its PostgreSQL at once: a crash of the whole machine. */
+    public void kill(String machineId) {
+        requireMember(machineId);
+        Optional<ProcessHandle> sidecar = sidecar(machineId);
+        Optional<ProcessHandle> postgres = postmaster(machineId);
+        postgres.ifPresent(ProcessHandle::destroyForcibly);
+        sidecar.ifPresent(LocalProcesses::kill);
+        postgres.ifPresent(p -> LocalProcesses.waitForExit(p, Duration.ofSeconds(10)));
+    }
+
+    /** Stops a member the way a platform stops a machine: its kill signal, then patience. */
+    public void stop(String machineId) {
+        requireMember(machineId);
+        sidecar(machineId).ifPresent(p -> LocalProcesses.stop(p, STOP_PATIENCE));
+    }
+
+    public void start(String machineId) throws IOException {
+        LocalClusterFile cluster = requireFile();
+        requireMember(machineId);
+        startPlatform(cluster);
+        startMember(cluster, machineId);
+    }
+
+    /** Stops every member, then the platform; with {@code purge}, deletes the directory too. */
+    public void down(boolean purge) throws IOException {
+        Optional<LocalClusterFile> cluster = file();
+        if (cluster.isPresent()) {
+            List<ProcessHandle> sidecars = cluster.get().members().stream()
+                    .flatMap(m -> sidecar(m.machineId()).stream()).toList();
+            sidecars.forEach(ProcessHandle::destroy);
+            sidecars.forEach(p -> LocalProcesses.stop(p, STOP_PATIENCE));
+            LocalProcesses.running(layout.platformPid(), layout.dir().toString()).ifPresent(p -> LocalProcesses.stop(p, STOP_PATIENCE));
+        }
+        if (purge && Files.exists(layout.dir())) {
+            try (Stream<Path> paths = Files.walk(layout.dir())) {
+                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    public Optional<Long> sidecarPid(String machineId) {
+        return sidecar(machineId).map(ProcessHandle::pid);
+    }
+
+    private LocalClusterFile create(int nodes) throws IOException {
+        Files.createDirectories(layout.dir());
+        makeTraversable(layout.dir());
+        // A /24 of the loopback network of our own, so clusters side by side and other local services never collide.
+        String network = "127." + (1 + RANDOM.nextInt(254)) + "." + (1 + RANDOM.nextInt(254)) + ".";
+        List<LocalMember> members = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) {
+            String address = network + (10 + i);
+            members.add(new LocalMember(machineId(), address, freePort(address), freePort(address)));
+        }
+        LocalClusterFile cluster = new LocalClusterFile(APP, freePort("127.0.0.1"), freePort("127.0.0.1"), secret(), secret(),
+                secret(), members);
+        cluster.write(layout.dir());
+        Map<String, RegistryFile.Member> registry = new LinkedHashMap<>();
+        for (LocalMember m : members) registry.put(m.machineId(), new RegistryFile.Member(m.address(), "local"));
+        new RegistryFile(APP, 1, registry).write(layout.registry());
+        for (LocalMember m : members) writeMemberConfig(cluster, m);
+        return cluster;
+    }
+
+    private void writeMemberConfig(LocalClusterFile cluster, LocalMember m) throws IOException {
+        Path dir = layout.member(m.machineId());
+        Files.createDirectories(dir);
+        makeTraversable(dir.getParent());
+        makeTraversable(dir);
+        String yaml = """
+                machine_id: %s
+                app: %s
+                region: local
+                address: %s
+                store:
+                  connect: %s
+                postgres:
+                  data_dir: %s
+                  listen_address: %s
+                  port: %d
+                  socket_dir: %s
+                  superuser_password: %s
+                  replication_password: %s
+                  allowed_networks: 127.0.0.0/8
+                api:
+                  listen: %s:%d
+                  token: %s
+                dns:
+                  servers: 127.0.0.1:%d
+                """.formatted(m.machineId(), cluster.app(), m.address(), cluster.storeConnectString(),
+                layout.memberData(m.machineId()), m.address(), m.pgPort(), layout.memberSockets(m.machineId()),
+                cluster.superuserPassword(), cluster.replicationPassword(), m.address(), m.apiPort(), cluster.apiToken(),
+                cluster.dnsPort());
+        Path config = layout.memberConfig(m.machineId());
+        Files.writeString(config, yaml, StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    private void startPlatform(LocalClusterFile cluster) throws IOException {
+        if (LocalProcesses.running(layout.platformPid(), layout.dir().toString()).isPresent()) return;
+        LocalProcesses.start(List.of("local", "platform", "--dir", layout.dir().toString()), layout.platformLog(),
+                layout.platformPid());
+        awaitPort("127.0.0.1", cluster.storePort(), Duration.ofSeconds(30), "the local ZooKeeper", layout.platformLog());
+    }
+
+    private void startMember(LocalClusterFile cluster, String machineId) throws IOException {
+        if (sidecar(machineId).isPresent()) return;
+        LocalProcesses.start(List.of("run", "--config", layout.memberConfig(machineId).toString()), layout.memberLog(machineId),
+                layout.memberPid(machineId));
+    }
+
+    private LocalStatus awaitHealthy(LocalClusterFile cluster, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        LocalStatus status;
+        do {
+            status = LocalStatus.of(cluster, snapshot(cluster), this::sidecarPid, resolver(cluster));
+            if (status.isHealthy()) return status;
+            for (LocalMember m : cluster.members()) {
+                if (sidecar(m.machineId()).isEmpty()) {
+                    throw new IllegalStateException("member " + m.machineId() + " exited; see " + layout.memberLog(m.machineId()));
+                }
+            }
+            sleep(250);
+        } while (Instant.now().isBefore(deadline));
+        throw new IllegalStateException("the cluster did not come up within " + timeout.toSeconds() + " s: "
+                + status.summary() + "; see the logs under " + layout.dir().resolve("members"));
+    }
+
+    private Optional<ClusterSnapshot> snapshot(LocalClusterFile cluster) {
+        if (LocalProcesses.running(layout.platformPid(), layout.dir().toString()).isEmpty()) return Optional.empty();
+        try (ZooKeeperClusterStore store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(cluster.storeConnectString(),
+                cluster.app()).withStartupWait(Duration.ofSeconds(5)))) {
+            return Optional.of(store.read());
+        } catch (StoreException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static DnsAddressResolver resolver(LocalClusterFile cluster) {
+        return new DnsAddressResolver(DnsSettings.forApp(cluster.app())
+                .withServers(List.of(new InetSocketAddress("127.0.0.1", cluster.dnsPort()))));
+    }
+
+    private Optional<ProcessHandle> sidecar(String machineId) {
+        return LocalProcesses.running(layout.memberPid(machineId), layout.memberConfig(machineId).toString());
+    }
+
+    /** The member's postmaster, from its own pid file. */
+    private Optional<ProcessHandle> postmaster(String machineId) {
+        Path pidFile = layout.memberData(machineId).resolve("postmaster.pid");
+        try {
+            if (!Files.exists(pidFile)) return Optional.empty();
+            long pid = Long.parseLong(Files.readAllLines(pidFile).getFirst().strip());
+            return ProcessHandle.of(pid).filter(p -> LocalProcesses.commandLine(pid).contains(layout.memberData(machineId).toString()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private LocalClusterFile requireFile() {
+        return file().orElseThrow(() -> new IllegalArgumentException("no local cluster in " + layout.dir()
+                + "; create one with `pgmanager local up`" + (layout.dir().endsWith(".pgmanager-local") ? "" : " --dir " + layout.dir())));
+    }
+
+    private void requireMember(String machineId) {
+        if (requireFile().member(machineId).isEmpty()) {
+            throw new IllegalArgumentException(machineId + " is not a member of the local cluster in " + layout.dir());
+        }
+    }
+
+    /** PostgreSQL runs as the unprivileged postgres user when we are root: it must be able to reach the directory. */
+    private static void requireReachableByPostgres(Path dir) {
+        if (!"root".equals(System.getProperty("user.name"))) return;
+        for (Path p = dir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            try {
+                if (Files.exists(p) && !Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                    throw new IllegalArgumentException("the postgres OS user cannot reach " + dir + ": " + p
+                            + " is not traversable by others (chmod o+x " + p + ", or choose another --dir)");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private static void makeTraversable(Path dir) throws IOException {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    private static void awaitPort(String host, int port, Duration patience, String what, Path log) {
+        Instant deadline = Instant.now().plus(patience);
+        while (Instant.now().isBefore(deadline)) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(host, port), 200);
+                return;
+            } catch (IOException e) {
+                sleep(100);
+            }
+        }
+        throw new IllegalStateException(what + " did not start on " + host + ":" + port + " within " + patience.toSeconds()
+                + " s; see " + log);
+    }
+
+    private static int freePort(String address) throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(address))) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static String machineId() {
+        byte[] bytes = new byte[7];
+        RANDOM.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    private static String secret() {
+        String alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < 24; i++) s.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+        return s.toString();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package dev.pgmanager.local;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Starts and stops the processes of a local cluster. Each runs this same program ({@code java -cp <our class
+ * path> ...}) in a session of its own, so it outlives the command that started it and a Ctrl-C in the terminal does
+ * not reach it. A PID file names it; a PID counts only while that process's command line still names our
+ * directory, so a PID reused by the system is never signalled.
+ */
+final class LocalProcesses {
+    /** Small heaps: Fly's smallest Postgres machines have 256 MB for PostgreSQL and the sidecar together. */
+    static final List<String> SIDECAR_JVM_OPTIONS = List.of(
+            "-Xmx64m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:MaxMetaspaceSize=96m",
+            "-XX:ReservedCodeCacheSize=32m", "--enable-native-access=ALL-UNNAMED");
+
+    private LocalProcesses() {}
+
+    static long start(List<String> arguments, Path log, Path pidFile) throws IOException {
+        Files.createDirectories(log.getParent());
+        List<String> command = new ArrayList<>(List.of("setsid", javaBinary()));
+        command.addAll(SIDECAR_JVM_OPTIONS);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.pgmanager.cli.Main"));
+        command.addAll(arguments);
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        Process process = builder.start();
+        Files.writeString(pidFile, Long.toString(process.pid()), StandardCharsets.UTF_8);
+        return process.pid();
+    }
+
+    /** The live process named by {@code pidFile} whose command line mentions {@code marker}. */
+    static Optional<ProcessHandle> running(Path pidFile, String marker) {
+        try {
+            if (!Files.exists(pidFile)) return Optional.empty();
+            long pid = Long.parseLong(Files.readString(pidFile, StandardCharsets.UTF_8).strip());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(p -> commandLine(pid).contains(marker));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** SIGTERM, then wait for the exit; SIGKILL if it has not exited in time. */
+    static void stop(ProcessHandle process, Duration patience) {
+        process.destroy();
+        if (!waitForExit(process, patience)) {
+            process.destroyForcibly();
+            waitForExit(process, Duration.ofSeconds(10));
+        }
+    }
+
+    /** SIGKILL now, as a machine that loses power. */
+    static void kill(ProcessHandle process) {
+        process.destroyForcibly();
+        waitForExit(process, Duration.ofSeconds(10));
+    }
+
+    static boolean waitForExit(ProcessHandle process, Duration patience) {
+        Instant deadline = Instant.now().plus(patience);
+        while (process.isAlive() && Instant.now().isBefore(deadline)) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return !process.isAlive();
+            }
+        }
+        return !process.isAlive();
+    }
+
+    /** The process's full command line, read from /proc (ProcessHandle.Info truncates it). */
+    static String commandLine(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8)
+                    .replace('\0', ' ');
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String javaBinary() {
+        return ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+}
