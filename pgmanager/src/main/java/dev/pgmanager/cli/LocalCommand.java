@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
         },
         subcommands = {
             LocalCommand.Up.class, LocalCommand.Status.class, LocalCommand.Kill.class, LocalCommand.Stop.class,
-            LocalCommand.Start.class, LocalCommand.Down.class, LocalCommand.Platform.class,
+            LocalCommand.Start.class, LocalCommand.Down.class, LocalCommand.Isolate.class, LocalCommand.Heal.class,
+            LocalCommand.Platform.class,
         })
 final class LocalCommand implements Runnable {
     @picocli.CommandLine.Spec
@@ -145,6 +146,41 @@ final class LocalCommand implements Runnable {
         public Integer call() throws Exception {
             dir.cluster().down(purge);
             System.out.println(purge ? "stopped and removed " + dir.dir : "stopped the cluster in " + dir.dir + " (its data is kept)");
+            return 0;
+        }
+    }
+
+    @Command(name = "isolate", mixinStandardHelpOptions = true, description = {
+        "Cuts a member off from the store, as a network partition would: its traffic to ZooKeeper is silenced (not",
+        "reset), so its lease runs out and a leader must stop accepting writes. Undo with `local heal`.",
+    })
+    static final class Isolate implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Dir dir = new Dir();
+
+        @Parameters(paramLabel = "MACHINE_ID")
+        String machineId;
+
+        @Override
+        public Integer call() throws Exception {
+            dir.cluster().isolate(machineId);
+            System.out.println("isolated " + machineId + " from the store");
+            return 0;
+        }
+    }
+
+    @Command(name = "heal", mixinStandardHelpOptions = true, description = "Ends a member's isolation from the store.")
+    static final class Heal implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Dir dir = new Dir();
+
+        @Parameters(paramLabel = "MACHINE_ID")
+        String machineId;
+
+        @Override
+        public Integer call() throws Exception {
+            dir.cluster().heal(machineId);
+            System.out.println("healed " + machineId);
             return 0;
         }
     }

@@ -123,6 +123,18 @@ public final class LocalCluster {
         }
     }
 
+    /** Cuts a member off from the store, as a network partition would, until {@link #heal}. */
+    public void isolate(String machineId) throws IOException {
+        requireMember(machineId);
+        Files.createDirectories(layout.isolation(machineId).getParent());
+        Files.writeString(layout.isolation(machineId), "");
+    }
+
+    public void heal(String machineId) throws IOException {
+        requireMember(machineId);
+        Files.deleteIfExists(layout.isolation(machineId));
+    }
+
     public Optional<Long> sidecarPid(String machineId) {
         return sidecar(machineId).map(ProcessHandle::pid);
     }
@@ -135,7 +147,7 @@ public final class LocalCluster {
         List<LocalMember> members = new ArrayList<>();
         for (int i = 0; i < nodes; i++) {
             String address = network + (10 + i);
-            members.add(new LocalMember(machineId(), address, freePort(address), freePort(address)));
+            members.add(new LocalMember(machineId(), address, freePort(address), freePort(address), freePort("127.0.0.1")));
         }
         LocalClusterFile cluster = new LocalClusterFile(APP, freePort("127.0.0.1"), freePort("127.0.0.1"), secret(), secret(),
                 secret(), members);
@@ -158,7 +170,7 @@ public final class LocalCluster {
                 region: local
                 address: %s
                 store:
-                  connect: %s
+                  connect: 127.0.0.1:%d
                 postgres:
                   data_dir: %s
                   listen_address: %s
@@ -172,7 +184,7 @@ public final class LocalCluster {
                   token: %s
                 dns:
                   servers: 127.0.0.1:%d
-                """.formatted(m.machineId(), cluster.app(), m.address(), cluster.storeConnectString(),
+                """.formatted(m.machineId(), cluster.app(), m.address(), m.storeProxyPort(),
                 layout.memberData(m.machineId()), m.address(), m.pgPort(), layout.memberSockets(m.machineId()),
                 cluster.superuserPassword(), cluster.replicationPassword(), m.address(), m.apiPort(), cluster.apiToken(),
                 cluster.dnsPort());

@@ -50,12 +50,14 @@ public record LocalClusterFile(
      * @param address its own loopback address (127.0.0.x)
      * @param pgPort its PostgreSQL port
      * @param apiPort its sidecar API port
+     * @param storeProxyPort the port on 127.0.0.1 through which it reaches the store (so the platform can cut it off)
      */
     public record LocalMember(
             @JsonProperty("machine_id") String machineId,
             String address,
             @JsonProperty("pg_port") int pgPort,
-            @JsonProperty("api_port") int apiPort) {}
+            @JsonProperty("api_port") int apiPort,
+            @JsonProperty("store_proxy_port") int storeProxyPort) {}
 
     public String storeConnectString() {
         return "127.0.0.1:" + storePort;

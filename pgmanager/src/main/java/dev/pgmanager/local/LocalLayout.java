@@ -29,6 +29,11 @@ record LocalLayout(Path dir) {
         return dir.resolve("platform").resolve("platform.pid");
     }
 
+    /** A file here cuts that member off from the store, as a network partition would (see {@link LocalPlatform}). */
+    Path isolation(String machineId) {
+        return dir.resolve("platform").resolve("isolated").resolve(machineId);
+    }
+
     Path member(String machineId) {
         return dir.resolve("members").resolve(machineId);
     }

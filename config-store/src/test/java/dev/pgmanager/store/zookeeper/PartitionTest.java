@@ -10,7 +10,7 @@ import dev.pgmanager.store.StoreConnectionState;
 import dev.pgmanager.store.StoreUnavailableException;
 import dev.pgmanager.store.SyncState;
 import dev.pgmanager.store.testing.Await;
-import dev.pgmanager.store.testing.CuttableProxy;
+import dev.pgmanager.store.partition.CuttableProxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;

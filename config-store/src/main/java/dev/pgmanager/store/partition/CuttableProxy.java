@@ -1,4 +1,4 @@
-package dev.pgmanager.store.testing;
+package dev.pgmanager.store.partition;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,7 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A TCP proxy on a free loopback port that can play a network partition.
+ * A TCP proxy on a loopback port that can play a network partition between a store client and its server: tests
+ * use it, and so does a local cluster, whose platform puts one in front of the store for each member.
  *
  * <p>{@link #cut()} silences every connection, open or new: bytes are read and dropped in both directions but
  * no socket is closed, because that is what a partition looks like to a client (silence until its own timers
@@ -35,10 +36,15 @@ public final class CuttableProxy implements AutoCloseable {
         this.listener = listener;
     }
 
-    /** Starts forwarding connections made to {@link #port()} to {@code target}. */
+    /** Starts forwarding connections made to {@link #port()} (a free one) to {@code target}. */
     public static CuttableProxy to(InetSocketAddress target) {
+        return to(target, 0);
+    }
+
+    /** Starts forwarding connections made to 127.0.0.1:{@code port} to {@code target}. */
+    public static CuttableProxy to(InetSocketAddress target, int port) {
         try {
-            var listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            var listener = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
             var proxy = new CuttableProxy(target, listener);
             Thread.ofVirtual().name("proxy-accept-" + listener.getLocalPort()).start(proxy::acceptLoop);
             return proxy;
@@ -54,6 +60,11 @@ public final class CuttableProxy implements AutoCloseable {
     /** {@code 127.0.0.1:port} for a client that should go through this proxy. */
     public String connectString() {
         return "127.0.0.1:" + port();
+    }
+
+    /** Whether it is cut now. */
+    public boolean isCut() {
+        return cut;
     }
 
     /** Partitions: from now on nothing passes, on any connection. */

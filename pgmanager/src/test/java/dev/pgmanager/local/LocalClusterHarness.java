@@ -1,0 +1,87 @@
+package dev.pgmanager.local;
+
+import dev.pgmanager.local.LocalClusterFile.LocalMember;
+import dev.pgmanager.local.LocalStatus.MemberStatus;
+import dev.pgmanager.store.testing.Await;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+
+/** A real local cluster for tests, in a directory of its own, torn down with its processes and data. */
+final class LocalClusterHarness implements AutoCloseable {
+    /** The sidecars' defaults, from which the tests derive their bounds. */
+    static final Duration SESSION_TIMEOUT = Duration.ofSeconds(3);
+    static final Duration LOOP_WAIT = Duration.ofSeconds(1);
+
+    final LocalCluster cluster;
+    final LocalClusterFile file;
+
+    private LocalClusterHarness(LocalCluster cluster) {
+        this.cluster = cluster;
+        this.file = cluster.file().orElseThrow();
+    }
+
+    static LocalClusterHarness up(int nodes) throws IOException {
+        // Under /tmp and traversable: PostgreSQL runs as the postgres user when the tests run as root.
+        Path dir = Files.createTempDirectory("pgmanager-it-");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        LocalCluster cluster = LocalCluster.at(dir);
+        try {
+            cluster.up(nodes, Duration.ofSeconds(180), System.err);
+            return new LocalClusterHarness(cluster);
+        } catch (IOException | RuntimeException e) {
+            cluster.down(true);
+            throw e;
+        }
+    }
+
+    LocalStatus status() {
+        return cluster.status();
+    }
+
+    String leader() {
+        return Optional.ofNullable(status().leader()).orElseThrow(() -> new AssertionError("no leader: " + status().summary()));
+    }
+
+    MemberStatus member(String machineId) {
+        return status().members().stream().filter(m -> m.machineId().equals(machineId)).findFirst().orElseThrow();
+    }
+
+    List<String> machineIds() {
+        return file.members().stream().map(LocalMember::machineId).toList();
+    }
+
+    List<String> hostPorts() {
+        return file.members().stream().map(m -> m.address() + ":" + m.pgPort()).toList();
+    }
+
+    /** Waits until one primary and every other member a streaming replica of it. */
+    LocalStatus awaitHealthy(Duration limit) {
+        Await.until(limit, "one primary and streaming replicas", () -> status().isHealthy());
+        return status();
+    }
+
+    /** A direct connection to one member (no failover), as the superuser. */
+    Connection connect(String machineId) throws SQLException {
+        LocalMember m = file.member(machineId).orElseThrow();
+        Properties p = new Properties();
+        p.setProperty("user", "postgres");
+        p.setProperty("password", file.superuserPassword());
+        p.setProperty("connectTimeout", "2");
+        p.setProperty("socketTimeout", "3");
+        return DriverManager.getConnection("jdbc:postgresql://" + m.address() + ":" + m.pgPort() + "/postgres", p);
+    }
+
+    @Override
+    public void close() throws IOException {
+        cluster.down(true);
+    }
+}
