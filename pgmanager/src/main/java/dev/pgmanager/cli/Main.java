@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
             "PostgreSQL high availability for machines whose addresses change.",
             "Members are known by machine ID; their addresses are looked up in DNS when needed, never stored.",
         },
-        subcommands = {LocalCommand.class, RunCommand.class, StoreCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {LocalCommand.class, RunCommand.class, StoreCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",

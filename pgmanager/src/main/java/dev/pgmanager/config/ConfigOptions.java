@@ -12,7 +12,7 @@ import static dev.pgmanager.config.ConfigOption.withDefault;
 
 /**
  * Every setting of the sidecar in one table. Fly.io's own variable names come first so a machine on Fly needs
- * no extra environment; the {@code PGMANAGER_} names work anywhere. CONFIG.md documents this table.
+ * no extra environment; the {@code PGMANAGER_} names work anywhere. The README documents this table.
  */
 final class ConfigOptions {
     static final ConfigOption<String> MACHINE_ID =

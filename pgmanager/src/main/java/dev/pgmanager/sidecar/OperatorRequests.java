@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * records that every member's loop acts on; local ones (restart, reinit) are queued for this member's loop, so that
  * nothing touches the server while a pass runs.
  */
-final class OperatorRequests implements OperatorCommands {
+public final class OperatorRequests implements OperatorCommands {
     /** Work for this member's loop, taken at the start of its next pass. */
     enum LocalWork { RESTART, REINIT }
 
@@ -26,7 +26,7 @@ final class OperatorRequests implements OperatorCommands {
     private final Runnable wakeLoop;
     private final AtomicReference<LocalWork> pending = new AtomicReference<>();
 
-    OperatorRequests(ClusterStore store, Clock clock, Runnable wakeLoop) {
+    public OperatorRequests(ClusterStore store, Clock clock, Runnable wakeLoop) {
         this.store = store;
         this.clock = clock;
         this.wakeLoop = wakeLoop;

@@ -12,9 +12,9 @@ import java.util.stream.Collectors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** CONFIG.md goes into the README; it must keep up with the option table and its example must load. */
+/** The README documents every option; it must keep up with the option table, and its example must load. */
 class SidecarConfigDocumentationTest {
-    private static final Path DOCUMENT = Path.of("CONFIG.md");
+    private static final Path DOCUMENT = Path.of("../README.md");
 
     @Test
     void everyOptionIsDocumentedWithItsVariablesAndDefault() throws Exception {

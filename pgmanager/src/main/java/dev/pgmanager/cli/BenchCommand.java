@@ -1,0 +1,46 @@
+package dev.pgmanager.cli;
+
+import dev.pgmanager.bench.FailoverBenchmark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code pgmanager bench}: measurements that print their figures. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print their figures.",
+        subcommands = BenchCommand.Failover.class)
+final class BenchCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    private picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "failover", mixinStandardHelpOptions = true, description = {
+        "On a fresh local cluster (removed afterwards), crash failovers (the leader's machine killed) and planned",
+        "switchovers, each under a writer inserting every 20 ms: prints each write gap and the acknowledged writes",
+        "lost, then the median and maximum, and each sidecar's resident memory at rest.",
+    })
+    static final class Failover implements Callable<Integer> {
+        @Option(names = "--crashes", defaultValue = "5", description = "Crash failovers (default: ${DEFAULT-VALUE}).")
+        int crashes;
+
+        @Option(names = "--switchovers", defaultValue = "5", description = "Switchovers (default: ${DEFAULT-VALUE}).")
+        int switchovers;
+
+        @Option(names = "--nodes", defaultValue = "3", description = "Members (default: ${DEFAULT-VALUE}).")
+        int nodes;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = Files.createTempDirectory("pgmanager-bench-");
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            new FailoverBenchmark(System.out).run(dir, nodes, crashes, switchovers);
+            return 0;
+        }
+    }
+}
