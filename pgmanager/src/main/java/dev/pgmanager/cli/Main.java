@@ -25,6 +25,8 @@ import picocli.CommandLine.Spec;
             FailoverCommand.class,
             PauseCommand.class,
             ResumeCommand.class,
+            RestartCommand.class,
+            ReinitCommand.class,
             CommandLine.HelpCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",
