@@ -13,12 +13,13 @@ import java.util.function.Function;
 
 /**
  * The body of {@code GET /cluster}: every member as the store last showed it, with each address resolved at the
- * moment of the request (addresses are never stored, so an old one is never shown as current).
+ * moment of the request (addresses are never stored, so an old one is never shown as current). {@code pgmanager list}
+ * prints the same body, so that the API and the CLI name every field alike.
  */
-final class ClusterJson {
+public final class ClusterJson {
     private ClusterJson() {}
 
-    static ObjectNode of(ClusterSnapshot cluster, Function<String, Optional<InetAddress>> addressOf) {
+    public static ObjectNode of(ClusterSnapshot cluster, Function<String, Optional<InetAddress>> addressOf) {
         ObjectNode json = Json.object().put("cluster", cluster.cluster());
         json.put("leader", cluster.leader().map(l -> l.machineId()).orElse(null));
         json.put("epoch", cluster.leader().map(l -> l.epoch()).orElse(null));

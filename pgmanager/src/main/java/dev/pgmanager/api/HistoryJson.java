@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.pgmanager.store.HistoryEntry;
 import java.util.List;
 
-/** The body of {@code GET /history}: the cluster's events, oldest first. */
-final class HistoryJson {
+/** The body of {@code GET /history} and of {@code pgmanager history -o json}: the cluster's events, oldest first. */
+public final class HistoryJson {
     private HistoryJson() {}
 
-    static ArrayNode of(List<HistoryEntry> history) {
+    public static ArrayNode of(List<HistoryEntry> history) {
         ArrayNode json = Json.array();
         for (HistoryEntry e : history) {
             var entry = json.addObject()

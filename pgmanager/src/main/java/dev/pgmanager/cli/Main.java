@@ -13,8 +13,24 @@ import picocli.CommandLine.Spec;
         description = {
             "PostgreSQL high availability for machines whose addresses change.",
             "Members are known by machine ID; their addresses are looked up in DNS when needed, never stored.",
+            "The operator commands (list, history, switchover, failover, pause, resume, restart, reinit) find the cluster "
+                    + "through --dir (a local cluster), or --store and --cluster (env PGMANAGER_STORE and FLY_APP_NAME).",
         },
-        subcommands = {LocalCommand.class, RunCommand.class, StoreCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {
+            LocalCommand.class,
+            RunCommand.class,
+            StoreCommand.class,
+            ListCommand.class,
+            HistoryCommand.class,
+            SwitchoverCommand.class,
+            FailoverCommand.class,
+            PauseCommand.class,
+            ResumeCommand.class,
+            RestartCommand.class,
+            ReinitCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class,
+        },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",

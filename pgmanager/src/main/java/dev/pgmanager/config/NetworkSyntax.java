@@ -94,7 +94,7 @@ public final class NetworkSyntax {
      * ZooKeeper's {@code host:port[,host:port...]}, optionally followed by a chroot path ({@code /pgmanager}) as
      * ZooKeeper itself accepts.
      */
-    static String zooKeeperConnectString(String text) {
+    public static String zooKeeperConnectString(String text) {
         String candidate = text.strip();
         int chrootStart = candidate.indexOf('/');
         String servers = chrootStart < 0 ? candidate : candidate.substring(0, chrootStart);

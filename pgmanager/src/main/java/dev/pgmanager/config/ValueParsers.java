@@ -13,7 +13,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /** Turns the text of one setting into its value, or says in a phrase why it cannot. */
-final class ValueParsers {
+public final class ValueParsers {
     /** Cluster and region names end up in store paths and DNS names, so they keep to DNS-label characters. */
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     /** Role names that need no quoting in SQL, pg_hba.conf or a conninfo string. */
@@ -106,7 +106,7 @@ final class ValueParsers {
     }
 
     /** Name servers as {@code address:port} literals ({@code [fdaa::3]:53}): a name server cannot be looked up by name. */
-    static List<InetSocketAddress> dnsServers(String text) {
+    public static List<InetSocketAddress> dnsServers(String text) {
         List<InetSocketAddress> servers = new ArrayList<>();
         for (String entry : text.split(",")) {
             InetSocketAddress server = NetworkSyntax.socketAddress(entry.strip());

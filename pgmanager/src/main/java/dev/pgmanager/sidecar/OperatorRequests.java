@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Operator commands as they reach one sidecar. Cluster-wide ones (switchover, failover, pause) become store
  * records that every member's loop acts on; local ones (restart, reinit) are queued for this member's loop, so that
- * nothing touches the server while a pass runs.
+ * nothing touches the server while a pass runs. The {@code pgmanager} CLI files the cluster-wide ones through this
+ * class too, so that an operator's request is checked by the same rules whichever way it arrives.
  */
 public final class OperatorRequests implements OperatorCommands {
     /** Work for this member's loop, taken at the start of its next pass. */
@@ -26,6 +27,10 @@ public final class OperatorRequests implements OperatorCommands {
     private final Runnable wakeLoop;
     private final AtomicReference<LocalWork> pending = new AtomicReference<>();
 
+    /**
+     * @param wakeLoop starts this member's next pass at once; a caller with no loop of its own (the CLI) passes a
+     *     no-op, since every sidecar's store watch wakes its loop when a request lands
+     */
     public OperatorRequests(ClusterStore store, Clock clock, Runnable wakeLoop) {
         this.store = store;
         this.clock = clock;

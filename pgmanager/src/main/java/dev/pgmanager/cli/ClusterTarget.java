@@ -1,0 +1,161 @@
+package dev.pgmanager.cli;
+
+import dev.pgmanager.config.NetworkSyntax;
+import dev.pgmanager.config.ValueParsers;
+import dev.pgmanager.dns.DnsAddressResolver;
+import dev.pgmanager.dns.DnsSettings;
+import dev.pgmanager.local.LocalClusterFile;
+import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
+import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import picocli.CommandLine.Option;
+
+/**
+ * Which cluster an operator command talks to, and how: its store, its name, the DNS that finds its members and the
+ * token their APIs want. Each setting is taken from the first of: an option on the command line; the local cluster
+ * named with {@code --dir}; the environment; the local cluster in {@value #DEFAULT_DIR}. The default local cluster
+ * is left out as soon as a store is named (it is another cluster), so that settings of two clusters never mix.
+ */
+final class ClusterTarget {
+    static final String DEFAULT_DIR = ".pgmanager-local";
+    static final Duration STORE_STARTUP_WAIT = Duration.ofSeconds(10);
+    static final String TOKEN_SETTINGS = "--token, or the environment variable OPERATOR_PASSWORD or PGMANAGER_API_TOKEN";
+
+    @Option(names = "--dir", paramLabel = "DIR",
+            description = "A local cluster's directory (its cluster.json names the store, DNS server and token). "
+                    + "Default: " + DEFAULT_DIR + " in the current directory, when it holds a cluster and no store is named.")
+    Path dir;
+
+    @Option(names = "--store", paramLabel = "CONNECT",
+            description = "ZooKeeper connect string host:port[,host:port...] (env PGMANAGER_STORE).")
+    String store;
+
+    @Option(names = "--cluster", paramLabel = "NAME",
+            description = "The cluster (app) name (env FLY_APP_NAME, then PGMANAGER_APP).")
+    String cluster;
+
+    @Option(names = "--dns-server", paramLabel = "HOST:PORT",
+            description = "DNS server(s) that resolve members, address:port[,address:port...] (env PGMANAGER_DNS_SERVERS). "
+                    + "Default: a local cluster's own DNS server, otherwise the system resolver.")
+    String dnsServers;
+
+    @Option(names = "--token", paramLabel = "TOKEN",
+            description = "The members' API token, for restart and reinit (env OPERATOR_PASSWORD, then PGMANAGER_API_TOKEN; "
+                    + "a local cluster's token by default).")
+    String token;
+
+    private Target resolved;
+
+    /**
+     * Where the commands go, resolved once.
+     *
+     * @throws IllegalArgumentException when nothing names a cluster, or a setting is malformed
+     */
+    Target target() {
+        if (resolved == null) resolved = resolve();
+        return resolved;
+    }
+
+    /** Connects to the cluster's store, waiting {@link #STORE_STARTUP_WAIT} at most; the caller closes it. */
+    ZooKeeperClusterStore openStore() {
+        Target target = target();
+        return ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(target.store(), target.cluster())
+                .withStartupWait(STORE_STARTUP_WAIT));
+    }
+
+    /** Looks members up as the sidecars do, in the cluster's DNS, at the moment of asking. */
+    DnsAddressResolver addresses() {
+        Target target = target();
+        return new DnsAddressResolver(DnsSettings.forApp(target.cluster()).withServers(target.dnsServers()));
+    }
+
+    /**
+     * The settings a command runs with.
+     *
+     * @param tokenSource where the token came from, or that none was given, for the message when a member refuses it
+     */
+    record Target(String store, String cluster, List<InetSocketAddress> dnsServers, Optional<String> token, String tokenSource) {}
+
+    /** A setting's value and where it was found. */
+    private record Found(String value, String source) {}
+
+    private Target resolve() {
+        Optional<Found> storeFromEnv = env("PGMANAGER_STORE");
+        Optional<Local> named = Optional.ofNullable(dir).map(Local::require);
+        Optional<Local> byDefault = store == null && named.isEmpty() && storeFromEnv.isEmpty()
+                ? Local.find(Path.of(DEFAULT_DIR))
+                : Optional.empty();
+
+        Found connect = first(option(store, "--store"), named.map(Local::store), storeFromEnv, byDefault.map(Local::store))
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "no cluster to talk to: give --dir DIR (a local cluster), or --store CONNECT and --cluster NAME "
+                                + "(env PGMANAGER_STORE, and FLY_APP_NAME or PGMANAGER_APP); there is no local cluster in ./"
+                                + DEFAULT_DIR));
+        Found name = first(option(cluster, "--cluster"), named.map(Local::app), env("FLY_APP_NAME", "PGMANAGER_APP"),
+                byDefault.map(Local::app))
+                .orElseThrow(() -> new IllegalArgumentException("which cluster in the store at " + connect.value()
+                        + "? give --cluster NAME (env FLY_APP_NAME or PGMANAGER_APP)"));
+        List<InetSocketAddress> dns = first(option(dnsServers, "--dns-server"), named.map(Local::dnsServer),
+                env("PGMANAGER_DNS_SERVERS"), byDefault.map(Local::dnsServer))
+                .map(found -> ValueParsers.dnsServers(found.value()))
+                .orElse(List.of());
+        Optional<Found> apiToken = first(option(token, "--token"), named.flatMap(Local::token),
+                env("OPERATOR_PASSWORD", "PGMANAGER_API_TOKEN"), byDefault.flatMap(Local::token));
+        return new Target(NetworkSyntax.zooKeeperConnectString(connect.value()), name.value(), dns,
+                apiToken.map(Found::value), apiToken.map(Found::source).orElse("none (no token was given)"));
+    }
+
+    /** A local cluster's file, as a source of settings. */
+    private record Local(LocalClusterFile file, Path path) {
+        static Optional<Local> find(Path dir) {
+            return LocalClusterFile.read(dir).map(file -> new Local(file, dir.resolve(LocalClusterFile.FILE_NAME)));
+        }
+
+        static Local require(Path dir) {
+            return find(dir).orElseThrow(() -> new IllegalArgumentException("no local cluster in " + dir + " (no "
+                    + LocalClusterFile.FILE_NAME + "); start one with pgmanager local up"));
+        }
+
+        Found store() {
+            return new Found(file.storeConnectString(), path.toString());
+        }
+
+        Found app() {
+            return new Found(file.app(), path.toString());
+        }
+
+        Found dnsServer() {
+            return new Found("127.0.0.1:" + file.dnsPort(), path.toString());
+        }
+
+        Optional<Found> token() {
+            return nonBlank(file.apiToken()).map(value -> new Found(value, "the api_token in " + path));
+        }
+    }
+
+    private static Optional<Found> option(String value, String name) {
+        return nonBlank(value).map(v -> new Found(v, name));
+    }
+
+    /** The first environment variable of {@code names} that is set and not blank. */
+    private static Optional<Found> env(String... names) {
+        return Arrays.stream(names)
+                .flatMap(name -> nonBlank(System.getenv(name)).map(value -> new Found(value, "the environment variable " + name)).stream())
+                .findFirst();
+    }
+
+    private static Optional<String> nonBlank(String value) {
+        return Optional.ofNullable(value).filter(v -> !v.isBlank());
+    }
+
+    @SafeVarargs
+    private static <T> Optional<T> first(Optional<T>... inOrder) {
+        return Stream.of(inOrder).flatMap(Optional::stream).findFirst();
+    }
+}

@@ -1,0 +1,7 @@
+package dev.pgmanager.cli;
+
+/** How a reading command prints: aligned columns for people, or JSON for scripts. */
+enum OutputFormat {
+    table,
+    json
+}

@@ -1,0 +1,40 @@
+package dev.pgmanager.cli;
+
+import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code pgmanager pause}: maintenance mode on, for work the sidecars must not undo. */
+@Command(
+        name = "pause",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Puts the cluster in maintenance mode.",
+            "The sidecars keep observing and reporting but take no action of their own (no failover, no promotion, "
+                    + "no start of a stopped server) until pgmanager resume; a restart or reinit an operator asks for "
+                    + "still runs. Sets paused in the cluster spec in the store. Talks to the store only.",
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:paused (or already paused)",
+            "1:the store could not be reached, or the spec kept changing under the command",
+            "2:invalid command line, or no cluster named",
+        })
+final class PauseCommand implements Callable<Integer> {
+    @Mixin
+    ClusterTarget target;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        try (ZooKeeperClusterStore store = target.openStore()) {
+            ClusterRequests.report(ClusterRequests.over(store).pause(), spec.commandLine().getOut());
+        }
+        return 0;
+    }
+}
