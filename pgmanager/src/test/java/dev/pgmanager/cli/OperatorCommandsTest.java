@@ -320,7 +320,7 @@ class OperatorCommandsTest {
         Path dir = TempDirs.create("operator-commands-local");
         toDelete.add(dir);
         new LocalClusterFile(cluster, zooKeeper.clientAddress().getPort(), dns.port(), "su", "repl", TOKEN,
-                List.of(new LocalMember(A, "127.0.0.2", 5432, 8008), new LocalMember(B, "127.0.0.1", 5432, 8008)))
+                List.of(new LocalMember(A, "127.0.0.2", 5432, 8008, 2181), new LocalMember(B, "127.0.0.1", 5432, 8008, 2181)))
                 .write(dir);
 
         CommandRun list = CommandRun.of("list", "--dir", dir.toString(), "-o", "json");
