@@ -42,9 +42,11 @@ public final class FailoverBenchmark {
         this.out = out;
     }
 
-    public List<Round> run(Path dir, int nodes, int crashes, int switchovers) throws Exception {
+    public List<Round> run(Path dir, int nodes, Optional<Duration> sessionTimeout, int crashes, int switchovers) throws Exception {
         LocalCluster cluster = LocalCluster.at(dir);
-        cluster.up(nodes, SETTLE_LIMIT, out);
+        cluster.up(nodes, sessionTimeout, SETTLE_LIMIT, out);
+        out.println("session timeout " + sessionTimeout.map(d -> d.toMillis() + " ms").orElse("3000 ms (default)")
+                + ", loop_wait 1000 ms, writer every " + WRITE_INTERVAL.toMillis() + " ms");
         List<Round> rounds = new ArrayList<>();
         try {
             LocalClusterFile file = cluster.file().orElseThrow();

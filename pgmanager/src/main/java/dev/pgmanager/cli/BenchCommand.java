@@ -35,11 +35,15 @@ final class BenchCommand implements Runnable {
         @Option(names = "--nodes", defaultValue = "3", description = "Members (default: ${DEFAULT-VALUE}).")
         int nodes;
 
+        @Option(names = "--session-timeout", converter = DurationConverter.class, paramLabel = "DURATION",
+                description = "The members' store.session_timeout (default: the sidecar's, 3s).")
+        java.time.Duration sessionTimeout;
+
         @Override
         public Integer call() throws Exception {
             Path dir = Files.createTempDirectory("pgmanager-bench-");
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-            new FailoverBenchmark(System.out).run(dir, nodes, crashes, switchovers);
+            new FailoverBenchmark(System.out).run(dir, nodes, java.util.Optional.ofNullable(sessionTimeout), crashes, switchovers);
             return 0;
         }
     }

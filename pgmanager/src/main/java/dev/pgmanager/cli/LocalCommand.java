@@ -62,9 +62,13 @@ final class LocalCommand implements Runnable {
                 description = "How long to wait for the cluster to become healthy (default: ${DEFAULT-VALUE}).")
         Duration timeout;
 
+        @Option(names = "--session-timeout", converter = DurationConverter.class, paramLabel = "DURATION",
+                description = "The members' store.session_timeout (the lease's length) for a new cluster (default: the sidecar's, 3s).")
+        Duration sessionTimeout;
+
         @Override
         public Integer call() throws Exception {
-            LocalStatus status = dir.cluster().up(nodes, timeout, System.err);
+            LocalStatus status = dir.cluster().up(nodes, java.util.Optional.ofNullable(sessionTimeout), timeout, System.err);
             System.out.print(LocalStatusText.table(status));
             return 0;
         }

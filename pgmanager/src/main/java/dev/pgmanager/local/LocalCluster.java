@@ -67,11 +67,19 @@ public final class LocalCluster {
      * primary and {@code nodes - 1} streaming replicas exist.
      */
     public LocalStatus up(int nodes, Duration timeout, PrintStream progress) throws IOException {
+        return up(nodes, Optional.empty(), timeout, progress);
+    }
+
+    /**
+     * As {@link #up(int, Duration, PrintStream)}; a new cluster's members get {@code sessionTimeout} (the lease's
+     * length) instead of the default.
+     */
+    public LocalStatus up(int nodes, Optional<Duration> sessionTimeout, Duration timeout, PrintStream progress) throws IOException {
         if (nodes < 1 || nodes > 9) throw new IllegalArgumentException("--nodes must be between 1 and 9, was " + nodes);
         LocalClusterFile cluster = file().orElse(null);
         if (cluster == null) {
             requireReachableByPostgres(layout.dir());
-            cluster = create(nodes);
+            cluster = create(nodes, sessionTimeout);
             progress.println("created a " + nodes + "-member cluster in " + layout.dir());
         }
         startPlatform(cluster);
@@ -139,7 +147,7 @@ public final class LocalCluster {
         return sidecar(machineId).map(ProcessHandle::pid);
     }
 
-    private LocalClusterFile create(int nodes) throws IOException {
+    private LocalClusterFile create(int nodes, Optional<Duration> sessionTimeout) throws IOException {
         Files.createDirectories(layout.dir());
         makeTraversable(layout.dir());
         // A /24 of the loopback network of our own, so clusters side by side and other local services never collide.
@@ -155,11 +163,11 @@ public final class LocalCluster {
         Map<String, RegistryFile.Member> registry = new LinkedHashMap<>();
         for (LocalMember m : members) registry.put(m.machineId(), new RegistryFile.Member(m.address(), "local"));
         new RegistryFile(APP, 1, registry).write(layout.registry());
-        for (LocalMember m : members) writeMemberConfig(cluster, m);
+        for (LocalMember m : members) writeMemberConfig(cluster, m, sessionTimeout);
         return cluster;
     }
 
-    private void writeMemberConfig(LocalClusterFile cluster, LocalMember m) throws IOException {
+    private void writeMemberConfig(LocalClusterFile cluster, LocalMember m, Optional<Duration> sessionTimeout) throws IOException {
         Path dir = layout.member(m.machineId());
         Files.createDirectories(dir);
         makeTraversable(dir.getParent());
@@ -188,6 +196,9 @@ public final class LocalCluster {
                 layout.memberData(m.machineId()), m.address(), m.pgPort(), layout.memberSockets(m.machineId()),
                 cluster.superuserPassword(), cluster.replicationPassword(), m.address(), m.apiPort(), cluster.apiToken(),
                 cluster.dnsPort());
+        if (sessionTimeout.isPresent()) {
+            yaml = yaml.replace("store:\n", "store:\n  session_timeout: " + sessionTimeout.get().toMillis() + "ms\n");
+        }
         Path config = layout.memberConfig(m.machineId());
         Files.writeString(config, yaml, StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));

@@ -17,23 +17,30 @@ import java.util.Optional;
  * directory, so a PID reused by the system is never signalled.
  */
 final class LocalProcesses {
-    /** Small heaps: Fly's smallest Postgres machines have 256 MB for PostgreSQL and the sidecar together. */
-    static final List<String> SIDECAR_JVM_OPTIONS = List.of(
-            "-Xmx64m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:MaxMetaspaceSize=96m",
-            "-XX:ReservedCodeCacheSize=32m", "--enable-native-access=ALL-UNNAMED");
+    /**
+     * Small heaps: Fly's smallest Postgres machines have 256 MB for PostgreSQL and the sidecar together.
+     * {@code PGMANAGER_SIDECAR_JAVA_OPTS} replaces these.
+     */
+    static final String DEFAULT_JVM_OPTIONS = "-Xmx32m -Xms8m -Xss256k -XX:+UseSerialGC -XX:MinHeapFreeRatio=10 "
+            + "-XX:MaxHeapFreeRatio=30 -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:MaxMetaspaceSize=80m "
+            + "-XX:ReservedCodeCacheSize=16m -XX:-UsePerfData";
 
     private LocalProcesses() {}
 
     static long start(List<String> arguments, Path log, Path pidFile) throws IOException {
         Files.createDirectories(log.getParent());
         List<String> command = new ArrayList<>(List.of("setsid", javaBinary()));
-        command.addAll(SIDECAR_JVM_OPTIONS);
+        String options = System.getenv().getOrDefault("PGMANAGER_SIDECAR_JAVA_OPTS", DEFAULT_JVM_OPTIONS);
+        command.addAll(List.of(options.trim().split("\\s+")));
+        command.add("--enable-native-access=ALL-UNNAMED");
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.pgmanager.cli.Main"));
         command.addAll(arguments);
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        // glibc gives every thread that allocates its own 64 MB arena; two are plenty for a sidecar.
+        builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
         Process process = builder.start();
         Files.writeString(pidFile, Long.toString(process.pid()), StandardCharsets.UTF_8);
         return process.pid();
