@@ -25,12 +25,14 @@ final class LocalServer {
     private static final Logger log = LoggerFactory.getLogger(LocalServer.class);
 
     private final PostgresController controller;
+    private final Watchdog watchdog;
     private volatile String following;
     private volatile LocalPostgres lastSeen = LocalPostgres.empty();
     private String systemIdentifier;
 
-    LocalServer(PostgresController controller) {
+    LocalServer(PostgresController controller, Watchdog watchdog) {
         this.controller = controller;
+        this.watchdog = watchdog;
     }
 
     LocalPostgres observe() {
@@ -60,6 +62,7 @@ final class LocalServer {
         lastSeen = new LocalPostgres(data, Optional.of(systemIdentifier), true, primary ? ServerRole.PRIMARY : ServerRole.REPLICA,
                 status.timeline(), received, replayed, primary ? Optional.empty() : Optional.ofNullable(following), streaming,
                 false);
+        guardWrites(primary);
         return lastSeen;
     }
 
@@ -104,7 +107,7 @@ final class LocalServer {
 
     /** Stops accepting writes now: an immediate stop, so no transaction commits after this returns. */
     void fence() {
-        controller.stop(StopMode.IMMEDIATE);
+        stop(StopMode.IMMEDIATE);
     }
 
     /** Becomes a replica of {@code leader} (or a replica waiting for a leader), rewinding when needed. */
@@ -135,7 +138,7 @@ final class LocalServer {
 
     /** Moves the data aside and clones {@code leader} into a fresh directory. */
     Path reclone(Upstream upstream, String leader) {
-        controller.stop(StopMode.FAST);
+        stop(StopMode.FAST);
         Path aside = controller.moveDataDirectoryAside();
         log.warn("the previous data is kept at {}; remove it once you no longer need it", aside);
         cloneFrom(upstream, leader);
@@ -144,14 +147,25 @@ final class LocalServer {
 
     /** A clean stop for a switchover: a fast shutdown sends every replica all WAL before the server exits. */
     void stopForHandOver() {
-        controller.stop(StopMode.FAST);
+        stop(StopMode.FAST);
     }
 
     void stop(StopMode mode) {
+        watchdog.disarm();
         controller.stop(mode);
     }
 
+    /** A primary is watched, so that it stops if this sidecar freezes; a replica accepts no writes to guard. */
+    private void guardWrites(boolean primary) {
+        if (!primary) {
+            watchdog.disarm();
+            return;
+        }
+        controller.pid().ifPresent(watchdog::arm);
+    }
+
     void restart() {
+        watchdog.disarm();
         controller.restart();
     }
 

@@ -49,6 +49,7 @@ public final class Sidecar implements AutoCloseable {
     private final ZooKeeperClusterStore store;
     private final LeaderLease lease;
     private final LocalServer server;
+    private final Watchdog watchdog;
     private final ControlLoop loop;
     private final Thread loopThread;
     private final HttpApi api;
@@ -59,11 +60,14 @@ public final class Sidecar implements AutoCloseable {
         String me = config.machineId();
         PgBinaries binaries = PgBinaries.locate(config.postgres().binDir());
         PostgresController controller = new PostgresController(binaries, postgresConfig(config), OsUser.named(config.postgres().osUser()));
-        this.server = new LocalServer(controller);
         this.store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(config.store().connect(), config.app())
                 .withSessionTimeout(config.store().sessionTimeout())
                 .withStartupWait(config.store().connectTimeout()));
         this.lease = new LeaderLease(store, me, clock);
+        // A third of the session: heartbeats stop half a session after the last confirmation at worst, so the guard
+        // fires by five sixths of a session, before the server can expire the lease.
+        this.watchdog = new Watchdog(store.sessionTimeout().dividedBy(3), lease::isHeld);
+        this.server = new LocalServer(controller, watchdog);
         DnsSettings defaults = DnsSettings.forApp(config.app());
         DnsSettings dns = new DnsSettings(config.dns().servers(), config.dns().namePattern(), config.app(), defaults.timeout(),
                 defaults.maxCacheTtl(), defaults.staleGrace(), defaults.preferIpv6());
@@ -133,6 +137,7 @@ public final class Sidecar implements AutoCloseable {
             server.stop(StopMode.IMMEDIATE);
         }
         if (leading) lease.release();
+        watchdog.close();
         lease.close();
         api.close();
         store.close();

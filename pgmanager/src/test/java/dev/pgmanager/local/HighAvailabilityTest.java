@@ -152,6 +152,28 @@ class HighAvailabilityTest {
     void aPrimaryCutOffFromTheStoreStopsWritingBeforeAnyoneElseIsPromoted() throws Exception {
         harness.awaitHealthy(REJOIN_BOUND);
         String oldLeader = harness.leader();
+        assertOneWriterAtATime(oldLeader, () -> harness.cluster.isolate(oldLeader), () -> harness.cluster.heal(oldLeader));
+    }
+
+    @Test
+    @Order(5)
+    void aPrimaryWhoseSidecarFreezesStopsWritingBeforeAnyoneElseIsPromoted() throws Exception {
+        harness.awaitHealthy(REJOIN_BOUND);
+        String oldLeader = harness.leader();
+        long sidecar = harness.cluster.sidecarPid(oldLeader).orElseThrow();
+        // SIGSTOP: the sidecar can neither confirm its lease nor fence; only its watchdog can stop PostgreSQL.
+        assertOneWriterAtATime(oldLeader, () -> signal("-STOP", sidecar), () -> signal("-CONT", sidecar));
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /**
+     * Writers on every member, then {@code cutOff} the leader: another member must take over, and at no moment may
+     * two members accept writes. Then {@code heal}, and the old leader must rejoin as a replica.
+     */
+    private static void assertOneWriterAtATime(String oldLeader, Step cutOff, Step heal) throws Exception {
         try (Connection c = harness.connect(oldLeader); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS fencing_probe (member text, at timestamptz DEFAULT clock_timestamp())");
         }
@@ -162,16 +184,15 @@ class HighAvailabilityTest {
         try {
             Await.until(Duration.ofSeconds(10), "the leader accepts probe writes", () -> writers.stream()
                     .anyMatch(w -> w.id.equals(oldLeader) && !w.successes.isEmpty()));
-            Instant cutAt = Instant.now();
-            harness.cluster.isolate(oldLeader);
+            cutOff.run();
             Await.until(FAILOVER_BOUND.plusSeconds(5), "another member leads and accepts writes", () -> writers.stream()
                     .anyMatch(w -> !w.id.equals(oldLeader) && !w.successes.isEmpty()));
             Thread.sleep(2000);
         } finally {
             for (MemberWriter w : writers) w.stop();
-            harness.cluster.heal(oldLeader);
+            heal.run();
         }
-        // At no moment did two members accept writes: ordered by time, the successes form one run per member.
+        // Ordered by time, the successes must form one run per member: never two writers at once, nor back and forth.
         List<String> owners = new ArrayList<>();
         writers.stream().flatMap(w -> w.successes.stream().map(at -> new Object[] {at, w.id}))
                 .sorted((a, b) -> ((Instant) a[0]).compareTo((Instant) b[0]))
@@ -185,9 +206,16 @@ class HighAvailabilityTest {
         MemberWriter next = writers.stream().filter(w -> w.id.equals(owners.getLast())).findFirst().orElseThrow();
         assertTrue(old.successes.getLast().isBefore(next.successes.getFirst()),
                 "the old primary's last write " + old.successes.getLast() + " precedes the new one's first " + next.successes.getFirst());
+        System.out.printf("one writer at a time: the old primary's last write %s, the new one's first %s%n",
+                old.successes.getLast(), next.successes.getFirst());
         harness.awaitHealthy(REJOIN_BOUND);
         assertEquals(owners.getLast(), harness.leader());
         assertFalse(leaderIs(oldLeader));
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", signal, Long.toString(pid)).inheritIO().start();
+        assertEquals(0, kill.waitFor(), "kill " + signal + " " + pid);
     }
 
     /** Writes to one member directly, every 20 ms, remembering when a write succeeded. */
