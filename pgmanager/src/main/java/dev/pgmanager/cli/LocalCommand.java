@@ -91,50 +91,29 @@ final class LocalCommand implements Runnable {
     }
 
     @Command(name = "kill", mixinStandardHelpOptions = true, description = "SIGKILLs a member's sidecar and its PostgreSQL at once: a crash of the whole machine.")
-    static final class Kill implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        Dir dir = new Dir();
-
-        @Parameters(paramLabel = "MACHINE_ID")
-        String machineId;
-
+    static final class Kill extends MemberCommand {
         @Override
-        public Integer call() {
-            dir.cluster().kill(machineId);
-            System.out.println("killed " + machineId);
-            return 0;
+        String act(LocalCluster cluster, String machineId) throws Exception {
+            cluster.kill(machineId);
+            return "killed " + machineId;
         }
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stops a member gracefully (SIGTERM, as a platform stops a machine); a leader hands over first.")
-    static final class Stop implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        Dir dir = new Dir();
-
-        @Parameters(paramLabel = "MACHINE_ID")
-        String machineId;
-
+    static final class Stop extends MemberCommand {
         @Override
-        public Integer call() {
-            dir.cluster().stop(machineId);
-            System.out.println("stopped " + machineId);
-            return 0;
+        String act(LocalCluster cluster, String machineId) throws Exception {
+            cluster.stop(machineId);
+            return "stopped " + machineId;
         }
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true, description = "Starts a stopped or killed member again; it rejoins the cluster by itself.")
-    static final class Start implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        Dir dir = new Dir();
-
-        @Parameters(paramLabel = "MACHINE_ID")
-        String machineId;
-
+    static final class Start extends MemberCommand {
         @Override
-        public Integer call() throws Exception {
-            dir.cluster().start(machineId);
-            System.out.println("started " + machineId);
-            return 0;
+        String act(LocalCluster cluster, String machineId) throws Exception {
+            cluster.start(machineId);
+            return "started " + machineId;
         }
     }
 
@@ -158,33 +137,37 @@ final class LocalCommand implements Runnable {
         "Cuts a member off from the store, as a network partition would: its traffic to ZooKeeper is silenced (not",
         "reset), so its lease runs out and a leader must stop accepting writes. Undo with `local heal`.",
     })
-    static final class Isolate implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        Dir dir = new Dir();
-
-        @Parameters(paramLabel = "MACHINE_ID")
-        String machineId;
-
+    static final class Isolate extends MemberCommand {
         @Override
-        public Integer call() throws Exception {
-            dir.cluster().isolate(machineId);
-            System.out.println("isolated " + machineId + " from the store");
-            return 0;
+        String act(LocalCluster cluster, String machineId) throws Exception {
+            cluster.isolate(machineId);
+            return "isolated " + machineId + " from the store";
         }
     }
 
     @Command(name = "heal", mixinStandardHelpOptions = true, description = "Ends a member's isolation from the store.")
-    static final class Heal implements Callable<Integer> {
+    static final class Heal extends MemberCommand {
+        @Override
+        String act(LocalCluster cluster, String machineId) throws Exception {
+            cluster.heal(machineId);
+            return "healed " + machineId;
+        }
+    }
+
+    /** A command on one member of the local cluster. */
+    abstract static class MemberCommand implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         Dir dir = new Dir();
 
-        @Parameters(paramLabel = "MACHINE_ID")
+        @Parameters(paramLabel = "MACHINE_ID", description = "The member's machine ID (see `local status`).")
         String machineId;
+
+        /** Does the work and says what was done. */
+        abstract String act(LocalCluster cluster, String machineId) throws Exception;
 
         @Override
         public Integer call() throws Exception {
-            dir.cluster().heal(machineId);
-            System.out.println("healed " + machineId);
+            System.out.println(act(dir.cluster(), machineId));
             return 0;
         }
     }

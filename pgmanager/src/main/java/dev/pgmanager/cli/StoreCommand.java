@@ -79,12 +79,15 @@ final class StoreCommand implements Runnable {
                 description = "The cluster (app) name (env FLY_APP_NAME).")
         String cluster;
 
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Override
         public void run() {
             try (ZooKeeperClusterStore store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(connect, cluster)
                     .withStartupWait(Duration.ofSeconds(10)))) {
                 ClusterSnapshot snapshot = store.read();
-                System.out.println(Json.pretty(snapshot));
+                spec.commandLine().getOut().println(Json.pretty(snapshot));
             }
         }
     }
