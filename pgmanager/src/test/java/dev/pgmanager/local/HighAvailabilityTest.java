@@ -10,6 +10,8 @@ import dev.pgmanager.local.LocalClusterFile.LocalMember;
 import dev.pgmanager.local.LocalStatus.MemberStatus;
 import dev.pgmanager.store.testing.Await;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -163,6 +165,55 @@ class HighAvailabilityTest {
         long sidecar = harness.cluster.sidecarPid(oldLeader).orElseThrow();
         // SIGSTOP: the sidecar can neither confirm its lease nor fence; only its watchdog can stop PostgreSQL.
         assertOneWriterAtATime(oldLeader, () -> signal("-STOP", sidecar), () -> signal("-CONT", sidecar));
+    }
+
+    @Test
+    @Order(6)
+    void anOperatorCanRestartAndReCloneAReplicaThroughItsApi() throws Exception {
+        harness.awaitHealthy(REJOIN_BOUND);
+        String leader = harness.leader();
+        String replica = otherThan(leader, leader);
+        long postmasterBefore = postmasterPid(replica);
+        assertEquals(202, postToApi(replica, "/restart", ""), "restart accepted");
+        Await.until(Duration.ofSeconds(60), "the replica restarted and streams again",
+                () -> postmasterPid(replica) != postmasterBefore && streamsOnLeaderTimeline(replica));
+
+        try (Connection primary = harness.connect(leader); Statement s = primary.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS reinit_marker (note text)");
+            s.execute("INSERT INTO reinit_marker VALUES ('before reinit')");
+        }
+        assertEquals(202, postToApi(replica, "/reinit", ""), "reinit accepted");
+        Path memberDir = harness.cluster.dir().resolve("members").resolve(replica);
+        Await.until(REJOIN_BOUND, "the old data is kept aside and the re-cloned replica streams", () -> {
+            try (var entries = Files.list(memberDir)) {
+                return entries.anyMatch(p -> p.getFileName().toString().startsWith("data.aside-")) && streamsOnLeaderTimeline(replica);
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+        // Its record may still say "streaming" from before the re-clone: ask the re-cloned server itself.
+        Await.until(REJOIN_BOUND, "the re-cloned replica serves the leader's data", () -> markerRows(replica) == 1);
+        harness.awaitHealthy(REJOIN_BOUND);
+        assertEquals(leader, harness.leader(), "re-cloning a replica moves no leadership");
+    }
+
+    private static int markerRows(String machineId) {
+        try (Connection c = harness.connect(machineId); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT count(*) FROM reinit_marker")) {
+            r.next();
+            return r.getInt(1);
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+
+    private static long postmasterPid(String machineId) {
+        try {
+            Path pidFile = harness.cluster.dir().resolve("members").resolve(machineId).resolve("data").resolve("postmaster.pid");
+            return Long.parseLong(Files.readAllLines(pidFile).getFirst().strip());
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     private interface Step {
