@@ -26,11 +26,15 @@ final class LocalServer {
 
     private final PostgresController controller;
     private volatile String following;
+    /** The hostaddr last written into primary_conninfo: what the server connects to, whatever DNS says now. */
+    private volatile String followingAddress;
     private volatile LocalPostgres lastSeen = LocalPostgres.empty();
     private String systemIdentifier;
 
     LocalServer(PostgresController controller) {
         this.controller = controller;
+        // After a restart of the sidecar alone, the running server still follows what its upstream file says.
+        this.followingAddress = controller.followedAddress().orElse(null);
     }
 
     LocalPostgres observe() {
@@ -41,7 +45,8 @@ final class LocalServer {
         };
         if (data != DataState.CLUSTER) {
             systemIdentifier = null;
-            lastSeen = new LocalPostgres(data, Optional.empty(), false, ServerRole.NONE, 0, -1, -1, Optional.empty(), false, false);
+            lastSeen = new LocalPostgres(data, Optional.empty(), false, ServerRole.NONE, 0, -1, -1, Optional.empty(), Optional.empty(),
+                    false, false);
             return lastSeen;
         }
         PgStatus status = controller.status();
@@ -58,8 +63,8 @@ final class LocalServer {
         long replayed = position(primary ? status.currentWalLsn() : status.replayedLsn());
         boolean streaming = status.walReceiver().map(w -> "streaming".equals(w.status())).orElse(false);
         lastSeen = new LocalPostgres(data, Optional.of(systemIdentifier), true, primary ? ServerRole.PRIMARY : ServerRole.REPLICA,
-                status.timeline(), received, replayed, primary ? Optional.empty() : Optional.ofNullable(following), streaming,
-                false);
+                status.timeline(), received, replayed, primary ? Optional.empty() : Optional.ofNullable(following),
+                primary ? Optional.empty() : Optional.ofNullable(followingAddress), streaming, false);
         return lastSeen;
     }
 
@@ -88,18 +93,18 @@ final class LocalServer {
 
     void cloneFrom(Upstream upstream, String leader) {
         controller.cloneFrom(upstream);
-        following = leader;
+        remember(upstream, leader);
         controller.start();
     }
 
     void promote() {
         controller.promote();
-        following = null;
+        forgetUpstream();
     }
 
     void follow(Upstream upstream, String leader) {
         controller.follow(upstream);
-        following = leader;
+        remember(upstream, leader);
     }
 
     /** Stops accepting writes now: an immediate stop, so no transaction commits after this returns. */
@@ -125,7 +130,7 @@ final class LocalServer {
     void rewindOrReclone(Upstream upstream, String leader) {
         try {
             controller.rewind(upstream);
-            following = leader;
+            remember(upstream, leader);
             controller.start();
         } catch (RewindFailedException e) {
             log.warn("rewind from {} failed ({}); moving the data aside and cloning afresh", leader, e.getMessage());
@@ -162,11 +167,21 @@ final class LocalServer {
     private void standBy(Optional<Upstream> upstream, String leader) {
         if (upstream.isPresent()) {
             controller.follow(upstream.get());
-            following = leader;
+            remember(upstream.get(), leader);
         } else {
             controller.standByWithoutUpstream();
-            following = null;
+            forgetUpstream();
         }
+    }
+
+    private void remember(Upstream upstream, String leader) {
+        following = leader;
+        followingAddress = upstream.hostaddr().orElse(null);
+    }
+
+    private void forgetUpstream() {
+        following = null;
+        followingAddress = null;
     }
 
     private static long position(Optional<Lsn> lsn) {

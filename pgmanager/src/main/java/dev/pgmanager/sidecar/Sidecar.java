@@ -84,7 +84,7 @@ public final class Sidecar implements AutoCloseable {
                 config.postgres().parameters());
         Actor actor = new Actor(me, store, lease, server, upstreams,
                 new ReplicationSlots(controller, me, config.ha().slotRetention()), bootstrapSpec, clock);
-        this.loop = new ControlLoop(new Observer(store, server, lease, records, candidacy, clock), new Decider(), actor, requests,
+        this.loop = new ControlLoop(new Observer(store, server, lease, records, candidacy, resolver, clock), new Decider(), actor, requests,
                 loopWait, clock);
         Fencer fencer = new Fencer(server, this::wake);
         lease.addListener(fencer::onLeaseChange);
