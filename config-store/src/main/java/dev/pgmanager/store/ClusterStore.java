@@ -1,6 +1,9 @@
 package dev.pgmanager.store;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -75,6 +78,17 @@ public interface ClusterStore extends AutoCloseable {
 
     /** Removes the pending switchover or failover request, if any. */
     void clearHandover();
+
+    /**
+     * Notes that {@code machineId} has {@code address} now, in its address history (kept apart from the cluster's
+     * state: the control loop never reads it, and nothing connects to an address found there). The newest entry's
+     * {@code last_seen} is refreshed when the address is unchanged; a new address gets a new entry. At most
+     * {@link AddressHistory#KEPT} entries are kept per machine.
+     */
+    void recordAddress(String machineId, String address, Instant now);
+
+    /** Every machine's address history, oldest entry first; for diagnostics and the stale-address rewriter only. */
+    Map<String, List<AddressRecord>> readAddressHistory();
 
     /**
      * Calls {@code onChange} after any change to the cluster's state, saying which part changed (coalescing bursts
