@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Takes the snapshot one pass decides on: the store, the local server, the lease, and the little the loop must
  * remember between passes (since when a replica has not streamed). Publishes this member's record on the way, so
- * the store always shows what this member last saw of itself.
+ * the store always shows what this member last saw of itself (and, at most once a minute, that its address is unchanged).
  */
 final class Observer {
     private final ClusterStore store;
@@ -27,18 +27,20 @@ final class Observer {
     private final MemberRecords records;
     private final Candidacy candidacy;
     private final AddressResolver resolver;
+    private final Optional<AddressHistoryKeeper> addressHistory;
     private final Clock clock;
     private final AtomicReference<Observation> last = new AtomicReference<>();
     private Instant notStreamingSince;
 
     Observer(ClusterStore store, LocalServer server, LeaderLease lease, MemberRecords records, Candidacy candidacy,
-            AddressResolver resolver, Clock clock) {
+            AddressResolver resolver, Optional<AddressHistoryKeeper> addressHistory, Clock clock) {
         this.store = store;
         this.server = server;
         this.lease = lease;
         this.records = records;
         this.candidacy = candidacy;
         this.resolver = resolver;
+        this.addressHistory = addressHistory;
         this.clock = clock;
     }
 
@@ -47,6 +49,7 @@ final class Observer {
         Instant now = clock.instant();
         Member me = records.describe(local, lease.isHeld(), now);
         records.publish(me);
+        addressHistory.ifPresent(history -> history.refresh(now));
         ClusterSnapshot cluster = store.read();
         Observation observation = new Observation(me, cluster, local, lease.state(), lease.held(), candidacy,
                 cluster.members().keySet(), notStreamingFor(local, now), leaderAddress(cluster, me), now);

@@ -25,6 +25,7 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
@@ -64,6 +65,7 @@ public final class Sidecar implements AutoCloseable {
                 .withSessionTimeout(config.store().sessionTimeout())
                 .withStartupWait(config.store().connectTimeout()));
         this.lease = new LeaderLease(store, me, clock);
+        Optional<AddressHistoryKeeper> addressHistory = checkForMigration(config, clock);
         DnsSettings defaults = DnsSettings.forApp(config.app());
         DnsSettings dns = new DnsSettings(config.dns().servers(), config.dns().namePattern(), config.app(), defaults.timeout(),
                 defaults.maxCacheTtl(), defaults.staleGrace(), defaults.preferIpv6());
@@ -84,7 +86,8 @@ public final class Sidecar implements AutoCloseable {
                 config.postgres().parameters());
         Actor actor = new Actor(me, store, lease, server, upstreams,
                 new ReplicationSlots(controller, me, config.ha().slotRetention()), bootstrapSpec, clock);
-        this.loop = new ControlLoop(new Observer(store, server, lease, records, candidacy, resolver, clock), new Decider(), actor, requests,
+        this.loop = new ControlLoop(new Observer(store, server, lease, records, candidacy, resolver,
+                addressHistory, clock), new Decider(), actor, requests,
                 loopWait, clock);
         Fencer fencer = new Fencer(server, this::wake);
         lease.addListener(fencer::onLeaseChange);
@@ -96,6 +99,28 @@ public final class Sidecar implements AutoCloseable {
         this.loopThread = Thread.ofPlatform().name("control-loop").start(loop);
         log.info("member {} of {} started (region {}, API on port {}, PostgreSQL on port {})", me, config.app(), config.region(),
                 api.port(), config.postgres().port());
+    }
+
+    /**
+     * Compares this machine's address with the one its volume last ran at, reporting a migration, and returns what
+     * keeps its address history current. Trouble here is reported and never stops the member from starting.
+     */
+    private Optional<AddressHistoryKeeper> checkForMigration(SidecarConfig config, Clock clock) {
+        if (config.address().isEmpty()) {
+            log.info("no address configured (address, FLY_PRIVATE_IP or PGMANAGER_ADDRESS): cannot tell whether this "
+                    + "machine was migrated, and its address history is not kept");
+            return Optional.empty();
+        }
+        String address = config.address().get().getHostAddress();
+        Instant recordedAt = null;
+        try {
+            new MigrationCheck(config.machineId(), new LastAddressOnVolume(postgresConfig(config).stateDirectory()), store, clock)
+                    .onStart(address);
+            recordedAt = clock.instant();
+        } catch (RuntimeException e) {
+            log.warn("could not check whether this machine was migrated: {}", e.getMessage());
+        }
+        return Optional.of(new AddressHistoryKeeper(config.machineId(), address, store, recordedAt));
     }
 
     public static Sidecar start(SidecarConfig config, Clock clock) throws Exception {
