@@ -118,10 +118,17 @@ public final class LocalCluster {
     public void down(boolean purge) throws IOException {
         Optional<LocalClusterFile> cluster = file();
         if (cluster.isPresent()) {
-            List<ProcessHandle> sidecars = cluster.get().members().stream()
+            // Replicas first: a stopping leader hands over to a healthy replica, and would wait for one that is
+            // stopping too. With the replicas gone it finds none and stops at once.
+            Optional<String> leader = snapshot(cluster.get()).flatMap(ClusterSnapshot::leader).map(l -> l.machineId());
+            List<ProcessHandle> replicas = cluster.get().members().stream()
+                    .filter(m -> leader.map(l -> !l.equals(m.machineId())).orElse(true))
                     .flatMap(m -> sidecar(m.machineId()).stream()).toList();
-            sidecars.forEach(ProcessHandle::destroy);
-            sidecars.forEach(p -> LocalProcesses.stop(p, STOP_PATIENCE));
+            replicas.forEach(ProcessHandle::destroy);
+            replicas.forEach(p -> LocalProcesses.stop(p, STOP_PATIENCE));
+            List<ProcessHandle> rest = cluster.get().members().stream().flatMap(m -> sidecar(m.machineId()).stream()).toList();
+            rest.forEach(ProcessHandle::destroy);
+            rest.forEach(p -> LocalProcesses.stop(p, STOP_PATIENCE));
             LocalProcesses.running(layout.platformPid(), layout.dir().toString()).ifPresent(p -> LocalProcesses.stop(p, STOP_PATIENCE));
         }
         if (purge && Files.exists(layout.dir())) {

@@ -16,7 +16,10 @@ import dev.pgmanager.postgres.PostgresConfig;
 import dev.pgmanager.postgres.PostgresController;
 import dev.pgmanager.postgres.StopMode;
 import dev.pgmanager.store.ClusterSpec;
+import dev.pgmanager.store.ClusterSnapshot;
+import dev.pgmanager.store.HandoverRequest;
 import dev.pgmanager.store.HistoryEntry;
+import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.StoreChange;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
@@ -36,8 +39,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One member, running: its store session and lease, its supervised PostgreSQL, its control loop and its HTTP API,
- * wired together from the configuration. Closing it steps down cleanly: a leader stops its server and gives the
- * lease up at once, so the others need not wait for the session to expire.
+ * wired together from the configuration. Closing it steps down cleanly: a leader first hands over to a healthy
+ * replica (bounded by {@code ha.stop_handover_timeout}), and otherwise stops its server and gives the lease up at
+ * once, so the others need not wait for the session to expire.
  */
 public final class Sidecar implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Sidecar.class);
@@ -142,6 +146,7 @@ public final class Sidecar implements AutoCloseable {
     @Override
     public void close() {
         log.info("stopping member {}", config.machineId());
+        if (lease.isHeld()) handOverBeforeStopping(config.ha().stopHandoverTimeout());
         loop.stop();
         try {
             loopThread.join(Duration.ofSeconds(60));
@@ -162,6 +167,45 @@ public final class Sidecar implements AutoCloseable {
         api.close();
         store.close();
         log.info("member {} stopped", config.machineId());
+    }
+
+    /**
+     * A leader that stops (the platform's kill signal, before a migration) first hands over to its best healthy
+     * streaming replica, as a switchover does: its own loop carries that out (a fast shutdown sends every connected
+     * replica all WAL, then the lease goes to the target), so no acknowledged write is lost and the cluster is
+     * without a writable primary only for the switchover. Waits until another member leads, at most {@code timeout};
+     * without a healthy replica the decider refuses the switchover at once and the member just stops.
+     */
+    private void handOverBeforeStopping(Duration timeout) {
+        if (timeout.isZero()) return;
+        String me = config.machineId();
+        try {
+            loop.stopAfterHandOver();
+            if (!store.requestHandover(new HandoverRequest(HandoverRequest.Kind.SWITCHOVER, me, null, Instant.now()))) {
+                log.info("a switchover or failover is already pending; letting it run before stopping");
+            }
+            wake();
+            log.info("handing over to the best healthy replica before stopping (waiting at most {} s)", timeout.toSeconds());
+            Instant deadline = Instant.now().plus(timeout);
+            while (Instant.now().isBefore(deadline)) {
+                ClusterSnapshot cluster = store.read();
+                Optional<String> leader = cluster.leader().map(Leader::machineId);
+                if (leader.isPresent() && !leader.get().equals(me)) {
+                    log.info("{} leads now; stopping", leader.get());
+                    return;
+                }
+                if (cluster.handover().isEmpty() && lease.isHeld()) {
+                    log.warn("no replica could take over (the reason is logged above): stopping without a hand-over");
+                    return;
+                }
+                Thread.sleep(100);
+            }
+            log.warn("no other member took over within {} s: stopping anyway", timeout.toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.warn("could not hand over before stopping ({}): stopping anyway", e.getMessage());
+        }
     }
 
     private static void closeQuietly(AutoCloseable closeable) {
