@@ -26,15 +26,11 @@ final class LocalServer {
 
     private final PostgresController controller;
     private volatile String following;
-    /** The hostaddr last written into primary_conninfo: what the server connects to, whatever DNS says now. */
-    private volatile String followingAddress;
     private volatile LocalPostgres lastSeen = LocalPostgres.empty();
     private String systemIdentifier;
 
     LocalServer(PostgresController controller) {
         this.controller = controller;
-        // After a restart of the sidecar alone, the running server still follows what its upstream file says.
-        this.followingAddress = controller.followedAddress().orElse(null);
     }
 
     LocalPostgres observe() {
@@ -64,7 +60,7 @@ final class LocalServer {
         boolean streaming = status.walReceiver().map(w -> "streaming".equals(w.status())).orElse(false);
         lastSeen = new LocalPostgres(data, Optional.of(systemIdentifier), true, primary ? ServerRole.PRIMARY : ServerRole.REPLICA,
                 status.timeline(), received, replayed, primary ? Optional.empty() : Optional.ofNullable(following),
-                primary ? Optional.empty() : Optional.ofNullable(followingAddress), streaming, false);
+                primary ? Optional.empty() : followedAddress(), streaming, false);
         return lastSeen;
     }
 
@@ -93,18 +89,18 @@ final class LocalServer {
 
     void cloneFrom(Upstream upstream, String leader) {
         controller.cloneFrom(upstream);
-        remember(upstream, leader);
+        following = leader;
         controller.start();
     }
 
     void promote() {
         controller.promote();
-        forgetUpstream();
+        following = null;
     }
 
     void follow(Upstream upstream, String leader) {
         controller.follow(upstream);
-        remember(upstream, leader);
+        following = leader;
     }
 
     /** Stops accepting writes now: an immediate stop, so no transaction commits after this returns. */
@@ -130,7 +126,7 @@ final class LocalServer {
     void rewindOrReclone(Upstream upstream, String leader) {
         try {
             controller.rewind(upstream);
-            remember(upstream, leader);
+            following = leader;
             controller.start();
         } catch (RewindFailedException e) {
             log.warn("rewind from {} failed ({}); moving the data aside and cloning afresh", leader, e.getMessage());
@@ -167,21 +163,20 @@ final class LocalServer {
     private void standBy(Optional<Upstream> upstream, String leader) {
         if (upstream.isPresent()) {
             controller.follow(upstream.get());
-            remember(upstream.get(), leader);
+            following = leader;
         } else {
             controller.standByWithoutUpstream();
-            forgetUpstream();
+            following = null;
         }
     }
 
-    private void remember(Upstream upstream, String leader) {
-        following = leader;
-        followingAddress = upstream.hostaddr().orElse(null);
-    }
-
-    private void forgetUpstream() {
-        following = null;
-        followingAddress = null;
+    /**
+     * The address the server connects to, read from its own upstream file every pass rather than remembered: it is
+     * right after a restart of the sidecar alone, and it shows an address pinned there by hand, which the loop then
+     * corrects like any stale address. Empty (unknown: the follower re-points) when the file names none.
+     */
+    private Optional<String> followedAddress() {
+        return following == null ? Optional.empty() : controller.followedAddress();
     }
 
     private static long position(Optional<Lsn> lsn) {
