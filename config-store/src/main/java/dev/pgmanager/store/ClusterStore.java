@@ -12,7 +12,8 @@ import java.util.function.Consumer;
  *
  * <p>Every method either succeeds, or throws a {@link StoreException} that says what went wrong and where;
  * none of them ever treats unreadable data as absent. Members are keyed by machine ID and no record holds
- * a network address.
+ * a network address, except the address history ({@link #recordAddress}), which is kept apart and never used to
+ * connect.
  */
 public interface ClusterStore extends AutoCloseable {
 

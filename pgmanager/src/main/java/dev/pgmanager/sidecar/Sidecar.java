@@ -51,6 +51,7 @@ public final class Sidecar implements AutoCloseable {
             EnumSet.of(StoreChange.LEADER, StoreChange.HANDOVER, StoreChange.SPEC, StoreChange.IDENTITY, StoreChange.SYNC);
 
     private final SidecarConfig config;
+    private final Clock clock;
     private final ZooKeeperClusterStore store;
     private final LeaderLease lease;
     private final LocalServer server;
@@ -61,6 +62,7 @@ public final class Sidecar implements AutoCloseable {
 
     private Sidecar(SidecarConfig config, Clock clock) throws Exception {
         this.config = config;
+        this.clock = clock;
         String me = config.machineId();
         PgBinaries binaries = PgBinaries.locate(config.postgres().binDir());
         PostgresController controller = new PostgresController(binaries, postgresConfig(config), OsUser.named(config.postgres().osUser()));
@@ -181,7 +183,7 @@ public final class Sidecar implements AutoCloseable {
         String me = config.machineId();
         try {
             loop.stopAfterHandOver();
-            if (!store.requestHandover(new HandoverRequest(HandoverRequest.Kind.SWITCHOVER, me, null, Instant.now()))) {
+            if (!store.requestHandover(new HandoverRequest(HandoverRequest.Kind.SWITCHOVER, me, null, clock.instant()))) {
                 log.info("a switchover or failover is already pending; letting it run before stopping");
             }
             wake();
