@@ -1,6 +1,9 @@
 package dev.pgmanager.store;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -9,7 +12,8 @@ import java.util.function.Consumer;
  *
  * <p>Every method either succeeds, or throws a {@link StoreException} that says what went wrong and where;
  * none of them ever treats unreadable data as absent. Members are keyed by machine ID and no record holds
- * a network address.
+ * a network address, except the address history ({@link #recordAddress}), which is kept apart and never used to
+ * connect.
  */
 public interface ClusterStore extends AutoCloseable {
 
@@ -75,6 +79,17 @@ public interface ClusterStore extends AutoCloseable {
 
     /** Removes the pending switchover or failover request, if any. */
     void clearHandover();
+
+    /**
+     * Notes that {@code machineId} has {@code address} now, in its address history (kept apart from the cluster's
+     * state: the control loop never reads it, and nothing connects to an address found there). The newest entry's
+     * {@code last_seen} is refreshed when the address is unchanged; a new address gets a new entry. At most
+     * {@link AddressHistory#KEPT} entries are kept per machine.
+     */
+    void recordAddress(String machineId, String address, Instant now);
+
+    /** Every machine's address history, oldest entry first; for diagnostics and the stale-address rewriter only. */
+    Map<String, List<AddressRecord>> readAddressHistory();
 
     /**
      * Calls {@code onChange} after any change to the cluster's state, saying which part changed (coalescing bursts

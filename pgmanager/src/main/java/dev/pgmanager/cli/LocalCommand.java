@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
         },
         subcommands = {
             LocalCommand.Up.class, LocalCommand.Status.class, LocalCommand.Kill.class, LocalCommand.Stop.class,
-            LocalCommand.Start.class, LocalCommand.Down.class, LocalCommand.Isolate.class, LocalCommand.Heal.class,
+            LocalCommand.Start.class, LocalCommand.Migrate.class, LocalCommand.Down.class, LocalCommand.Isolate.class, LocalCommand.Heal.class,
             LocalCommand.Platform.class,
         })
 final class LocalCommand implements Runnable {
@@ -114,6 +114,31 @@ final class LocalCommand implements Runnable {
         String act(LocalCluster cluster, String machineId) throws Exception {
             cluster.start(machineId);
             return "started " + machineId;
+        }
+    }
+
+    @Command(name = "migrate", mixinStandardHelpOptions = true, description = {
+        "Moves a member as a platform migrates a machine: stops it with its kill signal (a leader hands over first),",
+        "forks its volume (copies it; the original is kept aside), gives it a new address and starts it with the same",
+        "machine ID. With --dns-lag, DNS keeps answering the old address for that long after the start.",
+    })
+    static final class Migrate implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Dir dir = new Dir();
+
+        @Parameters(paramLabel = "MACHINE_ID")
+        String machineId;
+
+        @Option(names = "--dns-lag", paramLabel = "SECONDS", defaultValue = "0",
+                description = "Seconds between the member's start and the DNS update (default: ${DEFAULT-VALUE}).")
+        double dnsLagSeconds;
+
+        @Override
+        public Integer call() throws Exception {
+            if (dnsLagSeconds < 0) throw new IllegalArgumentException("--dns-lag must not be negative");
+            var member = dir.cluster().migrate(machineId, Duration.ofMillis(Math.round(dnsLagSeconds * 1000)), System.err);
+            System.out.println("migrated " + machineId + " to " + member.address());
+            return 0;
         }
     }
 

@@ -11,10 +11,13 @@ import java.util.Objects;
  * @param slotRetention             how long a departed member's replication slot is kept for its return
  * @param noFailover                this member is never promoted
  * @param priority                  among equally good candidates, the higher priority is promoted
+ * @param stopHandoverTimeout       how long a stopping leader waits for a replica to take over before it stops
+ *                                  anyway (zero: no hand-over)
  */
 public record HaConfig(Duration loopWait, long maximumLagOnFailoverBytes, Duration slotRetention, boolean noFailover,
-                       int priority) {
+                       int priority, Duration stopHandoverTimeout) {
     public HaConfig {
+        Objects.requireNonNull(stopHandoverTimeout, "stopHandoverTimeout");
         Objects.requireNonNull(loopWait, "loopWait");
         Objects.requireNonNull(slotRetention, "slotRetention");
     }

@@ -169,9 +169,24 @@ public final class Decider {
     private static Decision asFollower(Observation o, Leader leader) {
         String id = leader.machineId();
         LocalPostgres local = o.local();
+        // Every way of following connects to the address the leader's name has now; without one, nothing may be tried.
+        if (o.leaderAddress().isEmpty()) {
+            return Decision.none("the leader " + id + " (epoch " + leader.epoch() + ") does not resolve in DNS: "
+                    + "waiting for its name to resolve, never guessing an address");
+        }
+        String address = o.leaderAddress().get();
         if (!local.upstream().equals(Optional.of(id))) {
-            return Decision.of("following the leader " + id + " (epoch " + leader.epoch() + "), was following "
+            return Decision.of("following the leader " + id + " (epoch " + leader.epoch() + ") at " + address + ", was following "
                     + local.upstream().orElse("nobody"), new Follow(id));
+        }
+        // A migrated leader keeps its name but not its address; primary_conninfo names both, so it must be rewritten.
+        if (local.upstreamAddress().isEmpty()) {
+            return Decision.of("the address I follow the leader " + id + " at is unknown: re-pointing at " + address,
+                    new Follow(id));
+        }
+        if (!local.upstreamAddress().get().equals(address)) {
+            return Decision.of("the leader " + id + " moved from " + local.upstreamAddress().get() + " to " + address
+                    + ": re-pointing", new Follow(id));
         }
         Optional<Member> leaderMember = o.cluster().member(id);
         if (leaderMember.isPresent() && leaderMember.get().timeline() > 0 && local.timeline() > leaderMember.get().timeline()) {

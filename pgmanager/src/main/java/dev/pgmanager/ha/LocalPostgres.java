@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param receivedPosition replica: last WAL received; primary: current write position (-1 unknown)
  * @param replayedPosition replica: last WAL replayed; primary: current write position (-1 unknown)
  * @param upstream the machine ID this server is configured to follow, if any
+ * @param upstreamAddress the address ({@code hostaddr}) this server's primary_conninfo points at now; empty when it
+ *     follows nobody or the address is unknown (then the follower re-points, to be sure)
  * @param streaming a replica's WAL receiver is streaming
  * @param lastRanAsPrimary a stopped server's data was last a primary's (it may hold WAL no one else has)
  */
@@ -25,6 +27,7 @@ public record LocalPostgres(
         long receivedPosition,
         long replayedPosition,
         Optional<String> upstream,
+        Optional<String> upstreamAddress,
         boolean streaming,
         boolean lastRanAsPrimary) {
 
@@ -40,12 +43,13 @@ public record LocalPostgres(
     public enum ServerRole { PRIMARY, REPLICA, NONE }
 
     public static LocalPostgres empty() {
-        return new LocalPostgres(DataState.EMPTY, Optional.empty(), false, ServerRole.NONE, 0, -1, -1, Optional.empty(), false, false);
+        return new LocalPostgres(DataState.EMPTY, Optional.empty(), false, ServerRole.NONE, 0, -1, -1, Optional.empty(), Optional.empty(),
+                false, false);
     }
 
     public static LocalPostgres stopped(String systemIdentifier, long timeline, boolean lastRanAsPrimary) {
         return new LocalPostgres(DataState.CLUSTER, Optional.of(systemIdentifier), false, ServerRole.NONE, timeline, -1, -1,
-                Optional.empty(), false, lastRanAsPrimary);
+                Optional.empty(), Optional.empty(), false, lastRanAsPrimary);
     }
 
     public boolean isPrimary() {

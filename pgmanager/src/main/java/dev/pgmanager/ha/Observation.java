@@ -21,6 +21,8 @@ import java.util.Set;
  * @param slotHolders members that should have a replication slot on the primary (present, or gone for less than
  *     the retention)
  * @param notStreamingFor how long a running replica has not been streaming (zero when it is)
+ * @param leaderAddress the address another member's lease holder resolves to now in DNS; empty when nobody else
+ *     leads or its name does not resolve. Resolved for this pass only, never stored.
  * @param now the moment of the observation
  */
 public record Observation(
@@ -32,6 +34,7 @@ public record Observation(
         Candidacy candidacy,
         Set<String> slotHolders,
         Duration notStreamingFor,
+        Optional<String> leaderAddress,
         Instant now) {
 
     public Observation {

@@ -32,6 +32,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -114,14 +116,111 @@ public final class LocalCluster {
         startMember(cluster, machineId);
     }
 
+    /**
+     * Moves a member the way a platform migrates a machine: stops it with its kill signal (a leader hands over
+     * first), forks its volume (the member directory, data and state, is copied; the original is kept aside, renamed,
+     * for inspection), gives it the next unused address of the cluster's network, and starts it again with the same
+     * machine ID. The DNS learns the new address {@code dnsLag} after the start, as a slow record update would have
+     * it; until then the member's name still resolves to its old address.
+     *
+     * @return the member as it runs now
+     */
+    public LocalMember migrate(String machineId, Duration dnsLag, PrintStream progress) throws IOException {
+        LocalClusterFile cluster = requireFile();
+        LocalMember before = cluster.member(machineId).orElseThrow(() -> new IllegalArgumentException(
+                machineId + " is not a member of the local cluster in " + layout.dir()));
+        startPlatform(cluster);
+        progress.println("stopping " + machineId + " with its kill signal");
+        stop(machineId);
+        Path aside = forkVolume(machineId);
+        progress.println("forked its volume; the original is kept at " + aside);
+        String address = nextUnusedAddress(cluster);
+        LocalMember after = new LocalMember(machineId, address, portFreeOn(address, before.pgPort()),
+                portFreeOn(address, before.apiPort()), before.storeProxyPort());
+        LocalClusterFile moved = cluster.replacing(after);
+        writeMemberConfig(moved, after, sessionTimeoutOf(machineId));
+        moved.write(layout.dir());
+        if (dnsLag.isZero()) pointDnsAt(after);
+        progress.println("starting " + machineId + " at " + address + " (was " + before.address() + ")");
+        startMember(moved, machineId);
+        if (!dnsLag.isZero()) {
+            progress.println("DNS still answers " + before.address() + "; updating it in " + dnsLag.toMillis() + " ms");
+            sleep(dnsLag.toMillis());
+            pointDnsAt(after);
+        }
+        return after;
+    }
+
+    /**
+     * The machine's new volume is a copy of the old one, at the same place (a platform mounts a forked volume where
+     * the old one was); the old one is renamed aside, so what the member runs on is really the copy.
+     */
+    private Path forkVolume(String machineId) throws IOException {
+        Path volume = layout.member(machineId);
+        Path aside = volume.resolveSibling(machineId + ".before-migration-" + System.currentTimeMillis());
+        Files.move(volume, aside);
+        // cp -a keeps what PostgreSQL insists on: the postgres user's ownership and the data directory's 0700.
+        Process copy = new ProcessBuilder("cp", "-a", aside.toString(), volume.toString()).redirectErrorStream(true).start();
+        String output = new String(copy.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (copy.waitFor() != 0) {
+                throw new IOException("copying the volume " + aside + " to " + volume + " failed: " + output.strip());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while copying the volume " + aside, e);
+        }
+        return aside;
+    }
+
+    /** One above the highest member address in the cluster's /24 (so a moved machine never gets an old address back). */
+    private static String nextUnusedAddress(LocalClusterFile cluster) {
+        String first = cluster.members().getFirst().address();
+        String network = first.substring(0, first.lastIndexOf('.') + 1);
+        int highest = cluster.members().stream().mapToInt(m -> Integer.parseInt(m.address().substring(m.address().lastIndexOf('.') + 1)))
+                .max().orElse(9);
+        if (highest >= 254) throw new IllegalStateException("no unused address left in " + network + "0/24");
+        return network + (highest + 1);
+    }
+
+    /** The same port when it is free on the new address (it almost always is), else any free one. */
+    private static int portFreeOn(String address, int port) throws IOException {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(address))) {
+            return port;
+        } catch (IOException taken) {
+            return freePort(address);
+        }
+    }
+
+    private Optional<Duration> sessionTimeoutOf(String machineId) throws IOException {
+        Matcher m = Pattern.compile("(?m)^  session_timeout: (\\d+)ms$")
+                .matcher(Files.readString(layout.memberConfig(machineId), StandardCharsets.UTF_8));
+        return m.find() ? Optional.of(Duration.ofMillis(Long.parseLong(m.group(1)))) : Optional.empty();
+    }
+
+    private void pointDnsAt(LocalMember member) throws IOException {
+        RegistryFile registry = RegistryFile.read(layout.registry());
+        Map<String, RegistryFile.Member> members = new LinkedHashMap<>(registry.members());
+        String region = Optional.ofNullable(members.get(member.machineId())).map(RegistryFile.Member::region).orElse("local");
+        members.put(member.machineId(), new RegistryFile.Member(member.address(), region));
+        new RegistryFile(registry.app(), registry.ttlSeconds(), members).write(layout.registry());
+    }
+
     /** Stops every member, then the platform; with {@code purge}, deletes the directory too. */
     public void down(boolean purge) throws IOException {
         Optional<LocalClusterFile> cluster = file();
         if (cluster.isPresent()) {
-            List<ProcessHandle> sidecars = cluster.get().members().stream()
+            // Replicas first: a stopping leader hands over to a healthy replica, and would wait for one that is
+            // stopping too. With the replicas gone it finds none and stops at once.
+            Optional<String> leader = snapshot(cluster.get()).flatMap(ClusterSnapshot::leader).map(l -> l.machineId());
+            List<ProcessHandle> replicas = cluster.get().members().stream()
+                    .filter(m -> leader.map(l -> !l.equals(m.machineId())).orElse(true))
                     .flatMap(m -> sidecar(m.machineId()).stream()).toList();
-            sidecars.forEach(ProcessHandle::destroy);
-            sidecars.forEach(p -> LocalProcesses.stop(p, STOP_PATIENCE));
+            replicas.forEach(ProcessHandle::destroy);
+            replicas.forEach(p -> LocalProcesses.stop(p, STOP_PATIENCE));
+            List<ProcessHandle> rest = cluster.get().members().stream().flatMap(m -> sidecar(m.machineId()).stream()).toList();
+            rest.forEach(ProcessHandle::destroy);
+            rest.forEach(p -> LocalProcesses.stop(p, STOP_PATIENCE));
             LocalProcesses.running(layout.platformPid(), layout.dir().toString()).ifPresent(p -> LocalProcesses.stop(p, STOP_PATIENCE));
         }
         if (purge && Files.exists(layout.dir())) {

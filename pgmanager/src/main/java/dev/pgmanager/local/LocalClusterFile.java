@@ -63,6 +63,12 @@ public record LocalClusterFile(
         return "127.0.0.1:" + storePort;
     }
 
+    /** This cluster with {@code member} in place of the member of the same machine ID. */
+    public LocalClusterFile replacing(LocalMember member) {
+        List<LocalMember> next = members.stream().map(m -> m.machineId().equals(member.machineId()) ? member : m).toList();
+        return new LocalClusterFile(app, storePort, dnsPort, superuserPassword, replicationPassword, apiToken, next);
+    }
+
     public Optional<LocalMember> member(String machineId) {
         return members.stream().filter(m -> m.machineId().equals(machineId)).findFirst();
     }

@@ -10,9 +10,9 @@ final class PassFile {
     static void write(PostgresConfig config, OsUser osUser, Upstream upstream) {
         Credentials credentials = upstream.replication();
         StringBuilder lines = new StringBuilder();
-        // libpq matches the entry against host, or against hostaddr when no host is given
+        // libpq matches the entry against host, or against hostaddr only when no host is given; an Upstream always
+        // has a host, so the address (which changes when the upstream moves) is not written here
         lines.append(line(upstream.host(), upstream.port(), credentials));
-        upstream.hostaddr().ifPresent(address -> lines.append(line(address, upstream.port(), credentials)));
         osUser.writePrivateFile(config.passfile(), lines.toString());
     }
 

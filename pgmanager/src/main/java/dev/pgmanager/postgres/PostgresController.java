@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.function.BooleanSupplier;
@@ -287,6 +288,11 @@ public final class PostgresController {
         log.info("rewound {} onto {}: {}", dataDirectory, upstream, CommandResult.tail(result.output(), 1));
         // pg_rewind copied the source's configuration files over ours; start() regenerates the settings
         follow(upstream);
+    }
+
+    /** The address this server's primary_conninfo connects to, as its upstream file says now (empty: none or unknown). */
+    public Optional<String> followedAddress() {
+        return configFiles.followedAddress();
     }
 
     /** What the data directory holds, without touching it. */

@@ -8,7 +8,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The configuration files pgmanager owns inside a data directory.
@@ -27,6 +30,7 @@ final class ServerConfigFiles {
     static final String SETTINGS_FILE = "pgmanager.conf";
     static final String UPSTREAM_FILE = "pgmanager-upstream.conf";
     private static final String INCLUDE_LINE = "include '" + SETTINGS_FILE + "'";
+    private static final Pattern FOLLOWED_ADDRESS = Pattern.compile("(?m)^primary_conninfo = '.*\\bhostaddr=''([^']*)''");
     private static final String HEADER = "# Written by pgmanager; it is regenerated, so edits here are lost.\n";
 
     private final DataDirectory dataDirectory;
@@ -82,6 +86,22 @@ final class ServerConfigFiles {
         osUser.writePrivateFile(dataDirectory.file(UPSTREAM_FILE), HEADER
                 + setting("primary_conninfo", conninfo)
                 + setting("primary_slot_name", config.machineId()));
+    }
+
+    /**
+     * The {@code hostaddr} in the upstream file's primary_conninfo: the address the server connects to (or will at
+     * its next start). Empty when it follows nobody, names no address, or the file is missing.
+     */
+    Optional<String> followedAddress() {
+        Path file = dataDirectory.file(UPSTREAM_FILE);
+        try {
+            if (!Files.exists(file)) return Optional.empty();
+            // In the file the conninfo's own quotes are doubled: hostaddr=''10.0.0.1''
+            Matcher m = FOLLOWED_ADDRESS.matcher(Files.readString(file, StandardCharsets.UTF_8));
+            return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     /** Forgets the upstream: a primary follows nobody, and a stale conninfo would mislead a reader. */

@@ -1,5 +1,6 @@
 package dev.pgmanager.sidecar;
 
+import dev.pgmanager.ha.Action;
 import dev.pgmanager.ha.Decider;
 import dev.pgmanager.ha.Decision;
 import dev.pgmanager.ha.Observation;
@@ -30,6 +31,7 @@ final class ControlLoop implements Runnable {
     private final Object wakeSignal = new Object();
     private boolean woken;
     private volatile boolean stopping;
+    private volatile boolean stopAfterHandOver;
     private String lastReason = "";
     private String lastFailure = "";
 
@@ -63,6 +65,15 @@ final class ControlLoop implements Runnable {
         wake();
     }
 
+    /**
+     * Ends the loop right after this member steps down in a hand-over: a member that is stopping must not go on to
+     * rewind and restart its server as a replica of the new leader.
+     */
+    void stopAfterHandOver() {
+        stopAfterHandOver = true;
+        wake();
+    }
+
     Optional<Pass> lastPass() {
         return Optional.ofNullable(lastPass.get());
     }
@@ -91,6 +102,10 @@ final class ControlLoop implements Runnable {
         lastReason = decision.reason();
         boolean completed = actor.perform(decision, observation);
         lastPass.set(new Pass(observation, decision, clock.instant()));
+        if (completed && stopAfterHandOver && decision.actions().stream().anyMatch(a -> a instanceof Action.HandOver)) {
+            stopping = true;
+            return;
+        }
         // After a change, look again at once (publish the new role, continue a hand-over); after a failure, wait.
         if (completed && changesSomething) wake();
     }

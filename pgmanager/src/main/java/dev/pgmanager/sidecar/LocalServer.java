@@ -43,7 +43,8 @@ final class LocalServer {
         };
         if (data != DataState.CLUSTER) {
             systemIdentifier = null;
-            lastSeen = new LocalPostgres(data, Optional.empty(), false, ServerRole.NONE, 0, -1, -1, Optional.empty(), false, false);
+            lastSeen = new LocalPostgres(data, Optional.empty(), false, ServerRole.NONE, 0, -1, -1, Optional.empty(), Optional.empty(),
+                    false, false);
             return lastSeen;
         }
         PgStatus status = controller.status();
@@ -60,8 +61,8 @@ final class LocalServer {
         long replayed = position(primary ? status.currentWalLsn() : status.replayedLsn());
         boolean streaming = status.walReceiver().map(w -> "streaming".equals(w.status())).orElse(false);
         lastSeen = new LocalPostgres(data, Optional.of(systemIdentifier), true, primary ? ServerRole.PRIMARY : ServerRole.REPLICA,
-                status.timeline(), received, replayed, primary ? Optional.empty() : Optional.ofNullable(following), streaming,
-                false);
+                status.timeline(), received, replayed, primary ? Optional.empty() : Optional.ofNullable(following),
+                primary ? Optional.empty() : followedAddress(), streaming, false);
         guardWrites(primary);
         return lastSeen;
     }
@@ -181,6 +182,15 @@ final class LocalServer {
             controller.standByWithoutUpstream();
             following = null;
         }
+    }
+
+    /**
+     * The address the server connects to, read from its own upstream file every pass rather than remembered: it is
+     * right after a restart of the sidecar alone, and it shows an address pinned there by hand, which the loop then
+     * corrects like any stale address. Empty (unknown: the follower re-points) when the file names none.
+     */
+    private Optional<String> followedAddress() {
+        return following == null ? Optional.empty() : controller.followedAddress();
     }
 
     private static long position(Optional<Lsn> lsn) {

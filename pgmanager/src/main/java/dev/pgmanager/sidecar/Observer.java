@@ -1,5 +1,6 @@
 package dev.pgmanager.sidecar;
 
+import dev.pgmanager.dns.AddressResolver;
 import dev.pgmanager.election.LeaderLease;
 import dev.pgmanager.ha.Candidacy;
 import dev.pgmanager.ha.LocalPostgres;
@@ -7,6 +8,7 @@ import dev.pgmanager.ha.Observation;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.ClusterStore;
 import dev.pgmanager.store.Member;
+import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,7 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Takes the snapshot one pass decides on: the store, the local server, the lease, and the little the loop must
  * remember between passes (since when a replica has not streamed). Publishes this member's record on the way, so
- * the store always shows what this member last saw of itself.
+ * the store always shows what this member last saw of itself (and, at most once a minute, that its address is unchanged).
  */
 final class Observer {
     private final ClusterStore store;
@@ -24,16 +26,21 @@ final class Observer {
     private final LeaderLease lease;
     private final MemberRecords records;
     private final Candidacy candidacy;
+    private final AddressResolver resolver;
+    private final Optional<AddressHistoryKeeper> addressHistory;
     private final Clock clock;
     private final AtomicReference<Observation> last = new AtomicReference<>();
     private Instant notStreamingSince;
 
-    Observer(ClusterStore store, LocalServer server, LeaderLease lease, MemberRecords records, Candidacy candidacy, Clock clock) {
+    Observer(ClusterStore store, LocalServer server, LeaderLease lease, MemberRecords records, Candidacy candidacy,
+            AddressResolver resolver, Optional<AddressHistoryKeeper> addressHistory, Clock clock) {
         this.store = store;
         this.server = server;
         this.lease = lease;
         this.records = records;
         this.candidacy = candidacy;
+        this.resolver = resolver;
+        this.addressHistory = addressHistory;
         this.clock = clock;
     }
 
@@ -42,15 +49,24 @@ final class Observer {
         Instant now = clock.instant();
         Member me = records.describe(local, lease.isHeld(), now);
         records.publish(me);
+        addressHistory.ifPresent(history -> history.refresh(now));
         ClusterSnapshot cluster = store.read();
         Observation observation = new Observation(me, cluster, local, lease.state(), lease.held(), candidacy,
-                cluster.members().keySet(), notStreamingFor(local, now), now);
+                cluster.members().keySet(), notStreamingFor(local, now), leaderAddress(cluster, me), now);
         last.set(observation);
         return observation;
     }
 
     Optional<Observation> lastObservation() {
         return Optional.ofNullable(last.get());
+    }
+
+    /** Where the other member that leads is now: looked up every pass (the resolver caches within the TTL). */
+    private Optional<String> leaderAddress(ClusterSnapshot cluster, Member me) {
+        return cluster.leader()
+                .filter(l -> !l.machineId().equals(me.machineId()))
+                .flatMap(l -> resolver.resolve(l.machineId()))
+                .map(InetAddress::getHostAddress);
     }
 
     private Duration notStreamingFor(LocalPostgres local, Instant now) {

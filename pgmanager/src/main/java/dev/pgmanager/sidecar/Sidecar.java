@@ -16,7 +16,10 @@ import dev.pgmanager.postgres.PostgresConfig;
 import dev.pgmanager.postgres.PostgresController;
 import dev.pgmanager.postgres.StopMode;
 import dev.pgmanager.store.ClusterSpec;
+import dev.pgmanager.store.ClusterSnapshot;
+import dev.pgmanager.store.HandoverRequest;
 import dev.pgmanager.store.HistoryEntry;
+import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.StoreChange;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
@@ -25,6 +28,7 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
@@ -35,8 +39,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One member, running: its store session and lease, its supervised PostgreSQL, its control loop and its HTTP API,
- * wired together from the configuration. Closing it steps down cleanly: a leader stops its server and gives the
- * lease up at once, so the others need not wait for the session to expire.
+ * wired together from the configuration. Closing it steps down cleanly: a leader first hands over to a healthy
+ * replica (bounded by {@code ha.stop_handover_timeout}), and otherwise stops its server and gives the lease up at
+ * once, so the others need not wait for the session to expire.
  */
 public final class Sidecar implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Sidecar.class);
@@ -46,6 +51,7 @@ public final class Sidecar implements AutoCloseable {
             EnumSet.of(StoreChange.LEADER, StoreChange.HANDOVER, StoreChange.SPEC, StoreChange.IDENTITY, StoreChange.SYNC);
 
     private final SidecarConfig config;
+    private final Clock clock;
     private final ZooKeeperClusterStore store;
     private final LeaderLease lease;
     private final LocalServer server;
@@ -57,6 +63,7 @@ public final class Sidecar implements AutoCloseable {
 
     private Sidecar(SidecarConfig config, Clock clock) throws Exception {
         this.config = config;
+        this.clock = clock;
         String me = config.machineId();
         PgBinaries binaries = PgBinaries.locate(config.postgres().binDir());
         PostgresController controller = new PostgresController(binaries, postgresConfig(config), OsUser.named(config.postgres().osUser()));
@@ -68,6 +75,7 @@ public final class Sidecar implements AutoCloseable {
         // fires by five sixths of a session, before the server can expire the lease.
         this.watchdog = new Watchdog(store.sessionTimeout().dividedBy(3), lease::isHeld);
         this.server = new LocalServer(controller, watchdog);
+        Optional<AddressHistoryKeeper> addressHistory = checkForMigration(config, clock);
         DnsSettings defaults = DnsSettings.forApp(config.app());
         DnsSettings dns = new DnsSettings(config.dns().servers(), config.dns().namePattern(), config.app(), defaults.timeout(),
                 defaults.maxCacheTtl(), defaults.staleGrace(), defaults.preferIpv6());
@@ -88,7 +96,8 @@ public final class Sidecar implements AutoCloseable {
                 config.postgres().parameters());
         Actor actor = new Actor(me, store, lease, server, upstreams,
                 new ReplicationSlots(controller, me, config.ha().slotRetention()), bootstrapSpec, clock);
-        this.loop = new ControlLoop(new Observer(store, server, lease, records, candidacy, clock), new Decider(), actor, requests,
+        this.loop = new ControlLoop(new Observer(store, server, lease, records, candidacy, resolver,
+                addressHistory, clock), new Decider(), actor, requests,
                 loopWait, clock);
         Fencer fencer = new Fencer(server, this::wake);
         lease.addListener(fencer::onLeaseChange);
@@ -100,6 +109,28 @@ public final class Sidecar implements AutoCloseable {
         this.loopThread = Thread.ofPlatform().name("control-loop").start(loop);
         log.info("member {} of {} started (region {}, API on port {}, PostgreSQL on port {})", me, config.app(), config.region(),
                 api.port(), config.postgres().port());
+    }
+
+    /**
+     * Compares this machine's address with the one its volume last ran at, reporting a migration, and returns what
+     * keeps its address history current. Trouble here is reported and never stops the member from starting.
+     */
+    private Optional<AddressHistoryKeeper> checkForMigration(SidecarConfig config, Clock clock) {
+        if (config.address().isEmpty()) {
+            log.info("no address configured (address, FLY_PRIVATE_IP or PGMANAGER_ADDRESS): cannot tell whether this "
+                    + "machine was migrated, and its address history is not kept");
+            return Optional.empty();
+        }
+        String address = config.address().get().getHostAddress();
+        Instant recordedAt = null;
+        try {
+            new MigrationCheck(config.machineId(), new LastAddressOnVolume(postgresConfig(config).stateDirectory()), store, clock)
+                    .onStart(address);
+            recordedAt = clock.instant();
+        } catch (RuntimeException e) {
+            log.warn("could not check whether this machine was migrated: {}", e.getMessage());
+        }
+        return Optional.of(new AddressHistoryKeeper(config.machineId(), address, store, recordedAt));
     }
 
     public static Sidecar start(SidecarConfig config, Clock clock) throws Exception {
@@ -121,6 +152,7 @@ public final class Sidecar implements AutoCloseable {
     @Override
     public void close() {
         log.info("stopping member {}", config.machineId());
+        if (lease.isHeld()) handOverBeforeStopping(config.ha().stopHandoverTimeout());
         loop.stop();
         try {
             loopThread.join(Duration.ofSeconds(60));
@@ -142,6 +174,45 @@ public final class Sidecar implements AutoCloseable {
         api.close();
         store.close();
         log.info("member {} stopped", config.machineId());
+    }
+
+    /**
+     * A leader that stops (the platform's kill signal, before a migration) first hands over to its best healthy
+     * streaming replica, as a switchover does: its own loop carries that out (a fast shutdown sends every connected
+     * replica all WAL, then the lease goes to the target), so no acknowledged write is lost and the cluster is
+     * without a writable primary only for the switchover. Waits until another member leads, at most {@code timeout};
+     * without a healthy replica the decider refuses the switchover at once and the member just stops.
+     */
+    private void handOverBeforeStopping(Duration timeout) {
+        if (timeout.isZero()) return;
+        String me = config.machineId();
+        try {
+            loop.stopAfterHandOver();
+            if (!store.requestHandover(new HandoverRequest(HandoverRequest.Kind.SWITCHOVER, me, null, clock.instant()))) {
+                log.info("a switchover or failover is already pending; letting it run before stopping");
+            }
+            wake();
+            log.info("handing over to the best healthy replica before stopping (waiting at most {} s)", timeout.toSeconds());
+            Instant deadline = Instant.now().plus(timeout);
+            while (Instant.now().isBefore(deadline)) {
+                ClusterSnapshot cluster = store.read();
+                Optional<String> leader = cluster.leader().map(Leader::machineId);
+                if (leader.isPresent() && !leader.get().equals(me)) {
+                    log.info("{} leads now; stopping", leader.get());
+                    return;
+                }
+                if (cluster.handover().isEmpty() && lease.isHeld()) {
+                    log.warn("no replica could take over (the reason is logged above): stopping without a hand-over");
+                    return;
+                }
+                Thread.sleep(100);
+            }
+            log.warn("no other member took over within {} s: stopping anyway", timeout.toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.warn("could not hand over before stopping ({}): stopping anyway", e.getMessage());
+        }
     }
 
     private static void closeQuietly(AutoCloseable closeable) {

@@ -638,7 +638,8 @@ class HttpApiTest {
         members.put(B, member(B, MemberRole.REPLICA, Decider.STREAMING, AT, AT, false));
         members.put(C, member(C, MemberRole.REPLICA, Decider.STREAMING, AT - 5000, AT - 5000, true));
         var leader = new Leader(ME, 7, NOW.minusSeconds(60));
-        var local = new LocalPostgres(DataState.CLUSTER, Optional.of(SYSID), true, ServerRole.PRIMARY, TL, AT, AT, Optional.empty(), false, false);
+        var local = new LocalPostgres(DataState.CLUSTER, Optional.of(SYSID), true, ServerRole.PRIMARY, TL, AT, AT, Optional.empty(), Optional.empty(), false,
+                false);
         return observation(members, leader, local, leaseState);
     }
 
@@ -649,7 +650,7 @@ class HttpApiTest {
 
     private static LocalPostgres runningReplica(long lagBytes, boolean streaming) {
         return new LocalPostgres(DataState.CLUSTER, Optional.of(SYSID), true, ServerRole.REPLICA, TL, AT, AT - lagBytes, Optional.of(B),
-                streaming, false);
+                Optional.of("fdaa:0:1::b"), streaming, false);
     }
 
     private static Observation replicaWith(LocalPostgres local) {
@@ -667,7 +668,8 @@ class HttpApiTest {
         Optional<Leader> lease = leaseState == LeaseState.HELD || leaseState == LeaseState.SUSPENDED
                 ? Optional.of(leader).filter(l -> l.machineId().equals(ME)) : Optional.empty();
         return new Observation(members.get(ME), snapshot, local, leaseState, lease,
-                new Candidacy(Optional.empty(), false, Duration.ofSeconds(5), Duration.ofSeconds(30)), members.keySet(), Duration.ZERO, NOW);
+                new Candidacy(Optional.empty(), false, Duration.ofSeconds(5), Duration.ofSeconds(30)), members.keySet(), Duration.ZERO,
+                Optional.of(leader.machineId()).filter(id -> !id.equals(ME)).map(id -> "fdaa:0:1::b"), NOW);
     }
 
     private static Observation withHandover(Observation o, HandoverRequest handover) {
@@ -675,7 +677,7 @@ class HttpApiTest {
         var snapshot = new ClusterSnapshot(c.cluster(), c.spec(), c.identity(), c.members(), c.leader(), c.lastEpoch(), c.sync(),
                 c.history(), Optional.of(handover));
         return new Observation(o.me(), snapshot, o.local(), o.leaseState(), o.lease(), o.candidacy(), o.slotHolders(),
-                o.notStreamingFor(), o.now());
+                o.notStreamingFor(), o.leaderAddress(), o.now());
     }
 
     private static Member member(String id, MemberRole role, String state, long received, long replayed, boolean noFailover) {

@@ -49,6 +49,9 @@ class DeciderTest {
     private static final String SYSID = "7311111111111111111";
     private static final long TL = 2;
     private static final long AT = 100_000_000;
+    /** Where the leader {@link #B} resolves to, and where it resolved to before it moved. */
+    private static final String B_ADDRESS = "fdaa:0:1::b2";
+    private static final String B_OLD_ADDRESS = "fdaa:0:1::b1";
 
     /** A three-member cluster in which {@link #ME} leads a running primary and both others stream from it. */
     private record Situation(
@@ -61,7 +64,8 @@ class DeciderTest {
             LeaseState leaseState,
             Member me,
             Candidacy candidacy,
-            Duration notStreamingFor) {
+            Duration notStreamingFor,
+            Optional<String> leaderAddress) {
 
         static Situation healthyLeader() {
             var members = new TreeMap<String, Member>();
@@ -72,7 +76,8 @@ class DeciderTest {
                     members, Optional.of(new Leader(ME, 7, NOW.minusSeconds(60))), Optional.empty(),
                     running(ServerRole.PRIMARY, TL, AT, Optional.empty(), false), LeaseState.HELD,
                     member(ME, MemberRole.PRIMARY, "running", TL, AT),
-                    new Candidacy(Optional.empty(), false, Duration.ofSeconds(5), Duration.ofSeconds(30)), Duration.ZERO);
+                    new Candidacy(Optional.empty(), false, Duration.ofSeconds(5), Duration.ofSeconds(30)), Duration.ZERO,
+                    Optional.of(B_ADDRESS));
         }
 
         /** {@link #ME} is a streaming replica of {@link #B}, which leads. */
@@ -95,7 +100,7 @@ class DeciderTest {
         }
 
         Situation with(TreeMap<String, Member> m) {
-            return new Situation(spec, identity, m, leader, handover, local, leaseState, me, candidacy, notStreamingFor);
+            return new Situation(spec, identity, m, leader, handover, local, leaseState, me, candidacy, notStreamingFor, leaderAddress);
         }
 
         Situation changing(String id, UnaryOperator<Member> change) {
@@ -111,51 +116,56 @@ class DeciderTest {
         }
 
         Situation leader(Leader l) {
-            return new Situation(spec, identity, members, Optional.of(l), handover, local, leaseState, me, candidacy, notStreamingFor);
+            return new Situation(spec, identity, members, Optional.of(l), handover, local, leaseState, me, candidacy, notStreamingFor, leaderAddress);
         }
 
         Situation noLeader() {
-            return new Situation(spec, identity, members, Optional.empty(), handover, local, leaseState, me, candidacy, notStreamingFor);
+            return new Situation(spec, identity, members, Optional.empty(), handover, local, leaseState, me, candidacy, notStreamingFor, leaderAddress);
         }
 
         Situation local(LocalPostgres l) {
-            return new Situation(spec, identity, members, leader, handover, l, leaseState, me, candidacy, notStreamingFor);
+            return new Situation(spec, identity, members, leader, handover, l, leaseState, me, candidacy, notStreamingFor, leaderAddress);
         }
 
         Situation lease(LeaseState state) {
-            return new Situation(spec, identity, members, leader, handover, local, state, me, candidacy, notStreamingFor);
+            return new Situation(spec, identity, members, leader, handover, local, state, me, candidacy, notStreamingFor, leaderAddress);
         }
 
         Situation spec(ClusterSpec s) {
-            return new Situation(s, identity, members, leader, handover, local, leaseState, me, candidacy, notStreamingFor);
+            return new Situation(s, identity, members, leader, handover, local, leaseState, me, candidacy, notStreamingFor, leaderAddress);
         }
 
         Situation uninitialized() {
-            return new Situation(spec, Optional.empty(), members, leader, handover, local, leaseState, me, candidacy, notStreamingFor);
+            return new Situation(spec, Optional.empty(), members, leader, handover, local, leaseState, me, candidacy, notStreamingFor, leaderAddress);
         }
 
         Situation handover(Kind kind, String from, String to, Instant at) {
             return new Situation(spec, identity, members, leader, Optional.of(new HandoverRequest(kind, from, to, at)), local,
-                    leaseState, me, candidacy, notStreamingFor);
+                    leaseState, me, candidacy, notStreamingFor, leaderAddress);
         }
 
         Situation me(Member m) {
-            return new Situation(spec, identity, members, leader, handover, local, leaseState, m, candidacy, notStreamingFor);
+            return new Situation(spec, identity, members, leader, handover, local, leaseState, m, candidacy, notStreamingFor, leaderAddress);
         }
 
         Situation candidacy(Candidacy c) {
-            return new Situation(spec, identity, members, leader, handover, local, leaseState, me, c, notStreamingFor);
+            return new Situation(spec, identity, members, leader, handover, local, leaseState, me, c, notStreamingFor, leaderAddress);
         }
 
         Situation notStreamingFor(Duration d) {
-            return new Situation(spec, identity, members, leader, handover, local, leaseState, me, candidacy, d);
+            return new Situation(spec, identity, members, leader, handover, local, leaseState, me, candidacy, d, leaderAddress);
+        }
+
+        Situation resolving(Optional<String> address) {
+            return new Situation(spec, identity, members, leader, handover, local, leaseState, me, candidacy, notStreamingFor, address);
         }
 
         Observation observe() {
             Optional<Leader> lease = leaseState == LeaseState.HELD ? leader.filter(l -> l.machineId().equals(ME)) : Optional.empty();
             var snapshot = new ClusterSnapshot("test", new Versioned<>(spec, 3), identity, members, leader, 8, Optional.empty(),
                     List.of(), handover);
-            return new Observation(me, snapshot, local, leaseState, lease, candidacy, members.keySet(), notStreamingFor, NOW);
+            Optional<String> resolved = leader.filter(l -> !l.machineId().equals(ME)).flatMap(l -> leaderAddress);
+            return new Observation(me, snapshot, local, leaseState, lease, candidacy, members.keySet(), notStreamingFor, resolved, NOW);
         }
     }
 
@@ -163,8 +173,16 @@ class DeciderTest {
         return new Member(id, "ams", role, state, timeline, position, position, Member.Tags.NONE, 5433, 8008, NOW.minusMillis(500));
     }
 
+    /** A running server; a replica following {@link #B} follows it at its current address. */
     private static LocalPostgres running(ServerRole role, long timeline, long position, Optional<String> upstream, boolean streaming) {
-        return new LocalPostgres(DataState.CLUSTER, Optional.of(SYSID), true, role, timeline, position, position, upstream, streaming, false);
+        Optional<String> address = upstream.filter(B::equals).map(b -> B_ADDRESS);
+        return following(role, timeline, position, upstream, address, streaming);
+    }
+
+    private static LocalPostgres following(ServerRole role, long timeline, long position, Optional<String> upstream,
+            Optional<String> upstreamAddress, boolean streaming) {
+        return new LocalPostgres(DataState.CLUSTER, Optional.of(SYSID), true, role, timeline, position, position, upstream,
+                upstreamAddress, streaming, false);
     }
 
     private static Arguments row(String situation, Situation s, List<Action> actions, String reasonContains) {
@@ -181,7 +199,8 @@ class DeciderTest {
         return Stream.of(
                 // Data that is not ours is never touched.
                 row("a data directory that is not a cluster", leader.local(new LocalPostgres(DataState.FOREIGN, Optional.empty(), false,
-                        ServerRole.NONE, 0, -1, -1, Optional.empty(), false, false)), List.of(), "not a PostgreSQL cluster"),
+                        ServerRole.NONE, 0, -1, -1, Optional.empty(), Optional.empty(), false, false)), List.of(),
+                        "not a PostgreSQL cluster"),
                 row("a data directory of another cluster", replica.local(LocalPostgres.stopped("999", TL, false)), List.of(),
                         "holds another cluster"),
                 row("paused", replica.spec(ClusterSpec.defaults().withPaused(true)).local(stopped), List.of(), "paused"),
@@ -248,12 +267,29 @@ class DeciderTest {
                         "switchover to " + C),
                 // Following.
                 row("a new leader", replica.local(running(ServerRole.REPLICA, TL, AT, Optional.of(C), true)), List.of(new Follow(B)),
-                        "following the leader " + B + " (epoch 8), was following " + C),
+                        "following the leader " + B + " (epoch 8) at " + B_ADDRESS + ", was following " + C),
                 row("my timeline is ahead of the leader's", replica.local(running(ServerRole.REPLICA, TL + 1, AT, Optional.of(B), false)),
                         List.of(new Rewind(B)), "diverged"),
                 row("not streaming for long", replica.local(running(ServerRole.REPLICA, TL, AT, Optional.of(B), false))
                         .notStreamingFor(Duration.ofSeconds(20)), List.of(new Rewind(B)), "not streaming from " + B + " for 20 s"),
                 row("streaming", replica, List.of(), "streaming from the leader " + B),
+                // The leader moved (a migration): same machine ID, new address.
+                row("the leader moved while I stream from its old address", replica.local(following(ServerRole.REPLICA, TL, AT,
+                        Optional.of(B), Optional.of(B_OLD_ADDRESS), true)), List.of(new Follow(B)),
+                        "the leader " + B + " moved from " + B_OLD_ADDRESS + " to " + B_ADDRESS + ": re-pointing"),
+                row("the leader moved and I no longer stream", replica.local(following(ServerRole.REPLICA, TL, AT,
+                        Optional.of(B), Optional.of(B_OLD_ADDRESS), false)).notStreamingFor(Duration.ofSeconds(20)),
+                        List.of(new Follow(B)), "moved from " + B_OLD_ADDRESS + " to " + B_ADDRESS),
+                row("the address I follow the leader at is unknown", replica.local(following(ServerRole.REPLICA, TL, AT,
+                        Optional.of(B), Optional.empty(), true)), List.of(new Follow(B)),
+                        "the address I follow the leader " + B + " at is unknown: re-pointing at " + B_ADDRESS),
+                row("the leader's name does not resolve", replica.resolving(Optional.empty()), List.of(),
+                        "the leader " + B + " (epoch 8) does not resolve in DNS"),
+                row("the leader's name does not resolve and I follow nobody", replica.resolving(Optional.empty())
+                        .local(following(ServerRole.REPLICA, TL, AT, Optional.empty(), Optional.empty(), false)), List.of(),
+                        "does not resolve in DNS: waiting for its name to resolve, never guessing an address"),
+                row("the leader's name does not resolve while my timeline is ahead", replica.resolving(Optional.empty())
+                        .local(running(ServerRole.REPLICA, TL + 1, AT, Optional.of(B), false)), List.of(), "does not resolve"),
                 // Nobody leads.
                 row("a requested target other than me", leaderless.handover(Kind.SWITCHOVER, B, C, NOW), List.of(),
                         "waiting for " + C + " to take over"),

@@ -69,9 +69,14 @@ final class LocalClusterHarness implements AutoCloseable {
         return status();
     }
 
-    /** A direct connection to one member (no failover), as the superuser. */
+    /** The cluster file as it is now: a migration changes a member's address. */
+    LocalClusterFile currentFile() {
+        return cluster.file().orElseThrow();
+    }
+
+    /** A direct connection to one member at its current address (no failover), as the superuser. */
     Connection connect(String machineId) throws SQLException {
-        LocalMember m = file.member(machineId).orElseThrow();
+        LocalMember m = currentFile().member(machineId).orElseThrow();
         Properties p = new Properties();
         p.setProperty("user", "postgres");
         p.setProperty("password", file.superuserPassword());

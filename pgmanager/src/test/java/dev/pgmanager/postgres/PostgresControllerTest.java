@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 import static dev.pgmanager.postgres.TestNodes.await;
 import static dev.pgmanager.postgres.TestNodes.execute;
@@ -52,6 +53,10 @@ class PostgresControllerTest {
 
         // a replica cloned through a slot named after its machine ID, streaming under that name
         second.cloneFrom(upstream(first));
+        assertEquals(Optional.empty(), second.followedAddress(), "an upstream named without hostaddr has no address to report");
+        // named by host, reached at the address resolved for it: the address is read back from the upstream file
+        second.follow(new Upstream("localhost", Optional.of("127.0.0.1"), first.config().port(), TestNodes.REPLICATION));
+        assertEquals(Optional.of("127.0.0.1"), second.followedAddress());
         second.start();
         await("the replica to stream", () -> first.status().replica(SECOND_ID)
                 .map(r -> r.state().equals("streaming")).orElse(false));

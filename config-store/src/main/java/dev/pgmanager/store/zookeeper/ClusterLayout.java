@@ -48,6 +48,15 @@ record ClusterLayout(String root) {
         return history() + "/" + HISTORY_PREFIX;
     }
 
+    /** Kept apart from everything the control loop reads: see {@link dev.pgmanager.store.ClusterStore#recordAddress}. */
+    String addresses() {
+        return root + "/addresses";
+    }
+
+    String addressHistory(String machineId) {
+        return addresses() + "/" + MachineIds.requireValid(machineId);
+    }
+
     String handover() {
         return root + "/handover";
     }

@@ -1,5 +1,7 @@
 package dev.pgmanager.store.zookeeper;
 
+import dev.pgmanager.store.AddressHistory;
+import dev.pgmanager.store.AddressRecord;
 import dev.pgmanager.store.ClusterIdentity;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.ClusterSpec;
@@ -22,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
@@ -62,6 +65,8 @@ import org.slf4j.LoggerFactory;
  * <tr><td>{@code history/h-<seq>}</td><td>persistent sequential</td><td>{@link HistoryEntry}; the newest
  *     {@value #HISTORY_KEPT} are kept, {@link #read()} returns the newest {@value #HISTORY_READ_LIMIT}, oldest first</td></tr>
  * <tr><td>{@code handover}</td><td>persistent</td><td>{@link HandoverRequest}, at most one pending</td></tr>
+ * <tr><td>{@code addresses/<machineId>}</td><td>persistent</td><td>{@link AddressHistory}: the addresses the machine
+ *     had, newest {@value AddressHistory#KEPT}; apart from the state {@link #read()} returns</td></tr>
  * </table>
  *
  * <p>Fencing: the lease is taken in one transaction that bumps {@code epoch} (version-checked) and creates
@@ -359,6 +364,40 @@ public final class ZooKeeperClusterStore implements ClusterStore {
                 // fine
             }
         }
+    }
+
+    @Override
+    public void recordAddress(String machineId, String address, Instant now) {
+        String path = layout.addressHistory(machineId);
+        run("record the address of " + machineId + " at " + path, () -> {
+            // Only the machine itself writes its history; the version check still keeps two of its sessions honest.
+            for (int attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
+                Optional<Stored<AddressHistory>> stored = readStored(path, AddressHistory.class);
+                AddressHistory next = stored.map(Stored::value).orElse(AddressHistory.EMPTY).seen(address, now);
+                try {
+                    if (stored.isEmpty()) {
+                        client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(path, codec.encode(next));
+                    } else {
+                        client.setData().withVersion(stored.get().stat().getVersion()).forPath(path, codec.encode(next));
+                    }
+                    return;
+                } catch (KeeperException.NodeExistsException | KeeperException.BadVersionException
+                        | KeeperException.NoNodeException e) {
+                    LOG.debug("the address history at {} changed while writing it; retrying", path, e);
+                }
+            }
+            throw new StoreException("could not record the address at " + path + ": it kept changing under us");
+        });
+    }
+
+    @Override
+    public Map<String, List<AddressRecord>> readAddressHistory() {
+        var histories = new TreeMap<String, List<AddressRecord>>();
+        for (String machineId : children(layout.addresses())) {
+            readValue(layout.addresses() + "/" + machineId, AddressHistory.class)
+                    .ifPresent(history -> histories.put(machineId, history.addresses()));
+        }
+        return histories;
     }
 
     @Override
