@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
             ResumeCommand.class,
             RestartCommand.class,
             ReinitCommand.class,
+            RewriteCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class,
         },
