@@ -87,6 +87,20 @@ final class LocalClusterHarness implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        cluster.down(false);
+        keepLogs();
         cluster.down(true);
+    }
+
+    /** The members' and the platform's logs outlive the cluster, under target/, for whoever reads a failure. */
+    private void keepLogs() throws IOException {
+        Path kept = Path.of("target", "local-cluster-logs", cluster.dir().getFileName().toString());
+        try (var files = Files.walk(cluster.dir())) {
+            for (Path log : files.filter(p -> p.toString().endsWith(".log")).toList()) {
+                Path target = kept.resolve(cluster.dir().relativize(log));
+                Files.createDirectories(target.getParent());
+                Files.copy(log, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
     }
 }
