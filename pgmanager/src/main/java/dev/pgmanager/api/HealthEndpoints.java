@@ -3,6 +3,7 @@ package dev.pgmanager.api;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.ha.Observation;
+import dev.pgmanager.ha.StopSafety;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Locale;
@@ -20,6 +21,7 @@ final class HealthEndpoints {
     private final SidecarView view;
     private final Clock clock;
     private final Instant apiStartedAt;
+    private final StopSafety stopSafety = new StopSafety();
 
     HealthEndpoints(SidecarView view, Clock clock, Instant apiStartedAt) {
         this.view = view;
@@ -73,6 +75,21 @@ final class HealthEndpoints {
         return withFreshPass(o -> {
             if (!o.local().isReplica()) return unavailable("not a replica: PostgreSQL runs as " + MemberJson.role(o), o);
             return replicaAnswer(o, lagLimit, "replica");
+        });
+    }
+
+    /**
+     * 200 only when stopping this machine now keeps the cluster writable and its store quorum intact, so that a
+     * scheduler moves members one at a time. A stale loop cannot vouch for anything: 503.
+     */
+    ApiResponse safeToStop(ApiRequest request) {
+        return withFreshPass(o -> {
+            var quorum = view.whyStopBreaksStoreQuorum();
+            if (quorum.isPresent()) return unavailable("stopping would break the store's quorum: " + quorum.get(), o);
+            StopSafety.Verdict verdict = stopSafety.judge(o);
+            if (!verdict.safe()) return unavailable("not safe to stop: " + verdict.reason(), o);
+            return ok("safe-to-stop", o).put("reason", verdict.reason()
+                    + "; the store runs outside the members, so its quorum does not depend on this one");
         });
     }
 

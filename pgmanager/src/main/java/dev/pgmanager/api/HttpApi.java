@@ -43,6 +43,7 @@ public final class HttpApi implements AutoCloseable {
                 .get("/health/ready", health::ready)
                 .get("/primary", health::primary)
                 .get("/replica", health::replica)
+                .get("/health/safe-to-stop", health::safeToStop)
                 .get("/member", info::member)
                 .get("/cluster", info::cluster)
                 .get("/history", info::history)

@@ -24,4 +24,13 @@ public interface SidecarView {
 
     /** The cluster's history, oldest first (read from the store when asked). */
     List<HistoryEntry> history();
+
+    /**
+     * Why stopping this member now would break the store's quorum, or empty when it would not. The store runs outside
+     * the members (an external ZooKeeper ensemble, or the local platform's server), so stopping a member never
+     * touches its quorum: hence the default. A member that serves in an embedded ensemble must answer here.
+     */
+    default Optional<String> whyStopBreaksStoreQuorum() {
+        return Optional.empty();
+    }
 }

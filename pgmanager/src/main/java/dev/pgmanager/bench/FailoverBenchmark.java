@@ -130,29 +130,32 @@ public final class FailoverBenchmark {
         return -1;
     }
 
-    private static SequenceWriter writer(LocalClusterFile file, String table) throws SQLException {
+    static SequenceWriter writer(LocalClusterFile file, String table) throws SQLException {
         List<String> hosts = file.members().stream().map(m -> m.address() + ":" + m.pgPort()).toList();
         return new SequenceWriter(SequenceWriter.primaryUrl(hosts, "postgres"), "postgres", file.superuserPassword(), table,
                 WRITE_INTERVAL);
     }
 
-    private static Connection connect(LocalClusterFile file, String machineId) throws SQLException {
+    static Connection connect(LocalClusterFile file, String machineId) throws SQLException {
         LocalMember m = file.member(machineId).orElseThrow();
         Properties p = new Properties();
         p.setProperty("user", "postgres");
         p.setProperty("password", file.superuserPassword());
+        // bounded, so that polling a member that is still moving never hangs a measurement
+        p.setProperty("connectTimeout", "2");
+        p.setProperty("socketTimeout", "10");
         return DriverManager.getConnection("jdbc:postgresql://" + m.address() + ":" + m.pgPort() + "/postgres", p);
     }
 
-    private static void awaitHealthy(LocalCluster cluster) {
+    static void awaitHealthy(LocalCluster cluster) {
         await(() -> cluster.status().isHealthy(), "one primary and streaming replicas");
     }
 
-    private static void awaitAcknowledged(SequenceWriter writer, int count) {
+    static void awaitAcknowledged(SequenceWriter writer, int count) {
         await(() -> writer.acknowledgedCount() >= count, count + " acknowledged writes (last error: " + writer.lastError() + ")");
     }
 
-    private static void await(BooleanSupplier condition, String what) {
+    static void await(BooleanSupplier condition, String what) {
         Instant deadline = Instant.now().plus(SETTLE_LIMIT);
         while (!condition.getAsBoolean()) {
             if (Instant.now().isAfter(deadline)) throw new IllegalStateException("timed out waiting for " + what);

@@ -72,6 +72,8 @@ final class ConfigOptions {
             withDefault("ha.priority", "0", ValueParsers::integer, "PGMANAGER_PRIORITY");
     static final ConfigOption<Duration> STOP_HANDOVER_TIMEOUT = withDefault("ha.stop_handover_timeout", "20s",
             ValueParsers.durationBetween("0s", "10m"), "PGMANAGER_STOP_HANDOVER_TIMEOUT");
+    static final ConfigOption<MigrationVerification> VERIFY_ON_MIGRATION = withDefault("ha.verify_on_migration", "full",
+            ValueParsers::migrationVerification, "PGMANAGER_VERIFY_ON_MIGRATION");
 
     static final ConfigOption<InetSocketAddress> API_LISTEN =
             withDefault("api.listen", "[::]:8008", NetworkSyntax::socketAddress, "PGMANAGER_API_LISTEN");
@@ -91,7 +93,7 @@ final class ConfigOptions {
             STORE_CONNECT, STORE_SESSION_TIMEOUT, STORE_CONNECT_TIMEOUT,
             DATA_DIR, BIN_DIR, LISTEN_ADDRESS, PORT, SOCKET_DIR, OS_USER,
             SUPERUSER, SUPERUSER_PASSWORD, REPLICATION_USER, REPLICATION_PASSWORD, ALLOWED_NETWORKS,
-            LOOP_WAIT, MAXIMUM_LAG_ON_FAILOVER, SLOT_RETENTION, NOFAILOVER, PRIORITY, STOP_HANDOVER_TIMEOUT,
+            LOOP_WAIT, MAXIMUM_LAG_ON_FAILOVER, SLOT_RETENTION, NOFAILOVER, PRIORITY, STOP_HANDOVER_TIMEOUT, VERIFY_ON_MIGRATION,
             API_LISTEN, API_TOKEN, DNS_SERVERS, DNS_NAME_PATTERN, LOG_FORMAT);
 
     private ConfigOptions() {}

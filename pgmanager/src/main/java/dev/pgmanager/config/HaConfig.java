@@ -13,12 +13,15 @@ import java.util.Objects;
  * @param priority                  among equally good candidates, the higher priority is promoted
  * @param stopHandoverTimeout       how long a stopping leader waits for a replica to take over before it stops
  *                                  anyway (zero: no hand-over)
+ * @param verifyOnMigration         how a member that finds itself migrated checks its forked data before it rejoins
  */
 public record HaConfig(Duration loopWait, long maximumLagOnFailoverBytes, Duration slotRetention, boolean noFailover,
-                       int priority, Duration stopHandoverTimeout) {
+                       int priority, Duration stopHandoverTimeout,
+                       MigrationVerification verifyOnMigration) {
     public HaConfig {
         Objects.requireNonNull(stopHandoverTimeout, "stopHandoverTimeout");
         Objects.requireNonNull(loopWait, "loopWait");
+        Objects.requireNonNull(verifyOnMigration, "verifyOnMigration");
         Objects.requireNonNull(slotRetention, "slotRetention");
     }
 }

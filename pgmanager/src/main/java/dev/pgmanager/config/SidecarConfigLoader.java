@@ -49,7 +49,7 @@ public final class SidecarConfigLoader {
                 settings.get(REPLICATION_PASSWORD), settings.get(ALLOWED_NETWORKS));
         HaConfig ha = new HaConfig(settings.get(LOOP_WAIT), settings.get(MAXIMUM_LAG_ON_FAILOVER),
                 settings.get(SLOT_RETENTION), settings.get(NOFAILOVER), settings.get(PRIORITY),
-                settings.get(STOP_HANDOVER_TIMEOUT));
+                settings.get(STOP_HANDOVER_TIMEOUT), settings.get(VERIFY_ON_MIGRATION));
         ApiConfig api = new ApiConfig(settings.get(API_LISTEN), settings.find(API_TOKEN));
         DnsConfig dns = new DnsConfig(settings.find(DNS_SERVERS).orElse(List.of()), settings.get(DNS_NAME_PATTERN));
         return new SidecarConfig(settings.get(MACHINE_ID), settings.get(APP), settings.get(REGION),

@@ -85,6 +85,15 @@ public final class ValueParsers {
         };
     }
 
+    static MigrationVerification migrationVerification(String text) {
+        return switch (text.strip().toLowerCase(Locale.ROOT)) {
+            case "full" -> MigrationVerification.FULL;
+            case "quick" -> MigrationVerification.QUICK;
+            case "off" -> MigrationVerification.OFF;
+            default -> throw new IllegalArgumentException(ShownValue.of(text) + " is not a verification level (use full, quick or off)");
+        };
+    }
+
     /** A comma-separated list of CIDR networks; every bad entry is named, not just the first. */
     static List<String> cidrList(String text) {
         List<String> networks = new ArrayList<>();

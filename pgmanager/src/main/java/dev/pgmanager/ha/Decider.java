@@ -263,8 +263,11 @@ public final class Decider {
                 local.replayedPosition(), o.me().tags().priority(), o.me().tags().noFailover());
     }
 
-    /** The best switchover target among live, healthy replicas. */
-    private Optional<String> bestReplica(Observation o) {
+    /**
+     * The best switchover target among live, healthy replicas: where this leader's hand-over would go now. Also what
+     * {@code /health/safe-to-stop} asks, so that the probe and the hand-over can never disagree.
+     */
+    public Optional<String> bestReplica(Observation o) {
         List<Candidate> healthy = o.cluster().membersExcept(o.machineId()).values().stream()
                 .filter(m -> whyNotHealthyReplica(o, m.machineId()).isEmpty())
                 .map(Candidate::of)
@@ -273,7 +276,7 @@ public final class Decider {
     }
 
     /** Why a member may not take over from this leader in a switchover, or empty when it may. */
-    private static Optional<String> whyNotHealthyReplica(Observation o, String machineId) {
+    public static Optional<String> whyNotHealthyReplica(Observation o, String machineId) {
         Optional<Member> member = o.cluster().member(machineId).filter(o::isFresh);
         if (member.isEmpty()) return Optional.of(machineId + " is not a live member");
         Member m = member.get();
@@ -287,7 +290,8 @@ public final class Decider {
         return Optional.empty();
     }
 
-    private static boolean runningPrimary(Observation o, String machineId) {
+    /** Whether {@code machineId} is a live member whose record says it runs as the primary. */
+    public static boolean runningPrimary(Observation o, String machineId) {
         return o.cluster().member(machineId).filter(o::isFresh).map(m -> m.role() == MemberRole.PRIMARY).orElse(false);
     }
 

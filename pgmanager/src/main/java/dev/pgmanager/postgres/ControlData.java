@@ -10,8 +10,19 @@ import java.util.Map;
  * @param systemIdentifier the cluster's identity, an unsigned 64-bit number; members of one cluster share it
  * @param clusterState     e.g. "shut down", "shut down in recovery", "in production", "in archive recovery"
  * @param checkpointTimeline the timeline of the latest checkpoint (or restartpoint on a replica)
+ * @param crcMatches       whether the control file's CRC matched its contents: pg_controldata reports a mismatch as a
+ *                         warning and prints the (untrustworthy) fields anyway
  */
-public record ControlData(long systemIdentifier, String clusterState, int checkpointTimeline) {
+public record ControlData(long systemIdentifier, String clusterState, int checkpointTimeline, boolean crcMatches) {
+
+    /** The states a server leaves behind when it stopped or crashed; anything else means the file is not sane. */
+    private static final java.util.Set<String> KNOWN_STATES = java.util.Set.of("starting up", "shut down",
+            "shut down in recovery", "shutting down", "in crash recovery", "in archive recovery", "in production");
+
+    /** Whether the state is one a PostgreSQL server writes (a clean stop or a crash at any point), not garbage. */
+    public boolean stateIsKnown() {
+        return KNOWN_STATES.contains(clusterState);
+    }
 
     /** Whether the last shutdown was clean: pg_rewind needs that, and a crash leaves one of the other states. */
     public boolean shutDownCleanly() {
@@ -38,7 +49,8 @@ public record ControlData(long systemIdentifier, String clusterState, int checkp
         String id = require(fields, "Database system identifier", output);
         String state = require(fields, "Database cluster state", output);
         String timeline = require(fields, "Latest checkpoint's TimeLineID", output);
-        return new ControlData(Long.parseUnsignedLong(id), state, Integer.parseInt(timeline));
+        boolean crcMatches = !output.contains("calculated CRC checksum does not match");
+        return new ControlData(Long.parseUnsignedLong(id), state, Integer.parseInt(timeline), crcMatches);
     }
 
     private static String require(Map<String, String> fields, String label, String output) {

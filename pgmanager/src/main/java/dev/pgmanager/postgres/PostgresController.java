@@ -353,6 +353,21 @@ public final class PostgresController {
         return List.copyOf(slots);
     }
 
+    /**
+     * Verifies every data page's checksum with {@code pg_checksums --check}. The server must be stopped and its data
+     * shut down cleanly (pg_checksums refuses otherwise: a crashed server's torn pages are repaired by crash recovery
+     * from full-page images, so their checksums mean nothing yet).
+     */
+    public PageChecksums verifyPageChecksums() {
+        if (isRunning()) {
+            throw new PostgresException("cannot verify the page checksums of " + dataDirectory + ": PostgreSQL is running there");
+        }
+        dataDirectory.requireCluster();
+        CommandResult result = runner.run(List.of(binaries.tool("pg_checksums"), "--check", "--pgdata=" + dataDirectory.path()),
+                Map.of(), config.copyTimeout(), null);
+        return PageChecksums.of(result.exitCode(), result.output());
+    }
+
     /** The cluster's system identifier (unsigned), read from the control file: works while stopped. */
     public long systemIdentifier() {
         return controlData().systemIdentifier();

@@ -75,7 +75,7 @@ public final class Sidecar implements AutoCloseable {
         // fires by five sixths of a session, before the server can expire the lease.
         this.watchdog = new Watchdog(store.sessionTimeout().dividedBy(3), lease::isHeld);
         this.server = new LocalServer(controller, watchdog);
-        Optional<AddressHistoryKeeper> addressHistory = checkForMigration(config, clock);
+        Optional<AddressHistoryKeeper> addressHistory = checkForMigration(config, controller, clock);
         DnsSettings defaults = DnsSettings.forApp(config.app());
         DnsSettings dns = new DnsSettings(config.dns().servers(), config.dns().namePattern(), config.app(), defaults.timeout(),
                 defaults.maxCacheTtl(), defaults.staleGrace(), defaults.preferIpv6());
@@ -112,10 +112,11 @@ public final class Sidecar implements AutoCloseable {
     }
 
     /**
-     * Compares this machine's address with the one its volume last ran at, reporting a migration, and returns what
-     * keeps its address history current. Trouble here is reported and never stops the member from starting.
+     * Compares this machine's address with the one its volume last ran at, reporting a migration (and verifying the
+     * forked data before anything starts it), and returns what keeps its address history current. Trouble in the
+     * detection is reported and never stops the member from starting.
      */
-    private Optional<AddressHistoryKeeper> checkForMigration(SidecarConfig config, Clock clock) {
+    private Optional<AddressHistoryKeeper> checkForMigration(SidecarConfig config, PostgresController controller, Clock clock) {
         if (config.address().isEmpty()) {
             log.info("no address configured (address, FLY_PRIVATE_IP or PGMANAGER_ADDRESS): cannot tell whether this "
                     + "machine was migrated, and its address history is not kept");
@@ -123,12 +124,18 @@ public final class Sidecar implements AutoCloseable {
         }
         String address = config.address().get().getHostAddress();
         Instant recordedAt = null;
+        boolean migrated = false;
         try {
-            new MigrationCheck(config.machineId(), new LastAddressOnVolume(postgresConfig(config).stateDirectory()), store, clock)
-                    .onStart(address);
+            migrated = new MigrationCheck(config.machineId(), new LastAddressOnVolume(postgresConfig(config).stateDirectory()),
+                    store, clock).onStart(address);
             recordedAt = clock.instant();
         } catch (RuntimeException e) {
             log.warn("could not check whether this machine was migrated: {}", e.getMessage());
+        }
+        // Not caught: data that could not be judged or moved aside must not be started; the platform restarts us.
+        if (migrated) {
+            new MigratedDataQuarantine(config.machineId(), controller,
+                    new MigratedDataVerifier(controller, config.ha().verifyOnMigration()), store, clock).beforeRejoining();
         }
         return Optional.of(new AddressHistoryKeeper(config.machineId(), address, store, recordedAt));
     }

@@ -575,6 +575,79 @@ class HttpApiTest {
         assertThrowsIo(refused);
     }
 
+    // ---- safe to stop
+
+    @Test
+    void aLeaderIsSafeToStopWhenItsBestHealthyReplicaWouldTakeOver() throws Exception {
+        view.lastPass = Optional.of(pass(leadingPrimary(LeaseState.HELD), NOW.minusSeconds(1)));
+        var response = get(start(), "/health/safe-to-stop");
+        assertEquals(200, response.statusCode(), response.body());
+        // C is tagged nofailover: the hand-over goes to B, as the Decider's switchover would.
+        assertTrue(body(response).path("reason").asText().contains("hands over to " + B), response.body());
+        assertTrue(body(response).path("reason").asText().contains("quorum"), response.body());
+    }
+
+    @Test
+    void aLeaderWithoutAReplicaThatMayTakeOverIsNotSafeToStopAndSaysWhyForEach() throws Exception {
+        var members = new TreeMap<String, Member>();
+        members.put(ME, member(ME, MemberRole.PRIMARY, "running", AT, AT, false));
+        members.put(B, member(B, MemberRole.REPLICA, "starting", AT, AT, false));
+        members.put(C, member(C, MemberRole.REPLICA, Decider.STREAMING, AT, AT, true));
+        var o = observation(members, new Leader(ME, 7, NOW.minusSeconds(60)), leadingPrimary(LeaseState.HELD).local(), LeaseState.HELD);
+        view.lastPass = Optional.of(pass(o, NOW.minusSeconds(1)));
+        var response = get(start(), "/health/safe-to-stop");
+        assertEquals(503, response.statusCode(), response.body());
+        assertTrue(error(response).contains(B + " is not a streaming replica"), error(response));
+        assertTrue(error(response).contains(C + " may not lead"), error(response));
+    }
+
+    @Test
+    void aLeaderOfAPausedClusterIsNotSafeToStop() throws Exception {
+        var o = leadingPrimary(LeaseState.HELD);
+        var c = o.cluster();
+        var paused = new ClusterSnapshot(c.cluster(), new Versioned<>(c.spec().value().withPaused(true), 4), c.identity(), c.members(),
+                c.leader(), c.lastEpoch(), c.sync(), c.history(), c.handover());
+        view.lastPass = Optional.of(pass(new Observation(o.me(), paused, o.local(), o.leaseState(), o.lease(), o.candidacy(),
+                o.slotHolders(), o.notStreamingFor(), o.leaderAddress(), o.now()), NOW.minusSeconds(1)));
+        var response = get(start(), "/health/safe-to-stop");
+        assertEquals(503, response.statusCode());
+        assertTrue(error(response).contains("paused"), error(response));
+    }
+
+    @Test
+    void aReplicaIsSafeToStopWhileARunningLeaderExists() throws Exception {
+        view.lastPass = Optional.of(pass(streamingReplica(0), NOW.minusSeconds(1)));
+        var response = get(start(), "/health/safe-to-stop");
+        assertEquals(200, response.statusCode(), response.body());
+        assertTrue(body(response).path("reason").asText().contains("the leader " + B + " runs"), response.body());
+    }
+
+    @Test
+    void aReplicaIsNotSafeToStopWhenTheLeaderDoesNotRunAsPrimary() throws Exception {
+        var members = new TreeMap<String, Member>();
+        members.put(ME, member(ME, MemberRole.REPLICA, Decider.STREAMING, AT, AT, false));
+        members.put(B, member(B, MemberRole.REPLICA, "stopped", AT, AT, false));
+        var o = observation(members, new Leader(B, 8, NOW.minusSeconds(5)), runningReplica(0, false), LeaseState.NOT_HELD);
+        view.lastPass = Optional.of(pass(o, NOW.minusSeconds(1)));
+        var response = get(start(), "/health/safe-to-stop");
+        assertEquals(503, response.statusCode());
+        assertTrue(error(response).contains("the leader " + B + " does not run as a primary"), error(response));
+    }
+
+    @Test
+    void notSafeToStopWhenTheStoreQuorumWouldBreakOrTheLoopIsStale() throws Exception {
+        view.lastPass = Optional.of(pass(streamingReplica(0), NOW.minusSeconds(1)));
+        view.storeQuorumProblem = Optional.of("2 of 3 ensemble members would remain, and one is down");
+        var api = start();
+        var quorum = get(api, "/health/safe-to-stop");
+        assertEquals(503, quorum.statusCode());
+        assertTrue(error(quorum).contains("store's quorum: 2 of 3"), error(quorum));
+
+        view.storeQuorumProblem = Optional.empty();
+        view.lastPass = Optional.of(pass(streamingReplica(0), NOW.minusSeconds(60)));
+        assertEquals(503, get(api, "/health/safe-to-stop").statusCode(), "a stale loop vouches for nothing");
+    }
+
     // ---- helpers: the server and the client
 
     private HttpApi start() {
@@ -697,6 +770,12 @@ class HttpApiTest {
         volatile long readinessLagBytes = 16 * MB;
         final Map<String, InetAddress> addresses = new ConcurrentHashMap<>();
         volatile Supplier<List<HistoryEntry>> history = List::of;
+        volatile Optional<String> storeQuorumProblem = Optional.empty();
+
+        @Override
+        public Optional<String> whyStopBreaksStoreQuorum() {
+            return storeQuorumProblem;
+        }
 
         @Override
         public Optional<Pass> lastPass() {

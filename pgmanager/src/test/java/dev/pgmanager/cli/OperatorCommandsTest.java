@@ -192,6 +192,45 @@ class OperatorCommandsTest {
                 + "); the request is still pending"), run.err());
     }
 
+    // ---- drain
+
+    @Test
+    void drainOfTheLeaderSwitchesOverToTheBestReplicaAndWaitsUntilAnotherLeads() {
+        CompletableFuture<Leader> handover = CompletableFuture.supplyAsync(() -> {
+            Await.until(Duration.ofSeconds(5), "the switchover request is filed", () -> sidecars.read().handover().isPresent());
+            sidecars.releaseLeadership(lease);
+            sidecars.clearHandover();
+            return sidecars.tryAcquireLeadership(B).orElseThrow();
+        });
+
+        CommandRun run = run("drain");
+
+        Leader taken = handover.join();
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("switchover from " + A + " to the best replica requested"), run.out());
+        assertTrue(run.out().contains(A + " is drained: " + B + " leads now, epoch " + taken.epoch()), run.out());
+    }
+
+    @Test
+    void drainOfAMemberThatDoesNotLeadHasNothingToDo() {
+        CommandRun run = run("drain", B);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains(B + " does not lead: it holds nothing to drain (" + A + " leads)"), run.out());
+        assertTrue(sidecars.read().handover().isEmpty(), "no request filed");
+    }
+
+    @Test
+    void drainGivesUpWhenLeadershipDoesNotMoveAndRefusesNonMembers() {
+        CommandRun stuck = run("drain", A, "--timeout=300ms");
+        assertEquals(1, stuck.exit());
+        assertTrue(stuck.err().contains("leadership did not move within 300ms"), stuck.err());
+
+        CommandRun stranger = run("drain", NOT_A_MEMBER);
+        assertEquals(1, stranger.exit());
+        assertTrue(stranger.err().contains(NOT_A_MEMBER + " is not a member of the cluster"), stranger.err());
+    }
+
     @Test
     void failoverNeedsAValidTarget() {
         CommandRun run = run("failover");

@@ -1,15 +1,20 @@
 package dev.pgmanager.local;
 
+import dev.pgmanager.bench.SequenceWriter;
 import dev.pgmanager.local.LocalClusterFile.LocalMember;
 import dev.pgmanager.local.LocalStatus.MemberStatus;
 import dev.pgmanager.store.testing.Await;
+import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
+import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -83,6 +88,39 @@ final class LocalClusterHarness implements AutoCloseable {
         p.setProperty("connectTimeout", "2");
         p.setProperty("socketTimeout", "3");
         return DriverManager.getConnection("jdbc:postgresql://" + m.address() + ":" + m.pgPort() + "/postgres", p);
+    }
+
+    /** A writer inserting a sequence every {@code interval} through a multi-host URL of the members' current addresses. */
+    SequenceWriter writer(String table, Duration interval) throws SQLException {
+        List<String> hostPorts = currentFile().members().stream().map(m -> m.address() + ":" + m.pgPort()).toList();
+        return new SequenceWriter(SequenceWriter.primaryUrl(hostPorts, "postgres"), "postgres", file.superuserPassword(),
+                table, interval);
+    }
+
+    static void awaitWrites(SequenceWriter writer, int count) {
+        Await.until(Duration.ofSeconds(30), count + " acknowledged writes (last error: " + writer.lastError() + ")",
+                () -> writer.acknowledgedCount() >= count);
+    }
+
+    /** Whether the member's WAL receiver streams now (false when it cannot be asked). */
+    boolean receiverStreaming(String machineId) {
+        try (Connection c = connect(machineId); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT status FROM pg_stat_wal_receiver")) {
+            return r.next() && "streaming".equals(r.getString(1));
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** A store client of the test's own; the caller closes it. */
+    ZooKeeperClusterStore store() {
+        LocalClusterFile current = currentFile();
+        return ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(current.storeConnectString(), current.app())
+                .withStartupWait(Duration.ofSeconds(10)));
+    }
+
+    Path memberDir(String machineId) {
+        return cluster.dir().resolve("members").resolve(machineId);
     }
 
     @Override

@@ -13,7 +13,6 @@ import dev.pgmanager.store.AddressRecord;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.HistoryEntry;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
-import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import dev.pgmanager.store.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -244,12 +243,7 @@ class MigrationTest {
     }
 
     private static boolean receiverStreaming(String machineId) {
-        try (Connection c = harness.connect(machineId); Statement s = c.createStatement();
-                ResultSet r = s.executeQuery("SELECT status FROM pg_stat_wal_receiver")) {
-            return r.next() && "streaming".equals(r.getString(1));
-        } catch (SQLException e) {
-            return false;
-        }
+        return harness.receiverStreaming(machineId);
     }
 
     private static Optional<String> receiverConninfo(String machineId) {
@@ -284,9 +278,7 @@ class MigrationTest {
     }
 
     private static ZooKeeperClusterStore store() {
-        LocalClusterFile file = harness.currentFile();
-        return ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(file.storeConnectString(), file.app())
-                .withStartupWait(Duration.ofSeconds(10)));
+        return harness.store();
     }
 
     private static String sidecarLog(String machineId) throws java.io.IOException {
@@ -295,14 +287,11 @@ class MigrationTest {
 
     private static SequenceWriter writer(String table) throws SQLException {
         // Listed at their addresses of now; a migrated primary hands over to a member that did not move.
-        List<String> hostPorts = harness.currentFile().members().stream().map(m -> m.address() + ":" + m.pgPort()).toList();
-        return new SequenceWriter(SequenceWriter.primaryUrl(hostPorts, "postgres"), "postgres", harness.file.superuserPassword(),
-                table, WRITE_INTERVAL);
+        return harness.writer(table, WRITE_INTERVAL);
     }
 
     private static void awaitWrites(SequenceWriter writer, int count) {
-        Await.until(Duration.ofSeconds(30), count + " acknowledged writes (last error: " + writer.lastError() + ")",
-                () -> writer.acknowledgedCount() >= count);
+        LocalClusterHarness.awaitWrites(writer, count);
     }
 
     private static String otherThan(String machineId) {
