@@ -24,4 +24,7 @@ public interface SidecarView {
 
     /** The cluster's history, oldest first (read from the store when asked). */
     List<HistoryEntry> history();
+
+    /** The stale-address rewriter's state; it never affects anything else the API reports. */
+    RewriterReport rewriter();
 }
