@@ -61,11 +61,18 @@ public final class StaleAddressRewriting implements AutoCloseable {
      */
     public static StaleAddressRewriting start(RewriterConfig config, Supplier<Map<String, List<AddressRecord>>> addressHistory,
                                               Clock clock) {
-        StaleAddressRewriting rewriting = new StaleAddressRewriting(config, addressHistory, clock);
-        rewriting.open();
+        StaleAddressRewriting rewriting = open(config, addressHistory, clock);
         if (rewriting.rewriter != null) {
             rewriting.thread.scheduleWithFixedDelay(rewriting::tick, 0, POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         }
+        return rewriting;
+    }
+
+    /** Opened, but not kept in step: the caller calls {@link #tick()} (tests do, deterministically). */
+    static StaleAddressRewriting open(RewriterConfig config, Supplier<Map<String, List<AddressRecord>>> addressHistory,
+                                      Clock clock) {
+        StaleAddressRewriting rewriting = new StaleAddressRewriting(config, addressHistory, clock);
+        rewriting.open();
         return rewriting;
     }
 
