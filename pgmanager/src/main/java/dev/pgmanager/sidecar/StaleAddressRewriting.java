@@ -116,10 +116,15 @@ public final class StaleAddressRewriting implements AutoCloseable {
     }
 
     void pollEvents() {
-        rewriter.pollEvents(event -> reporter.report(event,
+        int rewrites = rewriter.pollEvents(event -> reporter.report(event,
                 Optional.ofNullable(wanted.get(event.oldAddress())).map(WantedRewrites.Target::machineId)));
-        RewriterReport last = report;
-        report = new RewriterReport(true, Optional.empty(), last.entries(), last.hits(), reporter.staleUses());
+        // Hits moved only if something was rewritten; reading the map then keeps /member's figures current.
+        if (rewrites > 0) updateReport(rewriter.entries());
+    }
+
+    private void updateReport(List<RewriteEntry> entries) {
+        report = new RewriterReport(true, Optional.empty(), entries.size(), entries.stream().mapToLong(RewriteEntry::hits).sum(),
+                reporter.staleUses());
     }
 
     /** Makes the map equal to what the address history wants; entries nobody wants any more are removed. */
@@ -159,9 +164,7 @@ public final class StaleAddressRewriting implements AutoCloseable {
         });
         wanted = next;
         lastSync = clock.instant();
-        List<RewriteEntry> now = rewriter.entries();
-        report = new RewriterReport(true, Optional.empty(), now.size(), now.stream().mapToLong(RewriteEntry::hits).sum(),
-                reporter.staleUses());
+        updateReport(rewriter.entries());
     }
 
     private void turnOff(String reason) {
