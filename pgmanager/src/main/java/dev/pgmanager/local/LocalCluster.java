@@ -314,6 +314,23 @@ public final class LocalCluster {
                 + rewriterScope().cgroup().map(cgroup -> "  cgroup: " + cgroup + "\n").orElse("");
     }
 
+    /**
+     * A member written before the rewriter existed would run it with the defaults: attached to the whole machine and
+     * pinned where every other member (and the machine's own sidecar) pins it. Give it the cluster's settings.
+     */
+    private void addRewriterSectionIfMissing(LocalClusterFile cluster, String machineId) throws IOException {
+        Path config = layout.memberConfig(machineId);
+        String yaml = Files.readString(config, StandardCharsets.UTF_8);
+        if (yaml.contains("\nrewriter:\n")) return;
+        cluster.member(machineId).ifPresent(m -> {
+            try {
+                Files.writeString(config, yaml + rewriterSection(cluster, m), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
     LocalRewriterScope rewriterScope() {
         return LocalRewriterScope.of(layout.dir());
     }
@@ -327,6 +344,7 @@ public final class LocalCluster {
 
     private void startMember(LocalClusterFile cluster, String machineId) throws IOException {
         if (sidecar(machineId).isPresent()) return;
+        addRewriterSectionIfMissing(cluster, machineId);
         rewriterScope().prepare();
         LocalProcesses.start(List.of("run", "--config", layout.memberConfig(machineId).toString()), layout.memberLog(machineId),
                 layout.memberPid(machineId));

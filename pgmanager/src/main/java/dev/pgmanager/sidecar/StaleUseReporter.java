@@ -45,6 +45,7 @@ final class StaleUseReporter {
                 + event.newAddress().getHostAddress() + " — fix its configuration");
     }
 
+    /** Shown in {@code GET /member}; the Prometheus counter comes with the metrics work and should read this. */
     long staleUses() {
         return staleUses;
     }
