@@ -21,7 +21,7 @@ final class InfoEndpoints {
 
     ApiResponse member(ApiRequest request) {
         Pass pass = lastPass();
-        return ApiResponse.json(200, MemberJson.of(pass, addressOf(pass.observation().machineId())));
+        return ApiResponse.json(200, MemberJson.of(pass, addressOf(pass.observation().machineId()), view.rewriter()));
     }
 
     ApiResponse cluster(ApiRequest request) {

@@ -13,7 +13,7 @@ import java.util.OptionalLong;
 final class MemberJson {
     private MemberJson() {}
 
-    static ObjectNode of(Pass pass, Optional<InetAddress> address) {
+    static ObjectNode of(Pass pass, Optional<InetAddress> address, RewriterReport rewriter) {
         Observation o = pass.observation();
         LocalPostgres local = o.local();
         ObjectNode json = Json.object()
@@ -36,6 +36,16 @@ final class MemberJson {
         json.put("last_decision", pass.decision().reason());
         json.put("last_pass_finished_at", pass.finishedAt().toString());
         json.put("address", address.map(InetAddress::getHostAddress).orElse(null));
+        json.set("rewriter", rewriter(rewriter));
+        return json;
+    }
+
+    static ObjectNode rewriter(RewriterReport report) {
+        ObjectNode json = Json.object().put("state", report.on() ? "on" : "off");
+        json.put("reason", report.reason().orElse(null));
+        json.put("entries", report.entries());
+        json.put("hits", report.hits());
+        json.put("stale_uses", report.staleUses());
         return json;
     }
 

@@ -33,4 +33,7 @@ public interface SidecarView {
     default Optional<String> whyStopBreaksStoreQuorum() {
         return Optional.empty();
     }
+
+    /** The stale-address rewriter's state; it never affects anything else the API reports. */
+    RewriterReport rewriter();
 }

@@ -85,6 +85,17 @@ final class ConfigOptions {
     static final ConfigOption<String> DNS_NAME_PATTERN = withDefault("dns.name_pattern", "{machine_id}.vm.{app}.internal",
             ValueParsers::dnsNamePattern, "PGMANAGER_DNS_NAME_PATTERN");
 
+    static final ConfigOption<Boolean> REWRITER_ENABLED =
+            withDefault("rewriter.enabled", "true", ValueParsers::bool, "PGMANAGER_REWRITER_ENABLED");
+    static final ConfigOption<Path> REWRITER_CGROUP =
+            optional("rewriter.cgroup", ValueParsers::absolutePath, "PGMANAGER_REWRITER_CGROUP");
+    static final ConfigOption<Path> REWRITER_PIN_ROOT = withDefault("rewriter.pin_root", "/sys/fs/bpf/pgmanager",
+            ValueParsers::absolutePath, "PGMANAGER_REWRITER_PIN_ROOT");
+    static final ConfigOption<Duration> REWRITER_RETENTION = withDefault("rewriter.retention", "24h",
+            ValueParsers.positiveDuration(), "PGMANAGER_REWRITER_RETENTION");
+    static final ConfigOption<Duration> REWRITER_REPORT_INTERVAL = withDefault("rewriter.report_interval", "10m",
+            ValueParsers.positiveDuration(), "PGMANAGER_REWRITER_REPORT_INTERVAL");
+
     static final ConfigOption<LogFormat> LOG_FORMAT =
             withDefault("log.format", "text", ValueParsers::logFormat, "PGMANAGER_LOG_FORMAT");
 
@@ -94,7 +105,8 @@ final class ConfigOptions {
             DATA_DIR, BIN_DIR, LISTEN_ADDRESS, PORT, SOCKET_DIR, OS_USER,
             SUPERUSER, SUPERUSER_PASSWORD, REPLICATION_USER, REPLICATION_PASSWORD, ALLOWED_NETWORKS,
             LOOP_WAIT, MAXIMUM_LAG_ON_FAILOVER, SLOT_RETENTION, NOFAILOVER, PRIORITY, STOP_HANDOVER_TIMEOUT, VERIFY_ON_MIGRATION,
-            API_LISTEN, API_TOKEN, DNS_SERVERS, DNS_NAME_PATTERN, LOG_FORMAT);
+            API_LISTEN, API_TOKEN, DNS_SERVERS, DNS_NAME_PATTERN,
+            REWRITER_ENABLED, REWRITER_CGROUP, REWRITER_PIN_ROOT, REWRITER_RETENTION, REWRITER_REPORT_INTERVAL, LOG_FORMAT);
 
     private ConfigOptions() {}
 }

@@ -14,7 +14,8 @@ import java.util.Optional;
  */
 public record SidecarConfig(String machineId, String app, String region, Optional<String> primaryRegion,
                             boolean failoverOutsidePrimaryRegion, Optional<InetAddress> address, StoreConfig store,
-                            PostgresConfig postgres, HaConfig ha, ApiConfig api, DnsConfig dns, LogFormat logFormat) {
+                            PostgresConfig postgres, HaConfig ha, ApiConfig api, DnsConfig dns, RewriterConfig rewriter,
+                            LogFormat logFormat) {
     public SidecarConfig {
         Objects.requireNonNull(machineId, "machineId");
         Objects.requireNonNull(app, "app");
@@ -26,6 +27,7 @@ public record SidecarConfig(String machineId, String app, String region, Optiona
         Objects.requireNonNull(ha, "ha");
         Objects.requireNonNull(api, "api");
         Objects.requireNonNull(dns, "dns");
+        Objects.requireNonNull(rewriter, "rewriter");
         Objects.requireNonNull(logFormat, "logFormat");
     }
 

@@ -223,6 +223,8 @@ public final class LocalCluster {
             rest.forEach(p -> LocalProcesses.stop(p, STOP_PATIENCE));
             LocalProcesses.running(layout.platformPid(), layout.dir().toString()).ifPresent(p -> LocalProcesses.stop(p, STOP_PATIENCE));
         }
+        // Its pins outlive the members by design (rewriting survives a restart); a cluster that is down needs none.
+        rewriterScope().tearDown();
         if (purge && Files.exists(layout.dir())) {
             try (Stream<Path> paths = Files.walk(layout.dir())) {
                 for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(path);
@@ -294,13 +296,43 @@ public final class LocalCluster {
                 """.formatted(m.machineId(), cluster.app(), m.address(), m.storeProxyPort(),
                 layout.memberData(m.machineId()), m.address(), m.pgPort(), layout.memberSockets(m.machineId()),
                 cluster.superuserPassword(), cluster.replicationPassword(), m.address(), m.apiPort(), cluster.apiToken(),
-                cluster.dnsPort());
+                cluster.dnsPort()) + rewriterSection(cluster, m);
         if (sessionTimeout.isPresent()) {
             yaml = yaml.replace("store:\n", "store:\n  session_timeout: " + sessionTimeout.get().toMillis() + "ms\n");
         }
         Path config = layout.memberConfig(m.machineId());
         Files.writeString(config, yaml, StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    /** One member manages the cluster's rewriter; see {@link LocalRewriterScope} for why. */
+    private String rewriterSection(LocalClusterFile cluster, LocalMember m) {
+        if (!cluster.members().getFirst().machineId().equals(m.machineId())) {
+            return "rewriter:\n  enabled: false\n";
+        }
+        return "rewriter:\n  enabled: true\n  pin_root: " + rewriterScope().pinRoot() + "\n"
+                + rewriterScope().cgroup().map(cgroup -> "  cgroup: " + cgroup + "\n").orElse("");
+    }
+
+    /**
+     * A member written before the rewriter existed would run it with the defaults: attached to the whole machine and
+     * pinned where every other member (and the machine's own sidecar) pins it. Give it the cluster's settings.
+     */
+    private void addRewriterSectionIfMissing(LocalClusterFile cluster, String machineId) throws IOException {
+        Path config = layout.memberConfig(machineId);
+        String yaml = Files.readString(config, StandardCharsets.UTF_8);
+        if (yaml.contains("\nrewriter:\n")) return;
+        cluster.member(machineId).ifPresent(m -> {
+            try {
+                Files.writeString(config, yaml + rewriterSection(cluster, m), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    LocalRewriterScope rewriterScope() {
+        return LocalRewriterScope.of(layout.dir());
     }
 
     private void startPlatform(LocalClusterFile cluster) throws IOException {
@@ -312,6 +344,8 @@ public final class LocalCluster {
 
     private void startMember(LocalClusterFile cluster, String machineId) throws IOException {
         if (sidecar(machineId).isPresent()) return;
+        addRewriterSectionIfMissing(cluster, machineId);
+        rewriterScope().prepare();
         LocalProcesses.start(List.of("run", "--config", layout.memberConfig(machineId).toString()), layout.memberLog(machineId),
                 layout.memberPid(machineId));
     }

@@ -1,6 +1,7 @@
 package dev.pgmanager.sidecar;
 
 import dev.pgmanager.api.HttpApi;
+import dev.pgmanager.api.RewriterReport;
 import dev.pgmanager.api.SidecarView;
 import dev.pgmanager.config.SidecarConfig;
 import dev.pgmanager.dns.DnsAddressResolver;
@@ -60,6 +61,7 @@ public final class Sidecar implements AutoCloseable {
     private final Thread loopThread;
     private final HttpApi api;
     private final AutoCloseable watch;
+    private final StaleAddressRewriting rewriting;
 
     private Sidecar(SidecarConfig config, Clock clock) throws Exception {
         this.config = config;
@@ -76,6 +78,8 @@ public final class Sidecar implements AutoCloseable {
         this.watchdog = new Watchdog(store.sessionTimeout().dividedBy(3), lease::isHeld);
         this.server = new LocalServer(controller, watchdog);
         Optional<AddressHistoryKeeper> addressHistory = checkForMigration(config, controller, clock);
+        // After the migration check, which records a new address: the rewriter's first sync then maps the old one.
+        this.rewriting = StaleAddressRewriting.start(config.rewriter(), store::readAddressHistory, clock);
         DnsSettings defaults = DnsSettings.forApp(config.app());
         DnsSettings dns = new DnsSettings(config.dns().servers(), config.dns().namePattern(), config.app(), defaults.timeout(),
                 defaults.maxCacheTtl(), defaults.staleGrace(), defaults.preferIpv6());
@@ -167,6 +171,7 @@ public final class Sidecar implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         closeQuietly(watch);
+        rewriting.close();
         boolean leading = lease.isHeld();
         try {
             // A fast shutdown sends every connected replica all WAL before the server exits: none is lost.
@@ -275,6 +280,11 @@ public final class Sidecar implements AutoCloseable {
         @Override
         public List<HistoryEntry> history() {
             return store.read().history();
+        }
+
+        @Override
+        public RewriterReport rewriter() {
+            return rewriting.report();
         }
     }
 }

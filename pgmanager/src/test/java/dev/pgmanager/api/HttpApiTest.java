@@ -358,6 +358,29 @@ class HttpApiTest {
     }
 
     @Test
+    void memberReportsTheRewriterOffWithItsReason() throws Exception {
+        view.lastPass = Optional.of(pass(leadingPrimary(LeaseState.HELD), NOW.minusSeconds(1)));
+        view.rewriter = RewriterReport.off("no cgroup2 mount", 3);
+        JsonNode rewriter = body(get(start(), "/member")).path("rewriter");
+        assertEquals("off", rewriter.path("state").asText());
+        assertEquals("no cgroup2 mount", rewriter.path("reason").asText());
+        assertEquals(0, rewriter.path("entries").asLong());
+        assertEquals(3, rewriter.path("stale_uses").asLong());
+    }
+
+    @Test
+    void memberReportsTheRewriterOnWithEntriesHitsAndStaleUses() throws Exception {
+        view.lastPass = Optional.of(pass(leadingPrimary(LeaseState.HELD), NOW.minusSeconds(1)));
+        view.rewriter = new RewriterReport(true, Optional.empty(), 2, 5, 4);
+        JsonNode rewriter = body(get(start(), "/member")).path("rewriter");
+        assertEquals("on", rewriter.path("state").asText());
+        assertTrue(rewriter.has("reason") && rewriter.path("reason").isNull(), rewriter.toString());
+        assertEquals(2, rewriter.path("entries").asLong());
+        assertEquals(5, rewriter.path("hits").asLong());
+        assertEquals(4, rewriter.path("stale_uses").asLong());
+    }
+
+    @Test
     void memberBeforeTheFirstPassIs503() throws Exception {
         assertEquals(503, get(start(), "/member").statusCode());
         assertEquals(503, get(start(), "/cluster").statusCode());
@@ -777,6 +800,8 @@ class HttpApiTest {
             return storeQuorumProblem;
         }
 
+        volatile RewriterReport rewriter = RewriterReport.off("rewriter.enabled is false", 0);
+
         @Override
         public Optional<Pass> lastPass() {
             return lastPass;
@@ -800,6 +825,11 @@ class HttpApiTest {
         @Override
         public List<HistoryEntry> history() {
             return history.get();
+        }
+
+        @Override
+        public RewriterReport rewriter() {
+            return rewriter;
         }
     }
 

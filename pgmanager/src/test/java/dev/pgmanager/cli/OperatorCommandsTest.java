@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgmanager.api.HttpApi;
 import dev.pgmanager.api.OperatorCommands;
+import dev.pgmanager.api.RewriterReport;
 import dev.pgmanager.api.SidecarView;
 import dev.pgmanager.dns.LocalDnsServer;
 import dev.pgmanager.ha.Pass;
@@ -474,6 +475,11 @@ class OperatorCommandsTest {
         @Override
         public List<HistoryEntry> history() {
             return List.of();
+        }
+
+        @Override
+        public RewriterReport rewriter() {
+            return RewriterReport.off("not attached in this test", 0);
         }
     }
 }
