@@ -1,5 +1,6 @@
 package dev.pgmanager.bench;
 
+import dev.pgmanager.local.HostPorts;
 import dev.pgmanager.local.LocalCluster;
 import dev.pgmanager.local.LocalClusterFile;
 import dev.pgmanager.local.LocalClusterFile.LocalMember;
@@ -131,7 +132,7 @@ public final class FailoverBenchmark {
     }
 
     static SequenceWriter writer(LocalClusterFile file, String table) throws SQLException {
-        List<String> hosts = file.members().stream().map(m -> m.address() + ":" + m.pgPort()).toList();
+        List<String> hosts = file.members().stream().map(m -> HostPorts.of(m.address(), m.pgPort())).toList();
         return new SequenceWriter(SequenceWriter.primaryUrl(hosts, "postgres"), "postgres", file.superuserPassword(), table,
                 WRITE_INTERVAL);
     }
@@ -144,7 +145,7 @@ public final class FailoverBenchmark {
         // bounded, so that polling a member that is still moving never hangs a measurement
         p.setProperty("connectTimeout", "2");
         p.setProperty("socketTimeout", "10");
-        return DriverManager.getConnection("jdbc:postgresql://" + m.address() + ":" + m.pgPort() + "/postgres", p);
+        return DriverManager.getConnection("jdbc:postgresql://" + HostPorts.of(m.address(), m.pgPort()) + "/postgres", p);
     }
 
     static void awaitHealthy(LocalCluster cluster) {

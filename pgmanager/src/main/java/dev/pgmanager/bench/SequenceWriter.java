@@ -52,7 +52,10 @@ public final class SequenceWriter implements AutoCloseable {
         this.thread = Thread.ofPlatform().name("writer-" + table).daemon().start(this::writeLoop);
     }
 
-    /** Builds a JDBC URL that follows the primary among {@code hostPorts} ("host:port" each). */
+    /**
+     * Builds a JDBC URL that follows the primary among {@code hostPorts} ("host:port" each, an IPv6 host in brackets:
+     * see {@link dev.pgmanager.local.HostPorts}).
+     */
     public static String primaryUrl(List<String> hostPorts, String database) {
         return "jdbc:postgresql://" + String.join(",", hostPorts) + "/" + database + "?targetServerType=primary";
     }

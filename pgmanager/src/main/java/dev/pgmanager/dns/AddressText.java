@@ -4,11 +4,24 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 
 /** Addresses as operators write them: {@code fdaa::1} rather than Java's {@code fdaa:0:0:0:0:0:0:1}. */
-final class AddressText {
+public final class AddressText {
 
     private AddressText() {}
 
-    static String of(InetAddress address) {
+    /**
+     * Whether two address texts name the same address ({@code fdaa::1} and {@code fdaa:0:0:0:0:0:0:1} do); texts that
+     * are not literal addresses are compared as they are. Never looks anything up.
+     */
+    public static boolean same(String a, String b) {
+        if (a.equals(b)) return true;
+        try {
+            return InetAddress.ofLiteral(a).equals(InetAddress.ofLiteral(b));
+        } catch (IllegalArgumentException notLiteral) {
+            return false;
+        }
+    }
+
+    public static String of(InetAddress address) {
         if (!(address instanceof Inet6Address)) {
             return address.getHostAddress();
         }

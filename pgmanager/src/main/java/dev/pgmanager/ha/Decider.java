@@ -1,5 +1,6 @@
 package dev.pgmanager.ha;
 
+import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.election.Candidate;
 import dev.pgmanager.election.CandidateRanking;
 import dev.pgmanager.election.FailoverRules;
@@ -184,7 +185,7 @@ public final class Decider {
             return Decision.of("the address I follow the leader " + id + " at is unknown: re-pointing at " + address,
                     new Follow(id));
         }
-        if (!local.upstreamAddress().get().equals(address)) {
+        if (!AddressText.same(local.upstreamAddress().get(), address)) {
             return Decision.of("the leader " + id + " moved from " + local.upstreamAddress().get() + " to " + address
                     + ": re-pointing", new Follow(id));
         }

@@ -38,8 +38,8 @@ import java.util.stream.Stream;
 
 /**
  * A real cluster on this machine: a platform process (ZooKeeper and DNS) and one sidecar process per member, each
- * member with its own loopback address, ports and data directory, and a machine ID like Fly's. Everything lives
- * under one directory; {@code pgmanager local} drives it.
+ * member with its own address (IPv6 on {@code lo} as root, else 127.x.y.z), ports and data directory, and a machine
+ * ID like Fly's. Everything lives under one directory; {@code pgmanager local} drives it.
  */
 public final class LocalCluster {
     static final String APP = "local";
@@ -81,7 +81,7 @@ public final class LocalCluster {
         LocalClusterFile cluster = file().orElse(null);
         if (cluster == null) {
             requireReachableByPostgres(layout.dir());
-            cluster = create(nodes, sessionTimeout);
+            cluster = create(nodes, sessionTimeout, progress);
             progress.println("created a " + nodes + "-member cluster in " + layout.dir());
         }
         startPlatform(cluster);
@@ -135,6 +135,7 @@ public final class LocalCluster {
         Path aside = forkVolume(machineId);
         progress.println("forked its volume; the original is kept at " + aside);
         String address = nextUnusedAddress(cluster);
+        if (HostPorts.isIpv6(address)) LoopbackAddresses.ensure(address);
         LocalMember after = new LocalMember(machineId, address, portFreeOn(address, before.pgPort()),
                 portFreeOn(address, before.apiPort()), before.storeProxyPort());
         LocalClusterFile moved = cluster.replacing(after);
@@ -173,14 +174,32 @@ public final class LocalCluster {
         return aside;
     }
 
-    /** One above the highest member address in the cluster's /24 (so a moved machine never gets an old address back). */
-    private static String nextUnusedAddress(LocalClusterFile cluster) {
+    /**
+     * One above the highest member address in the cluster's network, its /24 or its /64 (so a moved machine never gets
+     * an old address back).
+     */
+    static String nextUnusedAddress(LocalClusterFile cluster) {
         String first = cluster.members().getFirst().address();
+        if (HostPorts.isIpv6(first)) {
+            String network = first.substring(0, first.indexOf("::") + 2);
+            int highest = cluster.members().stream().mapToInt(m -> lastTwoBytes(m.address())).max().orElse(0xf);
+            if (highest >= 0xfffe) throw new IllegalStateException("no unused address left in " + network + "/64");
+            return network + Integer.toHexString(highest + 1);
+        }
         String network = first.substring(0, first.lastIndexOf('.') + 1);
         int highest = cluster.members().stream().mapToInt(m -> Integer.parseInt(m.address().substring(m.address().lastIndexOf('.') + 1)))
                 .max().orElse(9);
         if (highest >= 254) throw new IllegalStateException("no unused address left in " + network + "0/24");
         return network + (highest + 1);
+    }
+
+    private static int lastTwoBytes(String address) {
+        try {
+            byte[] bytes = InetAddress.getByName(address).getAddress();
+            return (bytes[bytes.length - 2] & 0xff) << 8 | bytes[bytes.length - 1] & 0xff;
+        } catch (IOException e) {
+            throw new IllegalStateException("not an address: " + address, e);
+        }
     }
 
     /** The same port when it is free on the new address (it almost always is), else any free one. */
@@ -225,6 +244,11 @@ public final class LocalCluster {
         }
         // Its pins outlive the members by design (rewriting survives a restart); a cluster that is down needs none.
         rewriterScope().tearDown();
+        // The addresses we added, the migrated members' old ones too: all of the cluster's /64. `up` adds them again.
+        if (cluster.isPresent() && HostPorts.isIpv6(cluster.get().members().getFirst().address())
+                && LoopbackAddresses.canManage()) {
+            LoopbackAddresses.removeNetwork(cluster.get().members().getFirst().address());
+        }
         if (purge && Files.exists(layout.dir())) {
             try (Stream<Path> paths = Files.walk(layout.dir())) {
                 for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(path);
@@ -248,14 +272,12 @@ public final class LocalCluster {
         return sidecar(machineId).map(ProcessHandle::pid);
     }
 
-    private LocalClusterFile create(int nodes, Optional<Duration> sessionTimeout) throws IOException {
+    private LocalClusterFile create(int nodes, Optional<Duration> sessionTimeout, PrintStream progress) throws IOException {
         Files.createDirectories(layout.dir());
         makeTraversable(layout.dir());
-        // A /24 of the loopback network of our own, so clusters side by side and other local services never collide.
-        String network = "127." + (1 + RANDOM.nextInt(254)) + "." + (1 + RANDOM.nextInt(254)) + ".";
+        List<String> addresses = memberAddresses(nodes, progress);
         List<LocalMember> members = new ArrayList<>();
-        for (int i = 0; i < nodes; i++) {
-            String address = network + (10 + i);
+        for (String address : addresses) {
             members.add(new LocalMember(machineId(), address, freePort(address), freePort(address), freePort("127.0.0.1")));
         }
         LocalClusterFile cluster = new LocalClusterFile(APP, freePort("127.0.0.1"), freePort("127.0.0.1"), secret(), secret(),
@@ -268,6 +290,42 @@ public final class LocalCluster {
         return cluster;
     }
 
+    /**
+     * As root, addresses like Fly's: a random {@code fdaa:<16 bits>:<16 bits>::/64}, members from {@code ::10} on,
+     * added to the loopback device. Otherwise (or when they cannot be added: then we say why) a /24 of the loopback
+     * network of our own. Either way clusters side by side and other local services never collide.
+     */
+    private static List<String> memberAddresses(int nodes, PrintStream progress) {
+        if (LoopbackAddresses.canManage()) {
+            String network = "fdaa:" + Integer.toHexString(1 + RANDOM.nextInt(0xffff)) + ":"
+                    + Integer.toHexString(1 + RANDOM.nextInt(0xffff)) + "::";
+            List<String> addresses = new ArrayList<>();
+            for (int i = 0; i < nodes; i++) addresses.add(network + Integer.toHexString(0x10 + i));
+            try {
+                for (String address : addresses) LoopbackAddresses.ensure(address);
+                return addresses;
+            } catch (IOException e) {
+                progress.println("cannot give the members IPv6 addresses on " + LoopbackAddresses.DEVICE + " ("
+                        + e.getMessage() + "); using 127.x.y.z addresses instead");
+                try {
+                    LoopbackAddresses.removeNetwork(addresses.getFirst());
+                } catch (IOException | RuntimeException ignored) {
+                    // nothing was added, or it cannot be removed either: the message above says why
+                }
+            }
+        }
+        String network = "127." + (1 + RANDOM.nextInt(254)) + "." + (1 + RANDOM.nextInt(254)) + ".";
+        List<String> addresses = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) addresses.add(network + (10 + i));
+        return addresses;
+    }
+
+    /** What pg_hba admits: the cluster's own network and the loopback (the tools connect from there). */
+    private static String allowedNetworks(LocalMember m) {
+        if (!HostPorts.isIpv6(m.address())) return "127.0.0.0/8";
+        return m.address().substring(0, m.address().indexOf("::") + 2) + "/64,127.0.0.0/8,::1/128";
+    }
+
     private void writeMemberConfig(LocalClusterFile cluster, LocalMember m, Optional<Duration> sessionTimeout) throws IOException {
         Path dir = layout.member(m.machineId());
         Files.createDirectories(dir);
@@ -277,25 +335,26 @@ public final class LocalCluster {
                 machine_id: %s
                 app: %s
                 region: local
-                address: %s
+                address: "%s"
                 store:
                   connect: 127.0.0.1:%d
                 postgres:
                   data_dir: %s
-                  listen_address: %s
+                  listen_address: "%s"
                   port: %d
                   socket_dir: %s
                   superuser_password: %s
                   replication_password: %s
-                  allowed_networks: 127.0.0.0/8
+                  allowed_networks: "%s"
                 api:
-                  listen: %s:%d
+                  listen: "%s"
                   token: %s
                 dns:
                   servers: 127.0.0.1:%d
                 """.formatted(m.machineId(), cluster.app(), m.address(), m.storeProxyPort(),
                 layout.memberData(m.machineId()), m.address(), m.pgPort(), layout.memberSockets(m.machineId()),
-                cluster.superuserPassword(), cluster.replicationPassword(), m.address(), m.apiPort(), cluster.apiToken(),
+                cluster.superuserPassword(), cluster.replicationPassword(), allowedNetworks(m), HostPorts.of(m.address(), m.apiPort()),
+                cluster.apiToken(),
                 cluster.dnsPort()) + rewriterSection(cluster, m);
         if (sessionTimeout.isPresent()) {
             yaml = yaml.replace("store:\n", "store:\n  session_timeout: " + sessionTimeout.get().toMillis() + "ms\n");
@@ -344,6 +403,9 @@ public final class LocalCluster {
 
     private void startMember(LocalClusterFile cluster, String machineId) throws IOException {
         if (sidecar(machineId).isPresent()) return;
+        // `down` took the cluster's IPv6 addresses off the loopback device; a member starting again needs its own back.
+        String address = cluster.member(machineId).orElseThrow().address();
+        if (HostPorts.isIpv6(address)) LoopbackAddresses.ensure(address);
         addRewriterSectionIfMissing(cluster, machineId);
         rewriterScope().prepare();
         LocalProcesses.start(List.of("run", "--config", layout.memberConfig(machineId).toString()), layout.memberLog(machineId),

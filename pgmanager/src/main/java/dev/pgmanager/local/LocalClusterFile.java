@@ -13,7 +13,7 @@ import java.util.Optional;
 
 /**
  * What {@code pgmanager local} knows about the cluster it runs in one directory: the platform's ports, the
- * secrets, and each member's loopback address and ports. This is the local stand-in for a platform's machine list:
+ * secrets, and each member's address (IPv6 or 127.x.y.z) and ports. This is the local stand-in for a platform's machine list:
  * the sidecars never read it (they find each other through the store and DNS); the local commands and the operator
  * tools do, to reach the cluster from the same directory.
  *
@@ -47,7 +47,8 @@ public record LocalClusterFile(
      * One member of a local cluster.
      *
      * @param machineId its machine ID (14 hex digits, like Fly's)
-     * @param address its own loopback address (127.0.0.x)
+     * @param address its own address: IPv6 from the cluster's {@code fdaa:...::/64} on {@code lo} (as root), else a
+     *     loopback address {@code 127.x.y.z}; canonical text ({@code fdaa:1a2b:3c4d::10}), for URLs see {@link HostPorts}
      * @param pgPort its PostgreSQL port
      * @param apiPort its sidecar API port
      * @param storeProxyPort the port on 127.0.0.1 through which it reaches the store (so the platform can cut it off)

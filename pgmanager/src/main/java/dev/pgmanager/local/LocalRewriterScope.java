@@ -20,7 +20,8 @@ import java.util.Optional;
  * one member, the first in {@code cluster.json}, manages the rewriter (the others run with it disabled): every member
  * would compute the same entries from the same address history, and one writer is enough and cannot race another. Its
  * programs are attached to the cluster's own cgroup, not to the whole machine, so only clients started in that cgroup
- * are rewritten and pgmanager's own processes (which never need it) see the real network.
+ * are rewritten and pgmanager's own processes (which never need it) see the real network. Members with IPv6 addresses
+ * (as root) get IPv6 entries, rewritten by the v6 hooks; 127.x.y.z members get IPv4 entries and the v4 hooks.
  */
 final class LocalRewriterScope {
     private static final Path BPF_ROOT = Path.of("/sys/fs/bpf");

@@ -2,13 +2,13 @@ package dev.pgmanager.local;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.pgmanager.dns.AddressResolver;
+import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.ha.Decider;
 import dev.pgmanager.local.LocalClusterFile.LocalMember;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
-import java.net.InetAddress;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
  *
  * @param leader the member holding the lease, or null
  * @param epoch the lease's epoch, or null
- * @param databaseUrl a libpq URL that lists every member and asks for the writable one
+ * @param databaseUrl a libpq URL that lists every member (IPv6 addresses in brackets) and asks for the writable one
  * @param members every member, in creation order
  */
 public record LocalStatus(
@@ -53,7 +53,7 @@ public record LocalStatus(
         List<MemberStatus> members = cluster.members().stream().map(m -> {
             Optional<Long> pid = pids.apply(m.machineId());
             Optional<Member> record = snapshot.flatMap(s -> s.member(m.machineId())).filter(r -> pid.isPresent());
-            String address = resolver.resolve(m.machineId()).map(InetAddress::getHostAddress).orElse(m.address());
+            String address = resolver.resolve(m.machineId()).map(AddressText::of).orElse(m.address());
             return new MemberStatus(m.machineId(),
                     record.map(r -> r.role().name().toLowerCase(Locale.ROOT)).orElse("stopped"),
                     record.map(Member::state).orElse(pid.isPresent() ? "starting" : "not running"),
@@ -86,7 +86,7 @@ public record LocalStatus(
     }
 
     static String databaseUrl(LocalClusterFile cluster) {
-        String hosts = cluster.members().stream().map(m -> m.address() + ":" + m.pgPort()).collect(Collectors.joining(","));
+        String hosts = cluster.members().stream().map(m -> HostPorts.of(m.address(), m.pgPort())).collect(Collectors.joining(","));
         return "postgresql://postgres:" + cluster.superuserPassword() + "@" + hosts + "/postgres?target_session_attrs=read-write";
     }
 

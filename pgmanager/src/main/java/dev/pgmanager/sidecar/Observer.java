@@ -1,5 +1,6 @@
 package dev.pgmanager.sidecar;
 
+import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.dns.AddressResolver;
 import dev.pgmanager.election.LeaderLease;
 import dev.pgmanager.ha.Candidacy;
@@ -8,7 +9,6 @@ import dev.pgmanager.ha.Observation;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.ClusterStore;
 import dev.pgmanager.store.Member;
-import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,7 +66,7 @@ final class Observer {
         return cluster.leader()
                 .filter(l -> !l.machineId().equals(me.machineId()))
                 .flatMap(l -> resolver.resolve(l.machineId()))
-                .map(InetAddress::getHostAddress);
+                .map(AddressText::of);
     }
 
     private Duration notStreamingFor(LocalPostgres local, Instant now) {

@@ -2,6 +2,7 @@ package dev.pgmanager.sidecar;
 
 import dev.pgmanager.api.RewriterReport;
 import dev.pgmanager.config.RewriterConfig;
+import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.ebpf.RewriteEntry;
 import dev.pgmanager.ebpf.RewriterAttachment;
 import dev.pgmanager.ebpf.RewriterSettings;
@@ -150,16 +151,16 @@ public final class StaleAddressRewriting implements AutoCloseable {
         for (RewriteEntry entry : present) {
             if (!next.containsKey(entry.oldAddress())) {
                 rewriter.remove(entry.oldAddress());
-                log.info("no longer rewriting {} (to {}): not an address the history keeps", entry.oldAddress().getHostAddress(),
-                        entry.currentAddress().getHostAddress());
+                log.info("no longer rewriting {} (to {}): not an address the history keeps", AddressText.of(entry.oldAddress()),
+                        AddressText.of(entry.currentAddress()));
             }
         }
         next.forEach((old, target) -> {
             boolean same = present.stream().anyMatch(e -> e.oldAddress().equals(old) && e.currentAddress().equals(target.current()));
             if (!same) {
                 rewriter.rewrite(old, target.current());
-                log.info("rewriting {}'s old address {} to its current address {}", target.machineId(), old.getHostAddress(),
-                        target.current().getHostAddress());
+                log.info("rewriting {}'s old address {} to its current address {}", target.machineId(), AddressText.of(old),
+                        AddressText.of(target.current()));
             }
         });
         wanted = next;

@@ -1,5 +1,6 @@
 package dev.pgmanager.sidecar;
 
+import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.ebpf.RewriteEvent;
 import java.net.InetAddress;
 import java.time.Clock;
@@ -41,8 +42,8 @@ final class StaleUseReporter {
         lastLogged.put(pair, now);
         warn.accept("process " + event.pid() + " (" + event.command() + ") dialed "
                 + owner.map(id -> id + "'s old address ").orElse("the stale address ")
-                + event.oldAddress().getHostAddress() + " (" + event.protocol() + " port " + event.port() + "); rewritten to "
-                + event.newAddress().getHostAddress() + " — fix its configuration");
+                + AddressText.of(event.oldAddress()) + " (" + event.protocol() + " port " + event.port() + "); rewritten to "
+                + AddressText.of(event.newAddress()) + " — fix its configuration");
     }
 
     /** Shown in {@code GET /member}; the Prometheus counter comes with the metrics work and should read this. */

@@ -1,5 +1,6 @@
 package dev.pgmanager.sidecar;
 
+import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.dns.AddressResolver;
 import dev.pgmanager.postgres.Credentials;
 import dev.pgmanager.postgres.Upstream;
@@ -29,6 +30,6 @@ final class Upstreams {
                 .orElseThrow(() -> new Actor.ActionFailedException(machineId + " has no member record: it is not running"));
         InetAddress address = resolver.resolve(machineId)
                 .orElseThrow(() -> new Actor.ActionFailedException(hostnameOf.apply(machineId) + " does not resolve"));
-        return new Upstream(hostnameOf.apply(machineId), Optional.of(address.getHostAddress()), member.databasePort(), replication);
+        return new Upstream(hostnameOf.apply(machineId), Optional.of(AddressText.of(address)), member.databasePort(), replication);
     }
 }

@@ -355,7 +355,7 @@ class HighAvailabilityTest {
 
     private static int postToApi(String machineId, String path, String body) throws Exception {
         LocalMember m = harness.file.member(machineId).orElseThrow();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + m.address() + ":" + m.apiPort() + path))
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + HostPorts.of(m.address(), m.apiPort()) + path))
                 .header("Authorization", "Bearer " + harness.file.apiToken())
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body))

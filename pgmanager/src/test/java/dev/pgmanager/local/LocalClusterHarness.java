@@ -65,7 +65,7 @@ final class LocalClusterHarness implements AutoCloseable {
     }
 
     List<String> hostPorts() {
-        return file.members().stream().map(m -> m.address() + ":" + m.pgPort()).toList();
+        return file.members().stream().map(m -> HostPorts.of(m.address(), m.pgPort())).toList();
     }
 
     /** Waits until one primary and every other member a streaming replica of it. */
@@ -87,12 +87,12 @@ final class LocalClusterHarness implements AutoCloseable {
         p.setProperty("password", file.superuserPassword());
         p.setProperty("connectTimeout", "2");
         p.setProperty("socketTimeout", "3");
-        return DriverManager.getConnection("jdbc:postgresql://" + m.address() + ":" + m.pgPort() + "/postgres", p);
+        return DriverManager.getConnection("jdbc:postgresql://" + HostPorts.of(m.address(), m.pgPort()) + "/postgres", p);
     }
 
     /** A writer inserting a sequence every {@code interval} through a multi-host URL of the members' current addresses. */
     SequenceWriter writer(String table, Duration interval) throws SQLException {
-        List<String> hostPorts = currentFile().members().stream().map(m -> m.address() + ":" + m.pgPort()).toList();
+        List<String> hostPorts = currentFile().members().stream().map(m -> HostPorts.of(m.address(), m.pgPort())).toList();
         return new SequenceWriter(SequenceWriter.primaryUrl(hostPorts, "postgres"), "postgres", file.superuserPassword(),
                 table, interval);
     }

@@ -64,7 +64,30 @@ class MigrationTest {
 
     @AfterAll
     static void tearDown() throws Exception {
-        if (harness != null) harness.close();
+        if (harness == null) return;
+        // Every address the cluster ever had: the members' first ones and those they migrated to.
+        String network = harness.currentFile().members().getFirst().address();
+        harness.close();
+        if (LoopbackAddresses.canManage()) {
+            String prefix = network.substring(0, network.indexOf("::") + 2);
+            List<String> left = LoopbackAddresses.present().stream().filter(a -> a.startsWith(prefix)).toList();
+            assertEquals(List.of(), left, "addresses of the cluster's " + prefix + "/64 left on lo after down --purge"
+                    + " (ip -6 addr show dev lo)");
+        }
+    }
+
+    @Test
+    @Order(0)
+    void asRootMembersGetFdaaIpv6AddressesOnTheLoopback() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(LoopbackAddresses.canManage(), "runs as root only");
+        List<String> onLoopback = LoopbackAddresses.present();
+        for (LocalClusterFile.LocalMember m : harness.currentFile().members()) {
+            assertTrue(m.address().startsWith("fdaa:") && m.address().contains("::"), m + " has an fdaa: IPv6 address");
+            assertTrue(onLoopback.contains(m.address()), m.address() + " is on lo: " + onLoopback);
+            assertEquals(m.address(), harness.member(m.machineId()).address(), "DNS answers the member's address (AAAA)");
+        }
+        assertTrue(harness.status().databaseUrl().contains("@[" + harness.currentFile().members().getFirst().address() + "]:"),
+                harness.status().databaseUrl());
     }
 
     @Test
@@ -103,7 +126,8 @@ class MigrationTest {
                     "the migration is in the cluster's history: " + snapshot.history());
             assertFalse(snapshot.history().stream().map(HistoryEntry::detail).anyMatch(d -> d.contains(oldAddress)),
                     "no address in the history");
-            List<String> addresses = store.readAddressHistory().get(replica).stream().map(AddressRecord::address).toList();
+            List<String> addresses = store.readAddressHistory().get(replica).stream().map(AddressRecord::address)
+                    .map(HostPorts::canonical).toList();
             assertEquals(List.of(oldAddress, harness.member(replica).address()), addresses, "the replica's address history");
         }
     }

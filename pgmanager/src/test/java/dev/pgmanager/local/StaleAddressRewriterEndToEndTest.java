@@ -150,7 +150,7 @@ class StaleAddressRewriterEndToEndTest {
     private static JsonNode rewriterOf(String machineId) {
         LocalMember m = harness.currentFile().member(machineId).orElseThrow();
         try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + m.address() + ":" + m.apiPort() + "/member"))
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + HostPorts.of(m.address(), m.apiPort()) + "/member"))
                     .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
             return new ObjectMapper().readTree(response.body()).path("rewriter");
         } catch (IOException e) {
