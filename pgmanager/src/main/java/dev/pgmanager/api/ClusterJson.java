@@ -2,11 +2,12 @@ package dev.pgmanager.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.HandoverRequest;
 import dev.pgmanager.store.Member;
-import java.net.InetAddress;
 import java.util.Comparator;
+import java.net.InetAddress;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
@@ -46,7 +47,7 @@ public final class ClusterJson {
         json.put("api_port", m.apiPort());
         json.putObject("tags").put("nofailover", m.tags().noFailover()).put("priority", m.tags().priority());
         json.put("updated_at", m.updatedAt() == null ? null : m.updatedAt().toString());
-        json.put("address", address.map(InetAddress::getHostAddress).orElse(null));
+        json.put("address", address.map(AddressText::of).orElse(null));
         return json;
     }
 

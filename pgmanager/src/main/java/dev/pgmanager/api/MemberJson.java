@@ -1,6 +1,7 @@
 package dev.pgmanager.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.ha.Observation;
 import dev.pgmanager.ha.Pass;
@@ -35,7 +36,7 @@ final class MemberJson {
         json.put("paused", o.cluster().spec().value().paused());
         json.put("last_decision", pass.decision().reason());
         json.put("last_pass_finished_at", pass.finishedAt().toString());
-        json.put("address", address.map(InetAddress::getHostAddress).orElse(null));
+        json.put("address", address.map(AddressText::of).orElse(null));
         json.set("rewriter", rewriter(rewriter));
         return json;
     }

@@ -342,7 +342,7 @@ class HttpApiTest {
         assertEquals("no action: streaming from " + B, member.path("last_decision").asText());
         assertEquals(NOW.minusSeconds(1).toString(), member.path("last_pass_finished_at").asText());
         assertFalse(member.path("paused").asBoolean(true));
-        assertEquals(InetAddress.getByName("fdaa:0:1:a7b:1::3").getHostAddress(), member.path("address").asText());
+        assertEquals("fdaa:0:1:a7b:1::3", member.path("address").asText());
     }
 
     @Test
@@ -412,7 +412,7 @@ class HttpApiTest {
         assertEquals(8008, b.path("api_port").asInt());
         assertFalse(b.path("tags").path("nofailover").asBoolean(true));
         assertEquals(NOW.minusMillis(500).toString(), b.path("updated_at").asText());
-        assertEquals(InetAddress.getByName("fdaa::b").getHostAddress(), b.path("address").asText());
+        assertEquals("fdaa::b", b.path("address").asText());
         JsonNode c = members.get(2);
         assertEquals("replica", c.path("role").asText());
         assertEquals(5000, c.path("lag_bytes").asLong());
@@ -422,7 +422,7 @@ class HttpApiTest {
         // B moved: the next answer shows where it is now, not where it was.
         view.addresses.put(B, InetAddress.getByName("fdaa::bb"));
         JsonNode moved = body(get(api, "/cluster")).path("members").get(1);
-        assertEquals(InetAddress.getByName("fdaa::bb").getHostAddress(), moved.path("address").asText());
+        assertEquals("fdaa::bb", moved.path("address").asText());
     }
 
     @Test

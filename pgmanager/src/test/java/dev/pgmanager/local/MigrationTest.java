@@ -39,8 +39,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * and it starts with the same machine ID at a new address. Every test writes a sequence every 20 ms and checks every
  * acknowledged row afterwards. The tests share one cluster and run in order; each leaves it healthy.
  *
- * <p>On loopback every connection's source address is 127.0.0.1 (the kernel's choice for the 127/8 route), so
- * {@code pg_stat_replication.client_addr} cannot show a replica's new address; a replica is identified there by its
+ * <p>On loopback the kernel chooses every connection's source address itself (127.0.0.1 for the 127/8 route, or an
+ * address of the cluster's /64 on {@code lo}), so {@code pg_stat_replication.client_addr} cannot show a replica's new
+ * address; a replica is identified there by its
  * machine ID ({@code application_name}), and its own {@code pg_stat_wal_receiver.conninfo} shows the leader's address
  * it connects to ({@code sender_host} shows the DNS name, since {@code host} is given next to {@code hostaddr}).
  */
