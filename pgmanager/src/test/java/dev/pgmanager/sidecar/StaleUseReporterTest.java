@@ -34,8 +34,8 @@ class StaleUseReporterTest {
     @Test
     void logsAProcessDialingAnOldAddressOncePerIntervalAndCountsEveryUse() {
         reporter.report(dial(1234, OLD), Optional.of("e2865d13a56789"));
-        assertEquals(List.of("process 1234 (psql) dialed e2865d13a56789's old address fdaa:0:0:0:0:0:0:1 (tcp port 5433); "
-                + "rewritten to fdaa:0:0:0:0:0:0:2 — fix its configuration"), logged);
+        assertEquals(List.of("process 1234 (psql) dialed e2865d13a56789's old address fdaa::1 (tcp port 5433); "
+                + "rewritten to fdaa::2 — fix its configuration"), logged);
 
         now = now.plus(Duration.ofMinutes(9));
         reporter.report(dial(1234, OLD), Optional.of("e2865d13a56789"));
@@ -44,8 +44,8 @@ class StaleUseReporterTest {
         reporter.report(dial(1234, OTHER_OLD), Optional.of("e2865d13a56789"));
         reporter.report(dial(99, OLD), Optional.empty());
         assertEquals(3, logged.size(), "another address, another process: logged");
-        assertEquals("process 99 (psql) dialed the stale address fdaa:0:0:0:0:0:0:1 (tcp port 5433); rewritten to "
-                + "fdaa:0:0:0:0:0:0:2 — fix its configuration", logged.getLast());
+        assertEquals("process 99 (psql) dialed the stale address fdaa::1 (tcp port 5433); rewritten to "
+                + "fdaa::2 — fix its configuration", logged.getLast());
 
         now = now.plus(Duration.ofMinutes(1));
         reporter.report(dial(1234, OLD), Optional.of("e2865d13a56789"));
