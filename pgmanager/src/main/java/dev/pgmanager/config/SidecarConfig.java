@@ -14,7 +14,7 @@ import java.util.Optional;
  */
 public record SidecarConfig(String machineId, String app, String region, Optional<String> primaryRegion,
                             boolean failoverOutsidePrimaryRegion, Optional<InetAddress> address, StoreConfig store,
-                            PostgresConfig postgres, HaConfig ha, ApiConfig api, DnsConfig dns, RewriterConfig rewriter,
+                            PostgresConfig postgres, HaConfig ha, ApiConfig api, MetricsConfig metrics, DnsConfig dns, RewriterConfig rewriter,
                             LogFormat logFormat) {
     public SidecarConfig {
         Objects.requireNonNull(machineId, "machineId");
@@ -26,6 +26,7 @@ public record SidecarConfig(String machineId, String app, String region, Optiona
         Objects.requireNonNull(postgres, "postgres");
         Objects.requireNonNull(ha, "ha");
         Objects.requireNonNull(api, "api");
+        Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(dns, "dns");
         Objects.requireNonNull(rewriter, "rewriter");
         Objects.requireNonNull(logFormat, "logFormat");

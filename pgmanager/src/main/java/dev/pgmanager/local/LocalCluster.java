@@ -349,12 +349,14 @@ public final class LocalCluster {
                 api:
                   listen: "%s"
                   token: %s
+                metrics:
+                  listen: "%s"
                 dns:
                   servers: 127.0.0.1:%d
                 """.formatted(m.machineId(), cluster.app(), m.address(), m.storeProxyPort(),
                 layout.memberData(m.machineId()), m.address(), m.pgPort(), layout.memberSockets(m.machineId()),
                 cluster.superuserPassword(), cluster.replicationPassword(), allowedNetworks(m), HostPorts.of(m.address(), m.apiPort()),
-                cluster.apiToken(),
+                cluster.apiToken(), HostPorts.of(m.address(), freePort(m.address())),
                 cluster.dnsPort()) + rewriterSection(cluster, m);
         if (sessionTimeout.isPresent()) {
             yaml = yaml.replace("store:\n", "store:\n  session_timeout: " + sessionTimeout.get().toMillis() + "ms\n");

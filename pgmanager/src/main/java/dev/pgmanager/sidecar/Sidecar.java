@@ -60,6 +60,7 @@ public final class Sidecar implements AutoCloseable {
     private final ControlLoop loop;
     private final Thread loopThread;
     private final HttpApi api;
+    private final SidecarMetrics metrics;
     private final AutoCloseable watch;
     private final StaleAddressRewriting rewriting;
 
@@ -80,6 +81,7 @@ public final class Sidecar implements AutoCloseable {
         Optional<AddressHistoryKeeper> addressHistory = checkForMigration(config, controller, clock);
         // After the migration check, which records a new address: the rewriter's first sync then maps the old one.
         this.rewriting = StaleAddressRewriting.start(config.rewriter(), store::readAddressHistory, clock);
+        this.metrics = SidecarMetrics.start(config.metrics().listen(), rewriting::report);
         DnsSettings defaults = DnsSettings.forApp(config.app());
         DnsSettings dns = new DnsSettings(config.dns().servers(), config.dns().namePattern(), config.app(), defaults.timeout(),
                 defaults.maxCacheTtl(), defaults.staleGrace(), defaults.preferIpv6());
@@ -184,6 +186,7 @@ public final class Sidecar implements AutoCloseable {
         watchdog.close();
         lease.close();
         api.close();
+        metrics.close();
         store.close();
         log.info("member {} stopped", config.machineId());
     }
