@@ -5,6 +5,7 @@ import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.ha.Observation;
 import dev.pgmanager.ha.Pass;
+import dev.pgmanager.postgres.Lsn;
 import java.net.InetAddress;
 import java.util.Locale;
 import java.util.Optional;
@@ -24,9 +25,9 @@ final class MemberJson {
                 .put("state", o.me().state());
         json.put("timeline", local.timeline() > 0 ? local.timeline() : null);
         json.put("received_position", position(local.receivedPosition()));
-        json.put("received_lsn", Lsn.format(local.receivedPosition()));
+        json.put("received_lsn", lsnText(local.receivedPosition()));
         json.put("replayed_position", position(local.replayedPosition()));
-        json.put("replayed_lsn", Lsn.format(local.replayedPosition()));
+        json.put("replayed_lsn", lsnText(local.replayedPosition()));
         json.put("lag_bytes", boxed(ReplicationLag.ofLocal(o)));
         json.put("streaming", local.streaming());
         json.put("upstream", local.upstream().orElse(null));
@@ -73,5 +74,10 @@ final class MemberJson {
 
     static Long boxed(OptionalLong value) {
         return value.isPresent() ? value.getAsLong() : null;
+    }
+
+    /** PostgreSQL's notation ({@code 0/3000060}), or null for an unknown (negative) position. */
+    private static String lsnText(long position) {
+        return position < 0 ? null : new Lsn(position).toString();
     }
 }

@@ -84,8 +84,8 @@ class HighAvailabilityTest {
     @Order(2)
     void aCrashedPrimaryIsReplacedAndRejoinsAsAReplica() throws Exception {
         String oldLeader = harness.leader();
-        try (SequenceWriter writer = writer("crash_writes")) {
-            awaitWrites(writer, 50);
+        try (SequenceWriter writer = harness.writer("crash_writes", WRITE_INTERVAL)) {
+            LocalClusterHarness.awaitWrites(writer, 50);
             Instant killedAt = Instant.now();
             harness.cluster.kill(oldLeader);
 
@@ -102,7 +102,7 @@ class HighAvailabilityTest {
             harness.cluster.start(oldLeader);
             LocalStatus healed = harness.awaitHealthy(REJOIN_BOUND);
             assertEquals(newLeader, healed.leader(), "the old primary came back as a replica");
-            awaitWrites(writer, writer.acknowledgedCount() + 25);
+            LocalClusterHarness.awaitWrites(writer, writer.acknowledgedCount() + 25);
             writer.close();
             long lastSeq = lastSequence(newLeader, "crash_writes");
             Await.until(Duration.ofSeconds(30), "the rejoined member received rows written after the promotion",
@@ -128,8 +128,8 @@ class HighAvailabilityTest {
         harness.awaitHealthy(REJOIN_BOUND);
         String oldLeader = harness.leader();
         String target = harness.machineIds().stream().filter(id -> !id.equals(oldLeader)).findFirst().orElseThrow();
-        try (SequenceWriter writer = writer("switchover_writes")) {
-            awaitWrites(writer, 50);
+        try (SequenceWriter writer = harness.writer("switchover_writes", WRITE_INTERVAL)) {
+            LocalClusterHarness.awaitWrites(writer, 50);
             Instant requestedAt = Instant.now();
             int status = postToApi(oldLeader, "/switchover", "{\"to\":\"" + target + "\"}");
             assertEquals(202, status, "switchover accepted");
@@ -137,7 +137,7 @@ class HighAvailabilityTest {
                     () -> leaderIs(target) && writer.lastAcknowledged().isAfter(requestedAt));
             LocalStatus healed = harness.awaitHealthy(REJOIN_BOUND);
             assertEquals(target, healed.leader());
-            awaitWrites(writer, writer.acknowledgedCount() + 25);
+            LocalClusterHarness.awaitWrites(writer, writer.acknowledgedCount() + 25);
             writer.close();
             Duration gap = writer.longestGapSince(requestedAt);
             assertTrue(gap.compareTo(FAILOVER_BOUND) <= 0, "write gap " + gap.toMillis() + " ms");
@@ -306,16 +306,6 @@ class HighAvailabilityTest {
             running = false;
             thread.join(Duration.ofSeconds(10));
         }
-    }
-
-    private static SequenceWriter writer(String table) throws SQLException {
-        return new SequenceWriter(SequenceWriter.primaryUrl(harness.hostPorts(), "postgres"), "postgres",
-                harness.file.superuserPassword(), table, WRITE_INTERVAL);
-    }
-
-    private static void awaitWrites(SequenceWriter writer, int count) {
-        Await.until(Duration.ofSeconds(30), count + " acknowledged writes (last error: " + writer.lastError() + ")",
-                () -> writer.acknowledgedCount() >= count);
     }
 
     private static boolean leaderIs(String machineId) {
