@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:the new cluster runs, its member leads",
-            "1:the copy failed (the new directory is emptied again), or the new cluster did not come up (it is kept for inspection)",
+            "1:the copy failed or the new cluster did not come up (the message says why; its files are kept in DIR for inspection)",
             "2:invalid command line, an unknown member, a name in use, or a --dir that is not empty (nothing was changed)",
         })
 final class ForkCommand implements Callable<Integer> {

@@ -103,24 +103,24 @@ public final class LocalCluster {
      * Creates a one-member cluster named {@code app} in this (missing or empty) directory whose member starts on the
      * data {@code seed} puts in its data directory: with no leader and no identity in its new store, the member
      * starts it as a replica of nobody, takes the lease, promotes it (a new timeline) and records its identity. The
-     * data holds its roles, so {@code roles} are the passwords they have there. If anything fails before the member
-     * runs, the directory is emptied again; a member that runs but does not come up is left for inspection.
+     * data holds its roles, so {@code roles} are the passwords they have there. If anything fails, what runs is
+     * stopped and the directory (a copy and logs, nothing of the source) is kept for inspection.
      */
     LocalStatus createSeeded(String app, Optional<Duration> sessionTimeout, Roles roles, DataSeed seed, Duration timeout,
             PrintStream progress) throws IOException {
         requireReachableByPostgres(layout.dir());
-        LocalClusterFile cluster;
         try {
-            cluster = create(app, 1, sessionTimeout, roles, progress);
+            LocalClusterFile cluster = create(app, 1, sessionTimeout, roles, progress);
             seed.fill(layout.memberData(cluster.members().getFirst().machineId()));
             startPlatform(cluster);
             startMember(cluster, cluster.members().getFirst().machineId());
+            return awaitHealthy(cluster, timeout);
         } catch (IOException | RuntimeException e) {
             down(false);
-            deleteContents(layout.dir());
-            throw e;
+            throw new IllegalStateException(e.getMessage() + "; the new cluster is stopped and its files are kept in "
+                    + layout.dir() + " for inspection: remove them (pgmanager local down --purge --dir " + layout.dir()
+                    + ") before trying again", e);
         }
-        return awaitHealthy(cluster, timeout);
     }
 
     /**
@@ -165,13 +165,6 @@ public final class LocalCluster {
 
     Path memberConfig(String machineId) {
         return layout.memberConfig(machineId);
-    }
-
-    private static void deleteContents(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(dir)).toList()) Files.deleteIfExists(path);
-        }
     }
 
     /** SIGKILL a member's sidecar and its PostgreSQL at once: a crash of the whole machine. */
@@ -333,8 +326,9 @@ public final class LocalCluster {
             LoopbackAddresses.removeNetwork(cluster.get().members().getFirst().address());
         }
         if (purge && Files.exists(layout.dir())) {
-            deleteContents(layout.dir());
-            Files.deleteIfExists(layout.dir());
+            try (Stream<Path> paths = Files.walk(layout.dir())) {
+                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(path);
+            }
         }
     }
 
