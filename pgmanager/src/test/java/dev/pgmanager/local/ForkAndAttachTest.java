@@ -6,12 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pgmanager.cli.Main;
+import dev.pgmanager.cli.CommandRun;
 import dev.pgmanager.local.LocalStatus.MemberStatus;
 import dev.pgmanager.store.testing.Await;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -32,7 +30,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import picocli.CommandLine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,7 +74,7 @@ class ForkAndAttachTest {
         byte[] clusterFileBefore = Files.readAllBytes(source.cluster.dir().resolve("cluster.json"));
         Path dir = newDirectory();
 
-        Run fork = run("fork", "--from", replica, "--cluster", "forked", "--source-dir", source.cluster.dir().toString(),
+        CommandRun fork = run("fork", "--from", replica, "--cluster", "forked", "--source-dir", source.cluster.dir().toString(),
                 "--dir", dir.toString());
         try (LocalClusterHarness forked = adopt(dir, fork)) {
             LocalStatus status = forked.status();
@@ -104,8 +101,8 @@ class ForkAndAttachTest {
 
             assertSourceUnchanged(configBefore, slotsBefore, clusterFileBefore);
 
-            Run add = run("local", "add", "--dir", dir.toString());
-            assertEquals(0, add.exit, add.err);
+            CommandRun add = run("local", "add", "--dir", dir.toString());
+            assertEquals(0, add.exit(), add.err());
             LocalStatus grown = forked.awaitHealthy(HEALTHY);
             assertEquals(2, grown.members().size(), grown.summary());
             String added = grown.members().stream().map(MemberStatus::machineId).filter(id -> !id.equals(member)).findFirst().orElseThrow();
@@ -123,7 +120,7 @@ class ForkAndAttachTest {
         String digestBefore = digest(data);
         Path dir = newDirectory();
         try {
-            Run fork = run("fork", "--from", replica, "--cluster", "copied", "--source-dir", source.cluster.dir().toString(),
+            CommandRun fork = run("fork", "--from", replica, "--cluster", "copied", "--source-dir", source.cluster.dir().toString(),
                     "--dir", dir.toString());
             try (LocalClusterHarness forked = adopt(dir, fork)) {
                 String member = forked.leader();
@@ -149,22 +146,22 @@ class ForkAndAttachTest {
         Files.writeString(dir.resolve("keep-me"), "precious");
         String sourceDir = source.cluster.dir().toString();
 
-        Run notEmpty = run("fork", "--from", replica, "--cluster", "other", "--source-dir", sourceDir, "--dir", dir.toString());
-        assertEquals(2, notEmpty.exit, notEmpty.err);
-        assertTrue(notEmpty.err.contains("is not empty"), notEmpty.err);
+        CommandRun notEmpty = run("fork", "--from", replica, "--cluster", "other", "--source-dir", sourceDir, "--dir", dir.toString());
+        assertEquals(2, notEmpty.exit(), notEmpty.err());
+        assertTrue(notEmpty.err().contains("is not empty"), notEmpty.err());
         assertEquals("precious", Files.readString(dir.resolve("keep-me")));
 
         Path fresh = dir.resolve("fresh");
-        Run sameName = run("fork", "--from", replica, "--cluster", source.file.app(), "--source-dir", sourceDir, "--dir", fresh.toString());
-        assertEquals(2, sameName.exit, sameName.err);
-        assertTrue(sameName.err.contains("is the name of the cluster being forked"), sameName.err);
+        CommandRun sameName = run("fork", "--from", replica, "--cluster", source.file.app(), "--source-dir", sourceDir, "--dir", fresh.toString());
+        assertEquals(2, sameName.exit(), sameName.err());
+        assertTrue(sameName.err().contains("is the name of the cluster being forked"), sameName.err());
 
-        Run unknown = run("fork", "--from", "00000000000000", "--cluster", "other", "--source-dir", sourceDir, "--dir", fresh.toString());
-        assertEquals(2, unknown.exit, unknown.err);
-        assertTrue(unknown.err.contains("is not a member"), unknown.err);
+        CommandRun unknown = run("fork", "--from", "00000000000000", "--cluster", "other", "--source-dir", sourceDir, "--dir", fresh.toString());
+        assertEquals(2, unknown.exit(), unknown.err());
+        assertTrue(unknown.err().contains("is not a member"), unknown.err());
 
-        Run badName = run("fork", "--from", replica, "--cluster", "Bad_Name", "--source-dir", sourceDir, "--dir", fresh.toString());
-        assertEquals(2, badName.exit, badName.err);
+        CommandRun badName = run("fork", "--from", replica, "--cluster", "Bad_Name", "--source-dir", sourceDir, "--dir", fresh.toString());
+        assertEquals(2, badName.exit(), badName.err());
         assertFalse(Files.exists(fresh), "nothing was created");
         deleteTree(dir);
     }
@@ -174,10 +171,10 @@ class ForkAndAttachTest {
         source.awaitHealthy(HEALTHY);
         String dir = source.cluster.dir().toString();
 
-        Run attach = run("attach", "--dir", dir, "--database-name", "shop", "--database-user", "shop_app");
-        assertEquals(0, attach.exit, attach.err);
-        Matcher url = URL.matcher(attach.out.strip());
-        assertTrue(url.matches(), attach.out);
+        CommandRun attach = run("attach", "--dir", dir, "--database-name", "shop", "--database-user", "shop_app");
+        assertEquals(0, attach.exit(), attach.err());
+        Matcher url = URL.matcher(attach.out().strip());
+        assertTrue(url.matches(), attach.out());
         assertEquals("shop_app", url.group(1));
         assertTrue(url.group(2).length() >= 32, "a long random password");
         assertEquals(Set.copyOf(source.hostPorts()), Set.of(url.group(3).split(",")), "every member, at its address now");
@@ -191,33 +188,33 @@ class ForkAndAttachTest {
             assertTrue(single(s, "SELECT rolpassword FROM pg_authid WHERE rolname = 'shop_app'").startsWith("SCRAM-SHA-256$"));
         }
 
-        Run again = run("attach", "--dir", dir, "--database-name", "shop", "--database-user", "shop_app");
-        assertEquals(1, again.exit, again.out);
-        assertTrue(again.err.contains("role shop_app already exists"), again.err);
+        CommandRun again = run("attach", "--dir", dir, "--database-name", "shop", "--database-user", "shop_app");
+        assertEquals(1, again.exit(), again.out());
+        assertTrue(again.err().contains("role shop_app already exists"), again.err());
         connect(url.group(3), "shop", "shop_app", firstPassword).close();
 
-        Run forced = run("attach", "--dir", dir, "--database-name", "shop", "--database-user", "shop_app", "--force",
+        CommandRun forced = run("attach", "--dir", dir, "--database-name", "shop", "--database-user", "shop_app", "--force",
                 "-o", "json", "--name-pattern", "{machine_id}.vm.{app}.internal");
-        assertEquals(0, forced.exit, forced.err);
-        String newPassword = Pattern.compile("\"password\" : \"([^\"]+)\"").matcher(forced.out).results().findFirst().orElseThrow().group(1);
+        assertEquals(0, forced.exit(), forced.err());
+        String newPassword = Pattern.compile("\"password\" : \"([^\"]+)\"").matcher(forced.out()).results().findFirst().orElseThrow().group(1);
         assertNotEquals(firstPassword, newPassword);
         for (String id : source.machineIds()) {
-            assertTrue(forced.out.contains(id + ".vm." + source.file.app() + ".internal:" + source.file.member(id).orElseThrow().pgPort()),
-                    "the members' DNS names: " + forced.out);
+            assertTrue(forced.out().contains(id + ".vm." + source.file.app() + ".internal:" + source.file.member(id).orElseThrow().pgPort()),
+                    "the members' DNS names: " + forced.out());
         }
         assertThrows(SQLException.class, () -> connect(url.group(3), "shop", "shop_app", firstPassword).close(), "the old password is reset");
         try (Connection c = connect(url.group(3), "shop", "shop_app", newPassword); Statement s = c.createStatement()) {
             assertEquals("3", single(s, "SELECT count(*) FROM orders"));
         }
 
-        Run injection = run("attach", "--dir", dir, "--database-name", "x\"; DROP DATABASE postgres; --", "--database-user", "u");
-        assertEquals(2, injection.exit, injection.err);
-        Run pgmanagers = run("attach", "--dir", dir, "--database-name", "shop", "--database-user", "postgres", "--force");
-        assertEquals(2, pgmanagers.exit, pgmanagers.err);
-        assertTrue(pgmanagers.err.contains("a role pgmanager needs"), pgmanagers.err);
+        CommandRun injection = run("attach", "--dir", dir, "--database-name", "x\"; DROP DATABASE postgres; --", "--database-user", "u");
+        assertEquals(2, injection.exit(), injection.err());
+        CommandRun pgmanagers = run("attach", "--dir", dir, "--database-name", "shop", "--database-user", "postgres", "--force");
+        assertEquals(2, pgmanagers.exit(), pgmanagers.err());
+        assertTrue(pgmanagers.err().contains("a role pgmanager needs"), pgmanagers.err());
 
-        Run detach = run("detach", "--dir", dir, "--database-user", "shop_app");
-        assertEquals(0, detach.exit, detach.err);
+        CommandRun detach = run("detach", "--dir", dir, "--database-user", "shop_app");
+        assertEquals(0, detach.exit(), detach.err());
         try (Connection c = source.connect(leader); Statement s = c.createStatement()) {
             assertEquals("0", single(s, "SELECT count(*) FROM pg_roles WHERE rolname = 'shop_app'"), "the role is gone");
             assertEquals("postgres", single(s, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'shop'"));
@@ -227,9 +224,9 @@ class ForkAndAttachTest {
             assertEquals("postgres", single(s, "SELECT tableowner FROM pg_tables WHERE tablename = 'orders'"));
         }
         assertThrows(SQLException.class, () -> connect(url.group(3), "shop", "shop_app", newPassword).close());
-        Run detachAgain = run("detach", "--dir", dir, "--database-user", "shop_app");
-        assertEquals(1, detachAgain.exit, detachAgain.out);
-        assertTrue(detachAgain.err.contains("there is no role shop_app"), detachAgain.err);
+        CommandRun detachAgain = run("detach", "--dir", dir, "--database-user", "shop_app");
+        assertEquals(1, detachAgain.exit(), detachAgain.out());
+        assertTrue(detachAgain.err().contains("there is no role shop_app"), detachAgain.err());
     }
 
     private static void assertSourceUnchanged(Map<String, String> configBefore, Set<String> slotsBefore, byte[] clusterFileBefore)
@@ -248,28 +245,20 @@ class ForkAndAttachTest {
 
     // ---- helpers
 
-    private record Run(int exit, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = Main.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        int exit = commandLine.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    private static CommandRun run(String... args) {
+        return CommandRun.of(args);
     }
 
     /** The new cluster, to be torn down by the caller; fails unless the fork succeeded. */
-    private static LocalClusterHarness adopt(Path dir, Run fork) throws IOException {
+    private static LocalClusterHarness adopt(Path dir, CommandRun fork) throws IOException {
         if (!Files.exists(dir.resolve("cluster.json"))) {
             deleteTree(dir);
-            throw new AssertionError("no cluster was created (exit " + fork.exit + "): " + fork.err);
+            throw new AssertionError("no cluster was created (exit " + fork.exit() + "): " + fork.err());
         }
         LocalClusterHarness forked = LocalClusterHarness.adopt(dir);
-        if (fork.exit != 0) {
+        if (fork.exit() != 0) {
             forked.close();
-            throw new AssertionError("fork exited with " + fork.exit + ": " + fork.err);
+            throw new AssertionError("fork exited with " + fork.exit() + ": " + fork.err());
         }
         return forked;
     }
