@@ -13,13 +13,13 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Restarts one member's PostgreSQL.",
-            "Asks the member's sidecar to restart its server at the start of its next pass. Restarting the leader "
+            "Asks the member's sidecar to restart its server at the start of its next pass, and waits until it did. Restarting the leader "
                     + "interrupts writes; a switchover first avoids that. Talks to the store (for the member's API port), "
                     + "to DNS (for its address now) and to the member's API (POST /restart with the API token).",
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-            "0:the member queued the restart",
+            "0:the member restarted its server",
             "1:refused by the member (the message says why), wrong or missing API token, member unknown, unresolvable or unreachable",
             "2:invalid command line, or no cluster named",
         })
@@ -35,7 +35,7 @@ final class RestartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        spec.commandLine().getOut().println(MemberApi.post(target, machineId, "/restart"));
+        spec.commandLine().getOut().println(MemberApi.post(target, machineId, "/restart", "", MemberApi.LOCAL_WORK_TIMEOUT));
         spec.commandLine().getOut().flush();
         return 0;
     }
