@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
             RestartCommand.class,
             ReinitCommand.class,
             RejoinCommand.class,
+            DoctorCommand.class,
             RewriteCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class,
