@@ -2,6 +2,7 @@ package dev.pgmanager.doctor;
 
 import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.doctor.ServerFacts.Receiver;
+import dev.pgmanager.local.HostPorts;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,12 +59,12 @@ final class UpstreamCheck implements Check {
                     + ": its name " + leaderName + " does not resolve now (" + source + " " + conninfo.get() + ")", null);
         }
         String leaderAddress = AddressText.of(leader.dnsAddress().get());
-        String where = literal.orElse(host) + (port > 0 ? ":" + port : "");
+        String where = port > 0 ? HostPorts.of(literal.orElse(host), port) : literal.orElse(host);
         boolean sameAddress = literal.map(a -> AddressText.same(a, leaderAddress)).orElse(host.equals(leaderName));
         boolean samePort = port == 0 || leader.databasePort() == 0 || port == leader.databasePort();
         if (!sameAddress || !samePort) {
             return Finding.critical(name(), id, id + ": " + source + " " + where + ", but the leader " + leader.machineId()
-                    + " is at " + leaderAddress + ":" + leader.databasePort() + " (DNS now): a stale "
+                    + " is at " + HostPorts.of(leaderAddress, leader.databasePort()) + " (DNS now): a stale "
                     + (literal.isPresent() ? "literal address" : "upstream") + (pinned ? ", pinned with ALTER SYSTEM in " + AUTO_CONF : "")
                     + "; " + streaming, rejoin);
         }

@@ -146,6 +146,8 @@ final class LocalServer {
      */
     Optional<String> rejoin(Upstream upstream, String leader) {
         if (controller.isRunning()) controller.resetPinnedUpstream();
+        // a primary without the lease is watched; it stops being one now
+        watchdog.disarm();
         try {
             controller.rewind(upstream);
         } catch (RewindFailedException e) {
