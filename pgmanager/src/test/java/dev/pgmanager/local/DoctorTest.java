@@ -382,7 +382,7 @@ class DoctorTest {
             try (Connection c = harness.connect(leader); Statement s = c.createStatement()) {
                 s.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '" + replica
                         + "' AND active_pid IS NOT NULL");
-                Thread.sleep(100);
+                s.execute("SELECT pg_sleep(0.1)");
                 s.execute("SELECT pg_drop_replication_slot('" + replica + "')");
                 return true;
             } catch (SQLException e) {
