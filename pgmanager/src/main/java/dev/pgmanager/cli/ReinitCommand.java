@@ -1,12 +1,7 @@
 package dev.pgmanager.cli;
 
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code pgmanager reinit ID}: re-clones one member from the leader. */
 @Command(
@@ -28,25 +23,18 @@ import picocli.CommandLine.Spec;
             "1:refused or failed on the member (the message says why), wrong or missing API token, member unknown, unresolvable or unreachable",
             "2:invalid command line, or no cluster named",
         })
-final class ReinitCommand implements Callable<Integer> {
-    @Mixin
-    ClusterTarget target;
-
-    @Parameters(paramLabel = "ID", description = "The member's machine ID.")
-    String machineId;
-
+final class ReinitCommand extends MemberWork {
     @Option(names = "--discard-old",
             description = "Delete the old data directory once the clone succeeded, instead of keeping it aside.")
     boolean discardOld;
 
-    @Spec
-    CommandSpec spec;
+    @Override
+    String body() {
+        return discardOld ? "{\"discard_old\": true}" : "";
+    }
 
     @Override
-    public Integer call() throws InterruptedException {
-        String body = discardOld ? "{\"discard_old\": true}" : "";
-        spec.commandLine().getOut().println(MemberApi.post(target, machineId, "/reinit", body, MemberApi.LOCAL_WORK_TIMEOUT));
-        spec.commandLine().getOut().flush();
-        return 0;
+    String path() {
+        return "/reinit";
     }
 }

@@ -1,11 +1,6 @@
 package dev.pgmanager.cli;
 
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code pgmanager rejoin ID}: rewinds a member onto the leader's history and makes it follow the leader. */
 @Command(
@@ -27,20 +22,9 @@ import picocli.CommandLine.Spec;
             "1:pg_rewind failed (run pgmanager reinit ID), the member refused (it leads, or no one does), wrong or missing API token, member unknown, unresolvable or unreachable",
             "2:invalid command line, or no cluster named",
         })
-final class RejoinCommand implements Callable<Integer> {
-    @Mixin
-    ClusterTarget target;
-
-    @Parameters(paramLabel = "ID", description = "The member's machine ID.")
-    String machineId;
-
-    @Spec
-    CommandSpec spec;
-
+final class RejoinCommand extends MemberWork {
     @Override
-    public Integer call() throws InterruptedException {
-        spec.commandLine().getOut().println(MemberApi.post(target, machineId, "/rejoin", "", MemberApi.LOCAL_WORK_TIMEOUT));
-        spec.commandLine().getOut().flush();
-        return 0;
+    String path() {
+        return "/rejoin";
     }
 }

@@ -1,11 +1,6 @@
 package dev.pgmanager.cli;
 
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code pgmanager restart ID}: restarts one member's PostgreSQL. */
 @Command(
@@ -23,20 +18,9 @@ import picocli.CommandLine.Spec;
             "1:refused by the member (the message says why), wrong or missing API token, member unknown, unresolvable or unreachable",
             "2:invalid command line, or no cluster named",
         })
-final class RestartCommand implements Callable<Integer> {
-    @Mixin
-    ClusterTarget target;
-
-    @Parameters(paramLabel = "ID", description = "The member's machine ID.")
-    String machineId;
-
-    @Spec
-    CommandSpec spec;
-
+final class RestartCommand extends MemberWork {
     @Override
-    public Integer call() throws InterruptedException {
-        spec.commandLine().getOut().println(MemberApi.post(target, machineId, "/restart", "", MemberApi.LOCAL_WORK_TIMEOUT));
-        spec.commandLine().getOut().flush();
-        return 0;
+    String path() {
+        return "/restart";
     }
 }
