@@ -68,11 +68,20 @@ public final class FactGatherer {
         try (ZooKeeperClusterStore store = ZooKeeperClusterStore.connect(
                 ZooKeeperStoreSettings.of(target.storeConnect(), target.cluster()).withStartupWait(STORE_WAIT))) {
             snapshot = Optional.of(store.read());
-            history = store.readAddressHistory();
+            history = addressHistory(store);
         } catch (RuntimeException e) {
             error = Optional.of(describe(e));
         }
         return new StoreFacts(target.storeConnect(), snapshot, error, join(servers), history);
+    }
+
+    /** The address history is for diagnostics only: a failure to read it must not hide the snapshot. */
+    private static Map<String, List<AddressRecord>> addressHistory(ZooKeeperClusterStore store) {
+        try {
+            return store.readAddressHistory();
+        } catch (RuntimeException e) {
+            return Map.of();
+        }
     }
 
     /** Whether each server of the connect string accepts a TCP connection (a quorum needs most of them). */

@@ -34,8 +34,7 @@ final class LeaseCheck implements Check {
                             : best.map(b -> fixes.pgmanager("failover --to " + b.machineId())).orElse(fixes.startMember("<member>"))));
         } else {
             String leader = lease.get().machineId();
-            MemberFacts facts0 = facts.members().get(leader);
-            Optional<ServerFacts> server = Optional.ofNullable(facts0).flatMap(MemberFacts::server);
+            Optional<ServerFacts> server = Optional.ofNullable(facts.members().get(leader)).flatMap(MemberFacts::server);
             if (server.isPresent() && !server.get().primary()) {
                 findings.add(Finding.critical(name(), leader, leader + " holds the lease (epoch " + lease.get().epoch()
                         + ") but its PostgreSQL is not a primary: nothing accepts writes", fixes.pgmanager("restart " + leader)));
