@@ -51,7 +51,7 @@ final class ClusterTarget {
     String token;
 
     private Target resolved;
-    private Optional<LocalClusterFile> resolvedLocal = Optional.empty();
+    private Optional<Local> localSource = Optional.empty();
 
     /**
      * Where the commands go, resolved once.
@@ -61,12 +61,6 @@ final class ClusterTarget {
     Target target() {
         if (resolved == null) resolved = resolve();
         return resolved;
-    }
-
-    /** The local cluster whose file supplied settings (named with --dir, or the default one), if any. */
-    Optional<LocalClusterFile> localCluster() {
-        target();
-        return resolvedLocal;
     }
 
     /** Connects to the cluster's store, waiting {@link #STORE_STARTUP_WAIT} at most; the caller closes it. */
@@ -89,6 +83,29 @@ final class ClusterTarget {
      */
     record Target(String store, String cluster, List<InetSocketAddress> dnsServers, Optional<String> token, String tokenSource) {}
 
+    /** The local cluster the store was found through, if it was (its file lists the members and their addresses). */
+    Optional<LocalCluster> localCluster() {
+        target();
+        return localSource.map(local -> new LocalCluster(local.path().getParent(), local.file()));
+    }
+
+    /** A local cluster: its directory and its file. */
+    record LocalCluster(Path dir, LocalClusterFile file) {}
+
+    /**
+     * The superuser's password, for commands that read PostgreSQL itself: the environment variable SU_PASSWORD or
+     * PGMANAGER_SUPERUSER_PASSWORD (as the sidecars take it), else a local cluster's.
+     */
+    Optional<String> superuserPassword() {
+        return env("SU_PASSWORD", "PGMANAGER_SUPERUSER_PASSWORD").map(Found::value)
+                .or(() -> localCluster().map(local -> local.file().superuserPassword()));
+    }
+
+    /** The superuser's name: PGMANAGER_SUPERUSER, else postgres (the sidecars' default). */
+    String superuser() {
+        return env("PGMANAGER_SUPERUSER").map(Found::value).orElse("postgres");
+    }
+
     /** A setting's value and where it was found. */
     private record Found(String value, String source) {}
 
@@ -99,6 +116,7 @@ final class ClusterTarget {
                 ? Local.find(Path.of(DEFAULT_DIR))
                 : Optional.empty();
 
+        localSource = store == null ? named.or(() -> byDefault) : Optional.empty();
         Found connect = first(option(store, "--store"), named.map(Local::store), storeFromEnv, byDefault.map(Local::store))
                 .orElseThrow(() -> new IllegalArgumentException(
                         "no cluster to talk to: give --dir DIR (a local cluster), or --store CONNECT and --cluster NAME "
@@ -112,7 +130,6 @@ final class ClusterTarget {
                 env("PGMANAGER_DNS_SERVERS"), byDefault.map(Local::dnsServer))
                 .map(found -> ValueParsers.dnsServers(found.value()))
                 .orElse(List.of());
-        resolvedLocal = named.or(() -> byDefault).map(Local::file);
         Optional<Found> apiToken = first(option(token, "--token"), named.flatMap(Local::token),
                 env("OPERATOR_PASSWORD", "PGMANAGER_API_TOKEN"), byDefault.flatMap(Local::token));
         return new Target(NetworkSyntax.zooKeeperConnectString(connect.value()), name.value(), dns,

@@ -108,7 +108,7 @@ final class LocalCommand implements Runnable {
         }
     }
 
-    @Command(name = "start", mixinStandardHelpOptions = true, description = "Starts a stopped or killed member again; it rejoins the cluster by itself.")
+    @Command(name = "start", mixinStandardHelpOptions = true, description = "Starts a stopped or killed member again (and makes its DNS name answer, as a platform starting a machine does); it rejoins the cluster by itself.")
     static final class Start extends MemberCommand {
         @Override
         String act(LocalCluster cluster, String machineId) throws Exception {

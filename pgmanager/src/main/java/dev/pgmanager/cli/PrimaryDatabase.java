@@ -3,7 +3,6 @@ package dev.pgmanager.cli;
 import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.local.HostPorts;
-import dev.pgmanager.local.LocalClusterFile;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
@@ -44,9 +43,8 @@ final class PrimaryDatabase {
      * @throws CommandFailed when nobody leads, or the leader has no record or no address now
      */
     static PrimaryDatabase of(ClusterTarget target) {
-        String superuser = env("PGMANAGER_SUPERUSER").orElse("postgres");
-        String password = target.localCluster().map(LocalClusterFile::superuserPassword)
-                .or(() -> env("SU_PASSWORD")).or(() -> env("PGMANAGER_SUPERUSER_PASSWORD"))
+        String superuser = target.superuser();
+        String password = target.superuserPassword()
                 .orElseThrow(() -> new IllegalArgumentException("no password for the superuser " + superuser
                         + ": give it in " + PASSWORD_SETTINGS));
         ClusterSnapshot cluster;

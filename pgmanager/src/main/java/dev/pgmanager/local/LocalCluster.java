@@ -183,10 +183,12 @@ public final class LocalCluster {
         sidecar(machineId).ifPresent(p -> LocalProcesses.stop(p, STOP_PATIENCE));
     }
 
+    /** Starts a member that is not running; as a platform starting a machine does, makes its DNS name answer again. */
     public void start(String machineId) throws IOException {
         LocalClusterFile cluster = requireFile();
         requireMember(machineId);
         startPlatform(cluster);
+        pointDnsAt(cluster.member(machineId).orElseThrow());
         startMember(cluster, machineId);
     }
 
