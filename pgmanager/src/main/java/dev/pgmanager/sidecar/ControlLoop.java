@@ -26,6 +26,7 @@ final class ControlLoop implements Runnable {
     private final Actor actor;
     private final OperatorRequests operatorRequests;
     private final Duration loopWait;
+    private final SidecarMetrics metrics;
     private final Clock clock;
     private final AtomicReference<Pass> lastPass = new AtomicReference<>();
     private final Object wakeSignal = new Object();
@@ -35,19 +36,23 @@ final class ControlLoop implements Runnable {
     private String lastReason = "";
     private String lastFailure = "";
 
-    ControlLoop(Observer observer, Decider decider, Actor actor, OperatorRequests operatorRequests, Duration loopWait, Clock clock) {
+    ControlLoop(Observer observer, Decider decider, Actor actor, OperatorRequests operatorRequests, Duration loopWait,
+                SidecarMetrics metrics, Clock clock) {
         this.observer = observer;
         this.decider = decider;
         this.actor = actor;
         this.operatorRequests = operatorRequests;
         this.loopWait = loopWait;
+        this.metrics = metrics;
         this.clock = clock;
     }
 
     @Override
     public void run() {
         while (!stopping) {
-            runOnePass();
+            long started = System.nanoTime();
+            boolean succeeded = runOnePass();
+            metrics.passFinished(Duration.ofNanos(System.nanoTime() - started), succeeded);
             sleepUntilWoken();
         }
     }
@@ -78,7 +83,8 @@ final class ControlLoop implements Runnable {
         return Optional.ofNullable(lastPass.get());
     }
 
-    private void runOnePass() {
+    /** @return whether it observed the cluster and carried out everything it decided */
+    private boolean runOnePass() {
         operatorRequests.takeLocalWork().ifPresent(work -> actor.performLocalWork(work, observer.lastObservation()));
         Observation observation;
         try {
@@ -90,7 +96,7 @@ final class ControlLoop implements Runnable {
             lastFailure = failure;
             observer.lastObservation().ifPresent(previous -> lastPass.set(
                     new Pass(previous, Decision.none(failure), clock.instant())));
-            return;
+            return false;
         }
         if (!lastFailure.isEmpty()) log.info("observing the cluster again");
         lastFailure = "";
@@ -104,10 +110,11 @@ final class ControlLoop implements Runnable {
         lastPass.set(new Pass(observation, decision, clock.instant()));
         if (completed && stopAfterHandOver && decision.actions().stream().anyMatch(a -> a instanceof Action.HandOver)) {
             stopping = true;
-            return;
+            return true;
         }
         // After a change, look again at once (publish the new role, continue a hand-over); after a failure, wait.
         if (completed && changesSomething) wake();
+        return completed;
     }
 
     private void sleepUntilWoken() {
