@@ -41,8 +41,10 @@ public final class SidecarConfigLoader {
     }
 
     private static SidecarConfig assemble(ResolvedSettings settings, Map<String, String> parameters) {
+        String storeAuth = settings.find(STORE_AUTH)
+                .orElseGet(() -> StoreSecret.derive(settings.get(APP), settings.get(SUPERUSER_PASSWORD)));
         StoreConfig store = new StoreConfig(settings.get(STORE_CONNECT), settings.get(STORE_SESSION_TIMEOUT),
-                settings.get(STORE_CONNECT_TIMEOUT));
+                settings.get(STORE_CONNECT_TIMEOUT), storeAuth);
         PostgresConfig postgres = new PostgresConfig(settings.get(DATA_DIR), settings.find(BIN_DIR),
                 settings.get(LISTEN_ADDRESS), settings.get(PORT), settings.get(SOCKET_DIR), settings.get(OS_USER),
                 parameters, settings.get(SUPERUSER), settings.get(SUPERUSER_PASSWORD), settings.get(REPLICATION_USER),

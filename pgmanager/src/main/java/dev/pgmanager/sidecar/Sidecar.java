@@ -72,6 +72,7 @@ public final class Sidecar implements AutoCloseable {
         PostgresController controller = new PostgresController(binaries, postgresConfig(config), OsUser.named(config.postgres().osUser()));
         this.metrics = new SidecarMetrics(clock);
         this.store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(config.store().connect(), config.app())
+                .withSecret(config.store().auth())
                 .withSessionTimeout(config.store().sessionTimeout())
                 .withStartupWait(config.store().connectTimeout()));
         this.lease = new LeaderLease(store, me, clock);

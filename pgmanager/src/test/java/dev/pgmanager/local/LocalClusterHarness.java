@@ -116,6 +116,7 @@ final class LocalClusterHarness implements AutoCloseable {
     ZooKeeperClusterStore store() {
         LocalClusterFile current = currentFile();
         return ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(current.storeConnectString(), current.app())
+                .withSecret(current.storeSecret())
                 .withStartupWait(Duration.ofSeconds(10)));
     }
 
