@@ -76,7 +76,8 @@ public final class SidecarConfigLoader {
         if (key.equals(POSTGRES_PARAMETERS)) {
             return "must be a map of postgresql.conf settings (name: value)";
         }
-        Optional<String> keyInSection = known.stream().filter(option -> option.startsWith(key + ".")).sorted().findFirst();
+        // The section's first key in the table's order, which puts the essential ones first
+        Optional<String> keyInSection = ALL.stream().map(ConfigOption::key).filter(option -> option.startsWith(key + ".")).findFirst();
         if (keyInSection.isPresent()) {
             return "is a section, not a value: put its keys under it (like " + keyInSection.get() + ")";
         }
