@@ -5,9 +5,11 @@ import dev.pgmanager.ha.Decider;
 import dev.pgmanager.ha.Decision;
 import dev.pgmanager.ha.Observation;
 import dev.pgmanager.ha.Pass;
+import dev.pgmanager.logging.LogFields;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,6 +100,7 @@ final class ControlLoop implements Runnable {
                     new Pass(previous, Decision.none(failure), clock.instant())));
             return false;
         }
+        LogFields.epoch(observation.cluster().leader().map(l -> OptionalLong.of(l.epoch())).orElse(OptionalLong.empty()));
         if (!lastFailure.isEmpty()) log.info("observing the cluster again");
         lastFailure = "";
         Decision decision = decider.decide(observation);
