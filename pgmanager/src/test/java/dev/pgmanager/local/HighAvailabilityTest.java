@@ -95,6 +95,9 @@ class HighAvailabilityTest {
             String newLeader = harness.leader();
             assertNotEquals(oldLeader, newLeader);
             assertTrue(gap.compareTo(FAILOVER_BOUND) <= 0, "write gap " + gap.toMillis() + " ms");
+            PrometheusText promoted = harness.metrics(newLeader);
+            assertEquals(1, promoted.value("pgmanager_failovers_total"), "the new leader counted its promotion");
+            assertEquals(1, promoted.value("pgmanager_role", "role", "primary"));
             String survivor = otherThan(oldLeader, newLeader);
             Await.until(Duration.ofSeconds(30), "the surviving replica streams from the new leader",
                     () -> streamsOnLeaderTimeline(survivor));
@@ -135,6 +138,8 @@ class HighAvailabilityTest {
             assertEquals(202, status, "switchover accepted");
             Await.until(FAILOVER_BOUND, target + " leads and accepts writes",
                     () -> leaderIs(target) && writer.lastAcknowledged().isAfter(requestedAt));
+            Await.until(Duration.ofSeconds(10), target + " counts the switchover",
+                    () -> harness.metrics(target).value("pgmanager_switchovers_total") == 1);
             LocalStatus healed = harness.awaitHealthy(REJOIN_BOUND);
             assertEquals(target, healed.leader());
             LocalClusterHarness.awaitWrites(writer, writer.acknowledgedCount() + 25);
@@ -344,16 +349,7 @@ class HighAvailabilityTest {
     }
 
     private static int postToApi(String machineId, String path, String body) throws Exception {
-        LocalMember m = harness.file.member(machineId).orElseThrow();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + HostPorts.of(m.address(), m.apiPort()) + path))
-                .header("Authorization", "Bearer " + harness.file.apiToken())
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .timeout(Duration.ofSeconds(10))
-                .build();
-        try (HttpClient client = HttpClient.newHttpClient()) {
-            return client.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
-        }
+        return harness.postToApi(machineId, path, body, harness.file.apiToken());
     }
 
     private static void sleepQuietly(long millis) {
