@@ -79,6 +79,7 @@ class ObservabilityAndSecurityTest {
         assertEquals(harness.member(leader).timeline(), onLeader.value("pgmanager_timeline"));
         assertEquals(List.of(replica), onLeader.series("pgmanager_replication_lag_bytes").stream()
                 .map(s -> s.labels().get("machine_id")).toList(), "one lag series per replica, labelled by machine ID");
+        assertEquals("gauge", onLeader.typeOf("pgmanager_replication_lag_bytes"));
         assertEquals(List.of(replica), onLeader.series("pgmanager_replication_lag_seconds").stream()
                 .map(s -> s.labels().get("machine_id")).toList());
         double lagSeconds = onLeader.value("pgmanager_replication_lag_seconds", "machine_id", replica);
@@ -109,7 +110,7 @@ class ObservabilityAndSecurityTest {
             assertEquals("counter", member.typeOf("pgmanager_failovers_total"));
             assertEquals("counter", member.typeOf("pgmanager_dns_lookups_total"));
             assertEquals("histogram", member.typeOf("pgmanager_control_loop_duration_seconds"));
-            assertEquals("gauge", member.typeOf("pgmanager_replication_lag_bytes"));
+            assertEquals("gauge", member.typeOf("pgmanager_role"));
             assertTrue(member.families.keySet().stream().allMatch(name -> name.startsWith("pgmanager_")), member.families.keySet().toString());
         }
     }
