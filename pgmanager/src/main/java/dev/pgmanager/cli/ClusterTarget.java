@@ -54,6 +54,7 @@ final class ClusterTarget {
     String token;
 
     private Target resolved;
+    private Optional<LocalClusterFile> resolvedLocal = Optional.empty();
 
     /**
      * Where the commands go, resolved once.
@@ -63,6 +64,12 @@ final class ClusterTarget {
     Target target() {
         if (resolved == null) resolved = resolve();
         return resolved;
+    }
+
+    /** The local cluster whose file supplied settings (named with --dir, or the default one), if any. */
+    Optional<LocalClusterFile> localCluster() {
+        target();
+        return resolvedLocal;
     }
 
     /** Connects to the cluster's store, waiting {@link #STORE_STARTUP_WAIT} at most; the caller closes it. */
@@ -117,6 +124,7 @@ final class ClusterTarget {
                 env("PGMANAGER_DNS_SERVERS"), byDefault.map(Local::dnsServer))
                 .map(found -> ValueParsers.dnsServers(found.value()))
                 .orElse(List.of());
+        resolvedLocal = named.or(() -> byDefault).map(Local::file);
         Optional<Found> apiToken = first(option(token, "--token"), named.flatMap(Local::token),
                 env("OPERATOR_PASSWORD", "PGMANAGER_API_TOKEN"), byDefault.flatMap(Local::token));
         Optional<String> storeSecret = first(named.map(Local::storeSecret), storeSecretFromEnvironment(name.value()),
