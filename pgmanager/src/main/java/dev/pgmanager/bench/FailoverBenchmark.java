@@ -82,7 +82,8 @@ public final class FailoverBenchmark {
         awaitHealthy(cluster);
         String leader = cluster.status().leader();
         try (SequenceWriter writer = writer(file, "bench_switchover_" + number);
-                ZooKeeperClusterStore store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(file.storeConnectString(), file.app()))) {
+                ZooKeeperClusterStore store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(file.storeConnectString(), file.app())
+                        .withSecret(file.storeSecret()))) {
             awaitAcknowledged(writer, 50);
             Instant at = Instant.now();
             var result = new OperatorRequests(store, Clock.systemUTC(), () -> {}).switchover(Optional.empty());

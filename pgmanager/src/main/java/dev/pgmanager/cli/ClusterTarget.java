@@ -1,6 +1,8 @@
 package dev.pgmanager.cli;
 
 import dev.pgmanager.config.NetworkSyntax;
+import dev.pgmanager.config.SecretFiles;
+import dev.pgmanager.config.StoreSecret;
 import dev.pgmanager.config.ValueParsers;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
@@ -12,13 +14,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import picocli.CommandLine.Option;
 
 /**
- * Which cluster an operator command talks to, and how: its store, its name, the DNS that finds its members and the
- * token their APIs want. Each setting is taken from the first of: an option on the command line; the local cluster
+ * Which cluster an operator command talks to, and how: its store, its name, the secret of its znodes, the DNS that
+ * finds its members and the token their APIs want. Each setting is taken from the first of: an option on the command line; the local cluster
  * named with {@code --dir}; the environment; the local cluster in {@value #DEFAULT_DIR}. The default local cluster
  * is left out as soon as a store is named (it is another cluster), so that settings of two clusters never mix.
  */
@@ -67,6 +70,7 @@ final class ClusterTarget {
     ZooKeeperClusterStore openStore() {
         Target target = target();
         return ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(target.store(), target.cluster())
+                .withSecret(target.storeSecret())
                 .withStartupWait(STORE_STARTUP_WAIT));
     }
 
@@ -80,8 +84,16 @@ final class ClusterTarget {
      * The settings a command runs with.
      *
      * @param tokenSource where the token came from, or that none was given, for the message when a member refuses it
+     * @param storeSecret the secret of the digest ACL over the cluster's znodes, when one was found
      */
-    record Target(String store, String cluster, List<InetSocketAddress> dnsServers, Optional<String> token, String tokenSource) {}
+    record Target(String store, String cluster, List<InetSocketAddress> dnsServers, Optional<String> token, String tokenSource,
+                  Optional<String> storeSecret) {
+        @Override
+        public String toString() {
+            return "Target[store=" + store + ", cluster=" + cluster + ", dnsServers=" + dnsServers + ", token="
+                    + token.map(t -> "(hidden)").orElse("none") + ", storeSecret=" + storeSecret.map(t -> "(hidden)").orElse("none") + "]";
+        }
+    }
 
     /** The local cluster the store was found through, if it was (its file lists the members and their addresses). */
     Optional<LocalCluster> localCluster() {
@@ -132,8 +144,23 @@ final class ClusterTarget {
                 .orElse(List.of());
         Optional<Found> apiToken = first(option(token, "--token"), named.flatMap(Local::token),
                 env("OPERATOR_PASSWORD", "PGMANAGER_API_TOKEN"), byDefault.flatMap(Local::token));
+        Optional<String> storeSecret = first(named.map(Local::storeSecret), storeSecretFromEnvironment(name.value()),
+                byDefault.map(Local::storeSecret));
         return new Target(NetworkSyntax.zooKeeperConnectString(connect.value()), name.value(), dns,
-                apiToken.map(Found::value), apiToken.map(Found::source).orElse("none (no token was given)"));
+                apiToken.map(Found::value), apiToken.map(Found::source).orElse("none (no token was given)"), storeSecret);
+    }
+
+    /**
+     * The store secret as a member has it: {@code PGMANAGER_STORE_AUTH}, else derived from the superuser password in
+     * {@code SU_PASSWORD} or {@code PGMANAGER_SUPERUSER_PASSWORD} (each may also name a file with {@code _FILE}), so that
+     * an operator shell on a member needs nothing more.
+     */
+    static Optional<String> storeSecretFromEnvironment(String cluster) {
+        Map<String, String> environment = System.getenv();
+        return SecretFiles.read(environment, "PGMANAGER_STORE_AUTH")
+                .or(() -> SecretFiles.read(environment, "SU_PASSWORD")
+                        .or(() -> SecretFiles.read(environment, "PGMANAGER_SUPERUSER_PASSWORD"))
+                        .map(password -> StoreSecret.derive(cluster, password)));
     }
 
     /** A local cluster's file, as a source of settings. */
@@ -157,6 +184,10 @@ final class ClusterTarget {
 
         Found dnsServer() {
             return new Found("127.0.0.1:" + file.dnsPort(), path.toString());
+        }
+
+        String storeSecret() {
+            return file.storeSecret();
         }
 
         Optional<Found> token() {

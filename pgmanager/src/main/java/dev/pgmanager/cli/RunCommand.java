@@ -1,7 +1,11 @@
 package dev.pgmanager.cli;
 
+import dev.pgmanager.config.LogFormat;
 import dev.pgmanager.config.SidecarConfig;
 import dev.pgmanager.config.SidecarConfigLoader;
+import dev.pgmanager.config.ValueParsers;
+import dev.pgmanager.logging.LogFields;
+import dev.pgmanager.logging.LogOutput;
 import dev.pgmanager.sidecar.Sidecar;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -27,9 +31,18 @@ final class RunCommand implements Callable<Integer> {
             description = "Configuration file (.yml, .yaml or .properties); env PGMANAGER_CONFIG.")
     Path configFile;
 
+    @Option(names = "--log-format", paramLabel = "FORMAT",
+            description = "text (lines for people) or json (one JSON object per line, for a log pipeline); both carry the "
+                    + "machine ID and the leader epoch. Overrides log.format and PGMANAGER_LOG_FORMAT (default text).")
+    String logFormat;
+
     @Override
     public Integer call() throws Exception {
+        Optional<LogFormat> fromCommandLine = Optional.ofNullable(logFormat).map(ValueParsers::logFormat);
+        fromCommandLine.ifPresent(LogOutput::use);
         SidecarConfig config = SidecarConfigLoader.load(Optional.ofNullable(configFile), System.getenv());
+        LogFields.machineId(config.machineId());
+        LogOutput.use(fromCommandLine.orElse(config.logFormat()));
         CountDownLatch stopped = new CountDownLatch(1);
         Sidecar sidecar = Sidecar.start(config, Clock.systemUTC());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -69,7 +69,10 @@ final class StoreCommand implements Runnable {
     @Command(
             name = "show",
             mixinStandardHelpOptions = true,
-            description = "Prints one cluster's state as the store holds it (spec, members, leader and epoch, history), as JSON.")
+            description = {"Prints one cluster's state as the store holds it (spec, members, leader and epoch, history), as JSON.",
+                    "Authenticates to the cluster's znodes with PGMANAGER_STORE_AUTH, else with the secret derived from the",
+                    "superuser password in SU_PASSWORD or PGMANAGER_SUPERUSER_PASSWORD (as the members do); each may name a file",
+                    "instead with _FILE appended."})
     static final class Show implements Runnable {
         @Option(names = "--store", required = true, defaultValue = "${env:PGMANAGER_STORE}", paramLabel = "CONNECT",
                 description = "ZooKeeper connect string host:port[,host:port...] (env PGMANAGER_STORE).")
@@ -85,6 +88,7 @@ final class StoreCommand implements Runnable {
         @Override
         public void run() {
             try (ZooKeeperClusterStore store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(connect, cluster)
+                    .withSecret(ClusterTarget.storeSecretFromEnvironment(cluster))
                     .withStartupWait(Duration.ofSeconds(10)))) {
                 ClusterSnapshot snapshot = store.read();
                 spec.commandLine().getOut().println(Json.pretty(snapshot));

@@ -32,6 +32,9 @@ final class ConfigOptions {
             required("store.connect", NetworkSyntax::zooKeeperConnectString, "PGMANAGER_STORE");
     static final ConfigOption<Duration> STORE_SESSION_TIMEOUT = withDefault("store.session_timeout", "3s",
             ValueParsers.durationBetween("1s", "60s"), "PGMANAGER_STORE_SESSION_TIMEOUT");
+    /** The ZooKeeper digest secret over the cluster's znodes; derived from the superuser password when unset. */
+    static final ConfigOption<String> STORE_AUTH =
+            optional("store.auth", ValueParsers::text, "PGMANAGER_STORE_AUTH").asSecret();
     static final ConfigOption<Duration> STORE_CONNECT_TIMEOUT = withDefault("store.connect_timeout", "15s",
             ValueParsers.positiveDuration(), "PGMANAGER_STORE_CONNECT_TIMEOUT");
 
@@ -103,7 +106,7 @@ final class ConfigOptions {
 
     static final List<ConfigOption<?>> ALL = List.of(
             MACHINE_ID, APP, REGION, PRIMARY_REGION, FAILOVER_OUTSIDE_PRIMARY_REGION, ADDRESS,
-            STORE_CONNECT, STORE_SESSION_TIMEOUT, STORE_CONNECT_TIMEOUT,
+            STORE_CONNECT, STORE_SESSION_TIMEOUT, STORE_CONNECT_TIMEOUT, STORE_AUTH,
             DATA_DIR, BIN_DIR, LISTEN_ADDRESS, PORT, SOCKET_DIR, OS_USER,
             SUPERUSER, SUPERUSER_PASSWORD, REPLICATION_USER, REPLICATION_PASSWORD, ALLOWED_NETWORKS,
             LOOP_WAIT, MAXIMUM_LAG_ON_FAILOVER, SLOT_RETENTION, NOFAILOVER, PRIORITY, STOP_HANDOVER_TIMEOUT, VERIFY_ON_MIGRATION,

@@ -40,7 +40,7 @@ final class ResolvedSettings {
 
     private <T> void resolveOne(ConfigOption<T> option, ConfigFile file, Map<String, String> environment,
                                 List<String> problems) {
-        Optional<RawSetting> raw = fromEnvironment(option, environment)
+        Optional<RawSetting> raw = fromEnvironment(option, environment, problems)
                 .or(() -> fromFile(option, file))
                 .or(() -> option.defaultValue().map(text -> new RawSetting(text, "by default")));
         if (raw.isEmpty()) {
@@ -58,12 +58,24 @@ final class ResolvedSettings {
         }
     }
 
-    /** Unset and empty variables alike leave the option to the file, so {@code FOO=} cannot blank a setting. */
-    private static Optional<RawSetting> fromEnvironment(ConfigOption<?> option, Map<String, String> environment) {
+    /**
+     * Unset and empty variables alike leave the option to the file, so {@code FOO=} cannot blank a setting. A secret may
+     * also come from the file that {@code FOO_FILE} names (see {@link SecretFiles}).
+     */
+    private static Optional<RawSetting> fromEnvironment(ConfigOption<?> option, Map<String, String> environment,
+                                                        List<String> problems) {
         for (String variable : option.environmentVariables()) {
             String text = environment.get(variable);
             if (text != null && !text.isBlank()) {
                 return Optional.of(new RawSetting(text, "by " + variable));
+            }
+            if (!option.secret()) continue;
+            try {
+                Optional<String> fromFile = SecretFiles.read(environment, variable);
+                if (fromFile.isPresent()) return Optional.of(new RawSetting(fromFile.get(), "by " + variable + SecretFiles.SUFFIX));
+            } catch (IllegalArgumentException unreadable) {
+                problems.add(option.key() + ": " + unreadable.getMessage());
+                return Optional.empty();
             }
         }
         return Optional.empty();
@@ -78,7 +90,9 @@ final class ResolvedSettings {
     private static String missing(ConfigOption<?> option) {
         List<String> ways = new ArrayList<>();
         if (!option.environmentVariables().isEmpty()) {
-            ways.add(either(option.environmentVariables()));
+            String files = option.secret() ? " (or a file holding it, named by " + option.environmentVariables().getFirst()
+                    + SecretFiles.SUFFIX + ")" : "";
+            ways.add(either(option.environmentVariables()) + files);
         }
         ways.add(option.key() + " in the config file");
         return option.key() + " is missing: set " + String.join(", or ", ways);

@@ -41,8 +41,10 @@ public final class SidecarConfigLoader {
     }
 
     private static SidecarConfig assemble(ResolvedSettings settings, Map<String, String> parameters) {
+        String storeAuth = settings.find(STORE_AUTH)
+                .orElseGet(() -> StoreSecret.derive(settings.get(APP), settings.get(SUPERUSER_PASSWORD)));
         StoreConfig store = new StoreConfig(settings.get(STORE_CONNECT), settings.get(STORE_SESSION_TIMEOUT),
-                settings.get(STORE_CONNECT_TIMEOUT));
+                settings.get(STORE_CONNECT_TIMEOUT), storeAuth);
         PostgresConfig postgres = new PostgresConfig(settings.get(DATA_DIR), settings.find(BIN_DIR),
                 settings.get(LISTEN_ADDRESS), settings.get(PORT), settings.get(SOCKET_DIR), settings.get(OS_USER),
                 parameters, settings.get(SUPERUSER), settings.get(SUPERUSER_PASSWORD), settings.get(REPLICATION_USER),
@@ -74,7 +76,8 @@ public final class SidecarConfigLoader {
         if (key.equals(POSTGRES_PARAMETERS)) {
             return "must be a map of postgresql.conf settings (name: value)";
         }
-        Optional<String> keyInSection = known.stream().filter(option -> option.startsWith(key + ".")).sorted().findFirst();
+        // The section's first key in the table's order, which puts the essential ones first
+        Optional<String> keyInSection = ALL.stream().map(ConfigOption::key).filter(option -> option.startsWith(key + ".")).findFirst();
         if (keyInSection.isPresent()) {
             return "is a section, not a value: put its keys under it (like " + keyInSection.get() + ")";
         }

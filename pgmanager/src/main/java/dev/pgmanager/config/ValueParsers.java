@@ -77,7 +77,7 @@ public final class ValueParsers {
         throw new IllegalArgumentException(ShownValue.of(text) + " is not an absolute path");
     }
 
-    static LogFormat logFormat(String text) {
+    public static LogFormat logFormat(String text) {
         return switch (text.strip().toLowerCase(Locale.ROOT)) {
             case "text" -> LogFormat.TEXT;
             case "json" -> LogFormat.JSON;

@@ -521,7 +521,7 @@ public final class LocalCluster {
     private Optional<ClusterSnapshot> snapshot(LocalClusterFile cluster) {
         if (LocalProcesses.running(layout.platformPid(), layout.dir().toString()).isEmpty()) return Optional.empty();
         try (ZooKeeperClusterStore store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(cluster.storeConnectString(),
-                cluster.app()).withStartupWait(Duration.ofSeconds(5)))) {
+                cluster.app()).withSecret(cluster.storeSecret()).withStartupWait(Duration.ofSeconds(5)))) {
             return Optional.of(store.read());
         } catch (StoreException e) {
             return Optional.empty();

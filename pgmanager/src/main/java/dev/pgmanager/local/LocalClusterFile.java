@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.pgmanager.config.StoreSecret;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,6 +60,11 @@ public record LocalClusterFile(
             @JsonProperty("pg_port") int pgPort,
             @JsonProperty("api_port") int apiPort,
             @JsonProperty("store_proxy_port") int storeProxyPort) {}
+
+    /** The secret of the digest ACL over the cluster's znodes: derived from the superuser password, as the members do. */
+    public String storeSecret() {
+        return StoreSecret.derive(app, superuserPassword);
+    }
 
     public String storeConnectString() {
         return "127.0.0.1:" + storePort;

@@ -3,6 +3,7 @@ package dev.pgmanager.local;
 import dev.pgmanager.config.ConfigException;
 import dev.pgmanager.config.SidecarConfig;
 import dev.pgmanager.config.SidecarConfigLoader;
+import dev.pgmanager.config.StoreSecret;
 import dev.pgmanager.config.ValueParsers;
 import dev.pgmanager.local.LocalClusterFile.LocalMember;
 import dev.pgmanager.postgres.BaseBackup;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.apache.zookeeper.KeeperException;
 
 /**
  * Makes a new, independent local cluster out of a consistent copy of one member's data, as a platform's volume fork
@@ -89,14 +91,18 @@ public final class LocalFork {
         }
     }
 
-    /** Whether the source's store holds a cluster of that name (a store that is down holds none we could clash with). */
+    /**
+     * Whether the source's store holds a cluster of that name (a store that is down holds none we could clash with). A
+     * cluster whose znodes refuse us (another secret guards them) exists too.
+     */
     private static boolean existsInStore(LocalClusterFile from, String name) {
         try (ZooKeeperClusterStore store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(from.storeConnectString(), name)
+                .withSecret(StoreSecret.derive(name, from.superuserPassword()))
                 .withStartupWait(Duration.ofSeconds(5)))) {
             ClusterSnapshot snapshot = store.read();
             return snapshot.identity().isPresent() || !snapshot.members().isEmpty() || snapshot.lastEpoch() > 0;
         } catch (StoreException e) {
-            return false;
+            return e.getCause() instanceof KeeperException.NoAuthException;
         }
     }
 

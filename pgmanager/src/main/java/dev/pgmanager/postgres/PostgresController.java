@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.function.BooleanSupplier;
+import org.postgresql.util.PasswordUtil;
 
 /**
  * Drives the one PostgreSQL instance of this machine: create, clone, start, stop, follow, promote,
@@ -71,9 +72,9 @@ public final class PostgresController {
                     "--data-checksums",
                     "--username=" + config.superuser().user(),
                     "--pwfile=" + pwfile,
-                    // trusting the socket is safe because only the OS user can open it
-                    // (unix_socket_permissions = 0700); everything over TCP needs a password
-                    "--auth-local=trust",
+                    // the socket admits the OS user as the role of its name (the kernel vouches for it);
+                    // everything over TCP needs a password. The sidecar itself connects over TCP.
+                    "--auth-local=peer",
                     "--auth-host=scram-sha-256",
                     // the C locale's sort order never changes with a glibc upgrade, which would
                     // otherwise silently corrupt text indexes, and differently on each member
@@ -478,7 +479,7 @@ public final class PostgresController {
     /**
      * Creates the replication role if it is missing. initdb cannot give a role a password without a
      * running server, so this runs whenever we start or promote a primary; being idempotent, it also
-     * repairs a cluster whose role was dropped. The server quotes name and password itself (format %I/%L).
+     * repairs a cluster whose role was dropped. The server quotes name and verifier itself (format %I/%L).
      */
     private void ensureReplicationRole() {
         Credentials replication = config.replication();
@@ -495,7 +496,9 @@ public final class PostgresController {
             try (PreparedStatement format = connection.prepareStatement(
                     "SELECT format('CREATE ROLE %I WITH LOGIN REPLICATION PASSWORD %L', ?, ?)")) {
                 format.setString(1, replication.user());
-                format.setString(2, replication.password());
+                // The SCRAM-SHA-256 verifier, computed here: the password itself never reaches the server, so no
+                // statement log or error message there can show it.
+                format.setString(2, PasswordUtil.encodeScramSha256(replication.password().toCharArray()));
                 try (ResultSet row = format.executeQuery()) {
                     row.next();
                     create = row.getString(1);

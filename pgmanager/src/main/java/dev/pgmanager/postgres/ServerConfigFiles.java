@@ -50,7 +50,7 @@ final class ServerConfigFiles {
                 + setting("listen_addresses", String.join(",", config.listenAddresses()))
                 + "port = " + config.port() + "\n"
                 + setting("unix_socket_directories", config.socketDirectory().toString())
-                // local connections are trusted (see pg_hba.conf): only the OS user (and root) may use the socket
+                // only the OS user (and root) may use the socket at all; pg_hba.conf admits it by peer identity
                 + "unix_socket_permissions = 0700\n"
                 + setting("cluster_name", config.machineId())
                 + "password_encryption = 'scram-sha-256'\n"
@@ -114,8 +114,10 @@ final class ServerConfigFiles {
         networks.addAll(config.allowedNetworks());
         StringBuilder rules = new StringBuilder(HEADER)
                 .append("# TYPE  DATABASE     USER  ADDRESS  METHOD\n")
-                .append("local   all          all            trust\n")
-                .append("local   replication  all            trust\n");
+                // No trust anywhere: on the socket the kernel vouches for the OS user, who may act as the role of
+                // the same name (postgres); the sidecar and every other client use TCP with a SCRAM password.
+                .append("local   all          all            peer\n")
+                .append("local   replication  all            peer\n");
         for (String network : networks) {
             rules.append("host    all          all          ").append(network).append("  scram-sha-256\n");
             rules.append("host    replication  ").append(hbaName(config.replication().user()))

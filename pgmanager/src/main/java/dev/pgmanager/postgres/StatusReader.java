@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -64,11 +65,13 @@ final class StatusReader {
         try (Statement statement = connection.createStatement();
              ResultSet row = statement.executeQuery("""
                      SELECT application_name, host(client_addr), state, sent_lsn, write_lsn, flush_lsn,
-                            replay_lsn, sync_state
+                            replay_lsn, sync_state, (EXTRACT(EPOCH FROM replay_lag) * 1000000)::bigint
                      FROM pg_stat_replication ORDER BY application_name""")) {
             while (row.next()) {
+                long lagMicros = row.getLong(9);
+                Optional<Duration> replayLag = row.wasNull() ? Optional.empty() : Optional.of(Duration.ofNanos(lagMicros * 1000));
                 rows.add(new ReplicationConnection(row.getString(1), Optional.ofNullable(row.getString(2)),
-                        row.getString(3), lsn(row, 4), lsn(row, 5), lsn(row, 6), lsn(row, 7), row.getString(8)));
+                        row.getString(3), lsn(row, 4), lsn(row, 5), lsn(row, 6), lsn(row, 7), row.getString(8), replayLag));
             }
         }
         return rows;

@@ -30,10 +30,11 @@ final class Actor {
     private final Upstreams upstreams;
     private final ReplicationSlots slots;
     private final ClusterSpec bootstrapSpec;
+    private final SidecarMetrics metrics;
     private final Clock clock;
 
     Actor(String me, ClusterStore store, LeaderLease lease, LocalServer server, Upstreams upstreams, ReplicationSlots slots,
-            ClusterSpec bootstrapSpec, Clock clock) {
+            ClusterSpec bootstrapSpec, SidecarMetrics metrics, Clock clock) {
         this.me = me;
         this.store = store;
         this.lease = lease;
@@ -41,6 +42,7 @@ final class Actor {
         this.upstreams = upstreams;
         this.slots = slots;
         this.bootstrapSpec = bootstrapSpec;
+        this.metrics = metrics;
         this.clock = clock;
     }
 
@@ -171,6 +173,7 @@ final class Actor {
     private void promote(Observation o) {
         server.promote();
         Optional<HandoverRequest> request = o.cluster().handover();
+        metrics.promoted(request.map(r -> r.kind() == HandoverRequest.Kind.SWITCHOVER).orElse(false));
         String kind = request.map(r -> r.kind().name().toLowerCase()).orElse("failover");
         String detail = request.map(r -> kind + " requested" + (r.from() != null ? " from " + r.from() : ""))
                 .orElse("no leader; promoted as the best candidate");

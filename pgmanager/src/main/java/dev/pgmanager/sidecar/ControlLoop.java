@@ -5,9 +5,11 @@ import dev.pgmanager.ha.Decider;
 import dev.pgmanager.ha.Decision;
 import dev.pgmanager.ha.Observation;
 import dev.pgmanager.ha.Pass;
+import dev.pgmanager.logging.LogFields;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +28,7 @@ final class ControlLoop implements Runnable {
     private final Actor actor;
     private final OperatorRequests operatorRequests;
     private final Duration loopWait;
+    private final SidecarMetrics metrics;
     private final Clock clock;
     private final AtomicReference<Pass> lastPass = new AtomicReference<>();
     private final Object wakeSignal = new Object();
@@ -35,19 +38,23 @@ final class ControlLoop implements Runnable {
     private String lastReason = "";
     private String lastFailure = "";
 
-    ControlLoop(Observer observer, Decider decider, Actor actor, OperatorRequests operatorRequests, Duration loopWait, Clock clock) {
+    ControlLoop(Observer observer, Decider decider, Actor actor, OperatorRequests operatorRequests, Duration loopWait,
+                SidecarMetrics metrics, Clock clock) {
         this.observer = observer;
         this.decider = decider;
         this.actor = actor;
         this.operatorRequests = operatorRequests;
         this.loopWait = loopWait;
+        this.metrics = metrics;
         this.clock = clock;
     }
 
     @Override
     public void run() {
         while (!stopping) {
-            runOnePass();
+            long started = System.nanoTime();
+            boolean succeeded = runOnePass();
+            metrics.passFinished(Duration.ofNanos(System.nanoTime() - started), succeeded);
             sleepUntilWoken();
         }
     }
@@ -78,7 +85,8 @@ final class ControlLoop implements Runnable {
         return Optional.ofNullable(lastPass.get());
     }
 
-    private void runOnePass() {
+    /** @return whether it observed the cluster and carried out everything it decided */
+    private boolean runOnePass() {
         operatorRequests.takeLocalWork().ifPresent(work -> work.outcome().complete(actor.performLocalWork(work, observer.lastObservation())));
         Observation observation;
         try {
@@ -90,8 +98,9 @@ final class ControlLoop implements Runnable {
             lastFailure = failure;
             observer.lastObservation().ifPresent(previous -> lastPass.set(
                     new Pass(previous, Decision.none(failure), clock.instant())));
-            return;
+            return false;
         }
+        LogFields.epoch(observation.cluster().leader().map(l -> OptionalLong.of(l.epoch())).orElse(OptionalLong.empty()));
         if (!lastFailure.isEmpty()) log.info("observing the cluster again");
         lastFailure = "";
         Decision decision = decider.decide(observation);
@@ -104,10 +113,11 @@ final class ControlLoop implements Runnable {
         lastPass.set(new Pass(observation, decision, clock.instant()));
         if (completed && stopAfterHandOver && decision.actions().stream().anyMatch(a -> a instanceof Action.HandOver)) {
             stopping = true;
-            return;
+            return true;
         }
         // After a change, look again at once (publish the new role, continue a hand-over); after a failure, wait.
         if (completed && changesSomething) wake();
+        return completed;
     }
 
     private void sleepUntilWoken() {

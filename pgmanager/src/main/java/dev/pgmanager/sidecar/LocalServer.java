@@ -28,6 +28,7 @@ final class LocalServer {
     private final Watchdog watchdog;
     private volatile String following;
     private volatile LocalPostgres lastSeen = LocalPostgres.empty();
+    private volatile PgStatus lastStatus = PgStatus.stopped();
     private String systemIdentifier;
 
     LocalServer(PostgresController controller, Watchdog watchdog) {
@@ -43,11 +44,13 @@ final class LocalServer {
         };
         if (data != DataState.CLUSTER) {
             systemIdentifier = null;
+            lastStatus = PgStatus.stopped();
             lastSeen = new LocalPostgres(data, Optional.empty(), false, ServerRole.NONE, 0, -1, -1, Optional.empty(), Optional.empty(),
                     false, false);
             return lastSeen;
         }
         PgStatus status = controller.status();
+        lastStatus = status;
         if (!status.running()) {
             ControlData control = controller.controlFile();
             systemIdentifier = Long.toUnsignedString(control.systemIdentifier());
@@ -70,6 +73,11 @@ final class LocalServer {
     /** What the last observation saw, without asking the server (for the lease reflex, which must not wait). */
     LocalPostgres lastSeen() {
         return lastSeen;
+    }
+
+    /** The server's own detail from the last observation (a primary's replication connections), for the metrics. */
+    PgStatus lastStatus() {
+        return lastStatus;
     }
 
     long systemIdentifier() {

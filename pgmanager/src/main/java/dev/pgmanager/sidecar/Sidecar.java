@@ -71,7 +71,9 @@ public final class Sidecar implements AutoCloseable {
         String me = config.machineId();
         PgBinaries binaries = PgBinaries.locate(config.postgres().binDir());
         PostgresController controller = new PostgresController(binaries, postgresConfig(config), OsUser.named(config.postgres().osUser()));
+        this.metrics = new SidecarMetrics(clock);
         this.store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(config.store().connect(), config.app())
+                .withSecret(config.store().auth())
                 .withSessionTimeout(config.store().sessionTimeout())
                 .withStartupWait(config.store().connectTimeout()));
         this.lease = new LeaderLease(store, me, clock);
@@ -82,13 +84,14 @@ public final class Sidecar implements AutoCloseable {
         Optional<AddressHistoryKeeper> addressHistory = checkForMigration(config, controller, clock);
         // After the migration check, which records a new address: the rewriter's first sync then maps the old one.
         this.rewriting = StaleAddressRewriting.start(config.rewriter(), store::readAddressHistory, clock);
-        this.metrics = SidecarMetrics.start(config.metrics().listen(), rewriting::report);
         DnsSettings defaults = DnsSettings.forApp(config.app());
         DnsSettings dns = new DnsSettings(config.dns().servers(), config.dns().namePattern(), config.app(), defaults.timeout(),
                 defaults.maxCacheTtl(), defaults.staleGrace(), defaults.preferIpv6());
         DnsAddressResolver resolver = new DnsAddressResolver(dns);
         Credentials replication = new Credentials(config.postgres().replicationUser(), config.postgres().replicationPassword());
         Upstreams upstreams = new Upstreams(resolver, dns::hostnameOf, replication);
+        metrics.serve(config.metrics().listen(), new SidecarMetrics.Sources(this::lastPass, lease::isHeld, server::lastStatus,
+                resolver::stats, rewriting::report));
 
         Duration loopWait = config.ha().loopWait();
         OperatorRequests requests = new OperatorRequests(store, clock, this::wake);
@@ -102,10 +105,10 @@ public final class Sidecar implements AutoCloseable {
         ClusterSpec bootstrapSpec = new ClusterSpec(loopWait.toMillis(), config.ha().maximumLagOnFailoverBytes(), false, false,
                 config.postgres().parameters());
         Actor actor = new Actor(me, store, lease, server, upstreams,
-                new ReplicationSlots(controller, me, config.ha().slotRetention()), bootstrapSpec, clock);
+                new ReplicationSlots(controller, me, config.ha().slotRetention()), bootstrapSpec, metrics, clock);
         this.loop = new ControlLoop(new Observer(store, server, lease, records, candidacy, resolver,
                 addressHistory, clock), new Decider(), actor, requests,
-                loopWait, clock);
+                loopWait, metrics, clock);
         Fencer fencer = new Fencer(server, this::wake);
         lease.addListener(fencer::onLeaseChange);
         // Member records change every pass; waking on them would make every loop chase every other. Changes that
@@ -141,6 +144,7 @@ public final class Sidecar implements AutoCloseable {
         }
         // Not caught: data that could not be judged or moved aside must not be started; the platform restarts us.
         if (migrated) {
+            metrics.migrationDetected();
             new MigratedDataQuarantine(config.machineId(), controller,
                     new MigratedDataVerifier(controller, config.ha().verifyOnMigration()), store, clock).beforeRejoining();
         }
@@ -156,7 +160,7 @@ public final class Sidecar implements AutoCloseable {
     }
 
     public Optional<Pass> lastPass() {
-        return loop.lastPass();
+        return loop == null ? Optional.empty() : loop.lastPass();
     }
 
     private void wake() {

@@ -80,7 +80,8 @@ class SidecarConfigLoaderTest {
         assertFalse(config.failoverOutsidePrimaryRegion());
         assertTrue(config.regionAllowsLeadership());
         assertEquals(Optional.of(InetAddress.getByName("fdaa:0:1:a7b:1b5:5d4f:7b1e:2")), config.address());
-        assertEquals(new StoreConfig("zk1.internal:2181,zk2.internal:2181", Duration.ofSeconds(3), Duration.ofSeconds(15)),
+        assertEquals(new StoreConfig("zk1.internal:2181,zk2.internal:2181", Duration.ofSeconds(3), Duration.ofSeconds(15),
+                        StoreSecret.derive("my-db", SUPERUSER_SECRET)),
                 config.store());
 
         PostgresConfig postgres = config.postgres();
@@ -169,7 +170,8 @@ class SidecarConfigLoaderTest {
         assertTrue(config.failoverOutsidePrimaryRegion());
         assertTrue(config.regionAllowsLeadership());
         assertEquals(Optional.of(InetAddress.getByName("10.0.0.7")), config.address());
-        assertEquals(new StoreConfig("[::1]:2181", Duration.ofSeconds(5), Duration.ofMinutes(1)), config.store());
+        assertEquals(new StoreConfig("[::1]:2181", Duration.ofSeconds(5), Duration.ofMinutes(1),
+                StoreSecret.derive("orders-db", "from-file-su")), config.store());
         assertEquals(new PostgresConfig(Path.of("/srv/pg/data"), Optional.of(Path.of("/usr/lib/postgresql/17/bin")),
                 "0.0.0.0", 6432, Path.of("/tmp"), "pg",
                 Map.of("shared_buffers", "256MB", "max_connections", "200", "pg_stat_statements.track", "all"),
@@ -435,8 +437,43 @@ class SidecarConfigLoaderTest {
     void missingPasswordsSayWhichVariablesToSet() {
         ConfigException error = rejected(with(flyEnvironment(), "SU_PASSWORD", null, "REPL_PASSWORD", " "));
         assertEquals(List.of(
-                "postgres.superuser_password is missing: set SU_PASSWORD or PGMANAGER_SUPERUSER_PASSWORD, or postgres.superuser_password in the config file",
-                "postgres.replication_password is missing: set REPL_PASSWORD or PGMANAGER_REPLICATION_PASSWORD, or postgres.replication_password in the config file"),
+                "postgres.superuser_password is missing: set SU_PASSWORD or PGMANAGER_SUPERUSER_PASSWORD (or a file holding it, "
+                        + "named by SU_PASSWORD_FILE), or postgres.superuser_password in the config file",
+                "postgres.replication_password is missing: set REPL_PASSWORD or PGMANAGER_REPLICATION_PASSWORD (or a file holding "
+                        + "it, named by REPL_PASSWORD_FILE), or postgres.replication_password in the config file"),
                 error.problems());
+    }
+
+    @Test
+    void secretsMayComeFromFilesNamedByTheirVariableWithFileAppended() throws Exception {
+        Path superuser = file("su", SUPERUSER_SECRET + "\n");
+        Path replication = file("repl", REPLICATION_SECRET);
+        Path storeAuth = file("store", "store-Secret-1234\n");
+        SidecarConfig config = SidecarConfigLoader.load(Optional.empty(), with(flyEnvironment(),
+                "SU_PASSWORD", null, "SU_PASSWORD_FILE", superuser.toString(),
+                "REPL_PASSWORD", null, "PGMANAGER_REPLICATION_PASSWORD_FILE", replication.toString(),
+                "PGMANAGER_STORE_AUTH_FILE", storeAuth.toString()));
+        assertEquals(SUPERUSER_SECRET, config.postgres().superuserPassword());
+        assertEquals(REPLICATION_SECRET, config.postgres().replicationPassword());
+        assertEquals("store-Secret-1234", config.store().auth());
+        assertFalse(config.toString().contains("store-Secret-1234"), config.toString());
+    }
+
+    @Test
+    void anUnreadableSecretFileIsNamedAndNothingElseIsUsedInstead() {
+        Path missing = directory.resolve("no-such-secret");
+        ConfigException error = rejected(with(flyEnvironment(), "SU_PASSWORD", null, "SU_PASSWORD_FILE", missing.toString()));
+        assertMentions(error, "postgres.superuser_password: cannot read the file " + missing + " named by SU_PASSWORD_FILE");
+    }
+
+    @Test
+    void theStoreSecretIsDerivedFromAppAndSuperuserPasswordUnlessSet() {
+        String derived = SidecarConfigLoader.load(Optional.empty(), flyEnvironment()).store().auth();
+        assertEquals(64, derived.length());
+        assertFalse(derived.contains(SUPERUSER_SECRET));
+        assertEquals(derived, StoreSecret.derive("my-db", SUPERUSER_SECRET));
+        assertFalse(derived.equals(StoreSecret.derive("other-db", SUPERUSER_SECRET)), "another cluster gets another secret");
+        assertEquals("explicit", SidecarConfigLoader.load(Optional.empty(),
+                with(flyEnvironment(), "PGMANAGER_STORE_AUTH", "explicit")).store().auth());
     }
 }

@@ -6,15 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgmanager.bench.SequenceWriter;
-import dev.pgmanager.local.LocalClusterFile.LocalMember;
 import dev.pgmanager.local.LocalStatus.MemberStatus;
 import dev.pgmanager.store.testing.Await;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -95,6 +90,9 @@ class HighAvailabilityTest {
             String newLeader = harness.leader();
             assertNotEquals(oldLeader, newLeader);
             assertTrue(gap.compareTo(FAILOVER_BOUND) <= 0, "write gap " + gap.toMillis() + " ms");
+            PrometheusText promoted = harness.metrics(newLeader);
+            assertEquals(1, promoted.value("pgmanager_failovers_total"), "the new leader counted its promotion");
+            assertEquals(1, promoted.value("pgmanager_role", "role", "primary"));
             String survivor = otherThan(oldLeader, newLeader);
             Await.until(Duration.ofSeconds(30), "the surviving replica streams from the new leader",
                     () -> streamsOnLeaderTimeline(survivor));
@@ -135,6 +133,8 @@ class HighAvailabilityTest {
             assertEquals(202, status, "switchover accepted");
             Await.until(FAILOVER_BOUND, target + " leads and accepts writes",
                     () -> leaderIs(target) && writer.lastAcknowledged().isAfter(requestedAt));
+            Await.until(Duration.ofSeconds(10), target + " counts the switchover",
+                    () -> harness.metrics(target).value("pgmanager_switchovers_total") == 1);
             LocalStatus healed = harness.awaitHealthy(REJOIN_BOUND);
             assertEquals(target, healed.leader());
             LocalClusterHarness.awaitWrites(writer, writer.acknowledgedCount() + 25);
@@ -344,17 +344,7 @@ class HighAvailabilityTest {
     }
 
     private static int postToApi(String machineId, String path, String body) throws Exception {
-        LocalMember m = harness.file.member(machineId).orElseThrow();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + HostPorts.of(m.address(), m.apiPort()) + path))
-                .header("Authorization", "Bearer " + harness.file.apiToken())
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                // restart and reinit answer once the member has done them
-                .timeout(Duration.ofSeconds(120))
-                .build();
-        try (HttpClient client = HttpClient.newHttpClient()) {
-            return client.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
-        }
+        return harness.postToApi(machineId, path, body, harness.file.apiToken());
     }
 
     private static void sleepQuietly(long millis) {

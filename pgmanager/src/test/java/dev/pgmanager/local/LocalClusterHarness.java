@@ -7,6 +7,10 @@ import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -19,6 +23,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** A real local cluster for tests, in a directory of its own, torn down with its processes and data. */
 final class LocalClusterHarness implements AutoCloseable {
@@ -121,7 +127,47 @@ final class LocalClusterHarness implements AutoCloseable {
     ZooKeeperClusterStore store() {
         LocalClusterFile current = currentFile();
         return ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(current.storeConnectString(), current.app())
+                .withSecret(current.storeSecret())
                 .withStartupWait(Duration.ofSeconds(10)));
+    }
+
+    /** POSTs {@code body} to the member's API with {@code token} as bearer token (none when null); returns the status. */
+    int postToApi(String machineId, String path, String body, String token) throws IOException, InterruptedException {
+        LocalMember m = currentFile().member(machineId).orElseThrow();
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + HostPorts.of(m.address(), m.apiPort()) + path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                // restart, reinit and rejoin answer once the member has done them
+                .timeout(Duration.ofSeconds(120));
+        if (token != null) request.header("Authorization", "Bearer " + token);
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            return client.send(request.build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+        }
+    }
+
+    /** The member's Prometheus exposition, from the metrics address in its configuration. */
+    String metricsText(String machineId) throws IOException, InterruptedException {
+        String config = Files.readString(memberDir(machineId).resolve("pgmanager.yml"));
+        Matcher listen = Pattern.compile("metrics:\\n  listen: \"([^\"]+)\"").matcher(config);
+        if (!listen.find()) throw new AssertionError("no metrics.listen in " + config);
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + listen.group(1) + "/metrics"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) throw new AssertionError("GET /metrics: " + response.statusCode());
+            return response.body();
+        }
+    }
+
+    /** The member's metrics, parsed as Prometheus parses a scrape; unchecked, for use in conditions. */
+    PrometheusText metrics(String machineId) {
+        try {
+            return PrometheusText.parse(metricsText(machineId));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot scrape " + machineId + "'s metrics", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     Path memberDir(String machineId) {

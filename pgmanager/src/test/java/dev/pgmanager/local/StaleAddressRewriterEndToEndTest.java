@@ -89,10 +89,10 @@ class StaleAddressRewriterEndToEndTest {
         Await.until(SYNC_BOUND, "the stale use is logged", () -> sidecarLog(manager).contains(report));
         assertTrue(rewriterOf(manager).path("stale_uses").asLong() >= 1, rewriterOf(manager).toString());
         assertTrue(rewriterOf(manager).path("hits").asLong() >= 1, rewriterOf(manager).toString());
-        String metrics = metricsOf(manager);
-        assertTrue(metrics.contains("pgmanager_rewriter_enabled{reason=\"\"} 1"), metrics);
-        assertTrue(metricValue(metrics, "pgmanager_rewriter_stale_uses_total") >= 1, metrics);
-        assertTrue(metricValue(metrics, "pgmanager_rewriter_hits_total") >= 1, metrics);
+        PrometheusText metrics = metricsOf(manager);
+        assertEquals(1, metrics.value("pgmanager_rewriter_enabled", "reason", ""), metrics.samples.toString());
+        assertTrue(metrics.value("pgmanager_rewriter_stale_uses_total") >= 1, metrics.samples.toString());
+        assertTrue(metrics.value("pgmanager_rewriter_hits_total") >= 1, metrics.samples.toString());
     }
 
     @Test
@@ -107,7 +107,9 @@ class StaleAddressRewriterEndToEndTest {
         Client client = psqlInClusterCgroup(beforeMigration.address(), beforeMigration.pgPort());
         assertNotEquals(0, client.exit(), "nothing listens at the old address any more: " + client.output());
         Await.until(SYNC_BOUND, "the managing member reports its rewriter off", () -> rewriterOf(manager).path("state").asText().equals("off"));
-        assertTrue(metricsOf(manager).matches("(?s).*pgmanager_rewriter_enabled\\{reason=\"[^\"]+\"} 0.*"), metricsOf(manager));
+        var enabled = metricsOf(manager).series("pgmanager_rewriter_enabled");
+        assertTrue(enabled.size() == 1 && enabled.getFirst().value() == 0 && !enabled.getFirst().labels().get("reason").isEmpty(),
+                enabled.toString());
         harness.awaitHealthy(REJOIN_BOUND);
     }
 
@@ -166,27 +168,13 @@ class StaleAddressRewriterEndToEndTest {
         }
     }
 
-    /** The member's Prometheus exposition, from the metrics address in its configuration. */
-    private static String metricsOf(String machineId) {
+    /** The member's metrics; none when it cannot be scraped (it may be restarting). */
+    private static PrometheusText metricsOf(String machineId) {
         try {
-            String config = Files.readString(harness.cluster.dir().resolve("members").resolve(machineId).resolve("pgmanager.yml"));
-            var listen = java.util.regex.Pattern.compile("metrics:\\n  listen: \"([^\"]+)\"").matcher(config);
-            if (!listen.find()) throw new AssertionError("no metrics.listen in " + config);
-            try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
-                return http.send(HttpRequest.newBuilder(URI.create("http://" + listen.group(1) + "/metrics"))
-                        .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString()).body();
-            }
-        } catch (IOException e) {
-            return "";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
+            return harness.metrics(machineId);
+        } catch (java.io.UncheckedIOException e) {
+            return PrometheusText.parse("");
         }
-    }
-
-    private static double metricValue(String exposition, String name) {
-        return exposition.lines().filter(line -> line.startsWith(name + " ")).mapToDouble(line -> Double.parseDouble(line.split(" ")[1]))
-                .findFirst().orElse(-1);
     }
 
     private static String sidecarLog(String machineId) {

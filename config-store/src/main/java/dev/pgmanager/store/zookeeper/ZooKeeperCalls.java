@@ -36,6 +36,9 @@ final class ZooKeeperCalls {
             }
             case KeeperException keeper when isConnectionTrouble(keeper) ->
                     new StoreUnavailableException("could not " + what + ": ZooKeeper is unreachable (" + keeper.code() + ")", keeper);
+            case KeeperException.NoAuthException noAuth -> new StoreException("could not " + what + ": ZooKeeper refused access "
+                    + "(NoAuth): the cluster's znodes carry a digest ACL and this client's store secret is missing or another "
+                    + "(set PGMANAGER_STORE_AUTH, or the superuser password it is derived from by default: see the README)", noAuth);
             default -> new StoreException("could not " + what + ": " + e, e);
         };
     }

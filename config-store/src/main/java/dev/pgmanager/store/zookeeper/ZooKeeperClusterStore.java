@@ -104,7 +104,7 @@ public final class ZooKeeperClusterStore implements ClusterStore {
      * @throws StoreUnavailableException when ZooKeeper cannot be reached in that time
      */
     public static ZooKeeperClusterStore connect(ZooKeeperStoreSettings settings) {
-        CuratorFramework client = CuratorFrameworkFactory.builder()
+        CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
                 .connectString(settings.connectString())
                 .sessionTimeoutMs(millis(settings.sessionTimeout()))
                 .connectionTimeoutMs(millis(settings.connectionTimeout()))
@@ -114,8 +114,11 @@ public final class ZooKeeperClusterStore implements ClusterStore {
                 // connection) with the addresses in the servers' config: we look addresses up, never remember them.
                 .ensembleTracker(false)
                 // Curator's default znode data is this host's IP address; no address may be written to the store.
-                .defaultData(new byte[0])
-                .build();
+                .defaultData(new byte[0]);
+        settings.secret().ifPresent(secret -> builder
+                .authorization("digest", ClusterAcl.authentication(secret))
+                .aclProvider(ClusterAcl.forCluster(ClusterLayout.forCluster(settings.clusterName()).root(), secret)));
+        CuratorFramework client = builder.build();
         client.start();
         try {
             if (!client.blockUntilConnected(millis(settings.startupWait()), TimeUnit.MILLISECONDS)) {

@@ -2,6 +2,7 @@ package dev.pgmanager.store.zookeeper;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -14,9 +15,12 @@ import java.util.regex.Pattern;
  * @param connectionTimeout how long one attempt of an operation waits for a connection; an operation makes at
  *     most four attempts, so without a connection it fails after about 4 × this plus 0.7 s of backoff
  * @param startupWait how long {@link ZooKeeperClusterStore#connect} waits for the first connection
+ * @param secret when present, the cluster's znodes are created readable and writable only by clients that present this
+ *     secret (a ZooKeeper digest ACL), and this client presents it; absent, they are open to every client
  */
 public record ZooKeeperStoreSettings(
-        String connectString, String clusterName, Duration sessionTimeout, Duration connectionTimeout, Duration startupWait) {
+        String connectString, String clusterName, Duration sessionTimeout, Duration connectionTimeout, Duration startupWait,
+        Optional<String> secret) {
 
     private static final Pattern SAFE_ZNODE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
 
@@ -30,6 +34,8 @@ public record ZooKeeperStoreSettings(
         requirePositive("sessionTimeout", sessionTimeout);
         requirePositive("connectionTimeout", connectionTimeout);
         requirePositive("startupWait", startupWait);
+        Objects.requireNonNull(secret, "secret");
+        if (secret.isPresent() && secret.get().isEmpty()) throw new IllegalArgumentException("the store secret is empty");
     }
 
     /**
@@ -37,23 +43,42 @@ public record ZooKeeperStoreSettings(
      * session timeout, when ZooKeeper cannot be reached) and a 10 s start-up wait.
      */
     public static ZooKeeperStoreSettings of(String connectString, String clusterName) {
-        return new ZooKeeperStoreSettings(connectString, clusterName, Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofSeconds(10));
+        return new ZooKeeperStoreSettings(connectString, clusterName, Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofSeconds(10),
+                Optional.empty());
     }
 
     public ZooKeeperStoreSettings withConnectString(String connectString) {
-        return new ZooKeeperStoreSettings(connectString, clusterName, sessionTimeout, connectionTimeout, startupWait);
+        return new ZooKeeperStoreSettings(connectString, clusterName, sessionTimeout, connectionTimeout, startupWait, secret);
     }
 
     public ZooKeeperStoreSettings withSessionTimeout(Duration sessionTimeout) {
-        return new ZooKeeperStoreSettings(connectString, clusterName, sessionTimeout, connectionTimeout, startupWait);
+        return new ZooKeeperStoreSettings(connectString, clusterName, sessionTimeout, connectionTimeout, startupWait, secret);
     }
 
     public ZooKeeperStoreSettings withConnectionTimeout(Duration connectionTimeout) {
-        return new ZooKeeperStoreSettings(connectString, clusterName, sessionTimeout, connectionTimeout, startupWait);
+        return new ZooKeeperStoreSettings(connectString, clusterName, sessionTimeout, connectionTimeout, startupWait, secret);
     }
 
     public ZooKeeperStoreSettings withStartupWait(Duration startupWait) {
-        return new ZooKeeperStoreSettings(connectString, clusterName, sessionTimeout, connectionTimeout, startupWait);
+        return new ZooKeeperStoreSettings(connectString, clusterName, sessionTimeout, connectionTimeout, startupWait, secret);
+    }
+
+    /** Protects the cluster's znodes with {@code secret} (see {@link #secret()}). */
+    public ZooKeeperStoreSettings withSecret(String secret) {
+        return new ZooKeeperStoreSettings(connectString, clusterName, sessionTimeout, connectionTimeout, startupWait,
+                Optional.of(secret));
+    }
+
+    /** Same as {@link #withSecret} when {@code secret} is present. */
+    public ZooKeeperStoreSettings withSecret(Optional<String> secret) {
+        return secret.map(this::withSecret).orElse(this);
+    }
+
+    @Override
+    public String toString() {
+        return "ZooKeeperStoreSettings[connectString=" + connectString + ", clusterName=" + clusterName + ", sessionTimeout="
+                + sessionTimeout + ", connectionTimeout=" + connectionTimeout + ", startupWait=" + startupWait
+                + ", secret=" + (secret.isPresent() ? "(hidden)" : "none") + "]";
     }
 
     private static void requirePositive(String name, Duration value) {

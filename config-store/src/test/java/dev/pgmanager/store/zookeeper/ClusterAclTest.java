@@ -1,0 +1,95 @@
+package dev.pgmanager.store.zookeeper;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgmanager.store.ClusterSpec;
+import dev.pgmanager.store.Member;
+import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.StoreException;
+import dev.pgmanager.store.Versioned;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.data.ACL;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Another tenant of the same ZooKeeper, without the cluster's secret or with another, can neither read nor change it. */
+class ClusterAclTest {
+    @RegisterExtension
+    static final StandaloneServerExtension zk = new StandaloneServerExtension();
+
+    private static final String SECRET = "the-cluster-secret";
+
+    @Test
+    void aClientWithoutTheSecretOrWithAnotherGetsNoAuthOnReadAndWrite() throws Exception {
+        String cluster = zk.newCluster();
+        String root = ClusterLayout.forCluster(cluster).root();
+        var owner = zk.closeAfterTest(ZooKeeperClusterStore.connect(zk.settings(cluster).withSecret(SECRET)));
+        owner.compareAndSetSpec(ClusterSpec.defaults(), Versioned.ABSENT);
+        owner.touchMember(new Member("0123456789abcd", "ams", MemberRole.REPLICA, "streaming", 1, 10, 10, Member.Tags.NONE,
+                5433, 8008, Instant.now()));
+        String member = ClusterLayout.forCluster(cluster).member("0123456789abcd");
+
+        for (CuratorFramework stranger : List.of(client(Optional.empty()), client(Optional.of("pgmanager:another-secret")))) {
+            for (String path : List.of(root, root + "/spec", member)) {
+                assertThrows(KeeperException.NoAuthException.class, () -> stranger.getData().forPath(path), "read " + path);
+                assertThrows(KeeperException.NoAuthException.class, () -> stranger.setData().forPath(path, new byte[] {1}),
+                        "write " + path);
+                assertThrows(KeeperException.NoAuthException.class, () -> stranger.getChildren().forPath(path), "list " + path);
+            }
+            assertThrows(KeeperException.NoAuthException.class, () -> stranger.create().forPath(root + "/planted"));
+            assertThrows(KeeperException.NoAuthException.class, () -> stranger.delete().forPath(member));
+            assertThrows(KeeperException.NoAuthException.class,
+                    () -> stranger.setACL().withACL(ZooDefs.Ids.OPEN_ACL_UNSAFE).forPath(root));
+        }
+
+        // The owner's data is untouched, and a store client with the secret reads it.
+        var colleague = zk.closeAfterTest(ZooKeeperClusterStore.connect(zk.settings(cluster).withSecret(SECRET)));
+        assertEquals(1, colleague.read().members().size());
+        // Only the digest of the secret is stored, never the secret itself.
+        List<ACL> acl = client(Optional.of("pgmanager:" + SECRET)).getACL().forPath(root);
+        assertEquals(1, acl.size(), acl.toString());
+        assertEquals("digest", acl.getFirst().getId().getScheme());
+        assertTrue(!acl.getFirst().getId().getId().contains(SECRET), acl.toString());
+    }
+
+    @Test
+    void aStoreClientWithoutTheSecretIsToldWhyItIsRefused() {
+        String cluster = zk.newCluster();
+        zk.closeAfterTest(ZooKeeperClusterStore.connect(zk.settings(cluster).withSecret(SECRET)))
+                .compareAndSetSpec(ClusterSpec.defaults(), Versioned.ABSENT);
+        var stranger = zk.closeAfterTest(ZooKeeperClusterStore.connect(zk.settings(cluster)));
+        StoreException refused = assertThrows(StoreException.class, stranger::read);
+        assertTrue(refused.getMessage().contains("NoAuth") && refused.getMessage().contains("PGMANAGER_STORE_AUTH"),
+                refused.getMessage());
+        assertTrue(!refused.getMessage().contains(SECRET), refused.getMessage());
+    }
+
+    @Test
+    void anotherClusterCanLiveBesideAProtectedOne() {
+        String protectedCluster = zk.newCluster();
+        zk.closeAfterTest(ZooKeeperClusterStore.connect(zk.settings(protectedCluster).withSecret(SECRET)))
+                .compareAndSetSpec(ClusterSpec.defaults(), Versioned.ABSENT);
+        var neighbour = zk.closeAfterTest(ZooKeeperClusterStore.connect(zk.settings(zk.newCluster()).withSecret("its-own")));
+        neighbour.compareAndSetSpec(ClusterSpec.defaults(), Versioned.ABSENT);
+        assertTrue(neighbour.read().spec().version() >= 0);
+    }
+
+    private static CuratorFramework client(Optional<String> digest) throws InterruptedException {
+        var builder = CuratorFrameworkFactory.builder().connectString(zk.server().connectString()).retryPolicy(new RetryOneTime(100));
+        digest.ifPresent(credentials -> builder.authorization("digest", credentials.getBytes(StandardCharsets.UTF_8)));
+        CuratorFramework client = zk.closeAfterTest(builder.build());
+        client.start();
+        client.blockUntilConnected();
+        return client;
+    }
+}

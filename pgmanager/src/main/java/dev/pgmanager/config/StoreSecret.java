@@ -1,0 +1,33 @@
+package dev.pgmanager.config;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.HexFormat;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+
+/**
+ * The secret that guards the cluster's znodes in ZooKeeper (a digest ACL). Operators may set it ({@code store.auth});
+ * otherwise it is derived from the cluster's name and the superuser password, which every member and every operator
+ * shell on a member already has, so that a cluster is protected with no extra setting. Changing the superuser password
+ * then changes the derived secret: set {@code store.auth} before rotating it.
+ */
+public final class StoreSecret {
+    private static final String CONTEXT = "pgmanager store auth v1:";
+    /** A slow derivation: whoever sees the store secret on the wire cannot cheaply guess the password from it. */
+    private static final int ITERATIONS = 100_000;
+
+    private StoreSecret() {}
+
+    public static String derive(String app, String superuserPassword) {
+        try {
+            PBEKeySpec spec = new PBEKeySpec(superuserPassword.toCharArray(), (CONTEXT + app).getBytes(StandardCharsets.UTF_8),
+                    ITERATIONS, 256);
+            byte[] key = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+            spec.clearPassword();
+            return HexFormat.of().formatHex(key);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JVM cannot derive keys with PBKDF2WithHmacSHA256", e);
+        }
+    }
+}
