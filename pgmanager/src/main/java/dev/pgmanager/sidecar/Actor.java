@@ -11,6 +11,7 @@ import dev.pgmanager.store.HandoverRequest;
 import dev.pgmanager.store.HistoryEntry;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.StaleVersionException;
+import dev.pgmanager.store.SyncState;
 import dev.pgmanager.store.Versioned;
 import java.time.Clock;
 import java.util.Optional;
@@ -101,11 +102,21 @@ final class Actor {
             case Action.Rewind a -> server.rewindOrReclone(upstreams.of(a.leader(), o.cluster()), a.leader());
             case Action.HandOver a -> handOver(a.target(), o);
             case Action.KeepSlots a -> slots.keep(a.members(), clock.instant());
+            case Action.WriteSyncState a -> {
+                Leader held = heldLease();
+                store.writeSyncState(held, new SyncState(me, held.epoch(), a.standbys(), a.quorum()));
+            }
+            case Action.ClearSyncState a -> store.clearSyncState(heldLease());
+            case Action.SetStandbyNames a -> server.setStandbyNames(a.names());
             case Action.ClearHandover a -> {
                 store.clearHandover();
                 if (!"complete".equals(a.why())) history(o, "handover-cancelled", a.why());
             }
         }
+    }
+
+    private Leader heldLease() {
+        return lease.held().orElseThrow(() -> new ActionFailedException("the lease is not held (or not confirmed recently)"));
     }
 
     private void initialize() {

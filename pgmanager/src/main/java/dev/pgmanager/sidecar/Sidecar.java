@@ -9,6 +9,7 @@ import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.election.LeaderLease;
 import dev.pgmanager.ha.Candidacy;
 import dev.pgmanager.ha.Decider;
+import dev.pgmanager.ha.FailsafeState;
 import dev.pgmanager.ha.Pass;
 import dev.pgmanager.postgres.Credentials;
 import dev.pgmanager.postgres.OsUser;
@@ -95,7 +96,7 @@ public final class Sidecar implements AutoCloseable {
         this.api = HttpApi.start(config.api().listen(), view, requests, config.api().token(), clock);
 
         MemberRecords records = new MemberRecords(store, me, config.region(),
-                new Member.Tags(config.ha().noFailover(), config.ha().priority()), config.postgres().port(), api.port(), loopWait);
+                new Member.Tags(config.ha().noFailover(), config.ha().priority(), config.ha().noSync()), config.postgres().port(), api.port(), loopWait);
         Duration staleAfter = loopWait.multipliedBy(3).plus(config.store().sessionTimeout());
         Candidacy candidacy = new Candidacy(config.primaryRegion(), config.failoverOutsidePrimaryRegion(), staleAfter, HANDOVER_TIMEOUT);
         ClusterSpec bootstrapSpec = new ClusterSpec(loopWait.toMillis(), config.ha().maximumLagOnFailoverBytes(), false, false,
@@ -103,7 +104,7 @@ public final class Sidecar implements AutoCloseable {
         Actor actor = new Actor(me, store, lease, server, upstreams,
                 new ReplicationSlots(controller, me, config.ha().slotRetention()), bootstrapSpec, clock);
         this.loop = new ControlLoop(new Observer(store, server, lease, records, candidacy, resolver,
-                addressHistory, clock), new Decider(), actor, requests,
+                addressHistory, config.ha().synchronous(), () -> FailsafeState.NONE, clock), new Decider(), actor, requests,
                 loopWait, clock);
         Fencer fencer = new Fencer(server, this::wake);
         lease.addListener(fencer::onLeaseChange);
