@@ -221,6 +221,12 @@ public final class Decider {
 
     private Decision leaderless(Observation o) {
         String me = o.machineId();
+        Optional<String> promised = o.failsafe().promisedTo();
+        if (promised.isPresent()) {
+            // That primary may still be accepting writes, cut off from the store only, and counts on the promise.
+            return Decision.none("no leader in the store, but I confirmed to " + promised.get() + " within the last session "
+                    + "timeout that I follow it (its failsafe mode): not taking the lease until that promise ends");
+        }
         Optional<HandoverRequest> request = o.cluster().handover().filter(r -> r.to() != null && !expired(o, r));
         if (request.isPresent()) {
             String target = request.get().to();

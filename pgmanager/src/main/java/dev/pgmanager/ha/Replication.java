@@ -32,8 +32,9 @@ public record Replication(SynchronousSettings settings, Optional<StandbyNames> a
         standbys = Map.copyOf(standbys);
     }
 
+    /** A member that runs asynchronously and never set synchronous_standby_names. */
     public static Replication off() {
-        return new Replication(SynchronousSettings.OFF, Optional.empty(), -1, Map.of());
+        return new Replication(SynchronousSettings.OFF, Optional.of(StandbyNames.ASYNCHRONOUS), -1, Map.of());
     }
 
     public static Replication configured(SynchronousSettings settings) {
