@@ -29,10 +29,11 @@ final class Actor {
     private final Upstreams upstreams;
     private final ReplicationSlots slots;
     private final ClusterSpec bootstrapSpec;
+    private final Failsafe failsafe;
     private final Clock clock;
 
     Actor(String me, ClusterStore store, LeaderLease lease, LocalServer server, Upstreams upstreams, ReplicationSlots slots,
-            ClusterSpec bootstrapSpec, Clock clock) {
+            ClusterSpec bootstrapSpec, Failsafe failsafe, Clock clock) {
         this.me = me;
         this.store = store;
         this.lease = lease;
@@ -40,6 +41,7 @@ final class Actor {
         this.upstreams = upstreams;
         this.slots = slots;
         this.bootstrapSpec = bootstrapSpec;
+        this.failsafe = failsafe;
         this.clock = clock;
     }
 
@@ -82,7 +84,8 @@ final class Actor {
     private void perform(Action action, Observation o) {
         switch (action) {
             case Action.AcquireLease a -> {
-                Leader taken = lease.tryAcquire().orElseThrow(() -> new ActionFailedException("someone else took the lease first"));
+                Leader taken = failsafe.unlessPromised(lease::tryAcquire)
+                        .orElseThrow(() -> new ActionFailedException("someone else took the lease first"));
                 log.info("took the lease with epoch {}", taken.epoch());
             }
             case Action.ReleaseLease a -> lease.release();
