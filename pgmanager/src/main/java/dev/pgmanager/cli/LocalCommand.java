@@ -86,11 +86,15 @@ final class LocalCommand implements Runnable {
                 + "accepting writes while every member confirms it follows it.")
         boolean failsafe;
 
+        @Option(names = "--nosync-members", paramLabel = "N", defaultValue = "0",
+                description = "Tag the last N members of a new cluster ha.nosync: never synchronous standbys (default: ${DEFAULT-VALUE}).")
+        int nosyncMembers;
+
         @Override
         public Integer call() throws Exception {
             LocalHaSettings ha;
             try {
-                ha = new LocalHaSettings(synchronousMode, synchronousNodeCount, synchronousStrict, failsafe);
+                ha = new LocalHaSettings(synchronousMode, synchronousNodeCount, synchronousStrict, failsafe, nosyncMembers);
             } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), e.getMessage());
             }

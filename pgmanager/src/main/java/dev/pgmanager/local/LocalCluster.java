@@ -300,7 +300,7 @@ public final class LocalCluster {
         Map<String, RegistryFile.Member> registry = new LinkedHashMap<>();
         for (LocalMember m : members) registry.put(m.machineId(), new RegistryFile.Member(m.address(), "local"));
         new RegistryFile(APP, 1, registry).write(layout.registry());
-        for (LocalMember m : members) writeMemberConfig(cluster, m, sessionTimeout, ha.yaml());
+        for (int i = 0; i < members.size(); i++) writeMemberConfig(cluster, members.get(i), sessionTimeout, ha.yaml(i, members.size()));
         return cluster;
     }
 

@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Failsafe implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Failsafe.class);
+    /** How often a leader calls its members' API while all is well, so the first failsafe round is not a cold one. */
+    private static final Duration WARM_UP_EVERY = Duration.ofSeconds(30);
 
     private final String me;
     private final boolean enabled;
@@ -71,12 +73,15 @@ final class Failsafe implements AutoCloseable {
         this.resolver = resolver;
         this.token = token;
         this.clock = clock;
-        this.requestTimeout = Duration.ofMillis(Math.max(200, sessionTimeout.toMillis() / 6));
+        // The lease is in doubt at half a session and the watchdog stops a primary a third of a session after that
+        // unless a round succeeded: a quarter of a session leaves room for the round to finish first.
+        this.requestTimeout = Duration.ofMillis(Math.max(250, sessionTimeout.toMillis() / 4));
         this.http = HttpClient.newBuilder().connectTimeout(requestTimeout).build();
         this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("failsafe").factory());
         if (enabled) {
             long every = Math.max(100, sessionTimeout.toMillis() / 6);
             timer.scheduleWithFixedDelay(this::keepConfirming, every, every, TimeUnit.MILLISECONDS);
+            timer.scheduleWithFixedDelay(this::warmUp, 1, WARM_UP_EVERY.toSeconds(), TimeUnit.SECONDS);
         }
     }
 
@@ -153,12 +158,38 @@ final class Failsafe implements AutoCloseable {
         }
     }
 
+    /**
+     * While it leads, a harmless {@code GET /health/live} to every member now and then: on a loaded machine the first
+     * HTTP round of a JVM (class loading, connection set-up, the member's handler) can take longer than a failsafe
+     * round may, and a primary must not stop for that.
+     */
+    private void warmUp() {
+        try {
+            if (!lease.isHeld()) return;
+            for (Member member : knownMembers()) {
+                resolver.resolve(member.machineId()).ifPresent(address -> {
+                    try {
+                        URI uri = new URI("http", null, address.getHostAddress(), member.apiPort(), "/health/live", null, null);
+                        http.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
+                                HttpResponse.BodyHandlers.discarding());
+                    } catch (URISyntaxException e) {
+                        log.debug("cannot form the API URL of {}", member.machineId(), e);
+                    }
+                });
+            }
+        } catch (RuntimeException e) {
+            log.debug("failsafe warm-up failed", e);
+        }
+    }
+
+    private Collection<Member> knownMembers() {
+        return lastObservation.get().map(o -> (Collection<Member>) o.cluster().membersExcept(me).values()).orElse(List.of());
+    }
+
     /** Why not every known member follows this primary, or empty when all confirmed. */
     private Optional<String> askEveryMember() {
-        Collection<Member> members = lastObservation.get().map(o -> o.cluster().membersExcept(me).values())
-                .map(m -> (Collection<Member>) m).orElse(List.of());
         List<CompletableFuture<Optional<String>>> answers = new ArrayList<>();
-        for (Member member : members) answers.add(ask(member));
+        for (Member member : knownMembers()) answers.add(ask(member));
         for (CompletableFuture<Optional<String>> answer : answers) {
             Optional<String> refusal = answer.join();
             if (refusal.isPresent()) return refusal;
