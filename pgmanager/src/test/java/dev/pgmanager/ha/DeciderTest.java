@@ -440,16 +440,17 @@ class DeciderTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("synchronousTable")
     void decidesSynchronousReplication(String situation, Synced s, List<Action> expected, String reasonContains) {
-        Decision decision = new Decider().decide(s.observe());
-        assertEquals(expected, decision.actions(), situation + ": " + decision.reason());
-        assertTrue(decision.reason().contains(reasonContains),
-                situation + ": reason was '" + decision.reason() + "', expected it to contain '" + reasonContains + "'");
+        assertDecides(situation, s.observe(), expected, reasonContains);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("table")
     void decides(String situation, Situation s, List<Action> expected, String reasonContains) {
-        Decision decision = new Decider().decide(s.observe());
+        assertDecides(situation, s.observe(), expected, reasonContains);
+    }
+
+    private static void assertDecides(String situation, Observation o, List<Action> expected, String reasonContains) {
+        Decision decision = new Decider().decide(o);
         assertEquals(expected, decision.actions(), situation + ": " + decision.reason());
         assertTrue(decision.reason().contains(reasonContains),
                 situation + ": reason was '" + decision.reason() + "', expected it to contain '" + reasonContains + "'");

@@ -117,6 +117,12 @@ final class LocalClusterHarness implements AutoCloseable {
         }
     }
 
+    /** Sends {@code signal} ({@code -STOP}, {@code -CONT}) to a process: a frozen sidecar, for instance. */
+    static void signal(String signal, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", signal, Long.toString(pid)).inheritIO().start();
+        if (kill.waitFor() != 0) throw new AssertionError("kill " + signal + " " + pid + " failed");
+    }
+
     /** A store client of the test's own; the caller closes it. */
     ZooKeeperClusterStore store() {
         LocalClusterFile current = currentFile();

@@ -116,13 +116,13 @@ class SynchronousReplicationTest {
     void aPrimaryWhoseSidecarFreezesCannotAcknowledgeOnceAnotherIsPromotedAndRejoinsAfterwards() throws Exception {
         String leader = harness.awaitHealthy(Duration.ofSeconds(60)).leader();
         long sidecar = harness.cluster.sidecarPid(leader).orElseThrow();
-        signal("-STOP", sidecar);
+        LocalClusterHarness.signal("-STOP", sidecar);
         try {
             String promoted = awaitLeaderOtherThan(leader);
             assertThrows(SQLException.class, () -> execute(leader, "INSERT INTO acknowledged VALUES ('frozen-primary')", Duration.ofSeconds(3)),
                     "the old primary acknowledged a write after " + promoted + " was promoted");
         } finally {
-            signal("-CONT", sidecar);
+            LocalClusterHarness.signal("-CONT", sidecar);
         }
         harness.awaitHealthy(REJOIN_BOUND);
         assertNotEquals(leader, harness.leader());
@@ -143,7 +143,7 @@ class SynchronousReplicationTest {
             Thread.sleep(SESSION.multipliedBy(2).plusSeconds(1).toMillis());
             execute(leader, "INSERT INTO acknowledged VALUES ('failsafe')", Duration.ofSeconds(3));
 
-            signal("-STOP", silentSidecar);
+            LocalClusterHarness.signal("-STOP", silentSidecar);
             Await.until(SESSION.multipliedBy(2), "the primary to stop accepting writes once " + silent + " cannot confirm", () -> {
                 try {
                     execute(leader, "INSERT INTO acknowledged VALUES ('after-" + System.nanoTime() + "')", Duration.ofSeconds(2));
@@ -153,7 +153,7 @@ class SynchronousReplicationTest {
                 }
             });
         } finally {
-            signal("-CONT", silentSidecar);
+            LocalClusterHarness.signal("-CONT", silentSidecar);
             for (String id : ids) harness.cluster.heal(id);
         }
         harness.awaitHealthy(REJOIN_BOUND);
@@ -187,11 +187,18 @@ class SynchronousReplicationTest {
         }
     }
 
-    static String setting(String machineId, String name) throws SQLException {
-        try (Connection c = harness.connect(machineId); Statement s = c.createStatement();
+    private static String setting(String machineId, String name) {
+        return settingOf(harness, machineId, name);
+    }
+
+    /** A server setting of one member as it is in effect now; null when the member cannot be asked. */
+    static String settingOf(LocalClusterHarness cluster, String machineId, String name) {
+        try (Connection c = cluster.connect(machineId); Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("SELECT current_setting('" + name + "')")) {
             r.next();
             return r.getString(1);
+        } catch (SQLException e) {
+            return null;
         }
     }
 
@@ -213,8 +220,4 @@ class SynchronousReplicationTest {
         return DriverManager.getConnection("jdbc:postgresql://" + HostPorts.of(m.address(), m.pgPort()) + "/postgres", p);
     }
 
-    private static void signal(String signal, long pid) throws Exception {
-        Process kill = new ProcessBuilder("kill", signal, Long.toString(pid)).inheritIO().start();
-        assertEquals(0, kill.waitFor(), "kill " + signal + " " + pid);
-    }
 }
