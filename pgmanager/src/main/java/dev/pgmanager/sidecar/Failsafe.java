@@ -149,9 +149,10 @@ final class Failsafe implements AutoCloseable {
                 confirmedUntil = Instant.MIN;
                 return;
             }
-            if (!server.lastSeen().isPrimary()) return;
-            // A primary without its lease runs on only while every member keeps confirming.
-            if (!holds() || !confirmNow()) server.fence();
+            // Not in failsafe (no round succeeded since the lease was last held): the lease reflex decides alone.
+            if (confirmedUntil.equals(Instant.MIN) || !server.lastSeen().isPrimary()) return;
+            // In failsafe: a primary without its lease runs on only while every member keeps confirming.
+            if (!confirmNow()) server.fence();
         } catch (RuntimeException e) {
             log.error("failsafe: checking the members failed ({}); stopping writes", e.getMessage());
             server.fence();
