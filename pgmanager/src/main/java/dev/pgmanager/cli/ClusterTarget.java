@@ -51,6 +51,7 @@ final class ClusterTarget {
     String token;
 
     private Target resolved;
+    private Optional<LocalClusterFile> resolvedLocal = Optional.empty();
 
     /**
      * Where the commands go, resolved once.
@@ -60,6 +61,12 @@ final class ClusterTarget {
     Target target() {
         if (resolved == null) resolved = resolve();
         return resolved;
+    }
+
+    /** The local cluster whose file supplied settings (named with --dir, or the default one), if any. */
+    Optional<LocalClusterFile> localCluster() {
+        target();
+        return resolvedLocal;
     }
 
     /** Connects to the cluster's store, waiting {@link #STORE_STARTUP_WAIT} at most; the caller closes it. */
@@ -105,6 +112,7 @@ final class ClusterTarget {
                 env("PGMANAGER_DNS_SERVERS"), byDefault.map(Local::dnsServer))
                 .map(found -> ValueParsers.dnsServers(found.value()))
                 .orElse(List.of());
+        resolvedLocal = named.or(() -> byDefault).map(Local::file);
         Optional<Found> apiToken = first(option(token, "--token"), named.flatMap(Local::token),
                 env("OPERATOR_PASSWORD", "PGMANAGER_API_TOKEN"), byDefault.flatMap(Local::token));
         return new Target(NetworkSyntax.zooKeeperConnectString(connect.value()), name.value(), dns,
