@@ -52,6 +52,13 @@ public interface ClusterStore extends AutoCloseable {
     void writeSyncState(Leader lease, SyncState state);
 
     /**
+     * Removes the synchronous-replication state (a leader that runs asynchronously), only while {@code lease} is held.
+     *
+     * @throws NotLeaderException when the lease is no longer held by this session
+     */
+    void clearSyncState(Leader lease);
+
+    /**
      * Replaces the spec if its current version is {@code expectedVersion} ({@link Versioned#ABSENT} when
      * there is no spec yet).
      *

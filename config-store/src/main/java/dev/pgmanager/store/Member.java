@@ -43,8 +43,13 @@ public record Member(
      *
      * @param noFailover never promote this member
      * @param priority higher wins among otherwise equal candidates
+     * @param noSync never make this member a synchronous standby
      */
-    public record Tags(boolean noFailover, int priority) {
-        public static final Tags NONE = new Tags(false, 0);
+    public record Tags(boolean noFailover, int priority, boolean noSync) {
+        public static final Tags NONE = new Tags(false, 0, false);
+
+        public Tags(boolean noFailover, int priority) {
+            this(noFailover, priority, false);
+        }
     }
 }

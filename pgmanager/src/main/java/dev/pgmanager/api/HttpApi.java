@@ -37,7 +37,9 @@ public final class HttpApi implements AutoCloseable {
             Clock clock) {
         HealthEndpoints health = new HealthEndpoints(view, clock, clock.instant());
         InfoEndpoints info = new InfoEndpoints(view);
-        OperatorEndpoints operator = new OperatorEndpoints(commands, new BearerAuth(token));
+        BearerAuth auth = new BearerAuth(token);
+        OperatorEndpoints operator = new OperatorEndpoints(commands, auth);
+        FailsafeEndpoint failsafe = new FailsafeEndpoint(view, auth);
         ApiRouter router = new ApiRouter()
                 .get("/health/live", health::live)
                 .get("/health/ready", health::ready)
@@ -53,7 +55,8 @@ public final class HttpApi implements AutoCloseable {
                 .post("/reinit", operator::reinit)
                 .post("/rejoin", operator::rejoin)
                 .post("/pause", operator::pause)
-                .post("/resume", operator::resume);
+                .post("/resume", operator::resume)
+                .post("/failsafe", failsafe::confirm);
 
         HttpServer server;
         try {

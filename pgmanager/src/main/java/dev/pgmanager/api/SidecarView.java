@@ -39,6 +39,14 @@ public interface SidecarView {
         return Optional.empty();
     }
 
+    /**
+     * Failsafe mode: the primary {@code leader}, cut off from the store, asks whether this member follows it. Empty
+     * (yes, and this member promises not to take the lease for a session timeout) or why not.
+     */
+    default Optional<String> promiseToFollow(String leader) {
+        return Optional.of("this member does not answer failsafe requests");
+    }
+
     /** The stale-address rewriter's state; it never affects anything else the API reports. */
     RewriterReport rewriter();
 }

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import dev.pgmanager.ha.SynchronousMode;
+import dev.pgmanager.local.LocalHaSettings;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -66,11 +68,53 @@ final class LocalCommand implements Runnable {
                 description = "The members' store.session_timeout (the lease's length) for a new cluster (default: the sidecar's, 3s).")
         Duration sessionTimeout;
 
+        @Option(names = "--synchronous-mode", paramLabel = "MODE", defaultValue = "off",
+                converter = SynchronousModeConverter.class,
+                description = "The members' ha.synchronous_mode for a new cluster: off, on (FIRST n standbys) or quorum (ANY n) "
+                        + "(default: ${DEFAULT-VALUE}).")
+        SynchronousMode synchronousMode;
+
+        @Option(names = "--synchronous-node-count", paramLabel = "N", defaultValue = "1",
+                description = "The members' ha.synchronous_node_count for a new cluster (default: ${DEFAULT-VALUE}).")
+        int synchronousNodeCount;
+
+        @Option(names = "--synchronous-strict",
+                description = "ha.synchronous_mode_strict for a new cluster: with no synchronous standby, writes wait.")
+        boolean synchronousStrict;
+
+        @Option(names = "--failsafe", description = "ha.failsafe_mode for a new cluster: a primary that loses the store keeps "
+                + "accepting writes while every member confirms it follows it.")
+        boolean failsafe;
+
+        @Option(names = "--nosync-members", paramLabel = "N", defaultValue = "0",
+                description = "Tag the last N members of a new cluster ha.nosync: never synchronous standbys (default: ${DEFAULT-VALUE}).")
+        int nosyncMembers;
+
         @Override
         public Integer call() throws Exception {
-            LocalStatus status = dir.cluster().up(nodes, java.util.Optional.ofNullable(sessionTimeout), timeout, System.err);
+            LocalHaSettings ha;
+            try {
+                ha = new LocalHaSettings(synchronousMode, synchronousNodeCount, synchronousStrict, failsafe, nosyncMembers);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), e.getMessage());
+            }
+            LocalStatus status = dir.cluster().up(nodes, java.util.Optional.ofNullable(sessionTimeout), ha, timeout, System.err);
             System.out.print(LocalStatusText.table(status));
             return 0;
+        }
+    }
+
+    /** off, on or quorum, in any case. */
+    static final class SynchronousModeConverter implements picocli.CommandLine.ITypeConverter<SynchronousMode> {
+        @Override
+        public SynchronousMode convert(String value) {
+            return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "off" -> SynchronousMode.OFF;
+                case "on" -> SynchronousMode.ON;
+                case "quorum" -> SynchronousMode.QUORUM;
+                default -> throw new picocli.CommandLine.TypeConversionException(
+                        "'" + value + "' is not a synchronous mode (use off, on or quorum)");
+            };
         }
     }
 

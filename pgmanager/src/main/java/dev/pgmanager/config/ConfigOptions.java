@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import dev.pgmanager.ha.SynchronousMode;
 
 import static dev.pgmanager.config.ConfigOption.optional;
 import static dev.pgmanager.config.ConfigOption.required;
@@ -78,6 +79,16 @@ final class ConfigOptions {
     static final ConfigOption<MigrationVerification> VERIFY_ON_MIGRATION = withDefault("ha.verify_on_migration", "full",
             ValueParsers::migrationVerification, "PGMANAGER_VERIFY_ON_MIGRATION");
 
+    static final ConfigOption<SynchronousMode> SYNCHRONOUS_MODE = withDefault("ha.synchronous_mode", "off",
+            ValueParsers::synchronousMode, "PGMANAGER_SYNCHRONOUS_MODE");
+    static final ConfigOption<Integer> SYNCHRONOUS_NODE_COUNT = withDefault("ha.synchronous_node_count", "1",
+            ValueParsers::synchronousNodeCount, "PGMANAGER_SYNCHRONOUS_NODE_COUNT");
+    static final ConfigOption<Boolean> SYNCHRONOUS_MODE_STRICT =
+            withDefault("ha.synchronous_mode_strict", "false", ValueParsers::bool, "PGMANAGER_SYNCHRONOUS_MODE_STRICT");
+    static final ConfigOption<Boolean> NOSYNC = withDefault("ha.nosync", "false", ValueParsers::bool, "PGMANAGER_NOSYNC");
+    static final ConfigOption<Boolean> FAILSAFE_MODE =
+            withDefault("ha.failsafe_mode", "false", ValueParsers::bool, "PGMANAGER_FAILSAFE_MODE");
+
     static final ConfigOption<InetSocketAddress> API_LISTEN =
             withDefault("api.listen", "[::]:8008", NetworkSyntax::socketAddress, "PGMANAGER_API_LISTEN");
     static final ConfigOption<InetSocketAddress> METRICS_LISTEN =
@@ -110,6 +121,7 @@ final class ConfigOptions {
             DATA_DIR, BIN_DIR, LISTEN_ADDRESS, PORT, SOCKET_DIR, OS_USER,
             SUPERUSER, SUPERUSER_PASSWORD, REPLICATION_USER, REPLICATION_PASSWORD, ALLOWED_NETWORKS,
             LOOP_WAIT, MAXIMUM_LAG_ON_FAILOVER, SLOT_RETENTION, NOFAILOVER, PRIORITY, STOP_HANDOVER_TIMEOUT, VERIFY_ON_MIGRATION,
+            SYNCHRONOUS_MODE, SYNCHRONOUS_NODE_COUNT, SYNCHRONOUS_MODE_STRICT, NOSYNC, FAILSAFE_MODE,
             API_LISTEN, API_TOKEN, METRICS_LISTEN, DNS_SERVERS, DNS_NAME_PATTERN,
             REWRITER_ENABLED, REWRITER_CGROUP, REWRITER_PIN_ROOT, REWRITER_RETENTION, REWRITER_REPORT_INTERVAL, LOG_FORMAT);
 

@@ -1,6 +1,7 @@
 package dev.pgmanager.config;
 
 import java.time.Duration;
+import dev.pgmanager.ha.SynchronousSettings;
 import java.util.Objects;
 
 /**
@@ -14,14 +15,20 @@ import java.util.Objects;
  * @param stopHandoverTimeout       how long a stopping leader waits for a replica to take over before it stops
  *                                  anyway (zero: no hand-over)
  * @param verifyOnMigration         how a member that finds itself migrated checks its forked data before it rejoins
+ * @param synchronous               synchronous replication, as this member runs it while it leads
+ * @param noSync                    this member is never made a synchronous standby
+ * @param failsafeMode              a primary that loses the store keeps accepting writes while every member it knows
+ *                                  confirms over the API that it follows it
  */
 public record HaConfig(Duration loopWait, long maximumLagOnFailoverBytes, Duration slotRetention, boolean noFailover,
                        int priority, Duration stopHandoverTimeout,
-                       MigrationVerification verifyOnMigration) {
+                       MigrationVerification verifyOnMigration, SynchronousSettings synchronous, boolean noSync,
+                       boolean failsafeMode) {
     public HaConfig {
         Objects.requireNonNull(stopHandoverTimeout, "stopHandoverTimeout");
         Objects.requireNonNull(loopWait, "loopWait");
         Objects.requireNonNull(verifyOnMigration, "verifyOnMigration");
+        Objects.requireNonNull(synchronous, "synchronous");
         Objects.requireNonNull(slotRetention, "slotRetention");
     }
 }

@@ -1,6 +1,7 @@
 package dev.pgmanager.config;
 
 import java.nio.file.Path;
+import dev.pgmanager.ha.SynchronousSettings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +52,10 @@ public final class SidecarConfigLoader {
                 settings.get(REPLICATION_PASSWORD), settings.get(ALLOWED_NETWORKS));
         HaConfig ha = new HaConfig(settings.get(LOOP_WAIT), settings.get(MAXIMUM_LAG_ON_FAILOVER),
                 settings.get(SLOT_RETENTION), settings.get(NOFAILOVER), settings.get(PRIORITY),
-                settings.get(STOP_HANDOVER_TIMEOUT), settings.get(VERIFY_ON_MIGRATION));
+                settings.get(STOP_HANDOVER_TIMEOUT), settings.get(VERIFY_ON_MIGRATION),
+                new SynchronousSettings(settings.get(SYNCHRONOUS_MODE), settings.get(SYNCHRONOUS_NODE_COUNT),
+                        settings.get(SYNCHRONOUS_MODE_STRICT)),
+                settings.get(NOSYNC), settings.get(FAILSAFE_MODE));
         ApiConfig api = new ApiConfig(settings.get(API_LISTEN), settings.find(API_TOKEN));
         MetricsConfig metrics = new MetricsConfig(settings.get(METRICS_LISTEN));
         DnsConfig dns = new DnsConfig(settings.find(DNS_SERVERS).orElse(List.of()), settings.get(DNS_NAME_PATTERN));

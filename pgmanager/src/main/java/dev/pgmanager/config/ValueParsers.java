@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import dev.pgmanager.ha.SynchronousMode;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -92,6 +93,21 @@ public final class ValueParsers {
             case "off" -> MigrationVerification.OFF;
             default -> throw new IllegalArgumentException(ShownValue.of(text) + " is not a verification level (use full, quick or off)");
         };
+    }
+
+    static SynchronousMode synchronousMode(String text) {
+        return switch (text.strip().toLowerCase(Locale.ROOT)) {
+            case "off", "false" -> SynchronousMode.OFF;
+            case "on", "true" -> SynchronousMode.ON;
+            case "quorum" -> SynchronousMode.QUORUM;
+            default -> throw new IllegalArgumentException(ShownValue.of(text) + " is not a synchronous mode (use off, on or quorum)");
+        };
+    }
+
+    static int synchronousNodeCount(String text) {
+        int count = integer(text);
+        if (count < 1 || count > 8) throw new IllegalArgumentException(count + " is not a synchronous node count (1 to 8)");
+        return count;
     }
 
     /** A comma-separated list of CIDR networks; every bad entry is named, not just the first. */

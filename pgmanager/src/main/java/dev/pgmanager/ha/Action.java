@@ -61,6 +61,22 @@ public sealed interface Action {
         }
     }
 
+    /**
+     * Record in the store (fenced on the lease) that every acknowledged write is on at least {@code quorum} of
+     * {@code standbys}: only they may then be promoted in a failover.
+     */
+    record WriteSyncState(Set<String> standbys, int quorum) implements Action {
+        public WriteSyncState {
+            standbys = Set.copyOf(standbys);
+        }
+    }
+
+    /** Remove the synchronous-replication record: this leader runs asynchronously. */
+    record ClearSyncState() implements Action {}
+
+    /** Set the local server's {@code synchronous_standby_names} (and reload). */
+    record SetStandbyNames(StandbyNames names) implements Action {}
+
     /** Remove the pending switchover or failover request ({@code why} is recorded in the history). */
     record ClearHandover(String why) implements Action {}
 }

@@ -54,7 +54,7 @@ public final class Decider {
         if (spec(o).paused()) {
             return Decision.none("paused: observing only (" + describeLocal(local) + ")");
         }
-        if (local.isPrimary() && !o.iLead()) return demote(o);
+        if (local.isPrimary() && !o.iLead()) return withoutLease(o);
         if (local.data() == DataState.EMPTY) return withoutData(o);
         if (!local.running()) return startServer(o);
         if (o.iLead()) return asLeader(o);
@@ -70,6 +70,16 @@ public final class Decider {
                 .map(local -> "the data directory holds another cluster (system identifier " + local
                         + ", this cluster's is " + identity.systemIdentifier() + "): not starting it; "
                         + "`pgmanager reinit " + o.machineId() + "` moves it aside and clones the leader"));
+    }
+
+    private static Decision withoutLease(Observation o) {
+        if (o.failsafe().confirmedByAll() && o.cluster().leader().isEmpty()) {
+            // Every member promised not to take the lease while it confirmed it follows us: nobody else can have
+            // accepted writes, so this primary takes the lease back rather than stop.
+            return Decision.of("I run as primary without the lease, nobody leads, and every member confirmed it follows me "
+                    + "while the store was unreachable (failsafe mode): taking the lease again", new AcquireLease());
+        }
+        return demote(o);
     }
 
     private static Decision demote(Observation o) {
@@ -135,7 +145,14 @@ public final class Decider {
         if (handover.isPresent()) return handOver(o, handover.get());
         Set<String> slots = new HashSet<>(o.slotHolders());
         slots.remove(o.machineId());
-        return Decision.of("no action: I am the leader with the lease, epoch " + epoch, new KeepSlots(slots));
+        KeepSlots keepSlots = new KeepSlots(slots);
+        Optional<Decision> sync = SynchronousStandbys.manage(o, epoch);
+        if (sync.isPresent()) {
+            List<Action> actions = new ArrayList<>(List.of(keepSlots));
+            actions.addAll(sync.get().actions());
+            return new Decision(actions, sync.get().reason());
+        }
+        return Decision.of("no action: I am the leader with the lease, epoch " + epoch + SynchronousStandbys.describe(o), keepSlots);
     }
 
     private Decision handOver(Observation o, HandoverRequest request) {
@@ -204,6 +221,12 @@ public final class Decider {
 
     private Decision leaderless(Observation o) {
         String me = o.machineId();
+        Optional<String> promised = o.failsafe().promisedTo();
+        if (promised.isPresent()) {
+            // That primary may still be accepting writes, cut off from the store only, and counts on the promise.
+            return Decision.none("no leader in the store, but I confirmed to " + promised.get() + " within the last session "
+                    + "timeout that I follow it (its failsafe mode): not taking the lease until that promise ends");
+        }
         Optional<HandoverRequest> request = o.cluster().handover().filter(r -> r.to() != null && !expired(o, r));
         if (request.isPresent()) {
             String target = request.get().to();
@@ -222,6 +245,8 @@ public final class Decider {
         known.add(localCandidate(o));
         List<Candidate> candidates = new ArrayList<>(liveReplicas.stream().filter(o.candidacy()::mayLead).map(Candidate::of).toList());
         candidates.add(localCandidate(o));
+        Optional<String> unheard = SynchronousStandbys.whyNotEnoughWitnesses(o, liveReplicas);
+        if (unheard.isPresent()) return Decision.none(unheard.get());
         CandidateRanking ranking = new CandidateRanking(rulesFor(o, known));
         Optional<Candidate> best = ranking.best(candidates);
         if (best.isEmpty()) {
@@ -236,13 +261,16 @@ public final class Decider {
     }
 
     private static Decision withLease(Observation o, String reason) {
-        List<Action> actions = new ArrayList<>(List.of(new AcquireLease(), new Promote()));
+        List<Action> actions = new ArrayList<>(List.of(new AcquireLease()));
+        actions.addAll(SynchronousStandbys.beforePromotion(o));
+        actions.add(new Promote());
         o.cluster().handover().ifPresent(r -> actions.add(new ClearHandover("complete")));
         return new Decision(actions, reason);
     }
 
     private static Decision withPromotion(Observation o, String reason) {
-        List<Action> actions = new ArrayList<>(List.of(new Promote()));
+        List<Action> actions = new ArrayList<>(SynchronousStandbys.beforePromotion(o));
+        actions.add(new Promote());
         o.cluster().handover().ifPresent(r -> actions.add(new ClearHandover("complete")));
         return new Decision(actions, reason);
     }
@@ -251,11 +279,9 @@ public final class Decider {
     private static FailoverRules rulesFor(Observation o, List<Candidate> known) {
         long timeline = known.stream().mapToLong(Candidate::timeline).max().orElse(0);
         long reference = known.stream().mapToLong(Candidate::receivedPosition).max().orElse(0);
-        ClusterSpec spec = spec(o);
-        Optional<Set<String>> sync = spec.synchronousMode()
-                ? o.cluster().sync().map(s -> s.synchronousStandbys())
-                : Optional.empty();
-        return new FailoverRules(timeline, reference, spec.maximumLagOnFailoverBytes(), sync);
+        // Whatever this member's own settings: the last leader's record says who holds every acknowledged write.
+        Optional<Set<String>> sync = o.cluster().sync().map(SynchronousStandbys::promotable);
+        return new FailoverRules(timeline, reference, spec(o).maximumLagOnFailoverBytes(), sync);
     }
 
     private static Candidate localCandidate(Observation o) {
@@ -285,6 +311,8 @@ public final class Decider {
             return Optional.of(machineId + " is not a streaming replica (" + m.role().name().toLowerCase() + ", " + m.state() + ")");
         }
         if (!o.candidacy().mayLead(m)) return Optional.of(machineId + " may not lead (region or nofailover tag)");
+        Optional<String> notSynchronous = SynchronousStandbys.whyNotSwitchoverTarget(o, machineId);
+        if (notSynchronous.isPresent()) return notSynchronous;
         if (m.timeline() != o.local().timeline()) return Optional.of(machineId + " is on timeline " + m.timeline());
         long lag = o.local().replayedPosition() - m.receivedPosition();
         if (lag > spec(o).maximumLagOnFailoverBytes()) return Optional.of(machineId + " lags " + lag + " bytes behind");

@@ -24,6 +24,8 @@ import java.util.Set;
  * @param leaderAddress the address another member's lease holder resolves to now in DNS; empty when nobody else
  *     leads or its name does not resolve. Resolved for this pass only, never stored.
  * @param now the moment of the observation
+ * @param replication synchronous replication: this member's settings and its server's standbys
+ * @param failsafe where this member stands in failsafe mode
  */
 public record Observation(
         Member me,
@@ -35,10 +37,19 @@ public record Observation(
         Set<String> slotHolders,
         Duration notStreamingFor,
         Optional<String> leaderAddress,
-        Instant now) {
+        Instant now,
+        Replication replication,
+        FailsafeState failsafe) {
 
     public Observation {
         slotHolders = Set.copyOf(slotHolders);
+    }
+
+    /** An observation of a member that runs asynchronously, with failsafe mode off. */
+    public Observation(Member me, ClusterSnapshot cluster, LocalPostgres local, LeaseState leaseState, Optional<Leader> lease,
+            Candidacy candidacy, Set<String> slotHolders, Duration notStreamingFor, Optional<String> leaderAddress, Instant now) {
+        this(me, cluster, local, leaseState, lease, candidacy, slotHolders, notStreamingFor, leaderAddress, now, Replication.off(),
+                FailsafeState.NONE);
     }
 
     public String machineId() {

@@ -77,11 +77,17 @@ public final class LocalCluster {
      * length) instead of the default.
      */
     public LocalStatus up(int nodes, Optional<Duration> sessionTimeout, Duration timeout, PrintStream progress) throws IOException {
+        return up(nodes, sessionTimeout, LocalHaSettings.DEFAULTS, timeout, progress);
+    }
+
+    /** As {@link #up(int, Optional, Duration, PrintStream)}; a new cluster's members also get {@code ha}. */
+    public LocalStatus up(int nodes, Optional<Duration> sessionTimeout, LocalHaSettings ha, Duration timeout, PrintStream progress)
+            throws IOException {
         if (nodes < 1 || nodes > 9) throw new IllegalArgumentException("--nodes must be between 1 and 9, was " + nodes);
         LocalClusterFile cluster = file().orElse(null);
         if (cluster == null) {
             requireReachableByPostgres(layout.dir());
-            cluster = create(APP, nodes, sessionTimeout, new Roles(secret(), secret()), progress);
+            cluster = create(APP, nodes, sessionTimeout, new Roles(secret(), secret()), ha, progress);
             progress.println("created a " + nodes + "-member cluster in " + layout.dir());
         }
         startPlatform(cluster);
@@ -110,7 +116,7 @@ public final class LocalCluster {
             PrintStream progress) throws IOException {
         requireReachableByPostgres(layout.dir());
         try {
-            LocalClusterFile cluster = create(app, 1, sessionTimeout, roles, progress);
+            LocalClusterFile cluster = create(app, 1, sessionTimeout, roles, LocalHaSettings.DEFAULTS, progress);
             seed.fill(layout.memberData(cluster.members().getFirst().machineId()));
             startPlatform(cluster);
             startMember(cluster, cluster.members().getFirst().machineId());
@@ -143,7 +149,9 @@ public final class LocalCluster {
             cluster = cluster.adding(member);
             added.add(member);
         }
-        for (LocalMember member : added) writeMemberConfig(cluster, member, sessionTimeout);
+        // New members get the cluster's ha settings (synchronous replication, failsafe) from its first member.
+        String ha = haSectionOf(cluster.members().getFirst().machineId());
+        for (LocalMember member : added) writeMemberConfig(cluster, member, sessionTimeout, ha);
         // The platform links a member to the store as soon as cluster.json names it.
         cluster.write(layout.dir());
         for (LocalMember member : added) {
@@ -215,7 +223,7 @@ public final class LocalCluster {
         LocalMember after = new LocalMember(machineId, address, portFreeOn(address, before.pgPort()),
                 portFreeOn(address, before.apiPort()), before.storeProxyPort());
         LocalClusterFile moved = cluster.replacing(after);
-        writeMemberConfig(moved, after, sessionTimeoutOf(machineId));
+        writeMemberConfig(moved, after, sessionTimeoutOf(machineId), haSectionOf(machineId));
         moved.write(layout.dir());
         if (dnsLag.isZero()) pointDnsAt(after);
         progress.println("starting " + machineId + " at " + address + " (was " + before.address() + ")");
@@ -295,6 +303,13 @@ public final class LocalCluster {
         return m.find() ? Optional.of(Duration.ofMillis(Long.parseLong(m.group(1)))) : Optional.empty();
     }
 
+    /** The member's own {@code ha:} settings, kept across a migration. */
+    private String haSectionOf(String machineId) throws IOException {
+        Matcher m = Pattern.compile("(?m)^ha:\n(?:  .*\n)*")
+                .matcher(Files.readString(layout.memberConfig(machineId), StandardCharsets.UTF_8));
+        return m.find() ? m.group() : "";
+    }
+
     private void pointDnsAt(LocalMember member) throws IOException {
         RegistryFile registry = RegistryFile.read(layout.registry());
         Map<String, RegistryFile.Member> members = new LinkedHashMap<>(registry.members());
@@ -358,8 +373,8 @@ public final class LocalCluster {
         }
     }
 
-    private LocalClusterFile create(String app, int nodes, Optional<Duration> sessionTimeout, Roles roles, PrintStream progress)
-            throws IOException {
+    private LocalClusterFile create(String app, int nodes, Optional<Duration> sessionTimeout, Roles roles, LocalHaSettings ha,
+            PrintStream progress) throws IOException {
         Files.createDirectories(layout.dir());
         makeTraversable(layout.dir());
         List<String> addresses = memberAddresses(nodes, progress);
@@ -373,7 +388,7 @@ public final class LocalCluster {
         Map<String, RegistryFile.Member> registry = new LinkedHashMap<>();
         for (LocalMember m : members) registry.put(m.machineId(), new RegistryFile.Member(m.address(), "local"));
         new RegistryFile(app, 1, registry).write(layout.registry());
-        for (LocalMember m : members) writeMemberConfig(cluster, m, sessionTimeout);
+        for (int i = 0; i < members.size(); i++) writeMemberConfig(cluster, members.get(i), sessionTimeout, ha.yaml(i, members.size()));
         return cluster;
     }
 
@@ -413,7 +428,8 @@ public final class LocalCluster {
         return m.address().substring(0, m.address().indexOf("::") + 2) + "/64,127.0.0.0/8,::1/128";
     }
 
-    private void writeMemberConfig(LocalClusterFile cluster, LocalMember m, Optional<Duration> sessionTimeout) throws IOException {
+    private void writeMemberConfig(LocalClusterFile cluster, LocalMember m, Optional<Duration> sessionTimeout, String haSection)
+            throws IOException {
         Path dir = layout.member(m.machineId());
         Files.createDirectories(dir);
         makeTraversable(dir.getParent());
@@ -444,7 +460,7 @@ public final class LocalCluster {
                 layout.memberData(m.machineId()), m.address(), m.pgPort(), layout.memberSockets(m.machineId()),
                 cluster.superuserPassword(), cluster.replicationPassword(), allowedNetworks(m), HostPorts.of(m.address(), m.apiPort()),
                 cluster.apiToken(), HostPorts.of(m.address(), freePort(m.address())),
-                cluster.dnsPort()) + rewriterSection(cluster, m);
+                cluster.dnsPort()) + rewriterSection(cluster, m) + haSection;
         if (sessionTimeout.isPresent()) {
             yaml = yaml.replace("store:\n", "store:\n  session_timeout: " + sessionTimeout.get().toMillis() + "ms\n");
         }

@@ -291,6 +291,21 @@ public final class PostgresController {
         follow(upstream);
     }
 
+    /** Sets the primary's {@code synchronous_standby_names} and makes a running server re-read it. */
+    public void setSynchronousStandbyNames(String value) {
+        dataDirectory.requireCluster();
+        configFiles.writeSynchronousStandbyNames(value);
+        if (isRunning()) {
+            reload();
+        }
+        log.info("synchronous_standby_names = '{}'", value);
+    }
+
+    /** The {@code synchronous_standby_names} pgmanager last set in this data directory, if it set one. */
+    public Optional<String> synchronousStandbyNames() {
+        return configFiles.synchronousStandbyNames();
+    }
+
     /** The address this server's primary_conninfo connects to, as its upstream file says now (empty: none or unknown). */
     public Optional<String> followedAddress() {
         return configFiles.followedAddress();

@@ -29,6 +29,8 @@ import java.util.regex.Pattern;
 final class ServerConfigFiles {
     static final String SETTINGS_FILE = "pgmanager.conf";
     static final String UPSTREAM_FILE = "pgmanager-upstream.conf";
+    static final String SYNC_FILE = "pgmanager-sync.conf";
+    private static final Pattern SYNC_SETTING = Pattern.compile("(?m)^synchronous_standby_names = '(.*)'$");
     private static final String INCLUDE_LINE = "include '" + SETTINGS_FILE + "'";
     private static final Pattern FOLLOWED_ADDRESS = Pattern.compile("(?m)^primary_conninfo = '.*\\bhostaddr=''([^']*)''");
     private static final String HEADER = "# Written by pgmanager; it is regenerated, so edits here are lost.\n";
@@ -70,7 +72,9 @@ final class ServerConfigFiles {
                 + "wal_keep_size = '256MB'\n"
                 // the server log goes to the file pg_ctl -l names, outside PGDATA
                 + "logging_collector = off\n"
-                + "include_if_exists = '" + UPSTREAM_FILE + "'\n";
+                + "include_if_exists = '" + UPSTREAM_FILE + "'\n"
+                // the leader's choice of synchronous standbys, changed on its own while the server runs
+                + "include_if_exists = '" + SYNC_FILE + "'\n";
         osUser.writePrivateFile(dataDirectory.file(SETTINGS_FILE), settings);
         osUser.writePrivateFile(dataDirectory.file("pg_hba.conf"), hbaRules());
     }
@@ -99,6 +103,23 @@ final class ServerConfigFiles {
             // In the file the conninfo's own quotes are doubled: hostaddr=''10.0.0.1''
             Matcher m = FOLLOWED_ADDRESS.matcher(Files.readString(file, StandardCharsets.UTF_8));
             return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Sets {@code synchronous_standby_names} (a value of machine IDs in double quotes: no quote to escape). */
+    void writeSynchronousStandbyNames(String value) {
+        osUser.writePrivateFile(dataDirectory.file(SYNC_FILE), HEADER + setting("synchronous_standby_names", value));
+    }
+
+    /** The value {@link #writeSynchronousStandbyNames} wrote; empty when the file is missing or holds something else. */
+    Optional<String> synchronousStandbyNames() {
+        Path file = dataDirectory.file(SYNC_FILE);
+        try {
+            if (!Files.exists(file)) return Optional.empty();
+            Matcher m = SYNC_SETTING.matcher(Files.readString(file, StandardCharsets.UTF_8));
+            return m.find() ? Optional.of(m.group(1).replace("''", "'")) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
         }

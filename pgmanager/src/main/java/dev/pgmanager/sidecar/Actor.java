@@ -12,6 +12,7 @@ import dev.pgmanager.store.HandoverRequest;
 import dev.pgmanager.store.HistoryEntry;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.StaleVersionException;
+import dev.pgmanager.store.SyncState;
 import dev.pgmanager.store.Versioned;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -30,11 +31,12 @@ final class Actor {
     private final Upstreams upstreams;
     private final ReplicationSlots slots;
     private final ClusterSpec bootstrapSpec;
+    private final Failsafe failsafe;
     private final SidecarMetrics metrics;
     private final Clock clock;
 
     Actor(String me, ClusterStore store, LeaderLease lease, LocalServer server, Upstreams upstreams, ReplicationSlots slots,
-            ClusterSpec bootstrapSpec, SidecarMetrics metrics, Clock clock) {
+            ClusterSpec bootstrapSpec, Failsafe failsafe, SidecarMetrics metrics, Clock clock) {
         this.me = me;
         this.store = store;
         this.lease = lease;
@@ -42,6 +44,7 @@ final class Actor {
         this.upstreams = upstreams;
         this.slots = slots;
         this.bootstrapSpec = bootstrapSpec;
+        this.failsafe = failsafe;
         this.metrics = metrics;
         this.clock = clock;
     }
@@ -123,7 +126,8 @@ final class Actor {
     private void perform(Action action, Observation o) {
         switch (action) {
             case Action.AcquireLease a -> {
-                Leader taken = lease.tryAcquire().orElseThrow(() -> new ActionFailedException("someone else took the lease first"));
+                Leader taken = failsafe.unlessPromised(lease::tryAcquire)
+                        .orElseThrow(() -> new ActionFailedException("someone else took the lease first"));
                 log.info("took the lease with epoch {}", taken.epoch());
             }
             case Action.ReleaseLease a -> lease.release();
@@ -143,11 +147,21 @@ final class Actor {
             case Action.Rewind a -> server.rewindOrReclone(upstreams.of(a.leader(), o.cluster()), a.leader());
             case Action.HandOver a -> handOver(a.target(), o);
             case Action.KeepSlots a -> slots.keep(a.members(), clock.instant());
+            case Action.WriteSyncState a -> {
+                Leader held = heldLease();
+                store.writeSyncState(held, new SyncState(me, held.epoch(), a.standbys(), a.quorum()));
+            }
+            case Action.ClearSyncState a -> store.clearSyncState(heldLease());
+            case Action.SetStandbyNames a -> server.setStandbyNames(a.names());
             case Action.ClearHandover a -> {
                 store.clearHandover();
                 if (!"complete".equals(a.why())) history(o, "handover-cancelled", a.why());
             }
         }
+    }
+
+    private Leader heldLease() {
+        return lease.held().orElseThrow(() -> new ActionFailedException("the lease is not held (or not confirmed recently)"));
     }
 
     private void initialize() {

@@ -13,15 +13,17 @@ final class Fencer {
     private static final Logger log = LoggerFactory.getLogger(Fencer.class);
 
     private final LocalServer server;
+    private final Failsafe failsafe;
     private final Runnable wakeLoop;
 
-    Fencer(LocalServer server, Runnable wakeLoop) {
+    Fencer(LocalServer server, Failsafe failsafe, Runnable wakeLoop) {
         this.server = server;
+        this.failsafe = failsafe;
         this.wakeLoop = wakeLoop;
     }
 
     void onLeaseChange(LeaseState state) {
-        if ((state == LeaseState.SUSPENDED || state == LeaseState.LOST) && server.lastSeen().isPrimary()) {
+        if ((state == LeaseState.SUSPENDED || state == LeaseState.LOST) && server.lastSeen().isPrimary() && !failsafe.confirmNow()) {
             log.warn("lease {}: stopping PostgreSQL now so that it accepts no more writes", state);
             try {
                 server.fence();

@@ -1,6 +1,9 @@
 package dev.pgmanager.sidecar;
 
 import dev.pgmanager.ha.LocalPostgres;
+import dev.pgmanager.ha.Replication;
+import dev.pgmanager.ha.StandbyNames;
+import dev.pgmanager.ha.SynchronousSettings;
 import dev.pgmanager.ha.LocalPostgres.DataState;
 import dev.pgmanager.ha.LocalPostgres.ServerRole;
 import dev.pgmanager.postgres.ControlData;
@@ -12,6 +15,8 @@ import dev.pgmanager.postgres.RewindFailedException;
 import dev.pgmanager.postgres.StopMode;
 import dev.pgmanager.postgres.Upstream;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +34,8 @@ final class LocalServer {
     private volatile String following;
     private volatile LocalPostgres lastSeen = LocalPostgres.empty();
     private volatile PgStatus lastStatus = PgStatus.stopped();
+    /** Where the primary's WAL was once its synchronous_standby_names surely applied to every process; -1 not yet. */
+    private volatile long standbyNamesAppliedAt = -1;
     private String systemIdentifier;
 
     LocalServer(PostgresController controller, Watchdog watchdog) {
@@ -67,7 +74,29 @@ final class LocalServer {
                 status.timeline(), received, replayed, primary ? Optional.empty() : Optional.ofNullable(following),
                 primary ? Optional.empty() : followedAddress(), streaming, false);
         guardWrites(primary);
+        // Taken a pass after the change (or after this sidecar started), when every server process has long re-read
+        // its configuration: a commit acknowledged under the previous value is behind this position.
+        if (primary && standbyNamesAppliedAt < 0) standbyNamesAppliedAt = received;
+        if (!primary) standbyNamesAppliedAt = -1;
         return lastSeen;
+    }
+
+    /** Synchronous replication as the last observation saw it (the standbys are a primary's). */
+    Replication replication(SynchronousSettings settings) {
+        if (lastSeen.data() != DataState.CLUSTER) return Replication.configured(settings);
+        // No file: pgmanager never set it, and PostgreSQL's default is asynchronous.
+        Optional<StandbyNames> applied = controller.synchronousStandbyNames().map(StandbyNames::parse)
+                .orElse(Optional.of(StandbyNames.ASYNCHRONOUS));
+        Map<String, Replication.Standby> standbys = new HashMap<>();
+        lastStatus.replicas().forEach(r -> standbys.put(r.applicationName(),
+                new Replication.Standby(r.state(), position(r.flushLsn()), r.syncState())));
+        return new Replication(settings, applied, standbyNamesAppliedAt, standbys);
+    }
+
+    /** Sets the server's synchronous_standby_names; its confirmations count from the next observation on. */
+    void setStandbyNames(StandbyNames names) {
+        controller.setSynchronousStandbyNames(names.render());
+        standbyNamesAppliedAt = -1;
     }
 
     /** What the last observation saw, without asking the server (for the lease reflex, which must not wait). */

@@ -5,7 +5,9 @@ import dev.pgmanager.dns.AddressResolver;
 import dev.pgmanager.election.LeaderLease;
 import dev.pgmanager.ha.Candidacy;
 import dev.pgmanager.ha.LocalPostgres;
+import dev.pgmanager.ha.FailsafeState;
 import dev.pgmanager.ha.Observation;
+import dev.pgmanager.ha.SynchronousSettings;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.ClusterStore;
 import dev.pgmanager.store.Member;
@@ -14,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * Takes the snapshot one pass decides on: the store, the local server, the lease, and the little the loop must
@@ -29,11 +32,14 @@ final class Observer {
     private final AddressResolver resolver;
     private final Optional<AddressHistoryKeeper> addressHistory;
     private final Clock clock;
+    private final SynchronousSettings synchronous;
+    private final Supplier<FailsafeState> failsafe;
     private final AtomicReference<Observation> last = new AtomicReference<>();
     private Instant notStreamingSince;
 
     Observer(ClusterStore store, LocalServer server, LeaderLease lease, MemberRecords records, Candidacy candidacy,
-            AddressResolver resolver, Optional<AddressHistoryKeeper> addressHistory, Clock clock) {
+            AddressResolver resolver, Optional<AddressHistoryKeeper> addressHistory, SynchronousSettings synchronous,
+            Supplier<FailsafeState> failsafe, Clock clock) {
         this.store = store;
         this.server = server;
         this.lease = lease;
@@ -42,6 +48,8 @@ final class Observer {
         this.resolver = resolver;
         this.addressHistory = addressHistory;
         this.clock = clock;
+        this.synchronous = synchronous;
+        this.failsafe = failsafe;
     }
 
     Observation observe() {
@@ -52,7 +60,8 @@ final class Observer {
         addressHistory.ifPresent(history -> history.refresh(now));
         ClusterSnapshot cluster = store.read();
         Observation observation = new Observation(me, cluster, local, lease.state(), lease.held(), candidacy,
-                cluster.members().keySet(), notStreamingFor(local, now), leaderAddress(cluster, me), now);
+                cluster.members().keySet(), notStreamingFor(local, now), leaderAddress(cluster, me), now,
+                server.replication(synchronous), failsafe.get());
         last.set(observation);
         return observation;
     }

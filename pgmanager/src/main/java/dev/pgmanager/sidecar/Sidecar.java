@@ -64,6 +64,7 @@ public final class Sidecar implements AutoCloseable {
     private final SidecarMetrics metrics;
     private final AutoCloseable watch;
     private final StaleAddressRewriting rewriting;
+    private volatile Failsafe failsafe;
 
     private Sidecar(SidecarConfig config, Clock clock) throws Exception {
         this.config = config;
@@ -79,7 +80,7 @@ public final class Sidecar implements AutoCloseable {
         this.lease = new LeaderLease(store, me, clock);
         // A third of the session: heartbeats stop half a session after the last confirmation at worst, so the guard
         // fires by five sixths of a session, before the server can expire the lease.
-        this.watchdog = new Watchdog(store.sessionTimeout().dividedBy(3), lease::isHeld);
+        this.watchdog = new Watchdog(store.sessionTimeout().dividedBy(3), () -> lease.isHeld() || failsafeHolds());
         this.server = new LocalServer(controller, watchdog);
         Optional<AddressHistoryKeeper> addressHistory = checkForMigration(config, controller, clock);
         // After the migration check, which records a new address: the rewriter's first sync then maps the old one.
@@ -96,20 +97,22 @@ public final class Sidecar implements AutoCloseable {
         Duration loopWait = config.ha().loopWait();
         OperatorRequests requests = new OperatorRequests(store, clock, this::wake);
         SidecarView view = new View(resolver, loopWait);
+        this.failsafe = new Failsafe(me, config.ha().failsafeMode(), store.sessionTimeout(), lease, server,
+                () -> view.lastPass().map(Pass::observation), resolver, config.api().token(), clock);
         this.api = HttpApi.start(config.api().listen(), view, requests, config.api().token(), clock);
 
         MemberRecords records = new MemberRecords(store, me, config.region(),
-                new Member.Tags(config.ha().noFailover(), config.ha().priority()), config.postgres().port(), api.port(), loopWait);
+                new Member.Tags(config.ha().noFailover(), config.ha().priority(), config.ha().noSync()), config.postgres().port(), api.port(), loopWait);
         Duration staleAfter = loopWait.multipliedBy(3).plus(config.store().sessionTimeout());
         Candidacy candidacy = new Candidacy(config.primaryRegion(), config.failoverOutsidePrimaryRegion(), staleAfter, HANDOVER_TIMEOUT);
         ClusterSpec bootstrapSpec = new ClusterSpec(loopWait.toMillis(), config.ha().maximumLagOnFailoverBytes(), false, false,
                 config.postgres().parameters());
         Actor actor = new Actor(me, store, lease, server, upstreams,
-                new ReplicationSlots(controller, me, config.ha().slotRetention()), bootstrapSpec, metrics, clock);
+                new ReplicationSlots(controller, me, config.ha().slotRetention()), bootstrapSpec, failsafe, metrics, clock);
         this.loop = new ControlLoop(new Observer(store, server, lease, records, candidacy, resolver,
-                addressHistory, clock), new Decider(), actor, requests,
+                addressHistory, config.ha().synchronous(), failsafe::state, clock), new Decider(), actor, requests,
                 loopWait, metrics, clock);
-        Fencer fencer = new Fencer(server, this::wake);
+        Fencer fencer = new Fencer(server, failsafe, this::wake);
         lease.addListener(fencer::onLeaseChange);
         // Member records change every pass; waking on them would make every loop chase every other. Changes that
         // call for action now (a lease gone, a hand-over asked, a pause) wake the loop; the rest wait for its next pass.
@@ -163,6 +166,11 @@ public final class Sidecar implements AutoCloseable {
         return loop == null ? Optional.empty() : loop.lastPass();
     }
 
+    private boolean failsafeHolds() {
+        Failsafe f = failsafe;
+        return f != null && f.holds();
+    }
+
     private void wake() {
         if (loop != null) loop.wake();
     }
@@ -189,6 +197,7 @@ public final class Sidecar implements AutoCloseable {
         }
         if (leading) lease.release();
         watchdog.close();
+        failsafe.close();
         lease.close();
         api.close();
         metrics.close();
@@ -288,6 +297,11 @@ public final class Sidecar implements AutoCloseable {
         @Override
         public List<HistoryEntry> history() {
             return store.read().history();
+        }
+
+        @Override
+        public Optional<String> promiseToFollow(String leader) {
+            return failsafe.promiseToFollow(leader);
         }
 
         @Override

@@ -443,6 +443,26 @@ class HttpApiTest {
         assertEquals("switched over from " + B, history.get(1).path("detail").asText());
     }
 
+    // ---- failsafe mode
+
+    @Test
+    void aFailsafeAskNeedsTheTokenAndIsAnsweredByWhatThisMemberFollows() throws Exception {
+        var api = start();
+        String body = "{\"leader\": \"" + B + "\"}";
+        assertEquals(401, send(post(api, "/failsafe", body)).statusCode());
+        assertTrue(view.failsafeAsks.isEmpty(), "no promise without the token");
+
+        var yes = send(authorized(api, "/failsafe", body));
+        assertEquals(200, yes.statusCode());
+        assertTrue(body(yes).path("following").asBoolean());
+
+        var no = send(authorized(api, "/failsafe", "{\"leader\": \"" + C + "\"}"));
+        assertEquals(409, no.statusCode());
+        assertEquals("I follow " + B, error(no));
+        assertEquals(400, send(authorized(api, "/failsafe", "{\"leader\": \"Not An Id\"}")).statusCode());
+        assertEquals(List.of(B, C), view.failsafeAsks);
+    }
+
     // ---- operator commands
 
     static Stream<String> commandPaths() {
@@ -794,6 +814,14 @@ class HttpApiTest {
         final Map<String, InetAddress> addresses = new ConcurrentHashMap<>();
         volatile Supplier<List<HistoryEntry>> history = List::of;
         volatile Optional<String> storeQuorumProblem = Optional.empty();
+        final List<String> failsafeAsks = new CopyOnWriteArrayList<>();
+        volatile String follows = B;
+
+        @Override
+        public Optional<String> promiseToFollow(String leader) {
+            failsafeAsks.add(leader);
+            return leader.equals(follows) ? Optional.empty() : Optional.of("I follow " + follows);
+        }
 
         @Override
         public Optional<String> whyStopBreaksStoreQuorum() {

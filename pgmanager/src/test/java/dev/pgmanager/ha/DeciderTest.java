@@ -17,6 +17,9 @@ import dev.pgmanager.ha.Action.RecordIdentity;
 import dev.pgmanager.ha.Action.ReleaseLease;
 import dev.pgmanager.ha.Action.Rewind;
 import dev.pgmanager.ha.Action.StartPostgres;
+import dev.pgmanager.ha.Action.ClearSyncState;
+import dev.pgmanager.ha.Action.SetStandbyNames;
+import dev.pgmanager.ha.Action.WriteSyncState;
 import dev.pgmanager.ha.LocalPostgres.DataState;
 import dev.pgmanager.ha.LocalPostgres.ServerRole;
 import dev.pgmanager.store.ClusterIdentity;
@@ -27,10 +30,12 @@ import dev.pgmanager.store.HandoverRequest.Kind;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.SyncState;
 import dev.pgmanager.store.Versioned;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -185,7 +190,7 @@ class DeciderTest {
                 upstreamAddress, streaming, false);
     }
 
-    private static Arguments row(String situation, Situation s, List<Action> actions, String reasonContains) {
+    private static Arguments row(String situation, Object s, List<Action> actions, String reasonContains) {
         return Arguments.of(situation, s, actions, reasonContains);
     }
 
@@ -315,10 +320,137 @@ class DeciderTest {
                         List.of(), "I am excluded (further behind than maximum_lag_on_failover)"));
     }
 
+    /** A {@link Situation} with synchronous replication: the store's record, this member's settings and standbys. */
+    private record Synced(Situation base, Optional<SyncState> sync, Replication replication, FailsafeState failsafe) {
+        static Synced of(Situation base, SynchronousSettings settings) {
+            return new Synced(base, Optional.empty(), new Replication(settings, Optional.of(StandbyNames.ASYNCHRONOUS), AT,
+                    Map.of(B, standby(AT, "async"), C, standby(AT - 10, "async"))), FailsafeState.NONE);
+        }
+
+        Synced recorded(String leader, long epoch, Set<String> standbys, int quorum) {
+            return new Synced(base, Optional.of(new SyncState(leader, epoch, standbys, quorum)), replication, failsafe);
+        }
+
+        Synced applied(StandbyNames names, Map<String, Replication.Standby> standbys) {
+            return new Synced(base, sync, new Replication(replication.settings(), Optional.of(names), AT, standbys), failsafe);
+        }
+
+        Synced failsafe(FailsafeState f) {
+            return new Synced(base, sync, replication, f);
+        }
+
+        Observation observe() {
+            Observation o = base.observe();
+            ClusterSnapshot c = o.cluster();
+            var snapshot = new ClusterSnapshot(c.cluster(), c.spec(), c.identity(), c.members(), c.leader(), c.lastEpoch(), sync,
+                    c.history(), c.handover());
+            return new Observation(o.me(), snapshot, o.local(), o.leaseState(), o.lease(), o.candidacy(), o.slotHolders(),
+                    o.notStreamingFor(), o.leaderAddress(), o.now(), replication, failsafe);
+        }
+    }
+
+    private static Replication.Standby standby(long flushed, String syncState) {
+        return new Replication.Standby(Decider.STREAMING, flushed, syncState);
+    }
+
+    private static Member tagged(String id, Member.Tags tags) {
+        return new Member(id, "ams", MemberRole.REPLICA, Decider.STREAMING, TL, AT, AT, tags, 5433, 8008, NOW.minusMillis(500));
+    }
+
+    static Stream<Arguments> synchronousTable() {
+        var on = new SynchronousSettings(SynchronousMode.ON, 1, false);
+        var strict = new SynchronousSettings(SynchronousMode.ON, 1, true);
+        var quorum = new SynchronousSettings(SynchronousMode.QUORUM, 1, false);
+        var leader = Synced.of(Situation.healthyLeader(), on);
+        var slots = new KeepSlots(Set.of(B, C));
+        var firstB = StandbyNames.first(List.of(B));
+        var firstC = StandbyNames.first(List.of(C));
+        var bConfirms = Map.of(B, standby(AT, "sync"), C, standby(AT - 10, "async"));
+        var bBehind = Map.of(B, standby(AT - 1, "sync"), C, standby(AT - 10, "async"));
+        var leaderless = Synced.of(Situation.leaderless(), on);
+        var noStandbys = leader.base().without(B).without(C);
+        return Stream.of(
+                // The leader: widen the record, then change the server, then narrow the record.
+                row("sync on, no standby set yet: record first, then set it", leader,
+                        List.of(slots, new WriteSyncState(Set.of(B), 0), new SetStandbyNames(firstB)),
+                        "recording [" + B + "] (every acknowledged write on at least 0 of them) before setting"),
+                row("the new standby confirms commits past the change: record it alone", leader.applied(firstB, bConfirms)
+                        .recorded(ME, 7, Set.of(B), 0), List.of(slots, new WriteSyncState(Set.of(B), 1)), "confirm commits"),
+                row("the new standby has not caught up with the change: wait", leader.applied(firstB, bBehind)
+                        .recorded(ME, 7, Set.of(B), 0), List.of(slots), "waiting for 1 of [" + B + "]"),
+                row("in sync", leader.applied(firstB, bConfirms).recorded(ME, 7, Set.of(B), 1), List.of(slots),
+                        "no action: I am the leader with the lease, epoch 7, synchronous standbys FIRST 1 (\"" + B + "\")"),
+                row("the synchronous standby stops streaming: the record names both before the server switches",
+                        new Synced(leader.base().changing(B, m -> member(B, MemberRole.REPLICA, "running", TL, AT)), Optional.empty(),
+                                leader.replication(), FailsafeState.NONE).applied(firstB, bConfirms).recorded(ME, 7, Set.of(B), 1),
+                        List.of(slots, new WriteSyncState(Set.of(B, C), 1), new SetStandbyNames(firstC)), "before setting"),
+                row("a member tagged nosync is never synchronous", new Synced(leader.base().changing(B, m -> tagged(B,
+                        new Member.Tags(false, 0, true))), Optional.empty(), leader.replication(), FailsafeState.NONE),
+                        List.of(slots, new WriteSyncState(Set.of(C), 0), new SetStandbyNames(firstC)), "before setting"),
+                row("quorum mode: ANY k of every eligible standby", Synced.of(Situation.healthyLeader(), quorum),
+                        List.of(slots, new WriteSyncState(Set.of(B, C), 0), new SetStandbyNames(StandbyNames.any(1, List.of(B, C)))),
+                        "ANY 1 (\"" + B + "\", \"" + C + "\")"),
+                row("no standby left, not strict: the record says so before the server stops waiting",
+                        new Synced(noStandbys, Optional.empty(), leader.replication(), FailsafeState.NONE).applied(firstB, Map.of())
+                                .recorded(ME, 7, Set.of(B), 1),
+                        List.of(new KeepSlots(Set.of()), new WriteSyncState(Set.of(B), 0), new SetStandbyNames(StandbyNames.ASYNCHRONOUS)),
+                        "at least 0 of them"),
+                row("no standby left, strict: commits wait for a standby to come",
+                        new Synced(noStandbys, Optional.empty(), Replication.configured(strict), FailsafeState.NONE).applied(firstB, Map.of())
+                                .recorded(ME, 7, Set.of(B), 1),
+                        List.of(new KeepSlots(Set.of()), new WriteSyncState(Set.of(B), 0), new SetStandbyNames(StandbyNames.BLOCKING)),
+                        "no-synchronous-standby"),
+                row("synchronous mode turned off: the server first, then the record",
+                        Synced.of(Situation.healthyLeader(), SynchronousSettings.OFF).applied(firstB, bConfirms).recorded(ME, 7, Set.of(B), 1),
+                        List.of(slots, new SetStandbyNames(StandbyNames.ASYNCHRONOUS), new ClearSyncState()), "synchronous replication is off"),
+                row("switchover to a member that is not synchronous", new Synced(leader.base().handover(Kind.SWITCHOVER, null, C, NOW),
+                        Optional.empty(), leader.replication(), FailsafeState.NONE).applied(firstB, bConfirms).recorded(ME, 7, Set.of(B), 1),
+                        List.of(new ClearHandover(C + " is not a synchronous standby (the synchronous set is [" + B + "]): wait until it "
+                                + "is one, or choose one of them")), "refusing the switchover to " + C),
+                // Failover: only a recorded synchronous standby (or the leader that wrote the record), heard from enough.
+                row("the record names the less advanced member: only it may be promoted", leaderless.recorded(B, 8, Set.of(C), 1),
+                        List.of(), "waiting for the better candidate " + C),
+                row("the record names me: I promote, recording myself as the only holder first",
+                        leaderless.recorded(B, 8, Set.of(ME), 1),
+                        List.of(new AcquireLease(), new WriteSyncState(Set.of(), 0), new Promote()), "I am the best candidate"),
+                row("strict: the new primary starts waiting for a standby", new Synced(Situation.leaderless(), Optional.empty(),
+                        new Replication(strict, Optional.of(StandbyNames.ASYNCHRONOUS), AT, Map.of()), FailsafeState.NONE)
+                        .recorded(B, 8, Set.of(ME), 1),
+                        List.of(new AcquireLease(), new WriteSyncState(Set.of(), 0), new SetStandbyNames(StandbyNames.BLOCKING), new Promote()),
+                        "I am the best candidate"),
+                row("the last leader had no synchronous standby: only it may take over", leaderless.recorded(B, 8, Set.of(), 0),
+                        List.of(), "only it may take over"),
+                row("quorum: not enough synchronous standbys heard from", leaderless.recorded(B, 8, Set.of(ME, "dddd0000000004"), 1),
+                        List.of(), "waiting to hear from 2 of the synchronous standbys"),
+                row("quorum: enough heard, the most advanced of them is promoted", leaderless.recorded(B, 8, Set.of(ME, C), 1),
+                        List.of(new AcquireLease(), new WriteSyncState(Set.of(), 0), new Promote()), "I am the best candidate"),
+                // Failsafe mode.
+                row("the store is back after a failsafe period: the primary takes its lease again",
+                        Synced.of(Situation.healthyLeader().lease(LeaseState.LOST).noLeader(), SynchronousSettings.OFF)
+                                .failsafe(new FailsafeState(Optional.empty(), true)),
+                        List.of(new AcquireLease()), "taking the lease again"),
+                row("without failsafe confirmations a primary without the lease demotes",
+                        Synced.of(Situation.healthyLeader().lease(LeaseState.LOST).noLeader(), SynchronousSettings.OFF),
+                        List.of(new Demote(null)), "without the lease (LOST)"),
+                row("a replica that promised the leader to follow it does not take the lease",
+                        leaderless.failsafe(new FailsafeState(Optional.of(B), false)), List.of(),
+                        "confirmed to " + B));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("synchronousTable")
+    void decidesSynchronousReplication(String situation, Synced s, List<Action> expected, String reasonContains) {
+        assertDecides(situation, s.observe(), expected, reasonContains);
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("table")
     void decides(String situation, Situation s, List<Action> expected, String reasonContains) {
-        Decision decision = new Decider().decide(s.observe());
+        assertDecides(situation, s.observe(), expected, reasonContains);
+    }
+
+    private static void assertDecides(String situation, Observation o, List<Action> expected, String reasonContains) {
+        Decision decision = new Decider().decide(o);
         assertEquals(expected, decision.actions(), situation + ": " + decision.reason());
         assertTrue(decision.reason().contains(reasonContains),
                 situation + ": reason was '" + decision.reason() + "', expected it to contain '" + reasonContains + "'");

@@ -164,7 +164,7 @@ class HighAvailabilityTest {
         String oldLeader = harness.leader();
         long sidecar = harness.cluster.sidecarPid(oldLeader).orElseThrow();
         // SIGSTOP: the sidecar can neither confirm its lease nor fence; only its watchdog can stop PostgreSQL.
-        assertOneWriterAtATime(oldLeader, () -> signal("-STOP", sidecar), () -> signal("-CONT", sidecar));
+        assertOneWriterAtATime(oldLeader, () -> LocalClusterHarness.signal("-STOP", sidecar), () -> LocalClusterHarness.signal("-CONT", sidecar));
     }
 
     @Test
@@ -264,10 +264,6 @@ class HighAvailabilityTest {
         assertFalse(leaderIs(oldLeader));
     }
 
-    private static void signal(String signal, long pid) throws Exception {
-        Process kill = new ProcessBuilder("kill", signal, Long.toString(pid)).inheritIO().start();
-        assertEquals(0, kill.waitFor(), "kill " + signal + " " + pid);
-    }
 
     /** Writes to one member directly, every 20 ms, remembering when a write succeeded. */
     private static final class MemberWriter {

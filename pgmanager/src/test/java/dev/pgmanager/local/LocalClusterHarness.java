@@ -41,12 +41,17 @@ final class LocalClusterHarness implements AutoCloseable {
     }
 
     static LocalClusterHarness up(int nodes) throws IOException {
+        return up(nodes, LocalHaSettings.DEFAULTS);
+    }
+
+    /** A cluster whose members get {@code ha} (synchronous replication, failsafe mode, nosync tags). */
+    static LocalClusterHarness up(int nodes, LocalHaSettings ha) throws IOException {
         // Under /tmp and traversable: PostgreSQL runs as the postgres user when the tests run as root.
         Path dir = Files.createTempDirectory("pgmanager-it-");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         LocalCluster cluster = LocalCluster.at(dir);
         try {
-            cluster.up(nodes, Duration.ofSeconds(180), System.err);
+            cluster.up(nodes, Optional.empty(), ha, Duration.ofSeconds(180), System.err);
             return new LocalClusterHarness(cluster);
         } catch (IOException | RuntimeException e) {
             cluster.down(true);
@@ -121,6 +126,12 @@ final class LocalClusterHarness implements AutoCloseable {
         } catch (SQLException e) {
             return false;
         }
+    }
+
+    /** Sends {@code signal} ({@code -STOP}, {@code -CONT}) to a process: a frozen sidecar, for instance. */
+    static void signal(String signal, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", signal, Long.toString(pid)).inheritIO().start();
+        if (kill.waitFor() != 0) throw new AssertionError("kill " + signal + " " + pid + " failed");
     }
 
     /** A store client of the test's own; the caller closes it. */

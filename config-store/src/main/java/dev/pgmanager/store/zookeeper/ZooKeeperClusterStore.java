@@ -288,8 +288,18 @@ public final class ZooKeeperClusterStore implements ClusterStore {
 
     @Override
     public void writeSyncState(Leader lease, SyncState state) {
-        byte[] data = codec.encode(state);
-        run("write the sync state at " + layout.sync(), () -> {
+        changeSyncState(lease, Optional.of(state));
+    }
+
+    @Override
+    public void clearSyncState(Leader lease) {
+        changeSyncState(lease, Optional.empty());
+    }
+
+    /** Writes ({@code state} present) or deletes the sync state, fenced on {@code lease} in the same transaction. */
+    private void changeSyncState(Leader lease, Optional<SyncState> state) {
+        byte[] data = state.map(codec::encode).orElse(null);
+        run((data == null ? "clear" : "write") + " the sync state at " + layout.sync(), () -> {
             for (int attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
                 // The epoch is read before the lease is verified ours: any lease taken after this read changes the
                 // epoch's version, which the transaction's check then catches.
@@ -299,7 +309,10 @@ public final class ZooKeeperClusterStore implements ClusterStore {
                     throw notLeader(lease);
                 }
                 Stat syncStat = client.checkExists().forPath(layout.sync());
-                CuratorOp write = syncStat == null
+                if (data == null && syncStat == null) return;
+                CuratorOp write = data == null
+                        ? client.transactionOp().delete().withVersion(syncStat.getVersion()).forPath(layout.sync())
+                        : syncStat == null
                         ? client.transactionOp().create().withMode(CreateMode.PERSISTENT).forPath(layout.sync(), data)
                         : client.transactionOp().setData().withVersion(syncStat.getVersion()).forPath(layout.sync(), data);
                 try {

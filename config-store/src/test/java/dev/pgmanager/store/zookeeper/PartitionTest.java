@@ -58,7 +58,7 @@ class PartitionTest {
                 () -> states.lastIndexOf(StoreConnectionState.RECONNECTED) > states.indexOf(StoreConnectionState.LOST));
         assertEquals("m2", isolated.read().leader().orElseThrow().machineId());
         assertFalse(isolated.confirmLeadership(lease), "the old lease died with the old session");
-        assertThrows(NotLeaderException.class, () -> isolated.writeSyncState(lease, new SyncState("m1", lease.epoch(), Set.of())),
+        assertThrows(NotLeaderException.class, () -> isolated.writeSyncState(lease, new SyncState("m1", lease.epoch(), Set.of(), 0)),
                 "a deposed leader's write is fenced off");
     }
 }

@@ -59,7 +59,7 @@ class ZooKeeperClusterStoreTest {
         assertTrue(store.initialize(identity));
         store.touchMember(member);
         var lease = store.tryAcquireLeadership("m1").orElseThrow();
-        var sync = new SyncState("m1", lease.epoch(), Set.of("m2", "m3"));
+        var sync = new SyncState("m1", lease.epoch(), Set.of("m2", "m3"), 1);
         store.writeSyncState(lease, sync);
         store.appendHistory(history);
         assertTrue(store.requestHandover(handover));
@@ -177,14 +177,30 @@ class ZooKeeperClusterStoreTest {
         var holder = zk.store(cluster);
         var other = zk.store(cluster);
         var lease = holder.tryAcquireLeadership("m1").orElseThrow();
-        var state = new SyncState("m1", lease.epoch(), Set.of("m2"));
+        var state = new SyncState("m1", lease.epoch(), Set.of("m2"), 1);
 
         assertThrows(NotLeaderException.class, () -> other.writeSyncState(lease, state));
 
         holder.writeSyncState(lease, state);
         holder.releaseLeadership(lease);
-        assertThrows(NotLeaderException.class, () -> holder.writeSyncState(lease, new SyncState("m1", lease.epoch(), Set.of())));
+        assertThrows(NotLeaderException.class, () -> holder.writeSyncState(lease, new SyncState("m1", lease.epoch(), Set.of(), 0)));
         assertEquals(Optional.of(state), other.read().sync());
+    }
+
+    @Test
+    void onlyTheLeaseHolderClearsTheSyncState() {
+        String cluster = zk.newCluster();
+        var holder = zk.store(cluster);
+        var other = zk.store(cluster);
+        var lease = holder.tryAcquireLeadership("m1").orElseThrow();
+        holder.writeSyncState(lease, new SyncState("m1", lease.epoch(), Set.of("m2"), 1));
+
+        assertThrows(NotLeaderException.class, () -> other.clearSyncState(lease));
+        assertTrue(other.read().sync().isPresent());
+
+        holder.clearSyncState(lease);
+        holder.clearSyncState(lease);
+        assertTrue(other.read().sync().isEmpty());
     }
 
     @Test
