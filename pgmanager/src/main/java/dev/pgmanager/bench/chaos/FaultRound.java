@@ -2,6 +2,7 @@ package dev.pgmanager.bench.chaos;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 
@@ -13,13 +14,21 @@ import java.util.Random;
  */
 public record FaultRound(int number, Fault fault, boolean hitsPrimary, int replicaPick, Duration hold) {
 
-    /** {@code rounds} rounds drawn from {@code seed}; holds are scaled to the lease ({@code sessionTimeout}). */
+    /**
+     * {@code rounds} rounds drawn from {@code seed}: every fault once in a shuffled order, then again in another, so
+     * that a run covers each fault about as often; targets and holds are drawn too, holds scaled to the lease
+     * ({@code sessionTimeout}).
+     */
     public static List<FaultRound> plan(long seed, int rounds, Duration sessionTimeout) {
         Random random = new Random(seed);
-        Fault[] faults = Fault.values();
+        List<Fault> order = new ArrayList<>();
         List<FaultRound> plan = new ArrayList<>();
         for (int i = 1; i <= rounds; i++) {
-            Fault fault = faults[random.nextInt(faults.length)];
+            if (order.isEmpty()) {
+                order.addAll(List.of(Fault.values()));
+                Collections.shuffle(order, random);
+            }
+            Fault fault = order.removeFirst();
             boolean primary = fault == Fault.CRASH_PRIMARY_POSTGRES || fault == Fault.CRASH_STORE || random.nextBoolean();
             int pick = random.nextInt(1000);
             plan.add(new FaultRound(i, fault, primary, pick, hold(fault, sessionTimeout, random)));
