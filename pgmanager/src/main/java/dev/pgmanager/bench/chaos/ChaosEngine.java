@@ -139,12 +139,18 @@ public final class ChaosEngine {
 
     private RoundResult play(FaultRound round, LocalCluster cluster, FaultInjector faults, List<ChaosWriter> writers, History history,
             Duration bound) throws Exception {
-        awaitConverged(cluster, writers, System.nanoTime(), bound);
+        if (!awaitConverged(cluster, writers, System.nanoTime(), bound)) {
+            throw new IllegalStateException("the cluster is not converged before round " + round.number() + ": " + cluster.status().summary());
+        }
         LocalStatus before = cluster.status();
         String member = target(round, before);
         long start = System.nanoTime();
         faults.inject(round.fault(), member);
-        Thread.sleep(round.hold().toMillis());
+        if (round.fault() == Fault.CUT_FROM_PEERS) {
+            holdWhileProvingTheCut(cluster, round, member, before);
+        } else {
+            Thread.sleep(round.hold().toMillis());
+        }
         faults.heal();
         long healed = System.nanoTime();
         long recovery = awaitConverged(cluster, writers, healed, bound) ? (System.nanoTime() - healed) / 1_000_000 : -1;
@@ -164,6 +170,38 @@ public final class ChaosEngine {
                 recovery >= 0 ? recovery + " ms" : "NOT within " + bound.toMillis() + " ms", inRound, lost.size(), incidents.size());
         incidents.forEach(i -> out.println("  SPLIT BRAIN: " + i));
         return new RoundResult(round, round.fault() == Fault.CRASH_STORE ? "" : member, inRound, lost, incidents, recovery);
+    }
+
+    /**
+     * Holds a cut from the peers and proves it took: the replicas on the far side of it (all of them when the primary is
+     * cut off, else the one cut off) receive no WAL while the primary keeps writing. A partition that leaks proves
+     * nothing, so it ends the run.
+     */
+    private static void holdWhileProvingTheCut(LocalCluster cluster, FaultRound round, String member, LocalStatus before)
+            throws SQLException, InterruptedException {
+        long settle = Math.min(1000, round.hold().toMillis() / 2);
+        Thread.sleep(settle);
+        List<String> farSide = member.equals(before.leader())
+                ? before.members().stream().map(LocalStatus.MemberStatus::machineId).filter(id -> !id.equals(member)).toList()
+                : List.of(member);
+        List<String> received = new ArrayList<>();
+        for (String id : farSide) received.add(receivedLsn(cluster, id));
+        Thread.sleep(round.hold().toMillis() - settle);
+        for (int i = 0; i < farSide.size(); i++) {
+            String now = receivedLsn(cluster, farSide.get(i));
+            if (!now.equals(received.get(i))) {
+                throw new IllegalStateException("the cut from the peers leaked: " + farSide.get(i) + " received WAL from " + received.get(i)
+                        + " to " + now + " while cut off from the primary " + before.leader());
+            }
+        }
+    }
+
+    private static String receivedLsn(LocalCluster cluster, String machineId) throws SQLException {
+        try (Connection c = connect(cluster, machineId); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT coalesce(pg_last_wal_receive_lsn()::text, 'none')")) {
+            r.next();
+            return r.getString(1);
+        }
     }
 
     private static String target(FaultRound round, LocalStatus status) {

@@ -78,18 +78,8 @@ final class ChaosWriter implements AutoCloseable {
             long started = System.nanoTime();
             try {
                 if (connection == null) connection = DriverManager.getConnection(url.get(), credentials);
-                try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
-                    insert.setString(1, name);
-                    insert.setLong(2, seq);
-                    long sent = System.nanoTime();
-                    try (ResultSet r = insert.executeQuery()) {
-                        r.next();
-                        Write w = new Write(name, seq, r.getString(1), r.getLong(2), r.getLong(3), sent, System.nanoTime());
-                        synchronized (this) {
-                            acknowledged.add(w);
-                        }
-                    }
-                }
+                // A probe asks first, so that a replica's log does not fill with refused inserts; the server still decides.
+                if (!(probe && inRecovery())) writeOnce(seq);
             } catch (SQLException e) {
                 // A read-only server (a replica) keeps the connection; anything else may be a broken one.
                 if (!(probe && refusedByReplica(e))) closeConnection();
@@ -101,6 +91,28 @@ final class ChaosWriter implements AutoCloseable {
             if (left > 0) sleep(left);
         }
         closeConnection();
+    }
+
+    private void writeOnce(long seq) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
+            insert.setString(1, name);
+            insert.setLong(2, seq);
+            long sent = System.nanoTime();
+            try (ResultSet r = insert.executeQuery()) {
+                r.next();
+                Write w = new Write(name, seq, r.getString(1), r.getLong(2), r.getLong(3), sent, System.nanoTime());
+                synchronized (this) {
+                    acknowledged.add(w);
+                }
+            }
+        }
+    }
+
+    private boolean inRecovery() throws SQLException {
+        try (var s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT pg_is_in_recovery()")) {
+            r.next();
+            return r.getBoolean(1);
+        }
     }
 
     /** read_only_sql_transaction, or "recovery is in progress" from pg_walfile_name. */
@@ -115,13 +127,11 @@ final class ChaosWriter implements AutoCloseable {
     }
 
     private void closeConnection() {
-        if (connection == null) return;
-        try {
-            connection.close();
+        try (Connection broken = connection) {
+            connection = null;
         } catch (SQLException ignored) {
-            // broken anyway
+            // it is gone either way
         }
-        connection = null;
     }
 
     private void sleep(long millis) {
