@@ -14,16 +14,19 @@ import picocli.CommandLine.Option;
 
 /** {@code pgmanager bench chaos}: the fault-injection suite. */
 @Command(name = "chaos", mixinStandardHelpOptions = true, description = {
-    "The fault-injection suite. On a fresh local cluster (removed afterwards), under writers that follow the primary and",
-    "one probe per member writing to it directly, each round puts one fault drawn from the seed: crash-member (SIGKILL of",
-    "sidecar and PostgreSQL), pause-sidecar (SIGSTOP past the lease, then SIGCONT), crash-store, cut-from-store,",
-    "migrate-member, cut-from-peers (packet filter rules on the member's cgroup; root), crash-primary-postgres. Then it",
-    "heals the fault, waits for one primary and N-1 streaming replicas within a bound derived from the lease, and checks",
-    "the history: every epoch (timeline) written by one member only, epochs never overlapping in time nor going back,",
-    "every replica holding what the primary holds, and every acknowledged write present. Prints each round and a table.",
-    "The same seed plays the same faults in the same order.",
-    "Exit 0: every safety check passed; 1: a split brain, a divergent replica, a round that did not converge in time,",
-    "or (with synchronous replication) a lost acknowledged write; 2: it could not run.",
+    "The fault-injection suite. On a fresh local cluster (removed afterwards), under writers that follow the primary "
+            + "and one probe per member writing to it directly, each round puts one fault: crash-member (SIGKILL of sidecar "
+            + "and PostgreSQL), pause-sidecar (SIGSTOP past the lease, then SIGCONT), crash-store, cut-from-store, "
+            + "migrate-member, cut-from-peers (packet filter rules on the member's cgroup; root), crash-primary-postgres. "
+            + "The seed decides the faults, their order, whom they hit and how long they last.",
+    "",
+    "After each round it heals the fault, waits for one primary and N-1 streaming replicas within a bound derived from "
+            + "the lease, and checks the history: every epoch (timeline) written by one member only, epochs never "
+            + "overlapping in time nor going back, every replica holding what the primary holds, every acknowledged write "
+            + "present. It prints each round and a table.",
+    "",
+    "Exit 0: every safety check passed; 1: a split brain, a divergent replica, a round that did not converge in time, "
+            + "or (with synchronous replication) a lost acknowledged write; 2: it could not run.",
 })
 final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "12", description = "Fault rounds (default: ${DEFAULT-VALUE}).")
@@ -69,6 +72,7 @@ final class ChaosCommand implements Callable<Integer> {
         ChaosReport report = new ChaosEngine(new ChaosEngine.Settings(nodes, writers, sessionTimeout, false), System.out).run(dir, plan);
         report.print(System.out);
         System.out.println("replay with: bench/chaos --rounds " + rounds + " --seed " + chosen);
+        if (report.rounds().isEmpty() && report.abortedBecause() != null) return 2;
         return report.safe() ? 0 : 1;
     }
 }

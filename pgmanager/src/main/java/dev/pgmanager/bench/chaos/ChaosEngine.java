@@ -165,8 +165,9 @@ public final class ChaosEngine {
             incidents.removeIf(i -> !history.incidents.add(i));
         }
         String who = round.fault() == Fault.CRASH_STORE ? "the store" : round.target() + " " + member;
-        out.printf("round %2d  %-24s %-24s hold %5d ms  recovered in %s  acknowledged %6d  lost %d  split-brain %d%n",
-                round.number(), round.fault().label(), who, round.hold().toMillis(),
+        String leaders = before.leader() + (recovery >= 0 ? " -> " + cluster.status().leader() : "");
+        out.printf("round %2d  %-24s %-24s hold %5d ms  leader %s  recovered in %s  acknowledged %6d  lost %d  split-brain %d%n",
+                round.number(), round.fault().label(), who, round.hold().toMillis(), leaders,
                 recovery >= 0 ? recovery + " ms" : "NOT within " + bound.toMillis() + " ms", inRound, lost.size(), incidents.size());
         incidents.forEach(i -> out.println("  SPLIT BRAIN: " + i));
         return new RoundResult(round, round.fault() == Fault.CRASH_STORE ? "" : member, inRound, lost, incidents, recovery);
