@@ -108,10 +108,15 @@ public final class ChaosEngine {
         }
         ChaosReport report = new ChaosReport(results, bound, settings.synchronous(), aborted);
         try {
-            if (!report.safe()) keepLogs(dir);
+            // Interrupted (Ctrl-C, SIGTERM): the hook cleans up, and there is no failure to read logs about.
+            if (!report.safe() && !cleanup.done()) keepLogs(dir);
         } finally {
             cleanup.run();
-            Runtime.getRuntime().removeShutdownHook(hook);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run: nothing left to remove
+            }
         }
         return report;
     }
@@ -317,6 +322,10 @@ public final class ChaosEngine {
         Cleanup(LocalCluster cluster, List<ChaosWriter> writers) {
             this.cluster = cluster;
             this.writers = writers;
+        }
+
+        synchronized boolean done() {
+            return done;
         }
 
         synchronized void run() {
