@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /** {@code pgmanager bench}: measurements that print their figures. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print their figures.",
-        subcommands = {BenchCommand.Failover.class, BenchCommand.Migration.class})
+        subcommands = {BenchCommand.Failover.class, BenchCommand.Migration.class, ChaosCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     private picocli.CommandLine.Model.CommandSpec spec;

@@ -185,6 +185,30 @@ public final class LocalCluster {
         postgres.ifPresent(p -> LocalProcesses.waitForExit(p, Duration.ofSeconds(10)));
     }
 
+    /** SIGKILLs a member's PostgreSQL only (its postmaster); the sidecar lives on and starts it again. */
+    public void killPostgres(String machineId) {
+        requireMember(machineId);
+        postmaster(machineId).ifPresent(LocalProcesses::kill);
+    }
+
+    /** SIGKILLs the platform process: the store (and the DNS server, which lives with it) crashes. */
+    public void killPlatform() {
+        LocalProcesses.running(layout.platformPid(), layout.dir().toString()).ifPresent(LocalProcesses::kill);
+    }
+
+    /** Starts the platform (store and DNS) unless it runs. */
+    public void startPlatform() throws IOException {
+        startPlatform(requireFile());
+    }
+
+    /**
+     * The member's own cgroup relative to the cgroup2 root (see {@link LocalCgroups}); empty when members run without
+     * one (not root, no cgroup2).
+     */
+    public Optional<String> memberCgroup(String machineId) {
+        return LocalCgroups.of(layout.dir()).relativePath(machineId);
+    }
+
     /** Stops a member the way a platform stops a machine: its kill signal, then patience. */
     public void stop(String machineId) {
         requireMember(machineId);
@@ -337,6 +361,7 @@ public final class LocalCluster {
         }
         // Its pins outlive the members by design (rewriting survives a restart); a cluster that is down needs none.
         rewriterScope().tearDown();
+        LocalCgroups.of(layout.dir()).tearDown();
         // The addresses we added, the migrated members' old ones too: all of the cluster's /64. `up` adds them again.
         if (cluster.isPresent() && HostPorts.isIpv6(cluster.get().members().getFirst().address())
                 && LoopbackAddresses.canManage()) {
@@ -514,7 +539,7 @@ public final class LocalCluster {
         addRewriterSectionIfMissing(cluster, machineId);
         rewriterScope().prepare();
         LocalProcesses.start(List.of("run", "--config", layout.memberConfig(machineId).toString()), layout.memberLog(machineId),
-                layout.memberPid(machineId));
+                layout.memberPid(machineId), LocalCgroups.of(layout.dir()).prepare(machineId));
     }
 
     private LocalStatus awaitHealthy(LocalClusterFile cluster, Duration timeout) {

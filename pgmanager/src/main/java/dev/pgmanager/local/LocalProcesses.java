@@ -28,8 +28,19 @@ final class LocalProcesses {
     private LocalProcesses() {}
 
     static long start(List<String> arguments, Path log, Path pidFile) throws IOException {
+        return start(arguments, log, pidFile, Optional.empty());
+    }
+
+    /**
+     * As {@link #start(List, Path, Path)}, the process entering {@code cgroup} before it execs (a shell writes its own
+     * PID to {@code cgroup.procs}, then becomes the program), so none of its sockets or children is ever outside it.
+     */
+    static long start(List<String> arguments, Path log, Path pidFile, Optional<Path> cgroup) throws IOException {
         Files.createDirectories(log.getParent());
-        List<String> command = new ArrayList<>(List.of("setsid", javaBinary()));
+        List<String> command = new ArrayList<>();
+        cgroup.ifPresent(dir -> command.addAll(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
+                dir.resolve("cgroup.procs").toString())));
+        command.addAll(List.of("setsid", javaBinary()));
         String options = System.getenv().getOrDefault("PGMANAGER_SIDECAR_JAVA_OPTS", DEFAULT_JVM_OPTIONS);
         command.addAll(List.of(options.trim().split("\\s+")));
         command.add("--enable-native-access=ALL-UNNAMED");

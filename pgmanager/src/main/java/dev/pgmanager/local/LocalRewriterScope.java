@@ -42,6 +42,11 @@ final class LocalRewriterScope {
         }
     }
 
+    /** The scope's name: {@code pgmanager-local-} and a hash of the cluster's directory. */
+    String name() {
+        return name;
+    }
+
     Path pinRoot() {
         return BPF_ROOT.resolve(name);
     }
@@ -87,7 +92,7 @@ final class LocalRewriterScope {
         }
     }
 
-    private static Optional<Path> cgroup2Mount() {
+    static Optional<Path> cgroup2Mount() {
         try {
             return Files.readAllLines(Path.of("/proc/mounts")).stream()
                     .map(line -> line.split(" "))
