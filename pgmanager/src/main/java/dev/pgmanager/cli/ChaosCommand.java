@@ -3,6 +3,7 @@ package dev.pgmanager.cli;
 import dev.pgmanager.bench.chaos.ChaosEngine;
 import dev.pgmanager.bench.chaos.ChaosReport;
 import dev.pgmanager.bench.chaos.FaultRound;
+import dev.pgmanager.ha.SynchronousMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -45,8 +46,9 @@ final class ChaosCommand implements Callable<Integer> {
             description = "The members' store.session_timeout, the lease (default: ${DEFAULT-VALUE}).")
     Duration sessionTimeout;
 
-    @Option(names = "--synchronous-mode", defaultValue = "off", paramLabel = "off|on|quorum",
-            description = "Replication mode of the cluster (default: ${DEFAULT-VALUE}). With on or quorum a lost acknowledged write is a failure.")
+    @Option(names = "--synchronous-mode", defaultValue = "on", paramLabel = "off|on|quorum",
+            description = "The members' ha.synchronous_mode (default: ${DEFAULT-VALUE}). With on or quorum a lost acknowledged "
+                    + "write is a failure; with off it is reported (asynchronous replication may lose what was in flight).")
     String synchronousMode;
 
     @picocli.CommandLine.Spec
@@ -60,16 +62,13 @@ final class ChaosCommand implements Callable<Integer> {
         if (!List.of("off", "on", "quorum").contains(synchronousMode)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--synchronous-mode must be off, on or quorum, was " + synchronousMode);
         }
-        if (!synchronousMode.equals("off")) {
-            System.err.println("synchronous replication is not in this build yet: --synchronous-mode " + synchronousMode + " cannot run");
-            return 2;
-        }
         long chosen = seed != null ? seed : new java.security.SecureRandom().nextLong();
         List<FaultRound> plan = FaultRound.plan(chosen, rounds, sessionTimeout);
         System.out.println("seed " + chosen + ": " + plan.stream().map(r -> r.fault().label()).toList());
         Path dir = Files.createTempDirectory("pgmanager-chaos-");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        ChaosReport report = new ChaosEngine(new ChaosEngine.Settings(nodes, writers, sessionTimeout, false), System.out).run(dir, plan);
+        ChaosReport report = new ChaosEngine(new ChaosEngine.Settings(nodes, writers, sessionTimeout,
+                SynchronousMode.valueOf(synchronousMode.toUpperCase(java.util.Locale.ROOT))), System.out).run(dir, plan);
         report.print(System.out);
         System.out.println("replay with: bench/chaos --rounds " + rounds + " --seed " + chosen);
         if (report.rounds().isEmpty() && report.abortedBecause() != null) return 2;

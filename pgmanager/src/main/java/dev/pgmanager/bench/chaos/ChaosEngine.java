@@ -1,8 +1,10 @@
 package dev.pgmanager.bench.chaos;
 
+import dev.pgmanager.ha.SynchronousMode;
 import dev.pgmanager.local.HostPorts;
 import dev.pgmanager.local.LocalCluster;
 import dev.pgmanager.local.LocalClusterFile;
+import dev.pgmanager.local.LocalHaSettings;
 import dev.pgmanager.local.LocalClusterFile.LocalMember;
 import dev.pgmanager.local.LocalStatus;
 import java.io.IOException;
@@ -41,9 +43,13 @@ public final class ChaosEngine {
      * @param nodes members of the cluster
      * @param writers writers that follow the primary (besides one probe per member)
      * @param sessionTimeout the members' {@code store.session_timeout}, the lease's length
-     * @param synchronous whether replication is synchronous, which makes a lost acknowledged write a failure
+     * @param synchronousMode how the cluster replicates; synchronous replication makes a lost acknowledged write a failure
      */
-    public record Settings(int nodes, int writers, Duration sessionTimeout, boolean synchronous) {}
+    public record Settings(int nodes, int writers, Duration sessionTimeout, SynchronousMode synchronousMode) {
+        boolean synchronous() {
+            return synchronousMode != SynchronousMode.OFF;
+        }
+    }
 
     private final Settings settings;
     private final PrintStream out;
@@ -72,7 +78,8 @@ public final class ChaosEngine {
         Runtime.getRuntime().addShutdownHook(hook);
         String aborted = null;
         try {
-            cluster.up(settings.nodes(), Optional.of(settings.sessionTimeout()), UP_TIMEOUT, out);
+            LocalHaSettings ha = new LocalHaSettings(settings.synchronousMode(), 1, false, false, 0);
+            cluster.up(settings.nodes(), Optional.of(settings.sessionTimeout()), ha, UP_TIMEOUT, out);
             LocalClusterFile file = cluster.file().orElseThrow();
             FaultInjector faults = new FaultInjector(cluster, out);
             cleanup.faults = faults;

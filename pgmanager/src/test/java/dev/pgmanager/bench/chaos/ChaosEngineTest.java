@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pgmanager.ha.SynchronousMode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +36,7 @@ class ChaosEngineTest {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(new TeeStream(printed, System.out), true, StandardCharsets.UTF_8);
 
-        ChaosReport report = new ChaosEngine(new ChaosEngine.Settings(3, 2, LEASE, false), out).run(dir, plan);
+        ChaosReport report = new ChaosEngine(new ChaosEngine.Settings(3, 2, LEASE, SynchronousMode.ON), out).run(dir, plan);
         report.print(out);
 
         assertTrue(report.safe(), "safety checks:\n" + printed.toString(StandardCharsets.UTF_8));
