@@ -43,7 +43,10 @@ COPY config-store/pom.xml config-store/
 COPY leader-election/pom.xml leader-election/
 COPY ebpf/pom.xml ebpf/
 COPY pgmanager/pom.xml pgmanager/
-RUN ./mvnw -B -q dependency:go-offline -DexcludeReactor=true
+COPY container-tests/pom.xml container-tests/
+# (Building the modules with no sources yet fetches every dependency and plugin the real build uses, which
+# dependency:go-offline does not manage for a multi-module reactor; -Dexec.skip leaves the BPF compile for later.)
+RUN ./mvnw -B -q -pl pgmanager -am package -DskipTests -Dexec.skip=true && rm -rf */target
 
 COPY config-store/src config-store/src
 COPY leader-election/src leader-election/src
@@ -73,6 +76,7 @@ RUN mkdir -p /etc/postgresql-common/createcluster.d \
 COPY --from=build /opt/jre /opt/pgmanager/jre
 COPY --from=build /opt/pgmanager.jar /opt/pgmanager/pgmanager.jar
 COPY docker/pgmanager /usr/local/bin/pgmanager
+COPY docker/entrypoint /usr/local/bin/pgmanager-entrypoint
 
 # The data directory lives on the machine's volume, mounted at /data (fly.toml [mounts]).
 ENV PGMANAGER_DATA_DIR=/data/postgresql \
@@ -83,5 +87,7 @@ WORKDIR /data
 EXPOSE 5433 8008 9187
 # tini is PID 1: it reaps the orphans PostgreSQL's tools leave and passes the kill signal on to the sidecar, which then
 # hands leadership over before it stops PostgreSQL (ha.stop_handover_timeout, within fly.toml's kill_timeout).
-ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/pgmanager"]
+# The entrypoint runs "pgmanager <arguments>" ("run", the sidecar, by default; "store serve ..." runs a ZooKeeper).
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/pgmanager-entrypoint"]
 CMD ["run"]
