@@ -45,8 +45,13 @@ COPY ebpf/pom.xml ebpf/
 COPY pgmanager/pom.xml pgmanager/
 COPY container-tests/pom.xml container-tests/
 # (Building the modules with no sources yet fetches every dependency and plugin the real build uses, which
-# dependency:go-offline does not manage for a multi-module reactor; -Dexec.skip leaves the BPF compile for later.)
-RUN ./mvnw -B -q -pl pgmanager -am package -DskipTests -Dexec.skip=true && rm -rf */target
+# dependency:go-offline does not manage for a multi-module reactor; -Dexec.skip leaves the BPF compile for later.
+# Three attempts: the wrapper's download of Maven itself does not retry a connection reset.)
+RUN for attempt in 1 2 3; do \
+        ./mvnw -B -q -pl pgmanager -am package -DskipTests -Dexec.skip=true && break; \
+        [ "$attempt" = 3 ] && exit 1; echo "retrying the download ($attempt failed)"; sleep 5; \
+    done \
+    && rm -rf */target
 
 COPY config-store/src config-store/src
 COPY leader-election/src leader-election/src

@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.testcontainers.DockerClientFactory;
 
 /**
@@ -18,7 +20,7 @@ import org.testcontainers.DockerClientFactory;
  * engine or image fails them. The tests never pull and never build: the image is built from the repository's
  * Dockerfile beforehand ({@code .ci/run} does; by hand: {@code docker build -t pgmanager:test .}).
  */
-final class DockerEngine {
+final class DockerEngine implements ExecutionCondition {
     /** The image to test; set means the tests must run. */
     static final String IMAGE_VARIABLE = "PGMANAGER_IMAGE";
     /** A file the image build writes "ok" or "failed" into when it ends, when it runs alongside the tests (.ci/run). */
@@ -26,24 +28,46 @@ final class DockerEngine {
     static final String DEFAULT_IMAGE = "pgmanager:test";
     private static final Duration BUILD_WAIT = Duration.ofMinutes(20);
 
-    private DockerEngine() {}
+    /**
+     * Disables the tests, with the reason in the report, where the engine or the image is missing and the tests are not
+     * required; required tests run (and {@link #image()} fails them when something is missing).
+     */
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        if (required().isPresent()) return ConditionEvaluationResult.enabled(IMAGE_VARIABLE + " is set: the tests must run");
+        return missing(DEFAULT_IMAGE)
+                .map(why -> ConditionEvaluationResult.disabled("container tests skipped: " + why))
+                .orElseGet(() -> ConditionEvaluationResult.enabled("Docker engine and image " + DEFAULT_IMAGE + " found"));
+    }
 
-    /** The image's name, once the engine answers and holds it; skips or fails the test otherwise. */
+    /** The image's name, once the engine answers and holds it; fails the test otherwise. */
     static String image() {
-        Optional<String> required = Optional.ofNullable(System.getenv(IMAGE_VARIABLE)).filter(s -> !s.isBlank());
-        String image = required.orElse(DEFAULT_IMAGE);
-        if (!DockerClientFactory.instance().isDockerAvailable()) {
-            unavailable(required, "no Docker engine is reachable (DOCKER_HOST="
-                    + Optional.ofNullable(System.getenv("DOCKER_HOST")).orElse("unset") + ")");
-        }
+        String image = required().orElse(DEFAULT_IMAGE);
+        if (!DockerClientFactory.instance().isDockerAvailable()) Assertions.fail(missingEngine());
         waitForBuild(image);
+        missing(image).ifPresent(why -> Assertions.fail(IMAGE_VARIABLE + "=" + image + " requires the container tests, but " + why));
+        return image;
+    }
+
+    private static Optional<String> required() {
+        return Optional.ofNullable(System.getenv(IMAGE_VARIABLE)).filter(s -> !s.isBlank());
+    }
+
+    /** Why the tests cannot run on {@code image}, if they cannot. */
+    private static Optional<String> missing(String image) {
+        if (!DockerClientFactory.instance().isDockerAvailable()) return Optional.of(missingEngine());
         try {
             client().inspectImageCmd(image).exec();
+            return Optional.empty();
         } catch (NotFoundException e) {
-            unavailable(required, "the image " + image + " is not in the Docker engine: build it with `docker build -t "
+            return Optional.of("the image " + image + " is not in the Docker engine: build it with `docker build -t "
                     + image + " .` (the tests never pull or build)");
         }
-        return image;
+    }
+
+    private static String missingEngine() {
+        return "no Docker engine is reachable (DOCKER_HOST="
+                + Optional.ofNullable(System.getenv("DOCKER_HOST")).orElse("unset") + ")";
     }
 
     static DockerClient client() {
@@ -71,12 +95,5 @@ final class DockerEngine {
             Thread.currentThread().interrupt();
             Assertions.fail("interrupted while waiting for the image build");
         }
-    }
-
-    private static void unavailable(Optional<String> required, String why) {
-        if (required.isPresent()) {
-            Assertions.fail(IMAGE_VARIABLE + "=" + required.get() + " requires the container tests, but " + why);
-        }
-        Assumptions.abort("container tests skipped: " + why);
     }
 }

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The image as a Fly app of three machines, on a real Docker engine: the cluster forms with its checks green, a
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * stopped with its kill signal hands over before it exits, and the operator's commands inside a machine tell the
  * truth. One cluster serves the tests in order; each leaves it healthy for the next.
  */
+@ExtendWith(DockerEngine.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FlyClusterContainerTest {
     /** Generous: three JVMs, initdb and two base backups on a loaded 2-core machine. */
