@@ -24,6 +24,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,15 +114,24 @@ final class FlyAppInDocker implements AutoCloseable {
 
     /** The HTTP status of {@code GET path} on the member's sidecar API; 0 when it does not answer. */
     int status(String machineId, String path) {
+        return get(machineId, path).map(HttpResponse::statusCode).orElse(0);
+    }
+
+    /** The body of {@code GET path} on the member's sidecar API when it answers 200. */
+    Optional<String> body(String machineId, String path) {
+        return get(machineId, path).filter(response -> response.statusCode() == 200).map(HttpResponse::body);
+    }
+
+    private Optional<HttpResponse<String>> get(String machineId, String path) {
         try {
             HttpRequest request = HttpRequest.newBuilder(URI.create("http://[" + addressOf(machineId) + "]:" + API_PORT + path))
                     .timeout(Duration.ofSeconds(2)).GET().build();
-            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+            return Optional.of(http.send(request, HttpResponse.BodyHandlers.ofString()));
         } catch (IOException | RuntimeException e) {
-            return 0;
+            return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return 0;
+            return Optional.empty();
         }
     }
 
