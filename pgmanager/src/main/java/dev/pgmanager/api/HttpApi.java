@@ -51,6 +51,7 @@ public final class HttpApi implements AutoCloseable {
                 .post("/failover", operator::failover)
                 .post("/restart", operator::restart)
                 .post("/reinit", operator::reinit)
+                .post("/rejoin", operator::rejoin)
                 .post("/pause", operator::pause)
                 .post("/resume", operator::resume);
 

@@ -21,7 +21,8 @@ final class InfoEndpoints {
 
     ApiResponse member(ApiRequest request) {
         Pass pass = lastPass();
-        return ApiResponse.json(200, MemberJson.of(pass, addressOf(pass.observation().machineId()), view.rewriter()));
+        return ApiResponse.json(200, MemberJson.of(pass, addressOf(pass.observation().machineId()), view.rewriter(),
+                view.dataDirectorySpace()));
     }
 
     ApiResponse cluster(ApiRequest request) {

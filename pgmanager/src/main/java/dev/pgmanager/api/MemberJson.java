@@ -15,7 +15,7 @@ import java.util.OptionalLong;
 final class MemberJson {
     private MemberJson() {}
 
-    static ObjectNode of(Pass pass, Optional<InetAddress> address, RewriterReport rewriter) {
+    static ObjectNode of(Pass pass, Optional<InetAddress> address, RewriterReport rewriter, Optional<DiskSpace> disk) {
         Observation o = pass.observation();
         LocalPostgres local = o.local();
         ObjectNode json = Json.object()
@@ -39,7 +39,12 @@ final class MemberJson {
         json.put("last_pass_finished_at", pass.finishedAt().toString());
         json.put("address", address.map(AddressText::of).orElse(null));
         json.set("rewriter", rewriter(rewriter));
+        json.set("data_directory", disk.map(MemberJson::disk).orElse(null));
         return json;
+    }
+
+    private static ObjectNode disk(DiskSpace space) {
+        return Json.object().put("path", space.path()).put("free_bytes", space.freeBytes()).put("total_bytes", space.totalBytes());
     }
 
     static ObjectNode rewriter(RewriterReport report) {

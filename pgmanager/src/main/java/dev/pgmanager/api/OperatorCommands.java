@@ -27,11 +27,20 @@ public interface OperatorCommands {
     /** Files a forced failover to {@code to}. */
     Result failover(String to);
 
-    /** Restarts this member's PostgreSQL. */
+    /** Restarts this member's PostgreSQL; answers once done (or once the wait for it ends). */
     Result restart();
 
-    /** Re-clones this member from the leader, moving its current data aside. */
-    Result reinit();
+    /**
+     * Re-clones this member from the leader, moving its current data aside; with {@code discardOld} the moved copy is
+     * deleted once the clone succeeded. Answers once done, saying where the old data is (or that it was deleted).
+     */
+    Result reinit(boolean discardOld);
+
+    /**
+     * Rewinds this member (a former primary, or a replica that diverged or was pinned to another upstream) onto the
+     * leader's history with pg_rewind and follows the leader. Refused, saying so, when pg_rewind fails.
+     */
+    Result rejoin();
 
     /** Puts the cluster in maintenance mode. */
     Result pause();

@@ -46,7 +46,13 @@ final class OperatorEndpoints {
 
     ApiResponse reinit(ApiRequest request) {
         auth.require(request);
-        return run(request, "reinit", commands::reinit);
+        boolean discardOld = discardOld(request);
+        return run(request, discardOld ? "reinit, discarding the old data" : "reinit", () -> commands.reinit(discardOld));
+    }
+
+    ApiResponse rejoin(ApiRequest request) {
+        auth.require(request);
+        return run(request, "rejoin", commands::rejoin);
     }
 
     ApiResponse pause(ApiRequest request) {
@@ -71,21 +77,42 @@ final class OperatorEndpoints {
                 .put("message", result.message()));
     }
 
+    /** The optional {@code {"discard_old": true}} body of a reinit; any other field is refused. */
+    private static boolean discardOld(ApiRequest request) {
+        JsonNode body = optionalObject(request, "{\"discard_old\": true}");
+        if (body == null) return false;
+        for (var names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals("discard_old")) throw ApiError.badRequest("unknown field \"" + name + "\": the only field is \"discard_old\"");
+        }
+        JsonNode value = body.path("discard_old");
+        if (value.isMissingNode() || value.isNull()) return false;
+        if (!value.isBoolean()) throw ApiError.badRequest("\"discard_old\" must be true or false");
+        return value.booleanValue();
+    }
+
+    /** The request's JSON object body, or null when it has none. */
+    private static JsonNode optionalObject(ApiRequest request, String example) {
+        if (new String(request.body(), StandardCharsets.UTF_8).isBlank()) return null;
+        JsonNode body;
+        try {
+            body = Json.MAPPER.readTree(request.body());
+        } catch (JsonProcessingException e) {
+            throw ApiError.badRequest("the request body is not valid JSON: send " + example + " or nothing");
+        } catch (IOException e) {
+            throw ApiError.badRequest("the request body could not be read");
+        }
+        if (!body.isObject()) throw ApiError.badRequest("the request body must be a JSON object like " + example);
+        return body;
+    }
+
     /**
      * The optional {@code {"to": "<machine id>"}} body. Any other field is refused: a misspelt "target" silently
      * ignored would turn a switchover to a chosen member into one to whoever ranks best.
      */
     private static Optional<String> target(ApiRequest request) {
-        if (new String(request.body(), StandardCharsets.UTF_8).isBlank()) return Optional.empty();
-        JsonNode body;
-        try {
-            body = Json.MAPPER.readTree(request.body());
-        } catch (JsonProcessingException e) {
-            throw ApiError.badRequest("the request body is not valid JSON: send {\"to\": \"<machine id>\"} or nothing");
-        } catch (IOException e) {
-            throw ApiError.badRequest("the request body could not be read");
-        }
-        if (!body.isObject()) throw ApiError.badRequest("the request body must be a JSON object like {\"to\": \"<machine id>\"}");
+        JsonNode body = optionalObject(request, "{\"to\": \"<machine id>\"}");
+        if (body == null) return Optional.empty();
         for (var names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!name.equals("to")) throw ApiError.badRequest("unknown field \"" + name + "\": the only field is \"to\"");

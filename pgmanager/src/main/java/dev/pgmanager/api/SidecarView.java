@@ -34,6 +34,11 @@ public interface SidecarView {
         return Optional.empty();
     }
 
+    /** Room on the file system of the data directory, read when asked; empty when unknown. */
+    default Optional<DiskSpace> dataDirectorySpace() {
+        return Optional.empty();
+    }
+
     /** The stale-address rewriter's state; it never affects anything else the API reports. */
     RewriterReport rewriter();
 }

@@ -51,6 +51,7 @@ final class ClusterTarget {
     String token;
 
     private Target resolved;
+    private Optional<Local> localSource = Optional.empty();
 
     /**
      * Where the commands go, resolved once.
@@ -82,6 +83,29 @@ final class ClusterTarget {
      */
     record Target(String store, String cluster, List<InetSocketAddress> dnsServers, Optional<String> token, String tokenSource) {}
 
+    /** The local cluster the store was found through, if it was (its file lists the members and their addresses). */
+    Optional<LocalCluster> localCluster() {
+        target();
+        return localSource.map(local -> new LocalCluster(local.path().getParent(), local.file()));
+    }
+
+    /** A local cluster: its directory and its file. */
+    record LocalCluster(Path dir, LocalClusterFile file) {}
+
+    /**
+     * The superuser's password, for commands that read PostgreSQL itself: the environment variable SU_PASSWORD or
+     * PGMANAGER_SUPERUSER_PASSWORD (as the sidecars take it), else a local cluster's.
+     */
+    Optional<String> superuserPassword() {
+        return env("SU_PASSWORD", "PGMANAGER_SUPERUSER_PASSWORD").map(Found::value)
+                .or(() -> localCluster().map(local -> local.file().superuserPassword()));
+    }
+
+    /** The superuser's name: PGMANAGER_SUPERUSER, else postgres (the sidecars' default). */
+    String superuser() {
+        return env("PGMANAGER_SUPERUSER").map(Found::value).orElse("postgres");
+    }
+
     /** A setting's value and where it was found. */
     private record Found(String value, String source) {}
 
@@ -92,6 +116,7 @@ final class ClusterTarget {
                 ? Local.find(Path.of(DEFAULT_DIR))
                 : Optional.empty();
 
+        localSource = store == null ? named.or(() -> byDefault) : Optional.empty();
         Found connect = first(option(store, "--store"), named.map(Local::store), storeFromEnv, byDefault.map(Local::store))
                 .orElseThrow(() -> new IllegalArgumentException(
                         "no cluster to talk to: give --dir DIR (a local cluster), or --store CONNECT and --cluster NAME "

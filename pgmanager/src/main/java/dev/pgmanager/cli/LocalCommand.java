@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
         },
         subcommands = {
             LocalCommand.Up.class, LocalCommand.Status.class, LocalCommand.Kill.class, LocalCommand.Stop.class,
-            LocalCommand.Start.class, LocalCommand.Migrate.class, LocalCommand.Down.class, LocalCommand.Isolate.class, LocalCommand.Heal.class,
+            LocalCommand.Start.class, LocalCommand.Add.class, LocalCommand.Migrate.class, LocalCommand.Down.class, LocalCommand.Isolate.class, LocalCommand.Heal.class,
             LocalCommand.Platform.class,
         })
 final class LocalCommand implements Runnable {
@@ -108,12 +108,34 @@ final class LocalCommand implements Runnable {
         }
     }
 
-    @Command(name = "start", mixinStandardHelpOptions = true, description = "Starts a stopped or killed member again; it rejoins the cluster by itself.")
+    @Command(name = "start", mixinStandardHelpOptions = true, description = "Starts a stopped or killed member again (and makes its DNS name answer, as a platform starting a machine does); it rejoins the cluster by itself.")
     static final class Start extends MemberCommand {
         @Override
         String act(LocalCluster cluster, String machineId) throws Exception {
             cluster.start(machineId);
             return "started " + machineId;
+        }
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true, description = {
+        "Grows the cluster: adds members with new machine IDs and the next unused addresses of its network, starts",
+        "them (each clones the leader) and returns once every member streams. A forked cluster starts with one member.",
+    })
+    static final class Add implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Dir dir = new Dir();
+
+        @Option(names = "--count", defaultValue = "1", description = "Members to add (default: ${DEFAULT-VALUE}; 9 at most in all).")
+        int count;
+
+        @Option(names = "--timeout", defaultValue = "180s", converter = DurationConverter.class,
+                description = "How long to wait for the new members to stream (default: ${DEFAULT-VALUE}).")
+        Duration timeout;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.print(LocalStatusText.table(dir.cluster().add(count, timeout, System.err)));
+            return 0;
         }
     }
 

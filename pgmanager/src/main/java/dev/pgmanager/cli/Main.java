@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
         description = {
             "PostgreSQL high availability for machines whose addresses change.",
             "Members are known by machine ID; their addresses are looked up in DNS when needed, never stored.",
-            "The operator commands (list, history, switchover, drain, failover, pause, resume, restart, reinit) find the cluster "
+            "The operator commands (list, history, switchover, drain, failover, pause, resume, restart, reinit, rejoin, doctor) find the cluster "
                     + "through --dir (a local cluster), or --store and --cluster (env PGMANAGER_STORE and FLY_APP_NAME).",
         },
         subcommands = {
@@ -29,6 +29,11 @@ import picocli.CommandLine.Spec;
             ResumeCommand.class,
             RestartCommand.class,
             ReinitCommand.class,
+            ForkCommand.class,
+            AttachCommand.class,
+            DetachCommand.class,
+            RejoinCommand.class,
+            DoctorCommand.class,
             RewriteCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class,

@@ -1,6 +1,7 @@
 package dev.pgmanager.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pgmanager.sidecar.OperatorRequests;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MachineIds;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
@@ -20,6 +21,8 @@ import java.time.Duration;
 final class MemberApi {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
+    /** Work on a member's own server is answered when done; the member itself stops waiting a minute sooner. */
+    static final Duration LOCAL_WORK_TIMEOUT = OperatorRequests.LOCAL_WORK_WAIT.plusMinutes(1);
 
     private MemberApi() {}
 
@@ -30,6 +33,14 @@ final class MemberApi {
      * @throws CommandFailed when the member is unknown, cannot be reached, refuses (409) or rejects the token (401)
      */
     static String post(ClusterTarget target, String machineId, String path) throws InterruptedException {
+        return post(target, machineId, path, "", REQUEST_TIMEOUT);
+    }
+
+    /**
+     * As {@link #post(ClusterTarget, String, String)}, with a JSON body (or "") and waiting up to {@code timeout} for
+     * the answer: the member answers work on its own server (restart, reinit, rejoin) once it is done.
+     */
+    static String post(ClusterTarget target, String machineId, String path, String body, Duration timeout) throws InterruptedException {
         MachineIds.requireValid(machineId);
         Member member;
         try (ZooKeeperClusterStore store = target.openStore()) {
@@ -40,7 +51,9 @@ final class MemberApi {
                 machineId + " does not resolve in DNS now: is the machine running? (see pgmanager list)"));
         URI uri = uri(address, member.apiPort(), path);
 
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).POST(HttpRequest.BodyPublishers.noBody());
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout)
+                .POST(body.isEmpty() ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (!body.isEmpty()) request.header("Content-Type", "application/json");
         target.target().token().ifPresent(token -> request.header("Authorization", "Bearer " + token));
         HttpResponse<String> response;
         try (HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build()) {

@@ -26,7 +26,7 @@ public final class ValueParsers {
         return MachineIds.requireValid(text);
     }
 
-    static String appName(String text) {
+    public static String appName(String text) {
         return matching(text, DNS_LABEL, "is not a valid app name: use 1 to 63 lower-case letters, digits or '-'");
     }
 

@@ -81,7 +81,7 @@ public final class LocalCluster {
         LocalClusterFile cluster = file().orElse(null);
         if (cluster == null) {
             requireReachableByPostgres(layout.dir());
-            cluster = create(nodes, sessionTimeout, progress);
+            cluster = create(APP, nodes, sessionTimeout, new Roles(secret(), secret()), progress);
             progress.println("created a " + nodes + "-member cluster in " + layout.dir());
         }
         startPlatform(cluster);
@@ -91,6 +91,80 @@ public final class LocalCluster {
 
     public LocalStatus status() {
         return LocalStatus.of(requireFile(), snapshot(requireFile()), this::sidecarPid, resolver(requireFile()));
+    }
+
+    /** Fills a new member's data directory before its first start. */
+    @FunctionalInterface
+    interface DataSeed {
+        void fill(Path dataDirectory) throws IOException;
+    }
+
+    /**
+     * Creates a one-member cluster named {@code app} in this (missing or empty) directory whose member starts on the
+     * data {@code seed} puts in its data directory: with no leader and no identity in its new store, the member
+     * starts it as a replica of nobody, takes the lease, promotes it (a new timeline) and records its identity. The
+     * data holds its roles, so {@code roles} are the passwords they have there. If anything fails, what runs is
+     * stopped and the directory (a copy and logs, nothing of the source) is kept for inspection.
+     */
+    LocalStatus createSeeded(String app, Optional<Duration> sessionTimeout, Roles roles, DataSeed seed, Duration timeout,
+            PrintStream progress) throws IOException {
+        requireReachableByPostgres(layout.dir());
+        try {
+            LocalClusterFile cluster = create(app, 1, sessionTimeout, roles, progress);
+            seed.fill(layout.memberData(cluster.members().getFirst().machineId()));
+            startPlatform(cluster);
+            startMember(cluster, cluster.members().getFirst().machineId());
+            return awaitHealthy(cluster, timeout);
+        } catch (IOException | RuntimeException e) {
+            down(false);
+            throw new IllegalStateException(e.getMessage() + "; the new cluster is stopped and its files are kept in "
+                    + layout.dir() + " for inspection: remove them (pgmanager local down --purge --dir " + layout.dir()
+                    + ") before trying again", e);
+        }
+    }
+
+    /**
+     * Adds {@code count} members to the cluster, each with a new machine ID and the next unused addresses of its
+     * network, starts them (they clone the leader) and waits until every member streams.
+     */
+    public LocalStatus add(int count, Duration timeout, PrintStream progress) throws IOException {
+        LocalClusterFile cluster = requireFile();
+        if (count < 1 || cluster.members().size() + count > 9) {
+            throw new IllegalArgumentException("a local cluster has 1 to 9 members; it has " + cluster.members().size()
+                    + ", so add 1 to " + (9 - cluster.members().size()));
+        }
+        startPlatform(cluster);
+        Optional<Duration> sessionTimeout = sessionTimeoutOf(cluster.members().getFirst().machineId());
+        List<LocalMember> added = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String address = nextUnusedAddress(cluster);
+            if (HostPorts.isIpv6(address)) LoopbackAddresses.ensure(address);
+            LocalMember member = new LocalMember(machineId(), address, freePort(address), freePort(address), freePort("127.0.0.1"));
+            cluster = cluster.adding(member);
+            added.add(member);
+        }
+        for (LocalMember member : added) writeMemberConfig(cluster, member, sessionTimeout);
+        // The platform links a member to the store as soon as cluster.json names it.
+        cluster.write(layout.dir());
+        for (LocalMember member : added) {
+            pointDnsAt(member);
+            progress.println("starting the new member " + member.machineId() + " at " + member.address());
+            startMember(cluster, member.machineId());
+        }
+        return awaitHealthy(cluster, timeout);
+    }
+
+    /** Whether the member's PostgreSQL runs now. */
+    boolean postgresRunning(String machineId) {
+        return postmaster(machineId).isPresent();
+    }
+
+    Path memberData(String machineId) {
+        return layout.memberData(machineId);
+    }
+
+    Path memberConfig(String machineId) {
+        return layout.memberConfig(machineId);
     }
 
     /** SIGKILL a member's sidecar and its PostgreSQL at once: a crash of the whole machine. */
@@ -109,10 +183,12 @@ public final class LocalCluster {
         sidecar(machineId).ifPresent(p -> LocalProcesses.stop(p, STOP_PATIENCE));
     }
 
+    /** Starts a member that is not running; as a platform starting a machine does, makes its DNS name answer again. */
     public void start(String machineId) throws IOException {
         LocalClusterFile cluster = requireFile();
         requireMember(machineId);
         startPlatform(cluster);
+        pointDnsAt(cluster.member(machineId).orElseThrow());
         startMember(cluster, machineId);
     }
 
@@ -160,18 +236,20 @@ public final class LocalCluster {
         Path volume = layout.member(machineId);
         Path aside = volume.resolveSibling(machineId + ".before-migration-" + System.currentTimeMillis());
         Files.move(volume, aside);
-        // cp -a keeps what PostgreSQL insists on: the postgres user's ownership and the data directory's 0700.
-        Process copy = new ProcessBuilder("cp", "-a", aside.toString(), volume.toString()).redirectErrorStream(true).start();
+        copyPreserving(aside, volume);
+        return aside;
+    }
+
+    /** Copies a directory tree; cp -a keeps what PostgreSQL insists on: the postgres user's ownership and the 0700. */
+    static void copyPreserving(Path from, Path to) throws IOException {
+        Process copy = new ProcessBuilder("cp", "-a", from.toString(), to.toString()).redirectErrorStream(true).start();
         String output = new String(copy.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
-            if (copy.waitFor() != 0) {
-                throw new IOException("copying the volume " + aside + " to " + volume + " failed: " + output.strip());
-            }
+            if (copy.waitFor() != 0) throw new IOException("copying " + from + " to " + to + " failed: " + output.strip());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while copying the volume " + aside, e);
+            throw new IOException("interrupted while copying " + from, e);
         }
-        return aside;
     }
 
     /**
@@ -272,7 +350,16 @@ public final class LocalCluster {
         return sidecar(machineId).map(ProcessHandle::pid);
     }
 
-    private LocalClusterFile create(int nodes, Optional<Duration> sessionTimeout, PrintStream progress) throws IOException {
+    /** The passwords of the superuser and the replication role, which live in the data. */
+    record Roles(String superuserPassword, String replicationPassword) {
+        @Override
+        public String toString() {
+            return "Roles[passwords hidden]";
+        }
+    }
+
+    private LocalClusterFile create(String app, int nodes, Optional<Duration> sessionTimeout, Roles roles, PrintStream progress)
+            throws IOException {
         Files.createDirectories(layout.dir());
         makeTraversable(layout.dir());
         List<String> addresses = memberAddresses(nodes, progress);
@@ -280,12 +367,12 @@ public final class LocalCluster {
         for (String address : addresses) {
             members.add(new LocalMember(machineId(), address, freePort(address), freePort(address), freePort("127.0.0.1")));
         }
-        LocalClusterFile cluster = new LocalClusterFile(APP, freePort("127.0.0.1"), freePort("127.0.0.1"), secret(), secret(),
-                secret(), members);
+        LocalClusterFile cluster = new LocalClusterFile(app, freePort("127.0.0.1"), freePort("127.0.0.1"),
+                roles.superuserPassword(), roles.replicationPassword(), secret(), members);
         cluster.write(layout.dir());
         Map<String, RegistryFile.Member> registry = new LinkedHashMap<>();
         for (LocalMember m : members) registry.put(m.machineId(), new RegistryFile.Member(m.address(), "local"));
-        new RegistryFile(APP, 1, registry).write(layout.registry());
+        new RegistryFile(app, 1, registry).write(layout.registry());
         for (LocalMember m : members) writeMemberConfig(cluster, m, sessionTimeout);
         return cluster;
     }

@@ -70,6 +70,13 @@ public record LocalClusterFile(
         return new LocalClusterFile(app, storePort, dnsPort, superuserPassword, replicationPassword, apiToken, next);
     }
 
+    /** This cluster with {@code member} added last. */
+    public LocalClusterFile adding(LocalMember member) {
+        List<LocalMember> next = new java.util.ArrayList<>(members);
+        next.add(member);
+        return new LocalClusterFile(app, storePort, dnsPort, superuserPassword, replicationPassword, apiToken, next);
+    }
+
     public Optional<LocalMember> member(String machineId) {
         return members.stream().filter(m -> m.machineId().equals(machineId)).findFirst();
     }

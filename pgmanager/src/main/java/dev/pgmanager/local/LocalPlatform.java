@@ -9,7 +9,7 @@ import dev.pgmanager.local.LocalClusterFile.LocalMember;
 import dev.pgmanager.store.partition.CuttableProxy;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,6 +29,8 @@ public final class LocalPlatform implements AutoCloseable {
     private final EmbeddedZooKeeper store;
     private final LocalDnsServer dns;
     private final Map<String, CuttableProxy> storeLinks;
+    /** Touched by the partitions thread only. */
+    private long clusterFileSeen;
     private final ScheduledExecutorService partitions =
             Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("partitions").factory());
 
@@ -45,7 +47,7 @@ public final class LocalPlatform implements AutoCloseable {
         try {
             LocalDnsServer dns = LocalDnsServer.start(new InetSocketAddress("127.0.0.1", cluster.dnsPort()), cluster.app());
             dns.watch(LocalLayout.of(dir).registry());
-            Map<String, CuttableProxy> links = new LinkedHashMap<>();
+            Map<String, CuttableProxy> links = new ConcurrentHashMap<>();
             for (LocalMember member : cluster.members()) {
                 links.put(member.machineId(), CuttableProxy.to(store.clientAddress(), member.storeProxyPort()));
             }
@@ -57,6 +59,7 @@ public final class LocalPlatform implements AutoCloseable {
     }
 
     private void applyPartitions(LocalLayout layout) {
+        linkNewMembers(layout);
         storeLinks.forEach((machineId, link) -> {
             boolean isolated = Files.exists(layout.isolation(machineId));
             if (isolated && !link.isCut()) {
@@ -65,6 +68,24 @@ public final class LocalPlatform implements AutoCloseable {
                 link.restore();
             }
         });
+    }
+
+    /** A member added while the platform runs ({@code pgmanager local add}) gets its link once cluster.json names it. */
+    private void linkNewMembers(LocalLayout layout) {
+        try {
+            long modified = Files.getLastModifiedTime(layout.clusterFile()).toMillis();
+            if (modified == clusterFileSeen) return;
+            clusterFileSeen = modified;
+            LocalClusterFile.read(layout.dir()).ifPresent(cluster -> {
+                for (LocalMember member : cluster.members()) {
+                    storeLinks.computeIfAbsent(member.machineId(),
+                            id -> CuttableProxy.to(store.clientAddress(), member.storeProxyPort()));
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            // a file being replaced right now is read at the next tick
+            clusterFileSeen = 0;
+        }
     }
 
     @Override

@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The files of one cluster (PGDATA) and the guards around them. Nothing here deletes data: a directory
- * that is in the way can only be moved aside, under a new name, for an operator to inspect.
+ * The files of one cluster (PGDATA) and the guards around them. Nothing here deletes data on its own: a
+ * directory that is in the way can only be moved aside, under a new name, for an operator to inspect; only an
+ * operator's explicit request ({@code pgmanager reinit --discard-old}) deletes such a moved-aside copy.
  */
 final class DataDirectory {
     private static final DateTimeFormatter ASIDE_STAMP =
@@ -83,6 +84,23 @@ final class DataDirectory {
             return Files.move(path, target);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot move " + path + " aside to " + target, e);
+        }
+    }
+
+    /**
+     * Deletes a copy {@link #moveAside} made, and nothing else: {@code aside} must be a sibling named
+     * {@code <name>.aside-...}, so that no mistake can point this at the live directory or anywhere outside.
+     */
+    void deleteMovedAside(Path aside) {
+        Path normalized = aside.toAbsolutePath().normalize();
+        if (!normalized.getParent().equals(path.getParent())
+                || !normalized.getFileName().toString().startsWith(path.getFileName() + ".aside-")) {
+            throw new IllegalArgumentException("refusing to delete " + aside + ": not a copy of " + path + " moved aside");
+        }
+        try (Stream<Path> tree = Files.walk(normalized)) {
+            for (Path p : tree.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + normalized + " completely", e);
         }
     }
 

@@ -388,6 +388,38 @@ public final class PostgresController {
         return moved;
     }
 
+    /** Deletes a data directory {@link #moveDataDirectoryAside} moved aside, at an operator's explicit request. */
+    public void deleteMovedAside(Path aside) {
+        dataDirectory.deleteMovedAside(aside);
+        log.warn("deleted the previous data directory {} as the operator asked", aside);
+    }
+
+    /**
+     * Removes an upstream pinned with {@code ALTER SYSTEM} (primary_conninfo, primary_slot_name in
+     * postgresql.auto.conf), which wins over the upstream file pgmanager writes; the server must be running.
+     *
+     * @return the settings that were reset (empty: nothing was pinned)
+     */
+    public List<String> resetPinnedUpstream() {
+        List<String> reset = new ArrayList<>();
+        withConnection("reset a pinned upstream", connection -> {
+            try (var statement = connection.createStatement();
+                 var rows = statement.executeQuery("""
+                         SELECT name FROM pg_settings
+                         WHERE name IN ('primary_conninfo', 'primary_slot_name')
+                           AND sourcefile LIKE '%/postgresql.auto.conf'""")) {
+                while (rows.next()) reset.add(rows.getString(1));
+            }
+            for (String name : reset) {
+                try (var statement = connection.createStatement()) {
+                    statement.execute("ALTER SYSTEM RESET " + name);
+                }
+            }
+        });
+        if (!reset.isEmpty()) log.warn("reset {} pinned with ALTER SYSTEM in {}", reset, dataDirectory);
+        return List.copyOf(reset);
+    }
+
     private CommandResult baseBackup(Upstream upstream, boolean createSlot) {
         String source = upstream.connInfo(upstream.replication().user())
                 .with("application_name", config.machineId())

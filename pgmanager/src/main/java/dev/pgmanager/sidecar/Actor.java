@@ -1,5 +1,6 @@
 package dev.pgmanager.sidecar;
 
+import dev.pgmanager.api.OperatorCommands.Result;
 import dev.pgmanager.election.LeaderLease;
 import dev.pgmanager.ha.Action;
 import dev.pgmanager.ha.Decision;
@@ -12,6 +13,7 @@ import dev.pgmanager.store.HistoryEntry;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.StaleVersionException;
 import dev.pgmanager.store.Versioned;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -56,26 +58,64 @@ final class Actor {
         return true;
     }
 
-    /** Restart or re-clone, as an operator asked through the API; refused (logged) when it would be unsafe. */
-    void performLocalWork(OperatorRequests.LocalWork work, Optional<Observation> last) {
+    /**
+     * Restart, re-clone or rejoin, as an operator asked through the API; refused (and logged) when it would be unsafe
+     * or failed.
+     *
+     * @return the outcome, one sentence for the operator
+     */
+    Result performLocalWork(OperatorRequests.LocalWork work, Optional<Observation> last) {
         try {
-            switch (work) {
+            Result result = switch (work.kind()) {
                 case RESTART -> {
                     log.info("restarting PostgreSQL as an operator asked");
                     server.restart();
+                    yield Result.accepted("PostgreSQL restarted");
                 }
-                case REINIT -> {
-                    Observation o = last.orElseThrow(() -> new ActionFailedException("nothing observed yet"));
-                    String leader = o.otherLeader().map(Leader::machineId)
-                            .orElseThrow(() -> new ActionFailedException("no other member leads: nothing to re-clone from"));
-                    log.info("re-cloning from {} as an operator asked", leader);
-                    server.reclone(upstreams.of(leader, o.cluster()), leader);
-                    history(o, "reinit", "re-cloned from " + leader + " as an operator asked");
-                }
-            }
+                case REINIT -> reinit(requireOtherLeader(last, "re-clone from"), work.discardOld());
+                case REJOIN -> rejoin(requireOtherLeader(last, "rejoin"));
+            };
+            log.info("operator {}: {}", work.name(), result.message());
+            return result;
         } catch (RuntimeException e) {
-            log.warn("operator {} failed: {}", work.name().toLowerCase(), e.getMessage());
+            log.warn("operator {} failed: {}", work.name(), e.getMessage());
+            return Result.refused(work.name() + " failed: " + e.getMessage());
         }
+    }
+
+    private record Following(Observation observation, String leader) {}
+
+    private Following requireOtherLeader(Optional<Observation> last, String what) {
+        Observation o = last.orElseThrow(() -> new ActionFailedException("nothing observed yet; try again in a moment"));
+        String leader = o.otherLeader().map(Leader::machineId).orElseThrow(() -> new ActionFailedException(o.iLead()
+                ? me + " leads the cluster: there is no one to " + what + "; switch over first (pgmanager switchover)"
+                : "no member leads the cluster: there is no one to " + what));
+        return new Following(o, leader);
+    }
+
+    private Result reinit(Following f, boolean discardOld) {
+        log.info("re-cloning from {} as an operator asked", f.leader());
+        Path aside = server.reclone(upstreams.of(f.leader(), f.observation().cluster()), f.leader());
+        String kept;
+        if (discardOld) {
+            server.controller().deleteMovedAside(aside);
+            kept = "the previous data directory (moved to " + aside + ") was deleted, as --discard-old asked";
+        } else {
+            kept = "the previous data is kept at " + aside + "; delete it once you no longer need it";
+        }
+        history(f.observation(), "reinit", "re-cloned from " + f.leader() + " as an operator asked; " + kept);
+        return Result.accepted(me + " re-cloned from " + f.leader() + " and follows it; " + kept);
+    }
+
+    private Result rejoin(Following f) {
+        log.info("rejoining {} as an operator asked", f.leader());
+        Optional<String> problem = server.rejoin(upstreams.of(f.leader(), f.observation().cluster()), f.leader());
+        if (problem.isPresent()) {
+            history(f.observation(), "rejoin-failed", problem.get());
+            return Result.refused(problem.get() + "; PostgreSQL is left stopped. Re-clone it instead: pgmanager reinit " + me);
+        }
+        history(f.observation(), "rejoin", "rewound onto " + f.leader() + "'s history and follows it, as an operator asked");
+        return Result.accepted(me + " rewound onto the history of " + f.leader() + " and follows it");
     }
 
     private void perform(Action action, Observation o) {

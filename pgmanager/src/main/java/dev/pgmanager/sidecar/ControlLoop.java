@@ -79,7 +79,7 @@ final class ControlLoop implements Runnable {
     }
 
     private void runOnePass() {
-        operatorRequests.takeLocalWork().ifPresent(work -> actor.performLocalWork(work, observer.lastObservation()));
+        operatorRequests.takeLocalWork().ifPresent(work -> work.outcome().complete(actor.performLocalWork(work, observer.lastObservation())));
         Observation observation;
         try {
             observation = observer.observe();

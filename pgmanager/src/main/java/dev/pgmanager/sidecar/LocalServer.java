@@ -137,6 +137,28 @@ final class LocalServer {
         }
     }
 
+    /**
+     * An operator's rejoin: drops an upstream pinned with ALTER SYSTEM (it would win over the one we write), rewinds
+     * onto {@code leader}'s history (nothing to do when it never diverged) and starts following it. Unlike the loop's
+     * own rewind it does not fall back to a re-clone: the operator decides that.
+     *
+     * @return why it failed, or empty when the member follows the leader now
+     */
+    Optional<String> rejoin(Upstream upstream, String leader) {
+        if (controller.isRunning()) controller.resetPinnedUpstream();
+        // a primary without the lease is watched; it stops being one now
+        watchdog.disarm();
+        try {
+            controller.rewind(upstream);
+        } catch (RewindFailedException e) {
+            log.warn("rewind from {} failed: {}", leader, e.getMessage());
+            return Optional.of("pg_rewind from " + leader + " failed: " + e.getMessage());
+        }
+        following = leader;
+        controller.start();
+        return Optional.empty();
+    }
+
     /** Moves the data aside and clones {@code leader} into a fresh directory. */
     Path reclone(Upstream upstream, String leader) {
         stop(StopMode.FAST);

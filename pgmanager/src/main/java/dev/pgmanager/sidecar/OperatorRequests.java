@@ -9,18 +9,38 @@ import dev.pgmanager.store.HandoverRequest.Kind;
 import dev.pgmanager.store.StaleVersionException;
 import dev.pgmanager.store.Versioned;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Operator commands as they reach one sidecar. Cluster-wide ones (switchover, failover, pause) become store
- * records that every member's loop acts on; local ones (restart, reinit) are queued for this member's loop, so that
- * nothing touches the server while a pass runs. The {@code pgmanager} CLI files the cluster-wide ones through this
+ * records that every member's loop acts on; local ones (restart, reinit, rejoin) are queued for this member's loop,
+ * so that nothing touches the server while a pass runs, and the request answers with their outcome. The {@code pgmanager} CLI files the cluster-wide ones through this
  * class too, so that an operator's request is checked by the same rules whichever way it arrives.
  */
 public final class OperatorRequests implements OperatorCommands {
-    /** Work for this member's loop, taken at the start of its next pass. */
-    enum LocalWork { RESTART, REINIT }
+    /** How long an operator's request for local work waits for its outcome before answering that it still runs. */
+    public static final Duration LOCAL_WORK_WAIT = Duration.ofMinutes(10);
+
+    /** Kinds of work for this member's loop. */
+    enum LocalWorkKind { RESTART, REINIT, REJOIN }
+
+    /**
+     * Work for this member's loop, taken at the start of its next pass; the operator's request waits for its outcome.
+     *
+     * @param discardOld reinit only: delete the moved-aside data once the clone succeeded
+     */
+    record LocalWork(LocalWorkKind kind, boolean discardOld, CompletableFuture<Result> outcome) {
+        String name() {
+            return kind.name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     private final ClusterStore store;
     private final Clock clock;
@@ -60,13 +80,17 @@ public final class OperatorRequests implements OperatorCommands {
 
     @Override
     public Result restart() {
-        return queue(LocalWork.RESTART, "restart of PostgreSQL queued");
+        return queue(LocalWorkKind.RESTART, false);
     }
 
     @Override
-    public Result reinit() {
-        ClusterSnapshot cluster = store.read();
-        return queue(LocalWork.REINIT, "re-clone from " + cluster.leader().map(l -> l.machineId()).orElse("the leader") + " queued");
+    public Result reinit(boolean discardOld) {
+        return queue(LocalWorkKind.REINIT, discardOld);
+    }
+
+    @Override
+    public Result rejoin() {
+        return queue(LocalWorkKind.REJOIN, false);
     }
 
     @Override
@@ -90,10 +114,25 @@ public final class OperatorRequests implements OperatorCommands {
         return Result.accepted(message);
     }
 
-    private Result queue(LocalWork work, String message) {
-        if (!pending.compareAndSet(null, work)) return Result.refused("a " + pending.get().name().toLowerCase() + " is already queued");
+    /** Queues the work and waits for the loop to carry it out, at most {@link #LOCAL_WORK_WAIT}. */
+    private Result queue(LocalWorkKind kind, boolean discardOld) {
+        LocalWork work = new LocalWork(kind, discardOld, new CompletableFuture<>());
+        if (!pending.compareAndSet(null, work)) {
+            LocalWork queued = pending.get();
+            return Result.refused("a " + (queued == null ? "request" : queued.name()) + " is already queued");
+        }
         wakeLoop.run();
-        return Result.accepted(message);
+        try {
+            return work.outcome().get(LOCAL_WORK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return Result.accepted(work.name() + " still running after " + LOCAL_WORK_WAIT.toMinutes()
+                    + " min; the member's log tells how it ends");
+        } catch (ExecutionException e) {
+            return Result.refused(work.name() + " failed: " + e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Result.accepted(work.name() + " queued; stopped waiting for it");
+        }
     }
 
     private Result setPaused(boolean paused) {

@@ -1,5 +1,6 @@
 package dev.pgmanager.sidecar;
 
+import dev.pgmanager.api.DiskSpace;
 import dev.pgmanager.api.HttpApi;
 import dev.pgmanager.api.RewriterReport;
 import dev.pgmanager.api.SidecarView;
@@ -306,6 +307,11 @@ public final class Sidecar implements AutoCloseable {
         @Override
         public RewriterReport rewriter() {
             return rewriting.report();
+        }
+
+        @Override
+        public Optional<DiskSpace> dataDirectorySpace() {
+            return DiskSpace.of(config.postgres().dataDir());
         }
     }
 }

@@ -446,7 +446,7 @@ class HttpApiTest {
     // ---- operator commands
 
     static Stream<String> commandPaths() {
-        return Stream.of("/switchover", "/failover", "/restart", "/reinit", "/pause", "/resume");
+        return Stream.of("/switchover", "/failover", "/restart", "/reinit", "/rejoin", "/pause", "/resume");
     }
 
     /** A body every command accepts, so that only the token decides. */
@@ -858,8 +858,13 @@ class HttpApiTest {
         }
 
         @Override
-        public Result reinit() {
-            return record("reinit");
+        public Result reinit(boolean discardOld) {
+            return record(discardOld ? "reinit discarding the old data" : "reinit");
+        }
+
+        @Override
+        public Result rejoin() {
+            return record("rejoin");
         }
 
         @Override

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class OperatorCommandUsageTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"list", "history", "switchover", "drain", "failover", "pause", "resume", "restart", "reinit"})
+    @ValueSource(strings = {"list", "history", "switchover", "drain", "failover", "pause", "resume", "restart", "reinit", "rejoin", "doctor"})
     void everyCommandExplainsItselfAndItsExitCodes(String command) {
         CommandRun run = CommandRun.of(command, "--help");
 

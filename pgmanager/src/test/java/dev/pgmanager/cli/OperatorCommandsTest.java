@@ -425,7 +425,12 @@ class OperatorCommandsTest {
         }
 
         @Override
-        public Result reinit() {
+        public Result reinit(boolean discardOld) {
+            return Result.refused("a restart is already queued");
+        }
+
+        @Override
+        public Result rejoin() {
             return Result.refused("a restart is already queued");
         }
 

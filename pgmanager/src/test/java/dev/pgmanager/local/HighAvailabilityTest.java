@@ -349,7 +349,8 @@ class HighAvailabilityTest {
                 .header("Authorization", "Bearer " + harness.file.apiToken())
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body))
-                .timeout(Duration.ofSeconds(10))
+                // restart and reinit answer once the member has done them
+                .timeout(Duration.ofSeconds(120))
                 .build();
         try (HttpClient client = HttpClient.newHttpClient()) {
             return client.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();

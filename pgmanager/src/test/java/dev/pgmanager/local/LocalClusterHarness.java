@@ -48,6 +48,11 @@ final class LocalClusterHarness implements AutoCloseable {
         }
     }
 
+    /** A cluster something else created in {@code dir} (a fork), torn down with this harness like one of its own. */
+    static LocalClusterHarness adopt(Path dir) {
+        return new LocalClusterHarness(LocalCluster.at(dir));
+    }
+
     LocalStatus status() {
         return cluster.status();
     }

@@ -1,0 +1,50 @@
+package dev.pgmanager.doctor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The volume of each member's data directory has room: a full one stops PostgreSQL, and held WAL grows there. */
+final class DiskCheck implements Check {
+    static final double WARNING_FREE = 0.10;
+    static final double CRITICAL_FREE = 0.05;
+    private static final long GIB = 1024L * 1024 * 1024;
+
+    @Override
+    public String name() {
+        return "disk";
+    }
+
+    @Override
+    public List<Finding> examine(ClusterFacts facts) {
+        List<Finding> findings = new ArrayList<>();
+        for (MemberFacts m : facts.members().values()) {
+            JsonNode disk = m.api().map(api -> api.path("data_directory")).orElse(null);
+            if (disk == null || !disk.isObject()) continue;
+            String id = m.machineId();
+            String path = disk.path("path").asText();
+            long free = disk.path("free_bytes").asLong();
+            long total = disk.path("total_bytes").asLong();
+            if (total <= 0) continue;
+            double share = (double) free / total;
+            String text = id + ": " + gib(free) + " free of " + gib(total) + " (" + Math.round(share * 100) + "%) on the "
+                    + "volume of " + path;
+            String fix = facts.fixes().localDir().isPresent()
+                    ? "free space on the file system of " + path + " (df -h " + path + ")"
+                    : "fly volumes extend <the volume of " + id + "> -s <size in GB> -a " + facts.fixes().app()
+                            + " (fly volumes list -a " + facts.fixes().app() + " names it); an orphaned slot may hold the WAL";
+            if (share < CRITICAL_FREE) {
+                findings.add(Finding.critical(name(), id, text + ": PostgreSQL stops when it is full", fix));
+            } else if (share < WARNING_FREE) {
+                findings.add(Finding.warning(name(), id, text + ": running low", fix));
+            } else {
+                findings.add(Finding.ok(name(), id, text));
+            }
+        }
+        return findings;
+    }
+
+    private static String gib(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f GiB", (double) bytes / GIB);
+    }
+}

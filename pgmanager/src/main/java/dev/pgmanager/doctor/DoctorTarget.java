@@ -1,0 +1,30 @@
+package dev.pgmanager.doctor;
+
+import dev.pgmanager.dns.AddressResolver;
+import dev.pgmanager.postgres.Credentials;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * The cluster the doctor examines, and what it may use to reach it.
+ *
+ * @param storeConnect the store's connect string
+ * @param cluster the cluster's name
+ * @param resolver looks members up in the cluster's DNS
+ * @param hostnameOf a member's DNS name
+ * @param superuser credentials to read each member's PostgreSQL directly; without them only the store and the APIs
+ *     are read
+ * @param known members a platform lists (the local cluster's file), with their addresses and ports: the doctor can
+ *     still reach them when the store or DNS is down
+ * @param fixes spells the commands findings suggest
+ */
+public record DoctorTarget(String storeConnect, String cluster, AddressResolver resolver, UnaryOperator<String> hostnameOf,
+        Optional<Credentials> superuser, Map<String, KnownMember> known, Fixes fixes) {
+    public DoctorTarget {
+        known = Map.copyOf(known);
+    }
+
+    /** A member as a platform lists it. */
+    public record KnownMember(String address, int databasePort, int apiPort) {}
+}

@@ -1,0 +1,53 @@
+package dev.pgmanager.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** fork, attach and detach explain themselves, and refuse bad input before they reach any cluster. */
+class RecoveryCommandUsageTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fork", "attach", "detach"})
+    void everyRecoveryCommandExplainsItselfAndItsExitCodes(String command) {
+        CommandRun run = CommandRun.of(command, "--help");
+
+        assertEquals(0, run.exit());
+        assertTrue(run.out().contains("Usage: pgmanager " + command), run.out());
+        assertTrue(run.out().contains("Exit codes:"), run.out());
+    }
+
+    @Test
+    void attachRefusesNamesThatAreNotPlainIdentifiersBeforeConnecting() {
+        for (String[] names : new String[][] {{"shop; DROP TABLE x", "u"}, {"shop", "u\"x"}, {"template1", "u"}, {"shop", "pg_monitor"},
+                {"shop", "a".repeat(64)}}) {
+            CommandRun run = CommandRun.of("attach", "--store", "127.0.0.1:1", "--cluster", "c", "--database-name", names[0],
+                    "--database-user", names[1]);
+            assertEquals(2, run.exit(), run.err());
+            assertTrue(run.err().contains("--database-"), run.err());
+        }
+    }
+
+    @Test
+    void attachWithoutASuperuserPasswordSaysWhereToGiveIt() {
+        assumeTrue(System.getenv("SU_PASSWORD") == null && System.getenv("PGMANAGER_SUPERUSER_PASSWORD") == null,
+                "a superuser password is set in this environment");
+        CommandRun run = CommandRun.of("attach", "--store", "127.0.0.1:1", "--cluster", "c", "--database-name", "shop",
+                "--database-user", "shop_app");
+
+        assertEquals(2, run.exit(), run.err());
+        assertTrue(run.err().contains("SU_PASSWORD"), run.err());
+    }
+
+    @Test
+    void forkNeedsTheMemberAndTheNewName() {
+        CommandRun run = CommandRun.of("fork", "--cluster", "new");
+
+        assertEquals(2, run.exit());
+        assertTrue(run.err().contains("--from"), run.err());
+    }
+}
