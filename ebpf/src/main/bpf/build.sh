@@ -13,6 +13,6 @@ if [[ ! -f /usr/include/bpf/bpf_helpers.h ]]; then
     exit 1
 fi
 # <linux/bpf.h> includes <asm/types.h>, which lives under the host's multiarch directory.
-multiarch="$(gcc -print-multiarch 2>/dev/null || true)"
+multiarch="$(gcc -print-multiarch 2>/dev/null || clang -print-multiarch 2>/dev/null || true)"
 mkdir -p "$(dirname "$output")"
 clang -target bpf -O2 -g -Wall -Werror ${multiarch:+-idirafter "/usr/include/$multiarch"} -c "$source" -o "$output"

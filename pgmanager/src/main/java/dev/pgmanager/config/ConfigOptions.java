@@ -93,6 +93,8 @@ final class ConfigOptions {
             withDefault("api.listen", "[::]:8008", NetworkSyntax::socketAddress, "PGMANAGER_API_LISTEN");
     static final ConfigOption<InetSocketAddress> METRICS_LISTEN =
             withDefault("metrics.listen", "[::]:9187", NetworkSyntax::socketAddress, "PGMANAGER_METRICS_LISTEN");
+    static final ConfigOption<InetSocketAddress> ROUTER_LISTEN =
+            optional("router.listen", NetworkSyntax::socketAddress, "PGMANAGER_ROUTER_LISTEN");
     static final ConfigOption<String> API_TOKEN =
             optional("api.token", ValueParsers::text, "OPERATOR_PASSWORD", "PGMANAGER_API_TOKEN").asSecret();
 
@@ -122,7 +124,7 @@ final class ConfigOptions {
             SUPERUSER, SUPERUSER_PASSWORD, REPLICATION_USER, REPLICATION_PASSWORD, ALLOWED_NETWORKS,
             LOOP_WAIT, MAXIMUM_LAG_ON_FAILOVER, SLOT_RETENTION, NOFAILOVER, PRIORITY, STOP_HANDOVER_TIMEOUT, VERIFY_ON_MIGRATION,
             SYNCHRONOUS_MODE, SYNCHRONOUS_NODE_COUNT, SYNCHRONOUS_MODE_STRICT, NOSYNC, FAILSAFE_MODE,
-            API_LISTEN, API_TOKEN, METRICS_LISTEN, DNS_SERVERS, DNS_NAME_PATTERN,
+            API_LISTEN, API_TOKEN, METRICS_LISTEN, ROUTER_LISTEN, DNS_SERVERS, DNS_NAME_PATTERN,
             REWRITER_ENABLED, REWRITER_CGROUP, REWRITER_PIN_ROOT, REWRITER_RETENTION, REWRITER_REPORT_INTERVAL, LOG_FORMAT);
 
     private ConfigOptions() {}

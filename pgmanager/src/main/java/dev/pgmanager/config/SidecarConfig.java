@@ -14,7 +14,7 @@ import java.util.Optional;
  */
 public record SidecarConfig(String machineId, String app, String region, Optional<String> primaryRegion,
                             boolean failoverOutsidePrimaryRegion, Optional<InetAddress> address, StoreConfig store,
-                            PostgresConfig postgres, HaConfig ha, ApiConfig api, MetricsConfig metrics, DnsConfig dns, RewriterConfig rewriter,
+                            PostgresConfig postgres, HaConfig ha, ApiConfig api, MetricsConfig metrics, RouterConfig router, DnsConfig dns, RewriterConfig rewriter,
                             LogFormat logFormat) {
     public SidecarConfig {
         Objects.requireNonNull(machineId, "machineId");
@@ -27,6 +27,7 @@ public record SidecarConfig(String machineId, String app, String region, Optiona
         Objects.requireNonNull(ha, "ha");
         Objects.requireNonNull(api, "api");
         Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(router, "router");
         Objects.requireNonNull(dns, "dns");
         Objects.requireNonNull(rewriter, "rewriter");
         Objects.requireNonNull(logFormat, "logFormat");

@@ -58,12 +58,13 @@ public final class SidecarConfigLoader {
                 settings.get(NOSYNC), settings.get(FAILSAFE_MODE));
         ApiConfig api = new ApiConfig(settings.get(API_LISTEN), settings.find(API_TOKEN));
         MetricsConfig metrics = new MetricsConfig(settings.get(METRICS_LISTEN));
+        RouterConfig router = new RouterConfig(settings.find(ROUTER_LISTEN));
         DnsConfig dns = new DnsConfig(settings.find(DNS_SERVERS).orElse(List.of()), settings.get(DNS_NAME_PATTERN));
         RewriterConfig rewriter = new RewriterConfig(settings.get(REWRITER_ENABLED), settings.find(REWRITER_CGROUP),
                 settings.get(REWRITER_PIN_ROOT), settings.get(REWRITER_RETENTION), settings.get(REWRITER_REPORT_INTERVAL));
         return new SidecarConfig(settings.get(MACHINE_ID), settings.get(APP), settings.get(REGION),
                 settings.find(PRIMARY_REGION), settings.get(FAILOVER_OUTSIDE_PRIMARY_REGION), settings.find(ADDRESS),
-                store, postgres, ha, api, metrics, dns, rewriter, settings.get(LOG_FORMAT));
+                store, postgres, ha, api, metrics, router, dns, rewriter, settings.get(LOG_FORMAT));
     }
 
     /** A misspelt key would otherwise be ignored and its default silently used. */

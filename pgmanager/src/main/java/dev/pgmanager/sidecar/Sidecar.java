@@ -17,16 +17,19 @@ import dev.pgmanager.postgres.PgBinaries;
 import dev.pgmanager.postgres.PostgresConfig;
 import dev.pgmanager.postgres.PostgresController;
 import dev.pgmanager.postgres.StopMode;
+import dev.pgmanager.router.PrimaryRouter;
 import dev.pgmanager.store.ClusterSpec;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.HandoverRequest;
 import dev.pgmanager.store.HistoryEntry;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
+import dev.pgmanager.store.MemberRole;
 import dev.pgmanager.store.StoreChange;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -65,6 +68,7 @@ public final class Sidecar implements AutoCloseable {
     private final AutoCloseable watch;
     private final StaleAddressRewriting rewriting;
     private volatile Failsafe failsafe;
+    private final Optional<PrimaryRouter> router;
 
     private Sidecar(SidecarConfig config, Clock clock) throws Exception {
         this.config = config;
@@ -120,6 +124,9 @@ public final class Sidecar implements AutoCloseable {
             if (WAKING_CHANGES.contains(change)) wake();
         });
         this.loopThread = Thread.ofPlatform().name("control-loop").start(loop);
+        this.router = config.router().listen().isEmpty()
+                ? Optional.empty()
+                : Optional.of(PrimaryRouter.start(config.router().listen().get(), () -> primaryServer(resolver)));
         log.info("member {} of {} started (region {}, API on port {}, PostgreSQL on port {})", me, config.app(), config.region(),
                 api.port(), config.postgres().port());
     }
@@ -154,6 +161,16 @@ public final class Sidecar implements AutoCloseable {
         return Optional.of(new AddressHistoryKeeper(config.machineId(), address, store, recordedAt));
     }
 
+    /** The server of the member that leads and runs as primary, as the last pass saw it, at its address now. */
+    private Optional<InetSocketAddress> primaryServer(DnsAddressResolver resolver) {
+        return loop.lastPass()
+                .map(pass -> pass.observation().cluster())
+                .flatMap(cluster -> cluster.leader().flatMap(leader -> cluster.member(leader.machineId())))
+                .filter(leader -> leader.role() == MemberRole.PRIMARY)
+                .flatMap(leader -> resolver.resolve(leader.machineId())
+                        .map(address -> new InetSocketAddress(address, leader.databasePort())));
+    }
+
     public static Sidecar start(SidecarConfig config, Clock clock) throws Exception {
         return new Sidecar(config, clock);
     }
@@ -185,6 +202,7 @@ public final class Sidecar implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        router.ifPresent(PrimaryRouter::close);
         closeQuietly(watch);
         rewriting.close();
         boolean leading = lease.isHeld();
