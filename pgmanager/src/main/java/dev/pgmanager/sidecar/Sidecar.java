@@ -6,6 +6,10 @@ import dev.pgmanager.api.SidecarView;
 import dev.pgmanager.config.SidecarConfig;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
+import dev.pgmanager.dns.MachineNameResolverProvider;
+import dev.pgmanager.dns.MachineNames;
+import dev.pgmanager.ensemble.EnsembleMembership;
+import dev.pgmanager.config.StoreConfig;
 import dev.pgmanager.election.LeaderLease;
 import dev.pgmanager.ha.Candidacy;
 import dev.pgmanager.ha.Decider;
@@ -63,6 +67,7 @@ public final class Sidecar implements AutoCloseable {
     private final SidecarMetrics metrics;
     private final AutoCloseable watch;
     private final StaleAddressRewriting rewriting;
+    private final Optional<EnsembleMembership> ensemble;
 
     private Sidecar(SidecarConfig config, Clock clock) throws Exception {
         this.config = config;
@@ -70,9 +75,21 @@ public final class Sidecar implements AutoCloseable {
         String me = config.machineId();
         PgBinaries binaries = PgBinaries.locate(config.postgres().binDir());
         PostgresController controller = new PostgresController(binaries, postgresConfig(config), OsUser.named(config.postgres().osUser()));
-        this.store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(config.store().connect(), config.app())
+        DnsSettings defaults = DnsSettings.forApp(config.app());
+        DnsSettings dns = new DnsSettings(config.dns().servers(), config.dns().namePattern(), config.app(), defaults.timeout(),
+                defaults.maxCacheTtl(), defaults.staleGrace(), defaults.preferIpv6());
+        DnsAddressResolver resolver = new DnsAddressResolver(dns);
+        // ZooKeeper (its peers and its client) looks members' names up itself: through pgmanager's DNS, at each connect.
+        MachineNameResolverProvider.install(new MachineNames(dns, me, config.address(), resolver));
+        this.ensemble = config.store().mode() == StoreConfig.StoreMode.ENSEMBLE
+                ? Optional.of(EnsembleMembership.start(me, config.app(), config.store().ensemble(), dns, resolver,
+                        config.store().connectTimeout(), config.postgres().superuserPassword()))
+                : Optional.empty();
+        String connect = ensemble.map(EnsembleMembership::connectString).orElseGet(() -> config.store().connect().orElseThrow());
+        this.store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(connect, config.app())
                 .withSessionTimeout(config.store().sessionTimeout())
                 .withStartupWait(config.store().connectTimeout()));
+        ensemble.ifPresent(e -> e.keepCurrent(store));
         this.lease = new LeaderLease(store, me, clock);
         // A third of the session: heartbeats stop half a session after the last confirmation at worst, so the guard
         // fires by five sixths of a session, before the server can expire the lease.
@@ -82,10 +99,6 @@ public final class Sidecar implements AutoCloseable {
         // After the migration check, which records a new address: the rewriter's first sync then maps the old one.
         this.rewriting = StaleAddressRewriting.start(config.rewriter(), store::readAddressHistory, clock);
         this.metrics = SidecarMetrics.start(config.metrics().listen(), rewriting::report);
-        DnsSettings defaults = DnsSettings.forApp(config.app());
-        DnsSettings dns = new DnsSettings(config.dns().servers(), config.dns().namePattern(), config.app(), defaults.timeout(),
-                defaults.maxCacheTtl(), defaults.staleGrace(), defaults.preferIpv6());
-        DnsAddressResolver resolver = new DnsAddressResolver(dns);
         Credentials replication = new Credentials(config.postgres().replicationUser(), config.postgres().replicationPassword());
         Upstreams upstreams = new Upstreams(resolver, dns::hostnameOf, replication);
 
@@ -188,6 +201,8 @@ public final class Sidecar implements AutoCloseable {
         api.close();
         metrics.close();
         store.close();
+        // The peer last: the hand-over and the lease release above need the store.
+        ensemble.ifPresent(EnsembleMembership::close);
         log.info("member {} stopped", config.machineId());
     }
 
