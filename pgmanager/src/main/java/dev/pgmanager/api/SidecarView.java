@@ -1,5 +1,6 @@
 package dev.pgmanager.api;
 
+import dev.pgmanager.store.zookeeper.EnsembleStatus;
 import dev.pgmanager.ha.Pass;
 import dev.pgmanager.store.HistoryEntry;
 import java.net.InetAddress;
@@ -31,6 +32,16 @@ public interface SidecarView {
      * touches its quorum: hence the default. A member that serves in an embedded ensemble must answer here.
      */
     default Optional<String> whyStopBreaksStoreQuorum() {
+        return Optional.empty();
+    }
+
+    /** In store mode ensemble, what each ZooKeeper peer does now (asked when called); empty with an external store. */
+    default Optional<EnsembleStatus.Report> ensemble() {
+        return Optional.empty();
+    }
+
+    /** The machine ID in a member's DNS name, if it is one. */
+    default Optional<String> machineIdOfName(String host) {
         return Optional.empty();
     }
 

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import dev.pgmanager.config.StoreConfig.StoreMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -52,6 +53,9 @@ final class LocalCommand implements Runnable {
         "target_session_attrs=read-write. On a running cluster it changes nothing and prints the same.",
     })
     static final class Up implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @picocli.CommandLine.Mixin
         Dir dir = new Dir();
 
@@ -66,9 +70,21 @@ final class LocalCommand implements Runnable {
                 description = "The members' store.session_timeout (the lease's length) for a new cluster (default: the sidecar's, 3s).")
         Duration sessionTimeout;
 
+        @Option(names = "--store", defaultValue = "external", paramLabel = "MODE",
+                description = "For a new cluster: 'external' (the platform process runs ZooKeeper, as an ensemble run elsewhere "
+                        + "would) or 'ensemble' (ZooKeeper peers inside the first 3 members' sidecars, named by machine-ID DNS "
+                        + "names; the platform runs only the DNS). Default: ${DEFAULT-VALUE}.")
+        String store;
+
         @Override
         public Integer call() throws Exception {
-            LocalStatus status = dir.cluster().up(nodes, java.util.Optional.ofNullable(sessionTimeout), timeout, System.err);
+            StoreMode mode = switch (store.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "external" -> StoreMode.EXTERNAL;
+                case "ensemble" -> StoreMode.ENSEMBLE;
+                default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--store must be external or ensemble, was " + store);
+            };
+            LocalStatus status = dir.cluster().up(nodes, mode, java.util.Optional.ofNullable(sessionTimeout), timeout, System.err);
             System.out.print(LocalStatusText.table(status));
             return 0;
         }
@@ -212,7 +228,9 @@ final class LocalCommand implements Runnable {
                 platform.close();
                 stopped.countDown();
             }));
-            System.out.println("platform serving ZooKeeper on " + cluster.storeConnectString() + " and DNS on 127.0.0.1:" + cluster.dnsPort());
+            System.out.println(cluster.ensembleMode()
+                    ? "platform serving DNS on 127.0.0.1:" + cluster.dnsPort() + " (the members run the store)"
+                    : "platform serving ZooKeeper on " + cluster.storeConnectString() + " and DNS on 127.0.0.1:" + cluster.dnsPort());
             stopped.await();
             return 0;
         }

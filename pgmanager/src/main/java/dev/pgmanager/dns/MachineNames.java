@@ -26,6 +26,11 @@ public final class MachineNames {
         this.resolver = Objects.requireNonNull(resolver, "resolver");
     }
 
+    /** For a process that is no member (an operator's tool): every member's name is looked up in DNS. */
+    public static MachineNames forTool(DnsSettings dns, AddressResolver resolver) {
+        return new MachineNames(dns, "", Optional.empty(), resolver);
+    }
+
     /** Whether {@code host} is a member's machine-ID name. */
     public boolean owns(String host) {
         return machineIdOf(host).isPresent();

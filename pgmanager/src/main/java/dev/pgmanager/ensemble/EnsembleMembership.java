@@ -7,6 +7,7 @@ import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.store.StoreException;
 import dev.pgmanager.store.zookeeper.EmbeddedZooKeeper;
 import dev.pgmanager.store.zookeeper.EnsembleConfig;
+import dev.pgmanager.store.zookeeper.EnsembleStatus;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.security.NoSuchAlgorithmException;
@@ -82,6 +83,29 @@ public final class EnsembleMembership implements AutoCloseable {
 
     public EnsembleConfig peers() {
         return peers;
+    }
+
+    /** This member's DNS name, by which the ensemble knows its peer. */
+    public String name() {
+        return myHost;
+    }
+
+    /** What each peer does now (asks them, each for at most {@code timeout}). */
+    public EnsembleStatus.Report status(Duration timeout) {
+        return EnsembleStatus.probe(peers, timeout);
+    }
+
+    /**
+     * Why stopping this member now would cost the ensemble its quorum: it runs a peer, and without it fewer than a
+     * majority of the peers would be in sync. Empty when stopping it is harmless to the store.
+     */
+    public Optional<String> whyStopBreaksQuorum(Duration timeout) {
+        if (peer == null) return Optional.empty();
+        EnsembleStatus.Report report = status(timeout);
+        long othersInSync = report.peers().stream().filter(p -> p.inSync() && !p.host().equalsIgnoreCase(myHost)).count();
+        if (othersInSync >= report.quorum()) return Optional.empty();
+        return Optional.of("this member runs a ZooKeeper peer, and without it only " + othersInSync + " of "
+                + report.peers().size() + " peers would be in sync, fewer than the " + report.quorum() + " a quorum needs");
     }
 
     /** This member's running peer, when it is one. */

@@ -1,5 +1,6 @@
 package dev.pgmanager.local;
 
+import dev.pgmanager.config.StoreConfig.StoreMode;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.dns.RegistryFile;
@@ -43,6 +44,8 @@ import java.util.stream.Stream;
  */
 public final class LocalCluster {
     static final String APP = "local";
+    /** How many members run a ZooKeeper peer in store mode ensemble. */
+    static final int ENSEMBLE_SIZE = 3;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration STOP_PATIENCE = Duration.ofSeconds(60);
 
@@ -77,12 +80,26 @@ public final class LocalCluster {
      * length) instead of the default.
      */
     public LocalStatus up(int nodes, Optional<Duration> sessionTimeout, Duration timeout, PrintStream progress) throws IOException {
+        return up(nodes, StoreMode.EXTERNAL, sessionTimeout, timeout, progress);
+    }
+
+    /**
+     * As {@link #up(int, Optional, Duration, PrintStream)}, a new cluster's store run by the platform
+     * ({@link StoreMode#EXTERNAL}) or by the members themselves ({@link StoreMode#ENSEMBLE}: ZooKeeper peers in the
+     * first three members' sidecars; the platform then runs only the DNS).
+     */
+    public LocalStatus up(int nodes, StoreMode storeMode, Optional<Duration> sessionTimeout, Duration timeout, PrintStream progress)
+            throws IOException {
         if (nodes < 1 || nodes > 9) throw new IllegalArgumentException("--nodes must be between 1 and 9, was " + nodes);
         LocalClusterFile cluster = file().orElse(null);
         if (cluster == null) {
+            if (storeMode == StoreMode.ENSEMBLE && nodes < ENSEMBLE_SIZE) {
+                throw new IllegalArgumentException("--store ensemble needs at least " + ENSEMBLE_SIZE + " members (--nodes), was " + nodes);
+            }
             requireReachableByPostgres(layout.dir());
-            cluster = create(nodes, sessionTimeout, progress);
-            progress.println("created a " + nodes + "-member cluster in " + layout.dir());
+            cluster = create(nodes, storeMode, sessionTimeout, progress);
+            progress.println("created a " + nodes + "-member cluster in " + layout.dir()
+                    + (cluster.ensembleMode() ? " (store mode ensemble: ZooKeeper peers in the first " + ENSEMBLE_SIZE + " members)" : ""));
         }
         startPlatform(cluster);
         for (LocalMember member : cluster.members()) startMember(cluster, member.machineId());
@@ -259,6 +276,10 @@ public final class LocalCluster {
     /** Cuts a member off from the store, as a network partition would, until {@link #heal}. */
     public void isolate(String machineId) throws IOException {
         requireMember(machineId);
+        if (requireFile().ensembleMode()) {
+            throw new IllegalArgumentException("isolate cuts a member off from the platform's store; in store mode ensemble "
+                    + "the members run the store themselves (use kill or stop instead)");
+        }
         Files.createDirectories(layout.isolation(machineId).getParent());
         Files.writeString(layout.isolation(machineId), "");
     }
@@ -272,7 +293,8 @@ public final class LocalCluster {
         return sidecar(machineId).map(ProcessHandle::pid);
     }
 
-    private LocalClusterFile create(int nodes, Optional<Duration> sessionTimeout, PrintStream progress) throws IOException {
+    private LocalClusterFile create(int nodes, StoreMode storeMode, Optional<Duration> sessionTimeout, PrintStream progress)
+            throws IOException {
         Files.createDirectories(layout.dir());
         makeTraversable(layout.dir());
         List<String> addresses = memberAddresses(nodes, progress);
@@ -280,8 +302,11 @@ public final class LocalCluster {
         for (String address : addresses) {
             members.add(new LocalMember(machineId(), address, freePort(address), freePort(address), freePort("127.0.0.1")));
         }
+        LocalClusterFile.EnsemblePorts ensemble = storeMode == StoreMode.ENSEMBLE
+                ? new LocalClusterFile.EnsemblePorts(freePort("127.0.0.1"), freePort("127.0.0.1"), freePort("127.0.0.1"))
+                : null;
         LocalClusterFile cluster = new LocalClusterFile(APP, freePort("127.0.0.1"), freePort("127.0.0.1"), secret(), secret(),
-                secret(), members);
+                secret(), members, ensemble);
         cluster.write(layout.dir());
         Map<String, RegistryFile.Member> registry = new LinkedHashMap<>();
         for (LocalMember m : members) registry.put(m.machineId(), new RegistryFile.Member(m.address(), "local"));
@@ -337,7 +362,7 @@ public final class LocalCluster {
                 region: local
                 address: "%s"
                 store:
-                  connect: 127.0.0.1:%d
+                %s
                 postgres:
                   data_dir: %s
                   listen_address: "%s"
@@ -353,7 +378,7 @@ public final class LocalCluster {
                   listen: "%s"
                 dns:
                   servers: 127.0.0.1:%d
-                """.formatted(m.machineId(), cluster.app(), m.address(), m.storeProxyPort(),
+                """.formatted(m.machineId(), cluster.app(), m.address(), storeSection(cluster, m),
                 layout.memberData(m.machineId()), m.address(), m.pgPort(), layout.memberSockets(m.machineId()),
                 cluster.superuserPassword(), cluster.replicationPassword(), allowedNetworks(m), HostPorts.of(m.address(), m.apiPort()),
                 cluster.apiToken(), HostPorts.of(m.address(), freePort(m.address())),
@@ -364,6 +389,15 @@ public final class LocalCluster {
         Path config = layout.memberConfig(m.machineId());
         Files.writeString(config, yaml, StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    /** The platform's store through the member's own cuttable link, or the members' own ensemble. */
+    private String storeSection(LocalClusterFile cluster, LocalMember m) {
+        if (!cluster.ensembleMode()) return "  connect: 127.0.0.1:" + m.storeProxyPort();
+        LocalClusterFile.EnsemblePorts ports = cluster.ensemble();
+        return "  mode: ensemble\n  ensemble:\n    size: " + ENSEMBLE_SIZE + "\n    client_port: " + ports.clientPort()
+                + "\n    quorum_port: " + ports.quorumPort() + "\n    election_port: " + ports.electionPort()
+                + "\n    data_dir: " + layout.member(m.machineId()).resolve("zookeeper");
     }
 
     /** One member manages the cluster's rewriter; see {@link LocalRewriterScope} for why. */
@@ -400,7 +434,11 @@ public final class LocalCluster {
         if (LocalProcesses.running(layout.platformPid(), layout.dir().toString()).isPresent()) return;
         LocalProcesses.start(List.of("local", "platform", "--dir", layout.dir().toString()), layout.platformLog(),
                 layout.platformPid());
-        awaitPort("127.0.0.1", cluster.storePort(), Duration.ofSeconds(30), "the local ZooKeeper", layout.platformLog());
+        if (cluster.ensembleMode()) {
+            awaitPort("127.0.0.1", cluster.dnsPort(), Duration.ofSeconds(30), "the local DNS server", layout.platformLog());
+        } else {
+            awaitPort("127.0.0.1", cluster.storePort(), Duration.ofSeconds(30), "the local ZooKeeper", layout.platformLog());
+        }
     }
 
     private void startMember(LocalClusterFile cluster, String machineId) throws IOException {

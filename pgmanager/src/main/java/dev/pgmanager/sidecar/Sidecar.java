@@ -27,6 +27,7 @@ import dev.pgmanager.store.HistoryEntry;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.StoreChange;
+import dev.pgmanager.store.zookeeper.EnsembleStatus;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.net.InetAddress;
@@ -52,6 +53,8 @@ public final class Sidecar implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Sidecar.class);
     /** A switchover or failover request nobody acted on for this long is dropped. */
     private static final Duration HANDOVER_TIMEOUT = Duration.ofSeconds(30);
+    /** How long the API waits for one ZooKeeper peer's answer when it reports the ensemble. */
+    private static final Duration PEER_PROBE_TIMEOUT = Duration.ofSeconds(1);
     private static final Set<StoreChange> WAKING_CHANGES =
             EnumSet.of(StoreChange.LEADER, StoreChange.HANDOVER, StoreChange.SPEC, StoreChange.IDENTITY, StoreChange.SYNC);
 
@@ -68,6 +71,7 @@ public final class Sidecar implements AutoCloseable {
     private final AutoCloseable watch;
     private final StaleAddressRewriting rewriting;
     private final Optional<EnsembleMembership> ensemble;
+    private final MachineNames names;
 
     private Sidecar(SidecarConfig config, Clock clock) throws Exception {
         this.config = config;
@@ -80,7 +84,8 @@ public final class Sidecar implements AutoCloseable {
                 defaults.maxCacheTtl(), defaults.staleGrace(), defaults.preferIpv6());
         DnsAddressResolver resolver = new DnsAddressResolver(dns);
         // ZooKeeper (its peers and its client) looks members' names up itself: through pgmanager's DNS, at each connect.
-        MachineNameResolverProvider.install(new MachineNames(dns, me, config.address(), resolver));
+        this.names = new MachineNames(dns, me, config.address(), resolver);
+        MachineNameResolverProvider.install(names);
         this.ensemble = config.store().mode() == StoreConfig.StoreMode.ENSEMBLE
                 ? Optional.of(EnsembleMembership.start(me, config.app(), config.store().ensemble(), dns, resolver,
                         config.store().connectTimeout(), config.postgres().superuserPassword()))
@@ -303,6 +308,21 @@ public final class Sidecar implements AutoCloseable {
         @Override
         public RewriterReport rewriter() {
             return rewriting.report();
+        }
+
+        @Override
+        public Optional<EnsembleStatus.Report> ensemble() {
+            return ensemble.map(e -> e.status(PEER_PROBE_TIMEOUT));
+        }
+
+        @Override
+        public Optional<String> machineIdOfName(String host) {
+            return names.machineIdOf(host);
+        }
+
+        @Override
+        public Optional<String> whyStopBreaksStoreQuorum() {
+            return ensemble.flatMap(e -> e.whyStopBreaksQuorum(PEER_PROBE_TIMEOUT));
         }
     }
 }

@@ -32,7 +32,7 @@ public final class EnsembleStatus {
      *                {@code unreachable} or {@code unresolved}
      * @param zxid    the last transaction it has, when it serves
      */
-    public record PeerStatus(long id, String host, int clientPort, Optional<String> address, String mode, Optional<String> zxid) {
+    public record PeerStatus(long id, String host, int clientPort, Optional<InetAddress> address, String mode, Optional<String> zxid) {
         /** A follower serves only once it is in sync with the leader; the leader is in sync by definition. */
         public boolean inSync() {
             return mode.equals("leader") || mode.equals("follower") || mode.equals("standalone");
@@ -68,7 +68,7 @@ public final class EnsembleStatus {
         } catch (IOException e) {
             return new PeerStatus(server.id(), server.host(), server.clientPort(), Optional.empty(), "unresolved", Optional.empty());
         }
-        Optional<String> shown = Optional.of(address.getHostAddress());
+        Optional<InetAddress> shown = Optional.of(address);
         try (Socket socket = new Socket()) {
             int millis = Math.toIntExact(timeout.toMillis());
             socket.connect(new InetSocketAddress(address, server.clientPort()), millis);
