@@ -53,7 +53,9 @@ public final class MachineNameResolverProvider extends InetAddressResolverProvid
                 if (names == null || !names.owns(host)) return builtin.lookupByName(host, policy);
                 InetAddress address = names.lookUp(host).orElseThrow(() ->
                         new UnknownHostException(host + ": no address in DNS for this member (see the DNS warnings in the log)"));
-                return Stream.of(address);
+                // The answer carries the name it was asked for: ZooKeeper re-resolves a peer by the name of the address
+                // it holds, and an address without one would be "re-resolved" to itself ever after.
+                return Stream.of(InetAddress.getByAddress(host, address.getAddress()));
             }
 
             @Override

@@ -13,10 +13,10 @@ import java.util.Optional;
  * The ensemble's peer list on this machine's volume, in ZooKeeper's dynamic-configuration form (names, never
  * addresses): what a peer starts its server with after a restart or a migration. Written whole or not at all.
  */
-final class PeerListFile {
+public final class PeerListFile {
     private final Path file;
 
-    PeerListFile(Path dataDir) {
+    public PeerListFile(Path dataDir) {
         this.file = dataDir.resolve("peers.cfg");
     }
 
@@ -24,7 +24,7 @@ final class PeerListFile {
         return file;
     }
 
-    Optional<EnsembleConfig> read() {
+    public Optional<EnsembleConfig> read() {
         if (!Files.exists(file)) return Optional.empty();
         try {
             EnsembleConfig config = EnsembleConfig.parse(Files.readString(file, StandardCharsets.UTF_8));
