@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
         },
         subcommands = {
             LocalCommand.Up.class, LocalCommand.Status.class, LocalCommand.Kill.class, LocalCommand.Stop.class,
-            LocalCommand.Start.class, LocalCommand.Migrate.class, LocalCommand.Down.class, LocalCommand.Isolate.class, LocalCommand.Heal.class,
+            LocalCommand.Start.class, LocalCommand.Migrate.class, LocalCommand.Add.class, LocalCommand.Destroy.class, LocalCommand.Down.class, LocalCommand.Isolate.class, LocalCommand.Heal.class,
             LocalCommand.Platform.class,
         })
 final class LocalCommand implements Runnable {
@@ -155,6 +155,34 @@ final class LocalCommand implements Runnable {
             var member = dir.cluster().migrate(machineId, Duration.ofMillis(Math.round(dnsLagSeconds * 1000)), System.err);
             System.out.println("migrated " + machineId + " to " + member.address());
             return 0;
+        }
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true, description = {
+        "Adds a new machine, as a platform creates one: a fresh machine ID and address, listed in DNS, its sidecar started.",
+        "It joins as a replica (in store mode ensemble as a client of the ensemble; see `store replace-peer`).",
+    })
+    static final class Add implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Dir dir = new Dir();
+
+        @Override
+        public Integer call() throws Exception {
+            var member = dir.cluster().add(System.err);
+            System.out.println("added " + member.machineId() + " at " + member.address());
+            return 0;
+        }
+    }
+
+    @Command(name = "destroy", mixinStandardHelpOptions = true, description = {
+        "Destroys a member's machine and its volume, as a platform does: kills it, deletes its data (PostgreSQL and",
+        "ZooKeeper; its log is kept aside) and takes its name out of DNS. There is no undo.",
+    })
+    static final class Destroy extends MemberCommand {
+        @Override
+        String act(LocalCluster cluster, String machineId) throws Exception {
+            cluster.destroy(machineId);
+            return "destroyed " + machineId;
         }
     }
 

@@ -10,7 +10,10 @@ import dev.pgmanager.store.zookeeper.EnsembleConfig;
 import dev.pgmanager.store.zookeeper.EnsembleStatus;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,7 +23,6 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -217,14 +219,16 @@ public final class EnsembleMembership implements AutoCloseable {
 
     /**
      * Dynamic reconfiguration is ZooKeeper's administrator's privilege: the administrator is {@value #ADMIN_USER}
-     * with the cluster's secret. Read once per process by ZooKeeper, before its first server starts.
+     * with the cluster's secret. ZooKeeper reads this once per process, when its digest provider class loads (so the
+     * digest is computed here, in ZooKeeper's form, rather than with that class's own helper, which would load it).
      */
     private static void allowAdministration(String secret) {
         try {
+            byte[] sha1 = MessageDigest.getInstance("SHA1").digest((ADMIN_USER + ":" + secret).getBytes(StandardCharsets.UTF_8));
             System.setProperty("zookeeper.DigestAuthenticationProvider.superDigest",
-                    DigestAuthenticationProvider.generateDigest(ADMIN_USER + ":" + secret));
+                    ADMIN_USER + ":" + Base64.getEncoder().encodeToString(sha1));
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("no SHA digest in this JVM", e);
+            throw new IllegalStateException("no SHA-1 digest in this JVM", e);
         }
     }
 

@@ -242,6 +242,53 @@ public final class LocalCluster {
         new RegistryFile(registry.app(), registry.ttlSeconds(), members).write(layout.registry());
     }
 
+    /**
+     * Adds a new machine, as a platform creates one: a fresh machine ID and the next unused address, listed in DNS, its
+     * sidecar started. It joins as a replica (and, in store mode ensemble, as a client of the ensemble).
+     *
+     * @return the new member
+     */
+    public LocalMember add(PrintStream progress) throws IOException {
+        LocalClusterFile cluster = requireFile();
+        startPlatform(cluster);
+        String address = nextUnusedAddress(cluster);
+        if (HostPorts.isIpv6(address)) LoopbackAddresses.ensure(address);
+        LocalMember member = new LocalMember(machineId(), address, freePort(address), freePort(address), freePort("127.0.0.1"));
+        LocalClusterFile grown = cluster.adding(member);
+        writeMemberConfig(grown, member, sessionTimeoutOf(cluster.members().getFirst().machineId()));
+        grown.write(layout.dir());
+        pointDnsAt(member);
+        progress.println("starting the new machine " + member.machineId() + " at " + address);
+        startMember(grown, member.machineId());
+        return member;
+    }
+
+    /**
+     * Destroys a machine and its volume, as a platform does: its processes are killed, its data and ZooKeeper data
+     * deleted (its log is kept, in a directory renamed {@code <id>.destroyed-<time>}), and its name leaves DNS.
+     */
+    public void destroy(String machineId) throws IOException {
+        LocalClusterFile cluster = requireFile();
+        requireMember(machineId);
+        kill(machineId);
+        Path volume = layout.member(machineId);
+        Path remains = volume.resolveSibling(machineId + ".destroyed-" + System.currentTimeMillis());
+        Files.move(volume, remains);
+        for (String gone : List.of("data", "zookeeper")) deleteTree(remains.resolve(gone));
+        RegistryFile registry = RegistryFile.read(layout.registry());
+        Map<String, RegistryFile.Member> members = new LinkedHashMap<>(registry.members());
+        members.remove(machineId);
+        new RegistryFile(registry.app(), registry.ttlSeconds(), members).write(layout.registry());
+        cluster.without(machineId).write(layout.dir());
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) return;
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(path);
+        }
+    }
+
     /** Stops every member, then the platform; with {@code purge}, deletes the directory too. */
     public void down(boolean purge) throws IOException {
         Optional<LocalClusterFile> cluster = file();
@@ -266,11 +313,7 @@ public final class LocalCluster {
                 && LoopbackAddresses.canManage()) {
             LoopbackAddresses.removeNetwork(cluster.get().members().getFirst().address());
         }
-        if (purge && Files.exists(layout.dir())) {
-            try (Stream<Path> paths = Files.walk(layout.dir())) {
-                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(path);
-            }
-        }
+        if (purge) deleteTree(layout.dir());
     }
 
     /** Cuts a member off from the store, as a network partition would, until {@link #heal}. */

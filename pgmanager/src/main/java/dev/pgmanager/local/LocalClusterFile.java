@@ -97,6 +97,12 @@ public record LocalClusterFile(
         return new LocalClusterFile(app, storePort, dnsPort, superuserPassword, replicationPassword, apiToken, next, ensemble);
     }
 
+    /** This cluster without the member {@code machineId}. */
+    public LocalClusterFile without(String machineId) {
+        List<LocalMember> next = members.stream().filter(m -> !m.machineId().equals(machineId)).toList();
+        return new LocalClusterFile(app, storePort, dnsPort, superuserPassword, replicationPassword, apiToken, next, ensemble);
+    }
+
     /** This cluster with one more member. */
     public LocalClusterFile adding(LocalMember member) {
         List<LocalMember> next = new java.util.ArrayList<>(members);
