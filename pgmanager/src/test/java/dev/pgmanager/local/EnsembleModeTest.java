@@ -107,7 +107,7 @@ class EnsembleModeTest {
         for (String victim : victims) {
             harness.awaitHealthy(HEALTHY_BOUND);
             awaitAllPeersInSync(harness.machineIds());
-            try (SequenceWriter writer = harness.writer("crash_" + round++, Duration.ofMillis(20))) {
+            try (SequenceWriter writer = writer("crash_" + round++)) {
                 LocalClusterHarness.awaitWrites(writer, 30);
                 Instant crash = Instant.now();
                 harness.cluster.kill(victim);
@@ -189,14 +189,34 @@ class EnsembleModeTest {
     /** Waits until exactly {@code peers} are the ensemble's peers, all in sync, and returns the status. */
     private JsonNode awaitAllPeersInSync(List<String> peers) {
         JsonNode[] last = new JsonNode[1];
-        Await.until(QUORUM_BOUND, "peers " + peers + " all in sync (last status: " + last[0] + ")", () -> {
+        try {
+            awaitAllPeersInSync(peers, last);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; last status: " + last[0], e);
+        }
+        return last[0];
+    }
+
+    private void awaitAllPeersInSync(List<String> peers, JsonNode[] last) {
+        Await.until(QUORUM_BOUND, "peers " + peers + " all in sync", () -> {
             last[0] = storeStatus();
             List<String> inSync = StreamSupport.stream(last[0].path("peers").spliterator(), false)
                     .filter(p -> p.path("in_sync").asBoolean()).map(p -> p.path("machine_id").asText()).sorted().toList();
             return last[0].path("quorate").asBoolean() && inSync.equals(peers.stream().sorted().toList())
                     && last[0].path("peers").size() == peers.size();
         });
-        return last[0];
+    }
+
+    /** The writer's first connection may meet a primary that is busy on a loaded machine: setup, so tried again. */
+    private static SequenceWriter writer(String table) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return harness.writer(table, Duration.ofMillis(20));
+            } catch (java.sql.SQLException e) {
+                if (attempt == 3) throw e;
+                Thread.sleep(1000);
+            }
+        }
     }
 
     private String zooKeeperLeader() {

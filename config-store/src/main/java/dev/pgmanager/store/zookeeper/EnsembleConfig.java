@@ -24,8 +24,12 @@ public record EnsembleConfig(List<Server> servers) {
 
     /** One peer. */
     public record Server(long id, String host, int quorumPort, int electionPort, int clientPort) {
+        /**
+         * The client address is the peer's name too: without a host ZooKeeper takes the wildcard, and a reconfiguration
+         * that changes a peer's client address makes it bind its client port anew.
+         */
         public String format() {
-            return "server." + id + "=" + host + ":" + quorumPort + ":" + electionPort + ":participant;" + clientPort;
+            return "server." + id + "=" + host + ":" + quorumPort + ":" + electionPort + ":participant;" + host + ":" + clientPort;
         }
 
         public EmbeddedZooKeeper.PeerSpec toPeerSpec() {
