@@ -89,7 +89,7 @@ final class HealthEndpoints {
             StopSafety.Verdict verdict = stopSafety.judge(o);
             if (!verdict.safe()) return unavailable("not safe to stop: " + verdict.reason(), o);
             return ok("safe-to-stop", o).put("reason", verdict.reason()
-                    + "; the store runs outside the members, so its quorum does not depend on this one");
+                    + "; the store keeps its quorum without this member");
         });
     }
 

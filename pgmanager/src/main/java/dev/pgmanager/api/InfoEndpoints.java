@@ -26,7 +26,9 @@ final class InfoEndpoints {
     }
 
     ApiResponse cluster(ApiRequest request) {
-        return ApiResponse.json(200, ClusterJson.of(lastPass().observation().cluster(), this::addressOf));
+        var body = ClusterJson.of(lastPass().observation().cluster(), this::addressOf);
+        view.ensemble().ifPresent(report -> body.set("ensemble", EnsembleJson.of(report, view::machineIdOfName)));
+        return ApiResponse.json(200, body);
     }
 
     ApiResponse history(ApiRequest request) {

@@ -1,5 +1,6 @@
 package dev.pgmanager.api;
 
+import dev.pgmanager.store.zookeeper.EnsembleStatus;
 import dev.pgmanager.ha.Pass;
 import dev.pgmanager.store.HistoryEntry;
 import java.net.InetAddress;
@@ -45,6 +46,16 @@ public interface SidecarView {
      */
     default Optional<String> promiseToFollow(String leader) {
         return Optional.of("this member does not answer failsafe requests");
+    }
+
+    /** In store mode ensemble, what each ZooKeeper peer does now (asked when called); empty with an external store. */
+    default Optional<EnsembleStatus.Report> ensemble() {
+        return Optional.empty();
+    }
+
+    /** The machine ID in a member's DNS name, if it is one. */
+    default Optional<String> machineIdOfName(String host) {
+        return Optional.empty();
     }
 
     /** The stale-address rewriter's state; it never affects anything else the API reports. */

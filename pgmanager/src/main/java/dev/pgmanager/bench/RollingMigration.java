@@ -49,7 +49,8 @@ public final class RollingMigration {
         return steps;
     }
 
-    private Step migrate(String machineId, String table) throws Exception {
+    /** Migrates one member once the cluster is healthy, under a writer to {@code table}, and measures it. */
+    public Step migrate(String machineId, String table) throws Exception {
         FailoverBenchmark.awaitHealthy(cluster);
         LocalClusterFile before = cluster.file().orElseThrow();
         boolean wasLeader = machineId.equals(cluster.status().leader());

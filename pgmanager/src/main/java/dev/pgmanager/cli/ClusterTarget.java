@@ -6,6 +6,9 @@ import dev.pgmanager.config.StoreSecret;
 import dev.pgmanager.config.ValueParsers;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
+import dev.pgmanager.dns.MachineNameResolverProvider;
+import dev.pgmanager.dns.MachineNames;
+import dev.pgmanager.ensemble.PeerListFile;
 import dev.pgmanager.local.LocalClusterFile;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
@@ -66,12 +69,21 @@ final class ClusterTarget {
         return resolved;
     }
 
-    /** Connects to the cluster's store, waiting {@link #STORE_STARTUP_WAIT} at most; the caller closes it. */
+    /**
+     * Connects to the cluster's store, waiting {@link #STORE_STARTUP_WAIT} at most; the caller closes it. Members'
+     * machine-ID names in the connect string (store mode ensemble) resolve through the cluster's DNS.
+     */
     ZooKeeperClusterStore openStore() {
         Target target = target();
+        MachineNameResolverProvider.install(memberNames());
         return ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(target.store(), target.cluster())
                 .withSecret(target.storeSecret())
                 .withStartupWait(STORE_STARTUP_WAIT));
+    }
+
+    /** Members' machine-ID names, answered from the cluster's DNS. */
+    MachineNames memberNames() {
+        return MachineNames.forTool(DnsSettings.forApp(target().cluster()).withServers(target().dnsServers()), addresses());
     }
 
     /** Looks members up as the sidecars do, in the cluster's DNS, at the moment of asking. */
@@ -129,7 +141,8 @@ final class ClusterTarget {
                 : Optional.empty();
 
         localSource = store == null ? named.or(() -> byDefault) : Optional.empty();
-        Found connect = first(option(store, "--store"), named.map(Local::store), storeFromEnv, byDefault.map(Local::store))
+        Found connect = first(option(store, "--store"), named.map(Local::store), storeFromEnv, byDefault.map(Local::store),
+                store == null && named.isEmpty() ? peerListOnVolume() : Optional.empty())
                 .orElseThrow(() -> new IllegalArgumentException(
                         "no cluster to talk to: give --dir DIR (a local cluster), or --store CONNECT and --cluster NAME "
                                 + "(env PGMANAGER_STORE, and FLY_APP_NAME or PGMANAGER_APP); there is no local cluster in ./"
@@ -192,6 +205,17 @@ final class ClusterTarget {
 
         Optional<Found> token() {
             return nonBlank(file.apiToken()).map(value -> new Found(value, "the api_token in " + path));
+        }
+    }
+
+    /** On a member in store mode ensemble: the peers it keeps on its volume, by name. */
+    private static Optional<Found> peerListOnVolume() {
+        Path dataDir = Path.of(nonBlank(System.getenv("PGMANAGER_ENSEMBLE_DATA_DIR")).orElse("/data/zookeeper"));
+        try {
+            return new PeerListFile(dataDir).read()
+                    .map(peers -> new Found(peers.connectString(), "the peer list in " + dataDir));
+        } catch (RuntimeException unreadable) {
+            return Optional.empty();
         }
     }
 

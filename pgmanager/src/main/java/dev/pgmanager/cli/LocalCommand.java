@@ -1,7 +1,10 @@
 package dev.pgmanager.cli;
 
+import dev.pgmanager.config.StoreConfig.StoreMode;
+import dev.pgmanager.ha.SynchronousMode;
 import dev.pgmanager.local.LocalCluster;
 import dev.pgmanager.local.LocalClusterFile;
+import dev.pgmanager.local.LocalHaSettings;
 import dev.pgmanager.local.LocalPlatform;
 import dev.pgmanager.local.LocalStatus;
 import java.nio.file.Path;
@@ -9,8 +12,6 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
-import dev.pgmanager.ha.SynchronousMode;
-import dev.pgmanager.local.LocalHaSettings;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -25,7 +26,7 @@ import picocli.CommandLine.Parameters;
         },
         subcommands = {
             LocalCommand.Up.class, LocalCommand.Status.class, LocalCommand.Kill.class, LocalCommand.Stop.class,
-            LocalCommand.Start.class, LocalCommand.Add.class, LocalCommand.Migrate.class, LocalCommand.Down.class, LocalCommand.Isolate.class, LocalCommand.Heal.class,
+            LocalCommand.Start.class, LocalCommand.Add.class, LocalCommand.Destroy.class, LocalCommand.Migrate.class, LocalCommand.Down.class, LocalCommand.Isolate.class, LocalCommand.Heal.class,
             LocalCommand.Platform.class,
         })
 final class LocalCommand implements Runnable {
@@ -54,6 +55,9 @@ final class LocalCommand implements Runnable {
         "target_session_attrs=read-write. On a running cluster it changes nothing and prints the same.",
     })
     static final class Up implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @picocli.CommandLine.Mixin
         Dir dir = new Dir();
 
@@ -90,15 +94,27 @@ final class LocalCommand implements Runnable {
                 description = "Tag the last N members of a new cluster ha.nosync: never synchronous standbys (default: ${DEFAULT-VALUE}).")
         int nosyncMembers;
 
+        @Option(names = "--store", defaultValue = "external", paramLabel = "MODE",
+                description = "For a new cluster: 'external' (the platform process runs ZooKeeper, as an ensemble run elsewhere "
+                        + "would) or 'ensemble' (ZooKeeper peers inside the first 3 members' sidecars, named by machine-ID DNS "
+                        + "names; the platform runs only the DNS). Default: ${DEFAULT-VALUE}.")
+        String store;
+
         @Override
         public Integer call() throws Exception {
+            StoreMode mode = switch (store.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "external" -> StoreMode.EXTERNAL;
+                case "ensemble" -> StoreMode.ENSEMBLE;
+                default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--store must be external or ensemble, was " + store);
+            };
             LocalHaSettings ha;
             try {
                 ha = new LocalHaSettings(synchronousMode, synchronousNodeCount, synchronousStrict, failsafe, nosyncMembers);
             } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), e.getMessage());
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
-            LocalStatus status = dir.cluster().up(nodes, java.util.Optional.ofNullable(sessionTimeout), ha, timeout, System.err);
+            LocalStatus status = dir.cluster().up(nodes, mode, java.util.Optional.ofNullable(sessionTimeout), ha, timeout, System.err);
             System.out.print(LocalStatusText.table(status));
             return 0;
         }
@@ -162,8 +178,9 @@ final class LocalCommand implements Runnable {
     }
 
     @Command(name = "add", mixinStandardHelpOptions = true, description = {
-        "Grows the cluster: adds members with new machine IDs and the next unused addresses of its network, starts",
-        "them (each clones the leader) and returns once every member streams. A forked cluster starts with one member.",
+        "Grows the cluster: adds members with new machine IDs and the next unused addresses of its network, listed in",
+        "DNS, starts them (each clones the leader) and returns once every member streams. A forked cluster starts with",
+        "one member. In store mode ensemble new members are clients of the ensemble (see `store replace-peer`).",
     })
     static final class Add implements Callable<Integer> {
         @picocli.CommandLine.Mixin
@@ -205,6 +222,18 @@ final class LocalCommand implements Runnable {
             var member = dir.cluster().migrate(machineId, Duration.ofMillis(Math.round(dnsLagSeconds * 1000)), System.err);
             System.out.println("migrated " + machineId + " to " + member.address());
             return 0;
+        }
+    }
+
+    @Command(name = "destroy", mixinStandardHelpOptions = true, description = {
+        "Destroys a member's machine and its volume, as a platform does: kills it, deletes its data (PostgreSQL and",
+        "ZooKeeper; its log is kept aside) and takes its name out of DNS. There is no undo.",
+    })
+    static final class Destroy extends MemberCommand {
+        @Override
+        String act(LocalCluster cluster, String machineId) throws Exception {
+            cluster.destroy(machineId);
+            return "destroyed " + machineId;
         }
     }
 
@@ -278,7 +307,9 @@ final class LocalCommand implements Runnable {
                 platform.close();
                 stopped.countDown();
             }));
-            System.out.println("platform serving ZooKeeper on " + cluster.storeConnectString() + " and DNS on 127.0.0.1:" + cluster.dnsPort());
+            System.out.println(cluster.ensembleMode()
+                    ? "platform serving DNS on 127.0.0.1:" + cluster.dnsPort() + " (the members run the store)"
+                    : "platform serving ZooKeeper on " + cluster.storeConnectString() + " and DNS on 127.0.0.1:" + cluster.dnsPort());
             stopped.await();
             return 0;
         }

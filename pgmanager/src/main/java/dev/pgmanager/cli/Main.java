@@ -1,5 +1,6 @@
 package dev.pgmanager.cli;
 
+import dev.pgmanager.dns.MachineNameResolverProvider;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,6 +55,8 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Before anything resolves a name: the JVM reads its address cache policy once (see the provider).
+        MachineNameResolverProvider.disableJvmAddressCache();
         System.exit(commandLine().execute(args));
     }
 

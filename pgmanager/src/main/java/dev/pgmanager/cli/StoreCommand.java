@@ -1,6 +1,13 @@
 package dev.pgmanager.cli;
 
+import dev.pgmanager.api.EnsembleJson;
+import dev.pgmanager.dns.DnsSettings;
+import dev.pgmanager.ensemble.EnsembleMembership;
+import dev.pgmanager.ensemble.PeerReplacement;
+import dev.pgmanager.local.LocalClusterFile;
 import dev.pgmanager.store.ClusterSnapshot;
+import dev.pgmanager.store.zookeeper.EnsembleConfig;
+import dev.pgmanager.store.zookeeper.EnsembleStatus;
 import dev.pgmanager.store.zookeeper.EmbeddedZooKeeper;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
@@ -16,8 +23,11 @@ import picocli.CommandLine.Option;
 @Command(
         name = "store",
         mixinStandardHelpOptions = true,
-        description = "Run an embedded ZooKeeper server, or show a cluster's state in the store.",
-        subcommands = {StoreCommand.Serve.class, StoreCommand.Show.class})
+        description = {
+            "Run an embedded ZooKeeper server, show a cluster's state in the store, or look after the ensemble of store mode",
+            "ensemble (ZooKeeper peers inside the first members' sidecars): its status, and replacing a lost peer.",
+        },
+        subcommands = {StoreCommand.Serve.class, StoreCommand.Show.class, StoreCommand.Status.class, StoreCommand.ReplacePeer.class})
 final class StoreCommand implements Runnable {
     @picocli.CommandLine.Spec
     private picocli.CommandLine.Model.CommandSpec spec;
@@ -93,6 +103,131 @@ final class StoreCommand implements Runnable {
                 ClusterSnapshot snapshot = store.read();
                 spec.commandLine().getOut().println(Json.pretty(snapshot));
             }
+        }
+    }
+
+    @Command(
+            name = "status",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Shows the store's ZooKeeper ensemble: each peer by machine ID and DNS name, the address its name resolves to",
+                "now, whether it leads or follows (asked of the peer itself) and whether it is in sync; and whether a quorum",
+                "serves. On a member in store mode ensemble, the peers come from the peer list on its volume.",
+            },
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {
+                "0:a quorum of the peers serves (or the store is a single server that serves)",
+                "1:no quorum serves, or the store could not be reached",
+                "2:invalid command line, or no cluster named",
+            })
+    static final class Status implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        ClusterTarget target;
+
+        @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT",
+                description = "table or json (default: ${DEFAULT-VALUE}).")
+        OutputFormat output;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            EnsembleConfig peers;
+            try (ZooKeeperClusterStore store = target.openStore()) {
+                peers = store.ensembleConfig();
+            }
+            var out = spec.commandLine().getOut();
+            if (peers.isEmpty()) {
+                out.println("the store at " + target.target().store() + " is a single ZooKeeper server (no ensemble)");
+                return 0;
+            }
+            EnsembleStatus.Report report = EnsembleStatus.probe(peers, Duration.ofSeconds(2));
+            var names = target.memberNames();
+            var json = EnsembleJson.of(report, names::machineIdOf);
+            if (output == OutputFormat.json) {
+                out.println(Json.pretty(json));
+            } else {
+                out.println("ensemble: " + (report.quorate() ? "quorate" : "NO QUORUM") + ", " + report.inSync() + " of "
+                        + report.peers().size() + " peers in sync (" + report.quorum() + " needed)");
+                TextTable table = new TextTable("SERVER", "MACHINE ID", "MODE", "IN SYNC", "ADDRESS", "NAME", "ZXID");
+                for (var peer : json.path("peers")) {
+                    table.row(peer.path("server_id").asText(), text(peer, "machine_id"), text(peer, "mode"),
+                            peer.path("in_sync").asBoolean() ? "yes" : "no", text(peer, "address"), text(peer, "name"), text(peer, "zxid"));
+                }
+                table.print(out);
+            }
+            out.flush();
+            return report.quorate() ? 0 : 1;
+        }
+
+        private static String text(com.fasterxml.jackson.databind.JsonNode node, String field) {
+            var value = node.path(field);
+            return value.isMissingNode() || value.isNull() ? null : value.asText();
+        }
+    }
+
+    @Command(
+            name = "replace-peer",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Replaces ZooKeeper peer OLD_ID (typically a destroyed machine) with NEW_ID, a running member that runs no",
+                "peer yet, by ZooKeeper's dynamic reconfiguration. NEW_ID starts its peer with the current peers and itself;",
+                "once it follows the leader, one reconfiguration adds it and removes OLD_ID. Refused, changing nothing, when",
+                "the ensemble has no quorum, or when OLD_ID is in sync and the other peers in sync are no quorum without it.",
+                "Needs the cluster's superuser password (the ensemble's administrator secret): a local cluster's by --dir,",
+                "else env SU_PASSWORD or PGMANAGER_SUPERUSER_PASSWORD.",
+            },
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {
+                "0:replaced; the new peer list is printed",
+                "1:refused or failed (the message says why); the ensemble is unchanged",
+                "2:invalid command line, or no cluster named",
+            })
+    static final class ReplacePeer implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        ClusterTarget target;
+
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "OLD_ID", description = "The machine ID of the peer to replace.")
+        String oldId;
+
+        @picocli.CommandLine.Parameters(index = "1", paramLabel = "NEW_ID", description = "The machine ID of the member to make a peer.")
+        String newId;
+
+        @Option(names = "--timeout", defaultValue = "90s", converter = DurationConverter.class, paramLabel = "DURATION",
+                description = "How long the new peer may take to start and follow the leader (default: ${DEFAULT-VALUE}).")
+        Duration timeout;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            String secret = adminSecret();
+            var out = spec.commandLine().getOut();
+            try (ZooKeeperClusterStore store = target.openStore()) {
+                var dns = DnsSettings.forApp(target.target().cluster()).withServers(target.target().dnsServers());
+                var replacement = new PeerReplacement(store, dns, target.memberNames(), out);
+                EnsembleConfig after = replacement.replace(oldId, newId, target.target().store(), EnsembleMembership.ADMIN_USER,
+                        secret, timeout);
+                out.println("replaced " + oldId + " with " + newId + "; the peers now:");
+                out.print(after.format());
+                out.flush();
+                return 0;
+            } catch (PeerReplacement.Refused refused) {
+                throw new CommandFailed("refused: " + refused.getMessage());
+            } catch (IllegalStateException failed) {
+                throw new CommandFailed(failed.getMessage(), failed);
+            }
+        }
+
+        private String adminSecret() {
+            java.nio.file.Path dir = target.dir != null ? target.dir : java.nio.file.Path.of(ClusterTarget.DEFAULT_DIR);
+            return LocalClusterFile.read(dir).map(LocalClusterFile::superuserPassword)
+                    .or(() -> java.util.stream.Stream.of("SU_PASSWORD", "PGMANAGER_SUPERUSER_PASSWORD").map(System::getenv)
+                            .filter(v -> v != null && !v.isBlank()).findFirst())
+                    .orElseThrow(() -> new IllegalArgumentException("replace-peer needs the cluster's superuser password: "
+                            + "give --dir (a local cluster), or set SU_PASSWORD or PGMANAGER_SUPERUSER_PASSWORD"));
         }
     }
 }

@@ -30,7 +30,20 @@ final class ConfigOptions {
             optional("address", NetworkSyntax::ipLiteral, "FLY_PRIVATE_IP", "PGMANAGER_ADDRESS");
 
     static final ConfigOption<String> STORE_CONNECT =
-            required("store.connect", NetworkSyntax::zooKeeperConnectString, "PGMANAGER_STORE");
+            optional("store.connect", NetworkSyntax::zooKeeperConnectString, "PGMANAGER_STORE");
+    /** Unset: external when store.connect is set, else ensemble (see {@link SidecarConfigLoader}). */
+    static final ConfigOption<StoreConfig.StoreMode> STORE_MODE =
+            optional("store.mode", ValueParsers::storeMode, "PGMANAGER_STORE_MODE");
+    static final ConfigOption<Integer> ENSEMBLE_SIZE =
+            withDefault("store.ensemble.size", "3", ValueParsers::ensembleSize, "PGMANAGER_ENSEMBLE_SIZE");
+    static final ConfigOption<Integer> ENSEMBLE_CLIENT_PORT =
+            withDefault("store.ensemble.client_port", "2181", NetworkSyntax::port, "PGMANAGER_ENSEMBLE_CLIENT_PORT");
+    static final ConfigOption<Integer> ENSEMBLE_QUORUM_PORT =
+            withDefault("store.ensemble.quorum_port", "2888", NetworkSyntax::port, "PGMANAGER_ENSEMBLE_QUORUM_PORT");
+    static final ConfigOption<Integer> ENSEMBLE_ELECTION_PORT =
+            withDefault("store.ensemble.election_port", "3888", NetworkSyntax::port, "PGMANAGER_ENSEMBLE_ELECTION_PORT");
+    static final ConfigOption<Path> ENSEMBLE_DATA_DIR = withDefault("store.ensemble.data_dir", "/data/zookeeper",
+            ValueParsers::absolutePath, "PGMANAGER_ENSEMBLE_DATA_DIR");
     static final ConfigOption<Duration> STORE_SESSION_TIMEOUT = withDefault("store.session_timeout", "3s",
             ValueParsers.durationBetween("1s", "60s"), "PGMANAGER_STORE_SESSION_TIMEOUT");
     /** The ZooKeeper digest secret over the cluster's znodes; derived from the superuser password when unset. */
@@ -119,7 +132,8 @@ final class ConfigOptions {
 
     static final List<ConfigOption<?>> ALL = List.of(
             MACHINE_ID, APP, REGION, PRIMARY_REGION, FAILOVER_OUTSIDE_PRIMARY_REGION, ADDRESS,
-            STORE_CONNECT, STORE_SESSION_TIMEOUT, STORE_CONNECT_TIMEOUT, STORE_AUTH,
+            STORE_CONNECT, STORE_MODE, STORE_SESSION_TIMEOUT, STORE_CONNECT_TIMEOUT, STORE_AUTH,
+            ENSEMBLE_SIZE, ENSEMBLE_CLIENT_PORT, ENSEMBLE_QUORUM_PORT, ENSEMBLE_ELECTION_PORT, ENSEMBLE_DATA_DIR,
             DATA_DIR, BIN_DIR, LISTEN_ADDRESS, PORT, SOCKET_DIR, OS_USER,
             SUPERUSER, SUPERUSER_PASSWORD, REPLICATION_USER, REPLICATION_PASSWORD, ALLOWED_NETWORKS,
             LOOP_WAIT, MAXIMUM_LAG_ON_FAILOVER, SLOT_RETENTION, NOFAILOVER, PRIORITY, STOP_HANDOVER_TIMEOUT, VERIFY_ON_MIGRATION,

@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static dev.pgmanager.config.ConfigOptions.*;
 
@@ -35,6 +36,7 @@ public final class SidecarConfigLoader {
         ResolvedSettings settings = ResolvedSettings.resolve(ALL, configFile, environment, problems);
         Map<String, String> parameters = postgresParameters(configFile, problems);
         checkLoopFitsInLease(settings, problems);
+        checkStoreMode(settings, problems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -44,8 +46,10 @@ public final class SidecarConfigLoader {
     private static SidecarConfig assemble(ResolvedSettings settings, Map<String, String> parameters) {
         String storeAuth = settings.find(STORE_AUTH)
                 .orElseGet(() -> StoreSecret.derive(settings.get(APP), settings.get(SUPERUSER_PASSWORD)));
-        StoreConfig store = new StoreConfig(settings.get(STORE_CONNECT), settings.get(STORE_SESSION_TIMEOUT),
-                settings.get(STORE_CONNECT_TIMEOUT), storeAuth);
+        StoreConfig.Ensemble ensemble = new StoreConfig.Ensemble(settings.get(ENSEMBLE_SIZE), settings.get(ENSEMBLE_CLIENT_PORT),
+                settings.get(ENSEMBLE_QUORUM_PORT), settings.get(ENSEMBLE_ELECTION_PORT), settings.get(ENSEMBLE_DATA_DIR));
+        StoreConfig store = new StoreConfig(storeMode(settings), settings.find(STORE_CONNECT), settings.get(STORE_SESSION_TIMEOUT),
+                settings.get(STORE_CONNECT_TIMEOUT), storeAuth, ensemble);
         PostgresConfig postgres = new PostgresConfig(settings.get(DATA_DIR), settings.find(BIN_DIR),
                 settings.get(LISTEN_ADDRESS), settings.get(PORT), settings.get(SOCKET_DIR), settings.get(OS_USER),
                 parameters, settings.get(SUPERUSER), settings.get(SUPERUSER_PASSWORD), settings.get(REPLICATION_USER),
@@ -65,6 +69,35 @@ public final class SidecarConfigLoader {
         return new SidecarConfig(settings.get(MACHINE_ID), settings.get(APP), settings.get(REGION),
                 settings.find(PRIMARY_REGION), settings.get(FAILOVER_OUTSIDE_PRIMARY_REGION), settings.find(ADDRESS),
                 store, postgres, ha, api, metrics, router, dns, rewriter, settings.get(LOG_FORMAT));
+    }
+
+    /** Set, or external when a connect string is given, else ensemble: one app of machines needs nothing else. */
+    private static StoreConfig.StoreMode storeMode(ResolvedSettings settings) {
+        return settings.find(STORE_MODE).orElse(settings.find(STORE_CONNECT).isPresent()
+                ? StoreConfig.StoreMode.EXTERNAL : StoreConfig.StoreMode.ENSEMBLE);
+    }
+
+    private static void checkStoreMode(ResolvedSettings settings, List<String> problems) {
+        boolean connectSet = settings.find(STORE_CONNECT).isPresent();
+        switch (storeMode(settings)) {
+            case EXTERNAL -> {
+                if (!connectSet) {
+                    problems.add(STORE_CONNECT.key() + " is missing: set PGMANAGER_STORE, or store.connect in the config file "
+                            + "(store.mode external reaches an ensemble run elsewhere; store.mode ensemble runs one in the members)");
+                }
+            }
+            case ENSEMBLE -> {
+                if (connectSet) {
+                    problems.add(STORE_CONNECT.key() + " is set, but store.mode is ensemble: the members run the store "
+                            + "themselves; unset store.connect (PGMANAGER_STORE) or use store.mode external");
+                }
+                List<Integer> ports = Stream.of(ENSEMBLE_CLIENT_PORT, ENSEMBLE_QUORUM_PORT, ENSEMBLE_ELECTION_PORT)
+                        .flatMap(option -> settings.find(option).stream()).toList();
+                if (ports.size() == 3 && Set.copyOf(ports).size() < 3) {
+                    problems.add("store.ensemble.client_port, quorum_port and election_port must differ");
+                }
+            }
+        }
     }
 
     /** A misspelt key would otherwise be ignored and its default silently used. */

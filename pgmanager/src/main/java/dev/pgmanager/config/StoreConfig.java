@@ -1,27 +1,60 @@
 package dev.pgmanager.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How to reach the cluster store.
  *
- * @param connect        ZooKeeper connect string, {@code host:port[,host:port...]}
+ * @param mode           {@link StoreMode#EXTERNAL} (a ZooKeeper ensemble run elsewhere) or {@link StoreMode#ENSEMBLE}
+ *                       (peers inside the first members' sidecars)
+ * @param connect        in external mode, the ZooKeeper connect string {@code host:port[,host:port...][/chroot]}
  * @param sessionTimeout the ZooKeeper session length, which is also the leader lease's length
  * @param connectTimeout how long start-up waits for the store before giving up
  * @param auth           the secret of the digest ACL over the cluster's znodes (see {@link StoreSecret})
+ * @param ensemble       the peers' settings, used in ensemble mode
  */
-public record StoreConfig(String connect, Duration sessionTimeout, Duration connectTimeout, String auth) {
+public record StoreConfig(StoreMode mode, Optional<String> connect, Duration sessionTimeout, Duration connectTimeout,
+                          String auth, Ensemble ensemble) {
     public StoreConfig {
+        Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(connect, "connect");
         Objects.requireNonNull(sessionTimeout, "sessionTimeout");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(auth, "auth");
+        Objects.requireNonNull(ensemble, "ensemble");
+        if (mode == StoreMode.EXTERNAL && connect.isEmpty()) throw new IllegalArgumentException("external mode needs a connect string");
+    }
+
+    /** An external store at {@code connect}, the ensemble settings at their defaults. */
+    public StoreConfig(String connect, Duration sessionTimeout, Duration connectTimeout, String auth) {
+        this(StoreMode.EXTERNAL, Optional.of(connect), sessionTimeout, connectTimeout, auth, Ensemble.DEFAULTS);
     }
 
     @Override
     public String toString() {
-        return "StoreConfig[connect=" + connect + ", sessionTimeout=" + sessionTimeout + ", connectTimeout=" + connectTimeout
-                + ", auth=" + Secrets.MASK + "]";
+        return "StoreConfig[mode=" + mode + ", connect=" + connect + ", sessionTimeout=" + sessionTimeout + ", connectTimeout="
+                + connectTimeout + ", auth=" + Secrets.MASK + ", ensemble=" + ensemble + "]";
+    }
+
+    public enum StoreMode { EXTERNAL, ENSEMBLE }
+
+    /**
+     * The ZooKeeper peers of ensemble mode; every member uses the same ports (each machine has its own address).
+     *
+     * @param size         how many members run a peer: 3 or 5 (tolerating 1 or 2 lost peers)
+     * @param clientPort   where a peer serves clients
+     * @param quorumPort   where the leading peer talks to its followers
+     * @param electionPort where peers elect a leader
+     * @param dataDir      the peer's snapshots, transaction log and peer list, on the machine's volume
+     */
+    public record Ensemble(int size, int clientPort, int quorumPort, int electionPort, Path dataDir) {
+        public static final Ensemble DEFAULTS = new Ensemble(3, 2181, 2888, 3888, Path.of("/data/zookeeper"));
+
+        public Ensemble {
+            Objects.requireNonNull(dataDir, "dataDir");
+        }
     }
 }

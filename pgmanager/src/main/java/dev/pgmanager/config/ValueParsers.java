@@ -86,6 +86,23 @@ public final class ValueParsers {
         };
     }
 
+    static StoreConfig.StoreMode storeMode(String text) {
+        return switch (text.strip().toLowerCase(Locale.ROOT)) {
+            case "external" -> StoreConfig.StoreMode.EXTERNAL;
+            case "ensemble" -> StoreConfig.StoreMode.ENSEMBLE;
+            default -> throw new IllegalArgumentException(ShownValue.of(text) + " is not a store mode (use external or ensemble)");
+        };
+    }
+
+    /** An odd number of peers: an even one tolerates no more lost peers than the odd one below it. */
+    static int ensembleSize(String text) {
+        int size = integer(text);
+        if (size != 3 && size != 5) {
+            throw new IllegalArgumentException(size + " is not an ensemble size (use 3, which survives one lost peer, or 5, which survives two)");
+        }
+        return size;
+    }
+
     static MigrationVerification migrationVerification(String text) {
         return switch (text.strip().toLowerCase(Locale.ROOT)) {
             case "full" -> MigrationVerification.FULL;

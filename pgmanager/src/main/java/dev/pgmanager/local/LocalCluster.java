@@ -1,5 +1,6 @@
 package dev.pgmanager.local;
 
+import dev.pgmanager.config.StoreConfig.StoreMode;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.dns.RegistryFile;
@@ -43,6 +44,8 @@ import java.util.stream.Stream;
  */
 public final class LocalCluster {
     static final String APP = "local";
+    /** How many members run a ZooKeeper peer in store mode ensemble. */
+    static final int ENSEMBLE_SIZE = 3;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration STOP_PATIENCE = Duration.ofSeconds(60);
 
@@ -77,18 +80,33 @@ public final class LocalCluster {
      * length) instead of the default.
      */
     public LocalStatus up(int nodes, Optional<Duration> sessionTimeout, Duration timeout, PrintStream progress) throws IOException {
-        return up(nodes, sessionTimeout, LocalHaSettings.DEFAULTS, timeout, progress);
+        return up(nodes, StoreMode.EXTERNAL, sessionTimeout, LocalHaSettings.DEFAULTS, timeout, progress);
     }
 
     /** As {@link #up(int, Optional, Duration, PrintStream)}; a new cluster's members also get {@code ha}. */
     public LocalStatus up(int nodes, Optional<Duration> sessionTimeout, LocalHaSettings ha, Duration timeout, PrintStream progress)
             throws IOException {
+        return up(nodes, StoreMode.EXTERNAL, sessionTimeout, ha, timeout, progress);
+    }
+
+    /**
+     * As {@link #up(int, Optional, LocalHaSettings, Duration, PrintStream)}, a new cluster's store run by the platform
+     * ({@link StoreMode#EXTERNAL}) or by the members themselves ({@link StoreMode#ENSEMBLE}: ZooKeeper peers in the
+     * first three members' sidecars; the platform then runs only the DNS).
+     */
+    public LocalStatus up(int nodes, StoreMode storeMode, Optional<Duration> sessionTimeout, LocalHaSettings ha, Duration timeout,
+            PrintStream progress)
+            throws IOException {
         if (nodes < 1 || nodes > 9) throw new IllegalArgumentException("--nodes must be between 1 and 9, was " + nodes);
         LocalClusterFile cluster = file().orElse(null);
         if (cluster == null) {
+            if (storeMode == StoreMode.ENSEMBLE && nodes < ENSEMBLE_SIZE) {
+                throw new IllegalArgumentException("--store ensemble needs at least " + ENSEMBLE_SIZE + " members (--nodes), was " + nodes);
+            }
             requireReachableByPostgres(layout.dir());
-            cluster = create(APP, nodes, sessionTimeout, new Roles(secret(), secret()), ha, progress);
-            progress.println("created a " + nodes + "-member cluster in " + layout.dir());
+            cluster = create(APP, nodes, storeMode, sessionTimeout, new Roles(secret(), secret()), ha, progress);
+            progress.println("created a " + nodes + "-member cluster in " + layout.dir()
+                    + (cluster.ensembleMode() ? " (store mode ensemble: ZooKeeper peers in the first " + ENSEMBLE_SIZE + " members)" : ""));
         }
         startPlatform(cluster);
         for (LocalMember member : cluster.members()) startMember(cluster, member.machineId());
@@ -116,7 +134,7 @@ public final class LocalCluster {
             PrintStream progress) throws IOException {
         requireReachableByPostgres(layout.dir());
         try {
-            LocalClusterFile cluster = create(app, 1, sessionTimeout, roles, LocalHaSettings.DEFAULTS, progress);
+            LocalClusterFile cluster = create(app, 1, StoreMode.EXTERNAL, sessionTimeout, roles, LocalHaSettings.DEFAULTS, progress);
             seed.fill(layout.memberData(cluster.members().getFirst().machineId()));
             startPlatform(cluster);
             startMember(cluster, cluster.members().getFirst().machineId());
@@ -342,6 +360,44 @@ public final class LocalCluster {
         new RegistryFile(registry.app(), registry.ttlSeconds(), members).write(layout.registry());
     }
 
+    /**
+     * Adds a new machine, as a platform creates one: a fresh machine ID and the next unused address, listed in DNS, its
+     * sidecar started. It joins as a replica (and, in store mode ensemble, as a client of the ensemble).
+     *
+     * @return the new member
+     */
+    public LocalMember add(Duration timeout, PrintStream progress) throws IOException {
+        List<String> before = requireFile().members().stream().map(LocalMember::machineId).toList();
+        add(1, timeout, progress);
+        return requireFile().members().stream().filter(m -> !before.contains(m.machineId())).findFirst().orElseThrow();
+    }
+
+    /**
+     * Destroys a machine and its volume, as a platform does: its processes are killed, its data and ZooKeeper data
+     * deleted (its log is kept, in a directory renamed {@code <id>.destroyed-<time>}), and its name leaves DNS.
+     */
+    public void destroy(String machineId) throws IOException {
+        LocalClusterFile cluster = requireFile();
+        requireMember(machineId);
+        kill(machineId);
+        Path volume = layout.member(machineId);
+        Path remains = volume.resolveSibling(machineId + ".destroyed-" + System.currentTimeMillis());
+        Files.move(volume, remains);
+        for (String gone : List.of("data", "zookeeper")) deleteTree(remains.resolve(gone));
+        RegistryFile registry = RegistryFile.read(layout.registry());
+        Map<String, RegistryFile.Member> members = new LinkedHashMap<>(registry.members());
+        members.remove(machineId);
+        new RegistryFile(registry.app(), registry.ttlSeconds(), members).write(layout.registry());
+        cluster.without(machineId).write(layout.dir());
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) return;
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(path);
+        }
+    }
+
     /** Stops every member, then the platform; with {@code purge}, deletes the directory too. */
     public void down(boolean purge) throws IOException {
         Optional<LocalClusterFile> cluster = file();
@@ -367,16 +423,16 @@ public final class LocalCluster {
                 && LoopbackAddresses.canManage()) {
             LoopbackAddresses.removeNetwork(cluster.get().members().getFirst().address());
         }
-        if (purge && Files.exists(layout.dir())) {
-            try (Stream<Path> paths = Files.walk(layout.dir())) {
-                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(path);
-            }
-        }
+        if (purge) deleteTree(layout.dir());
     }
 
     /** Cuts a member off from the store, as a network partition would, until {@link #heal}. */
     public void isolate(String machineId) throws IOException {
         requireMember(machineId);
+        if (requireFile().ensembleMode()) {
+            throw new IllegalArgumentException("isolate cuts a member off from the platform's store; in store mode ensemble "
+                    + "the members run the store themselves (use kill or stop instead)");
+        }
         Files.createDirectories(layout.isolation(machineId).getParent());
         Files.writeString(layout.isolation(machineId), "");
     }
@@ -398,8 +454,8 @@ public final class LocalCluster {
         }
     }
 
-    private LocalClusterFile create(String app, int nodes, Optional<Duration> sessionTimeout, Roles roles, LocalHaSettings ha,
-            PrintStream progress) throws IOException {
+    private LocalClusterFile create(String app, int nodes, StoreMode storeMode, Optional<Duration> sessionTimeout, Roles roles,
+            LocalHaSettings ha, PrintStream progress) throws IOException {
         Files.createDirectories(layout.dir());
         makeTraversable(layout.dir());
         List<String> addresses = memberAddresses(nodes, progress);
@@ -407,8 +463,11 @@ public final class LocalCluster {
         for (String address : addresses) {
             members.add(new LocalMember(machineId(), address, freePort(address), freePort(address), freePort("127.0.0.1")));
         }
+        LocalClusterFile.EnsemblePorts ensemble = storeMode == StoreMode.ENSEMBLE
+                ? new LocalClusterFile.EnsemblePorts(freePort("127.0.0.1"), freePort("127.0.0.1"), freePort("127.0.0.1"))
+                : null;
         LocalClusterFile cluster = new LocalClusterFile(app, freePort("127.0.0.1"), freePort("127.0.0.1"),
-                roles.superuserPassword(), roles.replicationPassword(), secret(), members);
+                roles.superuserPassword(), roles.replicationPassword(), secret(), members, ensemble);
         cluster.write(layout.dir());
         Map<String, RegistryFile.Member> registry = new LinkedHashMap<>();
         for (LocalMember m : members) registry.put(m.machineId(), new RegistryFile.Member(m.address(), "local"));
@@ -465,7 +524,7 @@ public final class LocalCluster {
                 region: local
                 address: "%s"
                 store:
-                  connect: 127.0.0.1:%d
+                %s
                 postgres:
                   data_dir: %s
                   listen_address: "%s"
@@ -481,7 +540,7 @@ public final class LocalCluster {
                   listen: "%s"
                 dns:
                   servers: 127.0.0.1:%d
-                """.formatted(m.machineId(), cluster.app(), m.address(), m.storeProxyPort(),
+                """.formatted(m.machineId(), cluster.app(), m.address(), storeSection(cluster, m),
                 layout.memberData(m.machineId()), m.address(), m.pgPort(), layout.memberSockets(m.machineId()),
                 cluster.superuserPassword(), cluster.replicationPassword(), allowedNetworks(m), HostPorts.of(m.address(), m.apiPort()),
                 cluster.apiToken(), HostPorts.of(m.address(), freePort(m.address())),
@@ -492,6 +551,15 @@ public final class LocalCluster {
         Path config = layout.memberConfig(m.machineId());
         Files.writeString(config, yaml, StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    /** The platform's store through the member's own cuttable link, or the members' own ensemble. */
+    private String storeSection(LocalClusterFile cluster, LocalMember m) {
+        if (!cluster.ensembleMode()) return "  connect: 127.0.0.1:" + m.storeProxyPort();
+        LocalClusterFile.EnsemblePorts ports = cluster.ensemble();
+        return "  mode: ensemble\n  ensemble:\n    size: " + ENSEMBLE_SIZE + "\n    client_port: " + ports.clientPort()
+                + "\n    quorum_port: " + ports.quorumPort() + "\n    election_port: " + ports.electionPort()
+                + "\n    data_dir: " + layout.member(m.machineId()).resolve("zookeeper");
     }
 
     /** One member manages the cluster's rewriter; see {@link LocalRewriterScope} for why. */
@@ -528,7 +596,11 @@ public final class LocalCluster {
         if (LocalProcesses.running(layout.platformPid(), layout.dir().toString()).isPresent()) return;
         LocalProcesses.start(List.of("local", "platform", "--dir", layout.dir().toString()), layout.platformLog(),
                 layout.platformPid());
-        awaitPort("127.0.0.1", cluster.storePort(), Duration.ofSeconds(30), "the local ZooKeeper", layout.platformLog());
+        if (cluster.ensembleMode()) {
+            awaitPort("127.0.0.1", cluster.dnsPort(), Duration.ofSeconds(30), "the local DNS server", layout.platformLog());
+        } else {
+            awaitPort("127.0.0.1", cluster.storePort(), Duration.ofSeconds(30), "the local ZooKeeper", layout.platformLog());
+        }
     }
 
     private void startMember(LocalClusterFile cluster, String machineId) throws IOException {

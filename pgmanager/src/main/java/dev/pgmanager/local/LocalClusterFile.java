@@ -1,5 +1,6 @@
 package dev.pgmanager.local;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * What {@code pgmanager local} knows about the cluster it runs in one directory: the platform's ports, the
@@ -25,6 +27,8 @@ import java.util.Optional;
  * @param replicationPassword the replication role's password
  * @param apiToken the bearer token of every member's API
  * @param members the members, in the order they were created
+ * @param ensemble in store mode ensemble, the ZooKeeper ports every member's peer uses (on its own address); absent
+ *     (null in the file) when the platform runs the store
  */
 public record LocalClusterFile(
         String app,
@@ -33,15 +37,32 @@ public record LocalClusterFile(
         @JsonProperty("superuser_password") String superuserPassword,
         @JsonProperty("replication_password") String replicationPassword,
         @JsonProperty("api_token") String apiToken,
-        List<LocalMember> members) {
+        List<LocalMember> members,
+        EnsemblePorts ensemble) {
 
     public static final String FILE_NAME = "cluster.json";
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    @JsonCreator
     public LocalClusterFile {
         members = List.copyOf(members);
+    }
+
+    /** A cluster whose store the platform runs (store mode external). */
+    public LocalClusterFile(String app, int storePort, int dnsPort, String superuserPassword, String replicationPassword,
+                            String apiToken, List<LocalMember> members) {
+        this(app, storePort, dnsPort, superuserPassword, replicationPassword, apiToken, members, null);
+    }
+
+    /** The ports of store mode ensemble: the same on every member, each of which has its own address. */
+    public record EnsemblePorts(@JsonProperty("client_port") int clientPort, @JsonProperty("quorum_port") int quorumPort,
+                                @JsonProperty("election_port") int electionPort) {}
+
+    /** Whether the members run the store themselves (store mode ensemble) rather than the platform. */
+    public boolean ensembleMode() {
+        return ensemble != null;
     }
 
     /**
@@ -66,21 +87,33 @@ public record LocalClusterFile(
         return StoreSecret.derive(app, superuserPassword);
     }
 
+    /**
+     * Where the local tools reach the store: the platform's ZooKeeper, or in ensemble mode every member at its current
+     * address (the platform's view; the members themselves use the peers' names). Members that run no peer refuse the
+     * connection and the client moves on to the next.
+     */
     public String storeConnectString() {
-        return "127.0.0.1:" + storePort;
+        if (!ensembleMode()) return "127.0.0.1:" + storePort;
+        return members.stream().map(m -> HostPorts.of(m.address(), ensemble.clientPort())).collect(Collectors.joining(","));
     }
 
     /** This cluster with {@code member} in place of the member of the same machine ID. */
     public LocalClusterFile replacing(LocalMember member) {
         List<LocalMember> next = members.stream().map(m -> m.machineId().equals(member.machineId()) ? member : m).toList();
-        return new LocalClusterFile(app, storePort, dnsPort, superuserPassword, replicationPassword, apiToken, next);
+        return new LocalClusterFile(app, storePort, dnsPort, superuserPassword, replicationPassword, apiToken, next, ensemble);
     }
 
-    /** This cluster with {@code member} added last. */
+    /** This cluster without the member {@code machineId}. */
+    public LocalClusterFile without(String machineId) {
+        List<LocalMember> next = members.stream().filter(m -> !m.machineId().equals(machineId)).toList();
+        return new LocalClusterFile(app, storePort, dnsPort, superuserPassword, replicationPassword, apiToken, next, ensemble);
+    }
+
+    /** This cluster with one more member. */
     public LocalClusterFile adding(LocalMember member) {
         List<LocalMember> next = new java.util.ArrayList<>(members);
         next.add(member);
-        return new LocalClusterFile(app, storePort, dnsPort, superuserPassword, replicationPassword, apiToken, next);
+        return new LocalClusterFile(app, storePort, dnsPort, superuserPassword, replicationPassword, apiToken, next, ensemble);
     }
 
     public Optional<LocalMember> member(String machineId) {

@@ -9,6 +9,7 @@ import dev.pgmanager.local.LocalClusterFile.LocalMember;
 import dev.pgmanager.store.partition.CuttableProxy;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -41,19 +42,20 @@ public final class LocalPlatform implements AutoCloseable {
         partitions.scheduleWithFixedDelay(() -> applyPartitions(layout), 0, 100, TimeUnit.MILLISECONDS);
     }
 
+    /** In store mode ensemble the members run the store: the platform then serves only the DNS. */
     public static LocalPlatform start(Path dir, LocalClusterFile cluster) throws IOException {
-        EmbeddedZooKeeper store = EmbeddedZooKeeper.standalone(LocalLayout.of(dir).storeData(),
+        EmbeddedZooKeeper store = cluster.ensembleMode() ? null : EmbeddedZooKeeper.standalone(LocalLayout.of(dir).storeData(),
                 new InetSocketAddress("127.0.0.1", cluster.storePort()), TICK);
         try {
             LocalDnsServer dns = LocalDnsServer.start(new InetSocketAddress("127.0.0.1", cluster.dnsPort()), cluster.app());
             dns.watch(LocalLayout.of(dir).registry());
             Map<String, CuttableProxy> links = new ConcurrentHashMap<>();
-            for (LocalMember member : cluster.members()) {
+            for (LocalMember member : store == null ? List.<LocalMember>of() : cluster.members()) {
                 links.put(member.machineId(), CuttableProxy.to(store.clientAddress(), member.storeProxyPort()));
             }
             return new LocalPlatform(store, dns, links, LocalLayout.of(dir));
         } catch (IOException | RuntimeException e) {
-            store.close();
+            if (store != null) store.close();
             throw e;
         }
     }
@@ -72,6 +74,7 @@ public final class LocalPlatform implements AutoCloseable {
 
     /** A member added while the platform runs ({@code pgmanager local add}) gets its link once cluster.json names it. */
     private void linkNewMembers(LocalLayout layout) {
+        if (store == null) return; // store mode ensemble: members reach the peers in each other directly
         try {
             long modified = Files.getLastModifiedTime(layout.clusterFile()).toMillis();
             if (modified == clusterFileSeen) return;
@@ -93,6 +96,6 @@ public final class LocalPlatform implements AutoCloseable {
         partitions.shutdownNow();
         storeLinks.values().forEach(CuttableProxy::close);
         dns.close();
-        store.close();
+        if (store != null) store.close();
     }
 }

@@ -7,6 +7,10 @@ import dev.pgmanager.api.SidecarView;
 import dev.pgmanager.config.SidecarConfig;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
+import dev.pgmanager.dns.MachineNameResolverProvider;
+import dev.pgmanager.dns.MachineNames;
+import dev.pgmanager.ensemble.EnsembleMembership;
+import dev.pgmanager.config.StoreConfig;
 import dev.pgmanager.election.LeaderLease;
 import dev.pgmanager.ha.Candidacy;
 import dev.pgmanager.ha.Decider;
@@ -26,6 +30,7 @@ import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
 import dev.pgmanager.store.StoreChange;
+import dev.pgmanager.store.zookeeper.EnsembleStatus;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.net.InetAddress;
@@ -52,6 +57,8 @@ public final class Sidecar implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Sidecar.class);
     /** A switchover or failover request nobody acted on for this long is dropped. */
     private static final Duration HANDOVER_TIMEOUT = Duration.ofSeconds(30);
+    /** How long the API waits for one ZooKeeper peer's answer when it reports the ensemble. */
+    private static final Duration PEER_PROBE_TIMEOUT = Duration.ofSeconds(1);
     private static final Set<StoreChange> WAKING_CHANGES =
             EnumSet.of(StoreChange.LEADER, StoreChange.HANDOVER, StoreChange.SPEC, StoreChange.IDENTITY, StoreChange.SYNC);
 
@@ -69,6 +76,8 @@ public final class Sidecar implements AutoCloseable {
     private final StaleAddressRewriting rewriting;
     private volatile Failsafe failsafe;
     private final Optional<PrimaryRouter> router;
+    private final Optional<EnsembleMembership> ensemble;
+    private final MachineNames names;
 
     private Sidecar(SidecarConfig config, Clock clock) throws Exception {
         this.config = config;
@@ -77,10 +86,23 @@ public final class Sidecar implements AutoCloseable {
         PgBinaries binaries = PgBinaries.locate(config.postgres().binDir());
         PostgresController controller = new PostgresController(binaries, postgresConfig(config), OsUser.named(config.postgres().osUser()));
         this.metrics = new SidecarMetrics(clock);
-        this.store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(config.store().connect(), config.app())
+        DnsSettings defaults = DnsSettings.forApp(config.app());
+        DnsSettings dns = new DnsSettings(config.dns().servers(), config.dns().namePattern(), config.app(), defaults.timeout(),
+                defaults.maxCacheTtl(), defaults.staleGrace(), defaults.preferIpv6());
+        DnsAddressResolver resolver = new DnsAddressResolver(dns);
+        // ZooKeeper (its peers and its client) looks members' names up itself: through pgmanager's DNS, at each connect.
+        this.names = new MachineNames(dns, me, config.address(), resolver);
+        MachineNameResolverProvider.install(names);
+        this.ensemble = config.store().mode() == StoreConfig.StoreMode.ENSEMBLE
+                ? Optional.of(EnsembleMembership.start(me, config.app(), config.store().ensemble(), dns, resolver,
+                        config.store().connectTimeout(), config.postgres().superuserPassword()))
+                : Optional.empty();
+        String connect = ensemble.map(EnsembleMembership::connectString).orElseGet(() -> config.store().connect().orElseThrow());
+        this.store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(connect, config.app())
                 .withSecret(config.store().auth())
                 .withSessionTimeout(config.store().sessionTimeout())
                 .withStartupWait(config.store().connectTimeout()));
+        ensemble.ifPresent(e -> e.keepCurrent(store));
         this.lease = new LeaderLease(store, me, clock);
         // A third of the session: heartbeats stop half a session after the last confirmation at worst, so the guard
         // fires by five sixths of a session, before the server can expire the lease.
@@ -89,10 +111,6 @@ public final class Sidecar implements AutoCloseable {
         Optional<AddressHistoryKeeper> addressHistory = checkForMigration(config, controller, clock);
         // After the migration check, which records a new address: the rewriter's first sync then maps the old one.
         this.rewriting = StaleAddressRewriting.start(config.rewriter(), store::readAddressHistory, clock);
-        DnsSettings defaults = DnsSettings.forApp(config.app());
-        DnsSettings dns = new DnsSettings(config.dns().servers(), config.dns().namePattern(), config.app(), defaults.timeout(),
-                defaults.maxCacheTtl(), defaults.staleGrace(), defaults.preferIpv6());
-        DnsAddressResolver resolver = new DnsAddressResolver(dns);
         Credentials replication = new Credentials(config.postgres().replicationUser(), config.postgres().replicationPassword());
         Upstreams upstreams = new Upstreams(resolver, dns::hostnameOf, replication);
         metrics.serve(config.metrics().listen(), new SidecarMetrics.Sources(this::lastPass, lease::isHeld, server::lastStatus,
@@ -220,6 +238,8 @@ public final class Sidecar implements AutoCloseable {
         api.close();
         metrics.close();
         store.close();
+        // The peer last: the hand-over and the lease release above need the store.
+        ensemble.ifPresent(EnsembleMembership::close);
         log.info("member {} stopped", config.machineId());
     }
 
@@ -330,6 +350,21 @@ public final class Sidecar implements AutoCloseable {
         @Override
         public Optional<DiskSpace> dataDirectorySpace() {
             return DiskSpace.of(config.postgres().dataDir());
+        }
+
+        @Override
+        public Optional<EnsembleStatus.Report> ensemble() {
+            return ensemble.map(e -> e.status(PEER_PROBE_TIMEOUT));
+        }
+
+        @Override
+        public Optional<String> machineIdOfName(String host) {
+            return names.machineIdOf(host);
+        }
+
+        @Override
+        public Optional<String> whyStopBreaksStoreQuorum() {
+            return ensemble.flatMap(e -> e.whyStopBreaksQuorum(PEER_PROBE_TIMEOUT));
         }
     }
 }

@@ -309,9 +309,28 @@ class SidecarConfigLoaderTest {
     }
 
     @Test
-    void missingStoreSaysHowToSetIt() {
-        ConfigException error = rejected(with(flyEnvironment(), "PGMANAGER_STORE", null));
+    void missingStoreInExternalModeSaysHowToSetIt() {
+        ConfigException error = rejected(with(flyEnvironment(), "PGMANAGER_STORE", null, "PGMANAGER_STORE_MODE", "external"));
         assertMentions(error, "store.connect is missing: set PGMANAGER_STORE, or store.connect in the config file");
+    }
+
+    @Test
+    void withoutAConnectStringTheMembersRunTheStoreThemselves() throws Exception {
+        SidecarConfig config = SidecarConfigLoader.load(Optional.empty(), with(flyEnvironment(), "PGMANAGER_STORE", null));
+        assertEquals(StoreConfig.StoreMode.ENSEMBLE, config.store().mode());
+        assertEquals(StoreConfig.Ensemble.DEFAULTS, config.store().ensemble());
+        SidecarConfig five = SidecarConfigLoader.load(Optional.empty(), with(flyEnvironment(), "PGMANAGER_STORE", null,
+                "PGMANAGER_ENSEMBLE_SIZE", "5", "PGMANAGER_ENSEMBLE_DATA_DIR", "/data/zk"));
+        assertEquals(new StoreConfig.Ensemble(5, 2181, 2888, 3888, java.nio.file.Path.of("/data/zk")), five.store().ensemble());
+    }
+
+    @Test
+    void ensembleModeRefusesAConnectStringAnEvenSizeAndSharedPorts() {
+        ConfigException error = rejected(with(flyEnvironment(), "PGMANAGER_STORE_MODE", "ensemble",
+                "PGMANAGER_ENSEMBLE_SIZE", "4", "PGMANAGER_ENSEMBLE_QUORUM_PORT", "2181"));
+        assertMentions(error, "store.connect is set, but store.mode is ensemble", "4 is not an ensemble size");
+        ConfigException ports = rejected(with(flyEnvironment(), "PGMANAGER_STORE", null, "PGMANAGER_ENSEMBLE_QUORUM_PORT", "2181"));
+        assertMentions(ports, "must differ");
     }
 
     @Test

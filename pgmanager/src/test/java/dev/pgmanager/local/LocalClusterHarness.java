@@ -1,6 +1,7 @@
 package dev.pgmanager.local;
 
 import dev.pgmanager.bench.SequenceWriter;
+import dev.pgmanager.config.StoreConfig.StoreMode;
 import dev.pgmanager.local.LocalClusterFile.LocalMember;
 import dev.pgmanager.local.LocalStatus.MemberStatus;
 import dev.pgmanager.store.testing.Await;
@@ -41,17 +42,26 @@ final class LocalClusterHarness implements AutoCloseable {
     }
 
     static LocalClusterHarness up(int nodes) throws IOException {
-        return up(nodes, LocalHaSettings.DEFAULTS);
+        return up(nodes, StoreMode.EXTERNAL, LocalHaSettings.DEFAULTS);
     }
 
     /** A cluster whose members get {@code ha} (synchronous replication, failsafe mode, nosync tags). */
     static LocalClusterHarness up(int nodes, LocalHaSettings ha) throws IOException {
+        return up(nodes, StoreMode.EXTERNAL, ha);
+    }
+
+    /** A cluster whose store the platform runs (external), or the members themselves (ensemble). */
+    static LocalClusterHarness up(int nodes, StoreMode storeMode) throws IOException {
+        return up(nodes, storeMode, LocalHaSettings.DEFAULTS);
+    }
+
+    private static LocalClusterHarness up(int nodes, StoreMode storeMode, LocalHaSettings ha) throws IOException {
         // Under /tmp and traversable: PostgreSQL runs as the postgres user when the tests run as root.
         Path dir = Files.createTempDirectory("pgmanager-it-");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         LocalCluster cluster = LocalCluster.at(dir);
         try {
-            cluster.up(nodes, Optional.empty(), ha, Duration.ofSeconds(180), System.err);
+            cluster.up(nodes, storeMode, Optional.empty(), ha, Duration.ofSeconds(180), System.err);
             return new LocalClusterHarness(cluster);
         } catch (IOException | RuntimeException e) {
             cluster.down(true);

@@ -57,6 +57,11 @@ record ClusterLayout(String root) {
         return addresses() + "/" + MachineIds.requireValid(machineId);
     }
 
+    /** The peer list a member being added to the ensemble starts its server with; see ZooKeeperClusterStore. */
+    String ensembleJoining() {
+        return root + "/ensemble-joining";
+    }
+
     String handover() {
         return root + "/handover";
     }

@@ -12,12 +12,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.apache.zookeeper.server.ServerCnxnFactory;
 import org.apache.zookeeper.server.ZKDatabase;
 import org.apache.zookeeper.server.ZooKeeperServer;
 import org.apache.zookeeper.server.persistence.FileTxnSnapLog;
 import org.apache.zookeeper.server.quorum.QuorumPeer;
 import org.apache.zookeeper.server.quorum.QuorumPeer.QuorumServer;
+import org.apache.zookeeper.server.quorum.QuorumPeerConfig;
 import org.apache.zookeeper.server.quorum.flexible.QuorumMaj;
 import org.apache.zookeeper.util.ServiceUtils;
 import org.slf4j.Logger;
@@ -62,10 +64,13 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     private final Runnable stopper;
     private final BooleanSupplier serving;
 
-    private EmbeddedZooKeeper(InetSocketAddress clientAddress, Runnable stopper, BooleanSupplier serving) {
+    private final Supplier<String> state;
+
+    private EmbeddedZooKeeper(InetSocketAddress clientAddress, Runnable stopper, BooleanSupplier serving, Supplier<String> state) {
         this.clientAddress = clientAddress;
         this.stopper = stopper;
         this.serving = serving;
+        this.state = state;
     }
 
     /** Starts a single-server ZooKeeper with the default tick time; returns once it accepts clients. */
@@ -87,13 +92,24 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
             var startedConnections = connections;
             LOG.info("standalone ZooKeeper serving at {} from {}", clientAddress, dataDir);
             return new EmbeddedZooKeeper(clientAddress, () -> stopStandalone(startedConnections, server, startedLog),
-                    server::isRunning);
+                    server::isRunning, () -> "standalone");
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (connections != null) connections.shutdown();
             closeQuietly(txnLog);
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();
             throw new IllegalStateException("could not start ZooKeeper at " + clientAddress + " in " + dataDir + ": " + e, e);
         }
+    }
+
+    /**
+     * Starts peer {@code myId} of the ensemble {@code peers}; returns at once (serving needs a quorum, see
+     * {@link #isServing()}). Peers may be named by host name: ZooKeeper looks the names up again whenever it
+     * (re)connects to a peer, through the JVM's resolver. Dynamic reconfiguration is enabled, so peers can be
+     * replaced while the ensemble serves.
+     */
+    public static EmbeddedZooKeeper reconfigurablePeer(long myId, Path dataDir, List<PeerSpec> peers, Duration tickTime) {
+        QuorumPeerConfig.setReconfigEnabled(true);
+        return peer(myId, dataDir, peers, tickTime);
     }
 
     /** Starts peer {@code myId} of the ensemble {@code peers}; returns at once (serving needs a quorum, see {@link #isServing()}). */
@@ -121,7 +137,8 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
             quorumPeer.setMaxSessionTimeout(MAX_SESSION_TIMEOUT_MS);
             quorumPeer.start();
             LOG.info("ZooKeeper peer {} started at {} from {}", myId, me.clientAddress(), dataDir);
-            return new EmbeddedZooKeeper(me.clientAddress(), () -> stopPeer(quorumPeer), () -> isServing(quorumPeer));
+            return new EmbeddedZooKeeper(me.clientAddress(), () -> stopPeer(quorumPeer), () -> isServing(quorumPeer),
+                    quorumPeer::getServerState);
         } catch (IOException | RuntimeException e) {
             if (connections != null) connections.shutdown();
             throw new IllegalStateException("could not start ZooKeeper peer " + myId + " at " + me + " in " + dataDir + ": " + e, e);
@@ -140,6 +157,11 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     /** Whether this server currently answers clients (a peer does only while it is part of a quorum). */
     public boolean isServing() {
         return !stopped.get() && serving.getAsBoolean();
+    }
+
+    /** ZooKeeper's own word for what this server does now: leading, following, looking (or standalone). */
+    public String state() {
+        return stopped.get() ? "stopped" : state.get();
     }
 
     /** Stops the server and releases its ports and files; closing again does nothing. */

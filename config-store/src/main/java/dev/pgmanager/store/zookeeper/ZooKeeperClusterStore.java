@@ -154,6 +154,41 @@ public final class ZooKeeperClusterStore implements ClusterStore {
         return settings.clusterName();
     }
 
+    /** The ensemble's peers as its servers hold them (its dynamic configuration); none for a standalone server. */
+    public EnsembleConfig ensembleConfig() {
+        return call("read the ensemble configuration", () ->
+                EnsembleConfig.parse(new String(client.getConfig().forEnsemble(), java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /** The peer list a peer being added should start with (see {@link #announceJoiningPeer}), if one is announced. */
+    public Optional<EnsembleConfig> joiningPeers() {
+        return call("read the joining peer list at " + layout.ensembleJoining(), () -> {
+            try {
+                return Optional.of(EnsembleConfig.parse(new String(client.getData().forPath(layout.ensembleJoining()),
+                        java.nio.charset.StandardCharsets.UTF_8)));
+            } catch (KeeperException.NoNodeException none) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    /**
+     * Tells the member about to become a peer which peer list to start its server with (the current peers and
+     * itself), before the ensemble is reconfigured to include it; empty withdraws the announcement.
+     */
+    public void announceJoiningPeer(Optional<EnsembleConfig> peers) {
+        run("announce the joining peer list at " + layout.ensembleJoining(), () -> {
+            try {
+                client.delete().forPath(layout.ensembleJoining());
+            } catch (KeeperException.NoNodeException none) {
+                // nothing announced before
+            }
+            if (peers.isPresent()) {
+                client.create().forPath(layout.ensembleJoining(), peers.get().format().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        });
+    }
+
     @Override
     public ClusterSnapshot read() {
         var spec = readStored(layout.spec(), ClusterSpec.class)
