@@ -1,16 +1,20 @@
 package dev.pgmanager.store.zookeeper;
 
+import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.pgmanager.store.CorruptRecordException;
+import dev.pgmanager.store.Member;
 import java.io.IOException;
+import java.util.Map;
 
 /**
  * Turns records into the JSON stored in znodes and back.
@@ -23,6 +27,13 @@ import java.io.IOException;
 final class RecordCodec {
     static final int FORMAT = 1;
     private static final String FORMAT_FIELD = "format";
+
+    /**
+     * Fields added to format 1 after records without them were written, by JSON pointer, with what their absence
+     * meant then: during a rolling upgrade a newer member reads the records its older peers write.
+     */
+    private static final Map<Class<? extends Record>, Map<JsonPointer, JsonNode>> ADDED_FIELDS = Map.of(
+            Member.class, Map.of(JsonPointer.compile("/tags/noSync"), BooleanNode.FALSE));
 
     private final ObjectMapper mapper = JsonMapper.builder()
             .addModule(new JavaTimeModule())
@@ -70,6 +81,11 @@ final class RecordCodec {
             throw new CorruptRecordException(znodePath,
                     "record format " + format + " is not one this version reads (it reads format " + FORMAT + ")", null);
         }
+        ADDED_FIELDS.getOrDefault(type, Map.of()).forEach((pointer, absent) -> {
+            if (object.at(pointer.head()) instanceof ObjectNode parent && !parent.has(pointer.last().getMatchingProperty())) {
+                parent.set(pointer.last().getMatchingProperty(), absent);
+            }
+        });
         try {
             return mapper.treeToValue(object, type);
         } catch (JsonProcessingException | IllegalArgumentException e) {
