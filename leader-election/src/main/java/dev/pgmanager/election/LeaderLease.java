@@ -154,8 +154,13 @@ public final class LeaderLease implements AutoCloseable {
             boolean resumed;
             synchronized (this) {
                 if (lease != current) return;
-                lastConfirmedAt = start;
-                resumed = state == LeaseState.SUSPENDED;
+                if (start.isAfter(lastConfirmedAt)) lastConfirmedAt = start;
+                // A confirmation that took longer than half a session (a slow answer, a loaded machine) proves the
+                // lease only up to when it was asked: resuming on it would report HELD past the suspend deadline, and
+                // a fenced primary would take writes for a moment before the deadline check suspends it again. Nor does
+                // an answer to a question asked before the connection was known broken: reconnecting renews anew.
+                resumed = state == LeaseState.SUSPENDED && clock.instant().isBefore(suspendDeadline())
+                        && connection != StoreConnectionState.SUSPENDED;
             }
             if (resumed) moveTo(LeaseState.HELD, "lease confirmed again, epoch " + current.epoch());
             return;

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pgmanager.dns.DnsSettings;
+import dev.pgmanager.dns.MachineNameResolverProvider;
+import dev.pgmanager.dns.MachineNames;
 import dev.pgmanager.doctor.Doctor;
 import dev.pgmanager.doctor.DoctorTarget;
 import dev.pgmanager.doctor.DoctorTarget.KnownMember;
@@ -81,7 +83,10 @@ final class DoctorCommand implements Callable<Integer> {
         Map<String, KnownMember> known = new TreeMap<>();
         local.ifPresent(l -> l.file().members().forEach(m -> known.put(m.machineId(), new KnownMember(m.address(), m.pgPort(), m.apiPort()))));
         DnsSettings dns = DnsSettings.forApp(t.cluster()).withServers(t.dnsServers());
-        return new DoctorTarget(t.store(), t.cluster(), target.addresses(), dns::hostnameOf,
+        // Peers' machine-ID names in an ensemble's connect string resolve through the cluster's DNS.
+        MachineNames names = target.memberNames();
+        MachineNameResolverProvider.install(names);
+        return new DoctorTarget(t.store(), t.storeSecret(), t.cluster(), target.addresses(), dns::hostnameOf, names::machineIdOf,
                 target.superuserPassword().map(password -> new Credentials(target.superuser(), password)), known,
                 new Fixes(targetArgs, localDir, t.cluster(), t.store(), target.superuser()));
     }

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -16,9 +17,10 @@ import java.util.function.UnaryOperator;
  * @param members every member known to the store or to the local cluster's file, by machine ID
  * @param fixes spells the commands findings suggest
  * @param hostnameOf a member's DNS name
+ * @param machineIdOfName the machine ID in a member's DNS name, if it is one
  */
 public record ClusterFacts(String cluster, StoreFacts store, SortedMap<String, MemberFacts> members, Fixes fixes,
-        UnaryOperator<String> hostnameOf) {
+        UnaryOperator<String> hostnameOf, Function<String, Optional<String>> machineIdOfName) {
     public ClusterFacts {
         members = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(members));
     }

@@ -7,6 +7,8 @@ import dev.pgmanager.doctor.DoctorTarget.KnownMember;
 import dev.pgmanager.store.AddressRecord;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.Member;
+import dev.pgmanager.store.zookeeper.EnsembleConfig;
+import dev.pgmanager.store.zookeeper.EnsembleStatus;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.io.IOException;
@@ -57,7 +59,8 @@ public final class FactGatherer {
             for (String id : ids) members.put(id, pool.submit(() -> member(id, store.snapshot())));
             Map<String, MemberFacts> facts = new TreeMap<>();
             members.forEach((id, f) -> facts.put(id, join(f)));
-            return new ClusterFacts(target.cluster(), store, new TreeMap<>(facts), target.fixes(), target.hostnameOf());
+            return new ClusterFacts(target.cluster(), store, new TreeMap<>(facts), target.fixes(), target.hostnameOf(),
+                    target.machineIdOfName());
         }
     }
 
@@ -65,14 +68,26 @@ public final class FactGatherer {
         Optional<ClusterSnapshot> snapshot = Optional.empty();
         Optional<String> error = Optional.empty();
         Map<String, List<AddressRecord>> history = Map.of();
-        try (ZooKeeperClusterStore store = ZooKeeperClusterStore.connect(
-                ZooKeeperStoreSettings.of(target.storeConnect(), target.cluster()).withStartupWait(STORE_WAIT))) {
+        Optional<EnsembleStatus.Report> ensemble = Optional.empty();
+        try (ZooKeeperClusterStore store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(target.storeConnect(),
+                target.cluster()).withSecret(target.storeSecret()).withStartupWait(STORE_WAIT))) {
             snapshot = Optional.of(store.read());
             history = addressHistory(store);
+            ensemble = ensemble(store);
         } catch (RuntimeException e) {
             error = Optional.of(describe(e));
         }
-        return new StoreFacts(target.storeConnect(), snapshot, error, join(servers), history);
+        return new StoreFacts(target.storeConnect(), snapshot, error, join(servers), history, ensemble);
+    }
+
+    /** Each peer asked directly, when the store is an ensemble; a failure to learn it must not hide the snapshot. */
+    private static Optional<EnsembleStatus.Report> ensemble(ZooKeeperClusterStore store) {
+        try {
+            EnsembleConfig peers = store.ensembleConfig();
+            return peers.isEmpty() ? Optional.empty() : Optional.of(EnsembleStatus.probe(peers, PROBE_TIMEOUT));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /** The address history is for diagnostics only: a failure to read it must not hide the snapshot. */

@@ -2,6 +2,7 @@ package dev.pgmanager.doctor;
 
 import dev.pgmanager.store.AddressRecord;
 import dev.pgmanager.store.ClusterSnapshot;
+import dev.pgmanager.store.zookeeper.EnsembleStatus;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,9 +16,12 @@ import java.util.Optional;
  * @param servers each server of the connect string ({@code host:port}) and why it refused a TCP connection (empty: it
  *     accepted one)
  * @param addressHistory each member's addresses over time, as the members recorded them (empty when unread)
+ * @param ensemble each ZooKeeper peer's state, asked of the peer, when the store is an ensemble (store mode ensemble,
+ *     or an external ensemble); empty for a single server or when the store could not be read
  */
 public record StoreFacts(String connect, Optional<ClusterSnapshot> snapshot, Optional<String> error,
-        Map<String, Optional<String>> servers, Map<String, List<AddressRecord>> addressHistory) {
+        Map<String, Optional<String>> servers, Map<String, List<AddressRecord>> addressHistory,
+        Optional<EnsembleStatus.Report> ensemble) {
     public StoreFacts {
         servers = Map.copyOf(servers);
         addressHistory = Map.copyOf(addressHistory);

@@ -10,10 +10,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgmanager.bench.RollingMigration;
 import dev.pgmanager.bench.RollingMigration.Step;
 import dev.pgmanager.bench.SequenceWriter;
+import dev.pgmanager.cli.CommandRun;
 import dev.pgmanager.cli.Main;
 import dev.pgmanager.config.StoreConfig.StoreMode;
 import dev.pgmanager.local.LocalClusterFile.LocalMember;
 import dev.pgmanager.store.testing.Await;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -96,6 +98,26 @@ class EnsembleModeTest {
         JsonNode cluster = JSON.readTree(get(leader, "/cluster").body());
         assertTrue(harness.machineIds().contains(cluster.path("ensemble").path("leader").asText()), cluster.toString());
         assertEquals(3, cluster.path("ensemble").path("peers").size());
+
+        // So does the doctor: the quorum, and each peer by machine ID at its address now.
+        List<JsonNode> findings = ensembleFindings();
+        assertTrue(findings.stream().anyMatch(f -> f.path("severity").asText().equals("ok")
+                && f.path("message").asText().contains("has a quorum")), findings.toString());
+        for (LocalMember m : harness.currentFile().members()) {
+            assertTrue(findings.stream().anyMatch(f -> f.path("subject").asText().equals(m.machineId())
+                    && f.path("severity").asText().equals("ok") && f.path("message").asText().contains(m.address())),
+                    m.machineId() + " serves as a peer at " + m.address() + ": " + findings);
+        }
+    }
+
+    /** The doctor's findings of its ensemble check. */
+    private static List<JsonNode> ensembleFindings() throws IOException {
+        CommandRun doctor = CommandRun.of("doctor", "-o", "json", "--dir", harness.cluster.dir().toString());
+        List<JsonNode> findings = new java.util.ArrayList<>();
+        JSON.readTree(doctor.out()).path("findings").forEach(f -> {
+            if (f.path("check").asText().equals("ensemble")) findings.add(f);
+        });
+        return findings;
     }
 
     @Test
@@ -165,6 +187,11 @@ class EnsembleModeTest {
         harness.cluster.destroy(destroyed);
         LocalMember added = harness.cluster.add(Duration.ofMinutes(3), System.err);
         Await.until(HEALTHY_BOUND, added.machineId() + " streams as a replica", () -> harness.receiverStreaming(added.machineId()));
+        List<JsonNode> findings = ensembleFindings();
+        assertTrue(findings.stream().anyMatch(f -> f.path("subject").asText().equals(destroyed)
+                && f.path("severity").asText().equals("warning")
+                && f.path("fix").asText().contains("store replace-peer " + destroyed)),
+                "the doctor names the lost peer and the replacement: " + findings);
 
         CliRun refused = cli("store", "replace-peer", healthy, added.machineId(), "--dir", harness.cluster.dir().toString());
         assertEquals(1, refused.exit(), refused.output());
