@@ -1,5 +1,6 @@
 package dev.pgmanager.doctor;
 
+import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.store.zookeeper.EnsembleStatus;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +34,7 @@ final class EnsembleCheck implements Check {
         for (EnsembleStatus.PeerStatus peer : report.peers()) {
             Optional<String> machineId = facts.machineIdOfName().apply(peer.host());
             String subject = machineId.orElse(peer.host());
-            String where = peer.address().map(a -> " at " + a.getHostAddress()).orElse("");
+            String where = peer.address().map(a -> " at " + AddressText.of(a)).orElse("");
             if (peer.inSync()) {
                 findings.add(Finding.ok(name(), subject, "peer " + peer.id() + " (" + peer.host() + ")" + where + " serves as "
                         + peer.mode()));

@@ -158,7 +158,10 @@ class RollingMigrationTest {
         LocalClusterFile file = harness.currentFile();
         String addressHistory = "/pgmanager/" + file.app() + "/addresses";
         List<String> found = new ArrayList<>();
-        try (CuratorFramework zk = CuratorFrameworkFactory.newClient(file.storeConnectString(), new RetryOneTime(500))) {
+        // The cluster's znodes carry a digest ACL: read them as the cluster does.
+        try (CuratorFramework zk = CuratorFrameworkFactory.builder().connectString(file.storeConnectString())
+                .retryPolicy(new RetryOneTime(500))
+                .authorization("digest", ("pgmanager:" + file.storeSecret()).getBytes(StandardCharsets.UTF_8)).build()) {
             zk.start();
             zk.blockUntilConnected(10, java.util.concurrent.TimeUnit.SECONDS);
             List<String> pending = new ArrayList<>(List.of("/"));
