@@ -90,9 +90,12 @@ class HighAvailabilityTest {
             String newLeader = harness.leader();
             assertNotEquals(oldLeader, newLeader);
             assertTrue(gap.compareTo(FAILOVER_BOUND) <= 0, "write gap " + gap.toMillis() + " ms");
-            // The counter moves once the promotion call returns, which can be a moment after the first write lands.
-            Await.until(Duration.ofSeconds(10), "the new leader counted its promotion",
-                    () -> harness.metrics(newLeader).value("pgmanager_failovers_total") == 1);
+            // The counter moves once the promotion call returns, and the role with the next pass's observation: both
+            // can be a moment after the first write lands.
+            Await.until(Duration.ofSeconds(10), "the new leader counted its promotion and reports itself primary", () -> {
+                PrometheusText now = harness.metrics(newLeader);
+                return now.value("pgmanager_failovers_total") == 1 && now.value("pgmanager_role", "role", "primary") == 1;
+            });
             PrometheusText promoted = harness.metrics(newLeader);
             assertEquals(1, promoted.value("pgmanager_failovers_total"), "the new leader counted its promotion once");
             assertEquals(1, promoted.value("pgmanager_role", "role", "primary"));
