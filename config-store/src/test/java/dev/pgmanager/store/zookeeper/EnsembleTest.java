@@ -1,7 +1,6 @@
 package dev.pgmanager.store.zookeeper;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgmanager.store.HistoryEntry;
 import dev.pgmanager.store.Member;
