@@ -95,7 +95,11 @@ class ObservabilityAndSecurityTest {
         assertEquals(epoch, onReplica.value("pgmanager_leader_epoch"));
         assertEquals(List.of(), onReplica.series("pgmanager_replication_lag_bytes"), "only the leader reports lag");
         double replayed = onReplica.value("pgmanager_wal_position_bytes", "position", "replayed");
-        // The leader is scraped again: its position moved on while the replica was scraped.
+        // Metrics are the last pass's observation, so the leader's figure is compared only once a whole leader pass
+        // has started after the replica was scraped: two more completed passes guarantee one.
+        double passes = harness.metrics(leader).value("pgmanager_control_loop_duration_seconds_count");
+        Await.until(Duration.ofSeconds(30), "two more passes on the leader",
+                () -> harness.metrics(leader).value("pgmanager_control_loop_duration_seconds_count") >= passes + 2);
         double leaderNow = harness.metrics(leader).value("pgmanager_wal_position_bytes", "position", "replayed");
         assertTrue(replayed > 0 && replayed <= leaderNow, "replica replayed " + replayed + ", leader at " + leaderNow);
         assertTrue(onReplica.value("pgmanager_dns_lookups_total") >= 1, "the replica looked its leader up");
