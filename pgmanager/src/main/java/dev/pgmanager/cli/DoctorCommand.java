@@ -24,7 +24,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code pgmanager doctor}: examines the cluster from every side it can reach, and says how to fix what it finds. */
@@ -56,9 +55,8 @@ final class DoctorCommand implements Callable<Integer> {
     @Mixin
     ClusterTarget target;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT",
-            description = "table or json (default: ${DEFAULT-VALUE}).")
-    OutputFormat output;
+    @Mixin
+    OutputOption output;
 
     @Spec
     CommandSpec spec;
@@ -67,7 +65,7 @@ final class DoctorCommand implements Callable<Integer> {
     public Integer call() {
         Report report = Doctor.examine(doctorTarget());
         PrintWriter out = spec.commandLine().getOut();
-        switch (output) {
+        switch (output.format) {
             case json -> out.println(Json.pretty(json(report)));
             case table -> printTable(report, out);
         }

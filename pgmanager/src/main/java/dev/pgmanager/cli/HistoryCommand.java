@@ -9,7 +9,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code pgmanager history}: what happened to the cluster, oldest first. */
@@ -31,9 +30,8 @@ final class HistoryCommand implements Callable<Integer> {
     @Mixin
     ClusterTarget target;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT",
-            description = "table or json (default: ${DEFAULT-VALUE}).")
-    OutputFormat output;
+    @Mixin
+    OutputOption output;
 
     @Spec
     CommandSpec spec;
@@ -45,7 +43,7 @@ final class HistoryCommand implements Callable<Integer> {
             history = store.read().history();
         }
         PrintWriter out = spec.commandLine().getOut();
-        switch (output) {
+        switch (output.format) {
             case json -> out.println(Json.pretty(HistoryJson.of(history)));
             case table -> {
                 TextTable table = new TextTable("TIME", "KIND", "MEMBER", "EPOCH", "TIMELINE", "DETAIL");

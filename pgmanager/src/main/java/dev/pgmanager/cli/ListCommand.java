@@ -17,7 +17,6 @@ import java.util.concurrent.Future;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code pgmanager list}: the cluster's members as the store shows them, each at the address DNS gives it now. */
@@ -41,9 +40,8 @@ final class ListCommand implements Callable<Integer> {
     @Mixin
     ClusterTarget target;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT",
-            description = "table or json (default: ${DEFAULT-VALUE}).")
-    OutputFormat output;
+    @Mixin
+    OutputOption output;
 
     @Spec
     CommandSpec spec;
@@ -57,7 +55,7 @@ final class ListCommand implements Callable<Integer> {
         Map<String, Optional<InetAddress>> addresses = resolveAll(cluster, target.addresses());
         ObjectNode view = ClusterJson.of(cluster, addresses::get);
         PrintWriter out = spec.commandLine().getOut();
-        switch (output) {
+        switch (output.format) {
             case json -> out.println(Json.pretty(view));
             case table -> printTable(view, out);
         }

@@ -139,13 +139,13 @@ final class LocalCommand implements Runnable {
         @picocli.CommandLine.Mixin
         Dir dir = new Dir();
 
-        @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
-        OutputFormat output;
+        @picocli.CommandLine.Mixin
+        OutputOption output = new OutputOption();
 
         @Override
         public Integer call() {
             LocalStatus status = dir.cluster().status();
-            System.out.print(output == OutputFormat.json ? Json.pretty(status) + "\n" : LocalStatusText.table(status));
+            System.out.print(output.format == OutputFormat.json ? Json.pretty(status) + "\n" : LocalStatusText.table(status));
             return 0;
         }
     }
@@ -314,6 +314,4 @@ final class LocalCommand implements Runnable {
             return 0;
         }
     }
-
-    enum OutputFormat { table, json }
 }

@@ -124,9 +124,8 @@ final class StoreCommand implements Runnable {
         @picocli.CommandLine.Mixin
         ClusterTarget target;
 
-        @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT",
-                description = "table or json (default: ${DEFAULT-VALUE}).")
-        OutputFormat output;
+        @picocli.CommandLine.Mixin
+        OutputOption output;
 
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -145,7 +144,7 @@ final class StoreCommand implements Runnable {
             EnsembleStatus.Report report = EnsembleStatus.probe(peers, Duration.ofSeconds(2));
             var names = target.memberNames();
             var json = EnsembleJson.of(report, names::machineIdOf);
-            if (output == OutputFormat.json) {
+            if (output.format == OutputFormat.json) {
                 out.println(Json.pretty(json));
             } else {
                 out.println("ensemble: " + (report.quorate() ? "quorate" : "NO QUORUM") + ", " + report.inSync() + " of "
