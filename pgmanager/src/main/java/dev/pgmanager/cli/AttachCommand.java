@@ -111,10 +111,10 @@ final class AttachCommand implements Callable<Integer> {
         int port = primary.cluster().leader().flatMap(l -> primary.cluster().member(l.machineId()))
                 .map(Member::databasePort).orElse(5433);
         List<String> given = hosts != null ? hosts
-                : PrimaryDatabase.env("PGMANAGER_ATTACH_HOSTS").map(v -> Arrays.stream(v.split(",")).map(String::strip).toList())
+                : ClusterTarget.environment("PGMANAGER_ATTACH_HOSTS").map(v -> Arrays.stream(v.split(",")).map(String::strip).toList())
                         .orElse(null);
         if (given != null) return given.stream().map(h -> withPort(h, port)).toList();
-        String pattern = namePattern != null ? namePattern : PrimaryDatabase.env("PGMANAGER_DNS_NAME_PATTERN").orElse(null);
+        String pattern = namePattern != null ? namePattern : ClusterTarget.environment("PGMANAGER_DNS_NAME_PATTERN").orElse(null);
         if (pattern == null && target.localCluster().isPresent()) {
             return members.stream().map(m -> PrimaryDatabase.memberAddress(target.addresses(), m)).toList();
         }

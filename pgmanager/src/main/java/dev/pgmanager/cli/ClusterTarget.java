@@ -121,13 +121,13 @@ final class ClusterTarget {
      * PGMANAGER_SUPERUSER_PASSWORD (as the sidecars take it), else a local cluster's.
      */
     Optional<String> superuserPassword() {
-        return env("SU_PASSWORD", "PGMANAGER_SUPERUSER_PASSWORD").map(Found::value)
+        return environment("SU_PASSWORD", "PGMANAGER_SUPERUSER_PASSWORD")
                 .or(() -> localCluster().map(local -> local.file().superuserPassword()));
     }
 
     /** The superuser's name: PGMANAGER_SUPERUSER, else postgres (the sidecars' default). */
     String superuser() {
-        return env("PGMANAGER_SUPERUSER").map(Found::value).orElse("postgres");
+        return environment("PGMANAGER_SUPERUSER").orElse("postgres");
     }
 
     /** A setting's value and where it was found. */
@@ -210,7 +210,7 @@ final class ClusterTarget {
 
     /** On a member in store mode ensemble: the peers it keeps on its volume, by name. */
     private static Optional<Found> peerListOnVolume() {
-        Path dataDir = Path.of(nonBlank(System.getenv("PGMANAGER_ENSEMBLE_DATA_DIR")).orElse("/data/zookeeper"));
+        Path dataDir = Path.of(environment("PGMANAGER_ENSEMBLE_DATA_DIR").orElse("/data/zookeeper"));
         try {
             return new PeerListFile(dataDir).read()
                     .map(peers -> new Found(peers.connectString(), "the peer list in " + dataDir));
@@ -223,7 +223,12 @@ final class ClusterTarget {
         return nonBlank(value).map(v -> new Found(v, name));
     }
 
-    /** The first environment variable of {@code names} that is set and not blank. */
+    /** The value of the first environment variable of {@code names} that is set and not blank. */
+    static Optional<String> environment(String... names) {
+        return env(names).map(Found::value);
+    }
+
+    /** The first environment variable of {@code names} that is set and not blank, and its name. */
     private static Optional<Found> env(String... names) {
         return Arrays.stream(names)
                 .flatMap(name -> nonBlank(System.getenv(name)).map(value -> new Found(value, "the environment variable " + name)).stream())

@@ -11,7 +11,6 @@ import java.net.InetAddress;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -82,9 +81,5 @@ final class PrimaryDatabase {
     static String memberAddress(DnsAddressResolver resolver, Member member) {
         return resolver.resolve(member.machineId()).map(a -> HostPorts.of(AddressText.of(a), member.databasePort()))
                 .orElseThrow(() -> new CommandFailed(member.machineId() + " does not resolve in DNS now; see pgmanager list"));
-    }
-
-    static Optional<String> env(String name) {
-        return Optional.ofNullable(System.getenv(name)).filter(v -> !v.isBlank());
     }
 }

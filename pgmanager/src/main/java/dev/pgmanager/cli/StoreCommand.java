@@ -223,8 +223,7 @@ final class StoreCommand implements Runnable {
         private String adminSecret() {
             java.nio.file.Path dir = target.dir != null ? target.dir : java.nio.file.Path.of(ClusterTarget.DEFAULT_DIR);
             return LocalClusterFile.read(dir).map(LocalClusterFile::superuserPassword)
-                    .or(() -> java.util.stream.Stream.of("SU_PASSWORD", "PGMANAGER_SUPERUSER_PASSWORD").map(System::getenv)
-                            .filter(v -> v != null && !v.isBlank()).findFirst())
+                    .or(() -> ClusterTarget.environment("SU_PASSWORD", "PGMANAGER_SUPERUSER_PASSWORD"))
                     .orElseThrow(() -> new IllegalArgumentException("replace-peer needs the cluster's superuser password: "
                             + "give --dir (a local cluster), or set SU_PASSWORD or PGMANAGER_SUPERUSER_PASSWORD"));
         }
