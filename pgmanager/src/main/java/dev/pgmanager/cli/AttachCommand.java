@@ -43,13 +43,10 @@ import picocli.CommandLine.Spec;
         })
 final class AttachCommand implements Callable<Integer> {
     @Mixin
-    ClusterTarget target;
+    ApplicationRole role;
 
     @Option(names = "--database-name", required = true, paramLabel = "D", description = "The application's database.")
     String database;
-
-    @Option(names = "--database-user", required = true, paramLabel = "U", description = "The application's role.")
-    String user;
 
     @Option(names = "--superuser", description = "Make U a superuser (for tools that need it; an application rarely does).")
     boolean superuser;
@@ -78,18 +75,18 @@ final class AttachCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DatabaseAttachment.requireApplicationNames(database, user);
-        PrimaryDatabase primary = PrimaryDatabase.of(target);
+        DatabaseAttachment.requireApplicationNames(database, role.user);
+        PrimaryDatabase primary = PrimaryDatabase.of(role.cluster);
         List<String> urlHosts = urlHosts(primary);
-        Attached attached = new DatabaseAttachment(primary::open).attach(database, user, superuser, force);
-        String url = "postgres://" + user + ":" + attached.password() + "@" + String.join(",", urlHosts) + "/" + database
+        Attached attached = new DatabaseAttachment(primary::open).attach(database, role.user, superuser, force);
+        String url = "postgres://" + role.user + ":" + attached.password() + "@" + String.join(",", urlHosts) + "/" + database
                 + "?target_session_attrs=read-write";
         PrintWriter out = spec.commandLine().getOut();
         if (output == Format.json) {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("database_url", url);
             json.put("database_name", database);
-            json.put("database_user", user);
+            json.put("database_user", role.user);
             json.put("password", attached.password());
             json.put("hosts", urlHosts);
             json.put("superuser", superuser);
@@ -100,7 +97,7 @@ final class AttachCommand implements Callable<Integer> {
             out.println("DATABASE_URL=" + url);
         }
         out.flush();
-        spec.commandLine().getErr().println((attached.createdRole() ? "created role " : "reset the password of role ") + user
+        spec.commandLine().getErr().println((attached.createdRole() ? "created role " : "reset the password of role ") + role.user
                 + (attached.createdDatabase() ? " and database " + database + " owned by it" : "; granted it database " + database));
         return 0;
     }
@@ -115,10 +112,10 @@ final class AttachCommand implements Callable<Integer> {
                         .orElse(null);
         if (given != null) return given.stream().map(h -> withPort(h, port)).toList();
         String pattern = namePattern != null ? namePattern : ClusterTarget.environment("PGMANAGER_DNS_NAME_PATTERN").orElse(null);
-        if (pattern == null && target.localCluster().isPresent()) {
-            return members.stream().map(m -> PrimaryDatabase.memberAddress(target.addresses(), m)).toList();
+        if (pattern == null && role.cluster.localCluster().isPresent()) {
+            return members.stream().map(m -> PrimaryDatabase.memberAddress(role.cluster.addresses(), m)).toList();
         }
-        String app = target.target().cluster();
+        String app = role.cluster.target().cluster();
         DnsSettings names = new DnsSettings(List.of(), pattern != null ? pattern : DnsSettings.FLY_NAME_PATTERN, app,
                 java.time.Duration.ofSeconds(1), java.time.Duration.ZERO, java.time.Duration.ZERO, true);
         return members.stream().map(m -> names.hostnameOf(m.machineId()) + ":" + m.databasePort()).toList();

@@ -6,7 +6,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code pgmanager detach}: takes an application's role away and keeps its data. */
@@ -29,20 +28,17 @@ import picocli.CommandLine.Spec;
         })
 final class DetachCommand implements Callable<Integer> {
     @Mixin
-    ClusterTarget target;
-
-    @Option(names = "--database-user", required = true, paramLabel = "U", description = "The application's role.")
-    String user;
+    ApplicationRole role;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        DatabaseAttachment.requireApplicationUser(user);
-        PrimaryDatabase primary = PrimaryDatabase.of(target);
-        Detached detached = new DatabaseAttachment(primary::open).detach(user);
-        spec.commandLine().getOut().println("dropped role " + user + "; what it owned now belongs to " + primary.superuser()
+        DatabaseAttachment.requireApplicationUser(role.user);
+        PrimaryDatabase primary = PrimaryDatabase.of(role.cluster);
+        Detached detached = new DatabaseAttachment(primary::open).detach(role.user);
+        spec.commandLine().getOut().println("dropped role " + role.user + "; what it owned now belongs to " + primary.superuser()
                 + (detached.ownedDatabases().isEmpty() ? "" : " (databases " + String.join(", ", detached.ownedDatabases()) + ")")
                 + " and its data is kept");
         spec.commandLine().getOut().flush();
