@@ -205,23 +205,16 @@ final class LocalCommand implements Runnable {
         "forks its volume (copies it; the original is kept aside), gives it a new address and starts it with the same",
         "machine ID. With --dns-lag, DNS keeps answering the old address for that long after the start.",
     })
-    static final class Migrate implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        Dir dir = new Dir();
-
-        @Parameters(paramLabel = "MACHINE_ID")
-        String machineId;
-
+    static final class Migrate extends MemberCommand {
         @Option(names = "--dns-lag", paramLabel = "SECONDS", defaultValue = "0",
                 description = "Seconds between the member's start and the DNS update (default: ${DEFAULT-VALUE}).")
         double dnsLagSeconds;
 
         @Override
-        public Integer call() throws Exception {
+        String act(LocalCluster cluster, String machineId) throws Exception {
             if (dnsLagSeconds < 0) throw new IllegalArgumentException("--dns-lag must not be negative");
-            var member = dir.cluster().migrate(machineId, Duration.ofMillis(Math.round(dnsLagSeconds * 1000)), System.err);
-            System.out.println("migrated " + machineId + " to " + member.address());
-            return 0;
+            var member = cluster.migrate(machineId, Duration.ofMillis(Math.round(dnsLagSeconds * 1000)), System.err);
+            return "migrated " + machineId + " to " + member.address();
         }
     }
 
