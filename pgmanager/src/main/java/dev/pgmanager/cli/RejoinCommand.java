@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
                     + "server, runs pg_rewind against the leader (nothing to copy when the histories never diverged), and "
                     + "starts it as a replica of the leader at the address DNS gives now. Waits for the outcome. When "
                     + "pg_rewind fails it says so, leaves the server stopped and changes nothing else: re-clone the member "
-                    + "with pgmanager reinit ID. Talks to the store (for the member's API port), to DNS (for its address "
+                    + "with pgmanager reinit ID. The member keeps its server stopped (pgmanager restart is refused, also "
+                    + "after its sidecar restarts) until a reinit, or a rejoin once the cause is fixed, succeeds. Talks to the store (for the member's API port), to DNS (for its address "
                     + "now) and to the member's API (POST /rejoin with the API token).",
         },
         exitCodeListHeading = "%nExit codes:%n",

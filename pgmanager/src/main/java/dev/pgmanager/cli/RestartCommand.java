@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         description = {
             "Restarts one member's PostgreSQL.",
             "Asks the member's sidecar to restart its server at the start of its next pass, and waits until it did. Restarting the leader "
-                    + "interrupts writes; a switchover first avoids that. Talks to the store (for the member's API port), "
+                    + "interrupts writes; a switchover first avoids that. Refused for a member kept stopped after a failed "
+                    + "pgmanager rejoin (its data may be half-rewound): re-clone it with pgmanager reinit ID. Talks to the store (for the member's API port), "
                     + "to DNS (for its address now) and to the member's API (POST /restart with the API token).",
         },
         exitCodeListHeading = "%nExit codes:%n",

@@ -1,5 +1,6 @@
 package dev.pgmanager.doctor;
 
+import dev.pgmanager.ha.Decider;
 import dev.pgmanager.postgres.Lsn;
 import dev.pgmanager.store.Member;
 import java.util.ArrayList;
@@ -41,8 +42,12 @@ final class MemberCheck implements Check {
                         + " does not answer: " + m.apiError().get(), fixes.startMember(id)));
             }
             if (m.serverError().isPresent() && !noPassword) {
+                // A restart is refused there: pg_rewind may have left the data half-rewound.
+                boolean rewindFailed = m.record().map(r -> Decider.STOPPED_AFTER_FAILED_REWIND.equals(r.state())).orElse(false);
                 findings.add(Finding.critical(name(), id, "PostgreSQL of " + id + " at " + m.address().orElse("?") + ":"
-                        + m.databasePort() + " cannot be read: " + m.serverError().get(), fixes.pgmanager("restart " + id)));
+                        + m.databasePort() + " cannot be read: " + m.serverError().get()
+                        + (rewindFailed ? "; its sidecar keeps it stopped since a rejoin's pg_rewind failed" : ""),
+                        fixes.pgmanager((rewindFailed ? "reinit " : "restart ") + id)));
                 continue;
             }
             boolean leads = facts.leaderLease().map(l -> l.machineId().equals(id)).orElse(false);

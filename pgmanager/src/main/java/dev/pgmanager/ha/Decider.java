@@ -43,6 +43,9 @@ public final class Decider {
     /** The state a replica's member record reports while its WAL receiver streams. */
     public static final String STREAMING = "streaming";
 
+    /** The state a member's record reports while its server is left stopped after an operator's rejoin failed. */
+    public static final String STOPPED_AFTER_FAILED_REWIND = "stopped: pg_rewind failed";
+
     public Decision decide(Observation o) {
         LocalPostgres local = o.local();
         if (local.data() == DataState.FOREIGN) {
@@ -56,7 +59,7 @@ public final class Decider {
         }
         if (local.isPrimary() && !o.iLead()) return withoutLease(o);
         if (local.data() == DataState.EMPTY) return withoutData(o);
-        if (!local.running()) return startServer(o);
+        if (!local.running()) return local.failedRewind().map(why -> leftStopped(o, why)).orElseGet(() -> startServer(o));
         if (o.iLead()) return asLeader(o);
         Optional<Leader> leader = o.otherLeader();
         if (leader.isPresent()) return asFollower(o, leader.get());
@@ -114,6 +117,13 @@ public final class Decider {
             return Decision.of("no data: cloning from the leader " + leader.get().machineId(), new CloneFrom(leader.get().machineId()));
         }
         return Decision.none("no data, and no running leader to clone from: waiting");
+    }
+
+    /** Whatever the cluster does: the operator was told the server stays stopped, and only they decide what comes next. */
+    private static Decision leftStopped(Observation o, String why) {
+        String me = o.machineId();
+        return Decision.none("my server is left stopped: a rejoin could not rewind its data (" + why + "); `pgmanager reinit "
+                + me + "` re-clones it (the data is moved aside and kept), `pgmanager rejoin " + me + "` tries the rewind again");
     }
 
     private static Decision startServer(Observation o) {

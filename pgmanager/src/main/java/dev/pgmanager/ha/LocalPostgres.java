@@ -17,6 +17,8 @@ import java.util.Optional;
  *     follows nobody or the address is unknown (then the follower re-points, to be sure)
  * @param streaming a replica's WAL receiver is streaming
  * @param lastRanAsPrimary a stopped server's data was last a primary's (it may hold WAL no one else has)
+ * @param failedRewind why an operator's rejoin could not rewind this data, recorded until a rewind or re-clone succeeds;
+ *     pg_rewind may have left the data half-rewound, so the server is not started while this is present
  */
 public record LocalPostgres(
         DataState data,
@@ -29,7 +31,16 @@ public record LocalPostgres(
         Optional<String> upstream,
         Optional<String> upstreamAddress,
         boolean streaming,
-        boolean lastRanAsPrimary) {
+        boolean lastRanAsPrimary,
+        Optional<String> failedRewind) {
+
+    /** A server with no failed rewind on record. */
+    public LocalPostgres(DataState data, Optional<String> systemIdentifier, boolean running, ServerRole role, long timeline,
+            long receivedPosition, long replayedPosition, Optional<String> upstream, Optional<String> upstreamAddress,
+            boolean streaming, boolean lastRanAsPrimary) {
+        this(data, systemIdentifier, running, role, timeline, receivedPosition, replayedPosition, upstream, upstreamAddress,
+                streaming, lastRanAsPrimary, Optional.empty());
+    }
 
     public enum DataState {
         /** Missing or empty: safe to initialize or clone into. */
@@ -50,6 +61,12 @@ public record LocalPostgres(
     public static LocalPostgres stopped(String systemIdentifier, long timeline, boolean lastRanAsPrimary) {
         return new LocalPostgres(DataState.CLUSTER, Optional.of(systemIdentifier), false, ServerRole.NONE, timeline, -1, -1,
                 Optional.empty(), Optional.empty(), false, lastRanAsPrimary);
+    }
+
+    /** The same, with {@code reason} (or none) as the failed rewind on record. */
+    public LocalPostgres withFailedRewind(Optional<String> reason) {
+        return new LocalPostgres(data, systemIdentifier, running, role, timeline, receivedPosition, replayedPosition, upstream,
+                upstreamAddress, streaming, lastRanAsPrimary, reason);
     }
 
     public boolean isPrimary() {

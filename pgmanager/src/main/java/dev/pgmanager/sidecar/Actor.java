@@ -72,11 +72,7 @@ final class Actor {
     Result performLocalWork(OperatorRequests.LocalWork work, Optional<Observation> last) {
         try {
             Result result = switch (work.kind()) {
-                case RESTART -> {
-                    log.info("restarting PostgreSQL as an operator asked");
-                    server.restart();
-                    yield Result.accepted("PostgreSQL restarted");
-                }
+                case RESTART -> restart();
                 case REINIT -> reinit(requireOtherLeader(last, "re-clone from"), work.discardOld());
                 case REJOIN -> rejoin(requireOtherLeader(last, "rejoin"));
             };
@@ -86,6 +82,18 @@ final class Actor {
             log.warn("operator {} failed: {}", work.name(), e.getMessage());
             return Result.refused(work.name() + " failed: " + e.getMessage());
         }
+    }
+
+    private Result restart() {
+        Optional<String> failedRewind = server.failedRewind();
+        if (failedRewind.isPresent()) {
+            // pg_rewind may have stopped half-way: started, that data could serve or stream a mix of two histories.
+            return Result.refused("PostgreSQL is kept stopped since a rejoin could not rewind its data (" + failedRewind.get()
+                    + "). Re-clone it: pgmanager reinit " + me + "; or, once the cause is fixed, pgmanager rejoin " + me);
+        }
+        log.info("restarting PostgreSQL as an operator asked");
+        server.restart();
+        return Result.accepted("PostgreSQL restarted");
     }
 
     private record Following(Observation observation, String leader) {}
@@ -117,7 +125,8 @@ final class Actor {
         Optional<String> problem = server.rejoin(upstreams.of(f.leader(), f.observation().cluster()), f.leader());
         if (problem.isPresent()) {
             history(f.observation(), "rejoin-failed", problem.get());
-            return Result.refused(problem.get() + "; PostgreSQL is left stopped. Re-clone it instead: pgmanager reinit " + me);
+            return Result.refused(problem.get() + "; PostgreSQL is left stopped with its data in place (the member's log has "
+                    + "pg_rewind's output). Re-clone it: pgmanager reinit " + me + "; or, once the cause is fixed, pgmanager rejoin " + me);
         }
         history(f.observation(), "rejoin", "rewound onto " + f.leader() + "'s history and follows it, as an operator asked");
         return Result.accepted(me + " rewound onto the history of " + f.leader() + " and follows it");

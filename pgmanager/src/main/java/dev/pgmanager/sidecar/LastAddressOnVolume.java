@@ -1,11 +1,6 @@
 package dev.pgmanager.sidecar;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 
 /**
@@ -16,39 +11,21 @@ import java.util.Optional;
 final class LastAddressOnVolume {
     static final String FILE_NAME = "last-address";
 
-    private final Path file;
+    private final StateFile file;
 
     LastAddressOnVolume(Path stateDirectory) {
-        this.file = stateDirectory.resolve(FILE_NAME);
+        this.file = new StateFile(stateDirectory, FILE_NAME);
     }
 
     Optional<String> read() {
-        try {
-            if (!Files.exists(file)) return Optional.empty();
-            String address = Files.readString(file, StandardCharsets.UTF_8).strip();
-            return address.isEmpty() ? Optional.empty() : Optional.of(address);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
+        return file.read().filter(address -> !address.isEmpty());
     }
 
-    /** Replaces the record in one step, so a crash mid-write never leaves half an address. */
     void write(String address) {
-        try {
-            Files.createDirectories(file.getParent());
-            Path temporary = Files.createTempFile(file.getParent(), FILE_NAME + ".", ".tmp");
-            try {
-                Files.writeString(temporary, address + "\n", StandardCharsets.UTF_8);
-                Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(temporary);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+        file.write(address);
     }
 
     Path file() {
-        return file;
+        return file.path();
     }
 }

@@ -31,6 +31,7 @@ final class LocalServer {
 
     private final PostgresController controller;
     private final Watchdog watchdog;
+    private final FailedRewindRecord failedRewind;
     private volatile String following;
     private volatile LocalPostgres lastSeen = LocalPostgres.empty();
     private volatile PgStatus lastStatus = PgStatus.stopped();
@@ -38,9 +39,10 @@ final class LocalServer {
     private volatile long standbyNamesAppliedAt = -1;
     private String systemIdentifier;
 
-    LocalServer(PostgresController controller, Watchdog watchdog) {
+    LocalServer(PostgresController controller, Watchdog watchdog, FailedRewindRecord failedRewind) {
         this.controller = controller;
         this.watchdog = watchdog;
+        this.failedRewind = failedRewind;
     }
 
     LocalPostgres observe() {
@@ -61,7 +63,8 @@ final class LocalServer {
         if (!status.running()) {
             ControlData control = controller.controlFile();
             systemIdentifier = Long.toUnsignedString(control.systemIdentifier());
-            lastSeen = LocalPostgres.stopped(systemIdentifier, control.checkpointTimeline(), control.lastRanAsPrimary());
+            lastSeen = LocalPostgres.stopped(systemIdentifier, control.checkpointTimeline(), control.lastRanAsPrimary())
+                    .withFailedRewind(failedRewind.read());
             return lastSeen;
         }
         // The identity cannot change under a running server: read it once per start, not every pass.
@@ -72,7 +75,7 @@ final class LocalServer {
         boolean streaming = status.walReceiver().map(w -> "streaming".equals(w.status())).orElse(false);
         lastSeen = new LocalPostgres(data, Optional.of(systemIdentifier), true, primary ? ServerRole.PRIMARY : ServerRole.REPLICA,
                 status.timeline(), received, replayed, primary ? Optional.empty() : Optional.ofNullable(following),
-                primary ? Optional.empty() : followedAddress(), streaming, false);
+                primary ? Optional.empty() : followedAddress(), streaming, false, failedRewind.read());
         guardWrites(primary);
         // Taken a pass after the change (or after this sidecar started), when every server process has long re-read
         // its configuration: a commit acknowledged under the previous value is behind this position.
@@ -129,6 +132,7 @@ final class LocalServer {
 
     void cloneFrom(Upstream upstream, String leader) {
         controller.cloneFrom(upstream);
+        failedRewind.clear();
         following = leader;
         controller.start();
     }
@@ -166,6 +170,7 @@ final class LocalServer {
     void rewindOrReclone(Upstream upstream, String leader) {
         try {
             controller.rewind(upstream);
+            failedRewind.clear();
             following = leader;
             controller.start();
         } catch (RewindFailedException e) {
@@ -177,9 +182,10 @@ final class LocalServer {
     /**
      * An operator's rejoin: drops an upstream pinned with ALTER SYSTEM (it would win over the one we write), rewinds
      * onto {@code leader}'s history (nothing to do when it never diverged) and starts following it. Unlike the loop's
-     * own rewind it does not fall back to a re-clone: the operator decides that.
+     * own rewind it does not fall back to a re-clone: the operator decides that. A failure is recorded on the volume,
+     * and the server stays stopped until a rewind or re-clone succeeds.
      *
-     * @return why it failed, or empty when the member follows the leader now
+     * @return why it failed, in one line, or empty when the member follows the leader now
      */
     Optional<String> rejoin(Upstream upstream, String leader) {
         if (controller.isRunning()) controller.resetPinnedUpstream();
@@ -189,8 +195,12 @@ final class LocalServer {
             controller.rewind(upstream);
         } catch (RewindFailedException e) {
             log.warn("rewind from {} failed: {}", leader, e.getMessage());
-            return Optional.of("pg_rewind from " + leader + " failed: " + e.getMessage());
+            String reason = "pg_rewind from " + leader + " failed: " + e.briefly();
+            // Before the operator hears of it, and on this thread: the loop's next pass already sees it and leaves the data alone.
+            failedRewind.write(reason);
+            return Optional.of(reason);
         }
+        failedRewind.clear();
         following = leader;
         controller.start();
         return Optional.empty();
@@ -227,6 +237,11 @@ final class LocalServer {
     void restart() {
         watchdog.disarm();
         controller.restart();
+    }
+
+    /** Why an operator's rejoin could not rewind the data, while that is on record (the server is then left stopped). */
+    Optional<String> failedRewind() {
+        return failedRewind.read();
     }
 
     PostgresController controller() {

@@ -69,7 +69,7 @@ final class MemberRecords {
         if (local.isReplica()) return local.streaming() ? Decider.STREAMING : "running";
         return switch (local.data()) {
             case EMPTY -> "no data";
-            case CLUSTER -> "stopped";
+            case CLUSTER -> local.failedRewind().isPresent() ? Decider.STOPPED_AFTER_FAILED_REWIND : "stopped";
             case FOREIGN -> "data directory is not ours";
         };
     }

@@ -107,7 +107,7 @@ public final class Sidecar implements AutoCloseable {
         // A third of the session: heartbeats stop half a session after the last confirmation at worst, so the guard
         // fires by five sixths of a session, before the server can expire the lease.
         this.watchdog = new Watchdog(store.sessionTimeout().dividedBy(3), () -> lease.isHeld() || failsafeHolds());
-        this.server = new LocalServer(controller, watchdog);
+        this.server = new LocalServer(controller, watchdog, new FailedRewindRecord(postgresConfig(config).stateDirectory()));
         Optional<AddressHistoryKeeper> addressHistory = checkForMigration(config, controller, clock);
         // After the migration check, which records a new address: the rewriter's first sync then maps the old one.
         this.rewriting = StaleAddressRewriting.start(config.rewriter(), store::readAddressHistory, clock);

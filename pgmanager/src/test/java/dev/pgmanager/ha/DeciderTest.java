@@ -241,6 +241,14 @@ class DeciderTest {
                         List.of(new Rewind(B)), "its data was a primary's, while " + B + " leads: rewinding"),
                 row("a former primary's server is down and nobody leads", leaderless.local(LocalPostgres.stopped(SYSID, TL, true)),
                         List.of(new StartPostgres(false, null)), "nobody leads"),
+                // An operator's rejoin could not rewind the data: left stopped until the operator re-clones (or rejoins) it.
+                row("left stopped after a failed rejoin while another leads", replica.local(stopped.withFailedRewind(Optional.of(
+                        "pg_rewind from " + B + " failed"))), List.of(), "left stopped: a rejoin could not rewind its data (pg_rewind from "
+                        + B + " failed); `pgmanager reinit " + ME + "`"),
+                row("a former primary left stopped after a failed rejoin", replica.local(LocalPostgres.stopped(SYSID, TL, true)
+                        .withFailedRewind(Optional.of("pg_rewind failed"))), List.of(), "left stopped"),
+                row("left stopped after a failed rejoin and nobody leads", leaderless.local(stopped.withFailedRewind(Optional.of(
+                        "pg_rewind failed"))), List.of(), "left stopped"),
                 // Leading.
                 row("I lead and run a replica", leader.local(running(ServerRole.REPLICA, TL, AT, Optional.empty(), false)),
                         List.of(new Promote()), "promoting"),

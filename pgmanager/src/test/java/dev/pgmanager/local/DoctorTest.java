@@ -11,12 +11,20 @@ import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.dns.RegistryFile;
+import dev.pgmanager.ha.Decider;
+import dev.pgmanager.postgres.PgBinaries;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.testing.FreePorts;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -29,6 +37,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -192,6 +202,72 @@ class DoctorTest {
 
     @Test
     @Order(6)
+    void aRejoinWhosePgRewindFailsLeavesTheMemberStoppedWithItsDataAndReinitHealsIt() throws Exception {
+        String leader = harness.leader();
+        String replica = replicas().getFirst();
+        Path data = LocalLayout.of(harness.cluster.dir()).memberData(replica);
+        try (Connection c = harness.connect(leader); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE rejoin_rows (n int)");
+            s.execute("INSERT INTO rejoin_rows SELECT generate_series(1, 100)");
+        }
+        String systemIdentifier = systemIdentifier(leader);
+        // pg_rewind refuses a source without full_page_writes (it could copy torn pages from it): a real failure that
+        // happens before pg_rewind touches the target, and that no retry of the sidecar's can get past.
+        setFullPageWritesOnLeader(leader, false);
+        JsonNode finding;
+        try {
+            Run run = run("rejoin", replica, "--dir", dir);
+
+            assertEquals(1, run.exit(), run.out() + run.err());
+            assertTrue(run.err().contains("pg_rewind from " + leader + " failed"), run.err());
+            assertTrue(run.err().contains("full_page_writes must be enabled in the source server"), "pg_rewind's reason: " + run.err());
+            assertTrue(run.err().contains("pgmanager reinit " + replica), run.err());
+
+            Await.until(HEAL, replica + "'s record says why it is stopped",
+                    () -> harness.member(replica).state().equals(Decider.STOPPED_AFTER_FAILED_REWIND));
+            // Within this time every pass of the sidecar's loop would start the server (or rewind and re-clone it).
+            assertHoldsFor(LocalClusterHarness.LOOP_WAIT.multipliedBy(5), replica + " stays stopped with its data in place",
+                    () -> !acceptsConnections(replica)
+                            && harness.member(replica).state().equals(Decider.STOPPED_AFTER_FAILED_REWIND)
+                            && Files.exists(data.resolve("PG_VERSION")) && movedAside(data).isEmpty());
+            assertEquals(systemIdentifier, controlDataSystemIdentifier(data), "the data directory still holds the cluster's data");
+            String decision = lastDecision(replica);
+            assertTrue(decision.contains("left stopped") && decision.contains("pgmanager reinit " + replica), decision);
+
+            Run restart = run("restart", replica, "--dir", dir);
+            assertEquals(1, restart.exit(), "a restart would start data pg_rewind may have left half-rewound: " + restart.out());
+            assertTrue(restart.err().contains("pgmanager reinit " + replica), restart.err());
+            assertFalse(acceptsConnections(replica), replica + " is still stopped");
+
+            assertEquals(leader, harness.leader(), "the leader stays");
+            assertEquals(1, harness.status().members().stream().filter(m -> m.role().equals("primary")).count(),
+                    "exactly one primary: " + harness.status().summary());
+            try (Connection c = harness.connect(leader); Statement s = c.createStatement()) {
+                s.execute("INSERT INTO rejoin_rows SELECT generate_series(101, 200)");
+            }
+            assertEquals(200, rows(leader, "rejoin_rows"), "the leader keeps every row and takes writes");
+
+            finding = awaitFinding("member", replica, "critical");
+            assertTrue(finding.path("message").asText().contains("pg_rewind failed"), finding.toString());
+            assertEquals("pgmanager reinit " + replica + " --dir " + dir, finding.path("fix").asText());
+        } finally {
+            setFullPageWritesOnLeader(leader, true);
+        }
+
+        Run reinit = runFix(finding);
+
+        assertEquals(0, reinit.exit(), reinit.out() + reinit.err());
+        Path aside = asidePath(reinit.out(), "kept at ");
+        assertTrue(Files.exists(aside.resolve("PG_VERSION")), "the old data is kept aside: " + aside);
+        assertEquals(systemIdentifier, controlDataSystemIdentifier(aside), "the old data moved aside whole");
+        Await.until(HEAL, replica + " streams from the leader and has the rows written before and after the failed rejoin",
+                () -> harness.receiverStreaming(replica) && rows(replica, "rejoin_rows") == 200);
+        harness.awaitHealthy(HEAL);
+        awaitFinding("member", replica, "ok");
+    }
+
+    @Test
+    @Order(7)
     void aMemberWithoutADnsAnswerIsFoundAndLocalStartRestoresIt() throws Exception {
         String replica = replicas().getLast();
         Path registry = LocalLayout.of(harness.cluster.dir()).registry();
@@ -210,7 +286,7 @@ class DoctorTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void reinitReclonesFromTheLeaderAndKeepsTheOldDataAside() throws Exception {
         String leader = harness.leader();
         String replica = replicas().getFirst();
@@ -228,7 +304,7 @@ class DoctorTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void reinitWithDiscardOldDeletesTheOldDataAndSaysSo() throws Exception {
         String replica = replicas().getFirst();
         Run run = run("reinit", replica, "--discard-old", "--dir", dir);
@@ -241,7 +317,7 @@ class DoctorTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void rejoinOfTheLeaderIsRefusedWithTheReason() {
         String leader = harness.leader();
         Run run = run("rejoin", leader, "--dir", dir);
@@ -251,7 +327,7 @@ class DoctorTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void aStoppedStoreIsFoundWhileTheMembersAreStillExaminedAndLocalUpRestartsIt() throws Exception {
         LocalLayout layout = LocalLayout.of(harness.cluster.dir());
         ProcessHandle platform = LocalProcesses.running(layout.platformPid(), dir).orElseThrow();
@@ -271,7 +347,7 @@ class DoctorTest {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void withNeitherStoreNorMembersTheDoctorCouldNotRun() {
         Run run = run("doctor", "--store", "127.0.0.1:" + FreePorts.pick(), "--cluster", "nowhere", "-o", "json");
 
@@ -400,6 +476,87 @@ class DoctorTest {
                 return r.getInt(1) == 1;
             }
         }
+    }
+
+    /** Sets full_page_writes on the leader as an operator would (ALTER SYSTEM), and waits until new sessions see it. */
+    private void setFullPageWritesOnLeader(String leader, boolean on) throws SQLException {
+        try (Connection c = harness.connect(leader); Statement s = c.createStatement()) {
+            s.execute(on ? "ALTER SYSTEM RESET full_page_writes" : "ALTER SYSTEM SET full_page_writes = off");
+            s.execute("SELECT pg_reload_conf()");
+        }
+        String wanted = on ? "on" : "off";
+        Await.until(HEAL, "full_page_writes " + wanted + " on " + leader, () -> {
+            try (Connection c = harness.connect(leader); Statement s = c.createStatement()) {
+                return show(s, "full_page_writes").equals(wanted);
+            } catch (SQLException e) {
+                return false;
+            }
+        });
+    }
+
+    /** Fails as soon as {@code condition} is false at any check during {@code period}. */
+    private static void assertHoldsFor(Duration period, String what, BooleanSupplier condition) {
+        long end = System.nanoTime() + period.toNanos();
+        do {
+            assertTrue(condition.getAsBoolean(), what + " (throughout " + period + ")");
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while checking that " + what, e);
+            }
+        } while (System.nanoTime() < end);
+    }
+
+    private boolean acceptsConnections(String member) {
+        try (Connection c = harness.connect(member)) {
+            return true;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** Directories a re-clone would have moved {@code data} to ({@code <data>.aside-<time>}). */
+    private static List<Path> movedAside(Path data) {
+        try (var siblings = Files.list(data.getParent())) {
+            return siblings.filter(p -> p.getFileName().toString().startsWith(data.getFileName() + ".aside-")).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The reason of the member's last control-loop decision, from its API ({@code GET /member}). */
+    private String lastDecision(String member) throws IOException, InterruptedException {
+        LocalClusterFile.LocalMember m = harness.currentFile().member(member).orElseThrow();
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                            URI.create("http://" + HostPorts.of(m.address(), m.apiPort()) + "/member"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            return JSON.readTree(response.body()).path("last_decision").asText();
+        }
+    }
+
+    private String systemIdentifier(String member) throws SQLException {
+        try (Connection c = harness.connect(member); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT system_identifier FROM pg_control_system()")) {
+            r.next();
+            return r.getString(1);
+        }
+    }
+
+    /** The system identifier in a stopped server's control file, as pg_controldata reads it. */
+    private static String controlDataSystemIdentifier(Path data) throws IOException, InterruptedException {
+        ProcessBuilder controldata = new ProcessBuilder(PgBinaries.locate(Optional.empty()).tool("pg_controldata"), data.toString())
+                .redirectErrorStream(true);
+        // the labels in English, whatever the machine's locale
+        controldata.environment().put("LC_ALL", "C");
+        Process p = controldata.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        Matcher m = Pattern.compile("Database system identifier:\\s*(\\d+)").matcher(out);
+        assertTrue(m.find(), out);
+        return m.group(1);
     }
 
     private long timeline(String member) {
