@@ -118,11 +118,11 @@ final class ClusterTarget {
 
     /**
      * The superuser's password, for commands that read PostgreSQL itself: the environment variable SU_PASSWORD or
-     * PGMANAGER_SUPERUSER_PASSWORD (as the sidecars take it), else a local cluster's.
+     * PGMANAGER_SUPERUSER_PASSWORD (or the file named by either with _FILE, as the sidecars take it), else a local
+     * cluster's.
      */
     Optional<String> superuserPassword() {
-        return env("SU_PASSWORD", "PGMANAGER_SUPERUSER_PASSWORD").map(Found::value)
-                .or(() -> localCluster().map(local -> local.file().superuserPassword()));
+        return superuserPasswordFromEnvironment().or(() -> localCluster().map(local -> local.file().superuserPassword()));
     }
 
     /** The superuser's name: PGMANAGER_SUPERUSER, else postgres (the sidecars' default). */
@@ -169,11 +169,14 @@ final class ClusterTarget {
      * an operator shell on a member needs nothing more.
      */
     static Optional<String> storeSecretFromEnvironment(String cluster) {
+        return SecretFiles.read(System.getenv(), "PGMANAGER_STORE_AUTH")
+                .or(() -> superuserPasswordFromEnvironment().map(password -> StoreSecret.derive(cluster, password)));
+    }
+
+    /** {@code SU_PASSWORD}, else {@code PGMANAGER_SUPERUSER_PASSWORD}, each also from the file its {@code _FILE} names. */
+    private static Optional<String> superuserPasswordFromEnvironment() {
         Map<String, String> environment = System.getenv();
-        return SecretFiles.read(environment, "PGMANAGER_STORE_AUTH")
-                .or(() -> SecretFiles.read(environment, "SU_PASSWORD")
-                        .or(() -> SecretFiles.read(environment, "PGMANAGER_SUPERUSER_PASSWORD"))
-                        .map(password -> StoreSecret.derive(cluster, password)));
+        return SecretFiles.read(environment, "SU_PASSWORD").or(() -> SecretFiles.read(environment, "PGMANAGER_SUPERUSER_PASSWORD"));
     }
 
     /** A local cluster's file, as a source of settings. */
