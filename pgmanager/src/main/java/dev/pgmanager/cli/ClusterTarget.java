@@ -60,6 +60,18 @@ final class ClusterTarget {
     private Optional<Local> localSource = Optional.empty();
 
     /**
+     * A target for a command whose own options name it otherwise ({@code fork}: its {@code --cluster} is the new
+     * cluster's name): the store, the cluster and the DNS servers as the options would give them (each may be null).
+     */
+    static ClusterTarget of(String store, String cluster, String dnsServers) {
+        ClusterTarget target = new ClusterTarget();
+        target.store = store;
+        target.cluster = cluster;
+        target.dnsServers = dnsServers;
+        return target;
+    }
+
+    /**
      * Where the commands go, resolved once.
      *
      * @throws IllegalArgumentException when nothing names a cluster, or a setting is malformed
