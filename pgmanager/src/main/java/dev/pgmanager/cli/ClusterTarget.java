@@ -60,6 +60,18 @@ final class ClusterTarget {
     private Optional<Local> localSource = Optional.empty();
 
     /**
+     * A target for a command whose own options name it otherwise ({@code fork}: its {@code --cluster} is the new
+     * cluster's name): the store, the cluster and the DNS servers as the options would give them (each may be null).
+     */
+    static ClusterTarget of(String store, String cluster, String dnsServers) {
+        ClusterTarget target = new ClusterTarget();
+        target.store = store;
+        target.cluster = cluster;
+        target.dnsServers = dnsServers;
+        return target;
+    }
+
+    /**
      * Where the commands go, resolved once.
      *
      * @throws IllegalArgumentException when nothing names a cluster, or a setting is malformed
@@ -118,11 +130,11 @@ final class ClusterTarget {
 
     /**
      * The superuser's password, for commands that read PostgreSQL itself: the environment variable SU_PASSWORD or
-     * PGMANAGER_SUPERUSER_PASSWORD (as the sidecars take it), else a local cluster's.
+     * PGMANAGER_SUPERUSER_PASSWORD (or the file named by either with _FILE, as the sidecars take it), else a local
+     * cluster's.
      */
     Optional<String> superuserPassword() {
-        return environment("SU_PASSWORD", "PGMANAGER_SUPERUSER_PASSWORD")
-                .or(() -> localCluster().map(local -> local.file().superuserPassword()));
+        return superuserPasswordFromEnvironment().or(() -> localCluster().map(local -> local.file().superuserPassword()));
     }
 
     /** The superuser's name: PGMANAGER_SUPERUSER, else postgres (the sidecars' default). */
@@ -169,11 +181,14 @@ final class ClusterTarget {
      * an operator shell on a member needs nothing more.
      */
     static Optional<String> storeSecretFromEnvironment(String cluster) {
+        return SecretFiles.read(System.getenv(), "PGMANAGER_STORE_AUTH")
+                .or(() -> superuserPasswordFromEnvironment().map(password -> StoreSecret.derive(cluster, password)));
+    }
+
+    /** {@code SU_PASSWORD}, else {@code PGMANAGER_SUPERUSER_PASSWORD}, each also from the file its {@code _FILE} names. */
+    private static Optional<String> superuserPasswordFromEnvironment() {
         Map<String, String> environment = System.getenv();
-        return SecretFiles.read(environment, "PGMANAGER_STORE_AUTH")
-                .or(() -> SecretFiles.read(environment, "SU_PASSWORD")
-                        .or(() -> SecretFiles.read(environment, "PGMANAGER_SUPERUSER_PASSWORD"))
-                        .map(password -> StoreSecret.derive(cluster, password)));
+        return SecretFiles.read(environment, "SU_PASSWORD").or(() -> SecretFiles.read(environment, "PGMANAGER_SUPERUSER_PASSWORD"));
     }
 
     /** A local cluster's file, as a source of settings. */

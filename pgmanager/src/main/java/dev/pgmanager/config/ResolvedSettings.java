@@ -12,15 +12,30 @@ import java.util.Optional;
  */
 final class ResolvedSettings {
     private final Map<ConfigOption<?>, Object> values = new HashMap<>();
+    /** Whether a missing setting may be written in a config file: not for a tool that reads the environment only. */
+    private final boolean suggestsConfigFile;
 
-    private ResolvedSettings() {}
+    private ResolvedSettings(boolean suggestsConfigFile) {
+        this.suggestsConfigFile = suggestsConfigFile;
+    }
 
     /** Where a setting's text came from, as a message ends: "; set by FLY_REGION". */
     private record RawSetting(String text, String origin) {}
 
     static ResolvedSettings resolve(List<ConfigOption<?>> options, ConfigFile file, Map<String, String> environment,
                                     List<String> problems) {
-        ResolvedSettings settings = new ResolvedSettings();
+        return resolve(options, file, environment, problems, true);
+    }
+
+    /** As the sidecar reads them without a config file, for a tool that takes the sidecar's settings from its environment. */
+    static ResolvedSettings resolveFromEnvironment(List<ConfigOption<?>> options, Map<String, String> environment,
+                                                   List<String> problems) {
+        return resolve(options, ConfigFile.NONE, environment, problems, false);
+    }
+
+    private static ResolvedSettings resolve(List<ConfigOption<?>> options, ConfigFile file, Map<String, String> environment,
+                                            List<String> problems, boolean suggestsConfigFile) {
+        ResolvedSettings settings = new ResolvedSettings(suggestsConfigFile);
         for (ConfigOption<?> option : options) {
             settings.resolveOne(option, file, environment, problems);
         }
@@ -87,14 +102,14 @@ final class ResolvedSettings {
                 .map(text -> new RawSetting(text, "in " + file.name()));
     }
 
-    private static String missing(ConfigOption<?> option) {
+    private String missing(ConfigOption<?> option) {
         List<String> ways = new ArrayList<>();
         if (!option.environmentVariables().isEmpty()) {
             String files = option.secret() ? " (or a file holding it, named by " + option.environmentVariables().getFirst()
                     + SecretFiles.SUFFIX + ")" : "";
             ways.add(either(option.environmentVariables()) + files);
         }
-        ways.add(option.key() + " in the config file");
+        if (suggestsConfigFile) ways.add(option.key() + " in the config file");
         return option.key() + " is missing: set " + String.join(", or ", ways);
     }
 

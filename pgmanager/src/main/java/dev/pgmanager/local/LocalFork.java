@@ -1,20 +1,13 @@
 package dev.pgmanager.local;
 
+import dev.pgmanager.config.BaseBackupSettings;
 import dev.pgmanager.config.ConfigException;
 import dev.pgmanager.config.SidecarConfig;
 import dev.pgmanager.config.SidecarConfigLoader;
 import dev.pgmanager.config.StoreSecret;
-import dev.pgmanager.config.ValueParsers;
+import dev.pgmanager.fork.ForkBackup;
+import dev.pgmanager.fork.ForkChecks;
 import dev.pgmanager.local.LocalClusterFile.LocalMember;
-import dev.pgmanager.postgres.BaseBackup;
-import dev.pgmanager.postgres.Credentials;
-import dev.pgmanager.postgres.OsUser;
-import dev.pgmanager.postgres.PgBinaries;
-import dev.pgmanager.postgres.Upstream;
-import dev.pgmanager.store.ClusterSnapshot;
-import dev.pgmanager.store.StoreException;
-import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
-import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -23,7 +16,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.apache.zookeeper.KeeperException;
 
 /**
  * Makes a new, independent local cluster out of a consistent copy of one member's data, as a platform's volume fork
@@ -32,9 +24,6 @@ import org.apache.zookeeper.KeeperException;
  * promotes it onto a new timeline and can grow with {@code pgmanager local add}. The source is only read.
  */
 public final class LocalFork {
-    /** A base backup copies the whole cluster: give it time on a slow disk. */
-    private static final Duration COPY_TIMEOUT = Duration.ofMinutes(30);
-
     private final LocalCluster source;
     private final String machineId;
 
@@ -54,16 +43,19 @@ public final class LocalFork {
                 + source.dir() + " to fork from"));
         LocalMember member = from.member(machineId).orElseThrow(() -> new IllegalArgumentException(
                 machineId + " is not a member of the local cluster in " + source.dir() + " (see pgmanager local status)"));
-        requireNewName(from, name);
+        ForkChecks.requireNewName(name, from.app(), from.storeConnectString(),
+                Optional.of(StoreSecret.derive(name, from.superuserPassword())));
         LocalCluster target = LocalCluster.at(dir);
-        requireEmpty(target.dir());
+        ForkChecks.requireEmptyDirectory(target.dir(), "--dir");
         SidecarConfig config = memberConfig();
         Optional<Duration> sessionTimeout = Optional.of(config.store().sessionTimeout());
         // The copy holds the source's roles with their passwords; the new cluster's sidecar logs in with them.
         LocalCluster.Roles roles = new LocalCluster.Roles(from.superuserPassword(), from.replicationPassword());
         if (source.postgresRunning(machineId)) {
             progress.println("taking a base backup of " + machineId + " (its PostgreSQL runs; it is only read)");
-            return target.createSeeded(name, sessionTimeout, roles, data -> baseBackup(member, config, data), timeout, progress);
+            BaseBackupSettings settings = BaseBackupSettings.of(config.postgres());
+            return target.createSeeded(name, sessionTimeout, roles,
+                    data -> ForkBackup.copy(settings, machineId, member.address(), member.pgPort(), data), timeout, progress);
         }
         if (source.sidecarPid(machineId).isPresent()) {
             throw new IllegalStateException(machineId + "'s sidecar runs but its PostgreSQL does not (it is starting or "
@@ -74,63 +66,12 @@ public final class LocalFork {
         return target.createSeeded(name, sessionTimeout, roles, data -> copyStopped(data), timeout, progress);
     }
 
-    private void requireNewName(LocalClusterFile from, String name) {
-        try {
-            ValueParsers.appName(name);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--cluster '" + name + "' is not a valid cluster name: use 1 to 63 "
-                    + "lower-case letters, digits or '-'");
-        }
-        if (name.equals(from.app())) {
-            throw new IllegalArgumentException("--cluster " + name + " is the name of the cluster being forked: "
-                    + "the fork is a new, independent cluster and needs a name of its own");
-        }
-        if (existsInStore(from, name)) {
-            throw new IllegalArgumentException("a cluster named " + name + " already exists in the store at "
-                    + from.storeConnectString() + ": choose another name");
-        }
-    }
-
-    /**
-     * Whether the source's store holds a cluster of that name (a store that is down holds none we could clash with). A
-     * cluster whose znodes refuse us (another secret guards them) exists too.
-     */
-    private static boolean existsInStore(LocalClusterFile from, String name) {
-        try (ZooKeeperClusterStore store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(from.storeConnectString(), name)
-                .withSecret(StoreSecret.derive(name, from.superuserPassword()))
-                .withStartupWait(Duration.ofSeconds(5)))) {
-            ClusterSnapshot snapshot = store.read();
-            return snapshot.identity().isPresent() || !snapshot.members().isEmpty() || snapshot.lastEpoch() > 0;
-        } catch (StoreException e) {
-            return e.getCause() instanceof KeeperException.NoAuthException;
-        }
-    }
-
-    private static void requireEmpty(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        if (!Files.isDirectory(dir)) throw new IllegalArgumentException("--dir " + dir + " is a file, not a directory");
-        try (Stream<Path> entries = Files.list(dir)) {
-            if (entries.findAny().isPresent()) {
-                throw new IllegalArgumentException("--dir " + dir + " is not empty: the fork needs a new or empty directory "
-                        + "(nothing in it was touched)");
-            }
-        }
-    }
-
     private SidecarConfig memberConfig() {
         try {
             return SidecarConfigLoader.load(Optional.of(source.memberConfig(machineId)), Map.of());
         } catch (ConfigException e) {
             throw new IllegalStateException("cannot read " + machineId + "'s configuration: " + e.getMessage(), e);
         }
-    }
-
-    /** pg_basebackup as the postgres OS user, streaming WAL through a temporary slot: nothing stays on the source. */
-    private void baseBackup(LocalMember member, SidecarConfig config, Path data) {
-        Credentials replication = new Credentials(config.postgres().replicationUser(), config.postgres().replicationPassword());
-        Upstream upstream = Upstream.of(member.address(), member.pgPort(), replication);
-        new BaseBackup(PgBinaries.locate(config.postgres().binDir()), OsUser.named(config.postgres().osUser()))
-                .copy(upstream, data, "fork-of-" + machineId, COPY_TIMEOUT);
     }
 
     /**

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -28,7 +29,7 @@ final class LocalProcesses {
     private LocalProcesses() {}
 
     static long start(List<String> arguments, Path log, Path pidFile) throws IOException {
-        return start(arguments, log, pidFile, Optional.empty());
+        return start(arguments, Map.of(), log, pidFile, Optional.empty());
     }
 
     /**
@@ -36,25 +37,43 @@ final class LocalProcesses {
      * PID to {@code cgroup.procs}, then becomes the program), so none of its sockets or children is ever outside it.
      */
     static long start(List<String> arguments, Path log, Path pidFile, Optional<Path> cgroup) throws IOException {
+        return start(arguments, Map.of(), log, pidFile, cgroup);
+    }
+
+    /**
+     * As {@link #start(List, Path, Path, Optional)}, with {@code environment} added to ours: a sidecar configured by its
+     * environment alone, as on Fly.io.
+     */
+    static long start(List<String> arguments, Map<String, String> environment, Path log, Path pidFile, Optional<Path> cgroup)
+            throws IOException {
         Files.createDirectories(log.getParent());
         List<String> command = new ArrayList<>();
         cgroup.ifPresent(dir -> command.addAll(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
                 dir.resolve("cgroup.procs").toString())));
-        command.addAll(List.of("setsid", javaBinary()));
-        String options = System.getenv().getOrDefault("PGMANAGER_SIDECAR_JAVA_OPTS", DEFAULT_JVM_OPTIONS);
-        command.addAll(List.of(options.trim().split("\\s+")));
-        command.add("--enable-native-access=ALL-UNNAMED");
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.pgmanager.cli.Main"));
-        command.addAll(arguments);
+        command.add("setsid");
+        command.addAll(javaCommand(arguments));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         // glibc gives every thread that allocates its own 64 MB arena; two are plenty for a sidecar.
         builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
+        builder.environment().putAll(environment);
         Process process = builder.start();
         Files.writeString(pidFile, Long.toString(process.pid()), StandardCharsets.UTF_8);
         return process.pid();
+    }
+
+    /** This same program with {@code arguments}: {@code java <small-heap options> -cp <our class path> Main ...}. */
+    static List<String> javaCommand(List<String> arguments) {
+        List<String> command = new ArrayList<>();
+        command.add(javaBinary());
+        String options = System.getenv().getOrDefault("PGMANAGER_SIDECAR_JAVA_OPTS", DEFAULT_JVM_OPTIONS);
+        command.addAll(List.of(options.trim().split("\\s+")));
+        command.add("--enable-native-access=ALL-UNNAMED");
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.pgmanager.cli.Main"));
+        command.addAll(arguments);
+        return command;
     }
 
     /** The live process named by {@code pidFile} whose command line mentions {@code marker}. */

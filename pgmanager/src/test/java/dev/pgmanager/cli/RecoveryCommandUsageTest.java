@@ -44,6 +44,49 @@ class RecoveryCommandUsageTest {
     }
 
     @Test
+    void forkExplainsBothWaysOfForking() {
+        CommandRun run = CommandRun.of("fork", "--help");
+
+        for (String option : new String[] {"--source-dir", "--source-cluster", "--store", "--dns-server", "--data-dir", "REPL_PASSWORD"}) {
+            assertTrue(run.out().contains(option), option + " in " + run.out());
+        }
+    }
+
+    @Test
+    void aForkThroughTheStoreAndAForkOfALocalClusterTakeTheirOwnOptionsOnly() {
+        CommandRun mixed = CommandRun.of("fork", "--from", "0123456789abcd", "--cluster", "new", "--source-cluster", "old",
+                "--dir", "/nonexistent/new", "--data-dir", "/nonexistent/data");
+        assertEquals(2, mixed.exit(), mixed.err());
+        assertTrue(mixed.err().contains("--dir: only for a fork of a local cluster, not with --source-cluster"), mixed.err());
+
+        CommandRun storeOnly = CommandRun.of("fork", "--from", "0123456789abcd", "--cluster", "new", "--store", "127.0.0.1:1",
+                "--data-dir", "/nonexistent/data");
+        assertEquals(2, storeOnly.exit(), storeOnly.err());
+        assertTrue(storeOnly.err().contains("--store, --data-dir: only for a fork through the store, which needs --source-cluster NAME"),
+                storeOnly.err());
+
+        CommandRun noDataDir = CommandRun.of("fork", "--from", "0123456789abcd", "--cluster", "new", "--source-cluster", "old",
+                "--store", "127.0.0.1:1");
+        assertEquals(2, noDataDir.exit(), noDataDir.err());
+        assertTrue(noDataDir.err().contains("needs --data-dir PATH"), noDataDir.err());
+    }
+
+    @Test
+    void aForkThroughTheStoreWithoutTheReplicationPasswordSaysWhereToGiveItBeforeConnecting() {
+        for (String variable : new String[] {"REPL_PASSWORD", "PGMANAGER_REPLICATION_PASSWORD"}) {
+            assumeTrue(System.getenv(variable) == null && System.getenv(variable + "_FILE") == null,
+                    "a replication password is set in this environment");
+        }
+        CommandRun run = CommandRun.of("fork", "--from", "0123456789abcd", "--cluster", "new", "--source-cluster", "old",
+                "--store", "127.0.0.1:1", "--data-dir", "/nonexistent/data");
+
+        assertEquals(2, run.exit(), run.err());
+        assertTrue(run.err().contains("postgres.replication_password is missing: set REPL_PASSWORD or "
+                + "PGMANAGER_REPLICATION_PASSWORD (or a file holding it, named by REPL_PASSWORD_FILE)"), run.err());
+        assertTrue(!run.err().contains("config file"), "the command reads no config file: " + run.err());
+    }
+
+    @Test
     void forkNeedsTheMemberAndTheNewName() {
         CommandRun run = CommandRun.of("fork", "--cluster", "new");
 

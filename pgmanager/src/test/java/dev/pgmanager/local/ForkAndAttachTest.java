@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgmanager.cli.CommandRun;
 import dev.pgmanager.local.LocalStatus.MemberStatus;
+import dev.pgmanager.store.ClusterSnapshot;
+import dev.pgmanager.store.MemberRole;
 import dev.pgmanager.store.testing.Await;
+import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,9 +39,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code pgmanager fork}, {@code local add}, {@code attach} and {@code detach} as an operator runs them, on one real
- * two-member source cluster: a fork holds every row committed before it, lives its own life on a new timeline, can
- * grow, and leaves its source as it was; an attached application connects with the printed URL; a detached one's
- * data stays.
+ * two-member source cluster: a fork (of a local cluster, or through the store onto a new machine whose sidecar adopts
+ * it) holds every row committed before it, lives its own life on a new timeline, can grow, and leaves its source as it
+ * was; an attached application connects with the printed URL; a detached one's data stays.
  */
 class ForkAndAttachTest {
     private static final Duration HEALTHY = Duration.ofSeconds(120);
@@ -113,6 +116,85 @@ class ForkAndAttachTest {
     }
 
     @Test
+    void aForkThroughTheStoreIsAdoptedByAFreshSidecarAsANewClusterBesideItsSourceWhichStaysAsItWas() throws Exception {
+        source.awaitHealthy(HEALTHY);
+        long rowsBefore = count(source, leader, "before_fork");
+        Await.until(Duration.ofSeconds(30), replica + " replayed every row", () -> count(source, replica, "before_fork") == rowsBefore);
+        Map<String, String> configBefore = configFiles(replica);
+        Set<String> slotsBefore = slots(leader);
+        byte[] clusterFileBefore = Files.readAllBytes(source.cluster.dir().resolve("cluster.json"));
+        long sourceTimeline;
+        try (Connection c = source.connect(leader)) {
+            sourceTimeline = timeline(c);
+        }
+
+        try (NewMachine machine = NewMachine.withPasswordsOf(source.file)) {
+            CommandRun fork = machine.pgmanager(storeFork(replica, "storefork", machine.data()));
+            assertEquals(0, fork.exit(), fork.err());
+            assertTrue(fork.out().contains("start the sidecar"), fork.out());
+
+            // The same store as the source's: the new cluster lives beside it, under a path of its own.
+            machine.startSidecar("storefork", source.file.storeConnectString(), dnsServer());
+            try (ZooKeeperClusterStore store = machine.store(source.file.storeConnectString(), "storefork")) {
+                Await.until(HEALTHY, "the new machine leads storefork and recorded its identity", () -> {
+                    machine.requireSidecarRunning();
+                    ClusterSnapshot cluster = store.read();
+                    return cluster.isLeader(machine.machineId()) && cluster.identity().isPresent()
+                            && cluster.member(machine.machineId()).map(m -> m.role() == MemberRole.PRIMARY).orElse(false);
+                });
+                assertEquals(Set.of(machine.machineId()), store.read().members().keySet(), "the new cluster's single member");
+            }
+            try (Connection c = machine.connect(); Statement s = c.createStatement()) {
+                assertEquals("f", single(s, "SELECT pg_is_in_recovery()"));
+                assertTrue(timeline(c) > sourceTimeline, "promoted onto a new timeline: " + timeline(c) + " after " + sourceTimeline);
+                assertEquals(Long.toString(rowsBefore), single(s, "SELECT count(*) FROM before_fork"), "every row committed before the fork");
+                s.execute("CREATE TABLE after_store_fork (note text)");
+                s.execute("INSERT INTO after_store_fork VALUES ('only in the fork')");
+            }
+            try (Connection c = source.connect(leader); Statement s = c.createStatement()) {
+                s.execute("INSERT INTO before_fork VALUES (300000)");
+            }
+            assertFalse(tableExists(source, leader, "after_store_fork"), "the source saw none of the fork's writes");
+            try (Connection c = machine.connect(); Statement s = c.createStatement()) {
+                assertEquals(Long.toString(rowsBefore), single(s, "SELECT count(*) FROM before_fork"), "the fork saw none of the source's later writes");
+            }
+            assertSourceUnchanged(configBefore, slotsBefore, clusterFileBefore);
+            try (ZooKeeperClusterStore store = source.store()) {
+                assertEquals(Set.copyOf(source.machineIds()), store.read().members().keySet(), "the source's members are as they were");
+            }
+
+            Path again = machine.dir().resolve("again");
+            CommandRun taken = machine.pgmanager(storeFork(replica, "storefork", again));
+            assertEquals(2, taken.exit(), taken.err());
+            assertTrue(taken.err().contains("a cluster named storefork already exists in the store"), taken.err());
+            assertFalse(Files.exists(again), "nothing was created");
+        }
+    }
+
+    @Test
+    void aForkThroughTheStoreRefusesBadInputBeforeCopyingAnything() throws Exception {
+        source.awaitHealthy(HEALTHY);
+        try (NewMachine machine = NewMachine.withPasswordsOf(source.file)) {
+            Files.createDirectories(machine.data());
+            Files.writeString(machine.data().resolve("keep-me"), "precious");
+            CommandRun notEmpty = machine.pgmanager(storeFork(replica, "other", machine.data()));
+            assertEquals(2, notEmpty.exit(), notEmpty.err());
+            assertTrue(notEmpty.err().contains("--data-dir " + machine.data() + " is not empty"), notEmpty.err());
+            assertEquals("precious", Files.readString(machine.data().resolve("keep-me")));
+
+            Path fresh = machine.dir().resolve("fresh");
+            CommandRun unknown = machine.pgmanager(storeFork("00000000000000", "other", fresh));
+            assertEquals(2, unknown.exit(), unknown.err());
+            assertTrue(unknown.err().contains("00000000000000 is not a live member of cluster " + source.file.app()), unknown.err());
+
+            CommandRun sameName = machine.pgmanager(storeFork(replica, source.file.app(), fresh));
+            assertEquals(2, sameName.exit(), sameName.err());
+            assertTrue(sameName.err().contains("is the name of the cluster being forked"), sameName.err());
+            assertFalse(Files.exists(fresh), "nothing was created");
+        }
+    }
+
+    @Test
     void aForkOfAStoppedMemberCopiesItsDataDirectoryAndLeavesItByteForByte() throws Exception {
         source.awaitHealthy(HEALTHY);
         source.cluster.stop(replica);
@@ -120,6 +202,16 @@ class ForkAndAttachTest {
         String digestBefore = digest(data);
         Path dir = newDirectory();
         try {
+            try (ZooKeeperClusterStore store = source.store()) {
+                Await.until(Duration.ofSeconds(30), "the stopped member's record is gone", () -> store.read().member(replica).isEmpty());
+            }
+            try (NewMachine machine = NewMachine.withPasswordsOf(source.file)) {
+                CommandRun throughStore = machine.pgmanager(storeFork(replica, "copied", machine.data()));
+                assertEquals(2, throughStore.exit(), throughStore.err());
+                assertTrue(throughStore.err().contains("a stopped member's data directory cannot be copied through the store"),
+                        throughStore.err());
+                assertFalse(Files.exists(machine.data()), "nothing was copied");
+            }
             CommandRun fork = run("fork", "--from", replica, "--cluster", "copied", "--source-dir", source.cluster.dir().toString(),
                     "--dir", dir.toString());
             try (LocalClusterHarness forked = adopt(dir, fork)) {
@@ -244,6 +336,24 @@ class ForkAndAttachTest {
     }
 
     // ---- helpers
+
+    /** {@code pgmanager fork} of the source's member {@code id} through its store, as a new machine runs it. */
+    private static String[] storeFork(String id, String name, Path data) {
+        return new String[] {"fork", "--from", id, "--cluster", name, "--store", source.file.storeConnectString(),
+            "--source-cluster", source.file.app(), "--dns-server", dnsServer(), "--data-dir", data.toString()};
+    }
+
+    /** The source's own DNS server, the only one that knows its members' names. */
+    private static String dnsServer() {
+        return "127.0.0.1:" + source.file.dnsPort();
+    }
+
+    /** The timeline the server writes WAL on now (a primary's). */
+    private static long timeline(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            return Long.parseLong(single(s, "SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"), 16);
+        }
+    }
 
     private static CommandRun run(String... args) {
         return CommandRun.of(args);

@@ -104,6 +104,35 @@ public final class ZooKeeperClusterStore implements ClusterStore {
      * @throws StoreUnavailableException when ZooKeeper cannot be reached in that time
      */
     public static ZooKeeperClusterStore connect(ZooKeeperStoreSettings settings) {
+        CuratorFramework client = startClient(settings);
+        try {
+            var store = new ZooKeeperClusterStore(settings, client);
+            store.createRoot();
+            return store;
+        } catch (RuntimeException e) {
+            client.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The cluster's state, when the store has a znode for it; reads without creating anything, so that a name can be
+     * checked as free (before a fork takes it) without leaving a znode behind whose ACL the cluster's members would
+     * then have to share.
+     *
+     * @throws StoreUnavailableException when ZooKeeper cannot be reached in {@link ZooKeeperStoreSettings#startupWait()}
+     * @throws StoreException when the cluster's znodes refuse the settings' secret (the cause says so)
+     */
+    public static Optional<ClusterSnapshot> readIfPresent(ZooKeeperStoreSettings settings) {
+        CuratorFramework client = startClient(settings);
+        try (var store = new ZooKeeperClusterStore(settings, client)) {
+            boolean present = store.call("look for " + store.layout.root(), () -> client.checkExists().forPath(store.layout.root()) != null);
+            return present ? Optional.of(store.read()) : Optional.empty();
+        }
+    }
+
+    /** A started client, connected within {@link ZooKeeperStoreSettings#startupWait()}; closed again when it is not. */
+    private static CuratorFramework startClient(ZooKeeperStoreSettings settings) {
         CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
                 .connectString(settings.connectString())
                 .sessionTimeoutMs(millis(settings.sessionTimeout()))
@@ -125,9 +154,7 @@ public final class ZooKeeperClusterStore implements ClusterStore {
                 throw new StoreUnavailableException("could not reach ZooKeeper at " + settings.connectString() + " within "
                         + readable(settings.startupWait()) + "; is it running?", null);
             }
-            var store = new ZooKeeperClusterStore(settings, client);
-            store.createRoot();
-            return store;
+            return client;
         } catch (InterruptedException e) {
             client.close();
             Thread.currentThread().interrupt();

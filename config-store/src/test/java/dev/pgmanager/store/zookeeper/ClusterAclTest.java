@@ -84,6 +84,22 @@ class ClusterAclTest {
         assertTrue(neighbour.read().spec().version() >= 0);
     }
 
+    @Test
+    void readIfPresentCreatesNothingForAFreeNameReadsAClusterAndIsRefusedWithAnotherSecret() throws Exception {
+        String free = zk.newCluster();
+        assertEquals(Optional.empty(), ZooKeeperClusterStore.readIfPresent(zk.settings(free).withSecret(SECRET)));
+        assertEquals(null, client(Optional.empty()).checkExists().forPath(ClusterLayout.forCluster(free).root()),
+                "no znode was left for the free name");
+
+        String taken = zk.newCluster();
+        zk.closeAfterTest(ZooKeeperClusterStore.connect(zk.settings(taken).withSecret(SECRET)))
+                .compareAndSetSpec(ClusterSpec.defaults(), Versioned.ABSENT);
+        assertTrue(ZooKeeperClusterStore.readIfPresent(zk.settings(taken).withSecret(SECRET)).orElseThrow().spec().version() >= 0);
+        StoreException refused = assertThrows(StoreException.class,
+                () -> ZooKeeperClusterStore.readIfPresent(zk.settings(taken).withSecret("another-secret")));
+        assertTrue(refused.getCause() instanceof KeeperException.NoAuthException, String.valueOf(refused.getCause()));
+    }
+
     private static CuratorFramework client(Optional<String> digest) throws InterruptedException {
         var builder = CuratorFrameworkFactory.builder().connectString(zk.server().connectString()).retryPolicy(new RetryOneTime(100));
         digest.ifPresent(credentials -> builder.authorization("digest", credentials.getBytes(StandardCharsets.UTF_8)));
