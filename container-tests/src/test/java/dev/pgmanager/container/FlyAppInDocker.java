@@ -53,6 +53,7 @@ final class FlyAppInDocker implements AutoCloseable {
     private final String networkId;
     private final String killSignal;
     private final int killTimeoutSeconds;
+    private final List<String> checkPaths;
     private final String storeContainer;
     private final Map<String, String> members = new LinkedHashMap<>();
     private final List<String> containers = new ArrayList<>();
@@ -68,6 +69,9 @@ final class FlyAppInDocker implements AutoCloseable {
         JsonNode fly = new TomlMapper().readTree(Path.of("../fly.toml").toFile());
         this.killSignal = fly.path("kill_signal").asText();
         this.killTimeoutSeconds = fly.path("kill_timeout").asInt();
+        List<String> paths = new ArrayList<>();
+        fly.path("checks").forEach(check -> paths.add(check.path("path").asText()));
+        this.checkPaths = List.copyOf(paths);
         this.networkId = docker.createNetworkCmd().withName(app).withDriver("bridge").withEnableIpv6(true)
                 .withIpam(new Network.Ipam().withConfig(new Network.Ipam.Config().withSubnet(prefix + "/64")))
                 .exec().getId();
@@ -85,6 +89,11 @@ final class FlyAppInDocker implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /** The paths of fly.toml's machine checks on the sidecar's API. */
+    List<String> checkPaths() {
+        return checkPaths;
     }
 
     String app() {

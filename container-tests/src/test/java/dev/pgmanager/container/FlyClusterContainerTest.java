@@ -67,9 +67,11 @@ class FlyClusterContainerTest {
     @Order(1)
     void onePrimaryAndTwoStreamingReplicasWithTheirChecksGreen() throws Exception {
         String primary = primary();
+        assertEquals(List.of("/health/live", "/health/ready", "/health/role"), app.checkPaths(), "fly.toml's machine checks");
         for (String member : app.machineIds()) {
-            assertEquals(200, app.status(member, "/health/live"), member + " live");
-            assertEquals(200, app.status(member, "/health/ready"), member + " ready");
+            for (String check : app.checkPaths()) assertEquals(200, app.status(member, check), member + " " + check);
+            String role = JSON.readTree(app.body(member, "/health/role").orElseThrow()).path("status").asText();
+            assertEquals(member.equals(primary) ? "primary" : "replica", role, member + "'s role check names its role");
             assertEquals(member.equals(primary) ? 200 : 503, app.status(member, "/primary"), member + " /primary");
         }
         // each replica found the primary by its DNS name in Docker's DNS, and streams from its own current address

@@ -70,6 +70,27 @@ final class HealthEndpoints {
         });
     }
 
+    /**
+     * The role check (fly.toml's {@code [checks.role]}): 200 on every member whose PostgreSQL role agrees with the lease,
+     * with the role as its status, so that {@code fly checks list} shows who is primary and a deploy is not held up by
+     * replicas; 503 while they disagree (a primary without the lease, a lease holder not yet promoted) or PostgreSQL
+     * does not run.
+     */
+    ApiResponse role(ApiRequest request) {
+        return withFreshPass(o -> {
+            LocalPostgres local = o.local();
+            if (!local.running()) return unavailable("PostgreSQL is not running (" + MemberJson.role(o) + ")", o);
+            if (local.isPrimary() && o.iLead()) return ok("primary", o).put("epoch", o.lease().orElseThrow().epoch());
+            if (local.isPrimary()) {
+                return unavailable("PostgreSQL runs as primary but this member does not hold the lease ("
+                        + o.leaseState().name().toLowerCase(Locale.ROOT) + ")", o);
+            }
+            if (local.isReplica() && o.iLead()) return unavailable("this member holds the lease and is not promoted yet", o);
+            if (local.isReplica()) return ok("replica", o);
+            return unavailable("PostgreSQL runs but its role is not known yet", o);
+        });
+    }
+
     ApiResponse replica(ApiRequest request) {
         long lagLimit = LagLimit.of(request, view.readinessLagBytes());
         return withFreshPass(o -> {

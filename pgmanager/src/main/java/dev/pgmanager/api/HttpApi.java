@@ -43,6 +43,7 @@ public final class HttpApi implements AutoCloseable {
         ApiRouter router = new ApiRouter()
                 .get("/health/live", health::live)
                 .get("/health/ready", health::ready)
+                .get("/health/role", health::role)
                 .get("/primary", health::primary)
                 .get("/replica", health::replica)
                 .get("/health/safe-to-stop", health::safeToStop)

@@ -272,6 +272,35 @@ class HttpApiTest {
     }
 
     @Test
+    void theRoleCheckPassesOnEveryMemberWhoseRoleAgreesWithTheLeaseAndNamesTheRole() throws Exception {
+        var api = start();
+        view.lastPass = Optional.of(pass(leadingPrimary(LeaseState.HELD), NOW.minusSeconds(1)));
+        var leading = get(api, "/health/role");
+        assertEquals(200, leading.statusCode());
+        assertEquals("primary", body(leading).path("status").asText());
+        assertEquals(7, body(leading).path("epoch").asLong());
+
+        // A replica passes whatever its lag: lag is the ready check's business, and deploys must not wait on role.
+        view.lastPass = Optional.of(pass(streamingReplica(2 * MB), NOW.minusSeconds(1)));
+        var replica = get(api, "/health/role");
+        assertEquals(200, replica.statusCode());
+        assertEquals("replica", body(replica).path("status").asText());
+
+        view.lastPass = Optional.of(pass(leadingPrimary(LeaseState.SUSPENDED), NOW.minusSeconds(1)));
+        var suspended = get(api, "/health/role");
+        assertEquals(503, suspended.statusCode());
+        assertTrue(error(suspended).contains("does not hold the lease (suspended)"), error(suspended));
+
+        view.lastPass = Optional.of(pass(replicaWith(LocalPostgres.stopped(SYSID, TL, false)), NOW.minusSeconds(1)));
+        var stopped = get(api, "/health/role");
+        assertEquals(503, stopped.statusCode());
+        assertTrue(error(stopped).contains("not running"), error(stopped));
+
+        view.lastPass = Optional.of(pass(leadingPrimary(LeaseState.HELD), NOW.minusSeconds(60)));
+        assertEquals(503, get(api, "/health/role").statusCode(), "a stuck loop cannot vouch for the role");
+    }
+
+    @Test
     void replicaOnlyForAStreamingReplicaWithinTheLag() throws Exception {
         view.readinessLagBytes = MB;
         var api = start();

@@ -73,7 +73,7 @@ class FlyTomlTest {
             paths.add(value.path("path").asText());
         });
         // /primary is no machine check: it fails on replicas by design, and a failing check stops fly deploy
-        assertEquals(Set.of("/health/live", "/health/ready"), paths);
+        assertEquals(Set.of("/health/live", "/health/ready", "/health/role"), paths);
     }
 
     @Test
