@@ -229,7 +229,9 @@ final class FlyAppInDocker implements AutoCloseable {
                 "REPL_PASSWORD=container-test-repl",
                 "OPERATOR_PASSWORD=container-test-token",
                 "PGMANAGER_STORE=" + storeAlias() + ":2181",
-                "PGMANAGER_ROUTER_LISTEN=[::]:" + ROUTER_PORT);
+                "PGMANAGER_ROUTER_LISTEN=[::]:" + ROUTER_PORT,
+                // logs for machines (a log shipper), so that the tests see every line the image writes in that format
+                "PGMANAGER_LOG_FORMAT=json");
     }
 
     private String storeAlias() {

@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -209,16 +208,43 @@ class FlyClusterContainerTest {
         }
     }
 
-    /** Runs once `pgmanager doctor` exists (issue 6); skipped with the reason before. */
     @Test
     @Order(5)
     void doctorInsideAMemberFindsNothingWrongInAHealthyCluster() throws Exception {
         String member = app.machineIds().getFirst();
         FlyAppInDocker.ExecResult doctor = app.exec(member, "pgmanager", "doctor");
-        Assumptions.assumeFalse(doctor.exitCode() == 2 && doctor.stderr().contains("Unmatched argument"),
-                "this build has no `pgmanager doctor` yet");
         assertEquals(0, doctor.exitCode(), "doctor on a healthy cluster:\n" + doctor.stdout() + doctor.stderr());
         assertTrue(doctor.stdout().contains(primary()), "doctor names the leader:\n" + doctor.stdout());
+    }
+
+    /**
+     * With PGMANAGER_LOG_FORMAT=json every line a machine writes, over all its starts (the migration and the kill-signal
+     * stop restarted some), is one JSON object naming the member; once a leader is known its events carry the epoch.
+     */
+    @Test
+    @Order(6)
+    void everyLogLineIsAJsonObjectNamingTheMember() throws Exception {
+        for (String member : app.machineIds()) {
+            List<String> lines = app.logOf(member).lines().filter(line -> !line.isBlank()).toList();
+            assertTrue(lines.size() > 5, member + " logged only " + lines);
+            List<JsonNode> events = new java.util.ArrayList<>();
+            for (String line : lines) {
+                JsonNode event;
+                try {
+                    event = JSON.readTree(line);
+                } catch (IOException e) {
+                    throw new AssertionError(member + " wrote a line that is not JSON: " + line, e);
+                }
+                assertTrue(event.isObject(), member + ": " + line);
+                assertEquals(member, event.path("machine_id").asText(), "every event names its machine: " + line);
+                for (String field : List.of("timestamp", "level", "logger", "message")) {
+                    assertTrue(event.hasNonNull(field), field + " in " + line);
+                }
+                events.add(event);
+            }
+            assertTrue(events.stream().anyMatch(event -> event.path("epoch").asLong() > 0),
+                    member + "'s events never carry a leader's epoch");
+        }
     }
 
     // ---- helpers ----
