@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.xbill.DNS.DClass;
@@ -20,6 +22,13 @@ import org.xbill.DNS.SimpleResolver;
 
 /** Asks the configured DNS servers one question, within a deadline, and accepts nothing but a NOERROR answer. */
 final class DnsClient {
+    /**
+     * Where dnsjava finishes each exchange (reads the reply, retries over TCP when it was truncated). dnsjava's own
+     * choice is the JVM's common fork-join pool, which has a single worker on a machine of one or two CPUs: whatever
+     * blocks that worker (a parallel stream doing network I/O) would make every lookup in the process time out,
+     * ZooKeeper's lookups of its peers among them. A virtual thread per reply waits for no one.
+     */
+    private static final Executor REPLIES = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("dns-reply-", 0).factory());
 
     private final Resolver resolver;
 
@@ -38,7 +47,7 @@ final class DnsClient {
             throw new DnsLookupException("out of time before asking");
         }
         Message query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
-        CompletableFuture<Message> pending = resolver.sendAsync(query).toCompletableFuture();
+        CompletableFuture<Message> pending = resolver.sendAsync(query, REPLIES).toCompletableFuture();
         Message response;
         try {
             // our own bound, whatever dnsjava's retries would do: the control loop must not stall on DNS

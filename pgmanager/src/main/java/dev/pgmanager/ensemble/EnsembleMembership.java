@@ -103,7 +103,11 @@ public final class EnsembleMembership implements AutoCloseable {
      */
     public Optional<String> whyStopBreaksQuorum(Duration timeout) {
         if (peer == null) return Optional.empty();
-        EnsembleStatus.Report report = status(timeout);
+        return whyStopBreaksQuorum(status(timeout), myHost);
+    }
+
+    /** The rule of {@link #whyStopBreaksQuorum(Duration)}, on what the peers report now, for the peer named {@code myHost}. */
+    static Optional<String> whyStopBreaksQuorum(EnsembleStatus.Report report, String myHost) {
         long othersInSync = report.peers().stream().filter(p -> p.inSync() && !p.host().equalsIgnoreCase(myHost)).count();
         if (othersInSync >= report.quorum()) return Optional.empty();
         return Optional.of("this member runs a ZooKeeper peer, and without it only " + othersInSync + " of "

@@ -16,7 +16,12 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -213,6 +218,32 @@ class DnsAddressResolverTest {
 
         assertTrue(answers.stream().allMatch(Optional.of(FIRST)::equals), answers::toString);
         assertEquals(1, resolver.stats().lookups());
+    }
+
+    /**
+     * The JVM's common fork-join pool is everyone's (parallel streams, other libraries) and may be busy with blocking
+     * work for longer than a DNS timeout: it has a single worker on a machine of one or two CPUs. An answer that
+     * arrives meanwhile must still be taken, or every name lookup of the process (ZooKeeper's among them) fails.
+     */
+    @Test
+    void answersWhileTheCommonPoolIsBusy() throws Exception {
+        server.put(MACHINE, FIRST);
+        DnsAddressResolver resolver = resolver(settings());
+        int workers = ForkJoinPool.commonPool().getParallelism();
+        CountDownLatch busy = new CountDownLatch(workers);
+        CountDownLatch release = new CountDownLatch(1);
+        List<ForkJoinTask<?>> blockers = IntStream.range(0, workers).<ForkJoinTask<?>>mapToObj(i -> ForkJoinPool.commonPool().submit(() -> {
+            busy.countDown();
+            // Not a managed block (as a socket read is not): the pool does not add a worker to make up for it.
+            while (release.getCount() > 0) LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+        })).toList();
+        try {
+            assertTrue(busy.await(5, TimeUnit.SECONDS), "the common pool's workers are all busy");
+            assertEquals(Optional.of(FIRST), resolver.resolve(MACHINE));
+        } finally {
+            release.countDown();
+            blockers.forEach(ForkJoinTask::join);
+        }
     }
 
     private DnsSettings settings() {

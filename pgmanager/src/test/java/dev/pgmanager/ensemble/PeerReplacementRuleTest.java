@@ -36,6 +36,22 @@ class PeerReplacementRuleTest {
         assertTrue(PeerReplacement.whyRefused(report("leader", "follower", "follower", "unreachable", "unreachable"), 3).isPresent());
     }
 
+    @Test
+    void ofFivePeersAReplacementIsRefusedOnlyWhenItWouldLeaveFewerThanThreeInSync() {
+        // The quorum of five is three: with a dead peer, a healthy one may still go (three remain in sync).
+        assertEquals(Optional.empty(), PeerReplacement.whyRefused(report("leader", "follower", "follower", "follower", "follower"), 1));
+        assertEquals(Optional.empty(), PeerReplacement.whyRefused(report("leader", "follower", "follower", "follower", "unreachable"), 2));
+        // Two dead: a dead one may be replaced, a healthy one may not.
+        assertEquals(Optional.empty(), PeerReplacement.whyRefused(report("leader", "follower", "follower", "unreachable", "unresolved"), 4));
+        String healthy = PeerReplacement.whyRefused(report("leader", "follower", "follower", "unreachable", "unresolved"), 2).orElseThrow();
+        assertTrue(healthy.contains("without it only 2 of 5 peers are (3 needed)"), healthy);
+        assertTrue(healthy.contains("peer4.vm.app.internal") && healthy.contains("peer5.vm.app.internal"), healthy);
+        // Three dead: no quorum to commit any reconfiguration.
+        String none = PeerReplacement.whyRefused(report("not serving", "not serving", "unreachable", "unreachable", "unresolved"), 3)
+                .orElseThrow();
+        assertTrue(none.contains("no quorum now (0 of 5 peers in sync, 3 needed)"), none);
+    }
+
     private static EnsembleStatus.Report report(String... modes) {
         List<PeerStatus> peers = new java.util.ArrayList<>();
         for (int i = 0; i < modes.length; i++) {

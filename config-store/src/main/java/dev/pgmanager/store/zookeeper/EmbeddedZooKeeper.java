@@ -128,9 +128,8 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
             createDirectories(dataDir);
             connections = ServerCnxnFactory.createFactory(me.clientAddress(), MAX_CLIENT_CONNECTIONS);
             int tick = tickMillis(tickTime);
-            // initLimit and syncLimit are in ticks: 5 s to sync with a leader, 2 s of silence before a follower is dropped.
-            int initLimit = Math.max(10, 5_000 / tick);
-            int syncLimit = Math.max(5, 2_000 / tick);
+            int initLimit = initLimitTicks(tick);
+            int syncLimit = syncLimitTicks(tick);
             var quorumPeer = new QuorumPeer(servers, dataDir.toFile(), dataDir.toFile(), FAST_LEADER_ELECTION, myId, tick,
                     initLimit, syncLimit, initLimit, false, connections, new QuorumMaj(servers));
             quorumPeer.setMinSessionTimeout(MIN_SESSION_TIMEOUT_MS);
@@ -143,6 +142,32 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
             if (connections != null) connections.shutdown();
             throw new IllegalStateException("could not start ZooKeeper peer " + myId + " at " + me + " in " + dataDir + ": " + e, e);
         }
+    }
+
+    /**
+     * A peer's initLimit as a time: how long followers have to connect to a newly elected leader and sync with it (a
+     * leader that has no quorum of followers in sync by then gives up and a new election starts). 5 s, at least 10 ticks.
+     */
+    public static Duration initLimit(Duration tickTime) {
+        int tick = tickMillis(tickTime);
+        return Duration.ofMillis((long) initLimitTicks(tick) * tick);
+    }
+
+    /**
+     * A peer's syncLimit as a time: how long a follower may be silent before the leader drops it (and a leader
+     * without a quorum stops serving), and how long a follower waits on a silent leader. 2 s, at least 5 ticks.
+     */
+    public static Duration syncLimit(Duration tickTime) {
+        int tick = tickMillis(tickTime);
+        return Duration.ofMillis((long) syncLimitTicks(tick) * tick);
+    }
+
+    private static int initLimitTicks(int tickMillis) {
+        return Math.max(10, 5_000 / tickMillis);
+    }
+
+    private static int syncLimitTicks(int tickMillis) {
+        return Math.max(5, 2_000 / tickMillis);
     }
 
     /** {@code host:port} for clients. */

@@ -8,8 +8,14 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -55,10 +61,24 @@ public final class EnsembleStatus {
         }
     }
 
-    /** Asks every peer of {@code config}, each at most {@code timeout}. */
+    /**
+     * Asks every peer of {@code config} at once, each at most {@code timeout} (to connect, and again to answer). Each
+     * peer gets a thread of its own, not a parallel stream's: that would ask only as many peers at a time as the
+     * machine has CPUs (five silent peers on two CPUs would take three timeouts), and would block the JVM's common
+     * pool, which others need, while it waits on the network.
+     */
     public static Report probe(EnsembleConfig config, Duration timeout) {
-        List<PeerStatus> peers = config.servers().parallelStream().map(s -> probe(s, timeout)).toList();
-        return new Report(peers, config.quorum());
+        List<Callable<PeerStatus>> asks = config.servers().stream().<Callable<PeerStatus>>map(s -> () -> probe(s, timeout)).toList();
+        try (ExecutorService askers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("ensemble-probe-", 0).factory())) {
+            List<PeerStatus> peers = new ArrayList<>();
+            for (Future<PeerStatus> answer : askers.invokeAll(asks)) peers.add(answer.get());
+            return new Report(peers, config.quorum());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while asking the ensemble's peers", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("asking a peer of the ensemble failed: " + e.getCause(), e.getCause());
+        }
     }
 
     private static PeerStatus probe(EnsembleConfig.Server server, Duration timeout) {
