@@ -5,6 +5,7 @@ import dev.pgmanager.local.LocalCluster;
 import dev.pgmanager.local.LocalClusterFile;
 import dev.pgmanager.local.LocalClusterFile.LocalMember;
 import dev.pgmanager.local.LocalStatus;
+import dev.pgmanager.local.NewClusterSettings;
 import dev.pgmanager.sidecar.OperatorRequests;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
@@ -45,7 +46,7 @@ public final class FailoverBenchmark {
 
     public List<Round> run(Path dir, int nodes, Optional<Duration> sessionTimeout, int crashes, int switchovers) throws Exception {
         LocalCluster cluster = LocalCluster.at(dir);
-        cluster.up(nodes, sessionTimeout, SETTLE_LIMIT, out);
+        cluster.up(nodes, NewClusterSettings.DEFAULTS.withSessionTimeout(sessionTimeout), SETTLE_LIMIT, out);
         out.println("session timeout " + sessionTimeout.map(d -> d.toMillis() + " ms").orElse("3000 ms (default)")
                 + ", loop_wait 1000 ms, writer every " + WRITE_INTERVAL.toMillis() + " ms");
         List<Round> rounds = new ArrayList<>();

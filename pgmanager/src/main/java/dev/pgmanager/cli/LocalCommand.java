@@ -7,6 +7,7 @@ import dev.pgmanager.local.LocalClusterFile;
 import dev.pgmanager.local.LocalHaSettings;
 import dev.pgmanager.local.LocalPlatform;
 import dev.pgmanager.local.LocalStatus;
+import dev.pgmanager.local.NewClusterSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -114,7 +115,8 @@ final class LocalCommand implements Runnable {
             } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
-            LocalStatus status = dir.cluster().up(nodes, mode, java.util.Optional.ofNullable(sessionTimeout), ha, timeout, System.err);
+            LocalStatus status = dir.cluster().up(nodes,
+                    new NewClusterSettings(mode, java.util.Optional.ofNullable(sessionTimeout), ha), timeout, System.err);
             System.out.print(LocalStatusText.table(status));
             return 0;
         }

@@ -72,39 +72,19 @@ public final class LocalCluster {
      * primary and {@code nodes - 1} streaming replicas exist.
      */
     public LocalStatus up(int nodes, Duration timeout, PrintStream progress) throws IOException {
-        return up(nodes, Optional.empty(), timeout, progress);
+        return up(nodes, NewClusterSettings.DEFAULTS, timeout, progress);
     }
 
-    /**
-     * As {@link #up(int, Duration, PrintStream)}; a new cluster's members get {@code sessionTimeout} (the lease's
-     * length) instead of the default.
-     */
-    public LocalStatus up(int nodes, Optional<Duration> sessionTimeout, Duration timeout, PrintStream progress) throws IOException {
-        return up(nodes, StoreMode.EXTERNAL, sessionTimeout, LocalHaSettings.DEFAULTS, timeout, progress);
-    }
-
-    /** As {@link #up(int, Optional, Duration, PrintStream)}; a new cluster's members also get {@code ha}. */
-    public LocalStatus up(int nodes, Optional<Duration> sessionTimeout, LocalHaSettings ha, Duration timeout, PrintStream progress)
-            throws IOException {
-        return up(nodes, StoreMode.EXTERNAL, sessionTimeout, ha, timeout, progress);
-    }
-
-    /**
-     * As {@link #up(int, Optional, LocalHaSettings, Duration, PrintStream)}, a new cluster's store run by the platform
-     * ({@link StoreMode#EXTERNAL}) or by the members themselves ({@link StoreMode#ENSEMBLE}: ZooKeeper peers in the
-     * first three members' sidecars; the platform then runs only the DNS).
-     */
-    public LocalStatus up(int nodes, StoreMode storeMode, Optional<Duration> sessionTimeout, LocalHaSettings ha, Duration timeout,
-            PrintStream progress)
-            throws IOException {
+    /** As {@link #up(int, Duration, PrintStream)}; a new cluster is created with {@code settings}. */
+    public LocalStatus up(int nodes, NewClusterSettings settings, Duration timeout, PrintStream progress) throws IOException {
         if (nodes < 1 || nodes > 9) throw new IllegalArgumentException("--nodes must be between 1 and 9, was " + nodes);
         LocalClusterFile cluster = file().orElse(null);
         if (cluster == null) {
-            if (storeMode == StoreMode.ENSEMBLE && nodes < ENSEMBLE_SIZE) {
+            if (settings.storeMode() == StoreMode.ENSEMBLE && nodes < ENSEMBLE_SIZE) {
                 throw new IllegalArgumentException("--store ensemble needs at least " + ENSEMBLE_SIZE + " members (--nodes), was " + nodes);
             }
             requireReachableByPostgres(layout.dir());
-            cluster = create(APP, nodes, storeMode, sessionTimeout, new Roles(secret(), secret()), ha, progress);
+            cluster = create(APP, nodes, settings, new Roles(secret(), secret()), progress);
             progress.println("created a " + nodes + "-member cluster in " + layout.dir()
                     + (cluster.ensembleMode() ? " (store mode ensemble: ZooKeeper peers in the first " + ENSEMBLE_SIZE + " members)" : ""));
         }
@@ -134,7 +114,7 @@ public final class LocalCluster {
             PrintStream progress) throws IOException {
         requireReachableByPostgres(layout.dir());
         try {
-            LocalClusterFile cluster = create(app, 1, StoreMode.EXTERNAL, sessionTimeout, roles, LocalHaSettings.DEFAULTS, progress);
+            LocalClusterFile cluster = create(app, 1, NewClusterSettings.DEFAULTS.withSessionTimeout(sessionTimeout), roles, progress);
             seed.fill(layout.memberData(cluster.members().getFirst().machineId()));
             startPlatform(cluster);
             startMember(cluster, cluster.members().getFirst().machineId());
@@ -454,8 +434,8 @@ public final class LocalCluster {
         }
     }
 
-    private LocalClusterFile create(String app, int nodes, StoreMode storeMode, Optional<Duration> sessionTimeout, Roles roles,
-            LocalHaSettings ha, PrintStream progress) throws IOException {
+    private LocalClusterFile create(String app, int nodes, NewClusterSettings settings, Roles roles, PrintStream progress)
+            throws IOException {
         Files.createDirectories(layout.dir());
         makeTraversable(layout.dir());
         List<String> addresses = memberAddresses(nodes, progress);
@@ -463,7 +443,7 @@ public final class LocalCluster {
         for (String address : addresses) {
             members.add(new LocalMember(machineId(), address, freePort(address), freePort(address), freePort("127.0.0.1")));
         }
-        LocalClusterFile.EnsemblePorts ensemble = storeMode == StoreMode.ENSEMBLE
+        LocalClusterFile.EnsemblePorts ensemble = settings.storeMode() == StoreMode.ENSEMBLE
                 ? new LocalClusterFile.EnsemblePorts(freePort("127.0.0.1"), freePort("127.0.0.1"), freePort("127.0.0.1"))
                 : null;
         LocalClusterFile cluster = new LocalClusterFile(app, freePort("127.0.0.1"), freePort("127.0.0.1"),
@@ -472,7 +452,9 @@ public final class LocalCluster {
         Map<String, RegistryFile.Member> registry = new LinkedHashMap<>();
         for (LocalMember m : members) registry.put(m.machineId(), new RegistryFile.Member(m.address(), "local"));
         new RegistryFile(app, 1, registry).write(layout.registry());
-        for (int i = 0; i < members.size(); i++) writeMemberConfig(cluster, members.get(i), sessionTimeout, ha.yaml(i, members.size()));
+        for (int i = 0; i < members.size(); i++) {
+            writeMemberConfig(cluster, members.get(i), settings.sessionTimeout(), settings.ha().yaml(i, members.size()));
+        }
         return cluster;
     }
 

@@ -61,7 +61,7 @@ final class LocalClusterHarness implements AutoCloseable {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         LocalCluster cluster = LocalCluster.at(dir);
         try {
-            cluster.up(nodes, storeMode, Optional.empty(), ha, Duration.ofSeconds(180), System.err);
+            cluster.up(nodes, new NewClusterSettings(storeMode, Optional.empty(), ha), Duration.ofSeconds(180), System.err);
             return new LocalClusterHarness(cluster);
         } catch (IOException | RuntimeException e) {
             cluster.down(true);

@@ -7,6 +7,7 @@ import dev.pgmanager.local.LocalClusterFile;
 import dev.pgmanager.local.LocalHaSettings;
 import dev.pgmanager.local.LocalClusterFile.LocalMember;
 import dev.pgmanager.local.LocalStatus;
+import dev.pgmanager.local.NewClusterSettings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -79,7 +80,8 @@ public final class ChaosEngine {
         String aborted = null;
         try {
             LocalHaSettings ha = new LocalHaSettings(settings.synchronousMode(), 1, false, false, 0);
-            cluster.up(settings.nodes(), Optional.of(settings.sessionTimeout()), ha, UP_TIMEOUT, out);
+            cluster.up(settings.nodes(), NewClusterSettings.DEFAULTS.withSessionTimeout(Optional.of(settings.sessionTimeout())).withHa(ha),
+                    UP_TIMEOUT, out);
             LocalClusterFile file = cluster.file().orElseThrow();
             FaultInjector faults = new FaultInjector(cluster, out);
             cleanup.faults = faults;
