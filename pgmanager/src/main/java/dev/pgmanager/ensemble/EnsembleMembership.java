@@ -9,11 +9,8 @@ import dev.pgmanager.store.zookeeper.EmbeddedZooKeeper;
 import dev.pgmanager.store.zookeeper.EnsembleConfig;
 import dev.pgmanager.store.zookeeper.EnsembleStatus;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
+import dev.pgmanager.store.zookeeper.ZooKeeperDigest;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,7 +44,6 @@ public final class EnsembleMembership implements AutoCloseable {
     private final String myHost;
     private final StoreConfig.Ensemble settings;
     private final PeerListFile file;
-    private final String adminSecret;
     private volatile EnsembleConfig peers;
     private volatile EmbeddedZooKeeper peer;
     private ScheduledExecutorService keeper;
@@ -57,7 +53,8 @@ public final class EnsembleMembership implements AutoCloseable {
         this.myHost = myHost;
         this.settings = settings;
         this.file = new PeerListFile(settings.dataDir());
-        this.adminSecret = adminSecret;
+        // Now, before this JVM's store client or any peer can load ZooKeeper's digest provider, which reads it once.
+        allowAdministration(adminSecret);
     }
 
     /**
@@ -216,24 +213,18 @@ public final class EnsembleMembership implements AutoCloseable {
     }
 
     private void startPeer(long id, EnsembleConfig config) {
-        allowAdministration(adminSecret);
         log.info("starting ZooKeeper peer {} ({}) of {}", id, myHost, config.connectString());
         peer = EmbeddedZooKeeper.reconfigurablePeer(id, settings.dataDir(), config.peerSpecs(), EmbeddedZooKeeper.DEFAULT_TICK_TIME);
     }
 
     /**
      * Dynamic reconfiguration is ZooKeeper's administrator's privilege: the administrator is {@value #ADMIN_USER}
-     * with the cluster's secret. ZooKeeper reads this once per process, when its digest provider class loads (so the
-     * digest is computed here, in ZooKeeper's form, rather than with that class's own helper, which would load it).
+     * with the cluster's secret. ZooKeeper reads this once per process, when its digest provider class loads, so it is
+     * set before anything in the sidecar connects to or serves the store, also on a member that is only a client now
+     * and becomes a peer later (replace-peer: the reconfiguration may reach the new peer first).
      */
     private static void allowAdministration(String secret) {
-        try {
-            byte[] sha1 = MessageDigest.getInstance("SHA1").digest((ADMIN_USER + ":" + secret).getBytes(StandardCharsets.UTF_8));
-            System.setProperty("zookeeper.DigestAuthenticationProvider.superDigest",
-                    ADMIN_USER + ":" + Base64.getEncoder().encodeToString(sha1));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("no SHA-1 digest in this JVM", e);
-        }
+        System.setProperty("zookeeper.DigestAuthenticationProvider.superDigest", ZooKeeperDigest.of(ADMIN_USER, secret));
     }
 
     private static String ids(List<DiscoveredMember> listed) {

@@ -1,7 +1,6 @@
 package dev.pgmanager.store.zookeeper;
 
 import java.nio.charset.StandardCharsets;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -9,7 +8,6 @@ import org.apache.curator.framework.api.ACLProvider;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Id;
-import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
 
 /**
  * A ZooKeeper digest ACL over one cluster's znodes, so that another tenant of the same ensemble can neither read nor
@@ -29,14 +27,10 @@ final class ClusterAcl implements ACLProvider {
     }
 
     static ClusterAcl forCluster(String clusterRoot, String secret) {
-        try {
-            // The server keeps only the salted hash; the secret itself travels once per session, in the auth packet.
-            Id id = new Id("digest", DigestAuthenticationProvider.generateDigest(credentials(secret)));
-            // Not List.of: ZooKeeper asks the list whether it contains null, which List.of answers with an exception.
-            return new ClusterAcl(clusterRoot, Collections.unmodifiableList(new ArrayList<>(List.of(new ACL(ZooDefs.Perms.ALL, id)))));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JVM has no SHA-1, which ZooKeeper's digest scheme needs", e);
-        }
+        // The server keeps only the hash; the secret itself travels once per session, in the auth packet.
+        Id id = new Id("digest", ZooKeeperDigest.of(USER, secret));
+        // Not List.of: ZooKeeper asks the list whether it contains null, which List.of answers with an exception.
+        return new ClusterAcl(clusterRoot, Collections.unmodifiableList(new ArrayList<>(List.of(new ACL(ZooDefs.Perms.ALL, id)))));
     }
 
     /** What the client sends to authenticate ({@code addauth digest user:secret}). */
