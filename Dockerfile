@@ -43,6 +43,7 @@ COPY config-store/pom.xml config-store/
 COPY leader-election/pom.xml leader-election/
 COPY ebpf/pom.xml ebpf/
 COPY pgmanager/pom.xml pgmanager/
+COPY local-platform/pom.xml local-platform/
 COPY container-tests/pom.xml container-tests/
 # (Building the modules with no sources yet fetches every dependency and plugin the real build uses, which
 # dependency:go-offline does not manage for a multi-module reactor; -Dexec.skip leaves the BPF compile for later.

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pgmanager.bench.SequenceWriter;
+import dev.pgmanager.platform.bench.SequenceWriter;
 import dev.pgmanager.store.testing.Await;
 import java.io.IOException;
 import java.net.InetAddress;

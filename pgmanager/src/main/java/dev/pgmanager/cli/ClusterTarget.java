@@ -9,7 +9,7 @@ import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.dns.MachineNameResolverProvider;
 import dev.pgmanager.dns.MachineNames;
 import dev.pgmanager.ensemble.PeerListFile;
-import dev.pgmanager.local.LocalClusterFile;
+import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.net.InetSocketAddress;

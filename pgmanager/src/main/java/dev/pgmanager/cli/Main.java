@@ -1,6 +1,7 @@
 package dev.pgmanager.cli;
 
 import dev.pgmanager.dns.MachineNameResolverProvider;
+import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,7 +19,6 @@ import picocli.CommandLine.Spec;
                     + "through --dir (a local cluster), or --store and --cluster (env PGMANAGER_STORE and FLY_APP_NAME).",
         },
         subcommands = {
-            LocalCommand.class,
             RunCommand.class,
             StoreCommand.class,
             ListCommand.class,
@@ -36,7 +36,6 @@ import picocli.CommandLine.Spec;
             RejoinCommand.class,
             DoctorCommand.class,
             RewriteCommand.class,
-            BenchCommand.class,
             CommandLine.HelpCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",
@@ -60,8 +59,10 @@ public final class Main implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    /** The configured command line, shared by {@link #main} and tests. */
+    /** The configured command line, with every {@link CommandExtension} on the class path; shared by {@link #main} and tests. */
     public static CommandLine commandLine() {
-        return new CommandLine(new Main()).setExecutionExceptionHandler(new ErrorReporter());
+        CommandLine commandLine = new CommandLine(new Main());
+        ServiceLoader.load(CommandExtension.class).forEach(extension -> extension.commands().forEach(commandLine::addSubcommand));
+        return commandLine.setExecutionExceptionHandler(new ErrorReporter());
     }
 }

@@ -1,7 +1,7 @@
 package dev.pgmanager.cli;
 
 /** How a reading command prints: aligned columns for people, or JSON for scripts. */
-enum OutputFormat {
+public enum OutputFormat {
     table,
     json
 }

@@ -4,7 +4,7 @@ import dev.pgmanager.api.EnsembleJson;
 import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.ensemble.EnsembleMembership;
 import dev.pgmanager.ensemble.PeerReplacement;
-import dev.pgmanager.local.LocalClusterFile;
+import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.zookeeper.EnsembleConfig;
 import dev.pgmanager.store.zookeeper.EnsembleStatus;

@@ -28,7 +28,7 @@ final class StoreFork {
     /** Where a stopped member's data can be copied from instead: only where its volume is. */
     static final String STOPPED_MEMBER_ADVICE = "a stopped member's data directory cannot be copied through the store: "
             + "fork its volume where it is (on Fly.io scripts/fork-and-attach, i.e. fly pg create --fork-from APP:VOLUME; "
-            + "on a local cluster pgmanager fork --from ID --cluster NEW_NAME --source-dir DIR)";
+            + "on a local cluster pgmanager local fork --from ID --cluster NEW_NAME --source-dir DIR)";
 
     private final ClusterTarget source;
     private final BaseBackupSettings settings;

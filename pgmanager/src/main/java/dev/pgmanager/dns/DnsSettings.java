@@ -64,7 +64,7 @@ public record DnsSettings(
         return membersNameOf(app);
     }
 
-    static String membersNameOf(String app) {
+    public static String membersNameOf(String app) {
         return "vms." + app + ".internal";
     }
 

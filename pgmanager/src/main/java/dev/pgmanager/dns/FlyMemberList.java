@@ -14,7 +14,7 @@ import org.xbill.DNS.TXTRecord;
  * Fly's TXT list of an app's machines: {@code "<id> <region>,<id> <region>"}. DNS limits one TXT string to 255
  * bytes, so a long list arrives as several strings, split anywhere (even inside an ID), to be joined back first.
  */
-final class FlyMemberList {
+public final class FlyMemberList {
 
     static final int MAX_TXT_STRING = 255;
 
@@ -34,7 +34,7 @@ final class FlyMemberList {
     }
 
     /** The TXT strings that carry these members (IDs and regions are ASCII, so characters count as bytes). */
-    static List<String> format(Collection<DiscoveredMember> members) {
+    public static List<String> format(Collection<DiscoveredMember> members) {
         String text = members.stream()
                 .map(m -> m.machineId() + " " + m.region())
                 .collect(Collectors.joining(","));

@@ -44,31 +44,31 @@ class RecoveryCommandUsageTest {
     }
 
     @Test
-    void forkExplainsBothWaysOfForking() {
+    void forkExplainsItsOptionsAndPointsLocalClustersToLocalFork() {
         CommandRun run = CommandRun.of("fork", "--help");
 
-        for (String option : new String[] {"--source-dir", "--source-cluster", "--store", "--dns-server", "--data-dir", "REPL_PASSWORD"}) {
+        for (String option : new String[] {"--source-cluster", "--store", "--dns-server", "--data-dir", "REPL_PASSWORD",
+            "pgmanager local fork"}) {
             assertTrue(run.out().contains(option), option + " in " + run.out());
         }
     }
 
     @Test
-    void aForkThroughTheStoreAndAForkOfALocalClusterTakeTheirOwnOptionsOnly() {
-        CommandRun mixed = CommandRun.of("fork", "--from", "0123456789abcd", "--cluster", "new", "--source-cluster", "old",
-                "--dir", "/nonexistent/new", "--data-dir", "/nonexistent/data");
-        assertEquals(2, mixed.exit(), mixed.err());
-        assertTrue(mixed.err().contains("--dir: only for a fork of a local cluster, not with --source-cluster"), mixed.err());
-
-        CommandRun storeOnly = CommandRun.of("fork", "--from", "0123456789abcd", "--cluster", "new", "--store", "127.0.0.1:1",
+    void aForkThroughTheStoreNeedsTheSourceClusterAndTheDataDirectory() {
+        CommandRun noSource = CommandRun.of("fork", "--from", "0123456789abcd", "--cluster", "new", "--store", "127.0.0.1:1",
                 "--data-dir", "/nonexistent/data");
-        assertEquals(2, storeOnly.exit(), storeOnly.err());
-        assertTrue(storeOnly.err().contains("--store, --data-dir: only for a fork through the store, which needs --source-cluster NAME"),
-                storeOnly.err());
+        assertEquals(2, noSource.exit(), noSource.err());
+        assertTrue(noSource.err().contains("--source-cluster"), noSource.err());
 
         CommandRun noDataDir = CommandRun.of("fork", "--from", "0123456789abcd", "--cluster", "new", "--source-cluster", "old",
                 "--store", "127.0.0.1:1");
         assertEquals(2, noDataDir.exit(), noDataDir.err());
-        assertTrue(noDataDir.err().contains("needs --data-dir PATH"), noDataDir.err());
+        assertTrue(noDataDir.err().contains("--data-dir"), noDataDir.err());
+
+        CommandRun localOption = CommandRun.of("fork", "--from", "0123456789abcd", "--cluster", "new", "--source-cluster", "old",
+                "--source-dir", "/nonexistent/old", "--data-dir", "/nonexistent/data");
+        assertEquals(2, localOption.exit(), localOption.err());
+        assertTrue(localOption.err().contains("--source-dir"), localOption.err());
     }
 
     @Test

@@ -1,0 +1,721 @@
+package dev.pgmanager.platform;
+
+import dev.pgmanager.cli.LocalClusterFile;
+import dev.pgmanager.local.HostPorts;
+
+import dev.pgmanager.config.StoreConfig.StoreMode;
+import dev.pgmanager.dns.DnsAddressResolver;
+import dev.pgmanager.dns.DnsSettings;
+import dev.pgmanager.platform.dns.RegistryFile;
+import dev.pgmanager.cli.LocalClusterFile.LocalMember;
+import dev.pgmanager.store.ClusterSnapshot;
+import dev.pgmanager.store.Member;
+import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.StoreException;
+import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
+import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A real cluster on this machine: a platform process (ZooKeeper and DNS) and one sidecar process per member, each
+ * member with its own address (IPv6 on {@code lo} as root, else 127.x.y.z), ports and data directory, and a machine
+ * ID like Fly's. Everything lives under one directory; {@code pgmanager local} drives it.
+ */
+public final class LocalCluster {
+    static final String APP = "local";
+    /** How many members run a ZooKeeper peer in store mode ensemble. */
+    static final int ENSEMBLE_SIZE = 3;
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Duration STOP_PATIENCE = Duration.ofSeconds(60);
+
+    private final LocalLayout layout;
+
+    private LocalCluster(Path dir) {
+        this.layout = LocalLayout.of(dir);
+    }
+
+    public static LocalCluster at(Path dir) {
+        return new LocalCluster(dir);
+    }
+
+    public Path dir() {
+        return layout.dir();
+    }
+
+    public Optional<LocalClusterFile> file() {
+        return LocalClusterFile.read(layout.dir());
+    }
+
+    /**
+     * Creates the cluster if the directory holds none, starts whatever of it is not running, and waits until one
+     * primary and {@code nodes - 1} streaming replicas exist.
+     */
+    public LocalStatus up(int nodes, Duration timeout, PrintStream progress) throws IOException {
+        return up(nodes, NewClusterSettings.DEFAULTS, timeout, progress);
+    }
+
+    /** As {@link #up(int, Duration, PrintStream)}; a new cluster is created with {@code settings}. */
+    public LocalStatus up(int nodes, NewClusterSettings settings, Duration timeout, PrintStream progress) throws IOException {
+        if (nodes < 1 || nodes > 9) throw new IllegalArgumentException("--nodes must be between 1 and 9, was " + nodes);
+        LocalClusterFile cluster = file().orElse(null);
+        if (cluster == null) {
+            if (settings.storeMode() == StoreMode.ENSEMBLE && nodes < ENSEMBLE_SIZE) {
+                throw new IllegalArgumentException("--store ensemble needs at least " + ENSEMBLE_SIZE + " members (--nodes), was " + nodes);
+            }
+            requireReachableByPostgres(layout.dir());
+            cluster = create(APP, nodes, settings, new Roles(secret(), secret()), progress);
+            progress.println("created a " + nodes + "-member cluster in " + layout.dir()
+                    + (cluster.ensembleMode() ? " (store mode ensemble: ZooKeeper peers in the first " + ENSEMBLE_SIZE + " members)" : ""));
+        }
+        startPlatform(cluster);
+        for (LocalMember member : cluster.members()) startMember(cluster, member.machineId());
+        return awaitHealthy(cluster, timeout);
+    }
+
+    public LocalStatus status() {
+        return LocalStatus.of(requireFile(), snapshot(requireFile()), this::sidecarPid, resolver(requireFile()));
+    }
+
+    /** Fills a new member's data directory before its first start. */
+    @FunctionalInterface
+    interface DataSeed {
+        void fill(Path dataDirectory) throws IOException;
+    }
+
+    /**
+     * Creates a one-member cluster named {@code app} in this (missing or empty) directory whose member starts on the
+     * data {@code seed} puts in its data directory: with no leader and no identity in its new store, the member
+     * starts it as a replica of nobody, takes the lease, promotes it (a new timeline) and records its identity. The
+     * data holds its roles, so {@code roles} are the passwords they have there. If anything fails, what runs is
+     * stopped and the directory (a copy and logs, nothing of the source) is kept for inspection.
+     */
+    LocalStatus createSeeded(String app, Optional<Duration> sessionTimeout, Roles roles, DataSeed seed, Duration timeout,
+            PrintStream progress) throws IOException {
+        requireReachableByPostgres(layout.dir());
+        try {
+            LocalClusterFile cluster = create(app, 1, NewClusterSettings.DEFAULTS.withSessionTimeout(sessionTimeout), roles, progress);
+            seed.fill(layout.memberData(cluster.members().getFirst().machineId()));
+            startPlatform(cluster);
+            startMember(cluster, cluster.members().getFirst().machineId());
+            return awaitHealthy(cluster, timeout);
+        } catch (IOException | RuntimeException e) {
+            down(false);
+            throw new IllegalStateException(e.getMessage() + "; the new cluster is stopped and its files are kept in "
+                    + layout.dir() + " for inspection: remove them (pgmanager local down --purge --dir " + layout.dir()
+                    + ") before trying again", e);
+        }
+    }
+
+    /**
+     * Adds {@code count} members to the cluster, each with a new machine ID and the next unused addresses of its
+     * network, starts them (they clone the leader) and waits until every member streams.
+     */
+    public LocalStatus add(int count, Duration timeout, PrintStream progress) throws IOException {
+        LocalClusterFile cluster = requireFile();
+        if (count < 1 || cluster.members().size() + count > 9) {
+            throw new IllegalArgumentException("a local cluster has 1 to 9 members; it has " + cluster.members().size()
+                    + ", so add 1 to " + (9 - cluster.members().size()));
+        }
+        startPlatform(cluster);
+        Optional<Duration> sessionTimeout = sessionTimeoutOf(cluster.members().getFirst().machineId());
+        List<LocalMember> added = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String address = nextUnusedAddress(cluster);
+            if (HostPorts.isIpv6(address)) LoopbackAddresses.ensure(address);
+            LocalMember member = new LocalMember(machineId(), address, freePort(address), freePort(address), freePort("127.0.0.1"));
+            cluster = cluster.adding(member);
+            added.add(member);
+        }
+        // New members get the cluster's ha settings (synchronous replication, failsafe) from its first member.
+        String ha = haSectionOf(cluster.members().getFirst().machineId());
+        for (LocalMember member : added) writeMemberConfig(cluster, member, sessionTimeout, ha);
+        // The platform links a member to the store as soon as cluster.json names it.
+        cluster.write(layout.dir());
+        for (LocalMember member : added) {
+            pointDnsAt(member);
+            progress.println("starting the new member " + member.machineId() + " at " + member.address());
+            startMember(cluster, member.machineId());
+        }
+        return awaitHealthy(cluster, timeout);
+    }
+
+    /** Whether the member's PostgreSQL runs now. */
+    boolean postgresRunning(String machineId) {
+        return postmaster(machineId).isPresent();
+    }
+
+    Path memberData(String machineId) {
+        return layout.memberData(machineId);
+    }
+
+    Path memberConfig(String machineId) {
+        return layout.memberConfig(machineId);
+    }
+
+    /** SIGKILL a member's sidecar and its PostgreSQL at once: a crash of the whole machine. */
+    public void kill(String machineId) {
+        requireMember(machineId);
+        Optional<ProcessHandle> sidecar = sidecar(machineId);
+        Optional<ProcessHandle> postgres = postmaster(machineId);
+        postgres.ifPresent(ProcessHandle::destroyForcibly);
+        sidecar.ifPresent(LocalProcesses::kill);
+        postgres.ifPresent(p -> LocalProcesses.waitForExit(p, Duration.ofSeconds(10)));
+    }
+
+    /** SIGKILLs a member's PostgreSQL only (its postmaster); the sidecar lives on and starts it again. */
+    public void killPostgres(String machineId) {
+        requireMember(machineId);
+        postmaster(machineId).ifPresent(LocalProcesses::kill);
+    }
+
+    /** SIGKILLs the platform process: the store (and the DNS server, which lives with it) crashes. */
+    public void killPlatform() {
+        LocalProcesses.running(layout.platformPid(), layout.dir().toString()).ifPresent(LocalProcesses::kill);
+    }
+
+    /** Starts the platform (store and DNS) unless it runs. */
+    public void startPlatform() throws IOException {
+        startPlatform(requireFile());
+    }
+
+    /**
+     * The member's own cgroup relative to the cgroup2 root (see {@link LocalCgroups}); empty when members run without
+     * one (not root, no cgroup2).
+     */
+    public Optional<String> memberCgroup(String machineId) {
+        return LocalCgroups.of(layout.dir()).relativePath(machineId);
+    }
+
+    /** Stops a member the way a platform stops a machine: its kill signal, then patience. */
+    public void stop(String machineId) {
+        requireMember(machineId);
+        sidecar(machineId).ifPresent(p -> LocalProcesses.stop(p, STOP_PATIENCE));
+    }
+
+    /** Starts a member that is not running; as a platform starting a machine does, makes its DNS name answer again. */
+    public void start(String machineId) throws IOException {
+        LocalClusterFile cluster = requireFile();
+        requireMember(machineId);
+        startPlatform(cluster);
+        pointDnsAt(cluster.member(machineId).orElseThrow());
+        startMember(cluster, machineId);
+    }
+
+    /**
+     * Moves a member the way a platform migrates a machine: stops it with its kill signal (a leader hands over
+     * first), forks its volume (the member directory, data and state, is copied; the original is kept aside, renamed,
+     * for inspection), gives it the next unused address of the cluster's network, and starts it again with the same
+     * machine ID. The DNS learns the new address {@code dnsLag} after the start, as a slow record update would have
+     * it; until then the member's name still resolves to its old address.
+     *
+     * @return the member as it runs now
+     */
+    public LocalMember migrate(String machineId, Duration dnsLag, PrintStream progress) throws IOException {
+        LocalClusterFile cluster = requireFile();
+        LocalMember before = cluster.member(machineId).orElseThrow(() -> new IllegalArgumentException(
+                machineId + " is not a member of the local cluster in " + layout.dir()));
+        startPlatform(cluster);
+        progress.println("stopping " + machineId + " with its kill signal");
+        stop(machineId);
+        Path aside = forkVolume(machineId);
+        progress.println("forked its volume; the original is kept at " + aside);
+        String address = nextUnusedAddress(cluster);
+        if (HostPorts.isIpv6(address)) LoopbackAddresses.ensure(address);
+        LocalMember after = new LocalMember(machineId, address, portFreeOn(address, before.pgPort()),
+                portFreeOn(address, before.apiPort()), before.storeProxyPort());
+        LocalClusterFile moved = cluster.replacing(after);
+        writeMemberConfig(moved, after, sessionTimeoutOf(machineId), haSectionOf(machineId));
+        moved.write(layout.dir());
+        if (dnsLag.isZero()) pointDnsAt(after);
+        progress.println("starting " + machineId + " at " + address + " (was " + before.address() + ")");
+        startMember(moved, machineId);
+        if (!dnsLag.isZero()) {
+            progress.println("DNS still answers " + before.address() + "; updating it in " + dnsLag.toMillis() + " ms");
+            sleep(dnsLag.toMillis());
+            pointDnsAt(after);
+        }
+        return after;
+    }
+
+    /**
+     * The machine's new volume is a copy of the old one, at the same place (a platform mounts a forked volume where
+     * the old one was); the old one is renamed aside, so what the member runs on is really the copy.
+     */
+    private Path forkVolume(String machineId) throws IOException {
+        Path volume = layout.member(machineId);
+        Path aside = volume.resolveSibling(machineId + ".before-migration-" + System.currentTimeMillis());
+        Files.move(volume, aside);
+        copyPreserving(aside, volume);
+        return aside;
+    }
+
+    /** Copies a directory tree; cp -a keeps what PostgreSQL insists on: the postgres user's ownership and the 0700. */
+    static void copyPreserving(Path from, Path to) throws IOException {
+        Process copy = new ProcessBuilder("cp", "-a", from.toString(), to.toString()).redirectErrorStream(true).start();
+        String output = new String(copy.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (copy.waitFor() != 0) throw new IOException("copying " + from + " to " + to + " failed: " + output.strip());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while copying " + from, e);
+        }
+    }
+
+    /**
+     * One above the highest member address in the cluster's network, its /24 or its /64 (so a moved machine never gets
+     * an old address back).
+     */
+    static String nextUnusedAddress(LocalClusterFile cluster) {
+        String first = cluster.members().getFirst().address();
+        if (HostPorts.isIpv6(first)) {
+            String network = first.substring(0, first.indexOf("::") + 2);
+            int highest = cluster.members().stream().mapToInt(m -> lastTwoBytes(m.address())).max().orElse(0xf);
+            if (highest >= 0xfffe) throw new IllegalStateException("no unused address left in " + network + "/64");
+            return network + Integer.toHexString(highest + 1);
+        }
+        String network = first.substring(0, first.lastIndexOf('.') + 1);
+        int highest = cluster.members().stream().mapToInt(m -> Integer.parseInt(m.address().substring(m.address().lastIndexOf('.') + 1)))
+                .max().orElse(9);
+        if (highest >= 254) throw new IllegalStateException("no unused address left in " + network + "0/24");
+        return network + (highest + 1);
+    }
+
+    private static int lastTwoBytes(String address) {
+        try {
+            byte[] bytes = InetAddress.getByName(address).getAddress();
+            return (bytes[bytes.length - 2] & 0xff) << 8 | bytes[bytes.length - 1] & 0xff;
+        } catch (IOException e) {
+            throw new IllegalStateException("not an address: " + address, e);
+        }
+    }
+
+    /** The same port when it is free on the new address (it almost always is), else any free one. */
+    private static int portFreeOn(String address, int port) throws IOException {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(address))) {
+            return port;
+        } catch (IOException taken) {
+            return freePort(address);
+        }
+    }
+
+    private Optional<Duration> sessionTimeoutOf(String machineId) throws IOException {
+        Matcher m = Pattern.compile("(?m)^  session_timeout: (\\d+)ms$")
+                .matcher(Files.readString(layout.memberConfig(machineId), StandardCharsets.UTF_8));
+        return m.find() ? Optional.of(Duration.ofMillis(Long.parseLong(m.group(1)))) : Optional.empty();
+    }
+
+    /** The member's own {@code ha:} settings, kept across a migration. */
+    private String haSectionOf(String machineId) throws IOException {
+        Matcher m = Pattern.compile("(?m)^ha:\n(?:  .*\n)*")
+                .matcher(Files.readString(layout.memberConfig(machineId), StandardCharsets.UTF_8));
+        return m.find() ? m.group() : "";
+    }
+
+    private void pointDnsAt(LocalMember member) throws IOException {
+        RegistryFile registry = RegistryFile.read(layout.registry());
+        Map<String, RegistryFile.Member> members = new LinkedHashMap<>(registry.members());
+        String region = Optional.ofNullable(members.get(member.machineId())).map(RegistryFile.Member::region).orElse("local");
+        members.put(member.machineId(), new RegistryFile.Member(member.address(), region));
+        new RegistryFile(registry.app(), registry.ttlSeconds(), members).write(layout.registry());
+    }
+
+    /**
+     * Adds a new machine, as a platform creates one: a fresh machine ID and the next unused address, listed in DNS, its
+     * sidecar started. It joins as a replica (and, in store mode ensemble, as a client of the ensemble).
+     *
+     * @return the new member
+     */
+    public LocalMember add(Duration timeout, PrintStream progress) throws IOException {
+        List<String> before = requireFile().members().stream().map(LocalMember::machineId).toList();
+        add(1, timeout, progress);
+        return requireFile().members().stream().filter(m -> !before.contains(m.machineId())).findFirst().orElseThrow();
+    }
+
+    /**
+     * Destroys a machine and its volume, as a platform does: its processes are killed, its data and ZooKeeper data
+     * deleted (its log is kept, in a directory renamed {@code <id>.destroyed-<time>}), and its name leaves DNS.
+     */
+    public void destroy(String machineId) throws IOException {
+        LocalClusterFile cluster = requireFile();
+        requireMember(machineId);
+        kill(machineId);
+        Path volume = layout.member(machineId);
+        Path remains = volume.resolveSibling(machineId + ".destroyed-" + System.currentTimeMillis());
+        Files.move(volume, remains);
+        for (String gone : List.of("data", "zookeeper")) deleteTree(remains.resolve(gone));
+        RegistryFile registry = RegistryFile.read(layout.registry());
+        Map<String, RegistryFile.Member> members = new LinkedHashMap<>(registry.members());
+        members.remove(machineId);
+        new RegistryFile(registry.app(), registry.ttlSeconds(), members).write(layout.registry());
+        cluster.without(machineId).write(layout.dir());
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) return;
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(path);
+        }
+    }
+
+    /** Stops every member, then the platform; with {@code purge}, deletes the directory too. */
+    public void down(boolean purge) throws IOException {
+        Optional<LocalClusterFile> cluster = file();
+        if (cluster.isPresent()) {
+            // Replicas first: a stopping leader hands over to a healthy replica, and would wait for one that is
+            // stopping too. With the replicas gone it finds none and stops at once.
+            Optional<String> leader = snapshot(cluster.get()).flatMap(ClusterSnapshot::leader).map(l -> l.machineId());
+            List<ProcessHandle> replicas = cluster.get().members().stream()
+                    .filter(m -> leader.map(l -> !l.equals(m.machineId())).orElse(true))
+                    .flatMap(m -> sidecar(m.machineId()).stream()).toList();
+            replicas.forEach(ProcessHandle::destroy);
+            replicas.forEach(p -> LocalProcesses.stop(p, STOP_PATIENCE));
+            List<ProcessHandle> rest = cluster.get().members().stream().flatMap(m -> sidecar(m.machineId()).stream()).toList();
+            rest.forEach(ProcessHandle::destroy);
+            rest.forEach(p -> LocalProcesses.stop(p, STOP_PATIENCE));
+            LocalProcesses.running(layout.platformPid(), layout.dir().toString()).ifPresent(p -> LocalProcesses.stop(p, STOP_PATIENCE));
+        }
+        // Its pins outlive the members by design (rewriting survives a restart); a cluster that is down needs none.
+        rewriterScope().tearDown();
+        LocalCgroups.of(layout.dir()).tearDown();
+        // The addresses we added, the migrated members' old ones too: all of the cluster's /64. `up` adds them again.
+        if (cluster.isPresent() && HostPorts.isIpv6(cluster.get().members().getFirst().address())
+                && LoopbackAddresses.canManage()) {
+            LoopbackAddresses.removeNetwork(cluster.get().members().getFirst().address());
+        }
+        if (purge) deleteTree(layout.dir());
+    }
+
+    /** Cuts a member off from the store, as a network partition would, until {@link #heal}. */
+    public void isolate(String machineId) throws IOException {
+        requireMember(machineId);
+        if (requireFile().ensembleMode()) {
+            throw new IllegalArgumentException("isolate cuts a member off from the platform's store; in store mode ensemble "
+                    + "the members run the store themselves (use kill or stop instead)");
+        }
+        Files.createDirectories(layout.isolation(machineId).getParent());
+        Files.writeString(layout.isolation(machineId), "");
+    }
+
+    public void heal(String machineId) throws IOException {
+        requireMember(machineId);
+        Files.deleteIfExists(layout.isolation(machineId));
+    }
+
+    public Optional<Long> sidecarPid(String machineId) {
+        return sidecar(machineId).map(ProcessHandle::pid);
+    }
+
+    /** The passwords of the superuser and the replication role, which live in the data. */
+    record Roles(String superuserPassword, String replicationPassword) {
+        @Override
+        public String toString() {
+            return "Roles[passwords hidden]";
+        }
+    }
+
+    private LocalClusterFile create(String app, int nodes, NewClusterSettings settings, Roles roles, PrintStream progress)
+            throws IOException {
+        Files.createDirectories(layout.dir());
+        makeTraversable(layout.dir());
+        List<String> addresses = memberAddresses(nodes, progress);
+        List<LocalMember> members = new ArrayList<>();
+        for (String address : addresses) {
+            members.add(new LocalMember(machineId(), address, freePort(address), freePort(address), freePort("127.0.0.1")));
+        }
+        LocalClusterFile.EnsemblePorts ensemble = settings.storeMode() == StoreMode.ENSEMBLE
+                ? new LocalClusterFile.EnsemblePorts(freePort("127.0.0.1"), freePort("127.0.0.1"), freePort("127.0.0.1"))
+                : null;
+        LocalClusterFile cluster = new LocalClusterFile(app, freePort("127.0.0.1"), freePort("127.0.0.1"),
+                roles.superuserPassword(), roles.replicationPassword(), secret(), members, ensemble);
+        cluster.write(layout.dir());
+        Map<String, RegistryFile.Member> registry = new LinkedHashMap<>();
+        for (LocalMember m : members) registry.put(m.machineId(), new RegistryFile.Member(m.address(), "local"));
+        new RegistryFile(app, 1, registry).write(layout.registry());
+        for (int i = 0; i < members.size(); i++) {
+            writeMemberConfig(cluster, members.get(i), settings.sessionTimeout(), settings.ha().yaml(i, members.size()));
+        }
+        return cluster;
+    }
+
+    /**
+     * As root, addresses like Fly's: a random {@code fdaa:<16 bits>:<16 bits>::/64}, members from {@code ::10} on,
+     * added to the loopback device. Otherwise (or when they cannot be added: then we say why) a /24 of the loopback
+     * network of our own. Either way clusters side by side and other local services never collide.
+     */
+    private static List<String> memberAddresses(int nodes, PrintStream progress) {
+        if (LoopbackAddresses.canManage()) {
+            String network = "fdaa:" + Integer.toHexString(1 + RANDOM.nextInt(0xffff)) + ":"
+                    + Integer.toHexString(1 + RANDOM.nextInt(0xffff)) + "::";
+            List<String> addresses = new ArrayList<>();
+            for (int i = 0; i < nodes; i++) addresses.add(network + Integer.toHexString(0x10 + i));
+            try {
+                for (String address : addresses) LoopbackAddresses.ensure(address);
+                return addresses;
+            } catch (IOException e) {
+                progress.println("cannot give the members IPv6 addresses on " + LoopbackAddresses.DEVICE + " ("
+                        + e.getMessage() + "); using 127.x.y.z addresses instead");
+                try {
+                    LoopbackAddresses.removeNetwork(addresses.getFirst());
+                } catch (IOException | RuntimeException ignored) {
+                    // nothing was added, or it cannot be removed either: the message above says why
+                }
+            }
+        }
+        String network = "127." + (1 + RANDOM.nextInt(254)) + "." + (1 + RANDOM.nextInt(254)) + ".";
+        List<String> addresses = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) addresses.add(network + (10 + i));
+        return addresses;
+    }
+
+    /** What pg_hba admits: the cluster's own network and the loopback (the tools connect from there). */
+    private static String allowedNetworks(LocalMember m) {
+        if (!HostPorts.isIpv6(m.address())) return "127.0.0.0/8";
+        return m.address().substring(0, m.address().indexOf("::") + 2) + "/64,127.0.0.0/8,::1/128";
+    }
+
+    private void writeMemberConfig(LocalClusterFile cluster, LocalMember m, Optional<Duration> sessionTimeout, String haSection)
+            throws IOException {
+        Path dir = layout.member(m.machineId());
+        Files.createDirectories(dir);
+        makeTraversable(dir.getParent());
+        makeTraversable(dir);
+        String yaml = """
+                machine_id: %s
+                app: %s
+                region: local
+                address: "%s"
+                store:
+                %s
+                postgres:
+                  data_dir: %s
+                  listen_address: "%s"
+                  port: %d
+                  socket_dir: %s
+                  superuser_password: %s
+                  replication_password: %s
+                  allowed_networks: "%s"
+                api:
+                  listen: "%s"
+                  token: %s
+                metrics:
+                  listen: "%s"
+                dns:
+                  servers: 127.0.0.1:%d
+                """.formatted(m.machineId(), cluster.app(), m.address(), storeSection(cluster, m),
+                layout.memberData(m.machineId()), m.address(), m.pgPort(), layout.memberSockets(m.machineId()),
+                cluster.superuserPassword(), cluster.replicationPassword(), allowedNetworks(m), HostPorts.of(m.address(), m.apiPort()),
+                cluster.apiToken(), HostPorts.of(m.address(), freePort(m.address())),
+                cluster.dnsPort()) + rewriterSection(cluster, m) + haSection;
+        if (sessionTimeout.isPresent()) {
+            yaml = yaml.replace("store:\n", "store:\n  session_timeout: " + sessionTimeout.get().toMillis() + "ms\n");
+        }
+        Path config = layout.memberConfig(m.machineId());
+        Files.writeString(config, yaml, StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    /** The platform's store through the member's own cuttable link, or the members' own ensemble. */
+    private String storeSection(LocalClusterFile cluster, LocalMember m) {
+        if (!cluster.ensembleMode()) return "  connect: 127.0.0.1:" + m.storeProxyPort();
+        LocalClusterFile.EnsemblePorts ports = cluster.ensemble();
+        return "  mode: ensemble\n  ensemble:\n    size: " + ENSEMBLE_SIZE + "\n    client_port: " + ports.clientPort()
+                + "\n    quorum_port: " + ports.quorumPort() + "\n    election_port: " + ports.electionPort()
+                + "\n    data_dir: " + layout.member(m.machineId()).resolve("zookeeper");
+    }
+
+    /** One member manages the cluster's rewriter; see {@link LocalRewriterScope} for why. */
+    private String rewriterSection(LocalClusterFile cluster, LocalMember m) {
+        if (!cluster.members().getFirst().machineId().equals(m.machineId())) {
+            return "rewriter:\n  enabled: false\n";
+        }
+        return "rewriter:\n  enabled: true\n  pin_root: " + rewriterScope().pinRoot() + "\n"
+                + rewriterScope().cgroup().map(cgroup -> "  cgroup: " + cgroup + "\n").orElse("");
+    }
+
+    /**
+     * A member written before the rewriter existed would run it with the defaults: attached to the whole machine and
+     * pinned where every other member (and the machine's own sidecar) pins it. Give it the cluster's settings.
+     */
+    private void addRewriterSectionIfMissing(LocalClusterFile cluster, String machineId) throws IOException {
+        Path config = layout.memberConfig(machineId);
+        String yaml = Files.readString(config, StandardCharsets.UTF_8);
+        if (yaml.contains("\nrewriter:\n")) return;
+        cluster.member(machineId).ifPresent(m -> {
+            try {
+                Files.writeString(config, yaml + rewriterSection(cluster, m), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    LocalRewriterScope rewriterScope() {
+        return LocalRewriterScope.of(layout.dir());
+    }
+
+    private void startPlatform(LocalClusterFile cluster) throws IOException {
+        if (LocalProcesses.running(layout.platformPid(), layout.dir().toString()).isPresent()) return;
+        LocalProcesses.start(List.of("local", "platform", "--dir", layout.dir().toString()), layout.platformLog(),
+                layout.platformPid());
+        if (cluster.ensembleMode()) {
+            awaitPort("127.0.0.1", cluster.dnsPort(), Duration.ofSeconds(30), "the local DNS server", layout.platformLog());
+        } else {
+            awaitPort("127.0.0.1", cluster.storePort(), Duration.ofSeconds(30), "the local ZooKeeper", layout.platformLog());
+        }
+    }
+
+    private void startMember(LocalClusterFile cluster, String machineId) throws IOException {
+        if (sidecar(machineId).isPresent()) return;
+        // `down` took the cluster's IPv6 addresses off the loopback device; a member starting again needs its own back.
+        String address = cluster.member(machineId).orElseThrow().address();
+        if (HostPorts.isIpv6(address)) LoopbackAddresses.ensure(address);
+        addRewriterSectionIfMissing(cluster, machineId);
+        rewriterScope().prepare();
+        LocalProcesses.start(List.of("run", "--config", layout.memberConfig(machineId).toString()), layout.memberLog(machineId),
+                layout.memberPid(machineId), LocalCgroups.of(layout.dir()).prepare(machineId));
+    }
+
+    private LocalStatus awaitHealthy(LocalClusterFile cluster, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        LocalStatus status;
+        do {
+            status = LocalStatus.of(cluster, snapshot(cluster), this::sidecarPid, resolver(cluster));
+            if (status.isHealthy()) return status;
+            for (LocalMember m : cluster.members()) {
+                if (sidecar(m.machineId()).isEmpty()) {
+                    throw new IllegalStateException("member " + m.machineId() + " exited; see " + layout.memberLog(m.machineId()));
+                }
+            }
+            sleep(250);
+        } while (Instant.now().isBefore(deadline));
+        throw new IllegalStateException("the cluster did not come up within " + timeout.toSeconds() + " s: "
+                + status.summary() + "; see the logs under " + layout.dir().resolve("members"));
+    }
+
+    private Optional<ClusterSnapshot> snapshot(LocalClusterFile cluster) {
+        if (LocalProcesses.running(layout.platformPid(), layout.dir().toString()).isEmpty()) return Optional.empty();
+        try (ZooKeeperClusterStore store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(cluster.storeConnectString(),
+                cluster.app()).withSecret(cluster.storeSecret()).withStartupWait(Duration.ofSeconds(5)))) {
+            return Optional.of(store.read());
+        } catch (StoreException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static DnsAddressResolver resolver(LocalClusterFile cluster) {
+        return new DnsAddressResolver(DnsSettings.forApp(cluster.app())
+                .withServers(List.of(new InetSocketAddress("127.0.0.1", cluster.dnsPort()))));
+    }
+
+    private Optional<ProcessHandle> sidecar(String machineId) {
+        return LocalProcesses.running(layout.memberPid(machineId), layout.memberConfig(machineId).toString());
+    }
+
+    /** The member's postmaster, from its own pid file. */
+    private Optional<ProcessHandle> postmaster(String machineId) {
+        Path pidFile = layout.memberData(machineId).resolve("postmaster.pid");
+        try {
+            if (!Files.exists(pidFile)) return Optional.empty();
+            long pid = Long.parseLong(Files.readAllLines(pidFile).getFirst().strip());
+            return ProcessHandle.of(pid).filter(p -> LocalProcesses.commandLine(pid).contains(layout.memberData(machineId).toString()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private LocalClusterFile requireFile() {
+        return file().orElseThrow(() -> new IllegalArgumentException("no local cluster in " + layout.dir()
+                + "; create one with `pgmanager local up`" + (layout.dir().endsWith(".pgmanager-local") ? "" : " --dir " + layout.dir())));
+    }
+
+    private void requireMember(String machineId) {
+        if (requireFile().member(machineId).isEmpty()) {
+            throw new IllegalArgumentException(machineId + " is not a member of the local cluster in " + layout.dir());
+        }
+    }
+
+    /** PostgreSQL runs as the unprivileged postgres user when we are root: it must be able to reach the directory. */
+    private static void requireReachableByPostgres(Path dir) {
+        if (!"root".equals(System.getProperty("user.name"))) return;
+        for (Path p = dir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            try {
+                if (Files.exists(p) && !Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                    throw new IllegalArgumentException("the postgres OS user cannot reach " + dir + ": " + p
+                            + " is not traversable by others (chmod o+x " + p + ", or choose another --dir)");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private static void makeTraversable(Path dir) throws IOException {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    private static void awaitPort(String host, int port, Duration patience, String what, Path log) {
+        Instant deadline = Instant.now().plus(patience);
+        while (Instant.now().isBefore(deadline)) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(host, port), 200);
+                return;
+            } catch (IOException e) {
+                sleep(100);
+            }
+        }
+        throw new IllegalStateException(what + " did not start on " + host + ":" + port + " within " + patience.toSeconds()
+                + " s; see " + log);
+    }
+
+    private static int freePort(String address) throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(address))) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static String machineId() {
+        byte[] bytes = new byte[7];
+        RANDOM.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    private static String secret() {
+        String alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < 24; i++) s.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+        return s.toString();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.pgmanager.platform;
+
+import dev.pgmanager.ha.SynchronousMode;
+import java.util.Locale;
+
+/**
+ * The {@code ha.*} settings every member of a new local cluster gets (synchronous replication, failsafe mode), so
+ * tests and the fault-injection suite can start such clusters.
+ *
+ * @param synchronousMode {@code ha.synchronous_mode}
+ * @param synchronousNodeCount {@code ha.synchronous_node_count}
+ * @param synchronousStrict {@code ha.synchronous_mode_strict}
+ * @param failsafe {@code ha.failsafe_mode}
+ * @param nosyncMembers how many members, the last created, are tagged {@code ha.nosync}
+ */
+public record LocalHaSettings(SynchronousMode synchronousMode, int synchronousNodeCount, boolean synchronousStrict, boolean failsafe,
+                              int nosyncMembers) {
+    public static final LocalHaSettings DEFAULTS = new LocalHaSettings(SynchronousMode.OFF, 1, false, false, 0);
+
+    public LocalHaSettings {
+        if (nosyncMembers < 0) throw new IllegalArgumentException("the number of nosync members must not be negative");
+        if (synchronousNodeCount < 1) throw new IllegalArgumentException("the synchronous node count must be at least 1");
+        if (synchronousStrict && synchronousMode == SynchronousMode.OFF) {
+            throw new IllegalArgumentException("strict synchronous mode needs a synchronous mode (on or quorum)");
+        }
+    }
+
+    /** The {@code ha:} section of the config of member number {@code index} of {@code count} (from 0); may be empty. */
+    String yaml(int index, int count) {
+        boolean nosync = index >= count - nosyncMembers;
+        if (equals(DEFAULTS)) return "";
+        return "ha:\n"
+                + "  nosync: " + nosync + "\n"
+                + "  synchronous_mode: " + synchronousMode.name().toLowerCase(Locale.ROOT) + "\n"
+                + "  synchronous_node_count: " + synchronousNodeCount + "\n"
+                + "  synchronous_mode_strict: " + synchronousStrict + "\n"
+                + "  failsafe_mode: " + failsafe + "\n";
+    }
+}

@@ -1,0 +1,103 @@
+package dev.pgmanager.platform;
+
+import dev.pgmanager.cli.LocalClusterFile;
+
+import dev.pgmanager.platform.dns.LocalDnsServer;
+import dev.pgmanager.store.zookeeper.EmbeddedZooKeeper;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import dev.pgmanager.cli.LocalClusterFile.LocalMember;
+import dev.pgmanager.store.partition.CuttableProxy;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What a platform provides to a local cluster's machines: the coordination store (an embedded ZooKeeper) and the
+ * private DNS that names each machine by its ID (Fly's {@code <id>.vm.<app>.internal}), both on 127.0.0.1, and the
+ * network between them: each member reaches the store through a proxy of its own, which the platform cuts while a
+ * file names that member as isolated ({@code pgmanager local isolate}). It runs in its own process, started by
+ * {@code pgmanager local up}.
+ */
+public final class LocalPlatform implements AutoCloseable {
+    /** A short tick lets the sidecars use the short sessions (leases) that make failover fast. */
+    private static final Duration TICK = Duration.ofMillis(100);
+
+    private final EmbeddedZooKeeper store;
+    private final LocalDnsServer dns;
+    private final Map<String, CuttableProxy> storeLinks;
+    /** Touched by the partitions thread only. */
+    private long clusterFileSeen;
+    private final ScheduledExecutorService partitions =
+            Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("partitions").factory());
+
+    private LocalPlatform(EmbeddedZooKeeper store, LocalDnsServer dns, Map<String, CuttableProxy> storeLinks, LocalLayout layout) {
+        this.store = store;
+        this.dns = dns;
+        this.storeLinks = storeLinks;
+        partitions.scheduleWithFixedDelay(() -> applyPartitions(layout), 0, 100, TimeUnit.MILLISECONDS);
+    }
+
+    /** In store mode ensemble the members run the store: the platform then serves only the DNS. */
+    public static LocalPlatform start(Path dir, LocalClusterFile cluster) throws IOException {
+        EmbeddedZooKeeper store = cluster.ensembleMode() ? null : EmbeddedZooKeeper.standalone(LocalLayout.of(dir).storeData(),
+                new InetSocketAddress("127.0.0.1", cluster.storePort()), TICK);
+        try {
+            LocalDnsServer dns = LocalDnsServer.start(new InetSocketAddress("127.0.0.1", cluster.dnsPort()), cluster.app());
+            dns.watch(LocalLayout.of(dir).registry());
+            Map<String, CuttableProxy> links = new ConcurrentHashMap<>();
+            for (LocalMember member : store == null ? List.<LocalMember>of() : cluster.members()) {
+                links.put(member.machineId(), CuttableProxy.to(store.clientAddress(), member.storeProxyPort()));
+            }
+            return new LocalPlatform(store, dns, links, LocalLayout.of(dir));
+        } catch (IOException | RuntimeException e) {
+            if (store != null) store.close();
+            throw e;
+        }
+    }
+
+    private void applyPartitions(LocalLayout layout) {
+        linkNewMembers(layout);
+        storeLinks.forEach((machineId, link) -> {
+            boolean isolated = Files.exists(layout.isolation(machineId));
+            if (isolated && !link.isCut()) {
+                link.cut();
+            } else if (!isolated && link.isCut()) {
+                link.restore();
+            }
+        });
+    }
+
+    /** A member added while the platform runs ({@code pgmanager local add}) gets its link once cluster.json names it. */
+    private void linkNewMembers(LocalLayout layout) {
+        if (store == null) return; // store mode ensemble: members reach the peers in each other directly
+        try {
+            long modified = Files.getLastModifiedTime(layout.clusterFile()).toMillis();
+            if (modified == clusterFileSeen) return;
+            clusterFileSeen = modified;
+            LocalClusterFile.read(layout.dir()).ifPresent(cluster -> {
+                for (LocalMember member : cluster.members()) {
+                    storeLinks.computeIfAbsent(member.machineId(),
+                            id -> CuttableProxy.to(store.clientAddress(), member.storeProxyPort()));
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            // a file being replaced right now is read at the next tick
+            clusterFileSeen = 0;
+        }
+    }
+
+    @Override
+    public void close() {
+        partitions.shutdownNow();
+        storeLinks.values().forEach(CuttableProxy::close);
+        dns.close();
+        if (store != null) store.close();
+    }
+}

@@ -1,0 +1,132 @@
+package dev.pgmanager.platform;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Starts and stops the processes of a local cluster. Each runs this same program ({@code java -cp <our class
+ * path> ...}) in a session of its own, so it outlives the command that started it and a Ctrl-C in the terminal does
+ * not reach it. A PID file names it; a PID counts only while that process's command line still names our
+ * directory, so a PID reused by the system is never signalled.
+ */
+final class LocalProcesses {
+    /**
+     * Small heaps: Fly's smallest Postgres machines have 256 MB for PostgreSQL and the sidecar together.
+     * {@code PGMANAGER_SIDECAR_JAVA_OPTS} replaces these.
+     */
+    static final String DEFAULT_JVM_OPTIONS = "-Xmx32m -Xms8m -Xss256k -XX:+UseSerialGC -XX:MinHeapFreeRatio=10 "
+            + "-XX:MaxHeapFreeRatio=30 -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:MaxMetaspaceSize=80m "
+            + "-XX:ReservedCodeCacheSize=16m -XX:-UsePerfData";
+
+    private LocalProcesses() {}
+
+    static long start(List<String> arguments, Path log, Path pidFile) throws IOException {
+        return start(arguments, Map.of(), log, pidFile, Optional.empty());
+    }
+
+    /**
+     * As {@link #start(List, Path, Path)}, the process entering {@code cgroup} before it execs (a shell writes its own
+     * PID to {@code cgroup.procs}, then becomes the program), so none of its sockets or children is ever outside it.
+     */
+    static long start(List<String> arguments, Path log, Path pidFile, Optional<Path> cgroup) throws IOException {
+        return start(arguments, Map.of(), log, pidFile, cgroup);
+    }
+
+    /**
+     * As {@link #start(List, Path, Path, Optional)}, with {@code environment} added to ours: a sidecar configured by its
+     * environment alone, as on Fly.io.
+     */
+    static long start(List<String> arguments, Map<String, String> environment, Path log, Path pidFile, Optional<Path> cgroup)
+            throws IOException {
+        Files.createDirectories(log.getParent());
+        List<String> command = new ArrayList<>();
+        cgroup.ifPresent(dir -> command.addAll(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
+                dir.resolve("cgroup.procs").toString())));
+        command.add("setsid");
+        command.addAll(javaCommand(arguments));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        // glibc gives every thread that allocates its own 64 MB arena; two are plenty for a sidecar.
+        builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
+        builder.environment().putAll(environment);
+        Process process = builder.start();
+        Files.writeString(pidFile, Long.toString(process.pid()), StandardCharsets.UTF_8);
+        return process.pid();
+    }
+
+    /** This same program with {@code arguments}: {@code java <small-heap options> -cp <our class path> Main ...}. */
+    static List<String> javaCommand(List<String> arguments) {
+        List<String> command = new ArrayList<>();
+        command.add(javaBinary());
+        String options = System.getenv().getOrDefault("PGMANAGER_SIDECAR_JAVA_OPTS", DEFAULT_JVM_OPTIONS);
+        command.addAll(List.of(options.trim().split("\\s+")));
+        command.add("--enable-native-access=ALL-UNNAMED");
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.pgmanager.cli.Main"));
+        command.addAll(arguments);
+        return command;
+    }
+
+    /** The live process named by {@code pidFile} whose command line mentions {@code marker}. */
+    static Optional<ProcessHandle> running(Path pidFile, String marker) {
+        try {
+            if (!Files.exists(pidFile)) return Optional.empty();
+            long pid = Long.parseLong(Files.readString(pidFile, StandardCharsets.UTF_8).strip());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(p -> commandLine(pid).contains(marker));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** SIGTERM, then wait for the exit; SIGKILL if it has not exited in time. */
+    static void stop(ProcessHandle process, Duration patience) {
+        process.destroy();
+        if (!waitForExit(process, patience)) {
+            process.destroyForcibly();
+            waitForExit(process, Duration.ofSeconds(10));
+        }
+    }
+
+    /** SIGKILL now, as a machine that loses power. */
+    static void kill(ProcessHandle process) {
+        process.destroyForcibly();
+        waitForExit(process, Duration.ofSeconds(10));
+    }
+
+    static boolean waitForExit(ProcessHandle process, Duration patience) {
+        Instant deadline = Instant.now().plus(patience);
+        while (process.isAlive() && Instant.now().isBefore(deadline)) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return !process.isAlive();
+            }
+        }
+        return !process.isAlive();
+    }
+
+    /** The process's full command line, read from /proc (ProcessHandle.Info truncates it). */
+    static String commandLine(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8)
+                    .replace('\0', ' ');
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String javaBinary() {
+        return ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+}

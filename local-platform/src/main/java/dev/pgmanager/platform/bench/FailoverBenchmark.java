@@ -1,0 +1,173 @@
+package dev.pgmanager.platform.bench;
+
+import dev.pgmanager.local.HostPorts;
+import dev.pgmanager.platform.LocalCluster;
+import dev.pgmanager.cli.LocalClusterFile;
+import dev.pgmanager.cli.LocalClusterFile.LocalMember;
+import dev.pgmanager.platform.LocalStatus;
+import dev.pgmanager.platform.NewClusterSettings;
+import dev.pgmanager.sidecar.OperatorRequests;
+import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
+import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Measures what an application sees during failovers: on a fresh local cluster, crash failovers (the leader's
+ * machine killed) and planned switchovers, each under a writer inserting every 20 ms. For each it reports the write
+ * gap (the longest time between two acknowledged writes) and the acknowledged writes lost; then the median and the
+ * maximum, and each sidecar's resident memory at rest.
+ */
+public final class FailoverBenchmark {
+    private static final Duration WRITE_INTERVAL = Duration.ofMillis(20);
+    private static final Duration SETTLE_LIMIT = Duration.ofSeconds(120);
+
+    /** One measured event. */
+    public record Round(String kind, int number, long gapMillis, int lostWrites) {}
+
+    private final PrintStream out;
+
+    public FailoverBenchmark(PrintStream out) {
+        this.out = out;
+    }
+
+    public List<Round> run(Path dir, int nodes, Optional<Duration> sessionTimeout, int crashes, int switchovers) throws Exception {
+        LocalCluster cluster = LocalCluster.at(dir);
+        cluster.up(nodes, NewClusterSettings.DEFAULTS.withSessionTimeout(sessionTimeout), SETTLE_LIMIT, out);
+        out.println("session timeout " + sessionTimeout.map(d -> d.toMillis() + " ms").orElse("3000 ms (default)")
+                + ", loop_wait 1000 ms, writer every " + WRITE_INTERVAL.toMillis() + " ms");
+        List<Round> rounds = new ArrayList<>();
+        try {
+            LocalClusterFile file = cluster.file().orElseThrow();
+            reportMemory(cluster, file);
+            for (int i = 1; i <= crashes; i++) rounds.add(crash(cluster, file, i));
+            for (int i = 1; i <= switchovers; i++) rounds.add(switchover(cluster, file, i));
+            summarize(rounds, "crash");
+            summarize(rounds, "switchover");
+        } finally {
+            cluster.down(true);
+        }
+        return rounds;
+    }
+
+    private Round crash(LocalCluster cluster, LocalClusterFile file, int number) throws Exception {
+        awaitHealthy(cluster);
+        String leader = cluster.status().leader();
+        try (SequenceWriter writer = writer(file, "bench_crash_" + number)) {
+            awaitAcknowledged(writer, 50);
+            Instant at = Instant.now();
+            cluster.kill(leader);
+            await(() -> writer.lastAcknowledged().isAfter(at) && !leader.equals(cluster.status().leader()), "a new leader takes writes");
+            awaitAcknowledged(writer, writer.acknowledgedCount() + 50);
+            writer.close();
+            Round round = measure("crash", number, writer, at, cluster.status().leader(), file);
+            cluster.start(leader);
+            return round;
+        }
+    }
+
+    private Round switchover(LocalCluster cluster, LocalClusterFile file, int number) throws Exception {
+        awaitHealthy(cluster);
+        String leader = cluster.status().leader();
+        try (SequenceWriter writer = writer(file, "bench_switchover_" + number);
+                ZooKeeperClusterStore store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(file.storeConnectString(), file.app())
+                        .withSecret(file.storeSecret()))) {
+            awaitAcknowledged(writer, 50);
+            Instant at = Instant.now();
+            var result = new OperatorRequests(store, Clock.systemUTC(), () -> {}).switchover(Optional.empty());
+            if (!result.accepted()) throw new IllegalStateException("switchover refused: " + result.message());
+            await(() -> writer.lastAcknowledged().isAfter(at) && !leader.equals(cluster.status().leader()), "a new leader takes writes");
+            awaitAcknowledged(writer, writer.acknowledgedCount() + 50);
+            writer.close();
+            return measure("switchover", number, writer, at, cluster.status().leader(), file);
+        }
+    }
+
+    private Round measure(String kind, int number, SequenceWriter writer, Instant at, String leader, LocalClusterFile file)
+            throws SQLException {
+        long gap = writer.longestGapSince(at.minusMillis(500)).toMillis();
+        int lost;
+        try (Connection primary = connect(file, leader)) {
+            lost = writer.lostWrites(primary).size();
+        }
+        Round round = new Round(kind, number, gap, lost);
+        out.printf("%-10s #%d  write gap %6d ms  acknowledged writes lost %d%n", kind, number, gap, lost);
+        return round;
+    }
+
+    private void summarize(List<Round> rounds, String kind) {
+        List<Long> gaps = rounds.stream().filter(r -> r.kind().equals(kind)).map(Round::gapMillis).sorted().toList();
+        if (gaps.isEmpty()) return;
+        long median = gaps.size() % 2 == 1 ? gaps.get(gaps.size() / 2) : (gaps.get(gaps.size() / 2 - 1) + gaps.get(gaps.size() / 2)) / 2;
+        int lost = rounds.stream().filter(r -> r.kind().equals(kind)).mapToInt(Round::lostWrites).sum();
+        out.printf("%-10s median write gap %d ms, max %d ms, acknowledged writes lost in total %d (%d rounds)%n",
+                kind, median, gaps.getLast(), lost, gaps.size());
+    }
+
+    private void reportMemory(LocalCluster cluster, LocalClusterFile file) throws IOException, InterruptedException {
+        Thread.sleep(5000);
+        for (LocalMember m : file.members()) {
+            Optional<Long> pid = cluster.sidecarPid(m.machineId());
+            if (pid.isEmpty()) continue;
+            out.printf("sidecar %s (pid %d) resident memory at rest: %d MB%n", m.machineId(), pid.get(), residentMegabytes(pid.get()));
+        }
+    }
+
+    static long residentMegabytes(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+        }
+        return -1;
+    }
+
+    static SequenceWriter writer(LocalClusterFile file, String table) throws SQLException {
+        List<String> hosts = file.members().stream().map(m -> HostPorts.of(m.address(), m.pgPort())).toList();
+        return new SequenceWriter(SequenceWriter.primaryUrl(hosts, "postgres"), "postgres", file.superuserPassword(), table,
+                WRITE_INTERVAL);
+    }
+
+    static Connection connect(LocalClusterFile file, String machineId) throws SQLException {
+        LocalMember m = file.member(machineId).orElseThrow();
+        Properties p = new Properties();
+        p.setProperty("user", "postgres");
+        p.setProperty("password", file.superuserPassword());
+        // bounded, so that polling a member that is still moving never hangs a measurement
+        p.setProperty("connectTimeout", "2");
+        p.setProperty("socketTimeout", "10");
+        return DriverManager.getConnection("jdbc:postgresql://" + HostPorts.of(m.address(), m.pgPort()) + "/postgres", p);
+    }
+
+    static void awaitHealthy(LocalCluster cluster) {
+        await(() -> cluster.status().isHealthy(), "one primary and streaming replicas");
+    }
+
+    static void awaitAcknowledged(SequenceWriter writer, int count) {
+        await(() -> writer.acknowledgedCount() >= count, count + " acknowledged writes (last error: " + writer.lastError() + ")");
+    }
+
+    static void await(BooleanSupplier condition, String what) {
+        Instant deadline = Instant.now().plus(SETTLE_LIMIT);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) throw new IllegalStateException("timed out waiting for " + what);
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted");
+            }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package dev.pgmanager.platform.bench;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * A client that inserts an increasing sequence number every interval, the way an application keeps writing through
+ * a failover: one connection, reconnecting (to whichever host is writable) after any error. Each acknowledged insert
+ * is remembered with the moment it was acknowledged, so a test or benchmark can measure the write gap and count the
+ * acknowledged writes that a failover lost.
+ */
+public final class SequenceWriter implements AutoCloseable {
+    private final String jdbcUrl;
+    private final Properties credentials;
+    private final Duration interval;
+    private final String table;
+    private final ConcurrentSkipListMap<Long, Instant> acknowledged = new ConcurrentSkipListMap<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile String lastError = "";
+    private Connection connection;
+
+    /**
+     * @param jdbcUrl a {@code jdbc:postgresql://} URL; list every member and {@code targetServerType=primary} to
+     *     follow the primary
+     */
+    public SequenceWriter(String jdbcUrl, String user, String password, String table, Duration interval) throws SQLException {
+        this.jdbcUrl = jdbcUrl;
+        this.credentials = new Properties();
+        credentials.setProperty("user", user);
+        credentials.setProperty("password", password);
+        credentials.setProperty("connectTimeout", "2");
+        credentials.setProperty("socketTimeout", "3");
+        credentials.setProperty("loginTimeout", "3");
+        this.interval = interval;
+        this.table = table;
+        try (Connection c = DriverManager.getConnection(jdbcUrl, credentials); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS " + table + " (seq bigint PRIMARY KEY, written_at timestamptz DEFAULT now())");
+        }
+        this.thread = Thread.ofPlatform().name("writer-" + table).daemon().start(this::writeLoop);
+    }
+
+    /**
+     * Builds a JDBC URL that follows the primary among {@code hostPorts} ("host:port" each, an IPv6 host in brackets:
+     * see {@link dev.pgmanager.local.HostPorts}).
+     */
+    public static String primaryUrl(List<String> hostPorts, String database) {
+        return "jdbc:postgresql://" + String.join(",", hostPorts) + "/" + database + "?targetServerType=primary";
+    }
+
+    private void writeLoop() {
+        long seq = 1;
+        while (running) {
+            long started = System.nanoTime();
+            try {
+                if (connection == null) connection = DriverManager.getConnection(jdbcUrl, credentials);
+                try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + table + " (seq) VALUES (?)")) {
+                    insert.setLong(1, seq);
+                    insert.executeUpdate();
+                }
+                acknowledged.put(seq, Instant.now());
+                seq++;
+            } catch (SQLException e) {
+                lastError = e.getMessage();
+                closeConnection();
+                // A failed insert may or may not have committed; use a new number so it can never be confused.
+                seq++;
+            }
+            long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
+            sleep(Math.max(0, interval.toMillis() - elapsedMillis));
+        }
+        closeConnection();
+    }
+
+    public int acknowledgedCount() {
+        return acknowledged.size();
+    }
+
+    public Instant lastAcknowledged() {
+        return acknowledged.isEmpty() ? Instant.MIN : acknowledged.lastEntry().getValue();
+    }
+
+    public String lastError() {
+        return lastError;
+    }
+
+    /** The longest time between two consecutive acknowledged writes acknowledged after {@code since}. */
+    public Duration longestGapSince(Instant since) {
+        Duration longest = Duration.ZERO;
+        Instant previous = null;
+        for (Instant at : acknowledged.values()) {
+            if (at.isBefore(since)) {
+                previous = at;
+                continue;
+            }
+            if (previous != null) {
+                Duration gap = Duration.between(previous, at);
+                if (gap.compareTo(longest) > 0) longest = gap;
+            }
+            previous = at;
+        }
+        return longest;
+    }
+
+    /** Acknowledged sequence numbers missing from the table as {@code connection} sees it now. */
+    public List<Long> lostWrites(Connection reader) throws SQLException {
+        Set<Long> present = new HashSet<>();
+        try (Statement s = reader.createStatement(); ResultSet rows = s.executeQuery("SELECT seq FROM " + table)) {
+            while (rows.next()) present.add(rows.getLong(1));
+        }
+        List<Long> lost = new ArrayList<>();
+        for (Long seq : acknowledged.keySet()) if (!present.contains(seq)) lost.add(seq);
+        return lost;
+    }
+
+    /** When {@code seq} was acknowledged. */
+    public Instant acknowledgedAt(long seq) {
+        return acknowledged.get(seq);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        thread.join(Duration.ofSeconds(10));
+    }
+
+    private void closeConnection() {
+        if (connection == null) return;
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // it is broken anyway
+        }
+        connection = null;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,359 @@
+package dev.pgmanager.platform;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgmanager.platform.bench.SequenceWriter;
+import dev.pgmanager.platform.LocalStatus.MemberStatus;
+import dev.pgmanager.store.testing.Await;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The sidecar's promise, on a real three-member local cluster (real processes, PostgreSQL and ZooKeeper): writable
+ * through the loss of any one member. The tests share one cluster and run in order; each leaves it healthy.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HighAvailabilityTest {
+    /** A crashed leader's lease expires after the session timeout; a pass or three later the best replica has promoted. */
+    private static final Duration FAILOVER_BOUND =
+            LocalClusterHarness.SESSION_TIMEOUT.plus(LocalClusterHarness.LOOP_WAIT.multipliedBy(3)).plusSeconds(10);
+    private static final Duration REJOIN_BOUND = Duration.ofSeconds(90);
+    private static final Duration WRITE_INTERVAL = Duration.ofMillis(20);
+
+    private static LocalClusterHarness harness;
+
+    @BeforeAll
+    static void bootstrap() throws Exception {
+        harness = LocalClusterHarness.up(3);
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        if (harness != null) harness.close();
+    }
+
+    @Test
+    @Order(1)
+    void threeMembersBootstrapIntoOnePrimaryAndTwoStreamingReplicas() throws Exception {
+        LocalStatus status = harness.awaitHealthy(Duration.ofSeconds(30));
+        String leader = status.leader();
+        assertEquals(1, status.members().stream().filter(m -> m.role().equals("primary")).count());
+        try (Connection primary = harness.connect(leader); Statement s = primary.createStatement();
+                ResultSet rows = s.executeQuery("SELECT application_name, state FROM pg_stat_replication ORDER BY 1")) {
+            Set<String> streaming = new HashSet<>();
+            while (rows.next()) if (rows.getString(2).equals("streaming")) streaming.add(rows.getString(1));
+            Set<String> replicas = new HashSet<>(harness.machineIds());
+            replicas.remove(leader);
+            assertEquals(replicas, streaming, "every replica streams under its machine ID");
+        }
+        for (String id : harness.machineIds()) {
+            try (Connection c = harness.connect(id); Statement s = c.createStatement();
+                    ResultSet r = s.executeQuery("SELECT pg_is_in_recovery(), current_setting('data_checksums')")) {
+                r.next();
+                assertEquals(!id.equals(leader), r.getBoolean(1), id + " in recovery");
+                assertEquals("on", r.getString(2), "data checksums on " + id);
+            }
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aCrashedPrimaryIsReplacedAndRejoinsAsAReplica() throws Exception {
+        String oldLeader = harness.leader();
+        try (SequenceWriter writer = harness.writer("crash_writes", WRITE_INTERVAL)) {
+            LocalClusterHarness.awaitWrites(writer, 50);
+            Instant killedAt = Instant.now();
+            harness.cluster.kill(oldLeader);
+
+            Await.until(FAILOVER_BOUND, "another member accepts writes",
+                    () -> writer.lastAcknowledged().isAfter(killedAt.plusMillis(1)) && !leaderIs(oldLeader));
+            Duration gap = writer.longestGapSince(killedAt.minusSeconds(1));
+            String newLeader = harness.leader();
+            assertNotEquals(oldLeader, newLeader);
+            assertTrue(gap.compareTo(FAILOVER_BOUND) <= 0, "write gap " + gap.toMillis() + " ms");
+            // The counter moves once the promotion call returns, and the role with the next pass's observation: both
+            // can be a moment after the first write lands.
+            Await.until(Duration.ofSeconds(10), "the new leader counted its promotion and reports itself primary", () -> {
+                PrometheusText now = harness.metrics(newLeader);
+                return now.value("pgmanager_failovers_total") == 1 && now.value("pgmanager_role", "role", "primary") == 1;
+            });
+            PrometheusText promoted = harness.metrics(newLeader);
+            assertEquals(1, promoted.value("pgmanager_failovers_total"), "the new leader counted its promotion once");
+            assertEquals(1, promoted.value("pgmanager_role", "role", "primary"));
+            String survivor = otherThan(oldLeader, newLeader);
+            Await.until(Duration.ofSeconds(30), "the surviving replica streams from the new leader",
+                    () -> streamsOnLeaderTimeline(survivor));
+
+            harness.cluster.start(oldLeader);
+            LocalStatus healed = harness.awaitHealthy(REJOIN_BOUND);
+            assertEquals(newLeader, healed.leader(), "the old primary came back as a replica");
+            LocalClusterHarness.awaitWrites(writer, writer.acknowledgedCount() + 25);
+            writer.close();
+            long lastSeq = lastSequence(newLeader, "crash_writes");
+            Await.until(Duration.ofSeconds(30), "the rejoined member received rows written after the promotion",
+                    () -> lastSequence(oldLeader, "crash_writes") >= lastSeq);
+
+            List<Long> lost;
+            try (Connection primary = harness.connect(newLeader)) {
+                lost = writer.lostWrites(primary);
+            }
+            // Asynchronous replication may lose what was in flight when the primary died: only writes acknowledged
+            // in the last second before the crash (a replica is at most a loop pass behind, well under that).
+            for (long seq : lost) {
+                assertTrue(writer.acknowledgedAt(seq).isAfter(killedAt.minusSeconds(1)),
+                        "write " + seq + " acknowledged at " + writer.acknowledgedAt(seq) + " was lost; killed at " + killedAt);
+            }
+            System.out.printf("crash failover: write gap %d ms, %d acknowledged writes lost%n", gap.toMillis(), lost.size());
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aSwitchoverMovesLeadershipToTheNamedMemberWithoutLosingWrites() throws Exception {
+        harness.awaitHealthy(REJOIN_BOUND);
+        String oldLeader = harness.leader();
+        String target = harness.machineIds().stream().filter(id -> !id.equals(oldLeader)).findFirst().orElseThrow();
+        try (SequenceWriter writer = harness.writer("switchover_writes", WRITE_INTERVAL)) {
+            LocalClusterHarness.awaitWrites(writer, 50);
+            Instant requestedAt = Instant.now();
+            int status = postToApi(oldLeader, "/switchover", "{\"to\":\"" + target + "\"}");
+            assertEquals(202, status, "switchover accepted");
+            Await.until(FAILOVER_BOUND, target + " leads and accepts writes",
+                    () -> leaderIs(target) && writer.lastAcknowledged().isAfter(requestedAt));
+            Await.until(Duration.ofSeconds(10), target + " counts the switchover",
+                    () -> harness.metrics(target).value("pgmanager_switchovers_total") == 1);
+            LocalStatus healed = harness.awaitHealthy(REJOIN_BOUND);
+            assertEquals(target, healed.leader());
+            LocalClusterHarness.awaitWrites(writer, writer.acknowledgedCount() + 25);
+            writer.close();
+            Duration gap = writer.longestGapSince(requestedAt);
+            assertTrue(gap.compareTo(FAILOVER_BOUND) <= 0, "write gap " + gap.toMillis() + " ms");
+            try (Connection primary = harness.connect(target)) {
+                assertEquals(List.of(), writer.lostWrites(primary), "a switchover loses no acknowledged write");
+            }
+            assertEquals("replica", harness.member(oldLeader).role());
+            System.out.printf("switchover: write gap %d ms, 0 acknowledged writes lost%n", gap.toMillis());
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aPrimaryCutOffFromTheStoreStopsWritingBeforeAnyoneElseIsPromoted() throws Exception {
+        harness.awaitHealthy(REJOIN_BOUND);
+        String oldLeader = harness.leader();
+        assertOneWriterAtATime(oldLeader, () -> harness.cluster.isolate(oldLeader), () -> harness.cluster.heal(oldLeader));
+    }
+
+    @Test
+    @Order(5)
+    void aPrimaryWhoseSidecarFreezesStopsWritingBeforeAnyoneElseIsPromoted() throws Exception {
+        harness.awaitHealthy(REJOIN_BOUND);
+        String oldLeader = harness.leader();
+        long sidecar = harness.cluster.sidecarPid(oldLeader).orElseThrow();
+        // SIGSTOP: the sidecar can neither confirm its lease nor fence; only its watchdog can stop PostgreSQL.
+        assertOneWriterAtATime(oldLeader, () -> LocalClusterHarness.signal("-STOP", sidecar), () -> LocalClusterHarness.signal("-CONT", sidecar));
+    }
+
+    @Test
+    @Order(6)
+    void anOperatorCanRestartAndReCloneAReplicaThroughItsApi() throws Exception {
+        harness.awaitHealthy(REJOIN_BOUND);
+        String leader = harness.leader();
+        String replica = otherThan(leader, leader);
+        long postmasterBefore = postmasterPid(replica);
+        assertEquals(202, postToApi(replica, "/restart", ""), "restart accepted");
+        Await.until(Duration.ofSeconds(60), "the replica restarted and streams again",
+                () -> postmasterPid(replica) != postmasterBefore && streamsOnLeaderTimeline(replica));
+
+        try (Connection primary = harness.connect(leader); Statement s = primary.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS reinit_marker (note text)");
+            s.execute("INSERT INTO reinit_marker VALUES ('before reinit')");
+        }
+        assertEquals(202, postToApi(replica, "/reinit", ""), "reinit accepted");
+        Path memberDir = harness.cluster.dir().resolve("members").resolve(replica);
+        Await.until(REJOIN_BOUND, "the old data is kept aside and the re-cloned replica streams", () -> {
+            try (var entries = Files.list(memberDir)) {
+                return entries.anyMatch(p -> p.getFileName().toString().startsWith("data.aside-")) && streamsOnLeaderTimeline(replica);
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+        // Its record may still say "streaming" from before the re-clone: ask the re-cloned server itself.
+        Await.until(REJOIN_BOUND, "the re-cloned replica serves the leader's data", () -> markerRows(replica) == 1);
+        harness.awaitHealthy(REJOIN_BOUND);
+        assertEquals(leader, harness.leader(), "re-cloning a replica moves no leadership");
+    }
+
+    private static int markerRows(String machineId) {
+        try (Connection c = harness.connect(machineId); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT count(*) FROM reinit_marker")) {
+            r.next();
+            return r.getInt(1);
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+
+    private static long postmasterPid(String machineId) {
+        try {
+            Path pidFile = harness.cluster.dir().resolve("members").resolve(machineId).resolve("data").resolve("postmaster.pid");
+            return Long.parseLong(Files.readAllLines(pidFile).getFirst().strip());
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /**
+     * Writers on every member, then {@code cutOff} the leader: another member must take over, and at no moment may
+     * two members accept writes. Then {@code heal}, and the old leader must rejoin as a replica.
+     */
+    private static void assertOneWriterAtATime(String oldLeader, Step cutOff, Step heal) throws Exception {
+        try (Connection c = harness.connect(oldLeader); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS fencing_probe (member text, at timestamptz DEFAULT clock_timestamp())");
+        }
+        Await.until(Duration.ofSeconds(10), "the probe table reached every replica", () -> harness.machineIds().stream()
+                .allMatch(id -> tableExists(id, "fencing_probe")));
+        List<MemberWriter> writers = new ArrayList<>();
+        for (String id : harness.machineIds()) writers.add(new MemberWriter(id));
+        try {
+            Await.until(Duration.ofSeconds(10), "the leader accepts probe writes", () -> writers.stream()
+                    .anyMatch(w -> w.id.equals(oldLeader) && !w.successes.isEmpty()));
+            cutOff.run();
+            Await.until(FAILOVER_BOUND.plusSeconds(5), "another member leads and accepts writes", () -> writers.stream()
+                    .anyMatch(w -> !w.id.equals(oldLeader) && !w.successes.isEmpty()));
+            Thread.sleep(2000);
+        } finally {
+            for (MemberWriter w : writers) w.stop();
+            heal.run();
+        }
+        // Ordered by time, the successes must form one run per member: never two writers at once, nor back and forth.
+        List<String> owners = new ArrayList<>();
+        writers.stream().flatMap(w -> w.successes.stream().map(at -> new Object[] {at, w.id}))
+                .sorted((a, b) -> ((Instant) a[0]).compareTo((Instant) b[0]))
+                .forEach(event -> {
+                    String id = (String) event[1];
+                    if (owners.isEmpty() || !owners.getLast().equals(id)) owners.add(id);
+                });
+        assertEquals(2, owners.size(), "writes were accepted by, in order: " + owners);
+        assertEquals(oldLeader, owners.getFirst());
+        MemberWriter old = writers.stream().filter(w -> w.id.equals(oldLeader)).findFirst().orElseThrow();
+        MemberWriter next = writers.stream().filter(w -> w.id.equals(owners.getLast())).findFirst().orElseThrow();
+        assertTrue(old.successes.getLast().isBefore(next.successes.getFirst()),
+                "the old primary's last write " + old.successes.getLast() + " precedes the new one's first " + next.successes.getFirst());
+        System.out.printf("one writer at a time: the old primary's last write %s, the new one's first %s%n",
+                old.successes.getLast(), next.successes.getFirst());
+        harness.awaitHealthy(REJOIN_BOUND);
+        assertEquals(owners.getLast(), harness.leader());
+        assertFalse(leaderIs(oldLeader));
+    }
+
+
+    /** Writes to one member directly, every 20 ms, remembering when a write succeeded. */
+    private static final class MemberWriter {
+        final String id;
+        final List<Instant> successes = java.util.Collections.synchronizedList(new ArrayList<>());
+        private volatile boolean running = true;
+        private final Thread thread;
+
+        MemberWriter(String id) {
+            this.id = id;
+            this.thread = Thread.ofPlatform().daemon().start(this::run);
+        }
+
+        private void run() {
+            Connection c = null;
+            while (running) {
+                try {
+                    if (c == null) c = harness.connect(id);
+                    try (Statement s = c.createStatement()) {
+                        s.execute("INSERT INTO fencing_probe (member) VALUES ('" + id + "')");
+                    }
+                    successes.add(Instant.now());
+                } catch (SQLException e) {
+                    try {
+                        if (c != null) c.close();
+                    } catch (SQLException ignored) {
+                        // broken anyway
+                    }
+                    c = null;
+                }
+                sleepQuietly(20);
+            }
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.join(Duration.ofSeconds(10));
+        }
+    }
+
+    private static boolean leaderIs(String machineId) {
+        return machineId.equals(harness.status().leader());
+    }
+
+    private static String otherThan(String a, String b) {
+        return harness.machineIds().stream().filter(id -> !id.equals(a) && !id.equals(b)).findFirst().orElseThrow();
+    }
+
+    private static boolean streamsOnLeaderTimeline(String machineId) {
+        LocalStatus status = harness.status();
+        MemberStatus leader = status.members().stream().filter(m -> m.machineId().equals(status.leader())).findFirst().orElseThrow();
+        MemberStatus member = status.members().stream().filter(m -> m.machineId().equals(machineId)).findFirst().orElseThrow();
+        return member.state().equals("streaming") && member.timeline() == leader.timeline();
+    }
+
+    private static long lastSequence(String machineId, String table) {
+        try (Connection c = harness.connect(machineId); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT coalesce(max(seq), 0) FROM " + table)) {
+            r.next();
+            return r.getLong(1);
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+
+    private static boolean tableExists(String machineId, String table) {
+        try (Connection c = harness.connect(machineId); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT to_regclass('" + table + "') IS NOT NULL")) {
+            r.next();
+            return r.getBoolean(1);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private static int postToApi(String machineId, String path, String body) throws Exception {
+        return harness.postToApi(machineId, path, body, harness.file.apiToken());
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

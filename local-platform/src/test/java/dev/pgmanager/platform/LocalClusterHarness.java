@@ -1,0 +1,220 @@
+package dev.pgmanager.platform;
+
+import dev.pgmanager.local.HostPorts;
+
+import dev.pgmanager.cli.LocalClusterFile;
+
+import dev.pgmanager.platform.bench.SequenceWriter;
+import dev.pgmanager.config.StoreConfig.StoreMode;
+import dev.pgmanager.cli.LocalClusterFile.LocalMember;
+import dev.pgmanager.platform.LocalStatus.MemberStatus;
+import dev.pgmanager.store.testing.Await;
+import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
+import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A real local cluster for tests, in a directory of its own, torn down with its processes and data. */
+final class LocalClusterHarness implements AutoCloseable {
+    /** The sidecars' defaults, from which the tests derive their bounds. */
+    static final Duration SESSION_TIMEOUT = Duration.ofSeconds(3);
+    static final Duration LOOP_WAIT = Duration.ofSeconds(1);
+
+    final LocalCluster cluster;
+    final LocalClusterFile file;
+
+    private LocalClusterHarness(LocalCluster cluster) {
+        this.cluster = cluster;
+        this.file = cluster.file().orElseThrow();
+    }
+
+    static LocalClusterHarness up(int nodes) throws IOException {
+        return up(nodes, StoreMode.EXTERNAL, LocalHaSettings.DEFAULTS);
+    }
+
+    /** A cluster whose members get {@code ha} (synchronous replication, failsafe mode, nosync tags). */
+    static LocalClusterHarness up(int nodes, LocalHaSettings ha) throws IOException {
+        return up(nodes, StoreMode.EXTERNAL, ha);
+    }
+
+    /** A cluster whose store the platform runs (external), or the members themselves (ensemble). */
+    static LocalClusterHarness up(int nodes, StoreMode storeMode) throws IOException {
+        return up(nodes, storeMode, LocalHaSettings.DEFAULTS);
+    }
+
+    private static LocalClusterHarness up(int nodes, StoreMode storeMode, LocalHaSettings ha) throws IOException {
+        // Under /tmp and traversable: PostgreSQL runs as the postgres user when the tests run as root.
+        Path dir = Files.createTempDirectory("pgmanager-it-");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        LocalCluster cluster = LocalCluster.at(dir);
+        try {
+            cluster.up(nodes, new NewClusterSettings(storeMode, Optional.empty(), ha), Duration.ofSeconds(180), System.err);
+            return new LocalClusterHarness(cluster);
+        } catch (IOException | RuntimeException e) {
+            cluster.down(true);
+            throw e;
+        }
+    }
+
+    /** A cluster something else created in {@code dir} (a fork), torn down with this harness like one of its own. */
+    static LocalClusterHarness adopt(Path dir) {
+        return new LocalClusterHarness(LocalCluster.at(dir));
+    }
+
+    LocalStatus status() {
+        return cluster.status();
+    }
+
+    String leader() {
+        return Optional.ofNullable(status().leader()).orElseThrow(() -> new AssertionError("no leader: " + status().summary()));
+    }
+
+    MemberStatus member(String machineId) {
+        return status().members().stream().filter(m -> m.machineId().equals(machineId)).findFirst().orElseThrow();
+    }
+
+    List<String> machineIds() {
+        return file.members().stream().map(LocalMember::machineId).toList();
+    }
+
+    List<String> hostPorts() {
+        return file.members().stream().map(m -> HostPorts.of(m.address(), m.pgPort())).toList();
+    }
+
+    /** Waits until one primary and every other member a streaming replica of it. */
+    LocalStatus awaitHealthy(Duration limit) {
+        Await.until(limit, "one primary and streaming replicas", () -> status().isHealthy());
+        return status();
+    }
+
+    /** The cluster file as it is now: a migration changes a member's address. */
+    LocalClusterFile currentFile() {
+        return cluster.file().orElseThrow();
+    }
+
+    /** A direct connection to one member at its current address (no failover), as the superuser. */
+    Connection connect(String machineId) throws SQLException {
+        LocalMember m = currentFile().member(machineId).orElseThrow();
+        Properties p = new Properties();
+        p.setProperty("user", "postgres");
+        p.setProperty("password", file.superuserPassword());
+        p.setProperty("connectTimeout", "2");
+        p.setProperty("socketTimeout", "3");
+        return DriverManager.getConnection("jdbc:postgresql://" + HostPorts.of(m.address(), m.pgPort()) + "/postgres", p);
+    }
+
+    /** A writer inserting a sequence every {@code interval} through a multi-host URL of the members' current addresses. */
+    SequenceWriter writer(String table, Duration interval) throws SQLException {
+        List<String> hostPorts = currentFile().members().stream().map(m -> HostPorts.of(m.address(), m.pgPort())).toList();
+        return new SequenceWriter(SequenceWriter.primaryUrl(hostPorts, "postgres"), "postgres", file.superuserPassword(),
+                table, interval);
+    }
+
+    static void awaitWrites(SequenceWriter writer, int count) {
+        Await.until(Duration.ofSeconds(30), count + " acknowledged writes (last error: " + writer.lastError() + ")",
+                () -> writer.acknowledgedCount() >= count);
+    }
+
+    /** Whether the member's WAL receiver streams now (false when it cannot be asked). */
+    boolean receiverStreaming(String machineId) {
+        try (Connection c = connect(machineId); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT status FROM pg_stat_wal_receiver")) {
+            return r.next() && "streaming".equals(r.getString(1));
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** Sends {@code signal} ({@code -STOP}, {@code -CONT}) to a process: a frozen sidecar, for instance. */
+    static void signal(String signal, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", signal, Long.toString(pid)).inheritIO().start();
+        if (kill.waitFor() != 0) throw new AssertionError("kill " + signal + " " + pid + " failed");
+    }
+
+    /** A store client of the test's own; the caller closes it. */
+    ZooKeeperClusterStore store() {
+        LocalClusterFile current = currentFile();
+        return ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(current.storeConnectString(), current.app())
+                .withSecret(current.storeSecret())
+                .withStartupWait(Duration.ofSeconds(10)));
+    }
+
+    /** POSTs {@code body} to the member's API with {@code token} as bearer token (none when null); returns the status. */
+    int postToApi(String machineId, String path, String body, String token) throws IOException, InterruptedException {
+        LocalMember m = currentFile().member(machineId).orElseThrow();
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + HostPorts.of(m.address(), m.apiPort()) + path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                // restart, reinit and rejoin answer once the member has done them
+                .timeout(Duration.ofSeconds(120));
+        if (token != null) request.header("Authorization", "Bearer " + token);
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            return client.send(request.build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+        }
+    }
+
+    /** The member's Prometheus exposition, from the metrics address in its configuration. */
+    String metricsText(String machineId) throws IOException, InterruptedException {
+        String config = Files.readString(memberDir(machineId).resolve("pgmanager.yml"));
+        Matcher listen = Pattern.compile("metrics:\\n  listen: \"([^\"]+)\"").matcher(config);
+        if (!listen.find()) throw new AssertionError("no metrics.listen in " + config);
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + listen.group(1) + "/metrics"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) throw new AssertionError("GET /metrics: " + response.statusCode());
+            return response.body();
+        }
+    }
+
+    /** The member's metrics, parsed as Prometheus parses a scrape; unchecked, for use in conditions. */
+    PrometheusText metrics(String machineId) {
+        try {
+            return PrometheusText.parse(metricsText(machineId));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot scrape " + machineId + "'s metrics", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    Path memberDir(String machineId) {
+        return cluster.dir().resolve("members").resolve(machineId);
+    }
+
+    @Override
+    public void close() throws IOException {
+        cluster.down(false);
+        keepLogs();
+        cluster.down(true);
+    }
+
+    /** The members' and the platform's logs outlive the cluster, under target/, for whoever reads a failure. */
+    private void keepLogs() throws IOException {
+        Path kept = Path.of("target", "local-cluster-logs", cluster.dir().getFileName().toString());
+        try (var files = Files.walk(cluster.dir())) {
+            for (Path log : files.filter(p -> p.toString().endsWith(".log")).toList()) {
+                Path target = kept.resolve(cluster.dir().relativize(log));
+                Files.createDirectories(target.getParent());
+                Files.copy(log, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+}

@@ -1,0 +1,238 @@
+package dev.pgmanager.platform;
+
+import dev.pgmanager.local.HostPorts;
+import dev.pgmanager.cli.LocalClusterFile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgmanager.cli.Main;
+import dev.pgmanager.store.Leader;
+import dev.pgmanager.store.testing.Await;
+import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.zookeeper.KeeperException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * A real two-member cluster, scraped and probed as an operator and an attacker would: the metrics tell the truth, the
+ * logs name member and epoch, every role has a SCRAM verifier, pg_hba.conf trusts nobody, and the secrets are in no
+ * process's argv, no log and no znode, whose ACL keeps other tenants of the ensemble out.
+ */
+class ObservabilityAndSecurityTest {
+    private static LocalClusterHarness harness;
+    private static String leader;
+    private static String replica;
+
+    @BeforeAll
+    static void bootstrap() throws Exception {
+        harness = LocalClusterHarness.up(2);
+        harness.awaitHealthy(Duration.ofSeconds(90));
+        leader = harness.leader();
+        replica = harness.machineIds().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+        try (Connection c = harness.connect(leader); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE observed AS SELECT g AS n FROM generate_series(1, 10000) g");
+        }
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        if (harness != null) harness.close();
+    }
+
+    @Test
+    void theMetricsOfLeaderAndReplicaTellTheTruth() throws Exception {
+        long epoch;
+        try (ZooKeeperClusterStore store = harness.store()) {
+            epoch = store.read().leader().map(Leader::epoch).orElseThrow();
+        }
+        // The replica replays the new table, and the leader's view of its lag falls to nothing.
+        Await.until(Duration.ofSeconds(30), "the leader reports no lag of " + replica,
+                () -> harness.metrics(leader).find("pgmanager_replication_lag_bytes", "machine_id", replica).orElse(-1.0) == 0);
+
+        PrometheusText onLeader = harness.metrics(leader);
+        assertEquals(1, onLeader.value("pgmanager_role", "role", "primary"));
+        assertEquals(0, onLeader.value("pgmanager_role", "role", "replica"));
+        assertEquals(0, onLeader.value("pgmanager_role", "role", "stopped"));
+        assertEquals(1, onLeader.value("pgmanager_lease_held"));
+        assertEquals(epoch, onLeader.value("pgmanager_leader_epoch"));
+        assertEquals(harness.member(leader).timeline(), onLeader.value("pgmanager_timeline"));
+        assertEquals(List.of(replica), onLeader.series("pgmanager_replication_lag_bytes").stream()
+                .map(s -> s.labels().get("machine_id")).toList(), "one lag series per replica, labelled by machine ID");
+        assertEquals("gauge", onLeader.typeOf("pgmanager_replication_lag_bytes"));
+        assertEquals(List.of(replica), onLeader.series("pgmanager_replication_lag_seconds").stream()
+                .map(s -> s.labels().get("machine_id")).toList());
+        double lagSeconds = onLeader.value("pgmanager_replication_lag_seconds", "machine_id", replica);
+        assertTrue(lagSeconds >= 0 && lagSeconds < 30, "lag " + lagSeconds + " s");
+        assertEquals(0, onLeader.value("pgmanager_failovers_total"));
+        assertEquals(0, onLeader.value("pgmanager_switchovers_total"));
+        assertEquals(0, onLeader.value("pgmanager_migrations_detected_total"));
+
+        PrometheusText onReplica = harness.metrics(replica);
+        assertEquals(1, onReplica.value("pgmanager_role", "role", "replica"));
+        assertEquals(0, onReplica.value("pgmanager_role", "role", "primary"));
+        assertEquals(0, onReplica.value("pgmanager_lease_held"));
+        assertEquals(epoch, onReplica.value("pgmanager_leader_epoch"));
+        assertEquals(List.of(), onReplica.series("pgmanager_replication_lag_bytes"), "only the leader reports lag");
+        double replayed = onReplica.value("pgmanager_wal_position_bytes", "position", "replayed");
+        // Metrics are the last pass's observation, so the leader's figure is compared only once a whole leader pass
+        // has started after the replica was scraped: two more completed passes guarantee one.
+        double passes = harness.metrics(leader).value("pgmanager_control_loop_duration_seconds_count");
+        Await.until(Duration.ofSeconds(30), "two more passes on the leader",
+                () -> harness.metrics(leader).value("pgmanager_control_loop_duration_seconds_count") >= passes + 2);
+        double leaderNow = harness.metrics(leader).value("pgmanager_wal_position_bytes", "position", "replayed");
+        assertTrue(replayed > 0 && replayed <= leaderNow, "replica replayed " + replayed + ", leader at " + leaderNow);
+        assertTrue(onReplica.value("pgmanager_dns_lookups_total") >= 1, "the replica looked its leader up");
+        assertTrue(onReplica.value("pgmanager_dns_lookup_failures_total") >= 0);
+        assertTrue(onReplica.value("pgmanager_address_changes_total") >= 0);
+
+        for (PrometheusText member : List.of(onLeader, onReplica)) {
+            assertTrue(member.value("pgmanager_control_loop_duration_seconds_count") >= 1);
+            assertEquals(member.value("pgmanager_control_loop_duration_seconds_count"),
+                    member.value("pgmanager_control_loop_duration_seconds_bucket", "le", "+Inf"));
+            double lastSuccess = member.value("pgmanager_control_loop_last_success_timestamp_seconds");
+            assertTrue(Math.abs(System.currentTimeMillis() / 1e3 - lastSuccess) < 30, "last success at " + lastSuccess);
+            assertEquals("counter", member.typeOf("pgmanager_failovers_total"));
+            assertEquals("counter", member.typeOf("pgmanager_dns_lookups_total"));
+            assertEquals("histogram", member.typeOf("pgmanager_control_loop_duration_seconds"));
+            assertEquals("gauge", member.typeOf("pgmanager_role"));
+            assertTrue(member.families.keySet().stream().allMatch(name -> name.startsWith("pgmanager_")), member.families.keySet().toString());
+        }
+    }
+
+    @Test
+    void logLinesNameTheMemberAndTheEpoch() throws IOException {
+        long epoch = (long) harness.metrics(leader).value("pgmanager_leader_epoch");
+        List<String> lines = Files.readAllLines(harness.memberDir(leader).resolve("sidecar.log"), StandardCharsets.UTF_8);
+        assertTrue(lines.stream().anyMatch(line -> line.contains("[" + leader + " epoch " + epoch + "]: ")), String.join("\n", lines));
+    }
+
+    @Test
+    void everyRoleHasAScramVerifierAndPgHbaTrustsNobody() throws SQLException {
+        for (String member : harness.machineIds()) {
+            try (Connection c = harness.connect(member); Statement s = c.createStatement()) {
+                List<String> roles = new ArrayList<>();
+                try (ResultSet r = s.executeQuery("SELECT rolname, rolpassword FROM pg_authid WHERE rolcanlogin")) {
+                    while (r.next()) {
+                        String verifier = r.getString(2);
+                        assertTrue(verifier != null && verifier.startsWith("SCRAM-SHA-256$"), r.getString(1) + " on " + member);
+                        roles.add(r.getString(1));
+                    }
+                }
+                assertTrue(roles.containsAll(List.of("postgres", "repluser")), roles.toString());
+                try (ResultSet r = s.executeQuery("SELECT type, auth_method, address, error FROM pg_hba_file_rules")) {
+                    while (r.next()) {
+                        assertEquals(null, r.getString(4), "pg_hba.conf line error on " + member);
+                        String method = r.getString(2);
+                        if (r.getString(1).equals("local")) assertEquals("peer", method, "the socket admits by peer identity");
+                        else assertEquals("scram-sha-256", method, "host " + r.getString(3) + " on " + member);
+                    }
+                }
+            }
+        }
+        SQLException refused = assertThrows(SQLException.class, () -> {
+            var props = new java.util.Properties();
+            props.setProperty("user", "postgres");
+            props.setProperty("password", "not-the-password");
+            LocalClusterFile.LocalMember m = harness.currentFile().member(leader).orElseThrow();
+            java.sql.DriverManager.getConnection("jdbc:postgresql://" + HostPorts.of(m.address(), m.pgPort()) + "/postgres", props).close();
+        });
+        assertEquals("28P01", refused.getSQLState(), "a wrong password is refused: " + refused.getMessage());
+    }
+
+    @Test
+    void secretsAreInNoArgvNoLogAndNoZnode() throws Exception {
+        LocalClusterFile file = harness.currentFile();
+        Map<String, String> secrets = Map.of("superuser password", file.superuserPassword(),
+                "replication password", file.replicationPassword(), "API token", file.apiToken(), "store secret", file.storeSecret());
+
+        // Every process on the machine (the members' JVMs, postgres and its walreceiver, any running pg_basebackup).
+        try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
+            for (Path process : processes.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                byte[] argv;
+                try {
+                    argv = Files.readAllBytes(process.resolve("cmdline"));
+                } catch (IOException gone) {
+                    continue;
+                }
+                assertNoSecret(secrets, argv, "the argv of process " + process.getFileName());
+            }
+        }
+        for (String member : harness.machineIds()) {
+            assertNoSecret(secrets, Files.readAllBytes(harness.memberDir(member).resolve("sidecar.log")), member + "'s sidecar log");
+        }
+
+        Map<String, byte[]> znodes = new HashMap<>();
+        String root = "/pgmanager/" + file.app();
+        try (CuratorFramework owner = client(file, "pgmanager:" + file.storeSecret())) {
+            collect(owner, root, znodes);
+        }
+        assertTrue(znodes.size() >= 5, "the walk saw the cluster: " + znodes.keySet());
+        znodes.forEach((path, data) -> assertNoSecret(secrets, data, "znode " + path));
+
+        // Another tenant of the same ZooKeeper, without the cluster's secret, can neither read nor write.
+        try (CuratorFramework stranger = client(file, null)) {
+            assertThrows(KeeperException.NoAuthException.class, () -> stranger.getData().forPath(root + "/leader"));
+            assertThrows(KeeperException.NoAuthException.class, () -> stranger.getChildren().forPath(root + "/members"));
+            assertThrows(KeeperException.NoAuthException.class, () -> stranger.setData().forPath(root + "/spec", new byte[] {'{', '}'}));
+        }
+    }
+
+    @Test
+    void operatorCommandsAuthenticateAndMutatingEndpointsWantTheToken() throws Exception {
+        StringWriter out = new StringWriter();
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(out));
+        assertEquals(0, cli.execute("list", "--dir", harness.cluster.dir().toString()), out.toString());
+        assertTrue(out.toString().contains(leader) && out.toString().contains(replica), out.toString());
+
+        assertEquals(401, harness.postToApi(replica, "/pause", "{}", null), "no token");
+        assertEquals(401, harness.postToApi(replica, "/pause", "{}", harness.file.apiToken() + "x"), "wrong token");
+        assertEquals(401, harness.postToApi(replica, "/restart", "{}", harness.file.apiToken().substring(1)), "a prefix");
+    }
+
+    private static void assertNoSecret(Map<String, String> secrets, byte[] haystack, String where) {
+        String text = new String(haystack, StandardCharsets.ISO_8859_1);
+        secrets.forEach((what, secret) -> assertFalse(text.contains(new String(secret.getBytes(StandardCharsets.UTF_8),
+                StandardCharsets.ISO_8859_1)), "the " + what + " is in " + where));
+    }
+
+    private static CuratorFramework client(LocalClusterFile file, String digest) throws InterruptedException {
+        var builder = CuratorFrameworkFactory.builder().connectString(file.storeConnectString()).retryPolicy(new RetryOneTime(100));
+        if (digest != null) builder.authorization("digest", digest.getBytes(StandardCharsets.UTF_8));
+        CuratorFramework client = builder.build();
+        client.start();
+        client.blockUntilConnected();
+        return client;
+    }
+
+    private static void collect(CuratorFramework client, String path, Map<String, byte[]> into) throws Exception {
+        byte[] data = client.getData().forPath(path);
+        into.put(path, data == null ? new byte[0] : data);
+        for (String child : client.getChildren().forPath(path)) collect(client, path + "/" + child, into);
+    }
+}
