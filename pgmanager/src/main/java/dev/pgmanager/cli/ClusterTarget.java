@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -38,18 +39,12 @@ final class ClusterTarget {
                     + "Default: " + DEFAULT_DIR + " in the current directory, when it holds a cluster and no store is named.")
     Path dir;
 
-    @Option(names = "--store", paramLabel = "CONNECT",
-            description = "ZooKeeper connect string host:port[,host:port...] (env PGMANAGER_STORE).")
-    String store;
+    @Mixin
+    StoreOptions reach = new StoreOptions();
 
     @Option(names = "--cluster", paramLabel = "NAME",
             description = "The cluster (app) name (env FLY_APP_NAME, then PGMANAGER_APP).")
     String cluster;
-
-    @Option(names = "--dns-server", paramLabel = "HOST:PORT",
-            description = "DNS server(s) that resolve members, address:port[,address:port...] (env PGMANAGER_DNS_SERVERS). "
-                    + "Default: a local cluster's own DNS server, otherwise the system resolver.")
-    String dnsServers;
 
     @Option(names = "--token", paramLabel = "TOKEN",
             description = "The members' API token, for restart and reinit (env OPERATOR_PASSWORD, then PGMANAGER_API_TOKEN; "
@@ -61,13 +56,12 @@ final class ClusterTarget {
 
     /**
      * A target for a command whose own options name it otherwise ({@code fork}: its {@code --cluster} is the new
-     * cluster's name): the store, the cluster and the DNS servers as the options would give them (each may be null).
+     * cluster's name): the store and the DNS servers as its options give them, and the cluster (which may be null).
      */
-    static ClusterTarget of(String store, String cluster, String dnsServers) {
+    static ClusterTarget of(StoreOptions reach, String cluster) {
         ClusterTarget target = new ClusterTarget();
-        target.store = store;
+        target.reach = reach;
         target.cluster = cluster;
-        target.dnsServers = dnsServers;
         return target;
     }
 
@@ -148,13 +142,13 @@ final class ClusterTarget {
     private Target resolve() {
         Optional<Found> storeFromEnv = env("PGMANAGER_STORE");
         Optional<Local> named = Optional.ofNullable(dir).map(Local::require);
-        Optional<Local> byDefault = store == null && named.isEmpty() && storeFromEnv.isEmpty()
+        Optional<Local> byDefault = reach.store == null && named.isEmpty() && storeFromEnv.isEmpty()
                 ? Local.find(Path.of(DEFAULT_DIR))
                 : Optional.empty();
 
-        localSource = store == null ? named.or(() -> byDefault) : Optional.empty();
-        Found connect = first(option(store, "--store"), named.map(Local::store), storeFromEnv, byDefault.map(Local::store),
-                store == null && named.isEmpty() ? peerListOnVolume() : Optional.empty())
+        localSource = reach.store == null ? named.or(() -> byDefault) : Optional.empty();
+        Found connect = first(option(reach.store, "--store"), named.map(Local::store), storeFromEnv, byDefault.map(Local::store),
+                reach.store == null && named.isEmpty() ? peerListOnVolume() : Optional.empty())
                 .orElseThrow(() -> new IllegalArgumentException(
                         "no cluster to talk to: give --dir DIR (a local cluster), or --store CONNECT and --cluster NAME "
                                 + "(env PGMANAGER_STORE, and FLY_APP_NAME or PGMANAGER_APP); there is no local cluster in ./"
@@ -163,7 +157,7 @@ final class ClusterTarget {
                 byDefault.map(Local::app))
                 .orElseThrow(() -> new IllegalArgumentException("which cluster in the store at " + connect.value()
                         + "? give --cluster NAME (env FLY_APP_NAME or PGMANAGER_APP)"));
-        List<InetSocketAddress> dns = first(option(dnsServers, "--dns-server"), named.map(Local::dnsServer),
+        List<InetSocketAddress> dns = first(option(reach.dnsServers, "--dns-server"), named.map(Local::dnsServer),
                 env("PGMANAGER_DNS_SERVERS"), byDefault.map(Local::dnsServer))
                 .map(found -> ValueParsers.dnsServers(found.value()))
                 .orElse(List.of());

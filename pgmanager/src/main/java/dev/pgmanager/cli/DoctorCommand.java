@@ -20,11 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code pgmanager doctor}: examines the cluster from every side it can reach, and says how to fix what it finds. */
 @Command(
@@ -51,20 +47,11 @@ import picocli.CommandLine.Spec;
             "1:at least one warning or critical finding",
             "2:could not run: neither the store nor any member answered, invalid command line, or no cluster named",
         })
-final class DoctorCommand implements Callable<Integer> {
-    @Mixin
-    ClusterTarget target;
-
-    @Mixin
-    OutputOption output;
-
-    @Spec
-    CommandSpec spec;
-
+final class DoctorCommand extends ClusterReport {
     @Override
     public Integer call() {
         Report report = Doctor.examine(doctorTarget());
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         switch (output.format) {
             case json -> out.println(Json.pretty(json(report)));
             case table -> printTable(report, out);

@@ -7,13 +7,9 @@ import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code pgmanager drain [ID]}: the hand-over a stopping leader does, without the stop. */
 @Command(
@@ -31,10 +27,7 @@ import picocli.CommandLine.Spec;
             "1:refused (the message says why, e.g. no healthy replica), the store could not be reached, or --timeout ran out",
             "2:invalid command line, or no cluster named",
         })
-final class DrainCommand implements Callable<Integer> {
-    @Mixin
-    ClusterTarget target;
-
+final class DrainCommand extends ClusterCommand {
     @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "The member to drain (default: the current leader).")
     String machineId;
 
@@ -42,13 +35,10 @@ final class DrainCommand implements Callable<Integer> {
             description = "How long to wait for another member to lead (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
-    @Spec
-    CommandSpec spec;
-
     @Override
     public Integer call() throws InterruptedException {
         Optional<String> named = Optional.ofNullable(machineId).map(MachineIds::requireValid);
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         try (ZooKeeperClusterStore store = target.openStore()) {
             ClusterSnapshot cluster = store.read();
             Optional<String> leader = cluster.leader().map(Leader::machineId);

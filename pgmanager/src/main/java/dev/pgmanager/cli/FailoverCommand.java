@@ -5,12 +5,9 @@ import dev.pgmanager.store.MachineIds;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import java.io.PrintWriter;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code pgmanager failover}: a forced move of leadership to a chosen member, with or without a healthy leader. */
 @Command(
@@ -28,23 +25,17 @@ import picocli.CommandLine.Spec;
             "1:refused (the message says why), the store could not be reached, or --wait ran out",
             "2:invalid command line (--to is required), or no cluster named",
         })
-final class FailoverCommand implements Callable<Integer> {
-    @Mixin
-    ClusterTarget target;
-
+final class FailoverCommand extends ClusterCommand {
     @Mixin
     WaitOption waitOption;
 
     @Option(names = "--to", required = true, paramLabel = "ID", description = "The member that must lead.")
     String to;
 
-    @Spec
-    CommandSpec spec;
-
     @Override
     public Integer call() throws InterruptedException {
         String successor = MachineIds.requireValid(to);
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         try (ZooKeeperClusterStore store = target.openStore()) {
             Optional<String> previous = store.read().leader().map(Leader::machineId);
             ClusterRequests.report(ClusterRequests.over(store).failover(successor), out);

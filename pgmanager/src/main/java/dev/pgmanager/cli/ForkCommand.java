@@ -6,6 +6,7 @@ import dev.pgmanager.store.Member;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -49,14 +50,8 @@ final class ForkCommand implements Callable<Integer> {
                     + "which names the new cluster on its machine).")
     String sourceCluster;
 
-    @Option(names = "--store", paramLabel = "CONNECT",
-            description = "The source's ZooKeeper connect string host:port[,host:port...] (env PGMANAGER_STORE).")
-    String store;
-
-    @Option(names = "--dns-server", paramLabel = "HOST:PORT",
-            description = "DNS server(s) that resolve the source's members, address:port[,...] (env PGMANAGER_DNS_SERVERS; "
-                    + "default: the system resolver).")
-    String dnsServers;
+    @Mixin
+    StoreOptions source = new StoreOptions();
 
     @Option(names = "--data-dir", required = true, paramLabel = "PATH",
             description = "Where the copy goes, missing or empty: the data directory of the new cluster's first sidecar "
@@ -76,7 +71,7 @@ final class ForkCommand implements Callable<Integer> {
                     + String.join("; ", e.problems()), e);
         }
         Path data = dataDir.toAbsolutePath().normalize();
-        Member copied = new StoreFork(ClusterTarget.of(store, sourceCluster, dnsServers), settings).copy(machineId, name, data, spec.commandLine().getErr());
+        Member copied = new StoreFork(ClusterTarget.of(source, sourceCluster), settings).copy(machineId, name, data, spec.commandLine().getErr());
         var out = spec.commandLine().getOut();
         out.println("copied " + machineId + " of " + sourceCluster + " (timeline " + copied.timeline() + ") into " + data
                 + " for the new cluster " + name + "; the source was only read.");

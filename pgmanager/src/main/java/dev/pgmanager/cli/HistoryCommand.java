@@ -5,11 +5,7 @@ import dev.pgmanager.store.HistoryEntry;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code pgmanager history}: what happened to the cluster, oldest first. */
 @Command(
@@ -26,23 +22,14 @@ import picocli.CommandLine.Spec;
             "1:the store could not be reached or read",
             "2:invalid command line, or no cluster named",
         })
-final class HistoryCommand implements Callable<Integer> {
-    @Mixin
-    ClusterTarget target;
-
-    @Mixin
-    OutputOption output;
-
-    @Spec
-    CommandSpec spec;
-
+final class HistoryCommand extends ClusterReport {
     @Override
     public Integer call() {
         List<HistoryEntry> history;
         try (ZooKeeperClusterStore store = target.openStore()) {
             history = store.read().history();
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         switch (output.format) {
             case json -> out.println(Json.pretty(HistoryJson.of(history)));
             case table -> {

@@ -11,13 +11,9 @@ import java.net.InetAddress;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code pgmanager list}: the cluster's members as the store shows them, each at the address DNS gives it now. */
 @Command(
@@ -36,16 +32,7 @@ import picocli.CommandLine.Spec;
             "1:the store could not be reached or read",
             "2:invalid command line, or no cluster named",
         })
-final class ListCommand implements Callable<Integer> {
-    @Mixin
-    ClusterTarget target;
-
-    @Mixin
-    OutputOption output;
-
-    @Spec
-    CommandSpec spec;
-
+final class ListCommand extends ClusterReport {
     @Override
     public Integer call() {
         ClusterSnapshot cluster;
@@ -54,7 +41,7 @@ final class ListCommand implements Callable<Integer> {
         }
         Map<String, Optional<InetAddress>> addresses = resolveAll(cluster, target.addresses());
         ObjectNode view = ClusterJson.of(cluster, addresses::get);
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         switch (output.format) {
             case json -> out.println(Json.pretty(view));
             case table -> printTable(view, out);

@@ -1,11 +1,8 @@
 package dev.pgmanager.cli;
 
-import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
-import java.util.concurrent.Callable;
+import dev.pgmanager.api.OperatorCommands.Result;
+import dev.pgmanager.sidecar.OperatorRequests;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code pgmanager pause}: maintenance mode on, for work the sidecars must not undo. */
 @Command(
@@ -23,18 +20,9 @@ import picocli.CommandLine.Spec;
             "1:the store could not be reached, or the spec kept changing under the command",
             "2:invalid command line, or no cluster named",
         })
-final class PauseCommand implements Callable<Integer> {
-    @Mixin
-    ClusterTarget target;
-
-    @Spec
-    CommandSpec spec;
-
+final class PauseCommand extends MaintenanceCommand {
     @Override
-    public Integer call() {
-        try (ZooKeeperClusterStore store = target.openStore()) {
-            ClusterRequests.report(ClusterRequests.over(store).pause(), spec.commandLine().getOut());
-        }
-        return 0;
+    Result request(OperatorRequests requests) {
+        return requests.pause();
     }
 }

@@ -1,11 +1,8 @@
 package dev.pgmanager.cli;
 
-import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
-import java.util.concurrent.Callable;
+import dev.pgmanager.api.OperatorCommands.Result;
+import dev.pgmanager.sidecar.OperatorRequests;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code pgmanager resume}: maintenance mode off: the sidecars act again. */
 @Command(
@@ -22,18 +19,9 @@ import picocli.CommandLine.Spec;
             "1:the store could not be reached, or the spec kept changing under the command",
             "2:invalid command line, or no cluster named",
         })
-final class ResumeCommand implements Callable<Integer> {
-    @Mixin
-    ClusterTarget target;
-
-    @Spec
-    CommandSpec spec;
-
+final class ResumeCommand extends MaintenanceCommand {
     @Override
-    public Integer call() {
-        try (ZooKeeperClusterStore store = target.openStore()) {
-            ClusterRequests.report(ClusterRequests.over(store).resume(), spec.commandLine().getOut());
-        }
-        return 0;
+    Result request(OperatorRequests requests) {
+        return requests.resume();
     }
 }

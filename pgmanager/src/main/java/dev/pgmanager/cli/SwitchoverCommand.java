@@ -5,12 +5,9 @@ import dev.pgmanager.store.MachineIds;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import java.io.PrintWriter;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code pgmanager switchover}: a planned handover by the healthy leader. */
 @Command(
@@ -29,23 +26,17 @@ import picocli.CommandLine.Spec;
             "1:refused (the message says why), the store could not be reached, or --wait ran out",
             "2:invalid command line, or no cluster named",
         })
-final class SwitchoverCommand implements Callable<Integer> {
-    @Mixin
-    ClusterTarget target;
-
+final class SwitchoverCommand extends ClusterCommand {
     @Mixin
     WaitOption waitOption;
 
     @Option(names = "--to", paramLabel = "ID", description = "The member that should lead (default: the best replica).")
     String to;
 
-    @Spec
-    CommandSpec spec;
-
     @Override
     public Integer call() throws InterruptedException {
         Optional<String> successor = Optional.ofNullable(to).map(MachineIds::requireValid);
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         try (ZooKeeperClusterStore store = target.openStore()) {
             Optional<String> previous = store.read().leader().map(Leader::machineId);
             ClusterRequests.report(ClusterRequests.over(store).switchover(successor), out);

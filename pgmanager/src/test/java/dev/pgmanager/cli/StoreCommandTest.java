@@ -41,10 +41,20 @@ class StoreCommandTest {
         CommandRun version = CommandRun.of("--version");
         assertEquals(0, version.exit());
         assertTrue(version.out().startsWith("pgmanager "), version.out());
-        for (String command : new String[] {"run", "local", "store", "list", "switchover", "bench"}) {
+        for (String command : new String[] {"run", "store", "list", "switchover", "fork"}) {
             CommandRun help = CommandRun.of(command, "--help");
             assertEquals(0, help.exit(), command);
             assertTrue(help.out().contains("Usage: pgmanager " + command), help.out());
+        }
+    }
+
+    @Test
+    void theProductsCommandLineCarriesNoLocalPlatform() {
+        // The image's jar is this module's: the local cluster and the benchmarks come only with the local platform.
+        for (String command : new String[] {"local", "bench"}) {
+            CommandRun run = CommandRun.of(command);
+            assertEquals(2, run.exit(), command);
+            assertTrue(run.err().contains("Unmatched argument"), run.err());
         }
     }
 }

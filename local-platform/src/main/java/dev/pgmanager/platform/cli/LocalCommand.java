@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -31,8 +32,7 @@ import picocli.CommandLine.Parameters;
             "14-hex-digit machine ID like Fly's. Everything lives under --dir (default ./.pgmanager-local).",
         },
         subcommands = {
-            LocalCommand.Up.class, LocalCommand.Status.class, LocalCommand.Kill.class, LocalCommand.Stop.class,
-            LocalCommand.Start.class, LocalCommand.Add.class, LocalCommand.Destroy.class, LocalCommand.Migrate.class, LocalCommand.Down.class, LocalCommand.Isolate.class, LocalCommand.Heal.class,
+            LocalCommand.Up.class, LocalCommand.Status.class, LocalCommand.Add.class, LocalCommand.Down.class,
             LocalForkCommand.class, LocalCommand.Platform.class,
         })
 final class LocalCommand implements Runnable {
@@ -66,7 +66,7 @@ final class LocalCommand implements Runnable {
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
-        @picocli.CommandLine.Mixin
+        @Mixin
         Dir dir = new Dir();
 
         @Option(names = "--nodes", defaultValue = "3", description = "Members to create (default: ${DEFAULT-VALUE}; ignored for an existing cluster).")
@@ -145,10 +145,10 @@ final class LocalCommand implements Runnable {
 
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Shows each member's role, state, timeline, lag, address, ports and PID.")
     static final class Status implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
+        @Mixin
         Dir dir = new Dir();
 
-        @picocli.CommandLine.Mixin
+        @Mixin
         OutputOption output = new OutputOption();
 
         @Override
@@ -159,40 +159,13 @@ final class LocalCommand implements Runnable {
         }
     }
 
-    @Command(name = "kill", mixinStandardHelpOptions = true, description = "SIGKILLs a member's sidecar and its PostgreSQL at once: a crash of the whole machine.")
-    static final class Kill extends MemberCommand {
-        @Override
-        String act(LocalCluster cluster, String machineId) throws Exception {
-            cluster.kill(machineId);
-            return "killed " + machineId;
-        }
-    }
-
-    @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stops a member gracefully (SIGTERM, as a platform stops a machine); a leader hands over first.")
-    static final class Stop extends MemberCommand {
-        @Override
-        String act(LocalCluster cluster, String machineId) throws Exception {
-            cluster.stop(machineId);
-            return "stopped " + machineId;
-        }
-    }
-
-    @Command(name = "start", mixinStandardHelpOptions = true, description = "Starts a stopped or killed member again (and makes its DNS name answer, as a platform starting a machine does); it rejoins the cluster by itself.")
-    static final class Start extends MemberCommand {
-        @Override
-        String act(LocalCluster cluster, String machineId) throws Exception {
-            cluster.start(machineId);
-            return "started " + machineId;
-        }
-    }
-
     @Command(name = "add", mixinStandardHelpOptions = true, description = {
         "Grows the cluster: adds members with new machine IDs and the next unused addresses of its network, listed in",
         "DNS, starts them (each clones the leader) and returns once every member streams. A forked cluster starts with",
         "one member. In store mode ensemble new members are clients of the ensemble (see `store replace-peer`).",
     })
     static final class Add implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
+        @Mixin
         Dir dir = new Dir();
 
         @Option(names = "--count", defaultValue = "1", description = "Members to add (default: ${DEFAULT-VALUE}; 9 at most in all).")
@@ -209,39 +182,9 @@ final class LocalCommand implements Runnable {
         }
     }
 
-    @Command(name = "migrate", mixinStandardHelpOptions = true, description = {
-        "Moves a member as a platform migrates a machine: stops it with its kill signal (a leader hands over first),",
-        "forks its volume (copies it; the original is kept aside), gives it a new address and starts it with the same",
-        "machine ID. With --dns-lag, DNS keeps answering the old address for that long after the start.",
-    })
-    static final class Migrate extends MemberCommand {
-        @Option(names = "--dns-lag", paramLabel = "SECONDS", defaultValue = "0",
-                description = "Seconds between the member's start and the DNS update (default: ${DEFAULT-VALUE}).")
-        double dnsLagSeconds;
-
-        @Override
-        String act(LocalCluster cluster, String machineId) throws Exception {
-            if (dnsLagSeconds < 0) throw new IllegalArgumentException("--dns-lag must not be negative");
-            var member = cluster.migrate(machineId, Duration.ofMillis(Math.round(dnsLagSeconds * 1000)), System.err);
-            return "migrated " + machineId + " to " + member.address();
-        }
-    }
-
-    @Command(name = "destroy", mixinStandardHelpOptions = true, description = {
-        "Destroys a member's machine and its volume, as a platform does: kills it, deletes its data (PostgreSQL and",
-        "ZooKeeper; its log is kept aside) and takes its name out of DNS. There is no undo.",
-    })
-    static final class Destroy extends MemberCommand {
-        @Override
-        String act(LocalCluster cluster, String machineId) throws Exception {
-            cluster.destroy(machineId);
-            return "destroyed " + machineId;
-        }
-    }
-
     @Command(name = "down", mixinStandardHelpOptions = true, description = "Stops every member and the platform. With --purge, also deletes the directory and all its data.")
     static final class Down implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
+        @Mixin
         Dir dir = new Dir();
 
         @Option(names = "--purge", description = "Also delete the cluster's directory, data included.")
@@ -255,48 +198,86 @@ final class LocalCommand implements Runnable {
         }
     }
 
+    // What a platform does to one machine: one method each (picocli adds them as subcommands), one Member mixin for all.
+
+    @Command(name = "kill", mixinStandardHelpOptions = true,
+            description = "SIGKILLs a member's sidecar and its PostgreSQL at once: a crash of the whole machine.")
+    void kill(@Mixin Member member) throws Exception {
+        member.act(LocalCluster::kill, "killed %s");
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true,
+            description = "Stops a member gracefully (SIGTERM, as a platform stops a machine); a leader hands over first.")
+    void stop(@Mixin Member member) throws Exception {
+        member.act(LocalCluster::stop, "stopped %s");
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true, description = "Starts a stopped or killed member again (and "
+            + "makes its DNS name answer, as a platform starting a machine does); it rejoins the cluster by itself.")
+    void start(@Mixin Member member) throws Exception {
+        member.act(LocalCluster::start, "started %s");
+    }
+
+    @Command(name = "migrate", mixinStandardHelpOptions = true, description = {
+        "Moves a member as a platform migrates a machine: stops it with its kill signal (a leader hands over first),",
+        "forks its volume (copies it; the original is kept aside), gives it a new address and starts it with the same",
+        "machine ID. With --dns-lag, DNS keeps answering the old address for that long after the start.",
+    })
+    void migrate(@Mixin Member member,
+                 @Option(names = "--dns-lag", paramLabel = "SECONDS", defaultValue = "0",
+                         description = "Seconds between the member's start and the DNS update (default: ${DEFAULT-VALUE}).")
+                 double dnsLagSeconds) throws Exception {
+        if (dnsLagSeconds < 0) throw new IllegalArgumentException("--dns-lag must not be negative");
+        Duration dnsLag = Duration.ofMillis(Math.round(dnsLagSeconds * 1000));
+        var moved = member.dir.cluster().migrate(member.machineId, dnsLag, System.err);
+        System.out.println("migrated " + member.machineId + " to " + moved.address());
+    }
+
+    @Command(name = "destroy", mixinStandardHelpOptions = true, description = {
+        "Destroys a member's machine and its volume, as a platform does: kills it, deletes its data (PostgreSQL and",
+        "ZooKeeper; its log is kept aside) and takes its name out of DNS. There is no undo.",
+    })
+    void destroy(@Mixin Member member) throws Exception {
+        member.act(LocalCluster::destroy, "destroyed %s");
+    }
+
     @Command(name = "isolate", mixinStandardHelpOptions = true, description = {
         "Cuts a member off from the store, as a network partition would: its traffic to ZooKeeper is silenced (not",
         "reset), so its lease runs out and a leader must stop accepting writes. Undo with `local heal`.",
     })
-    static final class Isolate extends MemberCommand {
-        @Override
-        String act(LocalCluster cluster, String machineId) throws Exception {
-            cluster.isolate(machineId);
-            return "isolated " + machineId + " from the store";
-        }
+    void isolate(@Mixin Member member) throws Exception {
+        member.act(LocalCluster::isolate, "isolated %s from the store");
     }
 
     @Command(name = "heal", mixinStandardHelpOptions = true, description = "Ends a member's isolation from the store.")
-    static final class Heal extends MemberCommand {
-        @Override
-        String act(LocalCluster cluster, String machineId) throws Exception {
-            cluster.heal(machineId);
-            return "healed " + machineId;
-        }
+    void heal(@Mixin Member member) throws Exception {
+        member.act(LocalCluster::heal, "healed %s");
     }
 
-    /** A command on one member of the local cluster. */
-    abstract static class MemberCommand implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
+    /** One member of the local cluster: the cluster's directory and the member's machine ID. */
+    static final class Member {
+        @Mixin
         Dir dir = new Dir();
 
         @Parameters(paramLabel = "MACHINE_ID", description = "The member's machine ID (see `local status`).")
         String machineId;
 
-        /** Does the work and says what was done. */
-        abstract String act(LocalCluster cluster, String machineId) throws Exception;
-
-        @Override
-        public Integer call() throws Exception {
-            System.out.println(act(dir.cluster(), machineId));
-            return 0;
+        /** Does {@code action} to the member and says so: {@code done} with the machine ID for its {@code %s}. */
+        void act(MemberAction action, String done) throws Exception {
+            action.on(dir.cluster(), machineId);
+            System.out.println(done.formatted(machineId));
         }
+    }
+
+    /** What a platform does to one machine of the cluster. */
+    @FunctionalInterface
+    interface MemberAction {
+        void on(LocalCluster cluster, String machineId) throws Exception;
     }
 
     @Command(name = "platform", hidden = true, description = "Runs a local cluster's ZooKeeper and DNS server (started by `local up`).")
     static final class Platform implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
+        @Mixin
         Dir dir = new Dir();
 
         @Override

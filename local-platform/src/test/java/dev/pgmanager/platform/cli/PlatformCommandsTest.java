@@ -1,0 +1,37 @@
+package dev.pgmanager.platform.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgmanager.cli.CommandRun;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The local platform's commands join the product's command line when the platform is on the class path. */
+class PlatformCommandsTest {
+    @Test
+    void localAndBenchJoinTheProductsCommands() {
+        for (String[] command : new String[][] {{"local"}, {"local", "up"}, {"local", "kill"}, {"local", "migrate"},
+            {"local", "fork"}, {"bench"}, {"bench", "chaos"}, {"list"}}) {
+            String[] help = java.util.Arrays.copyOf(command, command.length + 1);
+            help[command.length] = "--help";
+            CommandRun run = CommandRun.of(help);
+            assertEquals(0, run.exit(), String.join(" ", command) + ": " + run.err());
+            assertTrue(run.out().contains("Usage: pgmanager " + String.join(" ", command)), run.out());
+        }
+    }
+
+    @Test
+    void aMemberCommandOnADirectoryWithoutAClusterSaysSoAndChangesNothing(@TempDir Path dir) throws Exception {
+        for (String action : new String[] {"kill", "stop", "start", "migrate", "destroy", "isolate", "heal"}) {
+            CommandRun run = CommandRun.of("local", action, "--dir", dir.toString(), "aaaaaaaaaaaaaa");
+            assertEquals(2, run.exit(), action + ": " + run.err());
+            assertTrue(run.err().contains("no local cluster in " + dir), run.err());
+        }
+        try (var left = Files.list(dir)) {
+            assertEquals(0, left.count(), "nothing was written");
+        }
+    }
+}
