@@ -24,6 +24,7 @@ import dev.pgmanager.store.HandoverRequest.Kind;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.MemberState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -39,12 +40,6 @@ public final class Decider {
 
     /** A replica that cannot stream from its leader for this long is assumed to have diverged, and is rewound. */
     public static final Duration REWIND_AFTER_NOT_STREAMING = Duration.ofSeconds(15);
-
-    /** The state a replica's member record reports while its WAL receiver streams. */
-    public static final String STREAMING = "streaming";
-
-    /** The state a member's record reports while its server is left stopped after an operator's rejoin failed. */
-    public static final String STOPPED_AFTER_FAILED_REWIND = "stopped: pg_rewind failed";
 
     public Decision decide(Observation o) {
         LocalPostgres local = o.local();
@@ -317,7 +312,7 @@ public final class Decider {
         Optional<Member> member = o.cluster().member(machineId).filter(o::isFresh);
         if (member.isEmpty()) return Optional.of(machineId + " is not a live member");
         Member m = member.get();
-        if (m.role() != MemberRole.REPLICA || !STREAMING.equals(m.state())) {
+        if (m.role() != MemberRole.REPLICA || m.state() != MemberState.STREAMING) {
             return Optional.of(machineId + " is not a streaming replica (" + m.role().name().toLowerCase() + ", " + m.state() + ")");
         }
         if (!o.candidacy().mayLead(m)) return Optional.of(machineId + " may not lead (region or nofailover tag)");

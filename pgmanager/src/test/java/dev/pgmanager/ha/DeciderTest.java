@@ -30,6 +30,7 @@ import dev.pgmanager.store.HandoverRequest.Kind;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.SyncState;
 import dev.pgmanager.store.Versioned;
 import java.time.Duration;
@@ -74,13 +75,13 @@ class DeciderTest {
 
         static Situation healthyLeader() {
             var members = new TreeMap<String, Member>();
-            members.put(ME, member(ME, MemberRole.PRIMARY, "running", TL, AT));
-            members.put(B, member(B, MemberRole.REPLICA, Decider.STREAMING, TL, AT));
-            members.put(C, member(C, MemberRole.REPLICA, Decider.STREAMING, TL, AT - 10));
+            members.put(ME, member(ME, MemberRole.PRIMARY, MemberState.RUNNING, TL, AT));
+            members.put(B, member(B, MemberRole.REPLICA, MemberState.STREAMING, TL, AT));
+            members.put(C, member(C, MemberRole.REPLICA, MemberState.STREAMING, TL, AT - 10));
             return new Situation(ClusterSpec.defaults(), Optional.of(new ClusterIdentity(B, SYSID, NOW.minusSeconds(3600))),
                     members, Optional.of(new Leader(ME, 7, NOW.minusSeconds(60))), Optional.empty(),
                     running(ServerRole.PRIMARY, TL, AT, Optional.empty(), false), LeaseState.HELD,
-                    member(ME, MemberRole.PRIMARY, "running", TL, AT),
+                    member(ME, MemberRole.PRIMARY, MemberState.RUNNING, TL, AT),
                     new Candidacy(Optional.empty(), false, Duration.ofSeconds(5), Duration.ofSeconds(30)), Duration.ZERO,
                     Optional.of(B_ADDRESS));
         }
@@ -89,8 +90,8 @@ class DeciderTest {
         static Situation healthyReplica() {
             var s = healthyLeader();
             var members = new TreeMap<>(s.members);
-            members.put(ME, member(ME, MemberRole.REPLICA, Decider.STREAMING, TL, AT));
-            members.put(B, member(B, MemberRole.PRIMARY, "running", TL, AT));
+            members.put(ME, member(ME, MemberRole.REPLICA, MemberState.STREAMING, TL, AT));
+            members.put(B, member(B, MemberRole.PRIMARY, MemberState.RUNNING, TL, AT));
             return s.with(members).leader(new Leader(B, 8, NOW.minusSeconds(5)))
                     .local(running(ServerRole.REPLICA, TL, AT, Optional.of(B), true)).lease(LeaseState.NOT_HELD);
         }
@@ -100,7 +101,7 @@ class DeciderTest {
             var s = healthyReplica();
             var members = new TreeMap<>(s.members);
             members.remove(B);
-            members.put(C, member(C, MemberRole.REPLICA, "running", TL, AT - 10));
+            members.put(C, member(C, MemberRole.REPLICA, MemberState.RUNNING, TL, AT - 10));
             return s.with(members).noLeader().local(running(ServerRole.REPLICA, TL, AT, Optional.of(B), false));
         }
 
@@ -174,7 +175,7 @@ class DeciderTest {
         }
     }
 
-    private static Member member(String id, MemberRole role, String state, long timeline, long position) {
+    private static Member member(String id, MemberRole role, MemberState state, long timeline, long position) {
         return new Member(id, "ams", role, state, timeline, position, position, Member.Tags.NONE, 5433, 8008, NOW.minusMillis(500));
     }
 
@@ -222,14 +223,14 @@ class DeciderTest {
                 row("bootstrap: someone else leads an uninitialized cluster", replica.uninitialized().local(empty), List.of(),
                         "waiting for " + B + " to initialize"),
                 row("bootstrap: nobody leads, I may not", leaderless.uninitialized().local(empty)
-                        .me(member(ME, MemberRole.UNKNOWN, "starting", 0, -1)).candidacy(new Candidacy(Optional.of("fra"), false,
+                        .me(member(ME, MemberRole.INITIALIZING, MemberState.NO_DATA, 0, -1)).candidacy(new Candidacy(Optional.of("fra"), false,
                                 Duration.ofSeconds(5), Duration.ofSeconds(30))), List.of(), "outside the primary region fra"),
                 row("bootstrap: nobody leads", leaderless.uninitialized().local(empty), List.of(new AcquireLease(), new InitializeCluster()),
                         "taking the lease to initialize"),
                 row("no data but the lease", leader.local(empty), List.of(new ReleaseLease()), "giving the lease up"),
                 row("no data, a running leader", replica.local(empty), List.of(new CloneFrom(B)), "cloning from the leader " + B),
                 row("no data, the leader's server is down", replica.local(empty)
-                        .changing(B, m -> member(B, MemberRole.STOPPED, "stopped", TL, AT)), List.of(), "no running leader"),
+                        .changing(B, m -> member(B, MemberRole.STOPPED, MemberState.STOPPED, TL, AT)), List.of(), "no running leader"),
                 row("no data, nobody leads", leaderless.local(empty), List.of(), "no running leader"),
                 // Server down.
                 row("server down while I lead", leader.local(stopped), List.of(new StartPostgres(true, null)), "starting it"),
@@ -268,10 +269,10 @@ class DeciderTest {
                         "failover to " + C),
                 row("switchover with no healthy replica", leader.without(B).without(C).handover(Kind.SWITCHOVER, null, null, NOW),
                         List.of(new ClearHandover("no healthy replica to switch over to")), "refusing the switchover"),
-                row("switchover to a replica that does not stream", leader.changing(B, m -> member(B, MemberRole.REPLICA, "running", TL, AT))
+                row("switchover to a replica that does not stream", leader.changing(B, m -> member(B, MemberRole.REPLICA, MemberState.RUNNING, TL, AT))
                         .handover(Kind.SWITCHOVER, null, B, NOW), List.of(new ClearHandover(B + " is not a streaming replica (replica, running)")),
                         "refusing the switchover to " + B),
-                row("switchover to a replica that lags", leader.changing(B, m -> member(B, MemberRole.REPLICA, Decider.STREAMING, TL, 0))
+                row("switchover to a replica that lags", leader.changing(B, m -> member(B, MemberRole.REPLICA, MemberState.STREAMING, TL, 0))
                         .handover(Kind.SWITCHOVER, null, B, NOW), List.of(new ClearHandover(B + " lags " + AT + " bytes behind")),
                         "refusing"),
                 row("switchover to the best replica", leader.handover(Kind.SWITCHOVER, ME, null, NOW), List.of(new HandOver(B)),
@@ -308,22 +309,22 @@ class DeciderTest {
                         "waiting for " + C + " to take over"),
                 row("a requested target that is me", leaderless.handover(Kind.SWITCHOVER, B, ME, NOW),
                         List.of(new AcquireLease(), new Promote(), new ClearHandover("complete")), "switchover to me was requested"),
-                row("I may not lead", leaderless.me(new Member(ME, "ams", MemberRole.REPLICA, "running", TL, AT, AT,
+                row("I may not lead", leaderless.me(new Member(ME, "ams", MemberRole.REPLICA, MemberState.RUNNING, TL, AT, AT,
                         new Member.Tags(true, 0), 5433, 8008, NOW)), List.of(), "tagged nofailover"),
                 row("I am the best candidate", leaderless, List.of(new AcquireLease(), new Promote()), "I am the best candidate"),
-                row("a better candidate exists", leaderless.changing(C, m -> member(C, MemberRole.REPLICA, "running", TL, AT + 10)),
+                row("a better candidate exists", leaderless.changing(C, m -> member(C, MemberRole.REPLICA, MemberState.RUNNING, TL, AT + 10)),
                         List.of(), "waiting for the better candidate " + C),
-                row("a better candidate's record is stale", leaderless.changing(C, m -> new Member(C, "ams", MemberRole.REPLICA, "running",
+                row("a better candidate's record is stale", leaderless.changing(C, m -> new Member(C, "ams", MemberRole.REPLICA, MemberState.RUNNING,
                         TL, AT + 10, AT + 10, Member.Tags.NONE, 5433, 8008, NOW.minusSeconds(60))),
                         List.of(new AcquireLease(), new Promote()), "I am the best candidate"),
                 row("a better candidate outside the primary region", leaderless
-                        .changing(C, m -> new Member(C, "syd", MemberRole.REPLICA, "running", TL, AT + 10, AT + 10, Member.Tags.NONE, 5433,
+                        .changing(C, m -> new Member(C, "syd", MemberRole.REPLICA, MemberState.RUNNING, TL, AT + 10, AT + 10, Member.Tags.NONE, 5433,
                                 8008, NOW))
                         .candidacy(new Candidacy(Optional.of("ams"), false, Duration.ofSeconds(5), Duration.ofSeconds(30))),
                         List.of(new AcquireLease(), new Promote()), "I am the best candidate"),
                 row("I lag too far and nobody else may lead", leaderless
-                        .changing(C, m -> member(C, MemberRole.REPLICA, "running", TL, AT + 100_000_000))
-                        .changing(C, m -> new Member(C, "ams", MemberRole.REPLICA, "running", TL, AT + 100_000_000, AT + 100_000_000,
+                        .changing(C, m -> member(C, MemberRole.REPLICA, MemberState.RUNNING, TL, AT + 100_000_000))
+                        .changing(C, m -> new Member(C, "ams", MemberRole.REPLICA, MemberState.RUNNING, TL, AT + 100_000_000, AT + 100_000_000,
                                 new Member.Tags(true, 0), 5433, 8008, NOW)),
                         List.of(), "I am excluded (further behind than maximum_lag_on_failover)"));
     }
@@ -358,11 +359,11 @@ class DeciderTest {
     }
 
     private static Replication.Standby standby(long flushed, String syncState) {
-        return new Replication.Standby(Decider.STREAMING, flushed, syncState);
+        return new Replication.Standby("streaming", flushed, syncState);
     }
 
     private static Member tagged(String id, Member.Tags tags) {
-        return new Member(id, "ams", MemberRole.REPLICA, Decider.STREAMING, TL, AT, AT, tags, 5433, 8008, NOW.minusMillis(500));
+        return new Member(id, "ams", MemberRole.REPLICA, MemberState.STREAMING, TL, AT, AT, tags, 5433, 8008, NOW.minusMillis(500));
     }
 
     static Stream<Arguments> synchronousTable() {
@@ -389,7 +390,7 @@ class DeciderTest {
                 row("in sync", leader.applied(firstB, bConfirms).recorded(ME, 7, Set.of(B), 1), List.of(slots),
                         "no action: I am the leader with the lease, epoch 7, synchronous standbys FIRST 1 (\"" + B + "\")"),
                 row("the synchronous standby stops streaming: the record names both before the server switches",
-                        new Synced(leader.base().changing(B, m -> member(B, MemberRole.REPLICA, "running", TL, AT)), Optional.empty(),
+                        new Synced(leader.base().changing(B, m -> member(B, MemberRole.REPLICA, MemberState.RUNNING, TL, AT)), Optional.empty(),
                                 leader.replication(), FailsafeState.NONE).applied(firstB, bConfirms).recorded(ME, 7, Set.of(B), 1),
                         List.of(slots, new WriteSyncState(Set.of(B, C), 1), new SetStandbyNames(firstC)), "before setting"),
                 row("a member tagged nosync is never synchronous", new Synced(leader.base().changing(B, m -> tagged(B,
