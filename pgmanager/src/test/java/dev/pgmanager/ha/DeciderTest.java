@@ -16,7 +16,8 @@ import dev.pgmanager.ha.Action.Promote;
 import dev.pgmanager.ha.Action.RecordIdentity;
 import dev.pgmanager.ha.Action.ReleaseLease;
 import dev.pgmanager.ha.Action.Rewind;
-import dev.pgmanager.ha.Action.StartPostgres;
+import dev.pgmanager.ha.Action.StartAsPrimary;
+import dev.pgmanager.ha.Action.StartAsReplica;
 import dev.pgmanager.ha.Action.ClearSyncState;
 import dev.pgmanager.ha.Action.SetStandbyNames;
 import dev.pgmanager.ha.Action.WriteSyncState;
@@ -212,10 +213,10 @@ class DeciderTest {
                 row("paused", replica.spec(ClusterSpec.defaults().withPaused(true)).local(stopped), List.of(), "paused"),
                 // Fencing.
                 row("primary while another member leads", replica.local(running(ServerRole.PRIMARY, TL, AT, Optional.empty(), false)),
-                        List.of(new Demote(B)), B + " holds the lease (epoch 8) but I run as primary"),
-                row("primary whose lease is suspended", leader.lease(LeaseState.SUSPENDED), List.of(new Demote(null)),
+                        List.of(new Demote(Optional.of(B))), B + " holds the lease (epoch 8) but I run as primary"),
+                row("primary whose lease is suspended", leader.lease(LeaseState.SUSPENDED), List.of(new Demote(Optional.empty())),
                         "without the lease (SUSPENDED)"),
-                row("primary whose lease is lost and nobody leads", leader.lease(LeaseState.LOST).noLeader(), List.of(new Demote(null)),
+                row("primary whose lease is lost and nobody leads", leader.lease(LeaseState.LOST).noLeader(), List.of(new Demote(Optional.empty())),
                         "without the lease (LOST)"),
                 // No data.
                 row("bootstrap: I lead an uninitialized cluster", leader.uninitialized().local(empty), List.of(new InitializeCluster()),
@@ -233,15 +234,15 @@ class DeciderTest {
                         .changing(B, m -> member(B, MemberRole.STOPPED, MemberState.STOPPED, TL, AT)), List.of(), "no running leader"),
                 row("no data, nobody leads", leaderless.local(empty), List.of(), "no running leader"),
                 // Server down.
-                row("server down while I lead", leader.local(stopped), List.of(new StartPostgres(true, null)), "starting it"),
-                row("server down while another leads", replica.local(stopped), List.of(new StartPostgres(false, B)),
+                row("server down while I lead", leader.local(stopped), List.of(new StartAsPrimary()), "starting it"),
+                row("server down while another leads", replica.local(stopped), List.of(new StartAsReplica(Optional.of(B))),
                         "starting it as a replica of " + B),
-                row("server down and nobody leads", leaderless.local(stopped), List.of(new StartPostgres(false, null)),
+                row("server down and nobody leads", leaderless.local(stopped), List.of(new StartAsReplica(Optional.empty())),
                         "nobody leads"),
                 row("a former primary's server is down while another leads", replica.local(LocalPostgres.stopped(SYSID, TL, true)),
                         List.of(new Rewind(B)), "its data was a primary's, while " + B + " leads: rewinding"),
                 row("a former primary's server is down and nobody leads", leaderless.local(LocalPostgres.stopped(SYSID, TL, true)),
-                        List.of(new StartPostgres(false, null)), "nobody leads"),
+                        List.of(new StartAsReplica(Optional.empty())), "nobody leads"),
                 // An operator's rejoin could not rewind the data: left stopped until the operator re-clones (or rejoins) it.
                 row("left stopped after a failed rejoin while another leads", replica.local(stopped.withFailedRewind(Optional.of(
                         "pg_rewind from " + B + " failed"))), List.of(), "left stopped: a rejoin could not rewind its data (pg_rewind from "
@@ -254,26 +255,26 @@ class DeciderTest {
                 row("I lead and run a replica", leader.local(running(ServerRole.REPLICA, TL, AT, Optional.empty(), false)),
                         List.of(new Promote()), "promoting"),
                 row("I lead and run a replica, a switchover to me pending", leader.local(running(ServerRole.REPLICA, TL, AT, Optional.empty(),
-                        false)).handover(Kind.SWITCHOVER, null, ME, NOW), List.of(new Promote(), new ClearHandover("complete")), "promoting"),
+                        false)).handover(Kind.SWITCHOVER, null, ME, NOW), List.of(new Promote(), ClearHandover.completed()), "promoting"),
                 row("I lead a cluster with no identity", leader.uninitialized(), List.of(new RecordIdentity()), "recording"),
                 row("healthy leader", leader, List.of(new KeepSlots(Set.of(B, C))), "I am the leader with the lease, epoch 7"),
                 row("switchover request expired", leader.handover(Kind.SWITCHOVER, null, B, tenMinutesAgo),
-                        List.of(new ClearHandover("expired")), "expired"),
-                row("switchover to me, done", leader.handover(Kind.SWITCHOVER, null, ME, NOW), List.of(new ClearHandover("complete")),
+                        List.of(ClearHandover.cancelled("expired")), "expired"),
+                row("switchover to me, done", leader.handover(Kind.SWITCHOVER, null, ME, NOW), List.of(ClearHandover.completed()),
                         "complete"),
                 row("switchover naming another leader", leader.handover(Kind.SWITCHOVER, C, B, NOW),
-                        List.of(new ClearHandover("it names " + C + " as the leader, but I lead")), "refusing"),
+                        List.of(ClearHandover.cancelled("it names " + C + " as the leader, but I lead")), "refusing"),
                 row("failover to a member that is gone", leader.without(C).handover(Kind.FAILOVER, null, C, NOW),
-                        List.of(new ClearHandover(C + " is not a live member")), "refusing the failover"),
+                        List.of(ClearHandover.cancelled(C + " is not a live member")), "refusing the failover"),
                 row("failover to a live member", leader.handover(Kind.FAILOVER, null, C, NOW), List.of(new HandOver(C)),
                         "failover to " + C),
                 row("switchover with no healthy replica", leader.without(B).without(C).handover(Kind.SWITCHOVER, null, null, NOW),
-                        List.of(new ClearHandover("no healthy replica to switch over to")), "refusing the switchover"),
+                        List.of(ClearHandover.cancelled("no healthy replica to switch over to")), "refusing the switchover"),
                 row("switchover to a replica that does not stream", leader.changing(B, m -> member(B, MemberRole.REPLICA, MemberState.RUNNING, TL, AT))
-                        .handover(Kind.SWITCHOVER, null, B, NOW), List.of(new ClearHandover(B + " is not a streaming replica (replica, running)")),
+                        .handover(Kind.SWITCHOVER, null, B, NOW), List.of(ClearHandover.cancelled(B + " is not a streaming replica (replica, running)")),
                         "refusing the switchover to " + B),
                 row("switchover to a replica that lags", leader.changing(B, m -> member(B, MemberRole.REPLICA, MemberState.STREAMING, TL, 0))
-                        .handover(Kind.SWITCHOVER, null, B, NOW), List.of(new ClearHandover(B + " lags " + AT + " bytes behind")),
+                        .handover(Kind.SWITCHOVER, null, B, NOW), List.of(ClearHandover.cancelled(B + " lags " + AT + " bytes behind")),
                         "refusing"),
                 row("switchover to the best replica", leader.handover(Kind.SWITCHOVER, ME, null, NOW), List.of(new HandOver(B)),
                         "switchover to " + B),
@@ -308,7 +309,7 @@ class DeciderTest {
                 row("a requested target other than me", leaderless.handover(Kind.SWITCHOVER, B, C, NOW), List.of(),
                         "waiting for " + C + " to take over"),
                 row("a requested target that is me", leaderless.handover(Kind.SWITCHOVER, B, ME, NOW),
-                        List.of(new AcquireLease(), new Promote(), new ClearHandover("complete")), "switchover to me was requested"),
+                        List.of(new AcquireLease(), new Promote(), ClearHandover.completed()), "switchover to me was requested"),
                 row("I may not lead", leaderless.me(new Member(ME, "ams", MemberRole.REPLICA, MemberState.RUNNING, TL, AT, AT,
                         new Member.Tags(true, 0), 5433, 8008, NOW)), List.of(), "tagged nofailover"),
                 row("I am the best candidate", leaderless, List.of(new AcquireLease(), new Promote()), "I am the best candidate"),
@@ -414,7 +415,7 @@ class DeciderTest {
                         List.of(slots, new SetStandbyNames(StandbyNames.ASYNCHRONOUS), new ClearSyncState()), "synchronous replication is off"),
                 row("switchover to a member that is not synchronous", new Synced(leader.base().handover(Kind.SWITCHOVER, null, C, NOW),
                         Optional.empty(), leader.replication(), FailsafeState.NONE).applied(firstB, bConfirms).recorded(ME, 7, Set.of(B), 1),
-                        List.of(new ClearHandover(C + " is not a synchronous standby (the synchronous set is [" + B + "]): wait until it "
+                        List.of(ClearHandover.cancelled(C + " is not a synchronous standby (the synchronous set is [" + B + "]): wait until it "
                                 + "is one, or choose one of them")), "refusing the switchover to " + C),
                 // Failover: only a recorded synchronous standby (or the leader that wrote the record), heard from enough.
                 row("the record names the less advanced member: only it may be promoted", leaderless.recorded(B, 8, Set.of(C), 1),
@@ -440,7 +441,7 @@ class DeciderTest {
                         List.of(new AcquireLease()), "taking the lease again"),
                 row("without failsafe confirmations a primary without the lease demotes",
                         Synced.of(Situation.healthyLeader().lease(LeaseState.LOST).noLeader(), SynchronousSettings.OFF),
-                        List.of(new Demote(null)), "without the lease (LOST)"),
+                        List.of(new Demote(Optional.empty())), "without the lease (LOST)"),
                 row("a replica that promised the leader to follow it does not take the lease",
                         leaderless.failsafe(new FailsafeState(Optional.of(B), false)), List.of(),
                         "confirmed to " + B));
