@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param machineId the member's stable identity
  * @param region where it runs (Fly region code, or any label)
  * @param role what its database is doing now
- * @param state a short human-readable state ("running", "streaming", "starting", "crashed", ...)
+ * @param state what its database is doing, in more detail than its role
  * @param timeline the database's current timeline (0 when unknown)
  * @param receivedPosition last WAL position received (bytes; -1 when unknown)
  * @param replayedPosition last WAL position replayed or written (bytes; -1 when unknown)
@@ -23,7 +23,7 @@ public record Member(
         String machineId,
         String region,
         MemberRole role,
-        String state,
+        MemberState state,
         long timeline,
         long receivedPosition,
         long replayedPosition,
@@ -35,6 +35,7 @@ public record Member(
     public Member {
         MachineIds.requireValid(machineId);
         Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(state, "state");
         tags = tags == null ? Tags.NONE : tags;
     }
 

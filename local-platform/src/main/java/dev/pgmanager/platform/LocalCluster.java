@@ -3,6 +3,12 @@ package dev.pgmanager.platform;
 import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.local.HostPorts;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.pgmanager.config.Durations;
 import dev.pgmanager.config.StoreConfig.StoreMode;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
@@ -36,8 +42,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -51,6 +55,8 @@ public final class LocalCluster {
     static final int ENSEMBLE_SIZE = 3;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration STOP_PATIENCE = Duration.ofSeconds(60);
+    /** Writes and reads the members' config files, which the sidecar reads with its own YAML reader. */
+    private static final ObjectMapper MEMBER_CONFIG = new YAMLMapper();
 
     private final LocalLayout layout;
 
@@ -151,7 +157,7 @@ public final class LocalCluster {
             added.add(member);
         }
         // New members get the cluster's ha settings (synchronous replication, failsafe) from its first member.
-        String ha = haSectionOf(cluster.members().getFirst().machineId());
+        Map<String, Object> ha = haSectionOf(cluster.members().getFirst().machineId());
         for (LocalMember member : added) writeMemberConfig(cluster, member, sessionTimeout, ha);
         // The platform links a member to the store as soon as cluster.json names it.
         cluster.write(layout.dir());
@@ -323,16 +329,18 @@ public final class LocalCluster {
     }
 
     private Optional<Duration> sessionTimeoutOf(String machineId) throws IOException {
-        Matcher m = Pattern.compile("(?m)^  session_timeout: (\\d+)ms$")
-                .matcher(Files.readString(layout.memberConfig(machineId), StandardCharsets.UTF_8));
-        return m.find() ? Optional.of(Duration.ofMillis(Long.parseLong(m.group(1)))) : Optional.empty();
+        JsonNode timeout = readMemberConfig(machineId).path("store").path("session_timeout");
+        return timeout.isMissingNode() ? Optional.empty() : Optional.of(Durations.parse(timeout.asText()));
     }
 
     /** The member's own {@code ha:} settings, kept across a migration. */
-    private String haSectionOf(String machineId) throws IOException {
-        Matcher m = Pattern.compile("(?m)^ha:\n(?:  .*\n)*")
-                .matcher(Files.readString(layout.memberConfig(machineId), StandardCharsets.UTF_8));
-        return m.find() ? m.group() : "";
+    private Map<String, Object> haSectionOf(String machineId) throws IOException {
+        JsonNode ha = readMemberConfig(machineId).path("ha");
+        return ha.isObject() ? MEMBER_CONFIG.convertValue(ha, new TypeReference<Map<String, Object>>() {}) : Map.of();
+    }
+
+    private ObjectNode readMemberConfig(String machineId) throws IOException {
+        return (ObjectNode) MEMBER_CONFIG.readTree(layout.memberConfig(machineId).toFile());
     }
 
     private void pointDnsAt(LocalMember member) throws IOException {
@@ -456,7 +464,7 @@ public final class LocalCluster {
         for (LocalMember m : members) registry.put(m.machineId(), new RegistryFile.Member(m.address(), "local"));
         new RegistryFile(app, 1, registry).write(layout.registry());
         for (int i = 0; i < members.size(); i++) {
-            writeMemberConfig(cluster, members.get(i), settings.sessionTimeout(), settings.ha().yaml(i, members.size()));
+            writeMemberConfig(cluster, members.get(i), settings.sessionTimeout(), settings.ha().section(i, members.size()));
         }
         return cluster;
     }
@@ -497,63 +505,70 @@ public final class LocalCluster {
         return m.address().substring(0, m.address().indexOf("::") + 2) + "/64,127.0.0.0/8,::1/128";
     }
 
-    private void writeMemberConfig(LocalClusterFile cluster, LocalMember m, Optional<Duration> sessionTimeout, String haSection)
+    /** Writes the config file member {@code m}'s sidecar reads ({@code pgmanager run --config}); returns its path. */
+    Path writeMemberConfig(LocalClusterFile cluster, LocalMember m, Optional<Duration> sessionTimeout, Map<String, Object> haSection)
             throws IOException {
         Path dir = layout.member(m.machineId());
         Files.createDirectories(dir);
         makeTraversable(dir.getParent());
         makeTraversable(dir);
-        String yaml = """
-                machine_id: %s
-                app: %s
-                region: local
-                address: "%s"
-                store:
-                %s
-                postgres:
-                  data_dir: %s
-                  listen_address: "%s"
-                  port: %d
-                  socket_dir: %s
-                  superuser_password: %s
-                  replication_password: %s
-                  allowed_networks: "%s"
-                api:
-                  listen: "%s"
-                  token: %s
-                metrics:
-                  listen: "%s"
-                dns:
-                  servers: 127.0.0.1:%d
-                """.formatted(m.machineId(), cluster.app(), m.address(), storeSection(cluster, m),
-                layout.memberData(m.machineId()), m.address(), m.pgPort(), layout.memberSockets(m.machineId()),
-                cluster.superuserPassword(), cluster.replicationPassword(), allowedNetworks(m), HostPorts.of(m.address(), m.apiPort()),
-                cluster.apiToken(), HostPorts.of(m.address(), freePort(m.address())),
-                cluster.dnsPort()) + rewriterSection(cluster, m) + haSection;
-        if (sessionTimeout.isPresent()) {
-            yaml = yaml.replace("store:\n", "store:\n  session_timeout: " + sessionTimeout.get().toMillis() + "ms\n");
-        }
-        Path config = layout.memberConfig(m.machineId());
-        Files.writeString(config, yaml, StandardCharsets.UTF_8);
-        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
+        Map<String, Object> store = storeSection(cluster, m);
+        sessionTimeout.ifPresent(timeout -> store.put("session_timeout", timeout.toMillis() + "ms"));
+        Map<String, Object> postgres = new LinkedHashMap<>();
+        postgres.put("data_dir", layout.memberData(m.machineId()).toString());
+        postgres.put("listen_address", m.address());
+        postgres.put("port", m.pgPort());
+        postgres.put("socket_dir", layout.memberSockets(m.machineId()).toString());
+        postgres.put("superuser_password", cluster.superuserPassword());
+        postgres.put("replication_password", cluster.replicationPassword());
+        postgres.put("allowed_networks", allowedNetworks(m));
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("machine_id", m.machineId());
+        config.put("app", cluster.app());
+        config.put("region", "local");
+        config.put("address", m.address());
+        config.put("store", store);
+        config.put("postgres", postgres);
+        config.put("api", Map.of("listen", HostPorts.of(m.address(), m.apiPort()), "token", cluster.apiToken()));
+        config.put("metrics", Map.of("listen", HostPorts.of(m.address(), freePort(m.address()))));
+        config.put("dns", Map.of("servers", "127.0.0.1:" + cluster.dnsPort()));
+        config.put("rewriter", rewriterSection(cluster, m));
+        if (!haSection.isEmpty()) config.put("ha", haSection);
+        Path file = layout.memberConfig(m.machineId());
+        MEMBER_CONFIG.writeValue(file.toFile(), config);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        return file;
     }
 
     /** The platform's store through the member's own cuttable link, or the members' own ensemble. */
-    private String storeSection(LocalClusterFile cluster, LocalMember m) {
-        if (!cluster.ensembleMode()) return "  connect: 127.0.0.1:" + m.storeProxyPort();
+    private Map<String, Object> storeSection(LocalClusterFile cluster, LocalMember m) {
+        Map<String, Object> store = new LinkedHashMap<>();
+        if (!cluster.ensembleMode()) {
+            store.put("connect", "127.0.0.1:" + m.storeProxyPort());
+            return store;
+        }
         LocalClusterFile.EnsemblePorts ports = cluster.ensemble();
-        return "  mode: ensemble\n  ensemble:\n    size: " + ENSEMBLE_SIZE + "\n    client_port: " + ports.clientPort()
-                + "\n    quorum_port: " + ports.quorumPort() + "\n    election_port: " + ports.electionPort()
-                + "\n    data_dir: " + layout.member(m.machineId()).resolve("zookeeper");
+        Map<String, Object> ensemble = new LinkedHashMap<>();
+        ensemble.put("size", ENSEMBLE_SIZE);
+        ensemble.put("client_port", ports.clientPort());
+        ensemble.put("quorum_port", ports.quorumPort());
+        ensemble.put("election_port", ports.electionPort());
+        ensemble.put("data_dir", layout.member(m.machineId()).resolve("zookeeper").toString());
+        store.put("mode", "ensemble");
+        store.put("ensemble", ensemble);
+        return store;
     }
 
     /** One member manages the cluster's rewriter; see {@link LocalRewriterScope} for why. */
-    private String rewriterSection(LocalClusterFile cluster, LocalMember m) {
-        if (!cluster.members().getFirst().machineId().equals(m.machineId())) {
-            return "rewriter:\n  enabled: false\n";
+    private Map<String, Object> rewriterSection(LocalClusterFile cluster, LocalMember m) {
+        Map<String, Object> rewriter = new LinkedHashMap<>();
+        boolean manages = cluster.members().getFirst().machineId().equals(m.machineId());
+        rewriter.put("enabled", manages);
+        if (manages) {
+            rewriter.put("pin_root", rewriterScope().pinRoot().toString());
+            rewriterScope().cgroup().ifPresent(cgroup -> rewriter.put("cgroup", cgroup.toString()));
         }
-        return "rewriter:\n  enabled: true\n  pin_root: " + rewriterScope().pinRoot() + "\n"
-                + rewriterScope().cgroup().map(cgroup -> "  cgroup: " + cgroup + "\n").orElse("");
+        return rewriter;
     }
 
     /**
@@ -561,16 +576,12 @@ public final class LocalCluster {
      * pinned where every other member (and the machine's own sidecar) pins it. Give it the cluster's settings.
      */
     private void addRewriterSectionIfMissing(LocalClusterFile cluster, String machineId) throws IOException {
-        Path config = layout.memberConfig(machineId);
-        String yaml = Files.readString(config, StandardCharsets.UTF_8);
-        if (yaml.contains("\nrewriter:\n")) return;
-        cluster.member(machineId).ifPresent(m -> {
-            try {
-                Files.writeString(config, yaml + rewriterSection(cluster, m), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+        ObjectNode config = readMemberConfig(machineId);
+        if (config.has("rewriter")) return;
+        Optional<LocalMember> member = cluster.member(machineId);
+        if (member.isEmpty()) return;
+        config.set("rewriter", MEMBER_CONFIG.valueToTree(rewriterSection(cluster, member.get())));
+        MEMBER_CONFIG.writeValue(layout.memberConfig(machineId).toFile(), config);
     }
 
     LocalRewriterScope rewriterScope() {

@@ -1,7 +1,9 @@
 package dev.pgmanager.platform;
 
 import dev.pgmanager.ha.SynchronousMode;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The {@code ha.*} settings every member of a new local cluster gets (synchronous replication, failsafe mode), so
@@ -26,14 +28,14 @@ public record LocalHaSettings(SynchronousMode synchronousMode, int synchronousNo
     }
 
     /** The {@code ha:} section of the config of member number {@code index} of {@code count} (from 0); may be empty. */
-    String yaml(int index, int count) {
-        boolean nosync = index >= count - nosyncMembers;
-        if (equals(DEFAULTS)) return "";
-        return "ha:\n"
-                + "  nosync: " + nosync + "\n"
-                + "  synchronous_mode: " + synchronousMode.name().toLowerCase(Locale.ROOT) + "\n"
-                + "  synchronous_node_count: " + synchronousNodeCount + "\n"
-                + "  synchronous_mode_strict: " + synchronousStrict + "\n"
-                + "  failsafe_mode: " + failsafe + "\n";
+    Map<String, Object> section(int index, int count) {
+        if (equals(DEFAULTS)) return Map.of();
+        Map<String, Object> ha = new LinkedHashMap<>();
+        ha.put("nosync", index >= count - nosyncMembers);
+        ha.put("synchronous_mode", synchronousMode.name().toLowerCase(Locale.ROOT));
+        ha.put("synchronous_node_count", synchronousNodeCount);
+        ha.put("synchronous_mode_strict", synchronousStrict);
+        ha.put("failsafe_mode", failsafe);
+        return ha;
     }
 }

@@ -6,12 +6,12 @@ import dev.pgmanager.local.HostPorts;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.pgmanager.dns.AddressResolver;
 import dev.pgmanager.dns.AddressText;
-import dev.pgmanager.ha.Decider;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.MemberState;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -59,7 +59,7 @@ public record LocalStatus(
             String address = resolver.resolve(m.machineId()).map(AddressText::of).orElse(m.address());
             return new MemberStatus(m.machineId(),
                     record.map(r -> r.role().name().toLowerCase(Locale.ROOT)).orElse("stopped"),
-                    record.map(Member::state).orElse(pid.isPresent() ? "starting" : "not running"),
+                    record.map(r -> r.state().word()).orElse(pid.isPresent() ? "starting" : "not running"),
                     record.map(Member::timeline).orElse(0L),
                     record.flatMap(r -> lag(r, leaderRecord)).orElse(null),
                     address, m.pgPort(), m.apiPort(), pid.orElse(null));
@@ -72,9 +72,9 @@ public record LocalStatus(
     public boolean isHealthy() {
         long primaries = members.stream().filter(m -> m.role().equals("primary")).count();
         boolean leaderIsPrimary = members.stream().anyMatch(m -> m.machineId().equals(leader) && m.role().equals("primary")
-                && m.state().equals("running"));
+                && m.state().equals(MemberState.RUNNING.word()));
         boolean othersStream = members.stream().filter(m -> !m.machineId().equals(leader))
-                .allMatch(m -> m.role().equals("replica") && m.state().equals(Decider.STREAMING));
+                .allMatch(m -> m.role().equals("replica") && m.state().equals(MemberState.STREAMING.word()));
         return primaries == 1 && leaderIsPrimary && othersStream;
     }
 

@@ -19,6 +19,7 @@ import dev.pgmanager.store.HistoryEntry;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.testing.FreePorts;
 import dev.pgmanager.store.testing.TempDirs;
@@ -110,7 +111,7 @@ class OperatorCommandsTest {
         assertEquals(List.of("LEADER", "MEMBER", "REGION", "ROLE", "STATE", "TIMELINE", "LAG_BYTES", "ADDRESS"), columns(run, "MEMBER"));
         assertEquals(List.of("*", A, "ams", "primary", "running", "2", "0", "127.0.0.2"), columns(run, A));
         assertEquals(List.of(B, "ams", "replica", "streaming", "2", "1024", "127.0.0.3"), columns(run, B));
-        assertEquals(List.of(C, "fra", "replica", "starting", "-", "-", "-"), columns(run, C), "C has no DNS record and no position");
+        assertEquals(List.of(C, "fra", "replica", "running", "-", "-", "-"), columns(run, C), "C has no DNS record and no position");
         assertFalse(run.out().contains("paused"), run.out());
     }
 
@@ -392,11 +393,11 @@ class OperatorCommandsTest {
 
     private void publishMembers(int apiPortOfB) {
         Instant now = Instant.now();
-        sidecars.touchMember(new Member(A, "ams", MemberRole.PRIMARY, "running", 2, LEADER_POSITION, LEADER_POSITION,
+        sidecars.touchMember(new Member(A, "ams", MemberRole.PRIMARY, MemberState.RUNNING, 2, LEADER_POSITION, LEADER_POSITION,
                 Member.Tags.NONE, 5432, 8008, now));
-        sidecars.touchMember(new Member(B, "ams", MemberRole.REPLICA, "streaming", 2, LEADER_POSITION, LEADER_POSITION - 1024,
+        sidecars.touchMember(new Member(B, "ams", MemberRole.REPLICA, MemberState.STREAMING, 2, LEADER_POSITION, LEADER_POSITION - 1024,
                 Member.Tags.NONE, 5432, apiPortOfB == 0 ? 8008 : apiPortOfB, now));
-        sidecars.touchMember(new Member(C, "fra", MemberRole.REPLICA, "starting", 0, -1, -1, Member.Tags.NONE, 5432, 8008, now));
+        sidecars.touchMember(new Member(C, "fra", MemberRole.REPLICA, MemberState.RUNNING, 0, -1, -1, Member.Tags.NONE, 5432, 8008, now));
     }
 
     /** Starts a real sidecar API for B on 127.0.0.1, and points B's record and DNS name there. */

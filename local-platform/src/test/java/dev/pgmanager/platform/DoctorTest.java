@@ -16,6 +16,7 @@ import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.platform.dns.RegistryFile;
 import dev.pgmanager.ha.Decider;
 import dev.pgmanager.postgres.PgBinaries;
+import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.testing.FreePorts;
 import java.io.IOException;
@@ -227,11 +228,11 @@ class DoctorTest {
             assertTrue(run.err().contains("pgmanager reinit " + replica), run.err());
 
             Await.until(HEAL, replica + "'s record says why it is stopped",
-                    () -> harness.member(replica).state().equals(Decider.STOPPED_AFTER_FAILED_REWIND));
+                    () -> harness.member(replica).state().equals(MemberState.STOPPED_AFTER_FAILED_REWIND.word()));
             // Within this time every pass of the sidecar's loop would start the server (or rewind and re-clone it).
             assertHoldsFor(LocalClusterHarness.LOOP_WAIT.multipliedBy(5), replica + " stays stopped with its data in place",
                     () -> !acceptsConnections(replica)
-                            && harness.member(replica).state().equals(Decider.STOPPED_AFTER_FAILED_REWIND)
+                            && harness.member(replica).state().equals(MemberState.STOPPED_AFTER_FAILED_REWIND.word())
                             && Files.exists(data.resolve("PG_VERSION")) && movedAside(data).isEmpty());
             assertEquals(systemIdentifier, controlDataSystemIdentifier(data), "the data directory still holds the cluster's data");
             String decision = lastDecision(replica);

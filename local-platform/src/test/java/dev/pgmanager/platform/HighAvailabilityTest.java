@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgmanager.platform.bench.SequenceWriter;
 import dev.pgmanager.platform.LocalStatus.MemberStatus;
+import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -322,7 +323,7 @@ class HighAvailabilityTest {
         LocalStatus status = harness.status();
         MemberStatus leader = status.members().stream().filter(m -> m.machineId().equals(status.leader())).findFirst().orElseThrow();
         MemberStatus member = status.members().stream().filter(m -> m.machineId().equals(machineId)).findFirst().orElseThrow();
-        return member.state().equals("streaming") && member.timeline() == leader.timeline();
+        return member.state().equals(MemberState.STREAMING.word()) && member.timeline() == leader.timeline();
     }
 
     private static long lastSequence(String machineId, String table) {

@@ -38,7 +38,7 @@ public final class ClusterJson {
                 .put("machine_id", m.machineId())
                 .put("region", m.region())
                 .put("role", m.role().name().toLowerCase(Locale.ROOT))
-                .put("state", m.state());
+                .put("state", m.state().word());
         json.put("timeline", m.timeline() > 0 ? m.timeline() : null);
         json.put("received_position", MemberJson.position(m.receivedPosition()));
         json.put("replayed_position", MemberJson.position(m.replayedPosition()));

@@ -22,7 +22,7 @@ final class MemberJson {
                 .put("machine_id", o.machineId())
                 .put("region", o.me().region())
                 .put("role", role(o))
-                .put("state", o.me().state());
+                .put("state", o.me().state().word());
         json.put("timeline", local.timeline() > 0 ? local.timeline() : null);
         json.put("received_position", position(local.receivedPosition()));
         json.put("received_lsn", lsnText(local.receivedPosition()));

@@ -1,8 +1,8 @@
 package dev.pgmanager.doctor;
 
-import dev.pgmanager.ha.Decider;
 import dev.pgmanager.postgres.Lsn;
 import dev.pgmanager.store.Member;
+import dev.pgmanager.store.MemberState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -43,7 +43,7 @@ final class MemberCheck implements Check {
             }
             if (m.serverError().isPresent() && !noPassword) {
                 // A restart is refused there: pg_rewind may have left the data half-rewound.
-                boolean rewindFailed = m.record().map(r -> Decider.STOPPED_AFTER_FAILED_REWIND.equals(r.state())).orElse(false);
+                boolean rewindFailed = m.record().map(r -> r.state() == MemberState.STOPPED_AFTER_FAILED_REWIND).orElse(false);
                 findings.add(Finding.critical(name(), id, "PostgreSQL of " + id + " at " + m.address().orElse("?") + ":"
                         + m.databasePort() + " cannot be read: " + m.serverError().get()
                         + (rewindFailed ? "; its sidecar keeps it stopped since a rejoin's pg_rewind failed" : ""),
@@ -80,7 +80,7 @@ final class MemberCheck implements Check {
             }
         } else if (m.record().isPresent()) {
             Member r = m.record().get();
-            text.append(r.role().name().toLowerCase(Locale.ROOT)).append(" (as its store record says), ").append(r.state())
+            text.append(r.role().name().toLowerCase(Locale.ROOT)).append(" (as its store record says), ").append(r.state().word())
                     .append(", timeline ").append(r.timeline());
         } else {
             text.append("role unknown (neither its server nor the store could be read)");

@@ -1,5 +1,6 @@
 package dev.pgmanager.ha;
 
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -28,8 +29,11 @@ public sealed interface Action {
     /** Fill the empty data directory with a base backup of {@code leader} and start streaming from it. */
     record CloneFrom(String leader) implements Action {}
 
-    /** Start the server: as it is when we lead, or as a replica of {@code leader} (may be null: no leader yet). */
-    record StartPostgres(boolean asPrimary, String leader) implements Action {}
+    /** Start the server as it is: we lead, so it is the primary. */
+    record StartAsPrimary() implements Action {}
+
+    /** Start the server as a replica of {@code leader}, or as a replica waiting for one when nobody leads yet. */
+    record StartAsReplica(Optional<String> leader) implements Action {}
 
     /** Turn the local replica into the primary. */
     record Promote() implements Action {}
@@ -38,10 +42,10 @@ public sealed interface Action {
     record Follow(String leader) implements Action {}
 
     /**
-     * Stop accepting writes now and become a replica of {@code leader} (null: no leader yet), rewinding first when
-     * the timelines diverged.
+     * Stop accepting writes now and become a replica of {@code leader} (empty: nobody leads yet), rewinding first
+     * when the timelines diverged.
      */
-    record Demote(String leader) implements Action {}
+    record Demote(Optional<String> leader) implements Action {}
 
     /** Rewind the diverged local data to {@code leader}'s history and follow it; re-clone if rewind fails. */
     record Rewind(String leader) implements Action {}
@@ -77,6 +81,22 @@ public sealed interface Action {
     /** Set the local server's {@code synchronous_standby_names} (and reload). */
     record SetStandbyNames(StandbyNames names) implements Action {}
 
-    /** Remove the pending switchover or failover request ({@code why} is recorded in the history). */
-    record ClearHandover(String why) implements Action {}
+    /** Remove the pending switchover or failover request, carried out or cancelled. */
+    record ClearHandover(Outcome outcome) implements Action {
+        public static ClearHandover completed() {
+            return new ClearHandover(new Completed());
+        }
+
+        /** @param why one sentence for the cluster's history */
+        public static ClearHandover cancelled(String why) {
+            return new ClearHandover(new Cancelled(why));
+        }
+
+        /** What became of the request: only a cancelled one is recorded in the history (a completed one is a promotion). */
+        public sealed interface Outcome {}
+
+        public record Completed() implements Outcome {}
+
+        public record Cancelled(String why) implements Outcome {}
+    }
 }

@@ -16,7 +16,8 @@ import dev.pgmanager.ha.Action.Promote;
 import dev.pgmanager.ha.Action.RecordIdentity;
 import dev.pgmanager.ha.Action.ReleaseLease;
 import dev.pgmanager.ha.Action.Rewind;
-import dev.pgmanager.ha.Action.StartPostgres;
+import dev.pgmanager.ha.Action.StartAsPrimary;
+import dev.pgmanager.ha.Action.StartAsReplica;
 import dev.pgmanager.ha.LocalPostgres.DataState;
 import dev.pgmanager.store.ClusterSpec;
 import dev.pgmanager.store.HandoverRequest;
@@ -24,6 +25,7 @@ import dev.pgmanager.store.HandoverRequest.Kind;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.MemberState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -39,12 +41,6 @@ public final class Decider {
 
     /** A replica that cannot stream from its leader for this long is assumed to have diverged, and is rewound. */
     public static final Duration REWIND_AFTER_NOT_STREAMING = Duration.ofSeconds(15);
-
-    /** The state a replica's member record reports while its WAL receiver streams. */
-    public static final String STREAMING = "streaming";
-
-    /** The state a member's record reports while its server is left stopped after an operator's rejoin failed. */
-    public static final String STOPPED_AFTER_FAILED_REWIND = "stopped: pg_rewind failed";
 
     public Decision decide(Observation o) {
         LocalPostgres local = o.local();
@@ -88,9 +84,9 @@ public final class Decider {
     private static Decision demote(Observation o) {
         return o.otherLeader()
                 .map(l -> Decision.of(l.machineId() + " holds the lease (epoch " + l.epoch()
-                        + ") but I run as primary: demoting to follow it", new Demote(l.machineId())))
+                        + ") but I run as primary: demoting to follow it", new Demote(Optional.of(l.machineId()))))
                 .orElseGet(() -> Decision.of("I run as primary without the lease (" + o.leaseState()
-                        + "): stopping writes and demoting", new Demote(null)));
+                        + "): stopping writes and demoting", new Demote(Optional.empty())));
     }
 
     private static Decision withoutData(Observation o) {
@@ -129,7 +125,7 @@ public final class Decider {
     private static Decision startServer(Observation o) {
         if (o.iLead()) {
             return Decision.of("I hold the lease (epoch " + o.lease().orElseThrow().epoch() + ") and my server is down: starting it",
-                    new StartPostgres(true, null));
+                    new StartAsPrimary());
         }
         Optional<Leader> leader = o.otherLeader();
         if (leader.isPresent() && o.local().lastRanAsPrimary()) {
@@ -138,9 +134,9 @@ public final class Decider {
         }
         return leader
                 .map(l -> Decision.of("my server is down: starting it as a replica of " + l.machineId(),
-                        new StartPostgres(false, l.machineId())))
+                        new StartAsReplica(Optional.of(l.machineId()))))
                 .orElseGet(() -> Decision.of("my server is down and nobody leads: starting it as a replica",
-                        new StartPostgres(false, null)));
+                        new StartAsReplica(Optional.empty())));
     }
 
     private Decision asLeader(Observation o) {
@@ -167,29 +163,29 @@ public final class Decider {
 
     private Decision handOver(Observation o, HandoverRequest request) {
         String me = o.machineId();
-        if (expired(o, request)) return Decision.of("the " + kind(request) + " request expired", new ClearHandover("expired"));
+        if (expired(o, request)) return Decision.of("the " + kind(request) + " request expired", ClearHandover.cancelled("expired"));
         if (me.equals(request.to())) {
-            return Decision.of("the " + kind(request) + " to me is complete", new ClearHandover("complete"));
+            return Decision.of("the " + kind(request) + " to me is complete", ClearHandover.completed());
         }
         if (request.from() != null && !request.from().equals(me)) {
             String why = "it names " + request.from() + " as the leader, but I lead";
-            return Decision.of("refusing the " + kind(request) + ": " + why, new ClearHandover(why));
+            return Decision.of("refusing the " + kind(request) + ": " + why, ClearHandover.cancelled(why));
         }
         if (request.kind() == Kind.FAILOVER) {
             if (o.cluster().member(request.to()).filter(o::isFresh).isEmpty()) {
                 String why = request.to() + " is not a live member";
-                return Decision.of("refusing the failover: " + why, new ClearHandover(why));
+                return Decision.of("refusing the failover: " + why, ClearHandover.cancelled(why));
             }
             return Decision.of("failover to " + request.to() + " requested: handing over", new HandOver(request.to()));
         }
         Optional<String> target = Optional.ofNullable(request.to()).or(() -> bestReplica(o));
         if (target.isEmpty()) {
             String why = "no healthy replica to switch over to";
-            return Decision.of("refusing the switchover: " + why, new ClearHandover(why));
+            return Decision.of("refusing the switchover: " + why, ClearHandover.cancelled(why));
         }
         Optional<String> unhealthy = whyNotHealthyReplica(o, target.get());
         if (unhealthy.isPresent()) {
-            return Decision.of("refusing the switchover to " + target.get() + ": " + unhealthy.get(), new ClearHandover(unhealthy.get()));
+            return Decision.of("refusing the switchover to " + target.get() + ": " + unhealthy.get(), ClearHandover.cancelled(unhealthy.get()));
         }
         return Decision.of("switchover to " + target.get() + " requested: stopping cleanly and handing over", new HandOver(target.get()));
     }
@@ -274,14 +270,14 @@ public final class Decider {
         List<Action> actions = new ArrayList<>(List.of(new AcquireLease()));
         actions.addAll(SynchronousStandbys.beforePromotion(o));
         actions.add(new Promote());
-        o.cluster().handover().ifPresent(r -> actions.add(new ClearHandover("complete")));
+        o.cluster().handover().ifPresent(r -> actions.add(ClearHandover.completed()));
         return new Decision(actions, reason);
     }
 
     private static Decision withPromotion(Observation o, String reason) {
         List<Action> actions = new ArrayList<>(SynchronousStandbys.beforePromotion(o));
         actions.add(new Promote());
-        o.cluster().handover().ifPresent(r -> actions.add(new ClearHandover("complete")));
+        o.cluster().handover().ifPresent(r -> actions.add(ClearHandover.completed()));
         return new Decision(actions, reason);
     }
 
@@ -317,7 +313,7 @@ public final class Decider {
         Optional<Member> member = o.cluster().member(machineId).filter(o::isFresh);
         if (member.isEmpty()) return Optional.of(machineId + " is not a live member");
         Member m = member.get();
-        if (m.role() != MemberRole.REPLICA || !STREAMING.equals(m.state())) {
+        if (m.role() != MemberRole.REPLICA || m.state() != MemberState.STREAMING) {
             return Optional.of(machineId + " is not a streaming replica (" + m.role().name().toLowerCase() + ", " + m.state() + ")");
         }
         if (!o.candidacy().mayLead(m)) return Optional.of(machineId + " may not lead (region or nofailover tag)");

@@ -23,6 +23,11 @@ public record Replication(SynchronousSettings settings, Optional<StandbyNames> a
      * @param syncState {@code async}, {@code potential}, {@code sync} or {@code quorum}
      */
     public record Standby(String state, long flushed, String syncState) {
+        /** Whether its WAL sender has caught up and streams (PostgreSQL's own word for that state). */
+        public boolean streaming() {
+            return "streaming".equals(state);
+        }
+
         public boolean confirmsCommits() {
             return "sync".equals(syncState) || "quorum".equals(syncState);
         }

@@ -5,6 +5,7 @@ import dev.pgmanager.ha.Action.SetStandbyNames;
 import dev.pgmanager.ha.Action.WriteSyncState;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.SyncState;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -161,11 +162,11 @@ final class SynchronousStandbys {
         Set<String> current = new HashSet<>(replication.applied().map(StandbyNames::standbys).orElse(List.of()));
         List<Member> eligible = o.cluster().membersExcept(o.machineId()).values().stream()
                 .filter(o::isFresh)
-                .filter(m -> m.role() == MemberRole.REPLICA && Decider.STREAMING.equals(m.state()))
+                .filter(m -> m.role() == MemberRole.REPLICA && m.state() == MemberState.STREAMING)
                 .filter(m -> !m.tags().noSync() && o.candidacy().mayLead(m))
                 .filter(m -> m.timeline() == o.local().timeline())
                 .filter(m -> Optional.ofNullable(replication.standbys().get(m.machineId()))
-                        .map(s -> Decider.STREAMING.equals(s.state())).orElse(false))
+                        .map(Replication.Standby::streaming).orElse(false))
                 .sorted(Comparator.comparing((Member m) -> !current.contains(m.machineId()))
                         .thenComparing(Comparator.comparingLong(Member::receivedPosition).reversed())
                         .thenComparing(Member::machineId))

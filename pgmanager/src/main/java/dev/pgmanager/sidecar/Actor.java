@@ -143,16 +143,11 @@ final class Actor {
             case Action.InitializeCluster a -> initialize();
             case Action.RecordIdentity a -> recordIdentity();
             case Action.CloneFrom a -> server.cloneFrom(upstreams.of(a.leader(), o.cluster()), a.leader());
-            case Action.StartPostgres a -> {
-                if (a.asPrimary()) {
-                    server.startAsPrimary();
-                } else {
-                    server.startAsReplica(Optional.ofNullable(a.leader()).map(l -> upstreams.of(l, o.cluster())), a.leader());
-                }
-            }
+            case Action.StartAsPrimary a -> server.startAsPrimary();
+            case Action.StartAsReplica a -> server.startAsReplica(a.leader().map(l -> upstreams.of(l, o.cluster())), a.leader());
             case Action.Promote a -> promote(o);
             case Action.Follow a -> server.follow(upstreams.of(a.leader(), o.cluster()), a.leader());
-            case Action.Demote a -> server.demote(Optional.ofNullable(a.leader()).map(l -> upstreams.of(l, o.cluster())), a.leader());
+            case Action.Demote a -> server.demote(a.leader().map(l -> upstreams.of(l, o.cluster())), a.leader());
             case Action.Rewind a -> server.rewindOrReclone(upstreams.of(a.leader(), o.cluster()), a.leader());
             case Action.HandOver a -> handOver(a.target(), o);
             case Action.KeepSlots a -> slots.keep(a.members(), clock.instant());
@@ -164,7 +159,7 @@ final class Actor {
             case Action.SetStandbyNames a -> server.setStandbyNames(a.names());
             case Action.ClearHandover a -> {
                 store.clearHandover();
-                if (!"complete".equals(a.why())) history(o, "handover-cancelled", a.why());
+                if (a.outcome() instanceof Action.ClearHandover.Cancelled(String why)) history(o, "handover-cancelled", why);
             }
         }
     }

@@ -8,9 +8,7 @@ import dev.pgmanager.ha.Pass;
 import dev.pgmanager.logging.LogFields;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,20 +28,21 @@ final class ControlLoop implements Runnable {
     private final Duration loopWait;
     private final SidecarMetrics metrics;
     private final Clock clock;
-    private final AtomicReference<Pass> lastPass = new AtomicReference<>();
-    private final Object wakeSignal = new Object();
-    private boolean woken;
+    private final LatestPass lastPass;
+    private final WakeSignal wakeSignal;
     private volatile boolean stopping;
     private volatile boolean stopAfterHandOver;
     private String lastReason = "";
     private String lastFailure = "";
 
-    ControlLoop(Observer observer, Decider decider, Actor actor, OperatorRequests operatorRequests, Duration loopWait,
-                SidecarMetrics metrics, Clock clock) {
+    ControlLoop(Observer observer, Decider decider, Actor actor, OperatorRequests operatorRequests, LatestPass lastPass,
+                WakeSignal wakeSignal, Duration loopWait, SidecarMetrics metrics, Clock clock) {
         this.observer = observer;
         this.decider = decider;
         this.actor = actor;
         this.operatorRequests = operatorRequests;
+        this.lastPass = lastPass;
+        this.wakeSignal = wakeSignal;
         this.loopWait = loopWait;
         this.metrics = metrics;
         this.clock = clock;
@@ -59,17 +58,9 @@ final class ControlLoop implements Runnable {
         }
     }
 
-    /** Asks for a pass as soon as the current one (if any) ends. */
-    void wake() {
-        synchronized (wakeSignal) {
-            woken = true;
-            wakeSignal.notifyAll();
-        }
-    }
-
     void stop() {
         stopping = true;
-        wake();
+        wakeSignal.wake();
     }
 
     /**
@@ -78,11 +69,7 @@ final class ControlLoop implements Runnable {
      */
     void stopAfterHandOver() {
         stopAfterHandOver = true;
-        wake();
-    }
-
-    Optional<Pass> lastPass() {
-        return Optional.ofNullable(lastPass.get());
+        wakeSignal.wake();
     }
 
     /** @return whether it observed the cluster and carried out everything it decided */
@@ -116,22 +103,15 @@ final class ControlLoop implements Runnable {
             return true;
         }
         // After a change, look again at once (publish the new role, continue a hand-over); after a failure, wait.
-        if (completed && changesSomething) wake();
+        if (completed && changesSomething) wakeSignal.wake();
         return completed;
     }
 
     private void sleepUntilWoken() {
         try {
             Thread.sleep(MIN_GAP);
-            synchronized (wakeSignal) {
-                long deadline = System.nanoTime() + loopWait.toNanos();
-                while (!woken && !stopping) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) break;
-                    wakeSignal.wait(Math.max(1, left / 1_000_000));
-                }
-                woken = false;
-            }
+            // stop() wakes the signal after setting stopping: no extra check needed while waiting.
+            wakeSignal.await(loopWait);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stopping = true;

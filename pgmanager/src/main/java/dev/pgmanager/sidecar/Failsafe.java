@@ -60,15 +60,17 @@ final class Failsafe implements AutoCloseable {
 
     private String promisedTo;
     private Instant promiseEnds = Instant.MIN;
-    private volatile Instant confirmedUntil = Instant.MIN;
+    private final FailsafeConfirmation confirmation;
 
     Failsafe(String me, boolean enabled, Duration sessionTimeout, LeaderLease lease, LocalServer server,
-            Supplier<Optional<Observation>> lastObservation, AddressResolver resolver, Optional<String> token, Clock clock) {
+            FailsafeConfirmation confirmation, Supplier<Optional<Observation>> lastObservation, AddressResolver resolver,
+            Optional<String> token, Clock clock) {
         this.me = me;
         this.enabled = enabled;
         this.sessionTimeout = sessionTimeout;
         this.lease = lease;
         this.server = server;
+        this.confirmation = confirmation;
         this.lastObservation = lastObservation;
         this.resolver = resolver;
         this.token = token;
@@ -118,7 +120,7 @@ final class Failsafe implements AutoCloseable {
 
     /** Whether every member confirmed recently that it follows this primary: it may keep accepting writes. */
     boolean holds() {
-        return enabled && clock.instant().isBefore(confirmedUntil);
+        return enabled && confirmation.holds();
     }
 
     FailsafeState state() {
@@ -135,11 +137,11 @@ final class Failsafe implements AutoCloseable {
         Optional<String> refusal = askEveryMember();
         if (refusal.isPresent()) {
             log.warn("failsafe: {}: stopping writes", refusal.get());
-            confirmedUntil = Instant.MIN;
+            confirmation.withdraw();
             return false;
         }
         if (!holds()) log.warn("failsafe: the lease is in doubt, but every member confirmed it follows me: staying primary");
-        confirmedUntil = start.plus(sessionTimeout.dividedBy(2));
+        confirmation.confirmUntil(start.plus(sessionTimeout.dividedBy(2)));
         return true;
     }
 
@@ -152,12 +154,12 @@ final class Failsafe implements AutoCloseable {
                 if (lagging && server.lastSeen().isPrimary()) {
                     confirmNow();
                 } else {
-                    confirmedUntil = Instant.MIN;
+                    confirmation.withdraw();
                 }
                 return;
             }
             // Not in failsafe (no round succeeded since the lease was last held): the lease reflex decides alone.
-            if (confirmedUntil.equals(Instant.MIN) || !server.lastSeen().isPrimary()) return;
+            if (confirmation.withdrawn() || !server.lastSeen().isPrimary()) return;
             // In failsafe: a primary without its lease runs on only while every member keeps confirming.
             if (!confirmNow()) server.fence();
         } catch (RuntimeException e) {

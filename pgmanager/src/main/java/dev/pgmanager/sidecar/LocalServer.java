@@ -125,7 +125,7 @@ final class LocalServer {
         controller.start();
     }
 
-    void startAsReplica(Optional<Upstream> upstream, String leader) {
+    void startAsReplica(Optional<Upstream> upstream, Optional<String> leader) {
         standBy(upstream, leader);
         controller.start();
     }
@@ -153,12 +153,12 @@ final class LocalServer {
     }
 
     /** Becomes a replica of {@code leader} (or a replica waiting for a leader), rewinding when needed. */
-    void demote(Optional<Upstream> upstream, String leader) {
+    void demote(Optional<Upstream> upstream, Optional<String> leader) {
         fence();
         if (upstream.isPresent()) {
-            rewindOrReclone(upstream.get(), leader);
+            rewindOrReclone(upstream.get(), leader.orElseThrow());
         } else {
-            standBy(Optional.empty(), null);
+            standBy(Optional.empty(), Optional.empty());
             controller.start();
         }
     }
@@ -248,10 +248,11 @@ final class LocalServer {
         return controller;
     }
 
-    private void standBy(Optional<Upstream> upstream, String leader) {
+    /** @param upstream where {@code leader}'s server is; both present or both empty */
+    private void standBy(Optional<Upstream> upstream, Optional<String> leader) {
         if (upstream.isPresent()) {
             controller.follow(upstream.get());
-            following = leader;
+            following = leader.orElseThrow();
         } else {
             controller.standByWithoutUpstream();
             following = null;

@@ -1,10 +1,10 @@
 package dev.pgmanager.sidecar;
 
-import dev.pgmanager.ha.Decider;
 import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.store.ClusterStore;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.MemberState;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -50,7 +50,7 @@ final class MemberRecords {
     }
 
     private static boolean sameContent(Member a, Member b) {
-        return a.role() == b.role() && a.state().equals(b.state()) && a.timeline() == b.timeline()
+        return a.role() == b.role() && a.state() == b.state() && a.timeline() == b.timeline()
                 && a.receivedPosition() == b.receivedPosition() && a.replayedPosition() == b.replayedPosition();
     }
 
@@ -64,13 +64,13 @@ final class MemberRecords {
         };
     }
 
-    private static String state(LocalPostgres local, boolean leading) {
-        if (local.isPrimary()) return leading ? "running" : "running without the lease";
-        if (local.isReplica()) return local.streaming() ? Decider.STREAMING : "running";
+    private static MemberState state(LocalPostgres local, boolean leading) {
+        if (local.isPrimary()) return leading ? MemberState.RUNNING : MemberState.RUNNING_WITHOUT_LEASE;
+        if (local.isReplica()) return local.streaming() ? MemberState.STREAMING : MemberState.RUNNING;
         return switch (local.data()) {
-            case EMPTY -> "no data";
-            case CLUSTER -> local.failedRewind().isPresent() ? Decider.STOPPED_AFTER_FAILED_REWIND : "stopped";
-            case FOREIGN -> "data directory is not ours";
+            case EMPTY -> MemberState.NO_DATA;
+            case CLUSTER -> local.failedRewind().isPresent() ? MemberState.STOPPED_AFTER_FAILED_REWIND : MemberState.STOPPED;
+            case FOREIGN -> MemberState.FOREIGN_DATA;
         };
     }
 }

@@ -68,30 +68,33 @@ public final class Sidecar implements AutoCloseable {
     private final LeaderLease lease;
     private final LocalServer server;
     private final Watchdog watchdog;
+    private final LatestPass lastPass = new LatestPass();
+    private final WakeSignal wakeSignal = new WakeSignal();
     private final ControlLoop loop;
     private final Thread loopThread;
     private final HttpApi api;
     private final SidecarMetrics metrics;
     private final AutoCloseable watch;
     private final StaleAddressRewriting rewriting;
-    private volatile Failsafe failsafe;
+    private final Failsafe failsafe;
     private final Optional<PrimaryRouter> router;
     private final Optional<EnsembleMembership> ensemble;
-    private final MachineNames names;
 
+    /** Builds each part after the parts it needs; the loop's latest pass and wake signal come first, as many read them. */
     private Sidecar(SidecarConfig config, Clock clock) throws Exception {
         this.config = config;
         this.clock = clock;
         String me = config.machineId();
+        PostgresConfig postgres = postgresConfig(config);
         PgBinaries binaries = PgBinaries.locate(config.postgres().binDir());
-        PostgresController controller = new PostgresController(binaries, postgresConfig(config), OsUser.named(config.postgres().osUser()));
+        PostgresController controller = new PostgresController(binaries, postgres, OsUser.named(config.postgres().osUser()));
         this.metrics = new SidecarMetrics(clock);
         DnsSettings defaults = DnsSettings.forApp(config.app());
         DnsSettings dns = new DnsSettings(config.dns().servers(), config.dns().namePattern(), config.app(), defaults.timeout(),
                 defaults.maxCacheTtl(), defaults.staleGrace(), defaults.preferIpv6());
         DnsAddressResolver resolver = new DnsAddressResolver(dns);
         // ZooKeeper (its peers and its client) looks members' names up itself: through pgmanager's DNS, at each connect.
-        this.names = new MachineNames(dns, me, config.address(), resolver);
+        MachineNames names = new MachineNames(dns, me, config.address(), resolver);
         MachineNameResolverProvider.install(names);
         this.ensemble = config.store().mode() == StoreConfig.StoreMode.ENSEMBLE
                 ? Optional.of(EnsembleMembership.start(me, config.app(), config.store().ensemble(), dns, resolver,
@@ -104,23 +107,24 @@ public final class Sidecar implements AutoCloseable {
                 .withStartupWait(config.store().connectTimeout()));
         ensemble.ifPresent(e -> e.keepCurrent(store));
         this.lease = new LeaderLease(store, me, clock);
+        FailsafeConfirmation failsafeConfirmation = new FailsafeConfirmation(clock);
         // A third of the session: heartbeats stop half a session after the last confirmation at worst, so the guard
         // fires by five sixths of a session, before the server can expire the lease.
-        this.watchdog = new Watchdog(store.sessionTimeout().dividedBy(3), () -> lease.isHeld() || failsafeHolds());
-        this.server = new LocalServer(controller, watchdog, new FailedRewindRecord(postgresConfig(config).stateDirectory()));
-        Optional<AddressHistoryKeeper> addressHistory = checkForMigration(config, controller, clock);
+        this.watchdog = new Watchdog(store.sessionTimeout().dividedBy(3), () -> lease.isHeld() || failsafeConfirmation.holds());
+        this.server = new LocalServer(controller, watchdog, new FailedRewindRecord(postgres.stateDirectory()));
+        Optional<AddressHistoryKeeper> addressHistory = checkForMigration(config, postgres, controller, clock);
         // After the migration check, which records a new address: the rewriter's first sync then maps the old one.
         this.rewriting = StaleAddressRewriting.start(config.rewriter(), store::readAddressHistory, clock);
         Credentials replication = new Credentials(config.postgres().replicationUser(), config.postgres().replicationPassword());
         Upstreams upstreams = new Upstreams(resolver, dns::hostnameOf, replication);
-        metrics.serve(config.metrics().listen(), new SidecarMetrics.Sources(this::lastPass, lease::isHeld, server::lastStatus,
+        metrics.serve(config.metrics().listen(), new SidecarMetrics.Sources(lastPass::get, lease::isHeld, server::lastStatus,
                 resolver::stats, rewriting::report));
 
         Duration loopWait = config.ha().loopWait();
-        OperatorRequests requests = new OperatorRequests(store, clock, this::wake);
-        SidecarView view = new View(resolver, loopWait);
-        this.failsafe = new Failsafe(me, config.ha().failsafeMode(), store.sessionTimeout(), lease, server,
-                () -> view.lastPass().map(Pass::observation), resolver, config.api().token(), clock);
+        OperatorRequests requests = new OperatorRequests(store, clock, wakeSignal::wake);
+        this.failsafe = new Failsafe(me, config.ha().failsafeMode(), store.sessionTimeout(), lease, server, failsafeConfirmation,
+                () -> lastPass.get().map(Pass::observation), resolver, config.api().token(), clock);
+        SidecarView view = new View(lastPass, loopWait, config, resolver, store, failsafe, rewriting, ensemble, names);
         this.api = HttpApi.start(config.api().listen(), view, requests, config.api().token(), clock);
 
         MemberRecords records = new MemberRecords(store, me, config.region(),
@@ -133,13 +137,13 @@ public final class Sidecar implements AutoCloseable {
                 new ReplicationSlots(controller, me, config.ha().slotRetention()), bootstrapSpec, failsafe, metrics, clock);
         this.loop = new ControlLoop(new Observer(store, server, lease, records, candidacy, resolver,
                 addressHistory, config.ha().synchronous(), failsafe::state, clock), new Decider(), actor, requests,
-                loopWait, metrics, clock);
-        Fencer fencer = new Fencer(server, failsafe, this::wake);
+                lastPass, wakeSignal, loopWait, metrics, clock);
+        Fencer fencer = new Fencer(server, failsafe, wakeSignal::wake);
         lease.addListener(fencer::onLeaseChange);
         // Member records change every pass; waking on them would make every loop chase every other. Changes that
         // call for action now (a lease gone, a hand-over asked, a pause) wake the loop; the rest wait for its next pass.
         this.watch = store.watch(change -> {
-            if (WAKING_CHANGES.contains(change)) wake();
+            if (WAKING_CHANGES.contains(change)) wakeSignal.wake();
         });
         this.loopThread = Thread.ofPlatform().name("control-loop").start(loop);
         this.router = config.router().listen().isEmpty()
@@ -154,7 +158,8 @@ public final class Sidecar implements AutoCloseable {
      * forked data before anything starts it), and returns what keeps its address history current. Trouble in the
      * detection is reported and never stops the member from starting.
      */
-    private Optional<AddressHistoryKeeper> checkForMigration(SidecarConfig config, PostgresController controller, Clock clock) {
+    private Optional<AddressHistoryKeeper> checkForMigration(SidecarConfig config, PostgresConfig postgres, PostgresController controller,
+            Clock clock) {
         if (config.address().isEmpty()) {
             log.info("no address configured (address, FLY_PRIVATE_IP or PGMANAGER_ADDRESS): cannot tell whether this "
                     + "machine was migrated, and its address history is not kept");
@@ -164,7 +169,7 @@ public final class Sidecar implements AutoCloseable {
         Instant recordedAt = null;
         boolean migrated = false;
         try {
-            migrated = new MigrationCheck(config.machineId(), new LastAddressOnVolume(postgresConfig(config).stateDirectory()),
+            migrated = new MigrationCheck(config.machineId(), new LastAddressOnVolume(postgres.stateDirectory()),
                     store, clock).onStart(address);
             recordedAt = clock.instant();
         } catch (RuntimeException e) {
@@ -181,7 +186,7 @@ public final class Sidecar implements AutoCloseable {
 
     /** The server of the member that leads and runs as primary, as the last pass saw it, at its address now. */
     private Optional<InetSocketAddress> primaryServer(DnsAddressResolver resolver) {
-        return loop.lastPass()
+        return lastPass.get()
                 .map(pass -> pass.observation().cluster())
                 .flatMap(cluster -> cluster.leader().flatMap(leader -> cluster.member(leader.machineId())))
                 .filter(leader -> leader.role() == MemberRole.PRIMARY)
@@ -198,16 +203,7 @@ public final class Sidecar implements AutoCloseable {
     }
 
     public Optional<Pass> lastPass() {
-        return loop == null ? Optional.empty() : loop.lastPass();
-    }
-
-    private boolean failsafeHolds() {
-        Failsafe f = failsafe;
-        return f != null && f.holds();
-    }
-
-    private void wake() {
-        if (loop != null) loop.wake();
+        return lastPass.get();
     }
 
     @Override
@@ -258,7 +254,7 @@ public final class Sidecar implements AutoCloseable {
             if (!store.requestHandover(new HandoverRequest(HandoverRequest.Kind.SWITCHOVER, me, null, clock.instant()))) {
                 log.info("a switchover or failover is already pending; letting it run before stopping");
             }
-            wake();
+            wakeSignal.wake();
             log.info("handing over to the best healthy replica before stopping (waiting at most {} s)", timeout.toSeconds());
             Instant deadline = Instant.now().plus(timeout);
             while (Instant.now().isBefore(deadline)) {
@@ -303,18 +299,33 @@ public final class Sidecar implements AutoCloseable {
     }
 
     /** What the HTTP API reads. */
-    private final class View implements SidecarView {
-        private final DnsAddressResolver resolver;
+    private static final class View implements SidecarView {
+        private final LatestPass lastPass;
         private final Duration loopWait;
+        private final SidecarConfig config;
+        private final DnsAddressResolver resolver;
+        private final ZooKeeperClusterStore store;
+        private final Failsafe failsafe;
+        private final StaleAddressRewriting rewriting;
+        private final Optional<EnsembleMembership> membership;
+        private final MachineNames names;
 
-        View(DnsAddressResolver resolver, Duration loopWait) {
-            this.resolver = resolver;
+        View(LatestPass lastPass, Duration loopWait, SidecarConfig config, DnsAddressResolver resolver, ZooKeeperClusterStore store,
+                Failsafe failsafe, StaleAddressRewriting rewriting, Optional<EnsembleMembership> membership, MachineNames names) {
+            this.lastPass = lastPass;
             this.loopWait = loopWait;
+            this.config = config;
+            this.resolver = resolver;
+            this.store = store;
+            this.failsafe = failsafe;
+            this.rewriting = rewriting;
+            this.membership = membership;
+            this.names = names;
         }
 
         @Override
         public Optional<Pass> lastPass() {
-            return loop == null ? Optional.empty() : loop.lastPass();
+            return lastPass.get();
         }
 
         @Override
@@ -354,7 +365,7 @@ public final class Sidecar implements AutoCloseable {
 
         @Override
         public Optional<EnsembleStatus.Report> ensemble() {
-            return ensemble.map(e -> e.status(PEER_PROBE_TIMEOUT));
+            return membership.map(e -> e.status(PEER_PROBE_TIMEOUT));
         }
 
         @Override
@@ -364,7 +375,7 @@ public final class Sidecar implements AutoCloseable {
 
         @Override
         public Optional<String> whyStopBreaksStoreQuorum() {
-            return ensemble.flatMap(e -> e.whyStopBreaksQuorum(PEER_PROBE_TIMEOUT));
+            return membership.flatMap(e -> e.whyStopBreaksQuorum(PEER_PROBE_TIMEOUT));
         }
     }
 }

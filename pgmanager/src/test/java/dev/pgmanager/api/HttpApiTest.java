@@ -25,6 +25,7 @@ import dev.pgmanager.store.HistoryEntry;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.StoreUnavailableException;
 import dev.pgmanager.store.Versioned;
 import java.io.IOException;
@@ -358,7 +359,7 @@ class HttpApiTest {
         assertEquals(ME, member.path("machine_id").asText());
         assertEquals("ams", member.path("region").asText());
         assertEquals("replica", member.path("role").asText());
-        assertEquals(Decider.STREAMING, member.path("state").asText());
+        assertEquals(MemberState.STREAMING.word(), member.path("state").asText());
         assertEquals(TL, member.path("timeline").asLong());
         assertEquals(AT, member.path("received_position").asLong());
         assertEquals("1/3000060", member.path("received_lsn").asText());
@@ -662,9 +663,9 @@ class HttpApiTest {
     @Test
     void aLeaderWithoutAReplicaThatMayTakeOverIsNotSafeToStopAndSaysWhyForEach() throws Exception {
         var members = new TreeMap<String, Member>();
-        members.put(ME, member(ME, MemberRole.PRIMARY, "running", AT, AT, false));
-        members.put(B, member(B, MemberRole.REPLICA, "starting", AT, AT, false));
-        members.put(C, member(C, MemberRole.REPLICA, Decider.STREAMING, AT, AT, true));
+        members.put(ME, member(ME, MemberRole.PRIMARY, MemberState.RUNNING, AT, AT, false));
+        members.put(B, member(B, MemberRole.REPLICA, MemberState.RUNNING, AT, AT, false));
+        members.put(C, member(C, MemberRole.REPLICA, MemberState.STREAMING, AT, AT, true));
         var o = observation(members, new Leader(ME, 7, NOW.minusSeconds(60)), leadingPrimary(LeaseState.HELD).local(), LeaseState.HELD);
         view.lastPass = Optional.of(pass(o, NOW.minusSeconds(1)));
         var response = get(start(), "/health/safe-to-stop");
@@ -697,8 +698,8 @@ class HttpApiTest {
     @Test
     void aReplicaIsNotSafeToStopWhenTheLeaderDoesNotRunAsPrimary() throws Exception {
         var members = new TreeMap<String, Member>();
-        members.put(ME, member(ME, MemberRole.REPLICA, Decider.STREAMING, AT, AT, false));
-        members.put(B, member(B, MemberRole.REPLICA, "stopped", AT, AT, false));
+        members.put(ME, member(ME, MemberRole.REPLICA, MemberState.STREAMING, AT, AT, false));
+        members.put(B, member(B, MemberRole.REPLICA, MemberState.STOPPED, AT, AT, false));
         var o = observation(members, new Leader(B, 8, NOW.minusSeconds(5)), runningReplica(0, false), LeaseState.NOT_HELD);
         view.lastPass = Optional.of(pass(o, NOW.minusSeconds(1)));
         var response = get(start(), "/health/safe-to-stop");
@@ -779,9 +780,9 @@ class HttpApiTest {
     /** {@link #ME} leads epoch 7 and runs the primary; {@link #B} streams, {@link #C} streams 5000 bytes behind. */
     private static Observation leadingPrimary(LeaseState leaseState) {
         var members = new TreeMap<String, Member>();
-        members.put(ME, member(ME, MemberRole.PRIMARY, "running", AT, AT, false));
-        members.put(B, member(B, MemberRole.REPLICA, Decider.STREAMING, AT, AT, false));
-        members.put(C, member(C, MemberRole.REPLICA, Decider.STREAMING, AT - 5000, AT - 5000, true));
+        members.put(ME, member(ME, MemberRole.PRIMARY, MemberState.RUNNING, AT, AT, false));
+        members.put(B, member(B, MemberRole.REPLICA, MemberState.STREAMING, AT, AT, false));
+        members.put(C, member(C, MemberRole.REPLICA, MemberState.STREAMING, AT - 5000, AT - 5000, true));
         var leader = new Leader(ME, 7, NOW.minusSeconds(60));
         var local = new LocalPostgres(DataState.CLUSTER, Optional.of(SYSID), true, ServerRole.PRIMARY, TL, AT, AT, Optional.empty(), Optional.empty(), false,
                 false);
@@ -800,9 +801,9 @@ class HttpApiTest {
 
     private static Observation replicaWith(LocalPostgres local) {
         var members = new TreeMap<String, Member>();
-        members.put(ME, member(ME, MemberRole.REPLICA, Decider.STREAMING, local.receivedPosition(), local.replayedPosition(), false));
-        members.put(B, member(B, MemberRole.PRIMARY, "running", AT, AT, false));
-        members.put(C, member(C, MemberRole.REPLICA, Decider.STREAMING, AT - 5000, AT - 5000, true));
+        members.put(ME, member(ME, MemberRole.REPLICA, MemberState.STREAMING, local.receivedPosition(), local.replayedPosition(), false));
+        members.put(B, member(B, MemberRole.PRIMARY, MemberState.RUNNING, AT, AT, false));
+        members.put(C, member(C, MemberRole.REPLICA, MemberState.STREAMING, AT - 5000, AT - 5000, true));
         return observation(members, new Leader(B, 8, NOW.minusSeconds(5)), local, LeaseState.NOT_HELD);
     }
 
@@ -825,7 +826,7 @@ class HttpApiTest {
                 o.notStreamingFor(), o.leaderAddress(), o.now());
     }
 
-    private static Member member(String id, MemberRole role, String state, long received, long replayed, boolean noFailover) {
+    private static Member member(String id, MemberRole role, MemberState state, long received, long replayed, boolean noFailover) {
         return new Member(id, "ams", role, state, TL, received, replayed, new Member.Tags(noFailover, 0), 5433, 8008, NOW.minusMillis(500));
     }
 

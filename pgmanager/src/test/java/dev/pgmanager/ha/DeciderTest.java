@@ -16,7 +16,8 @@ import dev.pgmanager.ha.Action.Promote;
 import dev.pgmanager.ha.Action.RecordIdentity;
 import dev.pgmanager.ha.Action.ReleaseLease;
 import dev.pgmanager.ha.Action.Rewind;
-import dev.pgmanager.ha.Action.StartPostgres;
+import dev.pgmanager.ha.Action.StartAsPrimary;
+import dev.pgmanager.ha.Action.StartAsReplica;
 import dev.pgmanager.ha.Action.ClearSyncState;
 import dev.pgmanager.ha.Action.SetStandbyNames;
 import dev.pgmanager.ha.Action.WriteSyncState;
@@ -30,6 +31,7 @@ import dev.pgmanager.store.HandoverRequest.Kind;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.SyncState;
 import dev.pgmanager.store.Versioned;
 import java.time.Duration;
@@ -74,13 +76,13 @@ class DeciderTest {
 
         static Situation healthyLeader() {
             var members = new TreeMap<String, Member>();
-            members.put(ME, member(ME, MemberRole.PRIMARY, "running", TL, AT));
-            members.put(B, member(B, MemberRole.REPLICA, Decider.STREAMING, TL, AT));
-            members.put(C, member(C, MemberRole.REPLICA, Decider.STREAMING, TL, AT - 10));
+            members.put(ME, member(ME, MemberRole.PRIMARY, MemberState.RUNNING, TL, AT));
+            members.put(B, member(B, MemberRole.REPLICA, MemberState.STREAMING, TL, AT));
+            members.put(C, member(C, MemberRole.REPLICA, MemberState.STREAMING, TL, AT - 10));
             return new Situation(ClusterSpec.defaults(), Optional.of(new ClusterIdentity(B, SYSID, NOW.minusSeconds(3600))),
                     members, Optional.of(new Leader(ME, 7, NOW.minusSeconds(60))), Optional.empty(),
                     running(ServerRole.PRIMARY, TL, AT, Optional.empty(), false), LeaseState.HELD,
-                    member(ME, MemberRole.PRIMARY, "running", TL, AT),
+                    member(ME, MemberRole.PRIMARY, MemberState.RUNNING, TL, AT),
                     new Candidacy(Optional.empty(), false, Duration.ofSeconds(5), Duration.ofSeconds(30)), Duration.ZERO,
                     Optional.of(B_ADDRESS));
         }
@@ -89,8 +91,8 @@ class DeciderTest {
         static Situation healthyReplica() {
             var s = healthyLeader();
             var members = new TreeMap<>(s.members);
-            members.put(ME, member(ME, MemberRole.REPLICA, Decider.STREAMING, TL, AT));
-            members.put(B, member(B, MemberRole.PRIMARY, "running", TL, AT));
+            members.put(ME, member(ME, MemberRole.REPLICA, MemberState.STREAMING, TL, AT));
+            members.put(B, member(B, MemberRole.PRIMARY, MemberState.RUNNING, TL, AT));
             return s.with(members).leader(new Leader(B, 8, NOW.minusSeconds(5)))
                     .local(running(ServerRole.REPLICA, TL, AT, Optional.of(B), true)).lease(LeaseState.NOT_HELD);
         }
@@ -100,7 +102,7 @@ class DeciderTest {
             var s = healthyReplica();
             var members = new TreeMap<>(s.members);
             members.remove(B);
-            members.put(C, member(C, MemberRole.REPLICA, "running", TL, AT - 10));
+            members.put(C, member(C, MemberRole.REPLICA, MemberState.RUNNING, TL, AT - 10));
             return s.with(members).noLeader().local(running(ServerRole.REPLICA, TL, AT, Optional.of(B), false));
         }
 
@@ -174,7 +176,7 @@ class DeciderTest {
         }
     }
 
-    private static Member member(String id, MemberRole role, String state, long timeline, long position) {
+    private static Member member(String id, MemberRole role, MemberState state, long timeline, long position) {
         return new Member(id, "ams", role, state, timeline, position, position, Member.Tags.NONE, 5433, 8008, NOW.minusMillis(500));
     }
 
@@ -211,10 +213,10 @@ class DeciderTest {
                 row("paused", replica.spec(ClusterSpec.defaults().withPaused(true)).local(stopped), List.of(), "paused"),
                 // Fencing.
                 row("primary while another member leads", replica.local(running(ServerRole.PRIMARY, TL, AT, Optional.empty(), false)),
-                        List.of(new Demote(B)), B + " holds the lease (epoch 8) but I run as primary"),
-                row("primary whose lease is suspended", leader.lease(LeaseState.SUSPENDED), List.of(new Demote(null)),
+                        List.of(new Demote(Optional.of(B))), B + " holds the lease (epoch 8) but I run as primary"),
+                row("primary whose lease is suspended", leader.lease(LeaseState.SUSPENDED), List.of(new Demote(Optional.empty())),
                         "without the lease (SUSPENDED)"),
-                row("primary whose lease is lost and nobody leads", leader.lease(LeaseState.LOST).noLeader(), List.of(new Demote(null)),
+                row("primary whose lease is lost and nobody leads", leader.lease(LeaseState.LOST).noLeader(), List.of(new Demote(Optional.empty())),
                         "without the lease (LOST)"),
                 // No data.
                 row("bootstrap: I lead an uninitialized cluster", leader.uninitialized().local(empty), List.of(new InitializeCluster()),
@@ -222,25 +224,25 @@ class DeciderTest {
                 row("bootstrap: someone else leads an uninitialized cluster", replica.uninitialized().local(empty), List.of(),
                         "waiting for " + B + " to initialize"),
                 row("bootstrap: nobody leads, I may not", leaderless.uninitialized().local(empty)
-                        .me(member(ME, MemberRole.UNKNOWN, "starting", 0, -1)).candidacy(new Candidacy(Optional.of("fra"), false,
+                        .me(member(ME, MemberRole.INITIALIZING, MemberState.NO_DATA, 0, -1)).candidacy(new Candidacy(Optional.of("fra"), false,
                                 Duration.ofSeconds(5), Duration.ofSeconds(30))), List.of(), "outside the primary region fra"),
                 row("bootstrap: nobody leads", leaderless.uninitialized().local(empty), List.of(new AcquireLease(), new InitializeCluster()),
                         "taking the lease to initialize"),
                 row("no data but the lease", leader.local(empty), List.of(new ReleaseLease()), "giving the lease up"),
                 row("no data, a running leader", replica.local(empty), List.of(new CloneFrom(B)), "cloning from the leader " + B),
                 row("no data, the leader's server is down", replica.local(empty)
-                        .changing(B, m -> member(B, MemberRole.STOPPED, "stopped", TL, AT)), List.of(), "no running leader"),
+                        .changing(B, m -> member(B, MemberRole.STOPPED, MemberState.STOPPED, TL, AT)), List.of(), "no running leader"),
                 row("no data, nobody leads", leaderless.local(empty), List.of(), "no running leader"),
                 // Server down.
-                row("server down while I lead", leader.local(stopped), List.of(new StartPostgres(true, null)), "starting it"),
-                row("server down while another leads", replica.local(stopped), List.of(new StartPostgres(false, B)),
+                row("server down while I lead", leader.local(stopped), List.of(new StartAsPrimary()), "starting it"),
+                row("server down while another leads", replica.local(stopped), List.of(new StartAsReplica(Optional.of(B))),
                         "starting it as a replica of " + B),
-                row("server down and nobody leads", leaderless.local(stopped), List.of(new StartPostgres(false, null)),
+                row("server down and nobody leads", leaderless.local(stopped), List.of(new StartAsReplica(Optional.empty())),
                         "nobody leads"),
                 row("a former primary's server is down while another leads", replica.local(LocalPostgres.stopped(SYSID, TL, true)),
                         List.of(new Rewind(B)), "its data was a primary's, while " + B + " leads: rewinding"),
                 row("a former primary's server is down and nobody leads", leaderless.local(LocalPostgres.stopped(SYSID, TL, true)),
-                        List.of(new StartPostgres(false, null)), "nobody leads"),
+                        List.of(new StartAsReplica(Optional.empty())), "nobody leads"),
                 // An operator's rejoin could not rewind the data: left stopped until the operator re-clones (or rejoins) it.
                 row("left stopped after a failed rejoin while another leads", replica.local(stopped.withFailedRewind(Optional.of(
                         "pg_rewind from " + B + " failed"))), List.of(), "left stopped: a rejoin could not rewind its data (pg_rewind from "
@@ -253,26 +255,26 @@ class DeciderTest {
                 row("I lead and run a replica", leader.local(running(ServerRole.REPLICA, TL, AT, Optional.empty(), false)),
                         List.of(new Promote()), "promoting"),
                 row("I lead and run a replica, a switchover to me pending", leader.local(running(ServerRole.REPLICA, TL, AT, Optional.empty(),
-                        false)).handover(Kind.SWITCHOVER, null, ME, NOW), List.of(new Promote(), new ClearHandover("complete")), "promoting"),
+                        false)).handover(Kind.SWITCHOVER, null, ME, NOW), List.of(new Promote(), ClearHandover.completed()), "promoting"),
                 row("I lead a cluster with no identity", leader.uninitialized(), List.of(new RecordIdentity()), "recording"),
                 row("healthy leader", leader, List.of(new KeepSlots(Set.of(B, C))), "I am the leader with the lease, epoch 7"),
                 row("switchover request expired", leader.handover(Kind.SWITCHOVER, null, B, tenMinutesAgo),
-                        List.of(new ClearHandover("expired")), "expired"),
-                row("switchover to me, done", leader.handover(Kind.SWITCHOVER, null, ME, NOW), List.of(new ClearHandover("complete")),
+                        List.of(ClearHandover.cancelled("expired")), "expired"),
+                row("switchover to me, done", leader.handover(Kind.SWITCHOVER, null, ME, NOW), List.of(ClearHandover.completed()),
                         "complete"),
                 row("switchover naming another leader", leader.handover(Kind.SWITCHOVER, C, B, NOW),
-                        List.of(new ClearHandover("it names " + C + " as the leader, but I lead")), "refusing"),
+                        List.of(ClearHandover.cancelled("it names " + C + " as the leader, but I lead")), "refusing"),
                 row("failover to a member that is gone", leader.without(C).handover(Kind.FAILOVER, null, C, NOW),
-                        List.of(new ClearHandover(C + " is not a live member")), "refusing the failover"),
+                        List.of(ClearHandover.cancelled(C + " is not a live member")), "refusing the failover"),
                 row("failover to a live member", leader.handover(Kind.FAILOVER, null, C, NOW), List.of(new HandOver(C)),
                         "failover to " + C),
                 row("switchover with no healthy replica", leader.without(B).without(C).handover(Kind.SWITCHOVER, null, null, NOW),
-                        List.of(new ClearHandover("no healthy replica to switch over to")), "refusing the switchover"),
-                row("switchover to a replica that does not stream", leader.changing(B, m -> member(B, MemberRole.REPLICA, "running", TL, AT))
-                        .handover(Kind.SWITCHOVER, null, B, NOW), List.of(new ClearHandover(B + " is not a streaming replica (replica, running)")),
+                        List.of(ClearHandover.cancelled("no healthy replica to switch over to")), "refusing the switchover"),
+                row("switchover to a replica that does not stream", leader.changing(B, m -> member(B, MemberRole.REPLICA, MemberState.RUNNING, TL, AT))
+                        .handover(Kind.SWITCHOVER, null, B, NOW), List.of(ClearHandover.cancelled(B + " is not a streaming replica (replica, running)")),
                         "refusing the switchover to " + B),
-                row("switchover to a replica that lags", leader.changing(B, m -> member(B, MemberRole.REPLICA, Decider.STREAMING, TL, 0))
-                        .handover(Kind.SWITCHOVER, null, B, NOW), List.of(new ClearHandover(B + " lags " + AT + " bytes behind")),
+                row("switchover to a replica that lags", leader.changing(B, m -> member(B, MemberRole.REPLICA, MemberState.STREAMING, TL, 0))
+                        .handover(Kind.SWITCHOVER, null, B, NOW), List.of(ClearHandover.cancelled(B + " lags " + AT + " bytes behind")),
                         "refusing"),
                 row("switchover to the best replica", leader.handover(Kind.SWITCHOVER, ME, null, NOW), List.of(new HandOver(B)),
                         "switchover to " + B),
@@ -307,23 +309,23 @@ class DeciderTest {
                 row("a requested target other than me", leaderless.handover(Kind.SWITCHOVER, B, C, NOW), List.of(),
                         "waiting for " + C + " to take over"),
                 row("a requested target that is me", leaderless.handover(Kind.SWITCHOVER, B, ME, NOW),
-                        List.of(new AcquireLease(), new Promote(), new ClearHandover("complete")), "switchover to me was requested"),
-                row("I may not lead", leaderless.me(new Member(ME, "ams", MemberRole.REPLICA, "running", TL, AT, AT,
+                        List.of(new AcquireLease(), new Promote(), ClearHandover.completed()), "switchover to me was requested"),
+                row("I may not lead", leaderless.me(new Member(ME, "ams", MemberRole.REPLICA, MemberState.RUNNING, TL, AT, AT,
                         new Member.Tags(true, 0), 5433, 8008, NOW)), List.of(), "tagged nofailover"),
                 row("I am the best candidate", leaderless, List.of(new AcquireLease(), new Promote()), "I am the best candidate"),
-                row("a better candidate exists", leaderless.changing(C, m -> member(C, MemberRole.REPLICA, "running", TL, AT + 10)),
+                row("a better candidate exists", leaderless.changing(C, m -> member(C, MemberRole.REPLICA, MemberState.RUNNING, TL, AT + 10)),
                         List.of(), "waiting for the better candidate " + C),
-                row("a better candidate's record is stale", leaderless.changing(C, m -> new Member(C, "ams", MemberRole.REPLICA, "running",
+                row("a better candidate's record is stale", leaderless.changing(C, m -> new Member(C, "ams", MemberRole.REPLICA, MemberState.RUNNING,
                         TL, AT + 10, AT + 10, Member.Tags.NONE, 5433, 8008, NOW.minusSeconds(60))),
                         List.of(new AcquireLease(), new Promote()), "I am the best candidate"),
                 row("a better candidate outside the primary region", leaderless
-                        .changing(C, m -> new Member(C, "syd", MemberRole.REPLICA, "running", TL, AT + 10, AT + 10, Member.Tags.NONE, 5433,
+                        .changing(C, m -> new Member(C, "syd", MemberRole.REPLICA, MemberState.RUNNING, TL, AT + 10, AT + 10, Member.Tags.NONE, 5433,
                                 8008, NOW))
                         .candidacy(new Candidacy(Optional.of("ams"), false, Duration.ofSeconds(5), Duration.ofSeconds(30))),
                         List.of(new AcquireLease(), new Promote()), "I am the best candidate"),
                 row("I lag too far and nobody else may lead", leaderless
-                        .changing(C, m -> member(C, MemberRole.REPLICA, "running", TL, AT + 100_000_000))
-                        .changing(C, m -> new Member(C, "ams", MemberRole.REPLICA, "running", TL, AT + 100_000_000, AT + 100_000_000,
+                        .changing(C, m -> member(C, MemberRole.REPLICA, MemberState.RUNNING, TL, AT + 100_000_000))
+                        .changing(C, m -> new Member(C, "ams", MemberRole.REPLICA, MemberState.RUNNING, TL, AT + 100_000_000, AT + 100_000_000,
                                 new Member.Tags(true, 0), 5433, 8008, NOW)),
                         List.of(), "I am excluded (further behind than maximum_lag_on_failover)"));
     }
@@ -358,11 +360,11 @@ class DeciderTest {
     }
 
     private static Replication.Standby standby(long flushed, String syncState) {
-        return new Replication.Standby(Decider.STREAMING, flushed, syncState);
+        return new Replication.Standby("streaming", flushed, syncState);
     }
 
     private static Member tagged(String id, Member.Tags tags) {
-        return new Member(id, "ams", MemberRole.REPLICA, Decider.STREAMING, TL, AT, AT, tags, 5433, 8008, NOW.minusMillis(500));
+        return new Member(id, "ams", MemberRole.REPLICA, MemberState.STREAMING, TL, AT, AT, tags, 5433, 8008, NOW.minusMillis(500));
     }
 
     static Stream<Arguments> synchronousTable() {
@@ -389,7 +391,7 @@ class DeciderTest {
                 row("in sync", leader.applied(firstB, bConfirms).recorded(ME, 7, Set.of(B), 1), List.of(slots),
                         "no action: I am the leader with the lease, epoch 7, synchronous standbys FIRST 1 (\"" + B + "\")"),
                 row("the synchronous standby stops streaming: the record names both before the server switches",
-                        new Synced(leader.base().changing(B, m -> member(B, MemberRole.REPLICA, "running", TL, AT)), Optional.empty(),
+                        new Synced(leader.base().changing(B, m -> member(B, MemberRole.REPLICA, MemberState.RUNNING, TL, AT)), Optional.empty(),
                                 leader.replication(), FailsafeState.NONE).applied(firstB, bConfirms).recorded(ME, 7, Set.of(B), 1),
                         List.of(slots, new WriteSyncState(Set.of(B, C), 1), new SetStandbyNames(firstC)), "before setting"),
                 row("a member tagged nosync is never synchronous", new Synced(leader.base().changing(B, m -> tagged(B,
@@ -413,7 +415,7 @@ class DeciderTest {
                         List.of(slots, new SetStandbyNames(StandbyNames.ASYNCHRONOUS), new ClearSyncState()), "synchronous replication is off"),
                 row("switchover to a member that is not synchronous", new Synced(leader.base().handover(Kind.SWITCHOVER, null, C, NOW),
                         Optional.empty(), leader.replication(), FailsafeState.NONE).applied(firstB, bConfirms).recorded(ME, 7, Set.of(B), 1),
-                        List.of(new ClearHandover(C + " is not a synchronous standby (the synchronous set is [" + B + "]): wait until it "
+                        List.of(ClearHandover.cancelled(C + " is not a synchronous standby (the synchronous set is [" + B + "]): wait until it "
                                 + "is one, or choose one of them")), "refusing the switchover to " + C),
                 // Failover: only a recorded synchronous standby (or the leader that wrote the record), heard from enough.
                 row("the record names the less advanced member: only it may be promoted", leaderless.recorded(B, 8, Set.of(C), 1),
@@ -439,7 +441,7 @@ class DeciderTest {
                         List.of(new AcquireLease()), "taking the lease again"),
                 row("without failsafe confirmations a primary without the lease demotes",
                         Synced.of(Situation.healthyLeader().lease(LeaseState.LOST).noLeader(), SynchronousSettings.OFF),
-                        List.of(new Demote(null)), "without the lease (LOST)"),
+                        List.of(new Demote(Optional.empty())), "without the lease (LOST)"),
                 row("a replica that promised the leader to follow it does not take the lease",
                         leaderless.failsafe(new FailsafeState(Optional.of(B), false)), List.of(),
                         "confirmed to " + B));

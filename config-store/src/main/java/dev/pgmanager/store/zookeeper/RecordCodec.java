@@ -45,6 +45,9 @@ final class RecordCodec {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             // A newer version of format 1 may add optional fields; older readers ignore them.
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            // ... and may add enum constants: one reads as its enum's @JsonEnumDefaultValue, if it has one (without one,
+            // the record is rejected).
+            .enable(DeserializationFeature.READ_UNKNOWN_ENUM_VALUES_USING_DEFAULT_VALUE)
             .build();
 
     byte[] encode(Record record) {

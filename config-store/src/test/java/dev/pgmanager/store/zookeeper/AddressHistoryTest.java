@@ -10,6 +10,7 @@ import dev.pgmanager.store.AddressHistory;
 import dev.pgmanager.store.AddressRecord;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.MemberState;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -60,7 +61,7 @@ class AddressHistoryTest {
     void theHistoryIsStoredAsDocumentedAndNeverPartOfTheClusterSnapshot() throws Exception {
         String cluster = zk.newCluster();
         var store = zk.store(cluster);
-        store.touchMember(new Member(A, "ams", MemberRole.REPLICA, "streaming", 1, 10, 10, Member.Tags.NONE, 5433, 8008, T0));
+        store.touchMember(new Member(A, "ams", MemberRole.REPLICA, MemberState.STREAMING, 1, 10, 10, Member.Tags.NONE, 5433, 8008, T0));
         store.recordAddress(A, "fdaa:0:1::a1", T0);
 
         byte[] raw = zk.rawClient().getData().forPath("/pgmanager/" + cluster + "/addresses/" + A);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pgmanager.store.ClusterSpec;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.StoreException;
 import dev.pgmanager.store.Versioned;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +36,7 @@ class ClusterAclTest {
         String root = ClusterLayout.forCluster(cluster).root();
         var owner = zk.closeAfterTest(ZooKeeperClusterStore.connect(zk.settings(cluster).withSecret(SECRET)));
         owner.compareAndSetSpec(ClusterSpec.defaults(), Versioned.ABSENT);
-        owner.touchMember(new Member("0123456789abcd", "ams", MemberRole.REPLICA, "streaming", 1, 10, 10, Member.Tags.NONE,
+        owner.touchMember(new Member("0123456789abcd", "ams", MemberRole.REPLICA, MemberState.STREAMING, 1, 10, 10, Member.Tags.NONE,
                 5433, 8008, Instant.now()));
         String member = ClusterLayout.forCluster(cluster).member("0123456789abcd");
 

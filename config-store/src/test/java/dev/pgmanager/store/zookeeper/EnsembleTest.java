@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.pgmanager.store.HistoryEntry;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.testing.EmbeddedEnsemble;
 import java.time.Duration;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 class EnsembleTest {
     private static Member member(String machineId) {
-        return new Member(machineId, "ams", MemberRole.REPLICA, "streaming", 1, 0, 0, Member.Tags.NONE, 5432, 8008, Instant.now());
+        return new Member(machineId, "ams", MemberRole.REPLICA, MemberState.STREAMING, 1, 0, 0, Member.Tags.NONE, 5432, 8008, Instant.now());
     }
 
     @Test

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.MemberState;
 import java.net.Inet6Address;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ class MemberRecordAddressTest {
     @Test
     void theStoredMemberRecordHoldsNoNetworkAddress() throws Exception {
         String cluster = zk.newCluster();
-        var member = new Member("e7843d9c2e1589", "ams", MemberRole.REPLICA, "streaming", 4, 123, 120,
+        var member = new Member("e7843d9c2e1589", "ams", MemberRole.REPLICA, MemberState.STREAMING, 4, 123, 120,
                 new Member.Tags(false, 1), 5432, 8008, Instant.now());
         zk.store(cluster).touchMember(member);
 

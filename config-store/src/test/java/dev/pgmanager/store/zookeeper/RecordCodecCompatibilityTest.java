@@ -2,23 +2,44 @@ package dev.pgmanager.store.zookeeper;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgmanager.store.CorruptRecordException;
 import dev.pgmanager.store.Member;
+import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.MemberState;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** Records written by an older version of format 1 still read: a rolling upgrade reads its older peers' records. */
+/**
+ * Member records stay readable across a rolling upgrade, both ways: this release reads what older releases wrote,
+ * writes what the previous release reads, and reads a newer release's records even where they use words it does not
+ * know.
+ */
 class RecordCodecCompatibilityTest {
+    private static final String PATH = "/pgmanager/c/members/m1";
+
     private static final String MEMBER_BEFORE_NOSYNC = "{\"format\":1,\"machineId\":\"m1\",\"region\":\"ams\",\"role\":\"REPLICA\","
             + "\"state\":\"streaming\",\"timeline\":1,\"receivedPosition\":0,\"replayedPosition\":0,"
             + "\"tags\":{\"noFailover\":true,\"priority\":3},\"databasePort\":5432,\"apiPort\":8008,\"updatedAt\":\"2026-03-01T12:00:00Z\"}";
+
+    /** The bytes the previous release (member state as free text) wrote for a streaming replica. */
+    private static final String PREVIOUS_RELEASE_MEMBER = "{\"format\":1,\"machineId\":\"m1\",\"region\":\"ams\",\"role\":\"REPLICA\","
+            + "\"state\":\"streaming\",\"timeline\":4,\"receivedPosition\":123,\"replayedPosition\":120,"
+            + "\"tags\":{\"noFailover\":false,\"priority\":2,\"noSync\":true},\"databasePort\":5433,\"apiPort\":8008,"
+            + "\"updatedAt\":\"2026-05-01T12:00:00Z\"}";
 
     private final RecordCodec codec = new RecordCodec();
 
     @Test
     void aMemberRecordWrittenBeforeTheNosyncTagReadsAsNotNosync() {
-        Member member = codec.decode("/pgmanager/c/members/m1", MEMBER_BEFORE_NOSYNC.getBytes(StandardCharsets.UTF_8), Member.class);
+        Member member = decode(MEMBER_BEFORE_NOSYNC);
 
         assertEquals("m1", member.machineId());
         assertTrue(member.tags().noFailover());
@@ -28,11 +49,62 @@ class RecordCodecCompatibilityTest {
 
     @Test
     void theNosyncTagRoundTrips() {
-        Member older = codec.decode("/pgmanager/c/members/m1", MEMBER_BEFORE_NOSYNC.getBytes(StandardCharsets.UTF_8), Member.class);
+        Member older = decode(MEMBER_BEFORE_NOSYNC);
         Member tagged = new Member(older.machineId(), older.region(), older.role(), older.state(), older.timeline(),
                 older.receivedPosition(), older.replayedPosition(), new Member.Tags(false, 0, true), older.databasePort(),
                 older.apiPort(), older.updatedAt());
 
-        assertEquals(tagged, codec.decode("/pgmanager/c/members/m1", codec.encode(tagged), Member.class));
+        assertEquals(tagged, codec.decode(PATH, codec.encode(tagged), Member.class));
+    }
+
+    @Test
+    void thePreviousReleasesMemberRecordReads() {
+        Member member = decode(PREVIOUS_RELEASE_MEMBER);
+
+        assertEquals(new Member("m1", "ams", MemberRole.REPLICA, MemberState.STREAMING, 4, 123, 120, new Member.Tags(false, 2, true),
+                5433, 8008, Instant.parse("2026-05-01T12:00:00Z")), member);
+    }
+
+    @Test
+    void thisReleaseWritesTheSameBytesThePreviousReleaseWrote() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+
+        assertEquals(json.readTree(PREVIOUS_RELEASE_MEMBER), json.readTree(codec.encode(decode(PREVIOUS_RELEASE_MEMBER))));
+    }
+
+    /** Every state word the previous release wrote names a state of this one, and is written back unchanged. */
+    @ParameterizedTest
+    @ValueSource(strings = {"running", "running without the lease", "streaming", "no data", "stopped", "stopped: pg_rewind failed",
+            "data directory is not ours"})
+    void everyStateWordOfThePreviousReleaseIsKnownAndKept(String word) {
+        Member member = decode(PREVIOUS_RELEASE_MEMBER.replace("\"streaming\"", "\"" + word + "\""));
+
+        assertNotEquals(MemberState.UNKNOWN, member.state());
+        assertTrue(new String(codec.encode(member), StandardCharsets.UTF_8).contains("\"state\":\"" + word + "\""));
+    }
+
+    @Test
+    void aStateWordOfANewerReleaseReadsAsUnknown() {
+        Member member = decode(PREVIOUS_RELEASE_MEMBER.replace("\"streaming\"", "\"catching up from the archive\""));
+
+        assertEquals(MemberState.UNKNOWN, member.state());
+        assertEquals(123, member.receivedPosition());
+    }
+
+    @Test
+    void aRoleOfANewerReleaseReadsAsUnknown() {
+        Member member = decode(PREVIOUS_RELEASE_MEMBER.replace("\"REPLICA\"", "\"WITNESS\""));
+
+        assertEquals(MemberRole.UNKNOWN, member.role());
+        assertEquals(MemberState.STREAMING, member.state());
+    }
+
+    @Test
+    void aMemberRecordWithANullStateIsCorrupt() {
+        assertThrows(CorruptRecordException.class, () -> decode(PREVIOUS_RELEASE_MEMBER.replace("\"streaming\"", "null")));
+    }
+
+    private Member decode(String json) {
+        return codec.decode(PATH, json.getBytes(StandardCharsets.UTF_8), Member.class);
     }
 }

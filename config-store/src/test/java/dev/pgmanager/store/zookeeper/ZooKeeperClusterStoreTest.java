@@ -13,6 +13,7 @@ import dev.pgmanager.store.HistoryEntry;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.NotLeaderException;
 import dev.pgmanager.store.StaleVersionException;
 import dev.pgmanager.store.SyncState;
@@ -42,7 +43,7 @@ class ZooKeeperClusterStoreTest {
     private static final Instant NOW = Instant.parse("2026-03-01T12:00:00.123456Z");
 
     private static Member member(String machineId, MemberRole role) {
-        return new Member(machineId, "ams", role, "streaming", 3, 1_000_000, 999_000, new Member.Tags(true, 7), 5432, 8008, NOW);
+        return new Member(machineId, "ams", role, MemberState.STREAMING, 3, 1_000_000, 999_000, new Member.Tags(true, 7), 5432, 8008, NOW);
     }
 
     @Test

@@ -1,0 +1,36 @@
+package dev.pgmanager.sidecar;
+
+import java.time.Clock;
+import java.time.Instant;
+
+/**
+ * Until when this primary may go on accepting writes without a confirmed lease, because every member confirmed it
+ * follows it (failsafe mode). {@link Failsafe} sets it; the {@link Watchdog} reads it. It stands apart from the
+ * failsafe because the watchdog must exist before the local server it guards, and the failsafe needs that server.
+ */
+final class FailsafeConfirmation {
+    private final Clock clock;
+    private volatile Instant confirmedUntil = Instant.MIN;
+
+    FailsafeConfirmation(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** Whether the last confirmation still covers this moment. */
+    boolean holds() {
+        return clock.instant().isBefore(confirmedUntil);
+    }
+
+    /** Whether no round succeeded since the confirmation was last withdrawn: the primary is not in failsafe mode. */
+    boolean withdrawn() {
+        return confirmedUntil.equals(Instant.MIN);
+    }
+
+    void confirmUntil(Instant until) {
+        confirmedUntil = until;
+    }
+
+    void withdraw() {
+        confirmedUntil = Instant.MIN;
+    }
+}
