@@ -24,12 +24,12 @@ ARG JDK_HOME=/opt/java/openjdk
 
 FROM ${JDK_IMAGE} AS jdk
 
-# ---- build: the jar, the BPF object inside it, and a small Java runtime ------------------------------------------
+# ---- build: the jar (the committed BPF object inside it: no clang needed), and a small Java runtime -----------------
 FROM ${BASE_IMAGE} AS build
 ARG JDK_HOME
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        unzip clang llvm libbpf-dev binutils \
+        unzip binutils \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=jdk ${JDK_HOME} /opt/jdk
 ENV JAVA_HOME=/opt/jdk PATH=/opt/jdk/bin:$PATH
@@ -46,7 +46,7 @@ COPY pgmanager/pom.xml pgmanager/
 COPY local-platform/pom.xml local-platform/
 COPY container-tests/pom.xml container-tests/
 # (Building the modules with no sources yet fetches every dependency and plugin the real build uses, which
-# dependency:go-offline does not manage for a multi-module reactor; -Dexec.skip leaves the BPF compile for later.
+# dependency:go-offline does not manage for a multi-module reactor; -Dexec.skip leaves the BPF object's check for later.
 # Three attempts: the wrapper's download of Maven itself does not retry a connection reset.)
 RUN for attempt in 1 2 3; do \
         ./mvnw -B -q -pl pgmanager -am package -DskipTests -Dexec.skip=true && break; \
