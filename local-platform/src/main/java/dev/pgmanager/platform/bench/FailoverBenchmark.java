@@ -38,13 +38,24 @@ public final class FailoverBenchmark {
     /** One measured event. */
     public record Round(String kind, int number, long gapMillis, int lostWrites) {}
 
+    /** One sidecar's memory at rest: resident (RSS) and its proportional share of shared pages (PSS), in MB. */
+    public record SidecarMemory(String machineId, long residentMegabytes, long proportionalMegabytes) {}
+
+    /** What one run measured. */
+    public record Result(List<Round> rounds, List<SidecarMemory> memory) {
+        /** The median write gap of the rounds of {@code kind}, if there were any. */
+        public Optional<Long> medianGapMillis(String kind) {
+            return Figures.median(rounds.stream().filter(r -> r.kind().equals(kind)).map(Round::gapMillis).toList());
+        }
+    }
+
     private final PrintStream out;
 
     public FailoverBenchmark(PrintStream out) {
         this.out = out;
     }
 
-    public List<Round> run(Path dir, int nodes, Optional<Duration> sessionTimeout, int crashes, int switchovers) throws Exception {
+    public Result run(Path dir, int nodes, Optional<Duration> sessionTimeout, int crashes, int switchovers) throws Exception {
         LocalCluster cluster = LocalCluster.at(dir);
         cluster.up(nodes, NewClusterSettings.DEFAULTS.withSessionTimeout(sessionTimeout), SETTLE_LIMIT, out);
         out.println("session timeout " + sessionTimeout.map(d -> d.toMillis() + " ms").orElse("3000 ms (default)")
@@ -52,15 +63,16 @@ public final class FailoverBenchmark {
         List<Round> rounds = new ArrayList<>();
         try {
             LocalClusterFile file = cluster.file().orElseThrow();
-            reportMemory(cluster, file);
+            List<SidecarMemory> memory = measureMemory(cluster, file);
             for (int i = 1; i <= crashes; i++) rounds.add(crash(cluster, file, i));
             for (int i = 1; i <= switchovers; i++) rounds.add(switchover(cluster, file, i));
-            summarize(rounds, "crash");
-            summarize(rounds, "switchover");
+            Result result = new Result(rounds, memory);
+            summarize(result, "crash");
+            summarize(result, "switchover");
+            return result;
         } finally {
             cluster.down(true);
         }
-        return rounds;
     }
 
     private Round crash(LocalCluster cluster, LocalClusterFile file, int number) throws Exception {
@@ -108,29 +120,27 @@ public final class FailoverBenchmark {
         return round;
     }
 
-    private void summarize(List<Round> rounds, String kind) {
-        List<Long> gaps = rounds.stream().filter(r -> r.kind().equals(kind)).map(Round::gapMillis).sorted().toList();
-        if (gaps.isEmpty()) return;
-        long median = gaps.size() % 2 == 1 ? gaps.get(gaps.size() / 2) : (gaps.get(gaps.size() / 2 - 1) + gaps.get(gaps.size() / 2)) / 2;
-        int lost = rounds.stream().filter(r -> r.kind().equals(kind)).mapToInt(Round::lostWrites).sum();
-        out.printf("%-10s median write gap %d ms, max %d ms, acknowledged writes lost in total %d (%d rounds)%n",
-                kind, median, gaps.getLast(), lost, gaps.size());
+    private void summarize(Result result, String kind) {
+        List<Round> of = result.rounds().stream().filter(r -> r.kind().equals(kind)).toList();
+        if (of.isEmpty()) return;
+        out.printf("%-10s median write gap %d ms, max %d ms, acknowledged writes lost in total %d (%d rounds)%n", kind,
+                result.medianGapMillis(kind).orElseThrow(), of.stream().mapToLong(Round::gapMillis).max().orElseThrow(),
+                of.stream().mapToInt(Round::lostWrites).sum(), of.size());
     }
 
-    private void reportMemory(LocalCluster cluster, LocalClusterFile file) throws IOException, InterruptedException {
-        Thread.sleep(5000);
+    private List<SidecarMemory> measureMemory(LocalCluster cluster, LocalClusterFile file) throws IOException, InterruptedException {
+        Thread.sleep(5000); // at rest: past the start's class loading and first passes
+        List<SidecarMemory> memory = new ArrayList<>();
         for (LocalMember m : file.members()) {
             Optional<Long> pid = cluster.sidecarPid(m.machineId());
             if (pid.isEmpty()) continue;
-            out.printf("sidecar %s (pid %d) resident memory at rest: %d MB%n", m.machineId(), pid.get(), residentMegabytes(pid.get()));
+            SidecarMemory sidecar = new SidecarMemory(m.machineId(), Figures.procMegabytes(pid.get(), "status", "VmRSS:"),
+                    Figures.procMegabytes(pid.get(), "smaps_rollup", "Pss:"));
+            out.printf("sidecar %s (pid %d) at rest: resident (RSS) %d MB, proportional (PSS) %d MB%n", m.machineId(), pid.get(),
+                    sidecar.residentMegabytes(), sidecar.proportionalMegabytes());
+            memory.add(sidecar);
         }
-    }
-
-    static long residentMegabytes(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
-        }
-        return -1;
+        return memory;
     }
 
     static SequenceWriter writer(LocalClusterFile file, String table) throws SQLException {

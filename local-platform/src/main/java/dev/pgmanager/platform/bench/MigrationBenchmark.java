@@ -60,9 +60,7 @@ public final class MigrationBenchmark {
     }
 
     private static long median(List<Step> steps, ToLongFunction<Step> figure) {
-        long[] sorted = steps.stream().mapToLong(figure).sorted().toArray();
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        return Figures.median(steps.stream().map(figure::applyAsLong).toList()).orElse(0L);
     }
 
     private static long max(List<Step> steps, ToLongFunction<Step> figure) {

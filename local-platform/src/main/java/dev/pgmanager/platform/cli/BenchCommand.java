@@ -3,6 +3,7 @@ package dev.pgmanager.platform.cli;
 import dev.pgmanager.cli.DurationConverter;
 
 import dev.pgmanager.platform.bench.FailoverBenchmark;
+import dev.pgmanager.platform.bench.HeadlineFigures;
 import dev.pgmanager.platform.bench.MigrationBenchmark;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Option;
 
 /** {@code pgmanager bench}: measurements that print their figures. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print their figures.",
-        subcommands = {BenchCommand.Failover.class, BenchCommand.Migration.class, ChaosCommand.class})
+        subcommands = {BenchCommand.All.class, BenchCommand.Failover.class, BenchCommand.Migration.class, ChaosCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     private picocli.CommandLine.Model.CommandSpec spec;
@@ -23,10 +24,41 @@ final class BenchCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    @Command(name = "all", mixinStandardHelpOptions = true, description = {
+        "The headline figures, each on a fresh local cluster (removed afterwards): crash failover and switchover write",
+        "gaps, the write gap of a migrated primary, the sidecars' memory at rest (PSS and RSS), and the acknowledged",
+        "writes lost; printed with the run's date and machine. It asserts nothing: CI runs it with --quick at the end.",
+    })
+    static final class All implements Callable<Integer> {
+        @Option(names = "--quick", description = "One round of each (about two minutes) instead of 5 crashes, 5 switchovers and 3 migration rounds.")
+        boolean quick;
+
+        @Override
+        public Integer call() throws Exception {
+            Path work = benchDirectory();
+            try {
+                new HeadlineFigures(System.out).run(work, quick);
+            } finally {
+                // Each benchmark removes its cluster's directory; a failed one may leave it here to look at.
+                try (var left = Files.list(work)) {
+                    if (left.findAny().isEmpty()) Files.delete(work);
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** A fresh directory that the members' unprivileged OS user can enter. */
+    static Path benchDirectory() throws java.io.IOException {
+        Path dir = Files.createTempDirectory("pgmanager-bench-");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return dir;
+    }
+
     @Command(name = "failover", mixinStandardHelpOptions = true, description = {
         "On a fresh local cluster (removed afterwards), crash failovers (the leader's machine killed) and planned",
         "switchovers, each under a writer inserting every 20 ms: prints each write gap and the acknowledged writes",
-        "lost, then the median and maximum, and each sidecar's resident memory at rest.",
+        "lost, then the median and maximum, and each sidecar's memory at rest (RSS and PSS).",
     })
     static final class Failover implements Callable<Integer> {
         @Option(names = "--crashes", defaultValue = "5", description = "Crash failovers (default: ${DEFAULT-VALUE}).")
@@ -44,9 +76,7 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Path dir = Files.createTempDirectory("pgmanager-bench-");
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-            new FailoverBenchmark(System.out).run(dir, nodes, java.util.Optional.ofNullable(sessionTimeout), crashes, switchovers);
+            new FailoverBenchmark(System.out).run(benchDirectory(), nodes, java.util.Optional.ofNullable(sessionTimeout), crashes, switchovers);
             return 0;
         }
     }
@@ -66,9 +96,7 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Path dir = Files.createTempDirectory("pgmanager-bench-");
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-            var steps = new MigrationBenchmark(System.out).run(dir, nodes, rounds);
+            var steps = new MigrationBenchmark(System.out).run(benchDirectory(), nodes, rounds);
             // A lost acknowledged write is a failure, not a figure.
             return steps.stream().allMatch(s -> s.lostWrites() == 0) ? 0 : 1;
         }

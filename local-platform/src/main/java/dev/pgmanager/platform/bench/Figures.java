@@ -1,0 +1,28 @@
+package dev.pgmanager.platform.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** The small arithmetic and measuring the benchmarks share. */
+final class Figures {
+    private Figures() {}
+
+    /** The median of {@code values} (the mean of the middle two for an even count), empty for none. */
+    static Optional<Long> median(List<Long> values) {
+        if (values.isEmpty()) return Optional.empty();
+        List<Long> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return Optional.of(n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2);
+    }
+
+    /** A kB figure of a process's {@code /proc/PID/FILE} line that starts with {@code field}, in MB (-1 when absent). */
+    static long procMegabytes(long pid, String file, String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), file))) {
+            if (line.startsWith(field)) return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+        }
+        return -1;
+    }
+}

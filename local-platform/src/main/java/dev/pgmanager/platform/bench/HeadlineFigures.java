@@ -1,0 +1,60 @@
+package dev.pgmanager.platform.bench;
+
+import dev.pgmanager.platform.bench.FailoverBenchmark.SidecarMemory;
+import dev.pgmanager.platform.bench.RollingMigration.Step;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The headline figures in one run, each on a fresh local cluster: crash failover and switchover write gaps, the write
+ * gap of a migrated primary, and the sidecars' memory at rest. Prints them with the run's date and machine, for the
+ * README and for CI's log; it asserts nothing (absolute times on a shared machine are noisy).
+ */
+public final class HeadlineFigures {
+    private final PrintStream out;
+
+    public HeadlineFigures(PrintStream out) {
+        this.out = out;
+    }
+
+    /** Runs the benchmarks, {@code quick}ly (one round each) or fully, in directories under {@code work}. */
+    public void run(Path work, boolean quick) throws Exception {
+        Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        int rounds = quick ? 1 : 5;
+        // The benchmarks' own lines go to the log; the summary below is what this run is for.
+        PrintStream detail = quick ? new PrintStream(OutputStream.nullOutputStream()) : out;
+        FailoverBenchmark.Result failover = new FailoverBenchmark(detail)
+                .run(Files.createDirectory(work.resolve("failover")), 3, Optional.empty(), rounds, rounds);
+        List<Step> migrations = new MigrationBenchmark(detail).run(Files.createDirectory(work.resolve("migration")), 3, quick ? 1 : 3);
+        Optional<Long> primaryMigrationGap = Figures.median(migrations.stream().filter(Step::wasLeader).map(Step::gapMillis).toList());
+        long lost = failover.rounds().stream().mapToInt(FailoverBenchmark.Round::lostWrites).sum()
+                + migrations.stream().mapToInt(Step::lostWrites).sum();
+
+        out.printf("pgmanager headline figures, %s on %s (%d CPUs), %s run in %d s%n", started,
+                InetAddress.getLocalHost().getHostName(), Runtime.getRuntime().availableProcessors(), quick ? "a quick" : "a full",
+                Duration.between(started, Instant.now()).toSeconds());
+        line("crash failover, write gap (median)", failover.medianGapMillis("crash").map(ms -> ms + " ms"));
+        line("switchover, write gap (median)", failover.medianGapMillis("switchover").map(ms -> ms + " ms"));
+        line("primary migration, write gap (median)", primaryMigrationGap.map(ms -> ms + " ms"));
+        line("sidecar memory at rest, PSS", memory(failover.memory(), SidecarMemory::proportionalMegabytes));
+        line("sidecar memory at rest, RSS", memory(failover.memory(), SidecarMemory::residentMegabytes));
+        line("acknowledged writes lost", Optional.of(Long.toString(lost)));
+    }
+
+    private void line(String what, Optional<String> figure) {
+        out.printf("  %-40s %s%n", what, figure.orElse("(not measured)"));
+    }
+
+    private static Optional<String> memory(List<SidecarMemory> sidecars, java.util.function.ToLongFunction<SidecarMemory> figure) {
+        if (sidecars.isEmpty()) return Optional.empty();
+        return Optional.of(String.join(" / ", sidecars.stream().map(s -> figure.applyAsLong(s) + " MB").toList()));
+    }
+}
