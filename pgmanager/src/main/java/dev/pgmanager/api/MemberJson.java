@@ -1,10 +1,10 @@
 package dev.pgmanager.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.ha.Observation;
 import dev.pgmanager.ha.Pass;
+import dev.pgmanager.net.AddressText;
 import dev.pgmanager.postgres.Lsn;
 import java.net.InetAddress;
 import java.util.Locale;

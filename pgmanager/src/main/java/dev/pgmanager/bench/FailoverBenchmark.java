@@ -1,11 +1,11 @@
 package dev.pgmanager.bench;
 
-import dev.pgmanager.local.HostPorts;
 import dev.pgmanager.local.LocalCluster;
 import dev.pgmanager.local.LocalClusterFile;
 import dev.pgmanager.local.LocalClusterFile.LocalMember;
 import dev.pgmanager.local.LocalStatus;
 import dev.pgmanager.local.NewClusterSettings;
+import dev.pgmanager.net.HostPort;
 import dev.pgmanager.sidecar.OperatorRequests;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
@@ -134,7 +134,7 @@ public final class FailoverBenchmark {
     }
 
     static SequenceWriter writer(LocalClusterFile file, String table) throws SQLException {
-        List<String> hosts = file.members().stream().map(m -> HostPorts.of(m.address(), m.pgPort())).toList();
+        List<String> hosts = file.members().stream().map(m -> new HostPort(m.address(), m.pgPort()).toString()).toList();
         return new SequenceWriter(SequenceWriter.primaryUrl(hosts, "postgres"), "postgres", file.superuserPassword(), table,
                 WRITE_INTERVAL);
     }
@@ -147,7 +147,7 @@ public final class FailoverBenchmark {
         // bounded, so that polling a member that is still moving never hangs a measurement
         p.setProperty("connectTimeout", "2");
         p.setProperty("socketTimeout", "10");
-        return DriverManager.getConnection("jdbc:postgresql://" + HostPorts.of(m.address(), m.pgPort()) + "/postgres", p);
+        return DriverManager.getConnection(new HostPort(m.address(), m.pgPort()).jdbcUrl("postgres"), p);
     }
 
     static void awaitHealthy(LocalCluster cluster) {

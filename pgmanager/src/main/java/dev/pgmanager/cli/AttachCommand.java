@@ -1,6 +1,7 @@
 package dev.pgmanager.cli;
 
 import dev.pgmanager.dns.DnsSettings;
+import dev.pgmanager.net.HostPort;
 import dev.pgmanager.postgres.DatabaseAttachment;
 import dev.pgmanager.postgres.DatabaseAttachment.Attached;
 import dev.pgmanager.store.Member;
@@ -121,11 +122,9 @@ final class AttachCommand implements Callable<Integer> {
         return members.stream().map(m -> names.hostnameOf(m.machineId()) + ":" + m.databasePort()).toList();
     }
 
-    /** A host without a port gets {@code port}; a bracketed IPv6 address counts as having one only after the bracket. */
+    /** A host without a port gets {@code port}: {@code db.internal}, {@code fdaa::3} or {@code [fdaa::3]} alike. */
     private static String withPort(String host, int port) {
-        String afterBrackets = host.startsWith("[") ? host.substring(host.indexOf(']') + 1) : host;
-        boolean hasPort = host.startsWith("[") ? afterBrackets.startsWith(":") : host.chars().filter(c -> c == ':').count() == 1;
         if (host.isBlank()) throw new IllegalArgumentException("--host must not be empty");
-        return hasPort ? host : host + ":" + port;
+        return HostPort.problemWith(host).isEmpty() ? host : new HostPort(host, port).toString();
     }
 }

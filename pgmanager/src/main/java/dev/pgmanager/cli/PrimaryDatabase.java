@@ -1,8 +1,8 @@
 package dev.pgmanager.cli;
 
-import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.dns.DnsAddressResolver;
-import dev.pgmanager.local.HostPorts;
+import dev.pgmanager.net.AddressText;
+import dev.pgmanager.net.HostPort;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
@@ -74,12 +74,12 @@ final class PrimaryDatabase {
         p.setProperty("password", password);
         p.setProperty("connectTimeout", "10");
         p.setProperty("targetServerType", "primary");
-        return DriverManager.getConnection("jdbc:postgresql://" + HostPorts.of(address, port) + "/" + database, p);
+        return DriverManager.getConnection(new HostPort(address, port).jdbcUrl(database), p);
     }
 
     /** Each member's address now (in URL form) and port, for clients that cannot resolve the members' names. */
     static String memberAddress(DnsAddressResolver resolver, Member member) {
-        return resolver.resolve(member.machineId()).map(a -> HostPorts.of(AddressText.of(a), member.databasePort()))
+        return resolver.resolve(member.machineId()).map(a -> new HostPort(AddressText.of(a), member.databasePort()).toString())
                 .orElseThrow(() -> new CommandFailed(member.machineId() + " does not resolve in DNS now; see pgmanager list"));
     }
 }

@@ -1,9 +1,9 @@
 package dev.pgmanager.cli;
 
 import dev.pgmanager.config.BaseBackupSettings;
-import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.fork.ForkBackup;
 import dev.pgmanager.fork.ForkChecks;
+import dev.pgmanager.net.AddressText;
 import dev.pgmanager.postgres.CommandFailedException;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.Member;

@@ -1,5 +1,6 @@
 package dev.pgmanager.dns;
 
+import dev.pgmanager.net.AddressText;
 import dev.pgmanager.store.MachineIds;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

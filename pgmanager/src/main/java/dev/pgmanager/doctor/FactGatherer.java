@@ -2,8 +2,9 @@ package dev.pgmanager.doctor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.doctor.DoctorTarget.KnownMember;
+import dev.pgmanager.net.AddressText;
+import dev.pgmanager.net.HostPort;
 import dev.pgmanager.store.AddressRecord;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.Member;
@@ -106,11 +107,9 @@ public final class FactGatherer {
                 : target.storeConnect();
         Map<String, Optional<String>> result = new TreeMap<>();
         for (String server : servers.split(",")) {
-            int colon = server.lastIndexOf(':');
-            String host = server.substring(0, colon).replace("[", "").replace("]", "");
-            int port = Integer.parseInt(server.substring(colon + 1));
+            HostPort hostPort = HostPort.parse(server);
             try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(host, port), (int) PROBE_TIMEOUT.toMillis());
+                socket.connect(new InetSocketAddress(hostPort.host(), hostPort.port()), (int) PROBE_TIMEOUT.toMillis());
                 result.put(server, Optional.empty());
             } catch (IOException e) {
                 result.put(server, Optional.of(describe(e)));

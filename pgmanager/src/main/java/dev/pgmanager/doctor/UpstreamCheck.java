@@ -1,8 +1,8 @@
 package dev.pgmanager.doctor;
 
-import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.doctor.ServerFacts.Receiver;
-import dev.pgmanager.local.HostPorts;
+import dev.pgmanager.net.AddressText;
+import dev.pgmanager.net.HostPort;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,12 +59,12 @@ final class UpstreamCheck implements Check {
                     + ": its name " + leaderName + " does not resolve now (" + source + " " + conninfo.get() + ")", null);
         }
         String leaderAddress = AddressText.of(leader.dnsAddress().get());
-        String where = port > 0 ? HostPorts.of(literal.orElse(host), port) : literal.orElse(host);
+        String where = port > 0 ? new HostPort(literal.orElse(host), port).toString() : literal.orElse(host);
         boolean sameAddress = literal.map(a -> AddressText.same(a, leaderAddress)).orElse(host.equals(leaderName));
         boolean samePort = port == 0 || leader.databasePort() == 0 || port == leader.databasePort();
         if (!sameAddress || !samePort) {
             return Finding.critical(name(), id, id + ": " + source + " " + where + ", but the leader " + leader.machineId()
-                    + " is at " + HostPorts.of(leaderAddress, leader.databasePort()) + " (DNS now): a stale "
+                    + " is at " + new HostPort(leaderAddress, leader.databasePort()) + " (DNS now): a stale "
                     + (literal.isPresent() ? "literal address" : "upstream") + (pinned ? ", pinned with ALTER SYSTEM in " + AUTO_CONF : "")
                     + "; " + streaming, rejoin);
         }

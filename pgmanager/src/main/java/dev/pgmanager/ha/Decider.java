@@ -1,6 +1,5 @@
 package dev.pgmanager.ha;
 
-import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.election.Candidate;
 import dev.pgmanager.election.CandidateRanking;
 import dev.pgmanager.election.FailoverRules;
@@ -18,6 +17,7 @@ import dev.pgmanager.ha.Action.ReleaseLease;
 import dev.pgmanager.ha.Action.Rewind;
 import dev.pgmanager.ha.Action.StartPostgres;
 import dev.pgmanager.ha.LocalPostgres.DataState;
+import dev.pgmanager.net.AddressText;
 import dev.pgmanager.store.ClusterSpec;
 import dev.pgmanager.store.HandoverRequest;
 import dev.pgmanager.store.HandoverRequest.Kind;

@@ -2,9 +2,10 @@ package dev.pgmanager.local;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.pgmanager.dns.AddressResolver;
-import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.ha.Decider;
 import dev.pgmanager.local.LocalClusterFile.LocalMember;
+import dev.pgmanager.net.AddressText;
+import dev.pgmanager.net.HostPort;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
@@ -86,7 +87,7 @@ public record LocalStatus(
     }
 
     static String databaseUrl(LocalClusterFile cluster) {
-        String hosts = cluster.members().stream().map(m -> HostPorts.of(m.address(), m.pgPort())).collect(Collectors.joining(","));
+        String hosts = cluster.members().stream().map(m -> new HostPort(m.address(), m.pgPort()).toString()).collect(Collectors.joining(","));
         return "postgresql://postgres:" + cluster.superuserPassword() + "@" + hosts + "/postgres?target_session_attrs=read-write";
     }
 

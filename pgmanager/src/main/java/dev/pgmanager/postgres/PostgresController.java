@@ -1,5 +1,6 @@
 package dev.pgmanager.postgres;
 
+import dev.pgmanager.net.HostPort;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -179,8 +180,7 @@ public final class PostgresController {
         properties.setProperty("loginTimeout", "10");
         properties.setProperty("socketTimeout", "30");
         properties.setProperty("ApplicationName", "pgmanager");
-        String host = config.localConnectHost();
-        String url = "jdbc:postgresql://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + config.port() + "/postgres";
+        String url = new HostPort(config.localConnectHost(), config.port()).jdbcUrl("postgres");
         return DriverManager.getConnection(url, properties);
     }
 

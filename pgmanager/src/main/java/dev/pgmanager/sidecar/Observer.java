@@ -1,6 +1,5 @@
 package dev.pgmanager.sidecar;
 
-import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.dns.AddressResolver;
 import dev.pgmanager.election.LeaderLease;
 import dev.pgmanager.ha.Candidacy;
@@ -8,6 +7,7 @@ import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.ha.FailsafeState;
 import dev.pgmanager.ha.Observation;
 import dev.pgmanager.ha.SynchronousSettings;
+import dev.pgmanager.net.AddressText;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.ClusterStore;
 import dev.pgmanager.store.Member;

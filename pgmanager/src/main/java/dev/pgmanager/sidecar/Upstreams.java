@@ -1,7 +1,7 @@
 package dev.pgmanager.sidecar;
 
-import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.dns.AddressResolver;
+import dev.pgmanager.net.AddressText;
 import dev.pgmanager.postgres.Credentials;
 import dev.pgmanager.postgres.Upstream;
 import dev.pgmanager.store.ClusterSnapshot;

@@ -7,11 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgmanager.cli.Main;
-import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.dns.RegistryFile;
 import dev.pgmanager.ha.Decider;
+import dev.pgmanager.net.AddressText;
+import dev.pgmanager.net.HostPort;
 import dev.pgmanager.postgres.PgBinaries;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.testing.FreePorts;
@@ -530,7 +531,7 @@ class DoctorTest {
         LocalClusterFile.LocalMember m = harness.currentFile().member(member).orElseThrow();
         try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                            URI.create("http://" + HostPorts.of(m.address(), m.apiPort()) + "/member"))
+                            URI.create("http://" + new HostPort(m.address(), m.apiPort()) + "/member"))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
             return JSON.readTree(response.body()).path("last_decision").asText();
         }

@@ -14,6 +14,7 @@ import dev.pgmanager.cli.CommandRun;
 import dev.pgmanager.cli.Main;
 import dev.pgmanager.config.StoreConfig.StoreMode;
 import dev.pgmanager.local.LocalClusterFile.LocalMember;
+import dev.pgmanager.net.HostPort;
 import dev.pgmanager.store.testing.Await;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -298,7 +299,7 @@ class EnsembleModeTest {
 
     private HttpResponse<String> get(String machineId, String path) throws Exception {
         LocalMember m = harness.currentFile().member(machineId).orElseThrow();
-        return http.send(HttpRequest.newBuilder(URI.create("http://" + HostPorts.of(m.address(), m.apiPort()) + path))
+        return http.send(HttpRequest.newBuilder(URI.create("http://" + new HostPort(m.address(), m.apiPort()) + path))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgmanager.bench.SequenceWriter;
 import dev.pgmanager.local.LocalStatus.MemberStatus;
+import dev.pgmanager.net.AddressText;
 import dev.pgmanager.store.AddressRecord;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.HistoryEntry;
@@ -128,7 +129,7 @@ class MigrationTest {
             assertFalse(snapshot.history().stream().map(HistoryEntry::detail).anyMatch(d -> d.contains(oldAddress)),
                     "no address in the history");
             List<String> addresses = store.readAddressHistory().get(replica).stream().map(AddressRecord::address)
-                    .map(HostPorts::canonical).toList();
+                    .map(AddressText::canonical).toList();
             assertEquals(List.of(oldAddress, harness.member(replica).address()), addresses, "the replica's address history");
         }
     }

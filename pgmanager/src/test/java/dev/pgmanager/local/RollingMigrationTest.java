@@ -8,6 +8,7 @@ import dev.pgmanager.bench.RollingMigration;
 import dev.pgmanager.bench.RollingMigration.Step;
 import dev.pgmanager.cli.Main;
 import dev.pgmanager.local.LocalClusterFile.LocalMember;
+import dev.pgmanager.net.HostPort;
 import dev.pgmanager.store.testing.Await;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -194,7 +195,7 @@ class RollingMigrationTest {
 
     private HttpResponse<String> safeToStop(String machineId) throws IOException, InterruptedException {
         LocalMember m = harness.currentFile().member(machineId).orElseThrow();
-        return http.send(HttpRequest.newBuilder(URI.create("http://" + HostPorts.of(m.address(), m.apiPort()) + "/health/safe-to-stop"))
+        return http.send(HttpRequest.newBuilder(URI.create("http://" + new HostPort(m.address(), m.apiPort()) + "/health/safe-to-stop"))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
     }
 

@@ -12,6 +12,7 @@ import dev.pgmanager.ebpf.RewriterSettings;
 import dev.pgmanager.ebpf.RewriterStatus;
 import dev.pgmanager.ebpf.StaleAddressRewriter;
 import dev.pgmanager.local.LocalClusterFile.LocalMember;
+import dev.pgmanager.net.HostPort;
 import dev.pgmanager.postgres.PgBinaries;
 import dev.pgmanager.store.testing.Await;
 import java.io.IOException;
@@ -157,7 +158,7 @@ class StaleAddressRewriterEndToEndTest {
     private static JsonNode rewriterOf(String machineId) {
         LocalMember m = harness.currentFile().member(machineId).orElseThrow();
         try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + HostPorts.of(m.address(), m.apiPort()) + "/member"))
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + new HostPort(m.address(), m.apiPort()) + "/member"))
                     .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
             return new ObjectMapper().readTree(response.body()).path("rewriter");
         } catch (IOException e) {
