@@ -1,5 +1,6 @@
 package dev.pgmanager.api;
 
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.zookeeper.EnsembleStatus;
 import dev.pgmanager.ha.Pass;
 import dev.pgmanager.store.HistoryEntry;
@@ -21,7 +22,7 @@ public interface SidecarView {
     long readinessLagBytes();
 
     /** The address {@code machineId} resolves to right now, or empty when it does not resolve. */
-    Optional<InetAddress> addressOf(String machineId);
+    Optional<InetAddress> addressOf(MachineId machineId);
 
     /** The cluster's history, oldest first (read from the store when asked). */
     List<HistoryEntry> history();

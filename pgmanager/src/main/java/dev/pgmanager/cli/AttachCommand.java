@@ -2,6 +2,7 @@ package dev.pgmanager.cli;
 
 import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.net.HostPort;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.postgres.DatabaseAttachment;
 import dev.pgmanager.postgres.DatabaseAttachment.Attached;
 import dev.pgmanager.store.Member;
@@ -119,7 +120,7 @@ final class AttachCommand implements Callable<Integer> {
         String app = role.cluster.target().cluster();
         DnsSettings names = new DnsSettings(List.of(), pattern != null ? pattern : DnsSettings.FLY_NAME_PATTERN, app,
                 java.time.Duration.ofSeconds(1), java.time.Duration.ZERO, java.time.Duration.ZERO, true);
-        return members.stream().map(m -> names.hostnameOf(m.machineId()) + ":" + m.databasePort()).toList();
+        return members.stream().map(m -> names.hostnameOf(MachineId.of(m.machineId())) + ":" + m.databasePort()).toList();
     }
 
     /** A host without a port gets {@code port}: {@code db.internal}, {@code fdaa::3} or {@code [fdaa::3]} alike. */

@@ -1,6 +1,7 @@
 package dev.pgmanager.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.sidecar.OperatorRequests;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MachineIds;
@@ -47,7 +48,7 @@ final class MemberApi {
             member = store.read().member(machineId).orElseThrow(() -> new CommandFailed(machineId
                     + " is not a member of cluster " + target.target().cluster() + " (or its sidecar is not running); see pgmanager list"));
         }
-        InetAddress address = target.addresses().resolve(machineId).orElseThrow(() -> new CommandFailed(
+        InetAddress address = target.addresses().resolve(MachineId.of(machineId)).orElseThrow(() -> new CommandFailed(
                 machineId + " does not resolve in DNS now: is the machine running? (see pgmanager list)"));
         URI uri = uri(address, member.apiPort(), path);
 

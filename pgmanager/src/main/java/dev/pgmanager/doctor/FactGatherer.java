@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgmanager.doctor.DoctorTarget.KnownMember;
 import dev.pgmanager.net.AddressText;
 import dev.pgmanager.net.HostPort;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.AddressRecord;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.Member;
@@ -124,7 +125,7 @@ public final class FactGatherer {
         Optional<InetAddress> dns = Optional.empty();
         Optional<String> dnsError = Optional.empty();
         try {
-            dns = target.resolver().resolve(id);
+            dns = target.resolver().resolve(MachineId.of(id));
         } catch (RuntimeException e) {
             dnsError = Optional.of(describe(e));
         }

@@ -6,6 +6,7 @@ import dev.pgmanager.ha.Decider;
 import dev.pgmanager.local.LocalClusterFile.LocalMember;
 import dev.pgmanager.net.AddressText;
 import dev.pgmanager.net.HostPort;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
@@ -54,7 +55,7 @@ public record LocalStatus(
         List<MemberStatus> members = cluster.members().stream().map(m -> {
             Optional<Long> pid = pids.apply(m.machineId());
             Optional<Member> record = snapshot.flatMap(s -> s.member(m.machineId())).filter(r -> pid.isPresent());
-            String address = resolver.resolve(m.machineId()).map(AddressText::of).orElse(m.address());
+            String address = resolver.resolve(MachineId.of(m.machineId())).map(AddressText::of).orElse(m.address());
             return new MemberStatus(m.machineId(),
                     record.map(r -> r.role().name().toLowerCase(Locale.ROOT)).orElse("stopped"),
                     record.map(Member::state).orElse(pid.isPresent() ? "starting" : "not running"),

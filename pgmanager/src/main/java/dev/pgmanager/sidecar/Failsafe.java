@@ -5,6 +5,7 @@ import dev.pgmanager.election.LeaderLease;
 import dev.pgmanager.ha.FailsafeState;
 import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.ha.Observation;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.Member;
 import java.net.InetAddress;
 import java.net.URI;
@@ -92,7 +93,8 @@ final class Failsafe implements AutoCloseable {
         if (lease.state() == dev.pgmanager.election.LeaseState.HELD) return Optional.of("I hold the lease myself");
         LocalPostgres local = server.lastSeen();
         if (!local.isReplica()) return Optional.of("my server is not a running replica");
-        if (!local.upstream().equals(Optional.of(leader))) return Optional.of("I follow " + local.upstream().orElse("nobody"));
+        Optional<String> following = local.following().map(f -> f.leader().value());
+        if (!following.equals(Optional.of(leader))) return Optional.of("I follow " + following.orElse("nobody"));
         if (!leader.equals(promisedTo) || !clock.instant().isBefore(promiseEnds)) {
             log.warn("{} cannot reach the store and asked whether I follow it (failsafe): yes; not taking the lease for {} ms",
                     leader, sessionTimeout.toMillis());
@@ -175,7 +177,7 @@ final class Failsafe implements AutoCloseable {
         try {
             if (!lease.isHeld()) return;
             for (Member member : knownMembers()) {
-                resolver.resolve(member.machineId()).ifPresent(address -> {
+                resolver.resolve(MachineId.of(member.machineId())).ifPresent(address -> {
                     try {
                         URI uri = new URI("http", null, address.getHostAddress(), member.apiPort(), "/health/live", null, null);
                         http.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
@@ -207,7 +209,7 @@ final class Failsafe implements AutoCloseable {
 
     private CompletableFuture<Optional<String>> ask(Member member) {
         String id = member.machineId();
-        Optional<InetAddress> address = resolver.resolve(id);
+        Optional<InetAddress> address = resolver.resolve(MachineId.of(id));
         if (address.isEmpty()) return CompletableFuture.completedFuture(Optional.of(id + " does not resolve in DNS"));
         URI uri;
         try {

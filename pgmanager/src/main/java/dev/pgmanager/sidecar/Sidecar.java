@@ -15,6 +15,7 @@ import dev.pgmanager.election.LeaderLease;
 import dev.pgmanager.ha.Candidacy;
 import dev.pgmanager.ha.Decider;
 import dev.pgmanager.ha.Pass;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.postgres.Credentials;
 import dev.pgmanager.postgres.OsUser;
 import dev.pgmanager.postgres.PgBinaries;
@@ -185,7 +186,7 @@ public final class Sidecar implements AutoCloseable {
                 .map(pass -> pass.observation().cluster())
                 .flatMap(cluster -> cluster.leader().flatMap(leader -> cluster.member(leader.machineId())))
                 .filter(leader -> leader.role() == MemberRole.PRIMARY)
-                .flatMap(leader -> resolver.resolve(leader.machineId())
+                .flatMap(leader -> resolver.resolve(MachineId.of(leader.machineId()))
                         .map(address -> new InetSocketAddress(address, leader.databasePort())));
     }
 
@@ -328,7 +329,7 @@ public final class Sidecar implements AutoCloseable {
         }
 
         @Override
-        public Optional<InetAddress> addressOf(String machineId) {
+        public Optional<InetAddress> addressOf(MachineId machineId) {
             return resolver.resolve(machineId);
         }
 

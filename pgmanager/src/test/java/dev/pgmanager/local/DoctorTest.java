@@ -13,6 +13,7 @@ import dev.pgmanager.dns.RegistryFile;
 import dev.pgmanager.ha.Decider;
 import dev.pgmanager.net.AddressText;
 import dev.pgmanager.net.HostPort;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.postgres.PgBinaries;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.testing.FreePorts;
@@ -282,7 +283,7 @@ class DoctorTest {
         assertEquals("pgmanager local start " + replica + " --dir " + dir, finding.path("fix").asText());
         Run fix = runFix(finding);
         assertEquals(0, fix.exit(), fix.err());
-        Await.until(HEAL, replica + " resolves again", () -> resolver().resolve(replica).isPresent());
+        Await.until(HEAL, replica + " resolves again", () -> resolver().resolve(MachineId.of(replica)).isPresent());
         awaitFinding("dns", replica, "ok");
     }
 
@@ -435,7 +436,7 @@ class DoctorTest {
     }
 
     private String dnsAddress(String machineId) {
-        return resolver().resolve(machineId).map(AddressText::of).orElseThrow();
+        return resolver().resolve(MachineId.of(machineId)).map(AddressText::of).orElseThrow();
     }
 
     /** The replica's WAL receiver streams, connected to {@code address} (the hostaddr of the conninfo it really uses). */
