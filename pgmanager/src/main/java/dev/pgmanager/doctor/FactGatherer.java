@@ -164,7 +164,7 @@ public final class FactGatherer {
                 serverError = Optional.of(describe(e));
             }
         }
-        return new MemberFacts(id, record, dns, dnsError, address, source, databasePort, apiPort, api, apiError, server, serverError);
+        return new MemberFacts(MachineId.of(id), record, dns, dnsError, address, source, databasePort, apiPort, api, apiError, server, serverError);
     }
 
     private static JsonNode getMember(String address, int port) throws IOException, InterruptedException {

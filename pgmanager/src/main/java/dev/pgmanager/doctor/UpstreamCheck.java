@@ -28,7 +28,7 @@ final class UpstreamCheck implements Check {
         Optional<MemberFacts> leader = facts.leader();
         if (leader.isEmpty()) return findings;
         MemberFacts l = leader.get();
-        for (MemberFacts m : facts.membersExcept(l.machineId()).values()) {
+        for (MemberFacts m : facts.membersExcept(l.machineId().value()).values()) {
             if (m.server().isEmpty() || m.server().get().primary()) continue;
             findings.add(examine(facts, m, m.server().get(), l));
         }
@@ -36,7 +36,7 @@ final class UpstreamCheck implements Check {
     }
 
     private Finding examine(ClusterFacts facts, MemberFacts m, ServerFacts server, MemberFacts leader) {
-        String id = m.machineId();
+        String id = m.machineId().value();
         String rejoin = facts.fixes().pgmanager("rejoin " + id);
         Optional<Receiver> receiver = server.receiver();
         Optional<String> conninfo = receiver.flatMap(Receiver::conninfo).or(server::primaryConninfo);
@@ -52,7 +52,7 @@ final class UpstreamCheck implements Check {
         int port = parsePort(settings.get("port"));
         String streaming = receiver.map(r -> "its WAL receiver is " + r.status()).orElse("no WAL receiver runs");
         boolean pinned = server.conninfoSource().map(f -> f.endsWith(AUTO_CONF)).orElse(false);
-        String leaderName = facts.hostnameOf().apply(leader.machineId());
+        String leaderName = facts.hostnameOf().apply(leader.machineId().value());
 
         if (leader.dnsAddress().isEmpty()) {
             return Finding.warning(name(), id, id + " cannot be checked against the leader " + leader.machineId()

@@ -300,7 +300,7 @@ public final class Sidecar implements AutoCloseable {
         return new PostgresConfig(dataDir, stateDir, pg.socketDir(), listen, pg.port(), pg.allowedNetworks(),
                 new Credentials(pg.superuser(), pg.superuserPassword()),
                 new Credentials(pg.replicationUser(), pg.replicationPassword()),
-                config.machineId(), Duration.ofSeconds(60), Duration.ofHours(2));
+                MachineId.of(config.machineId()), Duration.ofSeconds(60), Duration.ofHours(2));
     }
 
     /** What the HTTP API reads. */
