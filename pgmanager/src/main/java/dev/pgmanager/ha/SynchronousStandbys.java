@@ -78,7 +78,7 @@ final class SynchronousStandbys {
         if (matches(recorded, o.id().value(), epoch, wantedSet, guaranteed(wanted))) return Optional.empty();
         long confirming = wantedSet.stream()
                 .filter(id -> Optional.ofNullable(replication.standbys().get(id))
-                        .filter(s -> s.confirmsCommits() && replication.appliedAt() >= 0 && s.flushed() >= replication.appliedAt())
+                        .filter(s -> s.confirmsCommits() && s.flushedUpTo(replication.appliedAt()))
                         .isPresent())
                 .count();
         if (confirming < guaranteed(wanted)) {

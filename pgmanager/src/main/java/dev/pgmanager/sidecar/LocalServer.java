@@ -40,8 +40,8 @@ final class LocalServer {
     private volatile MachineId following;
     private volatile LocalPostgres lastSeen = LocalPostgres.empty();
     private volatile PgStatus lastStatus = PgStatus.stopped();
-    /** Where the primary's WAL was once its synchronous_standby_names surely applied to every process; -1 not yet. */
-    private volatile long standbyNamesAppliedAt = -1;
+    /** Where the primary's WAL was once its synchronous_standby_names surely applied to every process; empty: not yet. */
+    private volatile OptionalLong standbyNamesAppliedAt = OptionalLong.empty();
     private String systemIdentifier;
 
     LocalServer(PostgresController controller, Watchdog watchdog, FailedRewindRecord failedRewind) {
@@ -86,8 +86,8 @@ final class LocalServer {
         guardWrites(primary);
         // Taken a pass after the change (or after this sidecar started), when every server process has long re-read
         // its configuration: a commit acknowledged under the previous value is behind this position.
-        if (primary && standbyNamesAppliedAt < 0) standbyNamesAppliedAt = server.wal().received().orElse(-1);
-        if (!primary) standbyNamesAppliedAt = -1;
+        if (primary && standbyNamesAppliedAt.isEmpty()) standbyNamesAppliedAt = server.wal().received();
+        if (!primary) standbyNamesAppliedAt = OptionalLong.empty();
         return lastSeen;
     }
 
@@ -99,14 +99,14 @@ final class LocalServer {
                 .orElse(Optional.of(StandbyNames.ASYNCHRONOUS));
         Map<String, Replication.Standby> standbys = new HashMap<>();
         lastStatus.replicas().forEach(r -> standbys.put(r.applicationName(),
-                new Replication.Standby(r.state(), position(r.flushLsn()).orElse(-1), r.syncState())));
+                new Replication.Standby(r.state(), position(r.flushLsn()), r.syncState())));
         return new Replication(settings, applied, standbyNamesAppliedAt, standbys);
     }
 
     /** Sets the server's synchronous_standby_names; its confirmations count from the next observation on. */
     void setStandbyNames(StandbyNames names) {
         controller.setSynchronousStandbyNames(names.render());
-        standbyNamesAppliedAt = -1;
+        standbyNamesAppliedAt = OptionalLong.empty();
     }
 
     /** What the last observation saw, without asking the server (for the lease reflex, which must not wait). */

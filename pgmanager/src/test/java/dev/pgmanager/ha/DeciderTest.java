@@ -351,7 +351,7 @@ class DeciderTest {
     /** A {@link Situation} with synchronous replication: the store's record, this member's settings and standbys. */
     private record Synced(Situation base, Optional<SyncState> sync, Replication replication, FailsafeState failsafe) {
         static Synced of(Situation base, SynchronousSettings settings) {
-            return new Synced(base, Optional.empty(), new Replication(settings, Optional.of(StandbyNames.ASYNCHRONOUS), AT,
+            return new Synced(base, Optional.empty(), new Replication(settings, Optional.of(StandbyNames.ASYNCHRONOUS), OptionalLong.of(AT),
                     Map.of(B, standby(AT, "async"), C, standby(AT - 10, "async"))), FailsafeState.NONE);
         }
 
@@ -360,7 +360,8 @@ class DeciderTest {
         }
 
         Synced applied(StandbyNames names, Map<String, Replication.Standby> standbys) {
-            return new Synced(base, sync, new Replication(replication.settings(), Optional.of(names), AT, standbys), failsafe);
+            return new Synced(base, sync, new Replication(replication.settings(), Optional.of(names), OptionalLong.of(AT), standbys),
+                    failsafe);
         }
 
         Synced failsafe(FailsafeState f) {
@@ -377,7 +378,7 @@ class DeciderTest {
     }
 
     private static Replication.Standby standby(long flushed, String syncState) {
-        return new Replication.Standby(Decider.STREAMING, flushed, syncState);
+        return new Replication.Standby(Decider.STREAMING, OptionalLong.of(flushed), syncState);
     }
 
     private static Member tagged(String id, Member.Tags tags) {
@@ -441,7 +442,7 @@ class DeciderTest {
                         leaderless.recorded(B, 8, Set.of(ME), 1),
                         List.of(new AcquireLease(), new WriteSyncState(Set.of(), 0), new Promote()), "I am the best candidate"),
                 row("strict: the new primary starts waiting for a standby", new Synced(Situation.leaderless(), Optional.empty(),
-                        new Replication(strict, Optional.of(StandbyNames.ASYNCHRONOUS), AT, Map.of()), FailsafeState.NONE)
+                        new Replication(strict, Optional.of(StandbyNames.ASYNCHRONOUS), OptionalLong.of(AT), Map.of()), FailsafeState.NONE)
                         .recorded(B, 8, Set.of(ME), 1),
                         List.of(new AcquireLease(), new WriteSyncState(Set.of(), 0), new SetStandbyNames(StandbyNames.BLOCKING), new Promote()),
                         "I am the best candidate"),
