@@ -1,6 +1,7 @@
 package dev.pgmanager.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pgmanager.net.HostPort;
 import dev.pgmanager.net.MachineId;
 import dev.pgmanager.sidecar.OperatorRequests;
 import dev.pgmanager.store.Member;
@@ -77,7 +78,7 @@ final class MemberApi {
             // this constructor puts an IPv6 address in brackets, as a URL needs
             return new URI("http", null, address.getHostAddress(), port, path, null, null);
         } catch (URISyntaxException e) {
-            throw new IllegalStateException("cannot form the API URL of " + address.getHostAddress() + ":" + port, e);
+            throw new IllegalStateException("cannot form the API URL of " + HostPort.of(address, port), e);
         }
     }
 

@@ -80,7 +80,7 @@ final class PrimaryDatabase {
 
     /** Each member's address now (in URL form) and port, for clients that cannot resolve the members' names. */
     static String memberAddress(DnsAddressResolver resolver, Member member) {
-        return resolver.resolve(MachineId.of(member.machineId())).map(a -> new HostPort(AddressText.of(a), member.databasePort()).toString())
+        return resolver.resolve(MachineId.of(member.machineId())).map(a -> HostPort.of(a, member.databasePort()).toString())
                 .orElseThrow(() -> new CommandFailed(member.machineId() + " does not resolve in DNS now; see pgmanager list"));
     }
 }

@@ -22,7 +22,7 @@ public final class NetworkSyntax {
      */
     static InetAddress ipLiteral(String text) {
         String candidate = text.strip();
-        boolean looksValid = candidate.contains(":") || DOTTED_QUAD.matcher(candidate).matches();
+        boolean looksValid = HostPort.isIpv6(candidate) || DOTTED_QUAD.matcher(candidate).matches();
         try {
             if (looksValid && !candidate.startsWith("[")) {
                 return InetAddress.ofLiteral(candidate);
@@ -39,7 +39,7 @@ public final class NetworkSyntax {
         int slash = candidate.indexOf('/');
         if (slash > 0) {
             String address = candidate.substring(0, slash);
-            int maxPrefix = address.contains(":") ? 128 : 32;
+            int maxPrefix = HostPort.isIpv6(address) ? 128 : 32;
             try {
                 ipLiteral(address);
                 int prefix = Integer.parseInt(candidate.substring(slash + 1));

@@ -23,6 +23,11 @@ public record HostPort(String host, int port) {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range: " + port);
     }
 
+    /** An address, written as operators write it, and a port. */
+    public static HostPort of(InetAddress address, int port) {
+        return new HostPort(AddressText.of(address), port);
+    }
+
     /**
      * Reads {@code host:port} as configuration and operators write it: an IPv6 host must be in brackets, a name must
      * be a valid host name, the port must be 1-65535. Never resolves a name.
