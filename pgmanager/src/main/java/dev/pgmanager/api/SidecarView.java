@@ -45,7 +45,7 @@ public interface SidecarView {
      * Failsafe mode: the primary {@code leader}, cut off from the store, asks whether this member follows it. Empty
      * (yes, and this member promises not to take the lease for a session timeout) or why not.
      */
-    default Optional<String> promiseToFollow(String leader) {
+    default Optional<String> promiseToFollow(MachineId leader) {
         return Optional.of("this member does not answer failsafe requests");
     }
 

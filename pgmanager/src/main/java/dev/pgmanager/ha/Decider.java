@@ -239,7 +239,7 @@ public final class Decider {
 
     private Decision leaderless(Observation o) {
         String me = o.id().value();
-        Optional<String> promised = o.failsafe().promisedTo();
+        Optional<MachineId> promised = o.failsafe().promisedTo();
         if (promised.isPresent()) {
             // That primary may still be accepting writes, cut off from the store only, and counts on the promise.
             return Decision.none("no leader in the store, but I confirmed to " + promised.get() + " within the last session "

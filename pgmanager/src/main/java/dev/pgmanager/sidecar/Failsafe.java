@@ -3,6 +3,7 @@ package dev.pgmanager.sidecar;
 import dev.pgmanager.dns.AddressResolver;
 import dev.pgmanager.election.LeaderLease;
 import dev.pgmanager.ha.FailsafeState;
+import dev.pgmanager.ha.LocalPostgres.Following;
 import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.ha.Observation;
 import dev.pgmanager.net.MachineId;
@@ -59,7 +60,7 @@ final class Failsafe implements AutoCloseable {
     private final Duration requestTimeout;
     private final ScheduledExecutorService timer;
 
-    private String promisedTo;
+    private MachineId promisedTo;
     private Instant promiseEnds = Instant.MIN;
     private volatile Instant confirmedUntil = Instant.MIN;
 
@@ -89,12 +90,14 @@ final class Failsafe implements AutoCloseable {
     // ---- the replica's side ----
 
     /** Answers a primary's {@code POST /failsafe}: empty (yes, promised) or why not. */
-    synchronized Optional<String> promiseToFollow(String leader) {
+    synchronized Optional<String> promiseToFollow(MachineId leader) {
         if (lease.state() == dev.pgmanager.election.LeaseState.HELD) return Optional.of("I hold the lease myself");
         LocalPostgres local = server.lastSeen();
         if (!local.isReplica()) return Optional.of("my server is not a running replica");
-        Optional<String> following = local.following().map(f -> f.leader().value());
-        if (!following.equals(Optional.of(leader))) return Optional.of("I follow " + following.orElse("nobody"));
+        Optional<MachineId> following = local.following().map(Following::leader);
+        if (!following.equals(Optional.of(leader))) {
+            return Optional.of("I follow " + following.map(MachineId::value).orElse("nobody"));
+        }
         if (!leader.equals(promisedTo) || !clock.instant().isBefore(promiseEnds)) {
             log.warn("{} cannot reach the store and asked whether I follow it (failsafe): yes; not taking the lease for {} ms",
                     leader, sessionTimeout.toMillis());
@@ -112,7 +115,7 @@ final class Failsafe implements AutoCloseable {
         return takeLease.get();
     }
 
-    private synchronized Optional<String> currentPromise() {
+    private synchronized Optional<MachineId> currentPromise() {
         return clock.instant().isBefore(promiseEnds) ? Optional.ofNullable(promisedTo) : Optional.empty();
     }
 

@@ -339,7 +339,7 @@ public final class Sidecar implements AutoCloseable {
         }
 
         @Override
-        public Optional<String> promiseToFollow(String leader) {
+        public Optional<String> promiseToFollow(MachineId leader) {
             return failsafe.promiseToFollow(leader);
         }
 

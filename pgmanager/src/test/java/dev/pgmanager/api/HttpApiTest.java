@@ -853,9 +853,9 @@ class HttpApiTest {
         volatile String follows = B;
 
         @Override
-        public Optional<String> promiseToFollow(String leader) {
-            failsafeAsks.add(leader);
-            return leader.equals(follows) ? Optional.empty() : Optional.of("I follow " + follows);
+        public Optional<String> promiseToFollow(MachineId leader) {
+            failsafeAsks.add(leader.value());
+            return leader.value().equals(follows) ? Optional.empty() : Optional.of("I follow " + follows);
         }
 
         @Override

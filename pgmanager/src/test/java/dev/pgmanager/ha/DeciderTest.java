@@ -461,7 +461,7 @@ class DeciderTest {
                         Synced.of(Situation.healthyLeader().lease(LeaseState.LOST).noLeader(), SynchronousSettings.OFF),
                         List.of(new Demote(null)), "without the lease (LOST)"),
                 row("a replica that promised the leader to follow it does not take the lease",
-                        leaderless.failsafe(new FailsafeState(Optional.of(B), false)), List.of(),
+                        leaderless.failsafe(new FailsafeState(Optional.of(id(B)), false)), List.of(),
                         "confirmed to " + B));
     }
 
