@@ -63,7 +63,8 @@ public record Observation(
 
     /**
      * An observation of {@code me}, at {@code now}, of the store's {@code cluster} and the {@code local} server. The rest
-     * starts as a member that holds no lease, streams (or need not), runs asynchronously and is in no failsafe period.
+     * starts as a member that holds no lease, keeps no slots, streams (or need not), sees no other leader's address,
+     * runs asynchronously and is in no failsafe period.
      */
     public static Builder of(Member me, Instant now, ClusterSnapshot cluster, LocalPostgres local, Candidacy candidacy) {
         return new Builder(me, now, cluster, local, candidacy);
