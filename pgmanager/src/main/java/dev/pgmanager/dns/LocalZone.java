@@ -1,5 +1,6 @@
 package dev.pgmanager.dns;
 
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.MachineIds;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -113,7 +114,7 @@ record LocalZone(String app, Duration ttl, Map<String, LocalMember> members) {
     private TXTRecord memberList(Name name) {
         var listed = members.entrySet().stream()
                 .sorted(Map.Entry.comparingByKey())
-                .map(e -> new DiscoveredMember(e.getKey(), e.getValue().region()))
+                .map(e -> new DiscoveredMember(MachineId.of(e.getKey()), e.getValue().region()))
                 .toList();
         return new TXTRecord(name, DClass.IN, ttl.toSeconds(), FlyMemberList.format(listed));
     }

@@ -172,7 +172,7 @@ public final class EnsembleMembership implements AutoCloseable {
             }
             sleep(Duration.ofSeconds(1));
         }
-        List<MachineId> chosen = listed.stream().map(m -> MachineId.of(m.machineId())).sorted().limit(settings.size()).toList();
+        List<MachineId> chosen = listed.stream().map(DiscoveredMember::machineId).sorted().limit(settings.size()).toList();
         List<MachineId> unresolved = unresolved(chosen, resolver, deadline);
         if (!unresolved.isEmpty()) {
             throw new EnsembleBootstrapException("cannot bootstrap the ensemble: the names of the chosen peers "
@@ -193,8 +193,8 @@ public final class EnsembleMembership implements AutoCloseable {
 
     /** An ensemble that already serves (this machine is new to the app) decides who the peers are. */
     private Optional<EnsembleConfig> servingEnsemble(String machineId, List<DiscoveredMember> listed, DnsSettings dns) {
-        List<String> others = listed.stream().map(DiscoveredMember::machineId).filter(id -> !id.equals(machineId))
-                .map(id -> dns.hostnameOf(MachineId.of(id)) + ":" + settings.clientPort()).toList();
+        List<String> others = listed.stream().map(DiscoveredMember::machineId).filter(id -> !id.value().equals(machineId))
+                .map(id -> dns.hostnameOf(id) + ":" + settings.clientPort()).toList();
         if (others.isEmpty()) return Optional.empty();
         try (ZooKeeperClusterStore store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(String.join(",", others), app)
                 .withStartupWait(PROBE_WAIT))) {
