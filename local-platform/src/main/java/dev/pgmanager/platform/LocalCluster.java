@@ -1,7 +1,6 @@
 package dev.pgmanager.platform;
 
 import dev.pgmanager.cli.LocalClusterFile;
-import dev.pgmanager.local.HostPorts;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +13,7 @@ import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.platform.dns.RegistryFile;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
+import dev.pgmanager.net.HostPort;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
@@ -151,7 +151,7 @@ public final class LocalCluster {
         List<LocalMember> added = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String address = nextUnusedAddress(cluster);
-            if (HostPorts.isIpv6(address)) LoopbackAddresses.ensure(address);
+            if (HostPort.isIpv6(address)) LoopbackAddresses.ensure(address);
             LocalMember member = new LocalMember(machineId(), address, freePort(address), freePort(address), freePort("127.0.0.1"));
             cluster = cluster.adding(member);
             added.add(member);
@@ -250,7 +250,7 @@ public final class LocalCluster {
         Path aside = forkVolume(machineId);
         progress.println("forked its volume; the original is kept at " + aside);
         String address = nextUnusedAddress(cluster);
-        if (HostPorts.isIpv6(address)) LoopbackAddresses.ensure(address);
+        if (HostPort.isIpv6(address)) LoopbackAddresses.ensure(address);
         LocalMember after = new LocalMember(machineId, address, portFreeOn(address, before.pgPort()),
                 portFreeOn(address, before.apiPort()), before.storeProxyPort());
         LocalClusterFile moved = cluster.replacing(after);
@@ -297,7 +297,7 @@ public final class LocalCluster {
      */
     static String nextUnusedAddress(LocalClusterFile cluster) {
         String first = cluster.members().getFirst().address();
-        if (HostPorts.isIpv6(first)) {
+        if (HostPort.isIpv6(first)) {
             String network = first.substring(0, first.indexOf("::") + 2);
             int highest = cluster.members().stream().mapToInt(m -> lastTwoBytes(m.address())).max().orElse(0xf);
             if (highest >= 0xfffe) throw new IllegalStateException("no unused address left in " + network + "/64");
@@ -410,7 +410,7 @@ public final class LocalCluster {
         rewriterScope().tearDown();
         LocalCgroups.of(layout.dir()).tearDown();
         // The addresses we added, the migrated members' old ones too: all of the cluster's /64. `up` adds them again.
-        if (cluster.isPresent() && HostPorts.isIpv6(cluster.get().members().getFirst().address())
+        if (cluster.isPresent() && HostPort.isIpv6(cluster.get().members().getFirst().address())
                 && LoopbackAddresses.canManage()) {
             LoopbackAddresses.removeNetwork(cluster.get().members().getFirst().address());
         }
@@ -501,7 +501,7 @@ public final class LocalCluster {
 
     /** What pg_hba admits: the cluster's own network and the loopback (the tools connect from there). */
     private static String allowedNetworks(LocalMember m) {
-        if (!HostPorts.isIpv6(m.address())) return "127.0.0.0/8";
+        if (!HostPort.isIpv6(m.address())) return "127.0.0.0/8";
         return m.address().substring(0, m.address().indexOf("::") + 2) + "/64,127.0.0.0/8,::1/128";
     }
 
@@ -529,8 +529,8 @@ public final class LocalCluster {
         config.put("address", m.address());
         config.put("store", store);
         config.put("postgres", postgres);
-        config.put("api", Map.of("listen", HostPorts.of(m.address(), m.apiPort()), "token", cluster.apiToken()));
-        config.put("metrics", Map.of("listen", HostPorts.of(m.address(), freePort(m.address()))));
+        config.put("api", Map.of("listen", new HostPort(m.address(), m.apiPort()).toString(), "token", cluster.apiToken()));
+        config.put("metrics", Map.of("listen", new HostPort(m.address(), freePort(m.address())).toString()));
         config.put("dns", Map.of("servers", "127.0.0.1:" + cluster.dnsPort()));
         config.put("rewriter", rewriterSection(cluster, m));
         if (!haSection.isEmpty()) config.put("ha", haSection);
@@ -603,7 +603,7 @@ public final class LocalCluster {
         if (sidecar(machineId).isPresent()) return;
         // `down` took the cluster's IPv6 addresses off the loopback device; a member starting again needs its own back.
         String address = cluster.member(machineId).orElseThrow().address();
-        if (HostPorts.isIpv6(address)) LoopbackAddresses.ensure(address);
+        if (HostPort.isIpv6(address)) LoopbackAddresses.ensure(address);
         addRewriterSectionIfMissing(cluster, machineId);
         rewriterScope().prepare();
         LocalProcesses.start(List.of("run", "--config", layout.memberConfig(machineId).toString()), layout.memberLog(machineId),

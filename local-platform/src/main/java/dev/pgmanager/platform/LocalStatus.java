@@ -1,12 +1,14 @@
 package dev.pgmanager.platform;
 
 import dev.pgmanager.cli.LocalClusterFile;
-import dev.pgmanager.local.HostPorts;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.pgmanager.dns.AddressResolver;
-import dev.pgmanager.dns.AddressText;
+import dev.pgmanager.net.AddressText;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
+import dev.pgmanager.ha.Decider;
+import dev.pgmanager.net.HostPort;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
@@ -56,7 +58,7 @@ public record LocalStatus(
         List<MemberStatus> members = cluster.members().stream().map(m -> {
             Optional<Long> pid = pids.apply(m.machineId());
             Optional<Member> record = snapshot.flatMap(s -> s.member(m.machineId())).filter(r -> pid.isPresent());
-            String address = resolver.resolve(m.machineId()).map(AddressText::of).orElse(m.address());
+            String address = resolver.resolve(MachineId.of(m.machineId())).map(AddressText::of).orElse(m.address());
             return new MemberStatus(m.machineId(),
                     record.map(r -> r.role().name().toLowerCase(Locale.ROOT)).orElse("stopped"),
                     record.map(r -> r.state().word()).orElse(pid.isPresent() ? "starting" : "not running"),
@@ -89,7 +91,7 @@ public record LocalStatus(
     }
 
     static String databaseUrl(LocalClusterFile cluster) {
-        String hosts = cluster.members().stream().map(m -> HostPorts.of(m.address(), m.pgPort())).collect(Collectors.joining(","));
+        String hosts = cluster.members().stream().map(m -> new HostPort(m.address(), m.pgPort()).toString()).collect(Collectors.joining(","));
         return "postgresql://postgres:" + cluster.superuserPassword() + "@" + hosts + "/postgres?target_session_attrs=read-write";
     }
 

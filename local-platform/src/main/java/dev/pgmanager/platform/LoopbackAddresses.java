@@ -1,7 +1,7 @@
 package dev.pgmanager.platform;
 
-import dev.pgmanager.local.HostPorts;
 
+import dev.pgmanager.net.AddressText;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -32,7 +32,7 @@ final class LoopbackAddresses {
 
     /** Adds {@code address} to the loopback device unless it is there already, and returns once it can be bound. */
     static void ensure(String address) throws IOException {
-        if (present().contains(HostPorts.canonical(address))) return;
+        if (present().contains(AddressText.canonical(address))) return;
         Result nodad = ip("-6", "addr", "add", address + "/128", "dev", DEVICE, "nodad");
         if (nodad.exit() != 0 && !nodad.output().contains("File exists")) {
             Result plain = ip("-6", "addr", "add", address + "/128", "dev", DEVICE);
@@ -69,7 +69,7 @@ final class LoopbackAddresses {
             for (int i = 0; i + 1 < fields.length; i++) {
                 if (fields[i].equals("inet6")) {
                     String address = fields[i + 1].replaceFirst("/.*", "");
-                    if (InetAddress.getByName(address) instanceof Inet6Address) addresses.add(HostPorts.canonical(address));
+                    if (InetAddress.getByName(address) instanceof Inet6Address) addresses.add(AddressText.canonical(address));
                 }
             }
         }

@@ -14,6 +14,7 @@ import dev.pgmanager.platform.dns.LocalDnsServer;
 import dev.pgmanager.ha.Pass;
 import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.HandoverRequest;
 import dev.pgmanager.store.HistoryEntry;
 import dev.pgmanager.store.Leader;
@@ -474,7 +475,7 @@ class OperatorCommandsTest {
         }
 
         @Override
-        public Optional<InetAddress> addressOf(String machineId) {
+        public Optional<InetAddress> addressOf(MachineId machineId) {
             return Optional.empty();
         }
 

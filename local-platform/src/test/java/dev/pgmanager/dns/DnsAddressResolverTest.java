@@ -9,6 +9,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.pgmanager.net.MachineId;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -60,7 +61,7 @@ class DnsAddressResolverTest {
     void answersWithTheAaaaRecordOfAnIpv6Member() {
         server.put(MACHINE, FIRST);
 
-        assertEquals(Optional.of(FIRST), resolver(settings()).resolve(MACHINE));
+        assertEquals(Optional.of(FIRST), resolver(settings()).resolve(MachineId.of(MACHINE)));
     }
 
     @Test
@@ -68,7 +69,7 @@ class DnsAddressResolverTest {
         InetAddress loopback = InetAddress.ofLiteral("127.0.0.11");
         server.put(MACHINE, loopback);
 
-        assertEquals(Optional.of(loopback), resolver(settings()).resolve(MACHINE));
+        assertEquals(Optional.of(loopback), resolver(settings()).resolve(MachineId.of(MACHINE)));
     }
 
     @Test
@@ -77,18 +78,18 @@ class DnsAddressResolverTest {
         DnsSettings ipv4First = new DnsSettings(List.of(server.address()), DnsSettings.FLY_NAME_PATTERN, APP,
                 Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(60), false);
 
-        assertEquals(Optional.of(FIRST), resolver(ipv4First).resolve(MACHINE));
+        assertEquals(Optional.of(FIRST), resolver(ipv4First).resolve(MachineId.of(MACHINE)));
     }
 
     @Test
     void reusesAnAnswerWithinItsTtl() {
         server.put(MACHINE, FIRST);
         DnsAddressResolver resolver = resolver(settings());
-        resolver.resolve(MACHINE);
+        resolver.resolve(MachineId.of(MACHINE));
 
         server.put(MACHINE, SECOND);
 
-        assertEquals(Optional.of(FIRST), resolver.resolve(MACHINE));
+        assertEquals(Optional.of(FIRST), resolver.resolve(MachineId.of(MACHINE)));
         assertEquals(1, resolver.stats().lookups());
     }
 
@@ -96,12 +97,12 @@ class DnsAddressResolverTest {
     void followsAMoveOnceTheTtlHasRunOut() throws Exception {
         server.put(MACHINE, FIRST);
         DnsAddressResolver resolver = resolver(settings());
-        resolver.resolve(MACHINE);
+        resolver.resolve(MachineId.of(MACHINE));
 
         server.put(MACHINE, SECOND);
         Thread.sleep(1_200);
 
-        assertEquals(Optional.of(SECOND), resolver.resolve(MACHINE));
+        assertEquals(Optional.of(SECOND), resolver.resolve(MachineId.of(MACHINE)));
         assertEquals(new DnsStats(2, 0, 1), resolver.stats());
         List<String> infos = messages(Level.INFO);
         assertTrue(infos.contains(MACHINE + " moved: fdaa::1 -> fdaa::2"), infos::toString);
@@ -113,12 +114,12 @@ class DnsAddressResolverTest {
         server.put(MACHINE, FIRST);
         DnsAddressResolver resolver = resolver(new DnsSettings(List.of(server.address()), DnsSettings.FLY_NAME_PATTERN,
                 APP, Duration.ofSeconds(1), Duration.ofMillis(300), Duration.ofSeconds(60), true));
-        resolver.resolve(MACHINE);
+        resolver.resolve(MachineId.of(MACHINE));
 
         server.put(MACHINE, SECOND);
         Thread.sleep(400);
 
-        assertEquals(Optional.of(SECOND), resolver.resolve(MACHINE));
+        assertEquals(Optional.of(SECOND), resolver.resolve(MachineId.of(MACHINE)));
     }
 
     @Test
@@ -126,11 +127,11 @@ class DnsAddressResolverTest {
         server.setTtl(Duration.ZERO);
         server.put(MACHINE, FIRST);
         DnsAddressResolver resolver = resolver(settings());
-        resolver.resolve(MACHINE);
+        resolver.resolve(MachineId.of(MACHINE));
 
         server.put(MACHINE, SECOND);
 
-        assertEquals(Optional.of(SECOND), resolver.resolve(MACHINE));
+        assertEquals(Optional.of(SECOND), resolver.resolve(MachineId.of(MACHINE)));
     }
 
     @Test
@@ -138,7 +139,7 @@ class DnsAddressResolverTest {
         server.put(MACHINE, FIRST);
         DnsAddressResolver resolver = resolver(settings());
 
-        assertEquals(Optional.empty(), resolver.resolve("d8d9a5e2f1c3b4"));
+        assertEquals(Optional.empty(), resolver.resolve(MachineId.of("d8d9a5e2f1c3b4")));
         assertEquals(new DnsStats(1, 1, 0), resolver.stats());
     }
 
@@ -147,12 +148,12 @@ class DnsAddressResolverTest {
         server.setTtl(Duration.ZERO);
         server.put(MACHINE, FIRST);
         DnsAddressResolver resolver = resolver(settings(Duration.ofSeconds(1), Duration.ofSeconds(1)));
-        resolver.resolve(MACHINE);
+        resolver.resolve(MachineId.of(MACHINE));
 
         server.failWith(Optional.of(Rcode.SERVFAIL));
-        Optional<InetAddress> duringGrace = resolver.resolve(MACHINE);
+        Optional<InetAddress> duringGrace = resolver.resolve(MachineId.of(MACHINE));
         Thread.sleep(1_100);
-        Optional<InetAddress> afterGrace = resolver.resolve(MACHINE);
+        Optional<InetAddress> afterGrace = resolver.resolve(MachineId.of(MACHINE));
 
         assertEquals(Optional.of(FIRST), duringGrace);
         assertEquals(Optional.empty(), afterGrace);
@@ -164,11 +165,11 @@ class DnsAddressResolverTest {
         server.setTtl(Duration.ZERO);
         server.put(MACHINE, FIRST);
         DnsAddressResolver resolver = resolver(settings(Duration.ofSeconds(10), Duration.ofMillis(300)));
-        resolver.resolve(MACHINE);
+        resolver.resolve(MachineId.of(MACHINE));
 
         server.silence(true);
         long start = System.nanoTime();
-        Optional<InetAddress> answer = resolver.resolve(MACHINE);
+        Optional<InetAddress> answer = resolver.resolve(MachineId.of(MACHINE));
         Duration waited = Duration.ofNanos(System.nanoTime() - start);
 
         assertEquals(Optional.of(FIRST), answer);
@@ -182,7 +183,7 @@ class DnsAddressResolverTest {
         server.silence(true);
         DnsAddressResolver resolver = resolver(settings(Duration.ofSeconds(10), Duration.ofMillis(200)));
 
-        assertEquals(Optional.empty(), resolver.resolve(MACHINE));
+        assertEquals(Optional.empty(), resolver.resolve(MachineId.of(MACHINE)));
     }
 
     @Test
@@ -190,15 +191,15 @@ class DnsAddressResolverTest {
         server.setTtl(Duration.ZERO);
         server.put(MACHINE, FIRST);
         DnsAddressResolver resolver = resolver(settings());
-        resolver.resolve(MACHINE);
+        resolver.resolve(MachineId.of(MACHINE));
 
         server.failWith(Optional.of(Rcode.SERVFAIL));
-        IntStream.range(0, 3).forEach(i -> resolver.resolve(MACHINE));
+        IntStream.range(0, 3).forEach(i -> resolver.resolve(MachineId.of(MACHINE)));
         int warningsInFirstIncident = messages(Level.WARN).size();
         server.failWith(Optional.empty());
-        resolver.resolve(MACHINE);
+        resolver.resolve(MachineId.of(MACHINE));
         server.failWith(Optional.of(Rcode.SERVFAIL));
-        resolver.resolve(MACHINE);
+        resolver.resolve(MachineId.of(MACHINE));
 
         assertEquals(1, warningsInFirstIncident);
         assertEquals(2, messages(Level.WARN).size());
@@ -210,7 +211,7 @@ class DnsAddressResolverTest {
     void concurrentCallersShareOneLookup() throws Exception {
         server.put(MACHINE, FIRST);
         DnsAddressResolver resolver = resolver(settings());
-        Callable<Optional<InetAddress>> resolveIt = () -> resolver.resolve(MACHINE);
+        Callable<Optional<InetAddress>> resolveIt = () -> resolver.resolve(MachineId.of(MACHINE));
 
         List<Optional<InetAddress>> answers;
         try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -241,7 +242,7 @@ class DnsAddressResolverTest {
         })).toList();
         try {
             assertTrue(busy.await(5, TimeUnit.SECONDS), "the common pool's workers are all busy");
-            assertEquals(Optional.of(FIRST), resolver.resolve(MACHINE));
+            assertEquals(Optional.of(FIRST), resolver.resolve(MachineId.of(MACHINE)));
         } finally {
             release.countDown();
             blockers.forEach(ForkJoinTask::join);

@@ -4,6 +4,7 @@ import dev.pgmanager.platform.dns.LocalDnsServer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.pgmanager.net.MachineId;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HexFormat;
@@ -41,9 +42,9 @@ class DnsMemberDiscoveryTest {
         server.put("91857e4b62d359", InetAddress.ofLiteral("fdaa::3"), "ams");
 
         assertEquals(
-                List.of(new DiscoveredMember("3d8d9b2fc1e718", "iad"),
-                        new DiscoveredMember("91857e4b62d359", "ams"),
-                        new DiscoveredMember("e2865d13a56789", "ord")),
+                List.of(new DiscoveredMember(MachineId.of("3d8d9b2fc1e718"), "iad"),
+                        new DiscoveredMember(MachineId.of("91857e4b62d359"), "ams"),
+                        new DiscoveredMember(MachineId.of("e2865d13a56789"), "ord")),
                 resolver.discoverMembers());
     }
 
@@ -52,9 +53,9 @@ class DnsMemberDiscoveryTest {
         // 80 entries of 21 bytes: several 255-byte TXT strings split mid-entry, and more than the 1280-byte UDP
         // answer dnsjava asks for, so it has to retry over TCP
         List<DiscoveredMember> many = IntStream.range(0, 80)
-                .mapToObj(i -> new DiscoveredMember(HexFormat.of().toHexDigits((long) i).substring(2), "r" + i % 7))
+                .mapToObj(i -> new DiscoveredMember(MachineId.of(HexFormat.of().toHexDigits((long) i).substring(2)), "r" + i % 7))
                 .toList();
-        many.forEach(m -> server.put(m.machineId(), InetAddress.ofLiteral("fdaa::1"), m.region()));
+        many.forEach(m -> server.put(m.machineId().value(), InetAddress.ofLiteral("fdaa::1"), m.region()));
 
         assertEquals(many, resolver.discoverMembers());
     }

@@ -8,6 +8,7 @@ import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.platform.dns.LocalDnsServer;
 import dev.pgmanager.dns.MachineNameResolverProvider;
 import dev.pgmanager.dns.MachineNames;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.testing.FreePorts;
 import dev.pgmanager.store.testing.TempDirs;
@@ -64,7 +65,7 @@ class ZooKeeperNameReResolutionTest {
             String id = HexFormat.of().formatHex(random);
             ids.add(id);
             dns.put(id, InetAddress.getByName(network + (11 + i)));
-            peers.add(new PeerSpec(i + 1, settings.hostnameOf(id), ports.get(0), ports.get(1), ports.get(2)));
+            peers.add(new PeerSpec(i + 1, settings.hostnameOf(MachineId.of(id)), ports.get(0), ports.get(1), ports.get(2)));
         }
         dataDir = TempDirs.create("zk-names-");
         for (int i = 0; i < 3; i++) running.add(start(i));

@@ -1,6 +1,5 @@
 package dev.pgmanager.platform;
 
-import dev.pgmanager.local.HostPorts;
 import dev.pgmanager.cli.LocalClusterFile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,11 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgmanager.cli.Main;
-import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.platform.dns.RegistryFile;
 import dev.pgmanager.ha.Decider;
+import dev.pgmanager.net.AddressText;
+import dev.pgmanager.net.HostPort;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.postgres.PgBinaries;
 import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.testing.Await;
@@ -285,7 +286,7 @@ class DoctorTest {
         assertEquals("pgmanager local start " + replica + " --dir " + dir, finding.path("fix").asText());
         Run fix = runFix(finding);
         assertEquals(0, fix.exit(), fix.err());
-        Await.until(HEAL, replica + " resolves again", () -> resolver().resolve(replica).isPresent());
+        Await.until(HEAL, replica + " resolves again", () -> resolver().resolve(MachineId.of(replica)).isPresent());
         awaitFinding("dns", replica, "ok");
     }
 
@@ -438,7 +439,7 @@ class DoctorTest {
     }
 
     private String dnsAddress(String machineId) {
-        return resolver().resolve(machineId).map(AddressText::of).orElseThrow();
+        return resolver().resolve(MachineId.of(machineId)).map(AddressText::of).orElseThrow();
     }
 
     /** The replica's WAL receiver streams, connected to {@code address} (the hostaddr of the conninfo it really uses). */
@@ -534,7 +535,7 @@ class DoctorTest {
         LocalClusterFile.LocalMember m = harness.currentFile().member(member).orElseThrow();
         try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                            URI.create("http://" + HostPorts.of(m.address(), m.apiPort()) + "/member"))
+                            URI.create("http://" + new HostPort(m.address(), m.apiPort()) + "/member"))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
             return JSON.readTree(response.body()).path("last_decision").asText();
         }

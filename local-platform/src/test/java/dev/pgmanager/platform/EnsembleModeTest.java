@@ -1,6 +1,5 @@
 package dev.pgmanager.platform;
 
-import dev.pgmanager.local.HostPorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -15,6 +14,7 @@ import dev.pgmanager.cli.CommandRun;
 import dev.pgmanager.cli.Main;
 import dev.pgmanager.config.StoreConfig.StoreMode;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
+import dev.pgmanager.net.HostPort;
 import dev.pgmanager.store.testing.Await;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -299,7 +299,7 @@ class EnsembleModeTest {
 
     private HttpResponse<String> get(String machineId, String path) throws Exception {
         LocalMember m = harness.currentFile().member(machineId).orElseThrow();
-        return http.send(HttpRequest.newBuilder(URI.create("http://" + HostPorts.of(m.address(), m.apiPort()) + path))
+        return http.send(HttpRequest.newBuilder(URI.create("http://" + new HostPort(m.address(), m.apiPort()) + path))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -1,6 +1,5 @@
 package dev.pgmanager.platform;
 
-import dev.pgmanager.local.HostPorts;
 
 import dev.pgmanager.cli.LocalClusterFile;
 
@@ -8,6 +7,7 @@ import dev.pgmanager.platform.bench.SequenceWriter;
 import dev.pgmanager.config.StoreConfig.StoreMode;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
 import dev.pgmanager.platform.LocalStatus.MemberStatus;
+import dev.pgmanager.net.HostPort;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
@@ -95,7 +95,7 @@ final class LocalClusterHarness implements AutoCloseable {
     }
 
     List<String> hostPorts() {
-        return file.members().stream().map(m -> HostPorts.of(m.address(), m.pgPort())).toList();
+        return file.members().stream().map(m -> new HostPort(m.address(), m.pgPort()).toString()).toList();
     }
 
     /** Waits until one primary and every other member a streaming replica of it. */
@@ -117,12 +117,12 @@ final class LocalClusterHarness implements AutoCloseable {
         p.setProperty("password", file.superuserPassword());
         p.setProperty("connectTimeout", "2");
         p.setProperty("socketTimeout", "3");
-        return DriverManager.getConnection("jdbc:postgresql://" + HostPorts.of(m.address(), m.pgPort()) + "/postgres", p);
+        return DriverManager.getConnection(new HostPort(m.address(), m.pgPort()).jdbcUrl("postgres"), p);
     }
 
     /** A writer inserting a sequence every {@code interval} through a multi-host URL of the members' current addresses. */
     SequenceWriter writer(String table, Duration interval) throws SQLException {
-        List<String> hostPorts = currentFile().members().stream().map(m -> HostPorts.of(m.address(), m.pgPort())).toList();
+        List<String> hostPorts = currentFile().members().stream().map(m -> new HostPort(m.address(), m.pgPort()).toString()).toList();
         return new SequenceWriter(SequenceWriter.primaryUrl(hostPorts, "postgres"), "postgres", file.superuserPassword(),
                 table, interval);
     }
@@ -159,7 +159,7 @@ final class LocalClusterHarness implements AutoCloseable {
     /** POSTs {@code body} to the member's API with {@code token} as bearer token (none when null); returns the status. */
     int postToApi(String machineId, String path, String body, String token) throws IOException, InterruptedException {
         LocalMember m = currentFile().member(machineId).orElseThrow();
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + HostPorts.of(m.address(), m.apiPort()) + path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + new HostPort(m.address(), m.apiPort()) + path))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 // restart, reinit and rejoin answer once the member has done them

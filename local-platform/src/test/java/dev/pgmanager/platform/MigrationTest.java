@@ -1,7 +1,6 @@
 package dev.pgmanager.platform;
 
 import dev.pgmanager.cli.LocalClusterFile;
-import dev.pgmanager.local.HostPorts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgmanager.platform.bench.SequenceWriter;
 import dev.pgmanager.platform.LocalStatus.MemberStatus;
+import dev.pgmanager.net.AddressText;
 import dev.pgmanager.store.AddressRecord;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.HistoryEntry;
@@ -131,7 +131,7 @@ class MigrationTest {
             assertFalse(snapshot.history().stream().map(HistoryEntry::detail).anyMatch(d -> d.contains(oldAddress)),
                     "no address in the history");
             List<String> addresses = store.readAddressHistory().get(replica).stream().map(AddressRecord::address)
-                    .map(HostPorts::canonical).toList();
+                    .map(AddressText::canonical).toList();
             assertEquals(List.of(oldAddress, harness.member(replica).address()), addresses, "the replica's address history");
         }
     }

@@ -1,6 +1,5 @@
 package dev.pgmanager.platform;
 
-import dev.pgmanager.local.HostPorts;
 import dev.pgmanager.cli.LocalClusterFile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgmanager.cli.Main;
+import dev.pgmanager.net.HostPort;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
@@ -158,7 +158,7 @@ class ObservabilityAndSecurityTest {
             props.setProperty("user", "postgres");
             props.setProperty("password", "not-the-password");
             LocalClusterFile.LocalMember m = harness.currentFile().member(leader).orElseThrow();
-            java.sql.DriverManager.getConnection("jdbc:postgresql://" + HostPorts.of(m.address(), m.pgPort()) + "/postgres", props).close();
+            java.sql.DriverManager.getConnection(new HostPort(m.address(), m.pgPort()).jdbcUrl("postgres"), props).close();
         });
         assertEquals("28P01", refused.getSQLState(), "a wrong password is refused: " + refused.getMessage());
     }

@@ -1,6 +1,5 @@
 package dev.pgmanager.platform;
 
-import dev.pgmanager.local.HostPorts;
 import dev.pgmanager.cli.LocalClusterFile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,6 +10,7 @@ import dev.pgmanager.platform.bench.RollingMigration;
 import dev.pgmanager.platform.bench.RollingMigration.Step;
 import dev.pgmanager.cli.Main;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
+import dev.pgmanager.net.HostPort;
 import dev.pgmanager.store.testing.Await;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -197,7 +197,7 @@ class RollingMigrationTest {
 
     private HttpResponse<String> safeToStop(String machineId) throws IOException, InterruptedException {
         LocalMember m = harness.currentFile().member(machineId).orElseThrow();
-        return http.send(HttpRequest.newBuilder(URI.create("http://" + HostPorts.of(m.address(), m.apiPort()) + "/health/safe-to-stop"))
+        return http.send(HttpRequest.newBuilder(URI.create("http://" + new HostPort(m.address(), m.apiPort()) + "/health/safe-to-stop"))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
     }
 

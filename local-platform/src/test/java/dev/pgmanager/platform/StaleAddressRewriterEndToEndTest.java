@@ -1,6 +1,5 @@
 package dev.pgmanager.platform;
 
-import dev.pgmanager.local.HostPorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -13,6 +12,7 @@ import dev.pgmanager.ebpf.RewriterSettings;
 import dev.pgmanager.ebpf.RewriterStatus;
 import dev.pgmanager.ebpf.StaleAddressRewriter;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
+import dev.pgmanager.net.HostPort;
 import dev.pgmanager.postgres.PgBinaries;
 import dev.pgmanager.store.testing.Await;
 import java.io.IOException;
@@ -158,7 +158,7 @@ class StaleAddressRewriterEndToEndTest {
     private static JsonNode rewriterOf(String machineId) {
         LocalMember m = harness.currentFile().member(machineId).orElseThrow();
         try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + HostPorts.of(m.address(), m.apiPort()) + "/member"))
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + new HostPort(m.address(), m.apiPort()) + "/member"))
                     .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
             return new ObjectMapper().readTree(response.body()).path("rewriter");
         } catch (IOException e) {

@@ -1,6 +1,5 @@
 package dev.pgmanager.platform;
 
-import dev.pgmanager.local.HostPorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgmanager.ha.SynchronousMode;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
+import dev.pgmanager.net.HostPort;
 import dev.pgmanager.store.SyncState;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
@@ -218,7 +218,7 @@ class SynchronousReplicationTest {
         p.setProperty("password", harness.file.superuserPassword());
         p.setProperty("connectTimeout", "2");
         p.setProperty("socketTimeout", Long.toString(Math.max(1, timeout.toSeconds())));
-        return DriverManager.getConnection("jdbc:postgresql://" + HostPorts.of(m.address(), m.pgPort()) + "/postgres", p);
+        return DriverManager.getConnection(new HostPort(m.address(), m.pgPort()).jdbcUrl("postgres"), p);
     }
 
 }

@@ -2,7 +2,7 @@ package dev.pgmanager.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.pgmanager.dns.AddressText;
+import dev.pgmanager.net.AddressText;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.HandoverRequest;
 import dev.pgmanager.store.Member;

@@ -2,7 +2,7 @@ package dev.pgmanager.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.pgmanager.dns.AddressText;
+import dev.pgmanager.net.AddressText;
 import dev.pgmanager.store.zookeeper.EnsembleStatus;
 import java.util.Optional;
 import java.util.function.Function;

@@ -1,7 +1,7 @@
 package dev.pgmanager.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pgmanager.store.MachineIds;
+import dev.pgmanager.net.MachineId;
 import java.io.IOException;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -26,16 +26,16 @@ final class FailsafeEndpoint {
 
     ApiResponse confirm(ApiRequest request) {
         auth.require(request);
-        String leader = leader(request);
+        MachineId leader = leader(request);
         Optional<String> refusal = view.promiseToFollow(leader);
         if (refusal.isPresent()) {
             log.info("{} asked whether I follow it (failsafe): no, {}", leader, refusal.get());
             return ApiResponse.json(409, Json.object().put("following", false).put("error", refusal.get()));
         }
-        return ApiResponse.json(200, Json.object().put("following", true).put("leader", leader));
+        return ApiResponse.json(200, Json.object().put("following", true).put("leader", leader.value()));
     }
 
-    private static String leader(ApiRequest request) {
+    private static MachineId leader(ApiRequest request) {
         JsonNode body;
         try {
             body = Json.MAPPER.readTree(request.body());
@@ -46,7 +46,7 @@ final class FailsafeEndpoint {
             throw ApiError.badRequest("the request body must be {\"leader\": \"<machine id>\"}");
         }
         try {
-            return MachineIds.requireValid(body.get("leader").textValue());
+            return MachineId.of(body.get("leader").textValue());
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest(e.getMessage());
         }

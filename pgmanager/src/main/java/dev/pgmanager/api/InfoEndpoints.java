@@ -1,6 +1,7 @@
 package dev.pgmanager.api;
 
 import dev.pgmanager.ha.Pass;
+import dev.pgmanager.net.MachineId;
 import java.net.InetAddress;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -21,12 +22,12 @@ final class InfoEndpoints {
 
     ApiResponse member(ApiRequest request) {
         Pass pass = lastPass();
-        return ApiResponse.json(200, MemberJson.of(pass, addressOf(pass.observation().machineId()), view.rewriter(),
+        return ApiResponse.json(200, MemberJson.of(pass, addressOf(pass.observation().id()), view.rewriter(),
                 view.dataDirectorySpace()));
     }
 
     ApiResponse cluster(ApiRequest request) {
-        var body = ClusterJson.of(lastPass().observation().cluster(), this::addressOf);
+        var body = ClusterJson.of(lastPass().observation().cluster(), id -> addressOf(MachineId.of(id)));
         view.ensemble().ifPresent(report -> body.set("ensemble", EnsembleJson.of(report, view::machineIdOfName)));
         return ApiResponse.json(200, body);
     }
@@ -40,7 +41,7 @@ final class InfoEndpoints {
     }
 
     /** One unresolvable peer must not hide the rest of the cluster: a failed lookup shows as no address. */
-    private Optional<InetAddress> addressOf(String machineId) {
+    private Optional<InetAddress> addressOf(MachineId machineId) {
         try {
             return view.addressOf(machineId);
         } catch (RuntimeException e) {

@@ -1,10 +1,10 @@
 package dev.pgmanager.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.ha.Observation;
 import dev.pgmanager.ha.Pass;
+import dev.pgmanager.net.AddressText;
 import dev.pgmanager.postgres.Lsn;
 import java.net.InetAddress;
 import java.util.Locale;
@@ -19,18 +19,18 @@ final class MemberJson {
         Observation o = pass.observation();
         LocalPostgres local = o.local();
         ObjectNode json = Json.object()
-                .put("machine_id", o.machineId())
+                .put("machine_id", o.id().value())
                 .put("region", o.me().region())
                 .put("role", role(o))
                 .put("state", o.me().state().word());
         json.put("timeline", local.timeline() > 0 ? local.timeline() : null);
-        json.put("received_position", position(local.receivedPosition()));
-        json.put("received_lsn", lsnText(local.receivedPosition()));
-        json.put("replayed_position", position(local.replayedPosition()));
-        json.put("replayed_lsn", lsnText(local.replayedPosition()));
+        json.put("received_position", boxed(local.wal().received()));
+        json.put("received_lsn", lsnText(local.wal().received()));
+        json.put("replayed_position", boxed(local.wal().replayed()));
+        json.put("replayed_lsn", lsnText(local.wal().replayed()));
         json.put("lag_bytes", boxed(ReplicationLag.ofLocal(o)));
         json.put("streaming", local.streaming());
-        json.put("upstream", local.upstream().orElse(null));
+        json.put("upstream", local.following().map(f -> f.leader().value()).orElse(null));
         json.put("lease_state", o.leaseState().name().toLowerCase(Locale.ROOT));
         json.put("epoch", o.iLead() ? o.lease().orElseThrow().epoch() : null);
         json.put("leader", o.cluster().leader().map(l -> l.machineId()).orElse(null));
@@ -82,7 +82,7 @@ final class MemberJson {
     }
 
     /** PostgreSQL's notation ({@code 0/3000060}), or null for an unknown (negative) position. */
-    private static String lsnText(long position) {
-        return position < 0 ? null : new Lsn(position).toString();
+    private static String lsnText(OptionalLong position) {
+        return position.isPresent() ? new Lsn(position.getAsLong()).toString() : null;
     }
 }

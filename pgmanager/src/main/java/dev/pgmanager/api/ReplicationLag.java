@@ -17,8 +17,10 @@ final class ReplicationLag {
     /** This member's lag; empty when it cannot be known (no leader record, positions unknown, not running). */
     static OptionalLong ofLocal(Observation o) {
         if (o.local().isPrimary() && o.iLead()) return OptionalLong.of(0);
-        if (o.cluster().isLeader(o.machineId())) return OptionalLong.empty();
-        return leaderPosition(o.cluster()).map(leader -> between(leader, o.local().replayedPosition())).orElse(OptionalLong.empty());
+        if (o.cluster().isLeader(o.id().value())) return OptionalLong.empty();
+        OptionalLong replayed = o.local().wal().replayed();
+        if (replayed.isEmpty()) return OptionalLong.empty();
+        return leaderPosition(o.cluster()).map(leader -> between(leader, replayed.getAsLong())).orElse(OptionalLong.empty());
     }
 
     /** A member's lag as published in its record; the leader itself trails no one. */

@@ -1,5 +1,6 @@
 package dev.pgmanager.api;
 
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.zookeeper.EnsembleStatus;
 import dev.pgmanager.ha.Pass;
 import dev.pgmanager.store.HistoryEntry;
@@ -21,7 +22,7 @@ public interface SidecarView {
     long readinessLagBytes();
 
     /** The address {@code machineId} resolves to right now, or empty when it does not resolve. */
-    Optional<InetAddress> addressOf(String machineId);
+    Optional<InetAddress> addressOf(MachineId machineId);
 
     /** The cluster's history, oldest first (read from the store when asked). */
     List<HistoryEntry> history();
@@ -44,7 +45,7 @@ public interface SidecarView {
      * Failsafe mode: the primary {@code leader}, cut off from the store, asks whether this member follows it. Empty
      * (yes, and this member promises not to take the lease for a session timeout) or why not.
      */
-    default Optional<String> promiseToFollow(String leader) {
+    default Optional<String> promiseToFollow(MachineId leader) {
         return Optional.of("this member does not answer failsafe requests");
     }
 

@@ -1,6 +1,8 @@
 package dev.pgmanager.cli;
 
 import dev.pgmanager.dns.DnsSettings;
+import dev.pgmanager.net.HostPort;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.postgres.DatabaseAttachment;
 import dev.pgmanager.postgres.DatabaseAttachment.Attached;
 import dev.pgmanager.store.Member;
@@ -118,14 +120,12 @@ final class AttachCommand implements Callable<Integer> {
         String app = role.cluster.target().cluster();
         DnsSettings names = new DnsSettings(List.of(), pattern != null ? pattern : DnsSettings.FLY_NAME_PATTERN, app,
                 java.time.Duration.ofSeconds(1), java.time.Duration.ZERO, java.time.Duration.ZERO, true);
-        return members.stream().map(m -> names.hostnameOf(m.machineId()) + ":" + m.databasePort()).toList();
+        return members.stream().map(m -> names.hostnameOf(MachineId.of(m.machineId())) + ":" + m.databasePort()).toList();
     }
 
-    /** A host without a port gets {@code port}; a bracketed IPv6 address counts as having one only after the bracket. */
+    /** A host without a port gets {@code port}: {@code db.internal}, {@code fdaa::3} or {@code [fdaa::3]} alike. */
     private static String withPort(String host, int port) {
-        String afterBrackets = host.startsWith("[") ? host.substring(host.indexOf(']') + 1) : host;
-        boolean hasPort = host.startsWith("[") ? afterBrackets.startsWith(":") : host.chars().filter(c -> c == ':').count() == 1;
         if (host.isBlank()) throw new IllegalArgumentException("--host must not be empty");
-        return hasPort ? host : host + ":" + port;
+        return HostPort.problemWith(host).isEmpty() ? host : new HostPort(host, port).toString();
     }
 }

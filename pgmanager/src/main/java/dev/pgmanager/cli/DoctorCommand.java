@@ -13,6 +13,7 @@ import dev.pgmanager.doctor.Finding;
 import dev.pgmanager.doctor.Fixes;
 import dev.pgmanager.doctor.Report;
 import dev.pgmanager.doctor.Severity;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.postgres.Credentials;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -71,7 +72,7 @@ final class DoctorCommand extends ClusterReport {
         // Peers' machine-ID names in an ensemble's connect string resolve through the cluster's DNS.
         MachineNames names = target.memberNames();
         MachineNameResolverProvider.install(names);
-        return new DoctorTarget(t.store(), t.storeSecret(), t.cluster(), target.addresses(), dns::hostnameOf, names::machineIdOf,
+        return new DoctorTarget(t.store(), t.storeSecret(), t.cluster(), target.addresses(), id -> dns.hostnameOf(MachineId.of(id)), names::machineIdOf,
                 target.superuserPassword().map(password -> new Credentials(target.superuser(), password)), known,
                 new Fixes(targetArgs, localDir, t.cluster(), t.store(), target.superuser()));
     }

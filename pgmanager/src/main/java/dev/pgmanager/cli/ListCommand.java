@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pgmanager.api.ClusterJson;
 import dev.pgmanager.dns.AddressResolver;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import java.io.PrintWriter;
@@ -54,7 +55,7 @@ final class ListCommand extends ClusterReport {
     private static Map<String, Optional<InetAddress>> resolveAll(ClusterSnapshot cluster, AddressResolver resolver) {
         Map<String, Future<Optional<InetAddress>>> lookups = new TreeMap<>();
         try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
-            cluster.members().keySet().forEach(id -> lookups.put(id, executor.submit(() -> resolver.resolve(id))));
+            cluster.members().keySet().forEach(id -> lookups.put(id, executor.submit(() -> resolver.resolve(MachineId.of(id)))));
         }
         Map<String, Optional<InetAddress>> addresses = new TreeMap<>();
         lookups.forEach((id, lookup) -> addresses.put(id, lookup.resultNow()));

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.pgmanager.config.StoreSecret;
-import dev.pgmanager.local.HostPorts;
+import dev.pgmanager.net.HostPort;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +72,7 @@ public record LocalClusterFile(
      *
      * @param machineId its machine ID (14 hex digits, like Fly's)
      * @param address its own address: IPv6 from the cluster's {@code fdaa:...::/64} on {@code lo} (as root), else a
-     *     loopback address {@code 127.x.y.z}; canonical text ({@code fdaa:1a2b:3c4d::10}), for URLs see {@link HostPorts}
+     *     loopback address {@code 127.x.y.z}; canonical text ({@code fdaa:1a2b:3c4d::10}), for URLs see {@link dev.pgmanager.net.HostPort}
      * @param pgPort its PostgreSQL port
      * @param apiPort its sidecar API port
      * @param storeProxyPort the port on 127.0.0.1 through which it reaches the store (so the platform can cut it off)
@@ -96,7 +96,7 @@ public record LocalClusterFile(
      */
     public String storeConnectString() {
         if (!ensembleMode()) return "127.0.0.1:" + storePort;
-        return members.stream().map(m -> HostPorts.of(m.address(), ensemble.clientPort())).collect(Collectors.joining(","));
+        return members.stream().map(m -> new HostPort(m.address(), ensemble.clientPort()).toString()).collect(Collectors.joining(","));
     }
 
     /** This cluster with {@code member} in place of the member of the same machine ID. */

@@ -1,6 +1,8 @@
 package dev.pgmanager.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pgmanager.net.HostPort;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.sidecar.OperatorRequests;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MachineIds;
@@ -47,7 +49,7 @@ final class MemberApi {
             member = store.read().member(machineId).orElseThrow(() -> new CommandFailed(machineId
                     + " is not a member of cluster " + target.target().cluster() + " (or its sidecar is not running); see pgmanager list"));
         }
-        InetAddress address = target.addresses().resolve(machineId).orElseThrow(() -> new CommandFailed(
+        InetAddress address = target.addresses().resolve(MachineId.of(machineId)).orElseThrow(() -> new CommandFailed(
                 machineId + " does not resolve in DNS now: is the machine running? (see pgmanager list)"));
         URI uri = uri(address, member.apiPort(), path);
 
@@ -76,7 +78,7 @@ final class MemberApi {
             // this constructor puts an IPv6 address in brackets, as a URL needs
             return new URI("http", null, address.getHostAddress(), port, path, null, null);
         } catch (URISyntaxException e) {
-            throw new IllegalStateException("cannot form the API URL of " + address.getHostAddress() + ":" + port, e);
+            throw new IllegalStateException("cannot form the API URL of " + HostPort.of(address, port), e);
         }
     }
 

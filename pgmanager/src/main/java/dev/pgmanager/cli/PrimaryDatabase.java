@@ -1,8 +1,9 @@
 package dev.pgmanager.cli;
 
-import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.dns.DnsAddressResolver;
-import dev.pgmanager.local.HostPorts;
+import dev.pgmanager.net.AddressText;
+import dev.pgmanager.net.HostPort;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
@@ -54,7 +55,7 @@ final class PrimaryDatabase {
                 + " has no leader now, so there is no primary to change; see pgmanager list"));
         Member member = cluster.member(leader.machineId()).orElseThrow(() -> new CommandFailed("the leader "
                 + leader.machineId() + " has no member record; see pgmanager list"));
-        InetAddress at = target.addresses().resolve(leader.machineId()).orElseThrow(() -> new CommandFailed(
+        InetAddress at = target.addresses().resolve(MachineId.of(leader.machineId())).orElseThrow(() -> new CommandFailed(
                 "the leader " + leader.machineId() + " does not resolve in DNS now; see pgmanager list"));
         return new PrimaryDatabase(cluster, AddressText.of(at), member.databasePort(), superuser, password);
     }
@@ -74,12 +75,12 @@ final class PrimaryDatabase {
         p.setProperty("password", password);
         p.setProperty("connectTimeout", "10");
         p.setProperty("targetServerType", "primary");
-        return DriverManager.getConnection("jdbc:postgresql://" + HostPorts.of(address, port) + "/" + database, p);
+        return DriverManager.getConnection(new HostPort(address, port).jdbcUrl(database), p);
     }
 
     /** Each member's address now (in URL form) and port, for clients that cannot resolve the members' names. */
     static String memberAddress(DnsAddressResolver resolver, Member member) {
-        return resolver.resolve(member.machineId()).map(a -> HostPorts.of(AddressText.of(a), member.databasePort()))
+        return resolver.resolve(MachineId.of(member.machineId())).map(a -> HostPort.of(a, member.databasePort()).toString())
                 .orElseThrow(() -> new CommandFailed(member.machineId() + " does not resolve in DNS now; see pgmanager list"));
     }
 }

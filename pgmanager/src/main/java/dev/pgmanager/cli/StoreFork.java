@@ -1,9 +1,10 @@
 package dev.pgmanager.cli;
 
 import dev.pgmanager.config.BaseBackupSettings;
-import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.fork.ForkBackup;
 import dev.pgmanager.fork.ForkChecks;
+import dev.pgmanager.net.AddressText;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.postgres.CommandFailedException;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.Member;
@@ -67,7 +68,7 @@ final class StoreFork {
                     + STOPPED_MEMBER_ADVICE);
         }
         ForkChecks.requireNewName(newName, target.cluster(), target.store(), ClusterTarget.storeSecretFromEnvironment(newName));
-        InetAddress address = source.addresses().resolve(machineId).orElseThrow(() -> new CommandFailed(machineId
+        InetAddress address = source.addresses().resolve(MachineId.of(machineId)).orElseThrow(() -> new CommandFailed(machineId
                 + " does not resolve in DNS now (asked " + (target.dnsServers().isEmpty() ? "the system resolver" : target.dnsServers())
                 + "; --dns-server names others); nothing was copied"));
         String host = AddressText.of(address);

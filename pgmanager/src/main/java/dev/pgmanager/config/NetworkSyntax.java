@@ -1,5 +1,6 @@
 package dev.pgmanager.config;
 
+import dev.pgmanager.net.HostPort;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -12,12 +13,8 @@ import java.util.regex.Pattern;
  */
 public final class NetworkSyntax {
     private static final Pattern DOTTED_QUAD = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-    private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?");
 
     private NetworkSyntax() {}
-
-    /** A host and port as written; the host is a name or an IP literal (without brackets). */
-    record HostPort(String host, int port) {}
 
     /**
      * An IPv4 address in dotted-quad form or an IPv6 address, without brackets. Shorthand such as {@code 127.1} is
@@ -25,7 +22,7 @@ public final class NetworkSyntax {
      */
     static InetAddress ipLiteral(String text) {
         String candidate = text.strip();
-        boolean looksValid = candidate.contains(":") || DOTTED_QUAD.matcher(candidate).matches();
+        boolean looksValid = HostPort.isIpv6(candidate) || DOTTED_QUAD.matcher(candidate).matches();
         try {
             if (looksValid && !candidate.startsWith("[")) {
                 return InetAddress.ofLiteral(candidate);
@@ -42,7 +39,7 @@ public final class NetworkSyntax {
         int slash = candidate.indexOf('/');
         if (slash > 0) {
             String address = candidate.substring(0, slash);
-            int maxPrefix = address.contains(":") ? 128 : 32;
+            int maxPrefix = HostPort.isIpv6(address) ? 128 : 32;
             try {
                 ipLiteral(address);
                 int prefix = Integer.parseInt(candidate.substring(slash + 1));
@@ -58,36 +55,15 @@ public final class NetworkSyntax {
 
     /** {@code host:port} with IPv6 hosts in brackets: {@code [::1]:2181}. */
     static HostPort hostPort(String text) {
-        String candidate = text.strip();
-        int colon = candidate.lastIndexOf(':');
-        if (colon < 0) {
-            throw new IllegalArgumentException(ShownValue.of(text) + " has no port (use host:port)");
-        }
-        String host = candidate.substring(0, colon);
-        String portText = candidate.substring(colon + 1);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-            if (!host.contains(":")) {
-                throw new IllegalArgumentException(ShownValue.of(text) + " has brackets around a host that is not an IPv6 address");
-            }
-            ipLiteral(host);
-        } else if (host.contains(":")) {
-            throw new IllegalArgumentException(ShownValue.of(text) + " needs brackets around its IPv6 address (like [::1]:2181)");
-        } else if (host.isEmpty()) {
-            throw new IllegalArgumentException(ShownValue.of(text) + " has no host");
-        } else if (!HOST_NAME.matcher(host).matches()) {
-            throw new IllegalArgumentException(ShownValue.of(text) + " has an invalid host name");
-        }
-        return new HostPort(host, port(portText));
+        HostPort.problemWith(text).ifPresent(problem -> {
+            throw new IllegalArgumentException(ShownValue.of(text) + " " + problem);
+        });
+        return HostPort.parse(text);
     }
 
     /** A literal host becomes a resolved address; a name is kept unresolved, to be looked up when it is used. */
     public static InetSocketAddress socketAddress(String text) {
-        HostPort hostPort = hostPort(text);
-        boolean literal = hostPort.host().contains(":") || DOTTED_QUAD.matcher(hostPort.host()).matches();
-        return literal
-                ? new InetSocketAddress(ipLiteral(hostPort.host()), hostPort.port())
-                : InetSocketAddress.createUnresolved(hostPort.host(), hostPort.port());
+        return hostPort(text).socketAddress();
     }
 
     /**

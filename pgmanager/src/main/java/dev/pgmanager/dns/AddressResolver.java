@@ -1,5 +1,6 @@
 package dev.pgmanager.dns;
 
+import dev.pgmanager.net.MachineId;
 import java.net.InetAddress;
 import java.util.Optional;
 
@@ -13,5 +14,5 @@ public interface AddressResolver {
      * The member's current address, or empty when DNS has no answer and there is no recent answer still worth
      * trusting. Never throws for DNS trouble and never invents an address.
      */
-    Optional<InetAddress> resolve(String machineId);
+    Optional<InetAddress> resolve(MachineId machineId);
 }

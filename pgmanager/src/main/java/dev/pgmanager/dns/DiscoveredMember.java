@@ -1,4 +1,6 @@
 package dev.pgmanager.dns;
 
+import dev.pgmanager.net.MachineId;
+
 /** A machine the platform lists for the app, with the region it runs in. */
-public record DiscoveredMember(String machineId, String region) {}
+public record DiscoveredMember(MachineId machineId, String region) {}

@@ -1,6 +1,7 @@
 package dev.pgmanager.dns;
 
-import dev.pgmanager.store.MachineIds;
+import dev.pgmanager.net.AddressText;
+import dev.pgmanager.net.MachineId;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -36,7 +37,7 @@ public final class DnsAddressResolver implements AddressResolver {
     private final List<Integer> addressTypes;
     private final Name membersName;
     private final FailureIncident discoveryIncident;
-    private final ConcurrentMap<String, MemberAddress> members = new ConcurrentHashMap<>();
+    private final ConcurrentMap<MachineId, MemberAddress> members = new ConcurrentHashMap<>();
     private final LongAdder lookups = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private final LongAdder addressChanges = new LongAdder();
@@ -49,14 +50,9 @@ public final class DnsAddressResolver implements AddressResolver {
         this.discoveryIncident = new FailureIncident(log, settings.membersName());
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * @throws IllegalArgumentException when the machine ID is not valid (see {@link MachineIds})
-     */
     @Override
-    public Optional<InetAddress> resolve(String machineId) {
-        Name name = absoluteName(settings.hostnameOf(MachineIds.requireValid(machineId)));
+    public Optional<InetAddress> resolve(MachineId machineId) {
+        Name name = absoluteName(settings.hostnameOf(machineId));
         MemberAddress member = members.computeIfAbsent(machineId, id -> new MemberAddress(id, name));
         synchronized (member) {
             return member.current();
@@ -99,14 +95,14 @@ public final class DnsAddressResolver implements AddressResolver {
     /** What is known of one member's address; guarded by its own monitor. */
     private final class MemberAddress {
 
-        private final String machineId;
+        private final MachineId machineId;
         private final Name name;
         private final FailureIncident incident;
         private InetAddress lastGood;
         private long freshUntilNanos;
         private long staleUntilNanos;
 
-        MemberAddress(String machineId, Name name) {
+        MemberAddress(MachineId machineId, Name name) {
             this.machineId = machineId;
             this.name = name;
             this.incident = new FailureIncident(log, name.toString(true));

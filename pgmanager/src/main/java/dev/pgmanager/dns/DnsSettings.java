@@ -1,5 +1,6 @@
 package dev.pgmanager.dns;
 
+import dev.pgmanager.net.MachineId;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -55,8 +56,8 @@ public record DnsSettings(
     }
 
     /** The DNS name that answers with the member's address, e.g. {@code e2865d13a56789.vm.pg.internal}. */
-    public String hostnameOf(String machineId) {
-        return namePattern.replace(MACHINE_ID, machineId).replace(APP, app);
+    public String hostnameOf(MachineId machineId) {
+        return namePattern.replace(MACHINE_ID, machineId.dnsLabel()).replace(APP, app);
     }
 
     /** Fly's TXT record listing every machine of the app with its region. */

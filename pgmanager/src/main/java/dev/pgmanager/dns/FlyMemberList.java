@@ -1,5 +1,6 @@
 package dev.pgmanager.dns;
 
+import dev.pgmanager.net.MachineId;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -7,12 +8,14 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.xbill.DNS.TXTRecord;
 
 /**
  * Fly's TXT list of an app's machines: {@code "<id> <region>,<id> <region>"}. DNS limits one TXT string to 255
  * bytes, so a long list arrives as several strings, split anywhere (even inside an ID), to be joined back first.
+ * An entry whose ID is not a machine ID names no member: it is left out, never turned into a host name.
  */
 public final class FlyMemberList {
 
@@ -21,13 +24,12 @@ public final class FlyMemberList {
     private FlyMemberList() {}
 
     static List<DiscoveredMember> parse(Collection<TXTRecord> records) {
-        Map<String, DiscoveredMember> byId = new LinkedHashMap<>();
+        Map<MachineId, DiscoveredMember> byId = new LinkedHashMap<>();
         for (TXTRecord record : records) {
             for (String entry : joined(record).split(",")) {
                 String[] fields = entry.trim().split("\\s+");
-                if (!fields[0].isEmpty()) {
-                    byId.putIfAbsent(fields[0], new DiscoveredMember(fields[0], fields.length > 1 ? fields[1] : ""));
-                }
+                String region = fields.length > 1 ? fields[1] : "";
+                machineId(fields[0]).ifPresent(id -> byId.putIfAbsent(id, new DiscoveredMember(id, region)));
             }
         }
         return List.copyOf(byId.values());
@@ -43,6 +45,14 @@ public final class FlyMemberList {
             strings.add(text.substring(start, Math.min(text.length(), start + MAX_TXT_STRING)));
         }
         return strings.isEmpty() ? List.of("") : strings;
+    }
+
+    private static Optional<MachineId> machineId(String text) {
+        try {
+            return Optional.of(MachineId.of(text));
+        } catch (IllegalArgumentException notAMachineId) {
+            return Optional.empty();
+        }
     }
 
     private static String joined(TXTRecord record) {

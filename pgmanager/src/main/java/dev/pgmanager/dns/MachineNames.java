@@ -1,5 +1,6 @@
 package dev.pgmanager.dns;
 
+import dev.pgmanager.net.MachineId;
 import java.net.InetAddress;
 import java.util.Locale;
 import java.util.Objects;
@@ -38,7 +39,7 @@ public final class MachineNames {
 
     /** The member's current address, if {@code host} is a member's name and its address is known. */
     public Optional<InetAddress> lookUp(String host) {
-        return machineIdOf(host).flatMap(id -> id.equals(selfId) && selfAddress.isPresent() ? selfAddress : resolver.resolve(id));
+        return machineIdOf(host).flatMap(id -> id.equals(selfId) && selfAddress.isPresent() ? selfAddress : resolver.resolve(MachineId.of(id)));
     }
 
     /** The machine ID in a member's name ({@code abc.vm.app.internal} gives {@code abc}). */

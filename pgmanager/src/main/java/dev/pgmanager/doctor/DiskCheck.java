@@ -21,7 +21,7 @@ final class DiskCheck implements Check {
         for (MemberFacts m : facts.members().values()) {
             JsonNode disk = m.api().map(api -> api.path("data_directory")).orElse(null);
             if (disk == null || !disk.isObject()) continue;
-            String id = m.machineId();
+            String id = m.machineId().value();
             String path = disk.path("path").asText();
             long free = disk.path("free_bytes").asLong();
             long total = disk.path("total_bytes").asLong();

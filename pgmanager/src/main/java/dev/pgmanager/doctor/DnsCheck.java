@@ -1,6 +1,6 @@
 package dev.pgmanager.doctor;
 
-import dev.pgmanager.dns.AddressText;
+import dev.pgmanager.net.AddressText;
 import dev.pgmanager.store.AddressRecord;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,7 +21,7 @@ final class DnsCheck implements Check {
     public List<Finding> examine(ClusterFacts facts) {
         List<Finding> findings = new ArrayList<>();
         for (MemberFacts m : facts.members().values()) {
-            String id = m.machineId();
+            String id = m.machineId().value();
             String hostname = facts.hostnameOf().apply(id);
             if (m.dnsError().isPresent()) {
                 findings.add(Finding.critical(name(), id, "looking up " + hostname + " failed: " + m.dnsError().get(),

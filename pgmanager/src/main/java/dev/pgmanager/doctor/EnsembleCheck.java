@@ -1,6 +1,6 @@
 package dev.pgmanager.doctor;
 
-import dev.pgmanager.dns.AddressText;
+import dev.pgmanager.net.AddressText;
 import dev.pgmanager.store.zookeeper.EnsembleStatus;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,8 +2,10 @@ package dev.pgmanager.doctor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.doctor.DoctorTarget.KnownMember;
+import dev.pgmanager.net.AddressText;
+import dev.pgmanager.net.HostPort;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.AddressRecord;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.Member;
@@ -106,11 +108,9 @@ public final class FactGatherer {
                 : target.storeConnect();
         Map<String, Optional<String>> result = new TreeMap<>();
         for (String server : servers.split(",")) {
-            int colon = server.lastIndexOf(':');
-            String host = server.substring(0, colon).replace("[", "").replace("]", "");
-            int port = Integer.parseInt(server.substring(colon + 1));
+            HostPort hostPort = HostPort.parse(server);
             try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(host, port), (int) PROBE_TIMEOUT.toMillis());
+                socket.connect(new InetSocketAddress(hostPort.host(), hostPort.port()), (int) PROBE_TIMEOUT.toMillis());
                 result.put(server, Optional.empty());
             } catch (IOException e) {
                 result.put(server, Optional.of(describe(e)));
@@ -125,7 +125,7 @@ public final class FactGatherer {
         Optional<InetAddress> dns = Optional.empty();
         Optional<String> dnsError = Optional.empty();
         try {
-            dns = target.resolver().resolve(id);
+            dns = target.resolver().resolve(MachineId.of(id));
         } catch (RuntimeException e) {
             dnsError = Optional.of(describe(e));
         }
@@ -164,7 +164,7 @@ public final class FactGatherer {
                 serverError = Optional.of(describe(e));
             }
         }
-        return new MemberFacts(id, record, dns, dnsError, address, source, databasePort, apiPort, api, apiError, server, serverError);
+        return new MemberFacts(MachineId.of(id), record, dns, dnsError, address, source, databasePort, apiPort, api, apiError, server, serverError);
     }
 
     private static JsonNode getMember(String address, int port) throws IOException, InterruptedException {

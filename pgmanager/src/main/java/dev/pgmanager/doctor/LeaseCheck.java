@@ -44,9 +44,9 @@ final class LeaseCheck implements Check {
             }
         }
         for (MemberFacts member : facts.members().values()) {
-            boolean leads = lease.map(l -> l.machineId().equals(member.machineId())).orElse(false);
+            boolean leads = lease.map(l -> l.machineId().equals(member.machineId().value())).orElse(false);
             if (!leads && member.server().map(ServerFacts::primary).orElse(false)) {
-                findings.add(Finding.critical(name(), member.machineId(), member.machineId() + " runs a primary without the "
+                findings.add(Finding.critical(name(), member.machineId().value(), member.machineId() + " runs a primary without the "
                         + "lease (timeline " + member.timeline() + "): writes it accepts are not the cluster's and will be "
                         + "lost", lease.isPresent() ? fixes.pgmanager("rejoin " + member.machineId())
                                 : fixes.pgmanager("failover --to " + member.machineId())));

@@ -31,7 +31,7 @@ final class MemberCheck implements Check {
         }
         long leaderPosition = facts.leader().map(MemberFacts::position).orElse(-1L);
         for (MemberFacts m : facts.members().values()) {
-            String id = m.machineId();
+            String id = m.machineId().value();
             if (facts.snapshot().isPresent() && m.record().isEmpty()) {
                 findings.add(Finding.critical(name(), id, id + " has no record in the store: its sidecar is not running or "
                         + "cannot reach the store", fixes.startMember(id)));
@@ -65,7 +65,7 @@ final class MemberCheck implements Check {
     }
 
     private static String describe(MemberFacts m, long lag) {
-        StringBuilder text = new StringBuilder(m.machineId()).append(": ");
+        StringBuilder text = new StringBuilder(m.machineId().value()).append(": ");
         Optional<ServerFacts> server = m.server();
         if (server.isPresent()) {
             ServerFacts s = server.get();

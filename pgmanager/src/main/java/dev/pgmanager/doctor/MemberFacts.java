@@ -1,6 +1,7 @@
 package dev.pgmanager.doctor;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.Member;
 import java.net.InetAddress;
 import java.util.Optional;
@@ -22,7 +23,7 @@ import java.util.Optional;
  * @param serverError why its PostgreSQL could not be read
  */
 public record MemberFacts(
-        String machineId,
+        MachineId machineId,
         Optional<Member> record,
         Optional<InetAddress> dnsAddress,
         Optional<String> dnsError,

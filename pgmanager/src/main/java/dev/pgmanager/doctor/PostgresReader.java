@@ -2,7 +2,7 @@ package dev.pgmanager.doctor;
 
 import dev.pgmanager.doctor.ServerFacts.Receiver;
 import dev.pgmanager.doctor.ServerFacts.Slot;
-import dev.pgmanager.local.HostPorts;
+import dev.pgmanager.net.HostPort;
 import dev.pgmanager.postgres.Credentials;
 import dev.pgmanager.postgres.Lsn;
 import java.sql.Connection;
@@ -32,7 +32,7 @@ final class PostgresReader {
         p.setProperty("connectTimeout", CONNECT_TIMEOUT_SECONDS);
         p.setProperty("socketTimeout", SOCKET_TIMEOUT_SECONDS);
         p.setProperty("ApplicationName", "pgmanager doctor");
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + HostPorts.of(address, port) + "/postgres", p)) {
+        try (Connection c = DriverManager.getConnection(new HostPort(address, port).jdbcUrl("postgres"), p)) {
             boolean primary = !bool(c, "SELECT pg_is_in_recovery()");
             Optional<Receiver> receiver = receiver(c);
             Optional<String[]> conninfo = row(c, "SELECT setting, sourcefile FROM pg_settings WHERE name = 'primary_conninfo'");

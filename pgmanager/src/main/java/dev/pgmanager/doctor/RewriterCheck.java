@@ -21,7 +21,7 @@ final class RewriterCheck implements Check {
             if (m.api().isEmpty()) continue;
             JsonNode rewriter = m.api().get().path("rewriter");
             if (rewriter.isMissingNode()) continue;
-            String id = m.machineId();
+            String id = m.machineId().value();
             long staleUses = rewriter.path("stale_uses").asLong();
             if ("on".equals(rewriter.path("state").asText())) {
                 findings.add(Finding.ok(name(), id, "the rewriter is on (" + rewriter.path("entries").asLong() + " entries, "

@@ -25,14 +25,16 @@ final class SlotCheck implements Check {
         if (leader.isEmpty()) return findings;
         MemberFacts l = leader.get();
         Map<String, Slot> slots = l.server().get().slots().stream().collect(Collectors.toMap(Slot::name, Function.identity()));
-        for (String id : facts.membersExcept(l.machineId()).keySet()) {
-            Slot slot = slots.get(id);
+        for (MemberFacts member : facts.membersExcept(l.machineId().value()).values()) {
+            String id = member.machineId().value();
+            String slotName = member.machineId().slotName();
+            Slot slot = slots.get(slotName);
             if (slot == null) {
                 findings.add(Finding.critical(name(), id, "the leader " + l.machineId() + " has no replication slot for " + id
                         + ": WAL it has not received yet may be recycled, and then it must be re-cloned",
-                        psql(facts, l, "SELECT pg_create_physical_replication_slot('" + id + "', true)")));
+                        psql(facts, l, "SELECT pg_create_physical_replication_slot('" + slotName + "', true)")));
             } else {
-                findings.add(Finding.ok(name(), id, "the leader " + l.machineId() + " keeps slot " + id + " ("
+                findings.add(Finding.ok(name(), id, "the leader " + l.machineId() + " keeps slot " + slotName + " ("
                         + (slot.active() ? "in use" : "not in use") + ", holding " + slot.retainedBytes() + " bytes of WAL)"));
             }
         }
@@ -56,6 +58,6 @@ final class SlotCheck implements Check {
     }
 
     private static String psql(ClusterFacts facts, MemberFacts leader, String sql) {
-        return facts.fixes().psql(leader.address().orElse(facts.hostnameOf().apply(leader.machineId())), leader.databasePort(), sql);
+        return facts.fixes().psql(leader.address().orElse(facts.hostnameOf().apply(leader.machineId().value())), leader.databasePort(), sql);
     }
 }

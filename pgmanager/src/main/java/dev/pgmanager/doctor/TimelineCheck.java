@@ -22,10 +22,10 @@ final class TimelineCheck implements Check {
         if (leader.isEmpty() || leader.get().timeline() <= 0) return findings;
         MemberFacts l = leader.get();
         long leaderTimeline = l.timeline();
-        for (MemberFacts m : facts.membersExcept(l.machineId()).values()) {
+        for (MemberFacts m : facts.membersExcept(l.machineId().value()).values()) {
             long timeline = m.timeline();
             if (timeline <= 0) continue;
-            String id = m.machineId();
+            String id = m.machineId().value();
             String rejoin = facts.fixes().pgmanager("rejoin " + id);
             if (timeline == leaderTimeline) {
                 findings.add(Finding.ok(name(), id, id + " is on the leader's timeline " + timeline));

@@ -1,8 +1,8 @@
 package dev.pgmanager.doctor;
 
-import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.doctor.ServerFacts.Receiver;
-import dev.pgmanager.local.HostPorts;
+import dev.pgmanager.net.AddressText;
+import dev.pgmanager.net.HostPort;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +28,7 @@ final class UpstreamCheck implements Check {
         Optional<MemberFacts> leader = facts.leader();
         if (leader.isEmpty()) return findings;
         MemberFacts l = leader.get();
-        for (MemberFacts m : facts.membersExcept(l.machineId()).values()) {
+        for (MemberFacts m : facts.membersExcept(l.machineId().value()).values()) {
             if (m.server().isEmpty() || m.server().get().primary()) continue;
             findings.add(examine(facts, m, m.server().get(), l));
         }
@@ -36,7 +36,7 @@ final class UpstreamCheck implements Check {
     }
 
     private Finding examine(ClusterFacts facts, MemberFacts m, ServerFacts server, MemberFacts leader) {
-        String id = m.machineId();
+        String id = m.machineId().value();
         String rejoin = facts.fixes().pgmanager("rejoin " + id);
         Optional<Receiver> receiver = server.receiver();
         Optional<String> conninfo = receiver.flatMap(Receiver::conninfo).or(server::primaryConninfo);
@@ -52,19 +52,19 @@ final class UpstreamCheck implements Check {
         int port = parsePort(settings.get("port"));
         String streaming = receiver.map(r -> "its WAL receiver is " + r.status()).orElse("no WAL receiver runs");
         boolean pinned = server.conninfoSource().map(f -> f.endsWith(AUTO_CONF)).orElse(false);
-        String leaderName = facts.hostnameOf().apply(leader.machineId());
+        String leaderName = facts.hostnameOf().apply(leader.machineId().value());
 
         if (leader.dnsAddress().isEmpty()) {
             return Finding.warning(name(), id, id + " cannot be checked against the leader " + leader.machineId()
                     + ": its name " + leaderName + " does not resolve now (" + source + " " + conninfo.get() + ")", null);
         }
         String leaderAddress = AddressText.of(leader.dnsAddress().get());
-        String where = port > 0 ? HostPorts.of(literal.orElse(host), port) : literal.orElse(host);
+        String where = port > 0 ? new HostPort(literal.orElse(host), port).toString() : literal.orElse(host);
         boolean sameAddress = literal.map(a -> AddressText.same(a, leaderAddress)).orElse(host.equals(leaderName));
         boolean samePort = port == 0 || leader.databasePort() == 0 || port == leader.databasePort();
         if (!sameAddress || !samePort) {
             return Finding.critical(name(), id, id + ": " + source + " " + where + ", but the leader " + leader.machineId()
-                    + " is at " + HostPorts.of(leaderAddress, leader.databasePort()) + " (DNS now): a stale "
+                    + " is at " + new HostPort(leaderAddress, leader.databasePort()) + " (DNS now): a stale "
                     + (literal.isPresent() ? "literal address" : "upstream") + (pinned ? ", pinned with ALTER SYSTEM in " + AUTO_CONF : "")
                     + "; " + streaming, rejoin);
         }

@@ -4,6 +4,7 @@ import dev.pgmanager.config.StoreConfig;
 import dev.pgmanager.dns.DiscoveredMember;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.StoreException;
 import dev.pgmanager.store.zookeeper.EmbeddedZooKeeper;
 import dev.pgmanager.store.zookeeper.EnsembleConfig;
@@ -66,7 +67,7 @@ public final class EnsembleMembership implements AutoCloseable {
      */
     public static EnsembleMembership start(String machineId, String app, StoreConfig.Ensemble settings, DnsSettings dns,
                                            DnsAddressResolver resolver, Duration patience, String adminSecret) {
-        var membership = new EnsembleMembership(app, dns.hostnameOf(machineId), settings, adminSecret);
+        var membership = new EnsembleMembership(app, dns.hostnameOf(MachineId.of(machineId)), settings, adminSecret);
         EnsembleConfig peers = membership.file.read()
                 .orElseGet(() -> membership.choose(machineId, dns, resolver, patience));
         membership.peers = peers;
@@ -171,8 +172,8 @@ public final class EnsembleMembership implements AutoCloseable {
             }
             sleep(Duration.ofSeconds(1));
         }
-        List<String> chosen = listed.stream().map(DiscoveredMember::machineId).sorted().limit(settings.size()).toList();
-        List<String> unresolved = unresolved(chosen, resolver, deadline);
+        List<MachineId> chosen = listed.stream().map(DiscoveredMember::machineId).sorted().limit(settings.size()).toList();
+        List<MachineId> unresolved = unresolved(chosen, resolver, deadline);
         if (!unresolved.isEmpty()) {
             throw new EnsembleBootstrapException("cannot bootstrap the ensemble: the names of the chosen peers "
                     + unresolved.stream().map(dns::hostnameOf).toList() + " do not resolve in DNS"
@@ -192,7 +193,7 @@ public final class EnsembleMembership implements AutoCloseable {
 
     /** An ensemble that already serves (this machine is new to the app) decides who the peers are. */
     private Optional<EnsembleConfig> servingEnsemble(String machineId, List<DiscoveredMember> listed, DnsSettings dns) {
-        List<String> others = listed.stream().map(DiscoveredMember::machineId).filter(id -> !id.equals(machineId))
+        List<String> others = listed.stream().map(DiscoveredMember::machineId).filter(id -> !id.value().equals(machineId))
                 .map(id -> dns.hostnameOf(id) + ":" + settings.clientPort()).toList();
         if (others.isEmpty()) return Optional.empty();
         try (ZooKeeperClusterStore store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(String.join(",", others), app)
@@ -203,8 +204,8 @@ public final class EnsembleMembership implements AutoCloseable {
         }
     }
 
-    private static List<String> unresolved(List<String> chosen, DnsAddressResolver resolver, Instant deadline) {
-        List<String> missing = chosen.stream().filter(id -> resolver.resolve(id).isEmpty()).toList();
+    private static List<MachineId> unresolved(List<MachineId> chosen, DnsAddressResolver resolver, Instant deadline) {
+        List<MachineId> missing = chosen.stream().filter(id -> resolver.resolve(id).isEmpty()).toList();
         while (!missing.isEmpty() && Instant.now().isBefore(deadline)) {
             sleep(Duration.ofSeconds(1));
             missing = missing.stream().filter(id -> resolver.resolve(id).isEmpty()).toList();

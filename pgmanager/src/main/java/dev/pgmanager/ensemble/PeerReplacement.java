@@ -2,6 +2,7 @@ package dev.pgmanager.ensemble;
 
 import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.dns.MachineNames;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.zookeeper.EnsembleConfig;
 import dev.pgmanager.store.zookeeper.EnsembleReconfiguration;
 import dev.pgmanager.store.zookeeper.EnsembleStatus;
@@ -51,9 +52,9 @@ public final class PeerReplacement {
                                   Duration patience) {
         EnsembleConfig current = store.ensembleConfig();
         if (current.isEmpty()) throw new Refused("the store is a standalone ZooKeeper server, not an ensemble: there is no peer to replace");
-        EnsembleConfig.Server leaving = current.serverAt(dns.hostnameOf(oldId)).orElseThrow(() ->
+        EnsembleConfig.Server leaving = current.serverAt(dns.hostnameOf(MachineId.of(oldId))).orElseThrow(() ->
                 new Refused(oldId + " is not a peer of the ensemble (its peers: " + current.connectString() + ")"));
-        String newName = dns.hostnameOf(newId);
+        String newName = dns.hostnameOf(MachineId.of(newId));
         if (current.serverAt(newName).isPresent()) throw new Refused(newId + " is a peer already");
         if (!store.read().members().containsKey(newId)) {
             throw new Refused(newId + " is not a running member of the cluster (it has no member record): start its machine "

@@ -1,6 +1,8 @@
 package dev.pgmanager.ha;
 
 import java.util.Optional;
+import dev.pgmanager.net.MachineId;
+import java.net.InetAddress;
 import java.util.Set;
 
 /**
@@ -27,34 +29,37 @@ public sealed interface Action {
     record RecordIdentity() implements Action {}
 
     /** Fill the empty data directory with a base backup of {@code leader} and start streaming from it. */
-    record CloneFrom(String leader) implements Action {}
+    record CloneFrom(MachineId leader) implements Action {}
 
     /** Start the server as it is: we lead, so it is the primary. */
     record StartAsPrimary() implements Action {}
 
     /** Start the server as a replica of {@code leader}, or as a replica waiting for one when nobody leads yet. */
-    record StartAsReplica(Optional<String> leader) implements Action {}
+    record StartAsReplica(Optional<MachineId> leader) implements Action {}
 
     /** Turn the local replica into the primary. */
     record Promote() implements Action {}
 
-    /** Point the local replica at {@code leader} (rewrites primary_conninfo and reloads). */
-    record Follow(String leader) implements Action {}
+    /**
+     * Point the local replica at {@code leader} (rewrites primary_conninfo and reloads), at the {@code address} its name
+     * resolved to when the decision was taken: the one the decision compared and logged, not a second lookup.
+     */
+    record Follow(MachineId leader, InetAddress address) implements Action {}
 
     /**
      * Stop accepting writes now and become a replica of {@code leader} (empty: nobody leads yet), rewinding first
      * when the timelines diverged.
      */
-    record Demote(Optional<String> leader) implements Action {}
+    record Demote(Optional<MachineId> leader) implements Action {}
 
     /** Rewind the diverged local data to {@code leader}'s history and follow it; re-clone if rewind fails. */
-    record Rewind(String leader) implements Action {}
+    record Rewind(MachineId leader) implements Action {}
 
     /** Planned switchover: stop cleanly so every replica has all WAL, then give the lease to {@code target}. */
-    record HandOver(String target) implements Action {}
+    record HandOver(MachineId target) implements Action {}
 
     /** Keep a replication slot for each of {@code members}; drop slots of members not listed. */
-    record KeepSlots(Set<String> members) implements Action {
+    record KeepSlots(Set<MachineId> members) implements Action {
         public KeepSlots {
             members = Set.copyOf(members);
         }

@@ -1,6 +1,5 @@
 package dev.pgmanager.ha;
 
-import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.election.Candidate;
 import dev.pgmanager.election.CandidateRanking;
 import dev.pgmanager.election.FailoverRules;
@@ -19,6 +18,9 @@ import dev.pgmanager.ha.Action.Rewind;
 import dev.pgmanager.ha.Action.StartAsPrimary;
 import dev.pgmanager.ha.Action.StartAsReplica;
 import dev.pgmanager.ha.LocalPostgres.DataState;
+import dev.pgmanager.ha.LocalPostgres.Following;
+import dev.pgmanager.net.AddressText;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.ClusterSpec;
 import dev.pgmanager.store.HandoverRequest;
 import dev.pgmanager.store.HandoverRequest.Kind;
@@ -26,11 +28,13 @@ import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
 import dev.pgmanager.store.MemberState;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -68,7 +72,7 @@ public final class Decider {
                 .filter(local -> !local.equals(identity.systemIdentifier()))
                 .map(local -> "the data directory holds another cluster (system identifier " + local
                         + ", this cluster's is " + identity.systemIdentifier() + "): not starting it; "
-                        + "`pgmanager reinit " + o.machineId() + "` moves it aside and clones the leader"));
+                        + "`pgmanager reinit " + o.id() + "` moves it aside and clones the leader"));
     }
 
     private static Decision withoutLease(Observation o) {
@@ -84,7 +88,7 @@ public final class Decider {
     private static Decision demote(Observation o) {
         return o.otherLeader()
                 .map(l -> Decision.of(l.machineId() + " holds the lease (epoch " + l.epoch()
-                        + ") but I run as primary: demoting to follow it", new Demote(Optional.of(l.machineId()))))
+                        + ") but I run as primary: demoting to follow it", new Demote(Optional.of(idOf(l)))))
                 .orElseGet(() -> Decision.of("I run as primary without the lease (" + o.leaseState()
                         + "): stopping writes and demoting", new Demote(Optional.empty())));
     }
@@ -110,14 +114,14 @@ public final class Decider {
         }
         Optional<Leader> leader = o.otherLeader();
         if (leader.isPresent() && runningPrimary(o, leader.get().machineId())) {
-            return Decision.of("no data: cloning from the leader " + leader.get().machineId(), new CloneFrom(leader.get().machineId()));
+            return Decision.of("no data: cloning from the leader " + leader.get().machineId(), new CloneFrom(idOf(leader.get())));
         }
         return Decision.none("no data, and no running leader to clone from: waiting");
     }
 
     /** Whatever the cluster does: the operator was told the server stays stopped, and only they decide what comes next. */
     private static Decision leftStopped(Observation o, String why) {
-        String me = o.machineId();
+        MachineId me = o.id();
         return Decision.none("my server is left stopped: a rejoin could not rewind its data (" + why + "); `pgmanager reinit "
                 + me + "` re-clones it (the data is moved aside and kept), `pgmanager rejoin " + me + "` tries the rewind again");
     }
@@ -130,11 +134,11 @@ public final class Decider {
         Optional<Leader> leader = o.otherLeader();
         if (leader.isPresent() && o.local().lastRanAsPrimary()) {
             return Decision.of("my server is down and its data was a primary's, while " + leader.get().machineId()
-                    + " leads: rewinding onto its history before following it", new Rewind(leader.get().machineId()));
+                    + " leads: rewinding onto its history before following it", new Rewind(idOf(leader.get())));
         }
         return leader
                 .map(l -> Decision.of("my server is down: starting it as a replica of " + l.machineId(),
-                        new StartAsReplica(Optional.of(l.machineId()))))
+                        new StartAsReplica(Optional.of(idOf(l)))))
                 .orElseGet(() -> Decision.of("my server is down and nobody leads: starting it as a replica",
                         new StartAsReplica(Optional.empty())));
     }
@@ -149,8 +153,8 @@ public final class Decider {
         }
         Optional<HandoverRequest> handover = o.cluster().handover();
         if (handover.isPresent()) return handOver(o, handover.get());
-        Set<String> slots = new HashSet<>(o.slotHolders());
-        slots.remove(o.machineId());
+        Set<MachineId> slots = new HashSet<>(o.slotHolders());
+        slots.remove(o.id());
         KeepSlots keepSlots = new KeepSlots(slots);
         Optional<Decision> sync = SynchronousStandbys.manage(o, epoch);
         if (sync.isPresent()) {
@@ -162,7 +166,7 @@ public final class Decider {
     }
 
     private Decision handOver(Observation o, HandoverRequest request) {
-        String me = o.machineId();
+        String me = o.id().value();
         if (expired(o, request)) return Decision.of("the " + kind(request) + " request expired", ClearHandover.cancelled("expired"));
         if (me.equals(request.to())) {
             return Decision.of("the " + kind(request) + " to me is complete", ClearHandover.completed());
@@ -176,7 +180,7 @@ public final class Decider {
                 String why = request.to() + " is not a live member";
                 return Decision.of("refusing the failover: " + why, ClearHandover.cancelled(why));
             }
-            return Decision.of("failover to " + request.to() + " requested: handing over", new HandOver(request.to()));
+            return Decision.of("failover to " + request.to() + " requested: handing over", new HandOver(MachineId.of(request.to())));
         }
         Optional<String> target = Optional.ofNullable(request.to()).or(() -> bestReplica(o));
         if (target.isEmpty()) {
@@ -187,37 +191,41 @@ public final class Decider {
         if (unhealthy.isPresent()) {
             return Decision.of("refusing the switchover to " + target.get() + ": " + unhealthy.get(), ClearHandover.cancelled(unhealthy.get()));
         }
-        return Decision.of("switchover to " + target.get() + " requested: stopping cleanly and handing over", new HandOver(target.get()));
+        return Decision.of("switchover to " + target.get() + " requested: stopping cleanly and handing over",
+                new HandOver(MachineId.of(target.get())));
     }
 
     private static Decision asFollower(Observation o, Leader leader) {
-        String id = leader.machineId();
+        MachineId id = idOf(leader);
         LocalPostgres local = o.local();
         // Every way of following connects to the address the leader's name has now; without one, nothing may be tried.
         if (o.leaderAddress().isEmpty()) {
             return Decision.none("the leader " + id + " (epoch " + leader.epoch() + ") does not resolve in DNS: "
                     + "waiting for its name to resolve, never guessing an address");
         }
-        String address = o.leaderAddress().get();
-        if (!local.upstream().equals(Optional.of(id))) {
-            return Decision.of("following the leader " + id + " (epoch " + leader.epoch() + ") at " + address + ", was following "
-                    + local.upstream().orElse("nobody"), new Follow(id));
+        InetAddress address = o.leaderAddress().get();
+        String at = AddressText.of(address);
+        Optional<Following> following = local.following();
+        if (following.map(Following::leader).filter(id::equals).isEmpty()) {
+            return Decision.of("following the leader " + id + " (epoch " + leader.epoch() + ") at " + at + ", was following "
+                    + following.map(f -> f.leader().value()).orElse("nobody"), new Follow(id, address));
         }
         // A migrated leader keeps its name but not its address; primary_conninfo names both, so it must be rewritten.
-        if (local.upstreamAddress().isEmpty()) {
-            return Decision.of("the address I follow the leader " + id + " at is unknown: re-pointing at " + address,
-                    new Follow(id));
+        Optional<InetAddress> followedAt = following.get().address();
+        if (followedAt.isEmpty()) {
+            return Decision.of("the address I follow the leader " + id + " at is unknown: re-pointing at " + at,
+                    new Follow(id, address));
         }
-        if (!AddressText.same(local.upstreamAddress().get(), address)) {
-            return Decision.of("the leader " + id + " moved from " + local.upstreamAddress().get() + " to " + address
-                    + ": re-pointing", new Follow(id));
+        if (!followedAt.get().equals(address)) {
+            return Decision.of("the leader " + id + " moved from " + AddressText.of(followedAt.get()) + " to " + at
+                    + ": re-pointing", new Follow(id, address));
         }
-        Optional<Member> leaderMember = o.cluster().member(id);
+        Optional<Member> leaderMember = o.cluster().member(id.value());
         if (leaderMember.isPresent() && leaderMember.get().timeline() > 0 && local.timeline() > leaderMember.get().timeline()) {
             return Decision.of("my timeline " + local.timeline() + " is ahead of the leader's " + leaderMember.get().timeline()
                     + ": our histories diverged, rewinding to " + id, new Rewind(id));
         }
-        if (!local.streaming() && o.notStreamingFor().compareTo(REWIND_AFTER_NOT_STREAMING) >= 0 && runningPrimary(o, id)) {
+        if (!local.streaming() && o.notStreamingFor().compareTo(REWIND_AFTER_NOT_STREAMING) >= 0 && runningPrimary(o, id.value())) {
             return Decision.of("not streaming from " + id + " for " + o.notStreamingFor().toSeconds()
                     + " s although it runs: assuming our histories diverged, rewinding", new Rewind(id));
         }
@@ -226,8 +234,8 @@ public final class Decider {
     }
 
     private Decision leaderless(Observation o) {
-        String me = o.machineId();
-        Optional<String> promised = o.failsafe().promisedTo();
+        String me = o.id().value();
+        Optional<MachineId> promised = o.failsafe().promisedTo();
         if (promised.isPresent()) {
             // That primary may still be accepting writes, cut off from the store only, and counts on the promise.
             return Decision.none("no leader in the store, but I confirmed to " + promised.get() + " within the last session "
@@ -263,7 +271,7 @@ public final class Decider {
             return Decision.none("no leader: waiting for the better candidate " + best.get().machineId());
         }
         return withLease(o, "no leader: I am the best candidate (timeline " + o.local().timeline() + ", received "
-                + o.local().receivedPosition() + "): taking the lease");
+                + describe(o.local().wal().received()) + "): taking the lease");
     }
 
     private static Decision withLease(Observation o, String reason) {
@@ -292,8 +300,9 @@ public final class Decider {
 
     private static Candidate localCandidate(Observation o) {
         LocalPostgres local = o.local();
-        return new Candidate(o.machineId(), local.timeline(), Math.max(local.receivedPosition(), local.replayedPosition()),
-                local.replayedPosition(), o.me().tags().priority(), o.me().tags().noFailover());
+        // The election rules read -1 as an unknown position, as in the store's member records.
+        return new Candidate(o.id().value(), local.timeline(), local.wal().furthest().orElse(-1), local.wal().replayed().orElse(-1),
+                o.me().tags().priority(), o.me().tags().noFailover());
     }
 
     /**
@@ -301,7 +310,7 @@ public final class Decider {
      * {@code /health/safe-to-stop} asks, so that the probe and the hand-over can never disagree.
      */
     public Optional<String> bestReplica(Observation o) {
-        List<Candidate> healthy = o.cluster().membersExcept(o.machineId()).values().stream()
+        List<Candidate> healthy = o.cluster().membersExcept(o.id().value()).values().stream()
                 .filter(m -> whyNotHealthyReplica(o, m.machineId()).isEmpty())
                 .map(Candidate::of)
                 .toList();
@@ -320,7 +329,8 @@ public final class Decider {
         Optional<String> notSynchronous = SynchronousStandbys.whyNotSwitchoverTarget(o, machineId);
         if (notSynchronous.isPresent()) return notSynchronous;
         if (m.timeline() != o.local().timeline()) return Optional.of(machineId + " is on timeline " + m.timeline());
-        long lag = o.local().replayedPosition() - m.receivedPosition();
+        OptionalLong written = o.local().wal().replayed();
+        long lag = written.isPresent() ? written.getAsLong() - m.receivedPosition() : 0;
         if (lag > spec(o).maximumLagOnFailoverBytes()) return Optional.of(machineId + " lags " + lag + " bytes behind");
         return Optional.empty();
     }
@@ -328,6 +338,11 @@ public final class Decider {
     /** Whether {@code machineId} is a live member whose record says it runs as the primary. */
     public static boolean runningPrimary(Observation o, String machineId) {
         return o.cluster().member(machineId).filter(o::isFresh).map(m -> m.role() == MemberRole.PRIMARY).orElse(false);
+    }
+
+    /** The store's leader record names its holder by the text of its machine ID. */
+    private static MachineId idOf(Leader leader) {
+        return MachineId.of(leader.machineId());
     }
 
     private static boolean expired(Observation o, HandoverRequest request) {
@@ -349,7 +364,10 @@ public final class Decider {
     }
 
     private static String describeLocal(LocalPostgres local) {
-        if (!local.running()) return "server down";
-        return local.role().name().toLowerCase() + " on timeline " + local.timeline();
+        return local.server().map(s -> s.role().name().toLowerCase() + " on timeline " + local.timeline()).orElse("server down");
+    }
+
+    private static String describe(OptionalLong position) {
+        return position.isPresent() ? Long.toString(position.getAsLong()) : "unknown";
     }
 }

@@ -1,5 +1,6 @@
 package dev.pgmanager.ha;
 
+import dev.pgmanager.net.MachineId;
 import java.util.Optional;
 
 /**
@@ -10,6 +11,6 @@ import java.util.Optional;
  * @param confirmedByAll this primary lost its lease to a store it cannot reach, and every member it knows confirmed
  *     recently that it follows it: it keeps accepting writes
  */
-public record FailsafeState(Optional<String> promisedTo, boolean confirmedByAll) {
+public record FailsafeState(Optional<MachineId> promisedTo, boolean confirmedByAll) {
     public static final FailsafeState NONE = new FailsafeState(Optional.empty(), false);
 }

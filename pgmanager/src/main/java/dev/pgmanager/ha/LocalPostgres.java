@@ -1,21 +1,18 @@
 package dev.pgmanager.ha;
 
+import dev.pgmanager.net.MachineId;
+import java.net.InetAddress;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
- * What the sidecar sees of its own PostgreSQL in one pass.
+ * What the sidecar sees of its own PostgreSQL in one pass: its data directory, and the server when it runs.
  *
  * @param data what the data directory holds
  * @param systemIdentifier the cluster's system identifier, when the directory holds one
- * @param running the server process is up and accepts connections
- * @param role primary or replica, when running
- * @param timeline the server's timeline (0 when unknown)
- * @param receivedPosition replica: last WAL received; primary: current write position (-1 unknown)
- * @param replayedPosition replica: last WAL replayed; primary: current write position (-1 unknown)
- * @param upstream the machine ID this server is configured to follow, if any
- * @param upstreamAddress the address ({@code hostaddr}) this server's primary_conninfo points at now; empty when it
- *     follows nobody or the address is unknown (then the follower re-points, to be sure)
- * @param streaming a replica's WAL receiver is streaming
+ * @param timeline the data's timeline (0 when unknown)
+ * @param server the server, while its process is up and accepts connections
  * @param lastRanAsPrimary a stopped server's data was last a primary's (it may hold WAL no one else has)
  * @param failedRewind why an operator's rejoin could not rewind this data, recorded until a rewind or re-clone succeeds;
  *     pg_rewind may have left the data half-rewound, so the server is not started while this is present
@@ -23,24 +20,10 @@ import java.util.Optional;
 public record LocalPostgres(
         DataState data,
         Optional<String> systemIdentifier,
-        boolean running,
-        ServerRole role,
         long timeline,
-        long receivedPosition,
-        long replayedPosition,
-        Optional<String> upstream,
-        Optional<String> upstreamAddress,
-        boolean streaming,
+        Optional<Server> server,
         boolean lastRanAsPrimary,
         Optional<String> failedRewind) {
-
-    /** A server with no failed rewind on record. */
-    public LocalPostgres(DataState data, Optional<String> systemIdentifier, boolean running, ServerRole role, long timeline,
-            long receivedPosition, long replayedPosition, Optional<String> upstream, Optional<String> upstreamAddress,
-            boolean streaming, boolean lastRanAsPrimary) {
-        this(data, systemIdentifier, running, role, timeline, receivedPosition, replayedPosition, upstream, upstreamAddress,
-                streaming, lastRanAsPrimary, Optional.empty());
-    }
 
     public enum DataState {
         /** Missing or empty: safe to initialize or clone into. */
@@ -51,29 +34,115 @@ public record LocalPostgres(
         FOREIGN
     }
 
-    public enum ServerRole { PRIMARY, REPLICA, NONE }
+    public enum ServerRole { PRIMARY, REPLICA }
 
+    /**
+     * The running server.
+     *
+     * @param role primary or replica
+     * @param wal how far its WAL got
+     * @param following the member a replica is configured to follow, if any
+     * @param streaming a replica's WAL receiver is streaming
+     */
+    public record Server(ServerRole role, WalPositions wal, Optional<Following> following, boolean streaming) {
+        public Server {
+            Objects.requireNonNull(role, "role");
+            Objects.requireNonNull(wal, "wal");
+            Objects.requireNonNull(following, "following");
+        }
+
+        /** A primary, which writes WAL: it has received and replayed all it wrote. */
+        public static Server primary(OptionalLong written) {
+            return new Server(ServerRole.PRIMARY, new WalPositions(written, written), Optional.empty(), false);
+        }
+
+        public static Server replica(WalPositions wal, Optional<Following> following, boolean streaming) {
+            return new Server(ServerRole.REPLICA, wal, following, streaming);
+        }
+    }
+
+    /**
+     * How far a server's WAL got.
+     *
+     * @param received replica: last WAL received; primary: current write position
+     * @param replayed replica: last WAL replayed; primary: current write position
+     */
+    public record WalPositions(OptionalLong received, OptionalLong replayed) {
+        public static final WalPositions UNKNOWN = new WalPositions(OptionalLong.empty(), OptionalLong.empty());
+
+        /** The furthest position known: what the server holds, whether or not it was replayed yet. */
+        public OptionalLong furthest() {
+            if (received.isEmpty()) return replayed;
+            if (replayed.isEmpty()) return received;
+            return OptionalLong.of(Math.max(received.getAsLong(), replayed.getAsLong()));
+        }
+    }
+
+    /**
+     * The member a replica follows, as its configuration says.
+     *
+     * @param leader the member's machine ID
+     * @param address the address ({@code hostaddr}) primary_conninfo points at now; empty when unknown (then the
+     *     follower re-points, to be sure)
+     */
+    public record Following(MachineId leader, Optional<InetAddress> address) {}
+
+    public LocalPostgres {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(systemIdentifier, "systemIdentifier");
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(failedRewind, "failedRewind");
+    }
+
+    /** A missing or empty data directory. */
     public static LocalPostgres empty() {
-        return new LocalPostgres(DataState.EMPTY, Optional.empty(), false, ServerRole.NONE, 0, -1, -1, Optional.empty(), Optional.empty(),
-                false, false);
+        return new LocalPostgres(DataState.EMPTY, Optional.empty(), 0, Optional.empty(), false, Optional.empty());
+    }
+
+    /** A data directory of files that are not a PostgreSQL cluster. */
+    public static LocalPostgres foreign() {
+        return new LocalPostgres(DataState.FOREIGN, Optional.empty(), 0, Optional.empty(), false, Optional.empty());
     }
 
     public static LocalPostgres stopped(String systemIdentifier, long timeline, boolean lastRanAsPrimary) {
-        return new LocalPostgres(DataState.CLUSTER, Optional.of(systemIdentifier), false, ServerRole.NONE, timeline, -1, -1,
-                Optional.empty(), Optional.empty(), false, lastRanAsPrimary);
+        return new LocalPostgres(DataState.CLUSTER, Optional.of(systemIdentifier), timeline, Optional.empty(), lastRanAsPrimary,
+                Optional.empty());
+    }
+
+    public static LocalPostgres running(String systemIdentifier, long timeline, Server server) {
+        return new LocalPostgres(DataState.CLUSTER, Optional.of(systemIdentifier), timeline, Optional.of(server), false,
+                Optional.empty());
     }
 
     /** The same, with {@code reason} (or none) as the failed rewind on record. */
     public LocalPostgres withFailedRewind(Optional<String> reason) {
-        return new LocalPostgres(data, systemIdentifier, running, role, timeline, receivedPosition, replayedPosition, upstream,
-                upstreamAddress, streaming, lastRanAsPrimary, reason);
+        return new LocalPostgres(data, systemIdentifier, timeline, server, lastRanAsPrimary, reason);
+    }
+
+    public boolean running() {
+        return server.isPresent();
     }
 
     public boolean isPrimary() {
-        return running && role == ServerRole.PRIMARY;
+        return server.filter(s -> s.role() == ServerRole.PRIMARY).isPresent();
     }
 
     public boolean isReplica() {
-        return running && role == ServerRole.REPLICA;
+        return server.filter(s -> s.role() == ServerRole.REPLICA).isPresent();
+    }
+
+    /** A replica's WAL receiver is streaming. */
+    public boolean streaming() {
+        return server.map(Server::streaming).orElse(false);
+    }
+
+    /** How far the running server's WAL got; unknown while it is down. */
+    public WalPositions wal() {
+        return server.map(Server::wal).orElse(WalPositions.UNKNOWN);
+    }
+
+    /** The member the running replica follows, if any. */
+    public Optional<Following> following() {
+        return server.flatMap(Server::following);
     }
 }

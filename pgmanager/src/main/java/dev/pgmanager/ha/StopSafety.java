@@ -37,7 +37,7 @@ public final class StopSafety {
             return safe("this member leads, and a stop hands over to " + target.get()
                     + " first (a switchover, ha.stop_handover_timeout): the cluster stays writable apart from the hand-over");
         }
-        List<String> obstacles = o.cluster().membersExcept(o.machineId()).keySet().stream()
+        List<String> obstacles = o.cluster().membersExcept(o.id().value()).keySet().stream()
                 .map(id -> Decider.whyNotHealthyReplica(o, id).orElse(id + " may take over"))
                 .toList();
         return unsafe("this member leads and no replica may take over ("

@@ -71,15 +71,15 @@ final class SynchronousStandbys {
             widened.addAll(wantedSet);
             int quorum = Math.min(current.quorum(), Math.min(guaranteed(applied), guaranteed(wanted)));
             List<Action> actions = new ArrayList<>();
-            if (!matches(recorded, o.machineId(), epoch, widened, quorum)) actions.add(new WriteSyncState(widened, quorum));
+            if (!matches(recorded, o.id().value(), epoch, widened, quorum)) actions.add(new WriteSyncState(widened, quorum));
             actions.add(new SetStandbyNames(wanted));
             return Optional.of(new Decision(actions, "synchronous standbys: recording " + widened + " (every acknowledged write on at "
                     + "least " + quorum + " of them) before setting synchronous_standby_names to " + wanted));
         }
-        if (matches(recorded, o.machineId(), epoch, wantedSet, guaranteed(wanted))) return Optional.empty();
+        if (matches(recorded, o.id().value(), epoch, wantedSet, guaranteed(wanted))) return Optional.empty();
         long confirming = wantedSet.stream()
                 .filter(id -> Optional.ofNullable(replication.standbys().get(id))
-                        .filter(s -> s.confirmsCommits() && replication.appliedAt() >= 0 && s.flushed() >= replication.appliedAt())
+                        .filter(s -> s.confirmsCommits() && s.flushedUpTo(replication.appliedAt()))
                         .isPresent())
                 .count();
         if (confirming < guaranteed(wanted)) {
@@ -118,7 +118,7 @@ final class SynchronousStandbys {
      */
     static Optional<String> whyNotEnoughWitnesses(Observation o, List<Member> liveReplicas) {
         Optional<SyncState> sync = o.cluster().sync();
-        if (sync.isEmpty() || sync.get().leader().equals(o.machineId())) return Optional.empty();
+        if (sync.isEmpty() || sync.get().leader().equals(o.id().value())) return Optional.empty();
         SyncState s = sync.get();
         if (s.quorum() == 0) {
             return Optional.of("no leader, and the last leader " + s.leader() + " recorded no synchronous standby holding every "
@@ -127,7 +127,7 @@ final class SynchronousStandbys {
         }
         Set<String> heard = new TreeSet<>();
         liveReplicas.stream().map(Member::machineId).filter(s.synchronousStandbys()::contains).forEach(heard::add);
-        if (s.synchronousStandbys().contains(o.machineId())) heard.add(o.machineId());
+        if (s.synchronousStandbys().contains(o.id().value())) heard.add(o.id().value());
         if (heard.size() >= s.witnessesNeeded()) return Optional.empty();
         return Optional.of("no leader: waiting to hear from " + s.witnessesNeeded() + " of the synchronous standbys "
                 + s.synchronousStandbys() + " (heard from " + heard + "), so as not to promote one that lacks acknowledged writes");
@@ -140,7 +140,7 @@ final class SynchronousStandbys {
      */
     static Optional<String> whyNotSwitchoverTarget(Observation o, String machineId) {
         return o.cluster().sync()
-                .filter(s -> s.leader().equals(o.machineId()) && s.quorum() > 0 && !s.synchronousStandbys().contains(machineId))
+                .filter(s -> s.leader().equals(o.id().value()) && s.quorum() > 0 && !s.synchronousStandbys().contains(machineId))
                 .map(s -> machineId + " is not a synchronous standby (the synchronous set is " + s.synchronousStandbys()
                         + "): wait until it is one, or choose one of them");
     }
@@ -160,7 +160,7 @@ final class SynchronousStandbys {
     private static StandbyNames wanted(Observation o) {
         Replication replication = o.replication();
         Set<String> current = new HashSet<>(replication.applied().map(StandbyNames::standbys).orElse(List.of()));
-        List<Member> eligible = o.cluster().membersExcept(o.machineId()).values().stream()
+        List<Member> eligible = o.cluster().membersExcept(o.id().value()).values().stream()
                 .filter(o::isFresh)
                 .filter(m -> m.role() == MemberRole.REPLICA && m.state() == MemberState.STREAMING)
                 .filter(m -> !m.tags().noSync() && o.candidacy().mayLead(m))
@@ -188,7 +188,7 @@ final class SynchronousStandbys {
 
     /** The store's record when this leader wrote it; otherwise (none, or a former leader's) one that promises nothing. */
     private static SyncState ownRecord(Observation o, Optional<SyncState> recorded) {
-        return recorded.filter(s -> s.leader().equals(o.machineId())).orElse(new SyncState(o.machineId(), 0, Set.of(), 0));
+        return recorded.filter(s -> s.leader().equals(o.id().value())).orElse(new SyncState(o.id().value(), 0, Set.of(), 0));
     }
 
     private static boolean matches(Optional<SyncState> recorded, String me, long epoch, Set<String> standbys, int quorum) {

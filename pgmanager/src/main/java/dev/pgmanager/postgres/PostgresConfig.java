@@ -1,7 +1,6 @@
 package dev.pgmanager.postgres;
 
-import dev.pgmanager.store.MachineIds;
-
+import dev.pgmanager.net.MachineId;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -31,7 +30,7 @@ public record PostgresConfig(
         List<String> allowedNetworks,
         Credentials superuser,
         Credentials replication,
-        String machineId,
+        MachineId machineId,
         Duration startTimeout,
         Duration copyTimeout) {
 
@@ -43,7 +42,7 @@ public record PostgresConfig(
         allowedNetworks = List.copyOf(allowedNetworks);
         Objects.requireNonNull(superuser, "superuser");
         Objects.requireNonNull(replication, "replication");
-        MachineIds.requireValid(machineId);
+        Objects.requireNonNull(machineId, "machineId");
         Objects.requireNonNull(startTimeout, "startTimeout");
         Objects.requireNonNull(copyTimeout, "copyTimeout");
         if (listenAddresses.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.pgmanager.postgres;
 
+import dev.pgmanager.net.HostPort;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -179,8 +180,7 @@ public final class PostgresController {
         properties.setProperty("loginTimeout", "10");
         properties.setProperty("socketTimeout", "30");
         properties.setProperty("ApplicationName", "pgmanager");
-        String host = config.localConnectHost();
-        String url = "jdbc:postgresql://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + config.port() + "/postgres";
+        String url = new HostPort(config.localConnectHost(), config.port()).jdbcUrl("postgres");
         return DriverManager.getConnection(url, properties);
     }
 
@@ -273,7 +273,7 @@ public final class PostgresController {
         Upstream asSuperuser = new Upstream(upstream.host(), upstream.hostaddr(), upstream.port(), config.superuser());
         String source = asSuperuser.connInfo(config.superuser().user())
                 .with("dbname", "postgres")
-                .with("application_name", config.machineId() + "_rewind")
+                .with("application_name", config.machineId().applicationName() + "_rewind")
                 .with("connect_timeout", "10")
                 .toString();
         CommandResult result = runner.run(List.of(binaries.tool("pg_rewind"),
@@ -438,7 +438,7 @@ public final class PostgresController {
 
     private CommandResult baseBackup(Upstream upstream, boolean createSlot) {
         String source = upstream.connInfo(upstream.replication().user())
-                .with("application_name", config.machineId())
+                .with("application_name", config.machineId().applicationName())
                 .with("connect_timeout", "10")
                 .toString();
         List<String> command = new ArrayList<>(List.of(binaries.tool("pg_basebackup"),
@@ -447,7 +447,7 @@ public final class PostgresController {
                 "--wal-method=stream",
                 "--checkpoint=fast",
                 "--no-password",
-                "--slot=" + config.machineId()));
+                "--slot=" + config.machineId().slotName()));
         if (createSlot) {
             command.add("--create-slot");
         }

@@ -54,7 +54,7 @@ final class ServerConfigFiles {
                 + setting("unix_socket_directories", config.socketDirectory().toString())
                 // only the OS user (and root) may use the socket at all; pg_hba.conf admits it by peer identity
                 + "unix_socket_permissions = 0700\n"
-                + setting("cluster_name", config.machineId())
+                + setting("cluster_name", config.machineId().value())
                 + "password_encryption = 'scram-sha-256'\n"
                 + "wal_level = replica\n"
                 + "hot_standby = on\n"
@@ -83,13 +83,13 @@ final class ServerConfigFiles {
     void writeUpstream(Upstream upstream) {
         String conninfo = upstream.connInfo(upstream.replication().user())
                 .with("passfile", config.passfile().toString())
-                .with("application_name", config.machineId())
+                .with("application_name", config.machineId().applicationName())
                 .toString();
         // recovery_target_timeline is left at its default, 'latest', which follows a promotion upstream;
         // setting it here would make emptying this file on promote a change that needs a restart
         osUser.writePrivateFile(dataDirectory.file(UPSTREAM_FILE), HEADER
                 + setting("primary_conninfo", conninfo)
-                + setting("primary_slot_name", config.machineId()));
+                + setting("primary_slot_name", config.machineId().slotName()));
     }
 
     /**

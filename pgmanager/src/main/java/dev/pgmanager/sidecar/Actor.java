@@ -5,6 +5,7 @@ import dev.pgmanager.election.LeaderLease;
 import dev.pgmanager.ha.Action;
 import dev.pgmanager.ha.Decision;
 import dev.pgmanager.ha.Observation;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.ClusterIdentity;
 import dev.pgmanager.store.ClusterSpec;
 import dev.pgmanager.store.ClusterStore;
@@ -96,11 +97,11 @@ final class Actor {
         return Result.accepted("PostgreSQL restarted");
     }
 
-    private record Following(Observation observation, String leader) {}
+    private record Following(Observation observation, MachineId leader) {}
 
     private Following requireOtherLeader(Optional<Observation> last, String what) {
         Observation o = last.orElseThrow(() -> new ActionFailedException("nothing observed yet; try again in a moment"));
-        String leader = o.otherLeader().map(Leader::machineId).orElseThrow(() -> new ActionFailedException(o.iLead()
+        MachineId leader = o.otherLeader().map(l -> MachineId.of(l.machineId())).orElseThrow(() -> new ActionFailedException(o.iLead()
                 ? me + " leads the cluster: there is no one to " + what + "; switch over first (pgmanager switchover)"
                 : "no member leads the cluster: there is no one to " + what));
         return new Following(o, leader);
@@ -146,7 +147,7 @@ final class Actor {
             case Action.StartAsPrimary a -> server.startAsPrimary();
             case Action.StartAsReplica a -> server.startAsReplica(a.leader().map(l -> upstreams.of(l, o.cluster())), a.leader());
             case Action.Promote a -> promote(o);
-            case Action.Follow a -> server.follow(upstreams.of(a.leader(), o.cluster()), a.leader());
+            case Action.Follow a -> server.follow(upstreams.at(a.leader(), a.address(), o.cluster()), a.leader());
             case Action.Demote a -> server.demote(a.leader().map(l -> upstreams.of(l, o.cluster())), a.leader());
             case Action.Rewind a -> server.rewindOrReclone(upstreams.of(a.leader(), o.cluster()), a.leader());
             case Action.HandOver a -> handOver(a.target(), o);
@@ -198,11 +199,11 @@ final class Actor {
         history(o, kind, detail);
     }
 
-    private void handOver(String target, Observation o) {
+    private void handOver(MachineId target, Observation o) {
         HandoverRequest current = o.cluster().handover().orElseThrow();
         // Pin the target in the store before stepping down, so that only it takes the lease.
         store.clearHandover();
-        store.requestHandover(new HandoverRequest(current.kind(), me, target, current.requestedAt()));
+        store.requestHandover(new HandoverRequest(current.kind(), me, target.value(), current.requestedAt()));
         server.stopForHandOver();
         lease.release();
         log.info("stepped down for {}; it takes over now", target);

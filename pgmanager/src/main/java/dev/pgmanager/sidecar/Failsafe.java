@@ -3,8 +3,10 @@ package dev.pgmanager.sidecar;
 import dev.pgmanager.dns.AddressResolver;
 import dev.pgmanager.election.LeaderLease;
 import dev.pgmanager.ha.FailsafeState;
+import dev.pgmanager.ha.LocalPostgres.Following;
 import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.ha.Observation;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.Member;
 import java.net.InetAddress;
 import java.net.URI;
@@ -58,7 +60,7 @@ final class Failsafe implements AutoCloseable {
     private final Duration requestTimeout;
     private final ScheduledExecutorService timer;
 
-    private String promisedTo;
+    private MachineId promisedTo;
     private Instant promiseEnds = Instant.MIN;
     private final FailsafeConfirmation confirmation;
 
@@ -90,11 +92,14 @@ final class Failsafe implements AutoCloseable {
     // ---- the replica's side ----
 
     /** Answers a primary's {@code POST /failsafe}: empty (yes, promised) or why not. */
-    synchronized Optional<String> promiseToFollow(String leader) {
+    synchronized Optional<String> promiseToFollow(MachineId leader) {
         if (lease.state() == dev.pgmanager.election.LeaseState.HELD) return Optional.of("I hold the lease myself");
         LocalPostgres local = server.lastSeen();
         if (!local.isReplica()) return Optional.of("my server is not a running replica");
-        if (!local.upstream().equals(Optional.of(leader))) return Optional.of("I follow " + local.upstream().orElse("nobody"));
+        Optional<MachineId> following = local.following().map(Following::leader);
+        if (!following.equals(Optional.of(leader))) {
+            return Optional.of("I follow " + following.map(MachineId::value).orElse("nobody"));
+        }
         if (!leader.equals(promisedTo) || !clock.instant().isBefore(promiseEnds)) {
             log.warn("{} cannot reach the store and asked whether I follow it (failsafe): yes; not taking the lease for {} ms",
                     leader, sessionTimeout.toMillis());
@@ -112,7 +117,7 @@ final class Failsafe implements AutoCloseable {
         return takeLease.get();
     }
 
-    private synchronized Optional<String> currentPromise() {
+    private synchronized Optional<MachineId> currentPromise() {
         return clock.instant().isBefore(promiseEnds) ? Optional.ofNullable(promisedTo) : Optional.empty();
     }
 
@@ -177,7 +182,7 @@ final class Failsafe implements AutoCloseable {
         try {
             if (!lease.isHeld()) return;
             for (Member member : knownMembers()) {
-                resolver.resolve(member.machineId()).ifPresent(address -> {
+                resolver.resolve(MachineId.of(member.machineId())).ifPresent(address -> {
                     try {
                         URI uri = new URI("http", null, address.getHostAddress(), member.apiPort(), "/health/live", null, null);
                         http.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
@@ -209,7 +214,7 @@ final class Failsafe implements AutoCloseable {
 
     private CompletableFuture<Optional<String>> ask(Member member) {
         String id = member.machineId();
-        Optional<InetAddress> address = resolver.resolve(id);
+        Optional<InetAddress> address = resolver.resolve(MachineId.of(id));
         if (address.isEmpty()) return CompletableFuture.completedFuture(Optional.of(id + " does not resolve in DNS"));
         URI uri;
         try {

@@ -5,7 +5,10 @@ import dev.pgmanager.ha.Replication;
 import dev.pgmanager.ha.StandbyNames;
 import dev.pgmanager.ha.SynchronousSettings;
 import dev.pgmanager.ha.LocalPostgres.DataState;
-import dev.pgmanager.ha.LocalPostgres.ServerRole;
+import dev.pgmanager.ha.LocalPostgres.Following;
+import dev.pgmanager.ha.LocalPostgres.Server;
+import dev.pgmanager.ha.LocalPostgres.WalPositions;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.postgres.ControlData;
 import dev.pgmanager.postgres.Lsn;
 import dev.pgmanager.postgres.PgRole;
@@ -14,10 +17,12 @@ import dev.pgmanager.postgres.PostgresController;
 import dev.pgmanager.postgres.RewindFailedException;
 import dev.pgmanager.postgres.StopMode;
 import dev.pgmanager.postgres.Upstream;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,11 +37,11 @@ final class LocalServer {
     private final PostgresController controller;
     private final Watchdog watchdog;
     private final FailedRewindRecord failedRewind;
-    private volatile String following;
+    private volatile MachineId following;
     private volatile LocalPostgres lastSeen = LocalPostgres.empty();
     private volatile PgStatus lastStatus = PgStatus.stopped();
-    /** Where the primary's WAL was once its synchronous_standby_names surely applied to every process; -1 not yet. */
-    private volatile long standbyNamesAppliedAt = -1;
+    /** Where the primary's WAL was once its synchronous_standby_names surely applied to every process; empty: not yet. */
+    private volatile OptionalLong standbyNamesAppliedAt = OptionalLong.empty();
     private String systemIdentifier;
 
     LocalServer(PostgresController controller, Watchdog watchdog, FailedRewindRecord failedRewind) {
@@ -54,8 +59,7 @@ final class LocalServer {
         if (data != DataState.CLUSTER) {
             systemIdentifier = null;
             lastStatus = PgStatus.stopped();
-            lastSeen = new LocalPostgres(data, Optional.empty(), false, ServerRole.NONE, 0, -1, -1, Optional.empty(), Optional.empty(),
-                    false, false);
+            lastSeen = data == DataState.EMPTY ? LocalPostgres.empty() : LocalPostgres.foreign();
             return lastSeen;
         }
         PgStatus status = controller.status();
@@ -70,17 +74,20 @@ final class LocalServer {
         // The identity cannot change under a running server: read it once per start, not every pass.
         if (systemIdentifier == null) systemIdentifier = Long.toUnsignedString(controller.systemIdentifier());
         boolean primary = status.role() == PgRole.PRIMARY;
-        long received = position(primary ? status.currentWalLsn() : status.receivedLsn().or(status::replayedLsn));
-        long replayed = position(primary ? status.currentWalLsn() : status.replayedLsn());
-        boolean streaming = status.walReceiver().map(w -> "streaming".equals(w.status())).orElse(false);
-        lastSeen = new LocalPostgres(data, Optional.of(systemIdentifier), true, primary ? ServerRole.PRIMARY : ServerRole.REPLICA,
-                status.timeline(), received, replayed, primary ? Optional.empty() : Optional.ofNullable(following),
-                primary ? Optional.empty() : followedAddress(), streaming, false, failedRewind.read());
+        Server server;
+        if (primary) {
+            server = Server.primary(position(status.currentWalLsn()));
+        } else {
+            WalPositions wal = new WalPositions(position(status.receivedLsn().or(status::replayedLsn)), position(status.replayedLsn()));
+            boolean streaming = status.walReceiver().map(w -> "streaming".equals(w.status())).orElse(false);
+            server = Server.replica(wal, Optional.ofNullable(following).map(leader -> new Following(leader, followedAddress())), streaming);
+        }
+        lastSeen = LocalPostgres.running(systemIdentifier, status.timeline(), server).withFailedRewind(failedRewind.read());
         guardWrites(primary);
         // Taken a pass after the change (or after this sidecar started), when every server process has long re-read
         // its configuration: a commit acknowledged under the previous value is behind this position.
-        if (primary && standbyNamesAppliedAt < 0) standbyNamesAppliedAt = received;
-        if (!primary) standbyNamesAppliedAt = -1;
+        if (primary && standbyNamesAppliedAt.isEmpty()) standbyNamesAppliedAt = server.wal().received();
+        if (!primary) standbyNamesAppliedAt = OptionalLong.empty();
         return lastSeen;
     }
 
@@ -99,7 +106,7 @@ final class LocalServer {
     /** Sets the server's synchronous_standby_names; its confirmations count from the next observation on. */
     void setStandbyNames(StandbyNames names) {
         controller.setSynchronousStandbyNames(names.render());
-        standbyNamesAppliedAt = -1;
+        standbyNamesAppliedAt = OptionalLong.empty();
     }
 
     /** What the last observation saw, without asking the server (for the lease reflex, which must not wait). */
@@ -125,12 +132,12 @@ final class LocalServer {
         controller.start();
     }
 
-    void startAsReplica(Optional<Upstream> upstream, Optional<String> leader) {
+    void startAsReplica(Optional<Upstream> upstream, Optional<MachineId> leader) {
         standBy(upstream, leader);
         controller.start();
     }
 
-    void cloneFrom(Upstream upstream, String leader) {
+    void cloneFrom(Upstream upstream, MachineId leader) {
         controller.cloneFrom(upstream);
         failedRewind.clear();
         following = leader;
@@ -142,7 +149,7 @@ final class LocalServer {
         following = null;
     }
 
-    void follow(Upstream upstream, String leader) {
+    void follow(Upstream upstream, MachineId leader) {
         controller.follow(upstream);
         following = leader;
     }
@@ -153,7 +160,7 @@ final class LocalServer {
     }
 
     /** Becomes a replica of {@code leader} (or a replica waiting for a leader), rewinding when needed. */
-    void demote(Optional<Upstream> upstream, Optional<String> leader) {
+    void demote(Optional<Upstream> upstream, Optional<MachineId> leader) {
         fence();
         if (upstream.isPresent()) {
             rewindOrReclone(upstream.get(), leader.orElseThrow());
@@ -167,7 +174,7 @@ final class LocalServer {
      * Brings diverged data onto {@code leader}'s history with pg_rewind (a no-op when nothing diverged); when that
      * fails, moves the data aside (never deletes it) and clones afresh.
      */
-    void rewindOrReclone(Upstream upstream, String leader) {
+    void rewindOrReclone(Upstream upstream, MachineId leader) {
         try {
             controller.rewind(upstream);
             failedRewind.clear();
@@ -187,7 +194,7 @@ final class LocalServer {
      *
      * @return why it failed, in one line, or empty when the member follows the leader now
      */
-    Optional<String> rejoin(Upstream upstream, String leader) {
+    Optional<String> rejoin(Upstream upstream, MachineId leader) {
         if (controller.isRunning()) controller.resetPinnedUpstream();
         // a primary without the lease is watched; it stops being one now
         watchdog.disarm();
@@ -207,7 +214,7 @@ final class LocalServer {
     }
 
     /** Moves the data aside and clones {@code leader} into a fresh directory. */
-    Path reclone(Upstream upstream, String leader) {
+    Path reclone(Upstream upstream, MachineId leader) {
         stop(StopMode.FAST);
         Path aside = controller.moveDataDirectoryAside();
         log.warn("the previous data is kept at {}; remove it once you no longer need it", aside);
@@ -249,7 +256,7 @@ final class LocalServer {
     }
 
     /** @param upstream where {@code leader}'s server is; both present or both empty */
-    private void standBy(Optional<Upstream> upstream, Optional<String> leader) {
+    private void standBy(Optional<Upstream> upstream, Optional<MachineId> leader) {
         if (upstream.isPresent()) {
             controller.follow(upstream.get());
             following = leader.orElseThrow();
@@ -262,13 +269,22 @@ final class LocalServer {
     /**
      * The address the server connects to, read from its own upstream file every pass rather than remembered: it is
      * right after a restart of the sidecar alone, and it shows an address pinned there by hand, which the loop then
-     * corrects like any stale address. Empty (unknown: the follower re-points) when the file names none.
+     * corrects like any stale address. Empty (unknown: the follower re-points) when the file names none, or names
+     * something that is not an address.
      */
-    private Optional<String> followedAddress() {
-        return following == null ? Optional.empty() : controller.followedAddress();
+    private Optional<InetAddress> followedAddress() {
+        return controller.followedAddress().flatMap(LocalServer::literalAddress);
     }
 
-    private static long position(Optional<Lsn> lsn) {
-        return lsn.map(Lsn::value).orElse(-1L);
+    private static Optional<InetAddress> literalAddress(String text) {
+        try {
+            return Optional.of(InetAddress.ofLiteral(text));
+        } catch (IllegalArgumentException notALiteral) {
+            return Optional.empty();
+        }
+    }
+
+    private static OptionalLong position(Optional<Lsn> lsn) {
+        return lsn.map(l -> OptionalLong.of(l.value())).orElse(OptionalLong.empty());
     }
 }

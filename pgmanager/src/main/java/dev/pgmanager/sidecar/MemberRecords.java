@@ -35,8 +35,9 @@ final class MemberRecords {
     }
 
     Member describe(LocalPostgres local, boolean leading, Instant now) {
-        return new Member(machineId, region, role(local), state(local, leading), local.timeline(), local.receivedPosition(),
-                local.replayedPosition(), tags, databasePort, apiPort, now);
+        // The store's record keeps -1 for a position that is not known.
+        return new Member(machineId, region, role(local), state(local, leading), local.timeline(), local.wal().received().orElse(-1),
+                local.wal().replayed().orElse(-1), tags, databasePort, apiPort, now);
     }
 
     void publish(Member member) {

@@ -1,6 +1,5 @@
 package dev.pgmanager.sidecar;
 
-import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.dns.AddressResolver;
 import dev.pgmanager.election.LeaderLease;
 import dev.pgmanager.ha.Candidacy;
@@ -8,13 +7,16 @@ import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.ha.FailsafeState;
 import dev.pgmanager.ha.Observation;
 import dev.pgmanager.ha.SynchronousSettings;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.ClusterStore;
 import dev.pgmanager.store.Member;
+import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -59,9 +61,14 @@ final class Observer {
         records.publish(me);
         addressHistory.ifPresent(history -> history.refresh(now));
         ClusterSnapshot cluster = store.read();
-        Observation observation = new Observation(me, cluster, local, lease.state(), lease.held(), candidacy,
-                cluster.members().keySet(), notStreamingFor(local, now), leaderAddress(cluster, me), now,
-                server.replication(synchronous), failsafe.get());
+        Observation observation = Observation.of(me, now, cluster, local, candidacy)
+                .lease(lease.state(), lease.held())
+                .slotHolders(cluster.members().keySet().stream().map(MachineId::of).collect(Collectors.toSet()))
+                .notStreamingFor(notStreamingFor(local, now))
+                .leaderAddress(leaderAddress(cluster, me))
+                .replication(server.replication(synchronous))
+                .failsafe(failsafe.get())
+                .build();
         last.set(observation);
         return observation;
     }
@@ -70,12 +77,14 @@ final class Observer {
         return Optional.ofNullable(last.get());
     }
 
-    /** Where the other member that leads is now: looked up every pass (the resolver caches within the TTL). */
-    private Optional<String> leaderAddress(ClusterSnapshot cluster, Member me) {
+    /**
+     * Where the other member that leads is now: looked up once every pass (the resolver caches within the TTL); the
+     * pass decides on this address and a follower connects to it.
+     */
+    private Optional<InetAddress> leaderAddress(ClusterSnapshot cluster, Member me) {
         return cluster.leader()
                 .filter(l -> !l.machineId().equals(me.machineId()))
-                .flatMap(l -> resolver.resolve(l.machineId()))
-                .map(AddressText::of);
+                .flatMap(l -> resolver.resolve(MachineId.of(l.machineId())));
     }
 
     private Duration notStreamingFor(LocalPostgres local, Instant now) {

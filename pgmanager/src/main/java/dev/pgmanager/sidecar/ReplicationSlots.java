@@ -1,5 +1,6 @@
 package dev.pgmanager.sidecar;
 
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.postgres.PostgresController;
 import dev.pgmanager.postgres.ReplicationSlot;
 import java.time.Duration;
@@ -7,6 +8,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,17 +33,18 @@ final class ReplicationSlots {
         this.retention = retention;
     }
 
-    void keep(Set<String> members, Instant now) {
+    void keep(Set<MachineId> members, Instant now) {
+        Set<String> wantedSlots = members.stream().map(MachineId::slotName).collect(Collectors.toSet());
         Map<String, ReplicationSlot> existing = new HashMap<>();
         for (ReplicationSlot slot : controller.replicationSlots()) existing.put(slot.name(), slot);
-        for (String member : members) {
-            if (member.equals(me)) continue;
-            lastWanted.put(member, now);
-            if (!existing.containsKey(member)) controller.createReplicationSlot(member);
+        for (String slotName : wantedSlots) {
+            if (slotName.equals(me)) continue;
+            lastWanted.put(slotName, now);
+            if (!existing.containsKey(slotName)) controller.createReplicationSlot(slotName);
         }
         for (ReplicationSlot slot : existing.values()) {
             String name = slot.name();
-            if (members.contains(name) || !MEMBER_SLOT.matcher(name).matches()) continue;
+            if (wantedSlots.contains(name) || !MEMBER_SLOT.matcher(name).matches()) continue;
             // A slot first seen now (this member just became leader) counts as wanted now: its member may be mid-move.
             Instant wanted = lastWanted.computeIfAbsent(name, n -> now);
             if (!slot.active() && wanted.plus(retention).isBefore(now)) {

@@ -15,6 +15,7 @@ import dev.pgmanager.election.LeaderLease;
 import dev.pgmanager.ha.Candidacy;
 import dev.pgmanager.ha.Decider;
 import dev.pgmanager.ha.Pass;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.postgres.Credentials;
 import dev.pgmanager.postgres.OsUser;
 import dev.pgmanager.postgres.PgBinaries;
@@ -190,7 +191,7 @@ public final class Sidecar implements AutoCloseable {
                 .map(pass -> pass.observation().cluster())
                 .flatMap(cluster -> cluster.leader().flatMap(leader -> cluster.member(leader.machineId())))
                 .filter(leader -> leader.role() == MemberRole.PRIMARY)
-                .flatMap(leader -> resolver.resolve(leader.machineId())
+                .flatMap(leader -> resolver.resolve(MachineId.of(leader.machineId()))
                         .map(address -> new InetSocketAddress(address, leader.databasePort())));
     }
 
@@ -295,7 +296,7 @@ public final class Sidecar implements AutoCloseable {
         return new PostgresConfig(dataDir, stateDir, pg.socketDir(), listen, pg.port(), pg.allowedNetworks(),
                 new Credentials(pg.superuser(), pg.superuserPassword()),
                 new Credentials(pg.replicationUser(), pg.replicationPassword()),
-                config.machineId(), Duration.ofSeconds(60), Duration.ofHours(2));
+                MachineId.of(config.machineId()), Duration.ofSeconds(60), Duration.ofHours(2));
     }
 
     /** What the HTTP API reads. */
@@ -339,7 +340,7 @@ public final class Sidecar implements AutoCloseable {
         }
 
         @Override
-        public Optional<InetAddress> addressOf(String machineId) {
+        public Optional<InetAddress> addressOf(MachineId machineId) {
             return resolver.resolve(machineId);
         }
 
@@ -349,7 +350,7 @@ public final class Sidecar implements AutoCloseable {
         }
 
         @Override
-        public Optional<String> promiseToFollow(String leader) {
+        public Optional<String> promiseToFollow(MachineId leader) {
             return failsafe.promiseToFollow(leader);
         }
 

@@ -145,8 +145,8 @@ final class SidecarMetrics implements AutoCloseable {
                 .callback(callback -> sources.lastPass().get().map(pass -> pass.observation().local())
                         .filter(LocalPostgres::running)
                         .ifPresent(local -> {
-                            if (local.receivedPosition() >= 0) callback.call(local.receivedPosition(), "received");
-                            if (local.replayedPosition() >= 0) callback.call(local.replayedPosition(), "replayed");
+                            local.wal().received().ifPresent(position -> callback.call(position, "received"));
+                            local.wal().replayed().ifPresent(position -> callback.call(position, "replayed"));
                         }))
                 .register(registry);
     }
@@ -161,7 +161,7 @@ final class SidecarMetrics implements AutoCloseable {
                 .help("On the leader: how many bytes of WAL each other member has yet to replay (label machine_id)")
                 .unit(Unit.BYTES)
                 .labelNames("machine_id")
-                .callback(callback -> ledObservation(sources).ifPresent(o -> o.cluster().membersExcept(o.machineId()).values()
+                .callback(callback -> ledObservation(sources).ifPresent(o -> o.cluster().membersExcept(o.id().value()).values()
                         .forEach(member -> lagBytes(o, sources.server().get(), member)
                                 .ifPresent(bytes -> callback.call(bytes, member.machineId())))))
                 .register(registry);
@@ -244,9 +244,9 @@ final class SidecarMetrics implements AutoCloseable {
         if (current.isPresent() && replayed.isPresent()) {
             return OptionalLong.of(Math.max(0, current.get().bytesSince(replayed.get())));
         }
-        long leaderPosition = o.local().receivedPosition();
-        if (leaderPosition < 0 || member.replayedPosition() < 0) return OptionalLong.empty();
-        return OptionalLong.of(Math.max(0, leaderPosition - member.replayedPosition()));
+        OptionalLong leaderPosition = o.local().wal().received();
+        if (leaderPosition.isEmpty() || member.replayedPosition() < 0) return OptionalLong.empty();
+        return OptionalLong.of(Math.max(0, leaderPosition.getAsLong() - member.replayedPosition()));
     }
 
     /** PostgreSQL shows no lag for a replica that caught up a while ago: one that replayed all WAL trails by nothing. */

@@ -2,12 +2,12 @@ package dev.pgmanager.sidecar;
 
 import dev.pgmanager.api.RewriterReport;
 import dev.pgmanager.config.RewriterConfig;
-import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.ebpf.RewriteEntry;
 import dev.pgmanager.ebpf.RewriterAttachment;
 import dev.pgmanager.ebpf.RewriterSettings;
 import dev.pgmanager.ebpf.RewriterStatus;
 import dev.pgmanager.ebpf.StaleAddressRewriter;
+import dev.pgmanager.net.AddressText;
 import dev.pgmanager.store.AddressRecord;
 import java.net.InetAddress;
 import java.time.Clock;

@@ -1,7 +1,7 @@
 package dev.pgmanager.sidecar;
 
-import dev.pgmanager.dns.AddressText;
 import dev.pgmanager.ebpf.RewriteEvent;
+import dev.pgmanager.net.AddressText;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;

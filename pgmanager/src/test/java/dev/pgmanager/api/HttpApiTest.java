@@ -12,11 +12,13 @@ import dev.pgmanager.election.LeaseState;
 import dev.pgmanager.ha.Candidacy;
 import dev.pgmanager.ha.Decider;
 import dev.pgmanager.ha.Decision;
+import dev.pgmanager.ha.LocalPostgres.Following;
+import dev.pgmanager.ha.LocalPostgres.Server;
+import dev.pgmanager.ha.LocalPostgres.WalPositions;
 import dev.pgmanager.ha.LocalPostgres;
-import dev.pgmanager.ha.LocalPostgres.DataState;
-import dev.pgmanager.ha.LocalPostgres.ServerRole;
 import dev.pgmanager.ha.Observation;
 import dev.pgmanager.ha.Pass;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.ClusterIdentity;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.ClusterSpec;
@@ -45,12 +47,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -680,8 +684,7 @@ class HttpApiTest {
         var c = o.cluster();
         var paused = new ClusterSnapshot(c.cluster(), new Versioned<>(c.spec().value().withPaused(true), 4), c.identity(), c.members(),
                 c.leader(), c.lastEpoch(), c.sync(), c.history(), c.handover());
-        view.lastPass = Optional.of(pass(new Observation(o.me(), paused, o.local(), o.leaseState(), o.lease(), o.candidacy(),
-                o.slotHolders(), o.notStreamingFor(), o.leaderAddress(), o.now()), NOW.minusSeconds(1)));
+        view.lastPass = Optional.of(pass(o.toBuilder().cluster(paused).build(), NOW.minusSeconds(1)));
         var response = get(start(), "/health/safe-to-stop");
         assertEquals(503, response.statusCode());
         assertTrue(error(response).contains("paused"), error(response));
@@ -784,8 +787,7 @@ class HttpApiTest {
         members.put(B, member(B, MemberRole.REPLICA, MemberState.STREAMING, AT, AT, false));
         members.put(C, member(C, MemberRole.REPLICA, MemberState.STREAMING, AT - 5000, AT - 5000, true));
         var leader = new Leader(ME, 7, NOW.minusSeconds(60));
-        var local = new LocalPostgres(DataState.CLUSTER, Optional.of(SYSID), true, ServerRole.PRIMARY, TL, AT, AT, Optional.empty(), Optional.empty(), false,
-                false);
+        var local = LocalPostgres.running(SYSID, TL, Server.primary(OptionalLong.of(AT)));
         return observation(members, leader, local, leaseState);
     }
 
@@ -795,13 +797,15 @@ class HttpApiTest {
     }
 
     private static LocalPostgres runningReplica(long lagBytes, boolean streaming) {
-        return new LocalPostgres(DataState.CLUSTER, Optional.of(SYSID), true, ServerRole.REPLICA, TL, AT, AT - lagBytes, Optional.of(B),
-                Optional.of("fdaa:0:1::b"), streaming, false);
+        var wal = new WalPositions(OptionalLong.of(AT), OptionalLong.of(AT - lagBytes));
+        var following = new Following(MachineId.of(B), Optional.of(InetAddress.ofLiteral("fdaa:0:1::b")));
+        return LocalPostgres.running(SYSID, TL, Server.replica(wal, Optional.of(following), streaming));
     }
 
     private static Observation replicaWith(LocalPostgres local) {
         var members = new TreeMap<String, Member>();
-        members.put(ME, member(ME, MemberRole.REPLICA, MemberState.STREAMING, local.receivedPosition(), local.replayedPosition(), false));
+        members.put(ME, member(ME, MemberRole.REPLICA, MemberState.STREAMING, local.wal().received().orElse(-1),
+                local.wal().replayed().orElse(-1), false));
         members.put(B, member(B, MemberRole.PRIMARY, MemberState.RUNNING, AT, AT, false));
         members.put(C, member(C, MemberRole.REPLICA, MemberState.STREAMING, AT - 5000, AT - 5000, true));
         return observation(members, new Leader(B, 8, NOW.minusSeconds(5)), local, LeaseState.NOT_HELD);
@@ -813,17 +817,19 @@ class HttpApiTest {
                 Optional.empty(), List.of(), Optional.empty());
         Optional<Leader> lease = leaseState == LeaseState.HELD || leaseState == LeaseState.SUSPENDED
                 ? Optional.of(leader).filter(l -> l.machineId().equals(ME)) : Optional.empty();
-        return new Observation(members.get(ME), snapshot, local, leaseState, lease,
-                new Candidacy(Optional.empty(), false, Duration.ofSeconds(5), Duration.ofSeconds(30)), members.keySet(), Duration.ZERO,
-                Optional.of(leader.machineId()).filter(id -> !id.equals(ME)).map(id -> "fdaa:0:1::b"), NOW);
+        return Observation.of(members.get(ME), NOW, snapshot, local,
+                        new Candidacy(Optional.empty(), false, Duration.ofSeconds(5), Duration.ofSeconds(30)))
+                .lease(leaseState, lease)
+                .slotHolders(members.keySet().stream().map(MachineId::of).collect(Collectors.toSet()))
+                .leaderAddress(Optional.of(leader.machineId()).filter(id -> !id.equals(ME)).map(id -> InetAddress.ofLiteral("fdaa:0:1::b")))
+                .build();
     }
 
     private static Observation withHandover(Observation o, HandoverRequest handover) {
         var c = o.cluster();
         var snapshot = new ClusterSnapshot(c.cluster(), c.spec(), c.identity(), c.members(), c.leader(), c.lastEpoch(), c.sync(),
                 c.history(), Optional.of(handover));
-        return new Observation(o.me(), snapshot, o.local(), o.leaseState(), o.lease(), o.candidacy(), o.slotHolders(),
-                o.notStreamingFor(), o.leaderAddress(), o.now());
+        return o.toBuilder().cluster(snapshot).build();
     }
 
     private static Member member(String id, MemberRole role, MemberState state, long received, long replayed, boolean noFailover) {
@@ -848,9 +854,9 @@ class HttpApiTest {
         volatile String follows = B;
 
         @Override
-        public Optional<String> promiseToFollow(String leader) {
-            failsafeAsks.add(leader);
-            return leader.equals(follows) ? Optional.empty() : Optional.of("I follow " + follows);
+        public Optional<String> promiseToFollow(MachineId leader) {
+            failsafeAsks.add(leader.value());
+            return leader.value().equals(follows) ? Optional.empty() : Optional.of("I follow " + follows);
         }
 
         @Override
@@ -876,8 +882,8 @@ class HttpApiTest {
         }
 
         @Override
-        public Optional<InetAddress> addressOf(String machineId) {
-            return Optional.ofNullable(addresses.get(machineId));
+        public Optional<InetAddress> addressOf(MachineId machineId) {
+            return Optional.ofNullable(addresses.get(machineId.value()));
         }
 
         @Override

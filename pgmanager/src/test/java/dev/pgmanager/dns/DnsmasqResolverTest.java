@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pgmanager.net.MachineId;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -92,7 +93,7 @@ class DnsmasqResolverTest {
     void answersWithTheAaaaRecordOfAnIpv6Member() {
         DnsAddressResolver resolver = resolver(settings());
 
-        assertEquals(Optional.of(FIRST), resolver.resolve(MACHINE));
+        assertEquals(Optional.of(FIRST), resolver.resolve(MachineId.of(MACHINE)));
         assertEquals(new DnsStats(1, 0, 0), resolver.stats());
     }
 
@@ -101,7 +102,7 @@ class DnsmasqResolverTest {
         // dnsmasq answers the AAAA question with NOERROR and no record (NODATA), then the A question
         DnsAddressResolver resolver = resolver(settings());
 
-        assertEquals(Optional.of(IPV4), resolver.resolve(IPV4_MACHINE));
+        assertEquals(Optional.of(IPV4), resolver.resolve(MachineId.of(IPV4_MACHINE)));
         assertEquals(new DnsStats(1, 0, 0), resolver.stats());
     }
 
@@ -116,15 +117,15 @@ class DnsmasqResolverTest {
     void keepsAnAnswerForItsTtlThenPicksUpTheChangedRecord() throws Exception {
         DnsAddressResolver resolver = resolver(settings());
         long askedAt = System.nanoTime();
-        assertEquals(Optional.of(FIRST), resolver.resolve(MACHINE));
+        assertEquals(Optional.of(FIRST), resolver.resolve(MachineId.of(MACHINE)));
 
         dnsmasq.serve(Map.of(MACHINE, SECOND, IPV4_MACHINE, IPV4));
         Duration changedAfter = since(askedAt);
         assumeTrue(changedAfter.compareTo(TTL.minusMillis(500)) < 0, () -> "reload too slow to test: " + changedAfter);
-        Optional<InetAddress> withinTtl = resolver.resolve(MACHINE);
+        Optional<InetAddress> withinTtl = resolver.resolve(MachineId.of(MACHINE));
         sleepUntil(askedAt, TTL.plusMillis(100));
-        Optional<InetAddress> afterTtl = resolver.resolve(MACHINE);
-        Optional<InetAddress> cachedAgain = resolver.resolve(MACHINE);
+        Optional<InetAddress> afterTtl = resolver.resolve(MachineId.of(MACHINE));
+        Optional<InetAddress> cachedAgain = resolver.resolve(MachineId.of(MACHINE));
 
         assertEquals(Optional.of(FIRST), withinTtl, "dnsmasq already serves " + SECOND + ", but the TTL had not run out");
         assertEquals(Optional.of(SECOND), afterTtl);
@@ -138,12 +139,12 @@ class DnsmasqResolverTest {
     void aMaximumCacheTimeBelowTheTtlWins() throws Exception {
         DnsAddressResolver resolver = resolver(settings(Duration.ofSeconds(1), Duration.ofMillis(300),
                 Duration.ofSeconds(60)));
-        resolver.resolve(MACHINE);
+        resolver.resolve(MachineId.of(MACHINE));
 
         dnsmasq.serve(Map.of(MACHINE, SECOND));
         Thread.sleep(400);
 
-        assertEquals(Optional.of(SECOND), resolver.resolve(MACHINE));
+        assertEquals(Optional.of(SECOND), resolver.resolve(MachineId.of(MACHINE)));
         assertEquals(new DnsStats(2, 0, 1), resolver.stats());
     }
 
@@ -152,21 +153,21 @@ class DnsmasqResolverTest {
         assertEquals(Rcode.NXDOMAIN, dnsmasq.rcode(UNKNOWN_MACHINE, Type.AAAA));
         DnsAddressResolver resolver = resolver(settings());
 
-        assertEquals(Optional.empty(), resolver.resolve(UNKNOWN_MACHINE));
-        assertEquals(Optional.empty(), resolver.resolve(UNKNOWN_MACHINE));
+        assertEquals(Optional.empty(), resolver.resolve(MachineId.of(UNKNOWN_MACHINE)));
+        assertEquals(Optional.empty(), resolver.resolve(MachineId.of(UNKNOWN_MACHINE)));
         assertEquals(new DnsStats(2, 2, 0), resolver.stats());
     }
 
     @Test
     void aRemovedMemberIsServedFromTheLastGoodAnswerOnlyWithinTheGrace() throws Exception {
         DnsAddressResolver resolver = resolver(settings(Duration.ofSeconds(1), Duration.ZERO, Duration.ofSeconds(1)));
-        resolver.resolve(MACHINE);
+        resolver.resolve(MachineId.of(MACHINE));
 
         dnsmasq.serve(Map.of(IPV4_MACHINE, IPV4));
         long removedAt = System.nanoTime();
-        Optional<InetAddress> withinGrace = resolver.resolve(MACHINE);
+        Optional<InetAddress> withinGrace = resolver.resolve(MachineId.of(MACHINE));
         sleepUntil(removedAt, Duration.ofMillis(1_200));
-        Optional<InetAddress> afterGrace = resolver.resolve(MACHINE);
+        Optional<InetAddress> afterGrace = resolver.resolve(MachineId.of(MACHINE));
 
         assertEquals(Optional.of(FIRST), withinGrace);
         assertEquals(Optional.empty(), afterGrace);
@@ -178,7 +179,7 @@ class DnsmasqResolverTest {
         Duration timeout = Duration.ofMillis(300);
         Duration grace = Duration.ofSeconds(1);
         DnsAddressResolver resolver = resolver(settings(timeout, Duration.ZERO, grace));
-        assertEquals(Optional.of(FIRST), resolver.resolve(MACHINE));
+        assertEquals(Optional.of(FIRST), resolver.resolve(MachineId.of(MACHINE)));
         long answeredAt = System.nanoTime();
 
         dnsmasq.signal("-STOP");
@@ -204,7 +205,7 @@ class DnsmasqResolverTest {
         Duration timeout = Duration.ofMillis(500);
         Duration grace = Duration.ofSeconds(1);
         DnsAddressResolver resolver = resolver(settings(timeout, Duration.ZERO, grace));
-        assertEquals(Optional.of(FIRST), resolver.resolve(MACHINE));
+        assertEquals(Optional.of(FIRST), resolver.resolve(MachineId.of(MACHINE)));
         long answeredAt = System.nanoTime();
 
         dnsmasq.kill();
@@ -226,7 +227,7 @@ class DnsmasqResolverTest {
         dnsmasq.kill();
         DnsAddressResolver resolver = resolver(settings(Duration.ofMillis(300), Duration.ZERO, Duration.ofSeconds(60)));
 
-        assertEquals(Optional.empty(), resolver.resolve(MACHINE));
+        assertEquals(Optional.empty(), resolver.resolve(MachineId.of(MACHINE)));
         assertEquals(new DnsStats(1, 1, 0), resolver.stats());
     }
 
@@ -263,7 +264,7 @@ class DnsmasqResolverTest {
 
         static Timed resolve(DnsAddressResolver resolver, String machineId) {
             long start = System.nanoTime();
-            Optional<InetAddress> answer = resolver.resolve(machineId);
+            Optional<InetAddress> answer = resolver.resolve(MachineId.of(machineId));
             return new Timed(answer, since(start));
         }
     }

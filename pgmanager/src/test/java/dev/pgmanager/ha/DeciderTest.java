@@ -21,8 +21,11 @@ import dev.pgmanager.ha.Action.StartAsReplica;
 import dev.pgmanager.ha.Action.ClearSyncState;
 import dev.pgmanager.ha.Action.SetStandbyNames;
 import dev.pgmanager.ha.Action.WriteSyncState;
-import dev.pgmanager.ha.LocalPostgres.DataState;
+import dev.pgmanager.ha.LocalPostgres.Following;
+import dev.pgmanager.ha.LocalPostgres.Server;
 import dev.pgmanager.ha.LocalPostgres.ServerRole;
+import dev.pgmanager.ha.LocalPostgres.WalPositions;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.ClusterIdentity;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.ClusterSpec;
@@ -34,14 +37,17 @@ import dev.pgmanager.store.MemberRole;
 import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.SyncState;
 import dev.pgmanager.store.Versioned;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -56,7 +62,7 @@ class DeciderTest {
     private static final String SYSID = "7311111111111111111";
     private static final long TL = 2;
     private static final long AT = 100_000_000;
-    /** Where the leader {@link #B} resolves to, and where it resolved to before it moved. */
+    /** Where the leader {@link #B} resolves to, and where it resolved to before it moved (as the reasons write them). */
     private static final String B_ADDRESS = "fdaa:0:1::b2";
     private static final String B_OLD_ADDRESS = "fdaa:0:1::b1";
 
@@ -171,8 +177,13 @@ class DeciderTest {
             Optional<Leader> lease = leaseState == LeaseState.HELD ? leader.filter(l -> l.machineId().equals(ME)) : Optional.empty();
             var snapshot = new ClusterSnapshot("test", new Versioned<>(spec, 3), identity, members, leader, 8, Optional.empty(),
                     List.of(), handover);
-            Optional<String> resolved = leader.filter(l -> !l.machineId().equals(ME)).flatMap(l -> leaderAddress);
-            return new Observation(me, snapshot, local, leaseState, lease, candidacy, members.keySet(), notStreamingFor, resolved, NOW);
+            Optional<InetAddress> resolved = leader.filter(l -> !l.machineId().equals(ME)).flatMap(l -> leaderAddress).map(DeciderTest::address);
+            return Observation.of(me, NOW, snapshot, local, candidacy)
+                    .lease(leaseState, lease)
+                    .slotHolders(members.keySet().stream().map(MachineId::of).collect(Collectors.toSet()))
+                    .notStreamingFor(notStreamingFor)
+                    .leaderAddress(resolved)
+                    .build();
         }
     }
 
@@ -188,8 +199,17 @@ class DeciderTest {
 
     private static LocalPostgres following(ServerRole role, long timeline, long position, Optional<String> upstream,
             Optional<String> upstreamAddress, boolean streaming) {
-        return new LocalPostgres(DataState.CLUSTER, Optional.of(SYSID), true, role, timeline, position, position, upstream,
-                upstreamAddress, streaming, false);
+        var wal = new WalPositions(OptionalLong.of(position), OptionalLong.of(position));
+        var followed = upstream.map(u -> new Following(id(u), upstreamAddress.map(DeciderTest::address)));
+        return LocalPostgres.running(SYSID, timeline, new Server(role, wal, followed, streaming));
+    }
+
+    private static MachineId id(String machineId) {
+        return MachineId.of(machineId);
+    }
+
+    private static InetAddress address(String text) {
+        return InetAddress.ofLiteral(text);
     }
 
     private static Arguments row(String situation, Object s, List<Action> actions, String reasonContains) {
@@ -205,15 +225,14 @@ class DeciderTest {
         var tenMinutesAgo = NOW.minusSeconds(600);
         return Stream.of(
                 // Data that is not ours is never touched.
-                row("a data directory that is not a cluster", leader.local(new LocalPostgres(DataState.FOREIGN, Optional.empty(), false,
-                        ServerRole.NONE, 0, -1, -1, Optional.empty(), Optional.empty(), false, false)), List.of(),
+                row("a data directory that is not a cluster", leader.local(LocalPostgres.foreign()), List.of(),
                         "not a PostgreSQL cluster"),
                 row("a data directory of another cluster", replica.local(LocalPostgres.stopped("999", TL, false)), List.of(),
                         "holds another cluster"),
                 row("paused", replica.spec(ClusterSpec.defaults().withPaused(true)).local(stopped), List.of(), "paused"),
                 // Fencing.
                 row("primary while another member leads", replica.local(running(ServerRole.PRIMARY, TL, AT, Optional.empty(), false)),
-                        List.of(new Demote(Optional.of(B))), B + " holds the lease (epoch 8) but I run as primary"),
+                        List.of(new Demote(Optional.of(id(B)))), B + " holds the lease (epoch 8) but I run as primary"),
                 row("primary whose lease is suspended", leader.lease(LeaseState.SUSPENDED), List.of(new Demote(Optional.empty())),
                         "without the lease (SUSPENDED)"),
                 row("primary whose lease is lost and nobody leads", leader.lease(LeaseState.LOST).noLeader(), List.of(new Demote(Optional.empty())),
@@ -229,18 +248,18 @@ class DeciderTest {
                 row("bootstrap: nobody leads", leaderless.uninitialized().local(empty), List.of(new AcquireLease(), new InitializeCluster()),
                         "taking the lease to initialize"),
                 row("no data but the lease", leader.local(empty), List.of(new ReleaseLease()), "giving the lease up"),
-                row("no data, a running leader", replica.local(empty), List.of(new CloneFrom(B)), "cloning from the leader " + B),
+                row("no data, a running leader", replica.local(empty), List.of(new CloneFrom(id(B))), "cloning from the leader " + B),
                 row("no data, the leader's server is down", replica.local(empty)
                         .changing(B, m -> member(B, MemberRole.STOPPED, MemberState.STOPPED, TL, AT)), List.of(), "no running leader"),
                 row("no data, nobody leads", leaderless.local(empty), List.of(), "no running leader"),
                 // Server down.
                 row("server down while I lead", leader.local(stopped), List.of(new StartAsPrimary()), "starting it"),
-                row("server down while another leads", replica.local(stopped), List.of(new StartAsReplica(Optional.of(B))),
+                row("server down while another leads", replica.local(stopped), List.of(new StartAsReplica(Optional.of(id(B)))),
                         "starting it as a replica of " + B),
                 row("server down and nobody leads", leaderless.local(stopped), List.of(new StartAsReplica(Optional.empty())),
                         "nobody leads"),
                 row("a former primary's server is down while another leads", replica.local(LocalPostgres.stopped(SYSID, TL, true)),
-                        List.of(new Rewind(B)), "its data was a primary's, while " + B + " leads: rewinding"),
+                        List.of(new Rewind(id(B))), "its data was a primary's, while " + B + " leads: rewinding"),
                 row("a former primary's server is down and nobody leads", leaderless.local(LocalPostgres.stopped(SYSID, TL, true)),
                         List.of(new StartAsReplica(Optional.empty())), "nobody leads"),
                 // An operator's rejoin could not rewind the data: left stopped until the operator re-clones (or rejoins) it.
@@ -257,7 +276,7 @@ class DeciderTest {
                 row("I lead and run a replica, a switchover to me pending", leader.local(running(ServerRole.REPLICA, TL, AT, Optional.empty(),
                         false)).handover(Kind.SWITCHOVER, null, ME, NOW), List.of(new Promote(), ClearHandover.completed()), "promoting"),
                 row("I lead a cluster with no identity", leader.uninitialized(), List.of(new RecordIdentity()), "recording"),
-                row("healthy leader", leader, List.of(new KeepSlots(Set.of(B, C))), "I am the leader with the lease, epoch 7"),
+                row("healthy leader", leader, List.of(new KeepSlots(Set.of(id(B), id(C)))), "I am the leader with the lease, epoch 7"),
                 row("switchover request expired", leader.handover(Kind.SWITCHOVER, null, B, tenMinutesAgo),
                         List.of(ClearHandover.cancelled("expired")), "expired"),
                 row("switchover to me, done", leader.handover(Kind.SWITCHOVER, null, ME, NOW), List.of(ClearHandover.completed()),
@@ -266,7 +285,7 @@ class DeciderTest {
                         List.of(ClearHandover.cancelled("it names " + C + " as the leader, but I lead")), "refusing"),
                 row("failover to a member that is gone", leader.without(C).handover(Kind.FAILOVER, null, C, NOW),
                         List.of(ClearHandover.cancelled(C + " is not a live member")), "refusing the failover"),
-                row("failover to a live member", leader.handover(Kind.FAILOVER, null, C, NOW), List.of(new HandOver(C)),
+                row("failover to a live member", leader.handover(Kind.FAILOVER, null, C, NOW), List.of(new HandOver(id(C))),
                         "failover to " + C),
                 row("switchover with no healthy replica", leader.without(B).without(C).handover(Kind.SWITCHOVER, null, null, NOW),
                         List.of(ClearHandover.cancelled("no healthy replica to switch over to")), "refusing the switchover"),
@@ -276,27 +295,28 @@ class DeciderTest {
                 row("switchover to a replica that lags", leader.changing(B, m -> member(B, MemberRole.REPLICA, MemberState.STREAMING, TL, 0))
                         .handover(Kind.SWITCHOVER, null, B, NOW), List.of(ClearHandover.cancelled(B + " lags " + AT + " bytes behind")),
                         "refusing"),
-                row("switchover to the best replica", leader.handover(Kind.SWITCHOVER, ME, null, NOW), List.of(new HandOver(B)),
+                row("switchover to the best replica", leader.handover(Kind.SWITCHOVER, ME, null, NOW), List.of(new HandOver(id(B))),
                         "switchover to " + B),
-                row("switchover to a named replica", leader.handover(Kind.SWITCHOVER, null, C, NOW), List.of(new HandOver(C)),
+                row("switchover to a named replica", leader.handover(Kind.SWITCHOVER, null, C, NOW), List.of(new HandOver(id(C))),
                         "switchover to " + C),
                 // Following.
-                row("a new leader", replica.local(running(ServerRole.REPLICA, TL, AT, Optional.of(C), true)), List.of(new Follow(B)),
+                row("a new leader", replica.local(running(ServerRole.REPLICA, TL, AT, Optional.of(C), true)),
+                        List.of(new Follow(id(B), address(B_ADDRESS))),
                         "following the leader " + B + " (epoch 8) at " + B_ADDRESS + ", was following " + C),
                 row("my timeline is ahead of the leader's", replica.local(running(ServerRole.REPLICA, TL + 1, AT, Optional.of(B), false)),
-                        List.of(new Rewind(B)), "diverged"),
+                        List.of(new Rewind(id(B))), "diverged"),
                 row("not streaming for long", replica.local(running(ServerRole.REPLICA, TL, AT, Optional.of(B), false))
-                        .notStreamingFor(Duration.ofSeconds(20)), List.of(new Rewind(B)), "not streaming from " + B + " for 20 s"),
+                        .notStreamingFor(Duration.ofSeconds(20)), List.of(new Rewind(id(B))), "not streaming from " + B + " for 20 s"),
                 row("streaming", replica, List.of(), "streaming from the leader " + B),
                 // The leader moved (a migration): same machine ID, new address.
                 row("the leader moved while I stream from its old address", replica.local(following(ServerRole.REPLICA, TL, AT,
-                        Optional.of(B), Optional.of(B_OLD_ADDRESS), true)), List.of(new Follow(B)),
+                        Optional.of(B), Optional.of(B_OLD_ADDRESS), true)), List.of(new Follow(id(B), address(B_ADDRESS))),
                         "the leader " + B + " moved from " + B_OLD_ADDRESS + " to " + B_ADDRESS + ": re-pointing"),
                 row("the leader moved and I no longer stream", replica.local(following(ServerRole.REPLICA, TL, AT,
                         Optional.of(B), Optional.of(B_OLD_ADDRESS), false)).notStreamingFor(Duration.ofSeconds(20)),
-                        List.of(new Follow(B)), "moved from " + B_OLD_ADDRESS + " to " + B_ADDRESS),
+                        List.of(new Follow(id(B), address(B_ADDRESS))), "moved from " + B_OLD_ADDRESS + " to " + B_ADDRESS),
                 row("the address I follow the leader at is unknown", replica.local(following(ServerRole.REPLICA, TL, AT,
-                        Optional.of(B), Optional.empty(), true)), List.of(new Follow(B)),
+                        Optional.of(B), Optional.empty(), true)), List.of(new Follow(id(B), address(B_ADDRESS))),
                         "the address I follow the leader " + B + " at is unknown: re-pointing at " + B_ADDRESS),
                 row("the leader's name does not resolve", replica.resolving(Optional.empty()), List.of(),
                         "the leader " + B + " (epoch 8) does not resolve in DNS"),
@@ -333,7 +353,7 @@ class DeciderTest {
     /** A {@link Situation} with synchronous replication: the store's record, this member's settings and standbys. */
     private record Synced(Situation base, Optional<SyncState> sync, Replication replication, FailsafeState failsafe) {
         static Synced of(Situation base, SynchronousSettings settings) {
-            return new Synced(base, Optional.empty(), new Replication(settings, Optional.of(StandbyNames.ASYNCHRONOUS), AT,
+            return new Synced(base, Optional.empty(), new Replication(settings, Optional.of(StandbyNames.ASYNCHRONOUS), OptionalLong.of(AT),
                     Map.of(B, standby(AT, "async"), C, standby(AT - 10, "async"))), FailsafeState.NONE);
         }
 
@@ -342,7 +362,8 @@ class DeciderTest {
         }
 
         Synced applied(StandbyNames names, Map<String, Replication.Standby> standbys) {
-            return new Synced(base, sync, new Replication(replication.settings(), Optional.of(names), AT, standbys), failsafe);
+            return new Synced(base, sync, new Replication(replication.settings(), Optional.of(names), OptionalLong.of(AT), standbys),
+                    failsafe);
         }
 
         Synced failsafe(FailsafeState f) {
@@ -354,13 +375,12 @@ class DeciderTest {
             ClusterSnapshot c = o.cluster();
             var snapshot = new ClusterSnapshot(c.cluster(), c.spec(), c.identity(), c.members(), c.leader(), c.lastEpoch(), sync,
                     c.history(), c.handover());
-            return new Observation(o.me(), snapshot, o.local(), o.leaseState(), o.lease(), o.candidacy(), o.slotHolders(),
-                    o.notStreamingFor(), o.leaderAddress(), o.now(), replication, failsafe);
+            return o.toBuilder().cluster(snapshot).replication(replication).failsafe(failsafe).build();
         }
     }
 
     private static Replication.Standby standby(long flushed, String syncState) {
-        return new Replication.Standby("streaming", flushed, syncState);
+        return new Replication.Standby("streaming", OptionalLong.of(flushed), syncState);
     }
 
     private static Member tagged(String id, Member.Tags tags) {
@@ -372,7 +392,7 @@ class DeciderTest {
         var strict = new SynchronousSettings(SynchronousMode.ON, 1, true);
         var quorum = new SynchronousSettings(SynchronousMode.QUORUM, 1, false);
         var leader = Synced.of(Situation.healthyLeader(), on);
-        var slots = new KeepSlots(Set.of(B, C));
+        var slots = new KeepSlots(Set.of(id(B), id(C)));
         var firstB = StandbyNames.first(List.of(B));
         var firstC = StandbyNames.first(List.of(C));
         var bConfirms = Map.of(B, standby(AT, "sync"), C, standby(AT - 10, "async"));
@@ -424,7 +444,7 @@ class DeciderTest {
                         leaderless.recorded(B, 8, Set.of(ME), 1),
                         List.of(new AcquireLease(), new WriteSyncState(Set.of(), 0), new Promote()), "I am the best candidate"),
                 row("strict: the new primary starts waiting for a standby", new Synced(Situation.leaderless(), Optional.empty(),
-                        new Replication(strict, Optional.of(StandbyNames.ASYNCHRONOUS), AT, Map.of()), FailsafeState.NONE)
+                        new Replication(strict, Optional.of(StandbyNames.ASYNCHRONOUS), OptionalLong.of(AT), Map.of()), FailsafeState.NONE)
                         .recorded(B, 8, Set.of(ME), 1),
                         List.of(new AcquireLease(), new WriteSyncState(Set.of(), 0), new SetStandbyNames(StandbyNames.BLOCKING), new Promote()),
                         "I am the best candidate"),
@@ -443,7 +463,7 @@ class DeciderTest {
                         Synced.of(Situation.healthyLeader().lease(LeaseState.LOST).noLeader(), SynchronousSettings.OFF),
                         List.of(new Demote(Optional.empty())), "without the lease (LOST)"),
                 row("a replica that promised the leader to follow it does not take the lease",
-                        leaderless.failsafe(new FailsafeState(Optional.of(B), false)), List.of(),
+                        leaderless.failsafe(new FailsafeState(Optional.of(id(B)), false)), List.of(),
                         "confirmed to " + B));
     }
 

@@ -1,5 +1,6 @@
 package dev.pgmanager.postgres;
 
+import dev.pgmanager.net.MachineId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -48,7 +49,7 @@ final class TestNodes implements AutoCloseable {
     PostgresController node(String machineId) {
         Path home = root.resolve(machineId);
         PostgresConfig config = new PostgresConfig(home.resolve("data"), home.resolve("state"), home.resolve("sock"),
-                List.of("127.0.0.1"), freePort(), PostgresConfig.LOOPBACK, SUPERUSER, REPLICATION, machineId,
+                List.of("127.0.0.1"), freePort(), PostgresConfig.LOOPBACK, SUPERUSER, REPLICATION, MachineId.of(machineId),
                 Duration.ofSeconds(30), Duration.ofSeconds(60));
         PostgresController controller = new PostgresController(BINARIES, config, OS_USER);
         started.add(controller);

@@ -1,11 +1,11 @@
 package dev.pgmanager.platform.bench;
 
-import dev.pgmanager.local.HostPorts;
 import dev.pgmanager.platform.LocalCluster;
 import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
 import dev.pgmanager.platform.LocalStatus;
 import dev.pgmanager.platform.NewClusterSettings;
+import dev.pgmanager.net.HostPort;
 import dev.pgmanager.sidecar.OperatorRequests;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
@@ -144,7 +144,7 @@ public final class FailoverBenchmark {
     }
 
     static SequenceWriter writer(LocalClusterFile file, String table) throws SQLException {
-        List<String> hosts = file.members().stream().map(m -> HostPorts.of(m.address(), m.pgPort())).toList();
+        List<String> hosts = file.members().stream().map(m -> new HostPort(m.address(), m.pgPort()).toString()).toList();
         return new SequenceWriter(SequenceWriter.primaryUrl(hosts, "postgres"), "postgres", file.superuserPassword(), table,
                 WRITE_INTERVAL);
     }
@@ -157,7 +157,7 @@ public final class FailoverBenchmark {
         // bounded, so that polling a member that is still moving never hangs a measurement
         p.setProperty("connectTimeout", "2");
         p.setProperty("socketTimeout", "10");
-        return DriverManager.getConnection("jdbc:postgresql://" + HostPorts.of(m.address(), m.pgPort()) + "/postgres", p);
+        return DriverManager.getConnection(new HostPort(m.address(), m.pgPort()).jdbcUrl("postgres"), p);
     }
 
     static void awaitHealthy(LocalCluster cluster) {

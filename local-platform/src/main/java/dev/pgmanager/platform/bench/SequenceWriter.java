@@ -54,7 +54,7 @@ public final class SequenceWriter implements AutoCloseable {
 
     /**
      * Builds a JDBC URL that follows the primary among {@code hostPorts} ("host:port" each, an IPv6 host in brackets:
-     * see {@link dev.pgmanager.local.HostPorts}).
+     * see {@link dev.pgmanager.net.HostPort}).
      */
     public static String primaryUrl(List<String> hostPorts, String database) {
         return "jdbc:postgresql://" + String.join(",", hostPorts) + "/" + database + "?targetServerType=primary";

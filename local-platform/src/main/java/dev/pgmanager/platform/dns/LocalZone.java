@@ -3,6 +3,7 @@ package dev.pgmanager.platform.dns;
 import dev.pgmanager.dns.DiscoveredMember;
 import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.dns.FlyMemberList;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.MachineIds;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -116,7 +117,7 @@ record LocalZone(String app, Duration ttl, Map<String, LocalMember> members) {
     private TXTRecord memberList(Name name) {
         var listed = members.entrySet().stream()
                 .sorted(Map.Entry.comparingByKey())
-                .map(e -> new DiscoveredMember(e.getKey(), e.getValue().region()))
+                .map(e -> new DiscoveredMember(MachineId.of(e.getKey()), e.getValue().region()))
                 .toList();
         return new TXTRecord(name, DClass.IN, ttl.toSeconds(), FlyMemberList.format(listed));
     }

@@ -8,6 +8,7 @@ import dev.pgmanager.dns.DnsSettings;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.pgmanager.net.MachineId;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -50,7 +51,7 @@ class LocalDnsRegistryFileTest {
         server.watch(file);
         DnsSettings settings = DnsSettings.forApp(APP).withServers(List.of(server.address()));
         AddressResolver resolver = new DnsAddressResolver(settings);
-        Optional<InetAddress> before = resolver.resolve(MACHINE);
+        Optional<InetAddress> before = resolver.resolve(MachineId.of(MACHINE));
 
         registryWith("127.0.0.12").write(file);
         Optional<InetAddress> after = awaitAnswer(resolver, InetAddress.ofLiteral("127.0.0.12"));
@@ -60,7 +61,7 @@ class LocalDnsRegistryFileTest {
         assertEquals(Optional.of(InetAddress.ofLiteral("127.0.0.11")), before);
         assertEquals(Optional.of(InetAddress.ofLiteral("127.0.0.12")), after);
         assertEquals(APP, server.app());
-        assertEquals(Optional.of(InetAddress.ofLiteral("127.0.0.12")), resolver.resolve(MACHINE));
+        assertEquals(Optional.of(InetAddress.ofLiteral("127.0.0.12")), resolver.resolve(MachineId.of(MACHINE)));
     }
 
     @Test
@@ -80,10 +81,10 @@ class LocalDnsRegistryFileTest {
 
     private static Optional<InetAddress> awaitAnswer(AddressResolver resolver, InetAddress expected) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-        Optional<InetAddress> answer = resolver.resolve(MACHINE);
+        Optional<InetAddress> answer = resolver.resolve(MachineId.of(MACHINE));
         while (!answer.equals(Optional.of(expected)) && System.nanoTime() < deadline) {
             Thread.sleep(50);
-            answer = resolver.resolve(MACHINE);
+            answer = resolver.resolve(MachineId.of(MACHINE));
         }
         return answer;
     }

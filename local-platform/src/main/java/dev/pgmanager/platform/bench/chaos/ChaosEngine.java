@@ -1,13 +1,13 @@
 package dev.pgmanager.platform.bench.chaos;
 
 import dev.pgmanager.ha.SynchronousMode;
-import dev.pgmanager.local.HostPorts;
 import dev.pgmanager.platform.LocalCluster;
 import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.platform.LocalHaSettings;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
 import dev.pgmanager.platform.LocalStatus;
 import dev.pgmanager.platform.NewClusterSettings;
+import dev.pgmanager.net.HostPort;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -312,11 +312,11 @@ public final class ChaosEngine {
 
     private static String memberUrl(LocalCluster cluster, String machineId) {
         LocalMember m = cluster.file().orElseThrow().member(machineId).orElseThrow();
-        return "jdbc:postgresql://" + HostPorts.of(m.address(), m.pgPort()) + "/postgres";
+        return new HostPort(m.address(), m.pgPort()).jdbcUrl("postgres");
     }
 
     private static String primaryUrl(LocalCluster cluster) {
-        String hosts = cluster.file().orElseThrow().members().stream().map(m -> HostPorts.of(m.address(), m.pgPort()))
+        String hosts = cluster.file().orElseThrow().members().stream().map(m -> new HostPort(m.address(), m.pgPort()).toString())
                 .collect(Collectors.joining(","));
         return "jdbc:postgresql://" + hosts + "/postgres?targetServerType=primary";
     }

@@ -1,9 +1,9 @@
 package dev.pgmanager.platform.bench.chaos;
 
-import dev.pgmanager.local.HostPorts;
 import dev.pgmanager.platform.LocalCluster;
 import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
+import dev.pgmanager.net.HostPort;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -29,7 +29,7 @@ final class FaultInjector implements AutoCloseable {
         this.progress = progress;
         LocalClusterFile file = cluster.file().orElseThrow();
         String first = file.members().getFirst().address();
-        boolean ipv6 = HostPorts.isIpv6(first);
+        boolean ipv6 = HostPort.isIpv6(first);
         String network = ipv6 ? first.substring(0, first.indexOf("::") + 2) + "/64" : first.substring(0, first.lastIndexOf('.') + 1) + "0/24";
         this.partition = new PeerPartition(ipv6, network, "pgm-chaos-" + Integer.toHexString(cluster.dir().hashCode()));
     }

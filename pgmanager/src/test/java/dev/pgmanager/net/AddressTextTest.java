@@ -1,4 +1,4 @@
-package dev.pgmanager.dns;
+package dev.pgmanager.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

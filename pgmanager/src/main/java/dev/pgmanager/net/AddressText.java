@@ -1,7 +1,8 @@
-package dev.pgmanager.dns;
+package dev.pgmanager.net;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 
 /** Addresses as operators write them: {@code fdaa::1} rather than Java's {@code fdaa:0:0:0:0:0:0:1}. */
 public final class AddressText {
@@ -18,6 +19,15 @@ public final class AddressText {
             return InetAddress.ofLiteral(a).equals(InetAddress.ofLiteral(b));
         } catch (IllegalArgumentException notLiteral) {
             return false;
+        }
+    }
+
+    /** A literal address as operators write it ({@code fdaa::10}, not {@code fdaa:0:0:0:0:0:0:10}). */
+    public static String canonical(String address) {
+        try {
+            return of(InetAddress.getByName(address));
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("not an address: " + address, e);
         }
     }
 
