@@ -1,22 +1,20 @@
 package dev.pgmanager.platform;
 
-import dev.pgmanager.cli.LocalClusterFile;
-
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.pgmanager.cli.LocalClusterFile;
+import dev.pgmanager.cli.LocalClusterFile.LocalMember;
 import dev.pgmanager.config.Durations;
 import dev.pgmanager.config.StoreConfig.StoreMode;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
-import dev.pgmanager.platform.dns.RegistryFile;
-import dev.pgmanager.cli.LocalClusterFile.LocalMember;
 import dev.pgmanager.net.HostPort;
+import dev.pgmanager.platform.dns.RegistryFile;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.Member;
-import dev.pgmanager.store.MemberRole;
 import dev.pgmanager.store.StoreException;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;

@@ -1,7 +1,7 @@
 package dev.pgmanager.platform;
 
 import dev.pgmanager.cli.LocalClusterFile;
-
+import dev.pgmanager.cli.LocalClusterFile.LocalMember;
 import dev.pgmanager.config.BaseBackupSettings;
 import dev.pgmanager.config.ConfigException;
 import dev.pgmanager.config.SidecarConfig;
@@ -9,7 +9,6 @@ import dev.pgmanager.config.SidecarConfigLoader;
 import dev.pgmanager.config.StoreSecret;
 import dev.pgmanager.fork.ForkBackup;
 import dev.pgmanager.fork.ForkChecks;
-import dev.pgmanager.cli.LocalClusterFile.LocalMember;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -1,7 +1,6 @@
 package dev.pgmanager.platform;
 
 import dev.pgmanager.cli.LocalClusterFile;
-
 import java.nio.file.Path;
 
 /** Where a local cluster keeps its files, under one directory. */

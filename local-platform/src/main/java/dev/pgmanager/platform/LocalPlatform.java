@@ -1,19 +1,18 @@
 package dev.pgmanager.platform;
 
 import dev.pgmanager.cli.LocalClusterFile;
-
+import dev.pgmanager.cli.LocalClusterFile.LocalMember;
 import dev.pgmanager.platform.dns.LocalDnsServer;
+import dev.pgmanager.store.partition.CuttableProxy;
 import dev.pgmanager.store.zookeeper.EmbeddedZooKeeper;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
-import dev.pgmanager.cli.LocalClusterFile.LocalMember;
-import dev.pgmanager.store.partition.CuttableProxy;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;

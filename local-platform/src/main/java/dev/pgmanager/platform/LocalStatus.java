@@ -1,12 +1,9 @@
 package dev.pgmanager.platform;
 
-import dev.pgmanager.cli.LocalClusterFile;
-
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.dns.AddressResolver;
 import dev.pgmanager.net.AddressText;
-import dev.pgmanager.cli.LocalClusterFile.LocalMember;
-import dev.pgmanager.ha.Decider;
 import dev.pgmanager.net.HostPort;
 import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.ClusterSnapshot;

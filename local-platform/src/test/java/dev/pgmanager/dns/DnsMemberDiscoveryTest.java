@@ -1,10 +1,9 @@
 package dev.pgmanager.dns;
 
-import dev.pgmanager.platform.dns.LocalDnsServer;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.pgmanager.net.MachineId;
+import dev.pgmanager.platform.dns.LocalDnsServer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HexFormat;

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
-import dev.pgmanager.platform.dns.LocalDnsServer;
 import dev.pgmanager.dns.MachineNameResolverProvider;
 import dev.pgmanager.dns.MachineNames;
 import dev.pgmanager.net.MachineId;
+import dev.pgmanager.platform.dns.LocalDnsServer;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.testing.FreePorts;
 import dev.pgmanager.store.testing.TempDirs;

@@ -1,21 +1,19 @@
 package dev.pgmanager.platform;
 
-import dev.pgmanager.cli.LocalClusterFile;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.cli.Main;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
-import dev.pgmanager.platform.dns.RegistryFile;
-import dev.pgmanager.ha.Decider;
 import dev.pgmanager.net.AddressText;
 import dev.pgmanager.net.HostPort;
 import dev.pgmanager.net.MachineId;
+import dev.pgmanager.platform.dns.RegistryFile;
 import dev.pgmanager.postgres.PgBinaries;
 import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.testing.Await;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pgmanager.platform.bench.SequenceWriter;
 import dev.pgmanager.platform.LocalStatus.MemberStatus;
+import dev.pgmanager.platform.bench.SequenceWriter;
 import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.testing.Await;
 import java.nio.file.Files;

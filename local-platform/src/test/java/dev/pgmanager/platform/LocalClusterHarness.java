@@ -2,12 +2,11 @@ package dev.pgmanager.platform;
 
 
 import dev.pgmanager.cli.LocalClusterFile;
-
-import dev.pgmanager.platform.bench.SequenceWriter;
-import dev.pgmanager.config.StoreConfig.StoreMode;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
-import dev.pgmanager.platform.LocalStatus.MemberStatus;
+import dev.pgmanager.config.StoreConfig.StoreMode;
 import dev.pgmanager.net.HostPort;
+import dev.pgmanager.platform.LocalStatus.MemberStatus;
+import dev.pgmanager.platform.bench.SequenceWriter;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;

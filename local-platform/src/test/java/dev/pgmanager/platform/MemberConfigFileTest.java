@@ -1,17 +1,16 @@
 package dev.pgmanager.platform;
 
-import dev.pgmanager.cli.LocalClusterFile;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pgmanager.cli.LocalClusterFile;
+import dev.pgmanager.cli.LocalClusterFile.LocalMember;
 import dev.pgmanager.config.SidecarConfig;
 import dev.pgmanager.config.SidecarConfigLoader;
 import dev.pgmanager.config.StoreConfig;
 import dev.pgmanager.ha.SynchronousMode;
 import dev.pgmanager.ha.SynchronousSettings;
-import dev.pgmanager.cli.LocalClusterFile.LocalMember;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

@@ -1,7 +1,5 @@
 package dev.pgmanager.platform;
 
-import dev.pgmanager.cli.LocalClusterFile;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -9,14 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pgmanager.platform.bench.SequenceWriter;
-import dev.pgmanager.platform.LocalStatus.MemberStatus;
+import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.net.AddressText;
+import dev.pgmanager.platform.LocalStatus.MemberStatus;
+import dev.pgmanager.platform.bench.SequenceWriter;
 import dev.pgmanager.store.AddressRecord;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.HistoryEntry;
-import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.testing.Await;
+import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

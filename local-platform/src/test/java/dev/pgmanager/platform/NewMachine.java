@@ -1,8 +1,7 @@
 package dev.pgmanager.platform;
 
-import dev.pgmanager.cli.LocalClusterFile;
-
 import dev.pgmanager.cli.CommandRun;
+import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.config.StoreSecret;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;

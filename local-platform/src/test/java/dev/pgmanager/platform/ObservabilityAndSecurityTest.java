@@ -1,12 +1,11 @@
 package dev.pgmanager.platform;
 
-import dev.pgmanager.cli.LocalClusterFile;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.cli.Main;
 import dev.pgmanager.net.HostPort;
 import dev.pgmanager.store.Leader;

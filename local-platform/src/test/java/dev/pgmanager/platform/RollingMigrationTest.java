@@ -1,16 +1,15 @@
 package dev.pgmanager.platform;
 
-import dev.pgmanager.cli.LocalClusterFile;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pgmanager.cli.LocalClusterFile;
+import dev.pgmanager.cli.LocalClusterFile.LocalMember;
+import dev.pgmanager.cli.Main;
+import dev.pgmanager.net.HostPort;
 import dev.pgmanager.platform.bench.RollingMigration;
 import dev.pgmanager.platform.bench.RollingMigration.Step;
-import dev.pgmanager.cli.Main;
-import dev.pgmanager.cli.LocalClusterFile.LocalMember;
-import dev.pgmanager.net.HostPort;
 import dev.pgmanager.store.testing.Await;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pgmanager.ha.SynchronousMode;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
+import dev.pgmanager.ha.SynchronousMode;
 import dev.pgmanager.net.HostPort;
 import dev.pgmanager.store.SyncState;
 import dev.pgmanager.store.testing.Await;

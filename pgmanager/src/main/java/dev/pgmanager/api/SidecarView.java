@@ -1,9 +1,9 @@
 package dev.pgmanager.api;
 
-import dev.pgmanager.net.MachineId;
-import dev.pgmanager.store.zookeeper.EnsembleStatus;
 import dev.pgmanager.ha.Pass;
+import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.HistoryEntry;
+import dev.pgmanager.store.zookeeper.EnsembleStatus;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;

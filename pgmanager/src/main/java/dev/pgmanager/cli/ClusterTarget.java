@@ -1,5 +1,6 @@
 package dev.pgmanager.cli;
 
+import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.config.NetworkSyntax;
 import dev.pgmanager.config.SecretFiles;
 import dev.pgmanager.config.StoreSecret;
@@ -9,7 +10,6 @@ import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.dns.MachineNameResolverProvider;
 import dev.pgmanager.dns.MachineNames;
 import dev.pgmanager.ensemble.PeerListFile;
-import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.net.InetSocketAddress;

@@ -1,17 +1,17 @@
 package dev.pgmanager.cli;
 
 import dev.pgmanager.api.EnsembleJson;
+import dev.pgmanager.cli.LocalClusterFile;
+import dev.pgmanager.config.NetworkSyntax;
 import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.ensemble.EnsembleMembership;
 import dev.pgmanager.ensemble.PeerReplacement;
-import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.store.ClusterSnapshot;
+import dev.pgmanager.store.zookeeper.EmbeddedZooKeeper;
 import dev.pgmanager.store.zookeeper.EnsembleConfig;
 import dev.pgmanager.store.zookeeper.EnsembleStatus;
-import dev.pgmanager.store.zookeeper.EmbeddedZooKeeper;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
-import dev.pgmanager.config.NetworkSyntax;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -15,7 +15,6 @@ import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;

@@ -1,8 +1,8 @@
 package dev.pgmanager.ha;
 
-import java.util.Optional;
 import dev.pgmanager.net.MachineId;
 import java.net.InetAddress;
+import java.util.Optional;
 import java.util.Set;
 
 /**

@@ -1,9 +1,6 @@
 package dev.pgmanager.postgres;
 
 import dev.pgmanager.net.HostPort;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +21,8 @@ import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.function.BooleanSupplier;
 import org.postgresql.util.PasswordUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Drives the one PostgreSQL instance of this machine: create, clone, start, stop, follow, promote,

@@ -1,13 +1,13 @@
 package dev.pgmanager.sidecar;
 
 import dev.pgmanager.ha.LocalPostgres;
-import dev.pgmanager.ha.Replication;
-import dev.pgmanager.ha.StandbyNames;
-import dev.pgmanager.ha.SynchronousSettings;
 import dev.pgmanager.ha.LocalPostgres.DataState;
 import dev.pgmanager.ha.LocalPostgres.Following;
 import dev.pgmanager.ha.LocalPostgres.Server;
 import dev.pgmanager.ha.LocalPostgres.WalPositions;
+import dev.pgmanager.ha.Replication;
+import dev.pgmanager.ha.StandbyNames;
+import dev.pgmanager.ha.SynchronousSettings;
 import dev.pgmanager.net.MachineId;
 import dev.pgmanager.postgres.ControlData;
 import dev.pgmanager.postgres.Lsn;

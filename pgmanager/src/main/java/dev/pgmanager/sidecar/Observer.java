@@ -3,8 +3,8 @@ package dev.pgmanager.sidecar;
 import dev.pgmanager.dns.AddressResolver;
 import dev.pgmanager.election.LeaderLease;
 import dev.pgmanager.ha.Candidacy;
-import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.ha.FailsafeState;
+import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.ha.Observation;
 import dev.pgmanager.ha.SynchronousSettings;
 import dev.pgmanager.net.MachineId;
@@ -16,9 +16,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.stream.Collectors;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Takes the snapshot one pass decides on: the store, the local server, the lease, and the little the loop must

@@ -3,10 +3,10 @@ package dev.pgmanager.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pgmanager.store.testing.FreePorts;
 import dev.pgmanager.store.zookeeper.EmbeddedZooKeeper;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
-import dev.pgmanager.store.testing.FreePorts;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
 package dev.pgmanager.postgres;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 import dev.pgmanager.net.MachineId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,8 +21,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
-
-import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * Real PostgreSQL instances for a test, each in its own directories under one temporary root, on a free

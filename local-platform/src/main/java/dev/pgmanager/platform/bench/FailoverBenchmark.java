@@ -1,17 +1,15 @@
 package dev.pgmanager.platform.bench;
 
-import dev.pgmanager.platform.LocalCluster;
 import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
-import dev.pgmanager.platform.LocalStatus;
-import dev.pgmanager.platform.NewClusterSettings;
 import dev.pgmanager.net.HostPort;
+import dev.pgmanager.platform.LocalCluster;
+import dev.pgmanager.platform.NewClusterSettings;
 import dev.pgmanager.sidecar.OperatorRequests;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;

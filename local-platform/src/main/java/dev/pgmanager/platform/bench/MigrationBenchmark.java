@@ -1,7 +1,7 @@
 package dev.pgmanager.platform.bench;
 
-import dev.pgmanager.platform.bench.RollingMigration.Step;
 import dev.pgmanager.platform.LocalCluster;
+import dev.pgmanager.platform.bench.RollingMigration.Step;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package dev.pgmanager.platform.bench;
 
-import dev.pgmanager.platform.LocalCluster;
 import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
+import dev.pgmanager.platform.LocalCluster;
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.ResultSet;

@@ -1,7 +1,6 @@
 package dev.pgmanager.platform.cli;
 
 import dev.pgmanager.cli.DurationConverter;
-
 import dev.pgmanager.platform.bench.FailoverBenchmark;
 import dev.pgmanager.platform.bench.HeadlineFigures;
 import dev.pgmanager.platform.bench.MigrationBenchmark;

@@ -1,11 +1,10 @@
 package dev.pgmanager.platform.cli;
 
 import dev.pgmanager.cli.DurationConverter;
-
+import dev.pgmanager.ha.SynchronousMode;
 import dev.pgmanager.platform.bench.chaos.ChaosEngine;
 import dev.pgmanager.platform.bench.chaos.ChaosReport;
 import dev.pgmanager.platform.bench.chaos.FaultRound;
-import dev.pgmanager.ha.SynchronousMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

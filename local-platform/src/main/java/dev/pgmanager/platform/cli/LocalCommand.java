@@ -2,13 +2,12 @@ package dev.pgmanager.platform.cli;
 
 import dev.pgmanager.cli.DurationConverter;
 import dev.pgmanager.cli.Json;
+import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.cli.OutputFormat;
 import dev.pgmanager.cli.OutputOption;
-
 import dev.pgmanager.config.StoreConfig.StoreMode;
 import dev.pgmanager.ha.SynchronousMode;
 import dev.pgmanager.platform.LocalCluster;
-import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.platform.LocalHaSettings;
 import dev.pgmanager.platform.LocalPlatform;
 import dev.pgmanager.platform.LocalStatus;

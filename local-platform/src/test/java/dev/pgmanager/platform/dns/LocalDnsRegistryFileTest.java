@@ -1,13 +1,10 @@
 package dev.pgmanager.platform.dns;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.pgmanager.dns.AddressResolver;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
-
-
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import dev.pgmanager.net.MachineId;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

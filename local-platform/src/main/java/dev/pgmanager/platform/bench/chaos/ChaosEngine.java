@@ -1,13 +1,13 @@
 package dev.pgmanager.platform.bench.chaos;
 
-import dev.pgmanager.ha.SynchronousMode;
-import dev.pgmanager.platform.LocalCluster;
 import dev.pgmanager.cli.LocalClusterFile;
-import dev.pgmanager.platform.LocalHaSettings;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
+import dev.pgmanager.ha.SynchronousMode;
+import dev.pgmanager.net.HostPort;
+import dev.pgmanager.platform.LocalCluster;
+import dev.pgmanager.platform.LocalHaSettings;
 import dev.pgmanager.platform.LocalStatus;
 import dev.pgmanager.platform.NewClusterSettings;
-import dev.pgmanager.net.HostPort;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

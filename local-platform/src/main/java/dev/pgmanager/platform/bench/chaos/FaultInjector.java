@@ -1,9 +1,9 @@
 package dev.pgmanager.platform.bench.chaos;
 
-import dev.pgmanager.platform.LocalCluster;
 import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
 import dev.pgmanager.net.HostPort;
+import dev.pgmanager.platform.LocalCluster;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
