@@ -1,7 +1,7 @@
 package dev.pgmanager.cli;
 
 import dev.pgmanager.api.OperatorCommands.Result;
-import dev.pgmanager.sidecar.OperatorRequests;
+import dev.pgmanager.sidecar.loop.OperatorRequests;
 import dev.pgmanager.store.ClusterStore;
 import java.io.PrintWriter;
 import java.time.Clock;

@@ -1,7 +1,7 @@
 package dev.pgmanager.cli;
 
 import dev.pgmanager.api.OperatorCommands.Result;
-import dev.pgmanager.sidecar.OperatorRequests;
+import dev.pgmanager.sidecar.loop.OperatorRequests;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 
 /** Turns maintenance mode on or off: one change of the cluster spec, filed in the store. */

@@ -3,7 +3,7 @@ package dev.pgmanager.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pgmanager.net.HostPort;
 import dev.pgmanager.net.MachineId;
-import dev.pgmanager.sidecar.OperatorRequests;
+import dev.pgmanager.sidecar.loop.OperatorRequests;
 import dev.pgmanager.store.MachineIds;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;

@@ -1,7 +1,7 @@
 package dev.pgmanager.cli;
 
 import dev.pgmanager.api.OperatorCommands.Result;
-import dev.pgmanager.sidecar.OperatorRequests;
+import dev.pgmanager.sidecar.loop.OperatorRequests;
 import picocli.CommandLine.Command;
 
 /** {@code pgmanager resume}: maintenance mode off: the sidecars act again. */

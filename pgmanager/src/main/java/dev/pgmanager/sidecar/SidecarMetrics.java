@@ -34,7 +34,7 @@ import java.util.function.Supplier;
  * migration) are counted as they happen; every state is read from the part that owns it at scrape time, so nothing here
  * can drift from what {@code /member} reports. The README lists every metric.
  */
-final class SidecarMetrics implements AutoCloseable {
+public final class SidecarMetrics implements AutoCloseable {
     /** Where the metrics read the state they report, at scrape time. */
     record Sources(Supplier<Optional<Pass>> lastPass, BooleanSupplier leaseHeld, Supplier<PgStatus> server,
                    Supplier<DnsStats> dns, Supplier<RewriterReport> rewriter) {}
@@ -79,7 +79,7 @@ final class SidecarMetrics implements AutoCloseable {
     }
 
     /** This member's server was promoted: by a switchover when one was asked for, else by a failover. */
-    void promoted(boolean switchover) {
+    public void promoted(boolean switchover) {
         (switchover ? switchovers : failovers).inc();
     }
 
@@ -88,7 +88,7 @@ final class SidecarMetrics implements AutoCloseable {
     }
 
     /** One pass of the control loop ended; {@code succeeded} when it observed and carried out all it decided. */
-    void passFinished(Duration took, boolean succeeded) {
+    public void passFinished(Duration took, boolean succeeded) {
         passDuration.observe(took.toNanos() / 1e9);
         if (succeeded) lastSuccess.set(clock.millis() / 1e3);
     }

@@ -5,7 +5,7 @@ import dev.pgmanager.cli.LocalClusterFile.LocalMember;
 import dev.pgmanager.net.HostPort;
 import dev.pgmanager.platform.LocalCluster;
 import dev.pgmanager.platform.NewClusterSettings;
-import dev.pgmanager.sidecar.OperatorRequests;
+import dev.pgmanager.sidecar.loop.OperatorRequests;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.io.IOException;

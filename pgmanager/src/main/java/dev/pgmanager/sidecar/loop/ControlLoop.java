@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.loop;
 
 import dev.pgmanager.ha.Action;
 import dev.pgmanager.ha.Decider;
@@ -6,6 +6,7 @@ import dev.pgmanager.ha.Decision;
 import dev.pgmanager.ha.Observation;
 import dev.pgmanager.ha.Pass;
 import dev.pgmanager.logging.LogFields;
+import dev.pgmanager.sidecar.SidecarMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.OptionalLong;
@@ -16,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * observe → decide → act, once every {@code loopWait} and at once when woken (a store watch, a lease change). One
  * thread runs every pass, so actions on the local server never overlap.
  */
-final class ControlLoop implements Runnable {
+public final class ControlLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ControlLoop.class);
     /** Wake-ups closer together than this are merged, so bursts of store events cannot spin the loop. */
     private static final Duration MIN_GAP = Duration.ofMillis(50);
@@ -35,7 +36,7 @@ final class ControlLoop implements Runnable {
     private String lastReason = "";
     private String lastFailure = "";
 
-    ControlLoop(Observer observer, Decider decider, Actor actor, OperatorRequests operatorRequests, LatestPass lastPass,
+    public ControlLoop(Observer observer, Decider decider, Actor actor, OperatorRequests operatorRequests, LatestPass lastPass,
                 WakeSignal wakeSignal, Duration loopWait, SidecarMetrics metrics, Clock clock) {
         this.observer = observer;
         this.decider = decider;
@@ -58,7 +59,7 @@ final class ControlLoop implements Runnable {
         }
     }
 
-    void stop() {
+    public void stop() {
         stopping = true;
         wakeSignal.wake();
     }
@@ -67,7 +68,7 @@ final class ControlLoop implements Runnable {
      * Ends the loop right after this member steps down in a hand-over: a member that is stopping must not go on to
      * rewind and restart its server as a replica of the new leader.
      */
-    void stopAfterHandOver() {
+    public void stopAfterHandOver() {
         stopAfterHandOver = true;
         wakeSignal.wake();
     }

@@ -1,8 +1,8 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.rewriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.pgmanager.sidecar.WantedRewrites.Target;
+import dev.pgmanager.sidecar.rewriter.WantedRewrites.Target;
 import dev.pgmanager.store.AddressRecord;
 import java.net.InetAddress;
 import java.time.Duration;

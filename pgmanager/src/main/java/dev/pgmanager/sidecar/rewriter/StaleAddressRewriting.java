@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.rewriter;
 
 import dev.pgmanager.api.RewriterReport;
 import dev.pgmanager.config.RewriterConfig;

@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.migration;
 
 import dev.pgmanager.store.ClusterStore;
 import java.time.Duration;
@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
  * one has its {@code last_seen} refreshed at most once per {@link #REFRESH}, so the history costs the store one small
  * write a minute per member. Failures are retried on a later pass and never disturb the control loop.
  */
-final class AddressHistoryKeeper {
+public final class AddressHistoryKeeper {
     static final Duration REFRESH = Duration.ofMinutes(1);
     private static final Logger log = LoggerFactory.getLogger(AddressHistoryKeeper.class);
 
@@ -22,14 +22,14 @@ final class AddressHistoryKeeper {
     private boolean failing;
 
     /** {@code recordedAt}: when the address was last recorded (null: not yet). */
-    AddressHistoryKeeper(String machineId, String address, ClusterStore store, Instant recordedAt) {
+    public AddressHistoryKeeper(String machineId, String address, ClusterStore store, Instant recordedAt) {
         this.machineId = machineId;
         this.address = address;
         this.store = store;
         this.recordedAt = recordedAt;
     }
 
-    void refresh(Instant now) {
+    public void refresh(Instant now) {
         if (recordedAt != null && Duration.between(recordedAt, now).compareTo(REFRESH) < 0) return;
         try {
             store.recordAddress(machineId, address, now);

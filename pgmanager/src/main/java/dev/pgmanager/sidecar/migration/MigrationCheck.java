@@ -1,5 +1,6 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.migration;
 
+import dev.pgmanager.sidecar.volume.LastAddressOnVolume;
 import dev.pgmanager.store.ClusterStore;
 import dev.pgmanager.store.HistoryEntry;
 import java.time.Clock;
@@ -13,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * needs no special handling to rejoin (members are known by ID, peers' addresses are looked up), but it is reported:
  * in the log, in the cluster's history, and in the machine's address history.
  */
-final class MigrationCheck {
+public final class MigrationCheck {
     private static final Logger log = LoggerFactory.getLogger(MigrationCheck.class);
 
     private final String machineId;
@@ -21,7 +22,7 @@ final class MigrationCheck {
     private final ClusterStore store;
     private final Clock clock;
 
-    MigrationCheck(String machineId, LastAddressOnVolume volume, ClusterStore store, Clock clock) {
+    public MigrationCheck(String machineId, LastAddressOnVolume volume, ClusterStore store, Clock clock) {
         this.machineId = machineId;
         this.volume = volume;
         this.store = store;
@@ -29,7 +30,7 @@ final class MigrationCheck {
     }
 
     /** @return true when the volume last ran at another address */
-    boolean onStart(String currentAddress) {
+    public boolean onStart(String currentAddress) {
         Optional<String> previous = volume.read();
         boolean moved = previous.isPresent() && !previous.get().equals(currentAddress);
         Instant now = clock.instant();

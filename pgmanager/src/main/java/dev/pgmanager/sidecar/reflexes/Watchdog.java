@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.reflexes;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * (PostgreSQL's immediate shutdown) to the postmaster. Armed only while the server runs as primary: a replica
  * accepts no writes.
  */
-final class Watchdog implements AutoCloseable {
+public final class Watchdog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Watchdog.class);
     private static final String GUARD = "while IFS= read -r -t \"$1\" line; do [ \"$line\" = disarm ] && exit 0; done; "
             + "kill -QUIT \"$2\" 2>/dev/null; exit 1";
@@ -38,7 +38,7 @@ final class Watchdog implements AutoCloseable {
      * @param timeout how long the guard waits for a heartbeat; must end before the lease can expire on the server
      * @param leaseHeld whether the lease is held and recently confirmed: heartbeats are sent only then
      */
-    Watchdog(Duration timeout, BooleanSupplier leaseHeld) {
+    public Watchdog(Duration timeout, BooleanSupplier leaseHeld) {
         this.timeout = timeout;
         this.leaseHeld = leaseHeld;
         this.feeder = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("watchdog").factory());
@@ -47,7 +47,7 @@ final class Watchdog implements AutoCloseable {
     }
 
     /** Guards {@code postmasterPid} (a new guard when the postmaster changed). */
-    synchronized void arm(long postmasterPid) {
+    public synchronized void arm(long postmasterPid) {
         if (guard != null && guard.isAlive() && guardedPid == postmasterPid) return;
         disarm();
         if (!leaseHeld.getAsBoolean()) return;
@@ -66,7 +66,7 @@ final class Watchdog implements AutoCloseable {
     }
 
     /** Stands the guard down without firing (the server is no longer a primary, or stops cleanly). */
-    synchronized void disarm() {
+    public synchronized void disarm() {
         if (guard == null) return;
         if (guard.isAlive()) send("disarm");
         guard = null;

@@ -1,6 +1,6 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.rewriter;
 
-import static dev.pgmanager.sidecar.WantedRewritesTest.ip;
+import static dev.pgmanager.sidecar.rewriter.WantedRewritesTest.ip;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.rewriter;
 
 import dev.pgmanager.store.AddressRecord;
 import java.net.Inet4Address;
@@ -16,7 +16,7 @@ import java.util.Set;
  * The rewrites the store's address history calls for: every older address of a member to that member's newest one,
  * unless it was last seen longer than the retention ago. A pure function, so the rules are tested without a kernel.
  */
-final class WantedRewrites {
+public final class WantedRewrites {
     /** Where an old address goes, and whose it was (for the stale-use report). */
     record Target(InetAddress current, String machineId) {}
 

@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.volume;
 
 import java.nio.file.Path;
 import java.util.Optional;
@@ -8,20 +8,20 @@ import java.util.Optional;
  * directory). A platform migration forks the volume and starts the machine with a new address, so comparing the two
  * on start is how a member learns that it was moved. Never read to connect to anything.
  */
-final class LastAddressOnVolume {
+public final class LastAddressOnVolume {
     static final String FILE_NAME = "last-address";
 
     private final StateFile file;
 
-    LastAddressOnVolume(Path stateDirectory) {
+    public LastAddressOnVolume(Path stateDirectory) {
         this.file = new StateFile(stateDirectory, FILE_NAME);
     }
 
-    Optional<String> read() {
+    public Optional<String> read() {
         return file.read().filter(address -> !address.isEmpty());
     }
 
-    void write(String address) {
+    public void write(String address) {
         file.write(address);
     }
 

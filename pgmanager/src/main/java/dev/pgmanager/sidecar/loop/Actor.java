@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.loop;
 
 import dev.pgmanager.api.OperatorCommands.Result;
 import dev.pgmanager.election.LeaderLease;
@@ -6,6 +6,8 @@ import dev.pgmanager.ha.Action;
 import dev.pgmanager.ha.Decision;
 import dev.pgmanager.ha.Observation;
 import dev.pgmanager.net.MachineId;
+import dev.pgmanager.sidecar.SidecarMetrics;
+import dev.pgmanager.sidecar.reflexes.Failsafe;
 import dev.pgmanager.store.ClusterIdentity;
 import dev.pgmanager.store.ClusterSpec;
 import dev.pgmanager.store.ClusterStore;
@@ -22,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Carries out a decision's actions in order; the first that fails ends the pass (and says why). */
-final class Actor {
+public final class Actor {
     private static final Logger log = LoggerFactory.getLogger(Actor.class);
 
     private final String me;
@@ -36,7 +38,7 @@ final class Actor {
     private final SidecarMetrics metrics;
     private final Clock clock;
 
-    Actor(String me, ClusterStore store, LeaderLease lease, LocalServer server, Upstreams upstreams, ReplicationSlots slots,
+    public Actor(String me, ClusterStore store, LeaderLease lease, LocalServer server, Upstreams upstreams, ReplicationSlots slots,
             ClusterSpec bootstrapSpec, Failsafe failsafe, SidecarMetrics metrics, Clock clock) {
         this.me = me;
         this.store = store;
@@ -223,8 +225,8 @@ final class Actor {
     }
 
     /** An action that could not be carried out; the message says why. */
-    static final class ActionFailedException extends RuntimeException {
-        ActionFailedException(String message) {
+    public static final class ActionFailedException extends RuntimeException {
+        public ActionFailedException(String message) {
             super(message);
         }
     }

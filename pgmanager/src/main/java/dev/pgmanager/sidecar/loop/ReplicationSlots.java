@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.loop;
 
 import dev.pgmanager.net.MachineId;
 import dev.pgmanager.postgres.PostgresController;
@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * for a while (a migration, a restart) finds its WAL still there. A departed member's slot is dropped only after the
  * retention, since a slot holds WAL on the primary's disk for as long as it exists.
  */
-final class ReplicationSlots {
+public final class ReplicationSlots {
     private static final Logger log = LoggerFactory.getLogger(ReplicationSlots.class);
     private static final Pattern MEMBER_SLOT = Pattern.compile("[a-z0-9][a-z0-9_]{0,62}");
 
@@ -27,7 +27,7 @@ final class ReplicationSlots {
     private final Duration retention;
     private final Map<String, Instant> lastWanted = new HashMap<>();
 
-    ReplicationSlots(PostgresController controller, String me, Duration retention) {
+    public ReplicationSlots(PostgresController controller, String me, Duration retention) {
         this.controller = controller;
         this.me = me;
         this.retention = retention;

@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.rewriter;
 
 import dev.pgmanager.ebpf.RewriteEvent;
 import dev.pgmanager.net.AddressText;
@@ -16,7 +16,7 @@ import java.util.function.Consumer;
  * (process, old address) pair is logged once per interval (a busy client would otherwise flood the log), every
  * rewrite is counted.
  */
-final class StaleUseReporter {
+public final class StaleUseReporter {
     private record ProcessDialing(int pid, InetAddress oldAddress) {}
 
     private final Duration interval;

@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.loop;
 
 import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.ha.LocalPostgres.DataState;
@@ -17,6 +17,8 @@ import dev.pgmanager.postgres.PostgresController;
 import dev.pgmanager.postgres.RewindFailedException;
 import dev.pgmanager.postgres.StopMode;
 import dev.pgmanager.postgres.Upstream;
+import dev.pgmanager.sidecar.reflexes.Watchdog;
+import dev.pgmanager.sidecar.volume.FailedRewindRecord;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -31,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * {@link LocalPostgres}, and the few compound steps the loop takes (demote, rewind-or-re-clone). Remembers which
  * member it follows: that lives only in memory and in the server's own configuration, never in the store.
  */
-final class LocalServer {
+public final class LocalServer {
     private static final Logger log = LoggerFactory.getLogger(LocalServer.class);
 
     private final PostgresController controller;
@@ -44,7 +46,7 @@ final class LocalServer {
     private volatile OptionalLong standbyNamesAppliedAt = OptionalLong.empty();
     private String systemIdentifier;
 
-    LocalServer(PostgresController controller, Watchdog watchdog, FailedRewindRecord failedRewind) {
+    public LocalServer(PostgresController controller, Watchdog watchdog, FailedRewindRecord failedRewind) {
         this.controller = controller;
         this.watchdog = watchdog;
         this.failedRewind = failedRewind;
@@ -110,12 +112,12 @@ final class LocalServer {
     }
 
     /** What the last observation saw, without asking the server (for the lease reflex, which must not wait). */
-    LocalPostgres lastSeen() {
+    public LocalPostgres lastSeen() {
         return lastSeen;
     }
 
     /** The server's own detail from the last observation (a primary's replication connections), for the metrics. */
-    PgStatus lastStatus() {
+    public PgStatus lastStatus() {
         return lastStatus;
     }
 
@@ -155,7 +157,7 @@ final class LocalServer {
     }
 
     /** Stops accepting writes now: an immediate stop, so no transaction commits after this returns. */
-    void fence() {
+    public void fence() {
         stop(StopMode.IMMEDIATE);
     }
 
@@ -227,7 +229,7 @@ final class LocalServer {
         stop(StopMode.FAST);
     }
 
-    void stop(StopMode mode) {
+    public void stop(StopMode mode) {
         watchdog.disarm();
         controller.stop(mode);
     }

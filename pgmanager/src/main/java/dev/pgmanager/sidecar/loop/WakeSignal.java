@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.loop;
 
 import java.time.Duration;
 
@@ -6,10 +6,10 @@ import java.time.Duration;
  * Pulls the control loop's next pass forward: store watches, lease changes and operator requests wake it. Built before
  * the loop, so the parts that wake it can be built before the loop too.
  */
-final class WakeSignal {
+public final class WakeSignal {
     private boolean woken;
 
-    synchronized void wake() {
+    public synchronized void wake() {
         woken = true;
         notifyAll();
     }

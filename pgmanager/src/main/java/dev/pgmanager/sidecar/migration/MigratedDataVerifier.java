@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.migration;
 
 import dev.pgmanager.config.MigrationVerification;
 import dev.pgmanager.postgres.ControlData;
@@ -13,13 +13,13 @@ import org.slf4j.LoggerFactory;
  * whatever the old host's disk held, and a copy that went wrong must never join the cluster (a replica with bad
  * pages would serve them, and could one day be promoted with them). Reads only; never changes the data.
  */
-final class MigratedDataVerifier {
+public final class MigratedDataVerifier {
     private static final Logger log = LoggerFactory.getLogger(MigratedDataVerifier.class);
 
     private final PostgresController controller;
     private final MigrationVerification level;
 
-    MigratedDataVerifier(PostgresController controller, MigrationVerification level) {
+    public MigratedDataVerifier(PostgresController controller, MigrationVerification level) {
         this.controller = controller;
         this.level = level;
     }

@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.volume;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,7 +13,7 @@ import java.util.Optional;
  * member must still know after its sidecar restarts or its volume is forked, but that must not travel with the data
  * (pg_basebackup and pg_rewind copy the data directory).
  */
-final class StateFile {
+public final class StateFile {
     private final Path file;
 
     StateFile(Path stateDirectory, String name) {

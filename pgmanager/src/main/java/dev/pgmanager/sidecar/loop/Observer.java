@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.loop;
 
 import dev.pgmanager.dns.AddressResolver;
 import dev.pgmanager.election.LeaderLease;
@@ -8,6 +8,7 @@ import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.ha.Observation;
 import dev.pgmanager.ha.SynchronousSettings;
 import dev.pgmanager.net.MachineId;
+import dev.pgmanager.sidecar.migration.AddressHistoryKeeper;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.ClusterStore;
 import dev.pgmanager.store.Member;
@@ -25,7 +26,7 @@ import java.util.stream.Collectors;
  * remember between passes (since when a replica has not streamed). Publishes this member's record on the way, so
  * the store always shows what this member last saw of itself (and, at most once a minute, that its address is unchanged).
  */
-final class Observer {
+public final class Observer {
     private final ClusterStore store;
     private final LocalServer server;
     private final LeaderLease lease;
@@ -39,7 +40,7 @@ final class Observer {
     private final AtomicReference<Observation> last = new AtomicReference<>();
     private Instant notStreamingSince;
 
-    Observer(ClusterStore store, LocalServer server, LeaderLease lease, MemberRecords records, Candidacy candidacy,
+    public Observer(ClusterStore store, LocalServer server, LeaderLease lease, MemberRecords records, Candidacy candidacy,
             AddressResolver resolver, Optional<AddressHistoryKeeper> addressHistory, SynchronousSettings synchronous,
             Supplier<FailsafeState> failsafe, Clock clock) {
         this.store = store;

@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.reflexes;
 
 import dev.pgmanager.dns.AddressResolver;
 import dev.pgmanager.election.LeaderLease;
@@ -7,6 +7,8 @@ import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.ha.LocalPostgres.Following;
 import dev.pgmanager.ha.Observation;
 import dev.pgmanager.net.MachineId;
+import dev.pgmanager.sidecar.loop.Actor;
+import dev.pgmanager.sidecar.loop.LocalServer;
 import dev.pgmanager.store.Member;
 import java.net.InetAddress;
 import java.net.URI;
@@ -42,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * answer worth relying on. A replica that does not stream from that primary (it follows another, it is itself a
  * primary, it holds the lease) answers no.
  */
-final class Failsafe implements AutoCloseable {
+public final class Failsafe implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Failsafe.class);
     /** How often a leader calls its members' API while all is well, so the first failsafe round is not a cold one. */
     private static final Duration WARM_UP_EVERY = Duration.ofSeconds(30);
@@ -64,7 +66,7 @@ final class Failsafe implements AutoCloseable {
     private Instant promiseEnds = Instant.MIN;
     private final FailsafeConfirmation confirmation;
 
-    Failsafe(String me, boolean enabled, Duration sessionTimeout, LeaderLease lease, LocalServer server,
+    public Failsafe(String me, boolean enabled, Duration sessionTimeout, LeaderLease lease, LocalServer server,
             FailsafeConfirmation confirmation, Supplier<Optional<Observation>> lastObservation, AddressResolver resolver,
             Optional<String> token, Clock clock) {
         this.me = me;
@@ -92,7 +94,7 @@ final class Failsafe implements AutoCloseable {
     // ---- the replica's side ----
 
     /** Answers a primary's {@code POST /failsafe}: empty (yes, promised) or why not. */
-    synchronized Optional<String> promiseToFollow(MachineId leader) {
+    public synchronized Optional<String> promiseToFollow(MachineId leader) {
         if (lease.state() == dev.pgmanager.election.LeaseState.HELD) return Optional.of("I hold the lease myself");
         LocalPostgres local = server.lastSeen();
         if (!local.isReplica()) return Optional.of("my server is not a running replica");
@@ -110,7 +112,7 @@ final class Failsafe implements AutoCloseable {
     }
 
     /** Takes the lease only while no promise holds (the promise and the taking exclude each other). */
-    synchronized <T> T unlessPromised(Supplier<T> takeLease) {
+    public synchronized <T> T unlessPromised(Supplier<T> takeLease) {
         currentPromise().ifPresent(leader -> {
             throw new Actor.ActionFailedException("I promised " + leader + " (failsafe) not to take the lease yet");
         });
@@ -128,7 +130,7 @@ final class Failsafe implements AutoCloseable {
         return enabled && confirmation.holds();
     }
 
-    FailsafeState state() {
+    public FailsafeState state() {
         return new FailsafeState(currentPromise(), holds());
     }
 

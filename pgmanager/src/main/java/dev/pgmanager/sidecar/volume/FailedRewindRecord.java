@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.volume;
 
 import java.nio.file.Path;
 import java.util.Optional;
@@ -9,26 +9,26 @@ import java.util.Optional;
  * they re-clone it: so neither the control loop nor a sidecar started again (after a crash, a reboot, a migration,
  * which forks the volume) may start that data, and the volume is where all of them look.
  */
-final class FailedRewindRecord {
+public final class FailedRewindRecord {
     static final String FILE_NAME = "rewind-failed";
 
     private final StateFile file;
 
-    FailedRewindRecord(Path stateDirectory) {
+    public FailedRewindRecord(Path stateDirectory) {
         this.file = new StateFile(stateDirectory, FILE_NAME);
     }
 
     /** The reason recorded, or empty when no rejoin failed since the data last was rewound or cloned. */
-    Optional<String> read() {
+    public Optional<String> read() {
         // Empty (its text lost in a power cut right after the rename), the file still says that a rewind failed.
         return file.read().map(reason -> reason.isEmpty() ? "pg_rewind failed" : reason);
     }
 
-    void write(String reason) {
+    public void write(String reason) {
         file.write(reason);
     }
 
-    void clear() {
+    public void clear() {
         file.delete();
     }
 }

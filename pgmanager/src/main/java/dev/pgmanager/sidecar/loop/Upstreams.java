@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.loop;
 
 import dev.pgmanager.dns.AddressResolver;
 import dev.pgmanager.net.AddressText;
@@ -15,12 +15,12 @@ import java.util.function.Function;
  * Turns a member's machine ID into a server to stream from, at an address resolved for this pass. The address is
  * handed to libpq as {@code hostaddr} next to the DNS name, and kept nowhere else.
  */
-final class Upstreams {
+public final class Upstreams {
     private final AddressResolver resolver;
     private final Function<MachineId, String> hostnameOf;
     private final Credentials replication;
 
-    Upstreams(AddressResolver resolver, Function<MachineId, String> hostnameOf, Credentials replication) {
+    public Upstreams(AddressResolver resolver, Function<MachineId, String> hostnameOf, Credentials replication) {
         this.resolver = resolver;
         this.hostnameOf = hostnameOf;
         this.replication = replication;

@@ -1,6 +1,7 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.reflexes;
 
 import dev.pgmanager.election.LeaseState;
+import dev.pgmanager.sidecar.loop.LocalServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,20 +10,20 @@ import org.slf4j.LoggerFactory;
  * without waiting for the control loop's next pass. The lease reports doubt at half a session timeout, so this runs
  * well before the server can give the lease to anyone else.
  */
-final class Fencer {
+public final class Fencer {
     private static final Logger log = LoggerFactory.getLogger(Fencer.class);
 
     private final LocalServer server;
     private final Failsafe failsafe;
     private final Runnable wakeLoop;
 
-    Fencer(LocalServer server, Failsafe failsafe, Runnable wakeLoop) {
+    public Fencer(LocalServer server, Failsafe failsafe, Runnable wakeLoop) {
         this.server = server;
         this.failsafe = failsafe;
         this.wakeLoop = wakeLoop;
     }
 
-    void onLeaseChange(LeaseState state) {
+    public void onLeaseChange(LeaseState state) {
         if ((state == LeaseState.SUSPENDED || state == LeaseState.LOST) && server.lastSeen().isPrimary() && !failsafe.confirmNow()) {
             log.warn("lease {}: stopping PostgreSQL now so that it accepts no more writes", state);
             try {

@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.migration;
 
 import dev.pgmanager.postgres.DataDirectoryState;
 import dev.pgmanager.postgres.PostgresController;
@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * (kept, never deleted) and reported, which leaves the member with an empty data directory, from which the control
  * loop clones the leader as it does for any new member.
  */
-final class MigratedDataQuarantine {
+public final class MigratedDataQuarantine {
     private static final Logger log = LoggerFactory.getLogger(MigratedDataQuarantine.class);
 
     private final String machineId;
@@ -25,7 +25,7 @@ final class MigratedDataQuarantine {
     private final ClusterStore store;
     private final Clock clock;
 
-    MigratedDataQuarantine(String machineId, PostgresController controller, MigratedDataVerifier verifier, ClusterStore store,
+    public MigratedDataQuarantine(String machineId, PostgresController controller, MigratedDataVerifier verifier, ClusterStore store,
             Clock clock) {
         this.machineId = machineId;
         this.controller = controller;
@@ -35,7 +35,7 @@ final class MigratedDataQuarantine {
     }
 
     /** @return where the rejected data was moved, or empty when there was none or it passed */
-    Optional<Path> beforeRejoining() {
+    public Optional<Path> beforeRejoining() {
         if (controller.dataDirectoryState() != DataDirectoryState.CLUSTER) return Optional.empty();
         Optional<String> identity = store.read().identity().map(ClusterIdentity::systemIdentifier);
         Optional<String> problem = verifier.problem(identity);

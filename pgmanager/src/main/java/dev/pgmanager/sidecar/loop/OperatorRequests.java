@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.loop;
 
 import dev.pgmanager.api.OperatorCommands;
 import dev.pgmanager.store.ClusterSnapshot;

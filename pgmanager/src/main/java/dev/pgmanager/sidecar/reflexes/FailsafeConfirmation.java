@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.reflexes;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -8,16 +8,16 @@ import java.time.Instant;
  * follows it (failsafe mode). {@link Failsafe} sets it; the {@link Watchdog} reads it. It stands apart from the
  * failsafe because the watchdog must exist before the local server it guards, and the failsafe needs that server.
  */
-final class FailsafeConfirmation {
+public final class FailsafeConfirmation {
     private final Clock clock;
     private volatile Instant confirmedUntil = Instant.MIN;
 
-    FailsafeConfirmation(Clock clock) {
+    public FailsafeConfirmation(Clock clock) {
         this.clock = clock;
     }
 
     /** Whether the last confirmation still covers this moment. */
-    boolean holds() {
+    public boolean holds() {
         return clock.instant().isBefore(confirmedUntil);
     }
 

@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.loop;
 
 import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.store.ClusterStore;
@@ -13,7 +13,7 @@ import java.time.Instant;
  * {@code refreshEvery}; in between only when something in it changed, because every write wakes every other
  * member's loop.
  */
-final class MemberRecords {
+public final class MemberRecords {
     private final ClusterStore store;
     private final String machineId;
     private final String region;
@@ -23,7 +23,7 @@ final class MemberRecords {
     private final Duration refreshEvery;
     private Member lastPublished;
 
-    MemberRecords(ClusterStore store, String machineId, String region, Member.Tags tags, int databasePort, int apiPort,
+    public MemberRecords(ClusterStore store, String machineId, String region, Member.Tags tags, int databasePort, int apiPort,
             Duration refreshEvery) {
         this.store = store;
         this.machineId = machineId;

@@ -1,4 +1,4 @@
-package dev.pgmanager.sidecar;
+package dev.pgmanager.sidecar.rewriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
