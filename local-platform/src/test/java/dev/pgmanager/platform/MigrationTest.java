@@ -15,6 +15,7 @@ import dev.pgmanager.platform.LocalStatus.MemberStatus;
 import dev.pgmanager.store.AddressRecord;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.HistoryEntry;
+import dev.pgmanager.store.testing.Prerequisites;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.testing.Await;
 import java.nio.charset.StandardCharsets;
@@ -83,7 +84,7 @@ class MigrationTest {
     @Test
     @Order(0)
     void asRootMembersGetFdaaIpv6AddressesOnTheLoopback() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(LoopbackAddresses.canManage(), "runs as root only");
+        Prerequisites.require(LoopbackAddresses.canManage(), "root (members get fdaa: addresses on lo)");
         List<String> onLoopback = LoopbackAddresses.present();
         for (LocalClusterFile.LocalMember m : harness.currentFile().members()) {
             assertTrue(m.address().startsWith("fdaa:") && m.address().contains("::"), m + " has an fdaa: IPv6 address");
