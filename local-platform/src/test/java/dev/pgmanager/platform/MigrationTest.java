@@ -200,12 +200,17 @@ class MigrationTest {
                 s.execute("SELECT pg_reload_conf()");
             }
             Await.until(Duration.ofSeconds(20), replica + " stops streaming", () -> !receiverStreaming(replica));
-            Thread.sleep(3000);
+            // Paused, the replica's sidecar keeps observing: once it has looked at the pinned upstream over two passes
+            // more, it has had every chance to fix it, and must not have.
+            double passes = harness.metrics(replica).value("pgmanager_control_loop_duration_seconds_count");
+            Await.until(LocalClusterHarness.LOOP_WAIT.multipliedBy(10), "two more passes of " + replica + "'s sidecar while paused",
+                    () -> harness.metrics(replica).value("pgmanager_control_loop_duration_seconds_count") >= passes + 2);
             assertFalse(receiverStreaming(replica), "paused, nobody fixes the pinned address");
+            assertTrue(sidecarLog(replica).contains("paused: observing only"), "the sidecar says it only observes");
 
             Instant resumedAt = Instant.now();
             setPaused(false);
-            Await.until(Duration.ofSeconds(20), replica + " streams again", () -> receiverStreaming(replica));
+            Await.untilAnswered(Duration.ofSeconds(20), replica + " streams again", () -> receiverStreaming(replica));
             Duration repointed = Duration.between(resumedAt, Instant.now());
             assertStreams(replica, leader);
             assertTrue(sidecarLog(replica).contains("the leader " + leader + " moved from " + formerPrimaryAddress + " to "
