@@ -263,7 +263,7 @@ class MigrationTest {
     /** {@code replica} streams from {@code leader}, at the address the leader has now. */
     private static void assertStreams(String replica, String leader) throws SQLException {
         String leaderAddress = harness.member(leader).address();
-        Await.until(Duration.ofSeconds(30), replica + " streams from " + leader + " at " + leaderAddress,
+        Await.untilAnswered(Duration.ofSeconds(30), replica + " streams from " + leader + " at " + leaderAddress,
                 () -> receiverConninfo(replica).flatMap(MigrationTest::hostaddr).filter(leaderAddress::equals).isPresent()
                         && receiverStreaming(replica));
         try (Connection c = harness.connect(leader); Statement s = c.createStatement();
@@ -285,7 +285,7 @@ class MigrationTest {
                 ResultSet r = s.executeQuery("SELECT conninfo FROM pg_stat_wal_receiver")) {
             return r.next() ? Optional.ofNullable(r.getString(1)) : Optional.empty();
         } catch (SQLException e) {
-            return Optional.empty();
+            throw new IllegalStateException("cannot ask " + machineId + " for its WAL receiver: " + e.getMessage(), e);
         }
     }
 
