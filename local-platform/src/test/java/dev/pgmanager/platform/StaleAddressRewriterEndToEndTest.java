@@ -30,6 +30,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -52,12 +53,18 @@ class StaleAddressRewriterEndToEndTest {
     private static String migrated;
     private static LocalMember beforeMigration;
 
+    /** Starts the cluster as root only; each test requires root, so that a skip is reported per test, with why. */
     @BeforeAll
     static void bootstrap() throws Exception {
-        Prerequisites.require(Prerequisites.root(), "root (the rewriter attaches BPF programs to a cgroup)");
+        if (!Prerequisites.root()) return;
         harness = LocalClusterHarness.up(2);
         manager = harness.file.members().get(0).machineId();
         migrated = harness.file.members().get(1).machineId();
+    }
+
+    @BeforeEach
+    void requireRoot() {
+        Prerequisites.require(Prerequisites.root(), "root (the rewriter attaches BPF programs to a cgroup)");
     }
 
     @AfterAll
