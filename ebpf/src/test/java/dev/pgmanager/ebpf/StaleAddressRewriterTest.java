@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pgmanager.store.testing.Prerequisites;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The rewriter attached to a test cgroup, with Python clients inside and outside it and servers on loopback
- * addresses. Needs root (skipped otherwise, as is everything when eBPF is unavailable here).
+ * addresses. Needs root and eBPF support ({@link Prerequisites}: skipped without them, failed in CI).
  */
 class StaleAddressRewriterTest {
     private static final String CONNECTION_REFUSED = "error 111";
@@ -36,7 +36,7 @@ class StaleAddressRewriterTest {
 
     @BeforeEach
     void attachToTestCgroup() throws Exception {
-        assumeTrue(Privileges.root(), "the eBPF rewriter tests need root (cgroup attach, addresses on lo); skipped");
+        Prerequisites.require(Prerequisites.root(), "root (the eBPF rewriter tests attach to a cgroup and add addresses to lo)");
         addresses = new TestAddresses();
         cleanup.push(addresses);
         cgroup = new TestCgroup();
@@ -45,7 +45,7 @@ class StaleAddressRewriterTest {
         settings = new RewriterSettings(pinRoot, java.util.Optional.of(cgroup.path));
         cleanup.push(() -> PinnedObjects.remove(Libbpf.load(), new PinLayout(pinRoot)));
         RewriterStatus status = StaleAddressRewriter.open(settings);
-        assumeTrue(status instanceof RewriterStatus.Running, () -> "eBPF is unavailable here: " + status);
+        Prerequisites.require(status instanceof RewriterStatus.Running, () -> "eBPF support (the rewriter did not attach: " + status + ")");
         rewriter = ((RewriterStatus.Running) status).rewriter();
         cleanup.push(rewriter);
         servers = new LoopbackServers(addresses.currentAddress);

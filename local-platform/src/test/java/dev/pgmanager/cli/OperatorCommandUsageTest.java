@@ -2,9 +2,9 @@ package dev.pgmanager.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pgmanager.cli.LocalClusterFile;
+import dev.pgmanager.store.testing.Prerequisites;
 import dev.pgmanager.store.testing.TempDirs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,9 +30,10 @@ class OperatorCommandUsageTest {
 
     @Test
     void withNothingNamingAClusterTheErrorSaysWhatWould() {
-        assumeTrue(Stream.of("PGMANAGER_STORE", "FLY_APP_NAME", "PGMANAGER_APP").allMatch(name -> System.getenv(name) == null),
-                "the environment names a cluster");
-        assumeTrue(!Files.exists(Path.of(ClusterTarget.DEFAULT_DIR, LocalClusterFile.FILE_NAME)), "a local cluster is here");
+        Prerequisites.require(Stream.of("PGMANAGER_STORE", "FLY_APP_NAME", "PGMANAGER_APP").allMatch(name -> System.getenv(name) == null),
+                "an environment that names no cluster (PGMANAGER_STORE, FLY_APP_NAME, PGMANAGER_APP unset)");
+        Prerequisites.require(!Files.exists(Path.of(ClusterTarget.DEFAULT_DIR, LocalClusterFile.FILE_NAME)),
+                "no local cluster in " + ClusterTarget.DEFAULT_DIR);
 
         CommandRun run = CommandRun.of("list");
 
@@ -44,8 +45,8 @@ class OperatorCommandUsageTest {
 
     @Test
     void aStoreWithoutAClusterNameIsInvalidInput() {
-        assumeTrue(Stream.of("FLY_APP_NAME", "PGMANAGER_APP").allMatch(name -> System.getenv(name) == null),
-                "the environment names a cluster");
+        Prerequisites.require(Stream.of("FLY_APP_NAME", "PGMANAGER_APP").allMatch(name -> System.getenv(name) == null),
+                "an environment that names no cluster (FLY_APP_NAME, PGMANAGER_APP unset)");
 
         CommandRun run = CommandRun.of("pause", "--store", "127.0.0.1:2181");
 

@@ -164,7 +164,7 @@ class DoctorTest {
             assertTrue(finding.path("fix").asText().startsWith("psql \"host="), finding.toString());
             runFix(finding);
             assertTrue(slotExists(leader, replica), "the slot is back");
-            Await.until(HEAL, replica + " streams through its slot again", () -> harness.receiverStreaming(replica));
+            Await.untilAnswered(HEAL, replica + " streams through its slot again", () -> harness.receiverStreaming(replica));
             awaitFinding("slots", replica, "ok");
         } finally {
             resume();
@@ -191,7 +191,7 @@ class DoctorTest {
             Run fix = runFix(finding);
             assertEquals(0, fix.exit(), fix.err());
             assertTrue(fix.out().contains("rewound"), fix.out());
-            Await.until(HEAL, replica + " streams on the leader's timeline again",
+            Await.untilAnswered(HEAL, replica + " streams on the leader's timeline again",
                     () -> harness.receiverStreaming(replica) && timeline(replica) == timeline(leader));
             try (Connection c = harness.connect(replica); Statement s = c.createStatement()) {
                 assertTrue(bool(s, "SELECT pg_is_in_recovery()"), "a replica again");
@@ -263,7 +263,7 @@ class DoctorTest {
         Path aside = asidePath(reinit.out(), "kept at ");
         assertTrue(Files.exists(aside.resolve("PG_VERSION")), "the old data is kept aside: " + aside);
         assertEquals(systemIdentifier, controlDataSystemIdentifier(aside), "the old data moved aside whole");
-        Await.until(HEAL, replica + " streams from the leader and has the rows written before and after the failed rejoin",
+        Await.untilAnswered(HEAL, replica + " streams from the leader and has the rows written before and after the failed rejoin",
                 () -> harness.receiverStreaming(replica) && rows(replica, "rejoin_rows") == 200);
         harness.awaitHealthy(HEAL);
         awaitFinding("member", replica, "ok");
@@ -302,7 +302,7 @@ class DoctorTest {
         assertEquals(0, run.exit(), run.err());
         Path aside = asidePath(run.out(), "kept at ");
         assertTrue(Files.exists(aside.resolve("PG_VERSION")), "the old data is still there: " + aside);
-        Await.until(HEAL, "the re-cloned replica streams and serves the leader's rows",
+        Await.untilAnswered(HEAL, "the re-cloned replica streams and serves the leader's rows",
                 () -> harness.receiverStreaming(replica) && rows(replica, "reinit_rows") == 1);
     }
 
@@ -316,7 +316,7 @@ class DoctorTest {
         assertTrue(run.out().contains("was deleted, as --discard-old asked"), run.out());
         Path aside = asidePath(run.out(), "moved to ");
         assertFalse(Files.exists(aside), "the old data is gone: " + aside);
-        Await.until(HEAL, "the re-cloned replica streams", () -> harness.receiverStreaming(replica) && rows(replica, "reinit_rows") == 1);
+        Await.untilAnswered(HEAL, "the re-cloned replica streams", () -> harness.receiverStreaming(replica) && rows(replica, "reinit_rows") == 1);
     }
 
     @Test

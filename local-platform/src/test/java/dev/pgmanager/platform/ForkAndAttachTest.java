@@ -229,7 +229,7 @@ class ForkAndAttachTest {
         }
         source.awaitHealthy(HEALTHY);
         assertEquals(leader, source.leader(), "the source's leader did not change");
-        Await.until(Duration.ofSeconds(30), replica + " streams again", () -> source.receiverStreaming(replica));
+        Await.untilAnswered(Duration.ofSeconds(30), replica + " streams again", () -> source.receiverStreaming(replica));
     }
 
     @Test

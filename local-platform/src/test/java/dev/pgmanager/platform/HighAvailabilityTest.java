@@ -12,15 +12,19 @@ import dev.pgmanager.store.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -228,8 +232,11 @@ class HighAvailabilityTest {
     }
 
     /**
-     * Writers on every member, then {@code cutOff} the leader: another member must take over, and at no moment may
-     * two members accept writes. Then {@code heal}, and the old leader must rejoin as a replica.
+     * Writers on every member from before the fault until well after it has healed, as split brain tends to happen at
+     * the heal: {@code cutOff} the leader, another member must take over; {@code heal}, and the old leader must rejoin
+     * as a replica. Over the whole episode, the accepted writes must form one run per member, the old leader's then the
+     * new one's, and the first run's last write must be acknowledged before the second run's first one began on its
+     * server: at no moment did two members accept writes.
      */
     private static void assertOneWriterAtATime(String oldLeader, Step cutOff, Step heal) throws Exception {
         try (Connection c = harness.connect(oldLeader); Statement s = c.createStatement()) {
@@ -238,44 +245,65 @@ class HighAvailabilityTest {
         Await.until(Duration.ofSeconds(10), "the probe table reached every replica", () -> harness.machineIds().stream()
                 .allMatch(id -> tableExists(id, "fencing_probe")));
         List<MemberWriter> writers = new ArrayList<>();
-        for (String id : harness.machineIds()) writers.add(new MemberWriter(id));
+        String newLeader;
         try {
-            Await.until(Duration.ofSeconds(10), "the leader accepts probe writes", () -> writers.stream()
-                    .anyMatch(w -> w.id.equals(oldLeader) && !w.successes.isEmpty()));
-            cutOff.run();
-            Await.until(FAILOVER_BOUND.plusSeconds(5), "another member leads and accepts writes", () -> writers.stream()
-                    .anyMatch(w -> !w.id.equals(oldLeader) && !w.successes.isEmpty()));
-            Thread.sleep(2000);
+            for (String id : harness.machineIds()) writers.add(new MemberWriter(id));
+            Await.until(Duration.ofSeconds(10), "the leader accepts probe writes", () -> accepted(writers, oldLeader) > 0);
+            try {
+                cutOff.run();
+                Await.until(FAILOVER_BOUND.plusSeconds(5), "another member leads and accepts writes", () -> writers.stream()
+                        .anyMatch(w -> !w.id.equals(oldLeader) && !w.accepted.isEmpty()));
+                newLeader = writers.stream().filter(w -> !w.id.equals(oldLeader) && !w.accepted.isEmpty()).findFirst().orElseThrow().id;
+                // Hold the fault while the new leader writes a while (about a second), so both sides live through it.
+                int acceptedAtTakeover = accepted(writers, newLeader);
+                Await.until(Duration.ofSeconds(20), "the new leader accepts 50 more writes during the fault",
+                        () -> accepted(writers, newLeader) >= acceptedAtTakeover + 50);
+            } finally {
+                heal.run();
+            }
+            harness.awaitHealthy(REJOIN_BOUND);
+            int acceptedWhenHealthy = accepted(writers, newLeader);
+            Await.until(Duration.ofSeconds(20), "the leader accepts 50 more writes after the heal",
+                    () -> accepted(writers, newLeader) >= acceptedWhenHealthy + 50);
         } finally {
             for (MemberWriter w : writers) w.stop();
-            heal.run();
         }
-        // Ordered by time, the successes must form one run per member: never two writers at once, nor back and forth.
-        List<String> owners = new ArrayList<>();
-        writers.stream().flatMap(w -> w.successes.stream().map(at -> new Object[] {at, w.id}))
-                .sorted((a, b) -> ((Instant) a[0]).compareTo((Instant) b[0]))
-                .forEach(event -> {
-                    String id = (String) event[1];
-                    if (owners.isEmpty() || !owners.getLast().equals(id)) owners.add(id);
-                });
-        assertEquals(2, owners.size(), "writes were accepted by, in order: " + owners);
-        assertEquals(oldLeader, owners.getFirst());
-        MemberWriter old = writers.stream().filter(w -> w.id.equals(oldLeader)).findFirst().orElseThrow();
-        MemberWriter next = writers.stream().filter(w -> w.id.equals(owners.getLast())).findFirst().orElseThrow();
-        assertTrue(old.successes.getLast().isBefore(next.successes.getFirst()),
-                "the old primary's last write " + old.successes.getLast() + " precedes the new one's first " + next.successes.getFirst());
-        System.out.printf("one writer at a time: the old primary's last write %s, the new one's first %s%n",
-                old.successes.getLast(), next.successes.getFirst());
-        harness.awaitHealthy(REJOIN_BOUND);
-        assertEquals(owners.getLast(), harness.leader());
+
+        List<AcceptedWrite> all = writers.stream().flatMap(w -> w.accepted.stream())
+                .sorted(Comparator.comparing(AcceptedWrite::began)).toList();
+        List<List<AcceptedWrite>> runs = new ArrayList<>();
+        for (AcceptedWrite write : all) {
+            if (runs.isEmpty() || !runs.getLast().getFirst().member().equals(write.member())) runs.add(new ArrayList<>());
+            runs.getLast().add(write);
+        }
+        List<String> owners = runs.stream().map(run -> run.getFirst().member()).toList();
+        assertEquals(List.of(oldLeader, newLeader), owners, "writes were accepted by, in order: " + owners);
+        // Sorted by when they began, a write of the old leader's could still have been acknowledged after the new
+        // leader's first began: the old run ends at its latest acknowledgement.
+        Instant oldLastAcknowledged = runs.getFirst().stream().map(AcceptedWrite::acknowledged).max(Comparator.naturalOrder()).orElseThrow();
+        Instant newFirstBegan = runs.getLast().getFirst().began();
+        assertTrue(oldLastAcknowledged.isBefore(newFirstBegan), "two members accepted writes at once: the old leader acknowledged one at "
+                + oldLastAcknowledged + ", after the new leader's first began at " + newFirstBegan);
+        System.out.printf("one writer at a time over %d accepted writes: the old primary's last acknowledged at %s, the new one's "
+                + "first began at %s%n", all.size(), oldLastAcknowledged, newFirstBegan);
+        assertEquals(newLeader, harness.leader());
         assertFalse(leaderIs(oldLeader));
     }
 
+    private static int accepted(List<MemberWriter> writers, String member) {
+        return writers.stream().filter(w -> w.id.equals(member)).mapToInt(w -> w.accepted.size()).sum();
+    }
 
-    /** Writes to one member directly, every 20 ms, remembering when a write succeeded. */
+    /**
+     * A write a member accepted: when it began, by the member's own clock ({@code clock_timestamp()} in the INSERT; every
+     * member shares this machine's clock), and when its commit was acknowledged to the writer.
+     */
+    private record AcceptedWrite(String member, Instant began, Instant acknowledged) {}
+
+    /** Writes to one member directly, every 20 ms, remembering each write the member accepted. */
     private static final class MemberWriter {
         final String id;
-        final List<Instant> successes = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<AcceptedWrite> accepted = new CopyOnWriteArrayList<>();
         private volatile boolean running = true;
         private final Thread thread;
 
@@ -289,10 +317,15 @@ class HighAvailabilityTest {
             while (running) {
                 try {
                     if (c == null) c = harness.connect(id);
-                    try (Statement s = c.createStatement()) {
-                        s.execute("INSERT INTO fencing_probe (member) VALUES ('" + id + "')");
+                    try (PreparedStatement s = c.prepareStatement("INSERT INTO fencing_probe (member) VALUES (?) RETURNING at")) {
+                        s.setQueryTimeout(5);
+                        s.setString(1, id);
+                        try (ResultSet r = s.executeQuery()) {
+                            r.next();
+                            Instant began = r.getObject(1, OffsetDateTime.class).toInstant();
+                            accepted.add(new AcceptedWrite(id, began, Instant.now()));
+                        }
                     }
-                    successes.add(Instant.now());
                 } catch (SQLException e) {
                     try {
                         if (c != null) c.close();

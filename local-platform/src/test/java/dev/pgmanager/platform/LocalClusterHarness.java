@@ -131,13 +131,16 @@ final class LocalClusterHarness implements AutoCloseable {
                 () -> writer.acknowledgedCount() >= count);
     }
 
-    /** Whether the member's WAL receiver streams now (false when it cannot be asked). */
+    /**
+     * Whether the member's WAL receiver streams now. A member that cannot be asked is not "not streaming": that throws
+     * (wait for a member that may be restarting with {@link Await#untilAnswered}).
+     */
     boolean receiverStreaming(String machineId) {
         try (Connection c = connect(machineId); Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("SELECT status FROM pg_stat_wal_receiver")) {
             return r.next() && "streaming".equals(r.getString(1));
         } catch (SQLException e) {
-            return false;
+            throw new IllegalStateException("cannot ask " + machineId + " whether it streams: " + e.getMessage(), e);
         }
     }
 

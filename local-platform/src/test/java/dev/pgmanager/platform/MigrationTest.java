@@ -14,6 +14,8 @@ import dev.pgmanager.platform.bench.SequenceWriter;
 import dev.pgmanager.store.AddressRecord;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.HistoryEntry;
+import dev.pgmanager.store.testing.Prerequisites;
+import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import java.nio.charset.StandardCharsets;
@@ -82,7 +84,7 @@ class MigrationTest {
     @Test
     @Order(0)
     void asRootMembersGetFdaaIpv6AddressesOnTheLoopback() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(LoopbackAddresses.canManage(), "runs as root only");
+        Prerequisites.require(LoopbackAddresses.canManage(), "root (members get fdaa: addresses on lo)");
         List<String> onLoopback = LoopbackAddresses.present();
         for (LocalClusterFile.LocalMember m : harness.currentFile().members()) {
             assertTrue(m.address().startsWith("fdaa:") && m.address().contains("::"), m + " has an fdaa: IPv6 address");
@@ -198,12 +200,17 @@ class MigrationTest {
                 s.execute("SELECT pg_reload_conf()");
             }
             Await.until(Duration.ofSeconds(20), replica + " stops streaming", () -> !receiverStreaming(replica));
-            Thread.sleep(3000);
+            // Paused, the replica's sidecar keeps observing: once it has looked at the pinned upstream over two passes
+            // more, it has had every chance to fix it, and must not have.
+            double passes = harness.metrics(replica).value("pgmanager_control_loop_duration_seconds_count");
+            Await.until(LocalClusterHarness.LOOP_WAIT.multipliedBy(10), "two more passes of " + replica + "'s sidecar while paused",
+                    () -> harness.metrics(replica).value("pgmanager_control_loop_duration_seconds_count") >= passes + 2);
             assertFalse(receiverStreaming(replica), "paused, nobody fixes the pinned address");
+            assertTrue(sidecarLog(replica).contains("paused: observing only"), "the sidecar says it only observes");
 
             Instant resumedAt = Instant.now();
             setPaused(false);
-            Await.until(Duration.ofSeconds(20), replica + " streams again", () -> receiverStreaming(replica));
+            Await.untilAnswered(Duration.ofSeconds(20), replica + " streams again", () -> receiverStreaming(replica));
             Duration repointed = Duration.between(resumedAt, Instant.now());
             assertStreams(replica, leader);
             assertTrue(sidecarLog(replica).contains("the leader " + leader + " moved from " + formerPrimaryAddress + " to "
@@ -256,7 +263,7 @@ class MigrationTest {
     /** {@code replica} streams from {@code leader}, at the address the leader has now. */
     private static void assertStreams(String replica, String leader) throws SQLException {
         String leaderAddress = harness.member(leader).address();
-        Await.until(Duration.ofSeconds(30), replica + " streams from " + leader + " at " + leaderAddress,
+        Await.untilAnswered(Duration.ofSeconds(30), replica + " streams from " + leader + " at " + leaderAddress,
                 () -> receiverConninfo(replica).flatMap(MigrationTest::hostaddr).filter(leaderAddress::equals).isPresent()
                         && receiverStreaming(replica));
         try (Connection c = harness.connect(leader); Statement s = c.createStatement();
@@ -278,7 +285,7 @@ class MigrationTest {
                 ResultSet r = s.executeQuery("SELECT conninfo FROM pg_stat_wal_receiver")) {
             return r.next() ? Optional.ofNullable(r.getString(1)) : Optional.empty();
         } catch (SQLException e) {
-            return Optional.empty();
+            throw new IllegalStateException("cannot ask " + machineId + " for its WAL receiver: " + e.getMessage(), e);
         }
     }
 

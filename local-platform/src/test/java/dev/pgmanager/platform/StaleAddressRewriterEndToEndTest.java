@@ -3,8 +3,8 @@ package dev.pgmanager.platform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,6 +15,7 @@ import dev.pgmanager.ebpf.StaleAddressRewriter;
 import dev.pgmanager.net.HostPort;
 import dev.pgmanager.postgres.PgBinaries;
 import dev.pgmanager.store.testing.Await;
+import dev.pgmanager.store.testing.Prerequisites;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,6 +29,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -37,7 +39,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * The stale-address rewriter wired into a real two-member local cluster: after a member migrates, a client that kept
  * its old address still reaches its PostgreSQL while the rewriter is attached, and fails once it is detached; the
  * stale use is logged with the client's pid and command. The first member manages the cluster's rewriter (attached
- * to the cluster's own cgroup), so the client runs inside that cgroup. Needs root; skipped with a message otherwise.
+ * to the cluster's own cgroup), so the client runs inside that cgroup. Needs root ({@link Prerequisites}).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StaleAddressRewriterEndToEndTest {
@@ -50,12 +52,18 @@ class StaleAddressRewriterEndToEndTest {
     private static String migrated;
     private static LocalMember beforeMigration;
 
+    /** Starts the cluster as root only; each test requires root, so that a skip is reported per test, with why. */
     @BeforeAll
     static void bootstrap() throws Exception {
-        assumeTrue(root(), "skipped: the rewriter needs root (attaching BPF programs to a cgroup)");
+        if (!Prerequisites.root()) return;
         harness = LocalClusterHarness.up(2);
         manager = harness.file.members().get(0).machineId();
         migrated = harness.file.members().get(1).machineId();
+    }
+
+    @BeforeEach
+    void requireRoot() {
+        Prerequisites.require(Prerequisites.root(), "root (the rewriter attaches BPF programs to a cgroup)");
     }
 
     @AfterAll
@@ -76,7 +84,7 @@ class StaleAddressRewriterEndToEndTest {
         harness.awaitHealthy(REJOIN_BOUND);
         LocalMember after = harness.currentFile().member(migrated).orElseThrow();
         assertNotEquals(beforeMigration.address(), after.address());
-        assumeTrue(after.pgPort() == beforeMigration.pgPort(), "the migrated member kept its port (the rewriter keeps ports)");
+        assertEquals(beforeMigration.pgPort(), after.pgPort(), "the migrated member kept its port (the rewriter keeps ports)");
         Await.until(SYNC_BOUND, "the managing member rewrites the old address", () -> rewriterOf(manager).path("entries").asInt() == 1);
         assertEquals("on", rewriterOf(manager).path("state").asText());
 
@@ -98,7 +106,7 @@ class StaleAddressRewriterEndToEndTest {
     @Test
     @Order(2)
     void withTheRewriterDetachedTheOldAddressFailsAndTheMemberSaysItIsOff() throws Exception {
-        assumeTrue(beforeMigration != null, "runs after the migration");
+        assertNotNull(beforeMigration, "runs after the migration of test 1");
         RewriterStatus pinned = StaleAddressRewriter.openPinned(
                 new RewriterSettings(harness.cluster.rewriterScope().pinRoot(), Optional.empty()));
         if (!(pinned instanceof RewriterStatus.Running(var rewriter))) throw new AssertionError("not attached: " + pinned);
@@ -117,7 +125,7 @@ class StaleAddressRewriterEndToEndTest {
     @Order(3)
     void aMemberWithAnImpossibleRewriterSettingReportsItOffAndOtherwiseWorks() throws Exception {
         Path config = harness.cluster.dir().resolve("members").resolve(migrated).resolve("pgmanager.yml");
-        assumeTrue(Files.exists(config), "member config at " + config);
+        assertTrue(Files.exists(config), "member config at " + config);
         Path notBpffs = harness.cluster.dir().resolve("not-bpffs");
         String yaml = Files.readString(config, StandardCharsets.UTF_8);
         assertTrue(yaml.contains("rewriter:\n  enabled: false\n"), yaml);
@@ -186,11 +194,4 @@ class StaleAddressRewriterEndToEndTest {
         }
     }
 
-    private static boolean root() {
-        try {
-            return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
-        }
-    }
 }

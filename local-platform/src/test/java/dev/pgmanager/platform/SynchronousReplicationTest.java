@@ -14,6 +14,7 @@ import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -85,8 +86,18 @@ class SynchronousReplicationTest {
                 throw new IllegalStateException(e);
             }
         });
-        Thread.sleep(SESSION.toMillis());
+        // Strict mode must not relax once the standbys are gone from the store: wait until their records have expired
+        // and the leader's sidecar has decided on that twice, with the write seen waiting for a synchronous standby.
+        try (ZooKeeperClusterStore store = harness.store()) {
+            Await.until(SESSION.multipliedBy(3), "the stopped replicas' records leave the store",
+                    () -> store.read().members().keySet().stream().noneMatch(replicas::contains));
+        }
+        double passes = harness.metrics(leader).value("pgmanager_control_loop_duration_seconds_count");
+        Await.until(LocalClusterHarness.LOOP_WAIT.multipliedBy(10), "two more passes of the leader's sidecar",
+                () -> harness.metrics(leader).value("pgmanager_control_loop_duration_seconds_count") >= passes + 2);
+        assertEquals("SyncRep", waitEventOf(leader, "%strict-waits%"), "the write waits for a synchronous standby");
         assertFalse(blocked.isDone(), "a write was acknowledged with no standby");
+        assertNotEquals("", setting(leader, "synchronous_standby_names"), "strict mode still names a standby to wait for");
         Instant restart = Instant.now();
         harness.cluster.start(replicas.getFirst());
         blocked.get(REJOIN_BOUND.toSeconds(), TimeUnit.SECONDS);
@@ -185,6 +196,17 @@ class SynchronousReplicationTest {
     static void execute(String machineId, String sql, Duration timeout) throws SQLException {
         try (Connection c = connect(machineId, timeout); Statement s = c.createStatement()) {
             s.execute(sql);
+        }
+    }
+
+    /** The wait event of the member's backend running a statement LIKE {@code pattern}; null when none runs it. */
+    private static String waitEventOf(String machineId, String pattern) throws SQLException {
+        try (Connection c = harness.connect(machineId);
+                PreparedStatement s = c.prepareStatement("SELECT wait_event FROM pg_stat_activity WHERE query LIKE ? AND pid <> pg_backend_pid()")) {
+            s.setString(1, pattern);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? r.getString(1) : null;
+            }
         }
     }
 

@@ -32,6 +32,7 @@ final class StatusReader {
                         Optional.empty(), Optional.empty(), replicas, receiver);
             }
         }
+        if (receiver.filter(r -> r.receivedTimeline() > 0).isEmpty()) makeRestartpoint(connection);
         try (Statement statement = connection.createStatement();
              ResultSet row = statement.executeQuery("""
                      SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(),
@@ -45,6 +46,22 @@ final class StatusReader {
                     .orElse(row.getInt(3));
             return new PgStatus(PgRole.REPLICA, timeline, Optional.empty(), Optional.empty(),
                     lsn(row, 1), lsn(row, 2), replicas, receiver);
+        }
+    }
+
+    /**
+     * Brings the control file's timeline up to what this replica has replayed. Without a WAL receiver (its primary just
+     * died) the timeline can only come from the last restartpoint, and a replica that followed a promotion over
+     * streaming has replayed the new timeline's checkpoint without necessarily having made a restartpoint there yet: it
+     * would look stuck on the old timeline and be excluded from the very failover it should win. CHECKPOINT on a standby
+     * makes that restartpoint, and returns at once when no checkpoint record was replayed since the last one. A replica
+     * that never replayed the new timeline (it diverged) stays on its old one, as it must.
+     */
+    private static void makeRestartpoint(Connection connection) {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("CHECKPOINT");
+        } catch (SQLException e) {
+            // the last restartpoint's timeline is still the best left; failover just may not pick this member
         }
     }
 

@@ -2,8 +2,8 @@ package dev.pgmanager.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pgmanager.store.testing.Prerequisites;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -34,8 +34,8 @@ class RecoveryCommandUsageTest {
 
     @Test
     void attachWithoutASuperuserPasswordSaysWhereToGiveIt() {
-        assumeTrue(System.getenv("SU_PASSWORD") == null && System.getenv("PGMANAGER_SUPERUSER_PASSWORD") == null,
-                "a superuser password is set in this environment");
+        Prerequisites.require(System.getenv("SU_PASSWORD") == null && System.getenv("PGMANAGER_SUPERUSER_PASSWORD") == null,
+                "an environment without a superuser password (SU_PASSWORD, PGMANAGER_SUPERUSER_PASSWORD)");
         CommandRun run = CommandRun.of("attach", "--store", "127.0.0.1:1", "--cluster", "c", "--database-name", "shop",
                 "--database-user", "shop_app");
 
@@ -74,8 +74,8 @@ class RecoveryCommandUsageTest {
     @Test
     void aForkThroughTheStoreWithoutTheReplicationPasswordSaysWhereToGiveItBeforeConnecting() {
         for (String variable : new String[] {"REPL_PASSWORD", "PGMANAGER_REPLICATION_PASSWORD"}) {
-            assumeTrue(System.getenv(variable) == null && System.getenv(variable + "_FILE") == null,
-                    "a replication password is set in this environment");
+            Prerequisites.require(System.getenv(variable) == null && System.getenv(variable + "_FILE") == null,
+                    "an environment without a replication password (" + variable + ", " + variable + "_FILE)");
         }
         CommandRun run = CommandRun.of("fork", "--from", "0123456789abcd", "--cluster", "new", "--source-cluster", "old",
                 "--store", "127.0.0.1:1", "--data-dir", "/nonexistent/data");

@@ -3,8 +3,8 @@ package dev.pgmanager.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pgmanager.store.testing.Prerequisites;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** {@code pgmanager rewrite} on a test cgroup and pin directory of its own. Needs root; skipped otherwise. */
+/** {@code pgmanager rewrite} on a test cgroup and pin directory of its own. Needs root ({@link Prerequisites}). */
 class RewriteCommandTest {
     private final String suffix = UUID.randomUUID().toString().substring(0, 8);
     private final String pinRoot = "/sys/fs/bpf/pgmanager-test-cli-" + suffix;
@@ -21,8 +21,7 @@ class RewriteCommandTest {
 
     @BeforeEach
     void testCgroup() throws IOException {
-        assumeTrue(((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0,
-                "pgmanager rewrite needs root (cgroup attach, bpffs); skipped");
+        Prerequisites.require(Prerequisites.root(), "root (pgmanager rewrite attaches to a cgroup and pins in bpffs)");
         Path cgroup2 = Files.readAllLines(Path.of("/proc/mounts")).stream().map(line -> line.split(" "))
                 .filter(fields -> fields[2].equals("cgroup2")).map(fields -> Path.of(fields[1])).findFirst().orElseThrow();
         cgroup = Files.createDirectory(cgroup2.resolve("pgmanager-test-cli-" + suffix));

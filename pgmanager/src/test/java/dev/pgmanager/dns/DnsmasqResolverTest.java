@@ -2,9 +2,9 @@ package dev.pgmanager.dns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pgmanager.net.MachineId;
+import dev.pgmanager.store.testing.Prerequisites;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -59,15 +59,15 @@ class DnsmasqResolverTest {
     private static final InetAddress IPV4 = InetAddress.ofLiteral("127.0.0.11");
     /** dnsmasq's {@code --local-ttl}: the TTL of every answer from the hosts file. */
     private static final Duration TTL = Duration.ofSeconds(2);
+    private static final int RELOAD_TRIES = 3;
 
     private static Dnsmasq dnsmasq;
 
+    /** Starts dnsmasq where it is installed; each test requires it, so that a skip is reported per test, with why. */
     @BeforeAll
     static void startDnsmasq() throws Exception {
         Optional<Path> binary = Dnsmasq.find();
-        assumeTrue(binary.isPresent(),
-                "dnsmasq is not installed (Debian: apt-get install dnsmasq-base; .ci/run installs it): skipping");
-        dnsmasq = Dnsmasq.start(binary.orElseThrow(), TTL);
+        if (binary.isPresent()) dnsmasq = Dnsmasq.start(binary.get(), TTL);
     }
 
     @AfterAll
@@ -80,6 +80,7 @@ class DnsmasqResolverTest {
 
     @BeforeEach
     void baseline() throws Exception {
+        Prerequisites.require(dnsmasq != null, "dnsmasq (Debian: apt-get install dnsmasq-base; .ci/run installs it)");
         dnsmasq.ensureRunning();
         dnsmasq.serve(Map.of(MACHINE, FIRST, IPV4_MACHINE, IPV4));
     }
@@ -115,13 +116,23 @@ class DnsmasqResolverTest {
 
     @Test
     void keepsAnAnswerForItsTtlThenPicksUpTheChangedRecord() throws Exception {
-        DnsAddressResolver resolver = resolver(settings());
-        long askedAt = System.nanoTime();
-        assertEquals(Optional.of(FIRST), resolver.resolve(MachineId.of(MACHINE)));
-
-        dnsmasq.serve(Map.of(MACHINE, SECOND, IPV4_MACHINE, IPV4));
-        Duration changedAfter = since(askedAt);
-        assumeTrue(changedAfter.compareTo(TTL.minusMillis(500)) < 0, () -> "reload too slow to test: " + changedAfter);
+        // The record must change well within the TTL, or "still the cached answer" proves nothing: a loaded machine
+        // may reload dnsmasq slowly once, so each try starts again from the first record with a fresh resolver.
+        DnsAddressResolver resolver;
+        long askedAt;
+        Duration changedAfter;
+        for (int attempt = 1; ; attempt++) {
+            resolver = resolver(settings());
+            askedAt = System.nanoTime();
+            assertEquals(Optional.of(FIRST), resolver.resolve(MachineId.of(MACHINE)));
+            dnsmasq.serve(Map.of(MACHINE, SECOND, IPV4_MACHINE, IPV4));
+            changedAfter = since(askedAt);
+            if (changedAfter.compareTo(TTL.minusMillis(500)) < 0) break;
+            Duration slowest = changedAfter;
+            Prerequisites.require(attempt < RELOAD_TRIES, () -> "a dnsmasq reload within " + TTL.minusMillis(500).toMillis()
+                    + " ms (" + RELOAD_TRIES + " tries, the last took " + slowest.toMillis() + " ms)");
+            dnsmasq.serve(Map.of(MACHINE, FIRST, IPV4_MACHINE, IPV4));
+        }
         Optional<InetAddress> withinTtl = resolver.resolve(MachineId.of(MACHINE));
         sleepUntil(askedAt, TTL.plusMillis(100));
         Optional<InetAddress> afterTtl = resolver.resolve(MachineId.of(MACHINE));

@@ -11,12 +11,38 @@ public final class Await {
         long deadline = System.nanoTime() + limit.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) throw new AssertionError("not within " + limit + ": " + what);
+            pause(what);
+        }
+    }
+
+    /**
+     * Like {@link #until}, for a condition that cannot be evaluated while what it asks is briefly away (a member
+     * restarting): an exception counts as "not yet", and the last one is in the failure's message and cause.
+     */
+    public static void untilAnswered(Duration limit, String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            RuntimeException unanswered;
             try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted while waiting until " + what, e);
+                if (condition.getAsBoolean()) return;
+                unanswered = null;
+            } catch (RuntimeException e) {
+                unanswered = e;
             }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + limit + ": " + what
+                        + (unanswered == null ? "" : " (last asked: " + unanswered.getMessage() + ")"), unanswered);
+            }
+            pause(what);
+        }
+    }
+
+    private static void pause(String what) {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting until " + what, e);
         }
     }
 }

@@ -25,6 +25,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Another tenant of the same ZooKeeper, without the cluster's secret or with another, can neither read nor change it. */
 class ClusterAclTest {
+    /** A znode's version when it has just been created (ZooKeeper counts from 0). */
+    private static final int FIRST_VERSION = 0;
     @RegisterExtension
     static final StandaloneServerExtension zk = new StandaloneServerExtension();
 
@@ -81,8 +83,10 @@ class ClusterAclTest {
         zk.closeAfterTest(ZooKeeperClusterStore.connect(zk.settings(protectedCluster).withSecret(SECRET)))
                 .compareAndSetSpec(ClusterSpec.defaults(), Versioned.ABSENT);
         var neighbour = zk.closeAfterTest(ZooKeeperClusterStore.connect(zk.settings(zk.newCluster()).withSecret("its-own")));
-        neighbour.compareAndSetSpec(ClusterSpec.defaults(), Versioned.ABSENT);
-        assertTrue(neighbour.read().spec().version() >= 0);
+        Versioned<ClusterSpec> written = neighbour.compareAndSetSpec(ClusterSpec.defaults(), Versioned.ABSENT);
+
+        assertEquals(FIRST_VERSION, written.version(), "the neighbour's spec was created, not refused");
+        assertEquals(written, neighbour.read().spec(), "the neighbour reads back what it wrote");
     }
 
     @Test
@@ -93,9 +97,10 @@ class ClusterAclTest {
                 "no znode was left for the free name");
 
         String taken = zk.newCluster();
-        zk.closeAfterTest(ZooKeeperClusterStore.connect(zk.settings(taken).withSecret(SECRET)))
+        Versioned<ClusterSpec> written = zk.closeAfterTest(ZooKeeperClusterStore.connect(zk.settings(taken).withSecret(SECRET)))
                 .compareAndSetSpec(ClusterSpec.defaults(), Versioned.ABSENT);
-        assertTrue(ZooKeeperClusterStore.readIfPresent(zk.settings(taken).withSecret(SECRET)).orElseThrow().spec().version() >= 0);
+        assertEquals(FIRST_VERSION, written.version());
+        assertEquals(written, ZooKeeperClusterStore.readIfPresent(zk.settings(taken).withSecret(SECRET)).orElseThrow().spec());
         StoreException refused = assertThrows(StoreException.class,
                 () -> ZooKeeperClusterStore.readIfPresent(zk.settings(taken).withSecret("another-secret")));
         assertTrue(refused.getCause() instanceof KeeperException.NoAuthException, String.valueOf(refused.getCause()));

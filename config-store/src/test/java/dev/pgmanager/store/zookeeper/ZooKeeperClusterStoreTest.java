@@ -16,6 +16,7 @@ import dev.pgmanager.store.MemberRole;
 import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.NotLeaderException;
 import dev.pgmanager.store.StaleVersionException;
+import dev.pgmanager.store.StoreChange;
 import dev.pgmanager.store.SyncState;
 import dev.pgmanager.store.Versioned;
 import dev.pgmanager.store.testing.Await;
@@ -28,10 +29,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -274,20 +275,22 @@ class ZooKeeperClusterStoreTest {
     void watchFiresOnAnotherClientsChange() throws Exception {
         String cluster = zk.newCluster();
         var watcher = zk.store(cluster);
-        var calls = new AtomicInteger();
-        var watch = zk.closeAfterTest(watcher.watch(change -> calls.incrementAndGet()));
-        Thread.sleep(300); // let the cache finish its initial load, whose events also count
-        int before = calls.get();
+        var changes = new CopyOnWriteArrayList<StoreChange>();
+        var watch = zk.closeAfterTest(watcher.watch(changes::add));
 
+        // A fresh cluster has no members yet, so MEMBERS cannot come from the cache's initial load, only from this.
         zk.store(cluster).touchMember(member("m2", MemberRole.REPLICA));
 
-        Await.until(Duration.ofSeconds(5), "the watch reported the new member", () -> calls.get() > before);
-        Thread.sleep(300); // the same change may still bring events for the parent znode
+        Await.until(Duration.ofSeconds(5), "the watch reported the new member", () -> changes.contains(StoreChange.MEMBERS));
+        assertFalse(changes.contains(StoreChange.HISTORY), "no history yet: " + changes);
         watch.close();
-        int afterClose = calls.get();
+        int afterClose = changes.size();
+        // A watch still open on the same client sees the next change: once it has, the closed one would have too.
+        var stillOpen = new CopyOnWriteArrayList<StoreChange>();
+        zk.closeAfterTest(watcher.watch(stillOpen::add));
         zk.store(cluster).appendHistory(new HistoryEntry(NOW, "event", "m2", 0, 0, "after the watch closed"));
-        Thread.sleep(300);
-        assertEquals(afterClose, calls.get(), "a closed watch must not fire");
+        Await.until(Duration.ofSeconds(5), "a watch still open reported the history entry", () -> stillOpen.contains(StoreChange.HISTORY));
+        assertEquals(afterClose, changes.size(), "a closed watch must not fire: " + changes.subList(afterClose, changes.size()));
     }
 
     @Test

@@ -114,14 +114,19 @@ public final class SequenceWriter implements AutoCloseable {
         return longest;
     }
 
-    /** Acknowledged sequence numbers missing from the table as {@code connection} sees it now. */
+    /**
+     * Sequence numbers acknowledged before this call that are missing from the table as {@code reader} sees it now.
+     * The acknowledged ones are taken first: one acknowledged while the table is read, by a writer still running, may
+     * not be in what was read, and is not lost.
+     */
     public List<Long> lostWrites(Connection reader) throws SQLException {
+        List<Long> acknowledgedBefore = List.copyOf(acknowledged.keySet());
         Set<Long> present = new HashSet<>();
         try (Statement s = reader.createStatement(); ResultSet rows = s.executeQuery("SELECT seq FROM " + table)) {
             while (rows.next()) present.add(rows.getLong(1));
         }
         List<Long> lost = new ArrayList<>();
-        for (Long seq : acknowledged.keySet()) if (!present.contains(seq)) lost.add(seq);
+        for (Long seq : acknowledgedBefore) if (!present.contains(seq)) lost.add(seq);
         return lost;
     }
 

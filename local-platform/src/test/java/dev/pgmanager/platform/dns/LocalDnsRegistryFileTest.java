@@ -6,6 +6,10 @@ import dev.pgmanager.dns.AddressResolver;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.net.MachineId;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.pgmanager.store.testing.Await;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -18,6 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** Another process moves a member by rewriting the registry file; the server follows. */
 class LocalDnsRegistryFileTest {
@@ -29,15 +34,21 @@ class LocalDnsRegistryFileTest {
     Path directory;
 
     private LocalDnsServer server;
+    /** The watcher's log: its warning is the sign that it read the broken file (and kept the last good one). */
+    private final ListAppender<ILoggingEvent> watcherLog = new ListAppender<>();
+    private final Logger watcherLogger = (Logger) LoggerFactory.getLogger(RegistryFileWatcher.class);
 
     @BeforeEach
     void startServer() throws Exception {
         // the app comes from the file once watched
         server = LocalDnsServer.start(new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 0), "not-yet-loaded");
+        watcherLog.start();
+        watcherLogger.addAppender(watcherLog);
     }
 
     @AfterEach
     void stopServer() {
+        watcherLogger.detachAppender(watcherLog);
         server.close();
     }
 
@@ -53,7 +64,9 @@ class LocalDnsRegistryFileTest {
         registryWith("127.0.0.12").write(file);
         Optional<InetAddress> after = awaitAnswer(resolver, InetAddress.ofLiteral("127.0.0.12"));
         Files.writeString(file, "{\"app\": \"pg-local\", \"members\": {");
-        Thread.sleep(3 * RegistryFileWatcher.POLL_INTERVAL.toMillis());
+        Await.until(RegistryFileWatcher.POLL_INTERVAL.multipliedBy(15), "the watcher reads the broken file and keeps the last good one",
+                () -> watcherLog.list.stream().anyMatch(e -> e.getFormattedMessage()
+                        .startsWith("keeping the previous DNS registry: cannot use " + file)));
 
         assertEquals(Optional.of(InetAddress.ofLiteral("127.0.0.11")), before);
         assertEquals(Optional.of(InetAddress.ofLiteral("127.0.0.12")), after);

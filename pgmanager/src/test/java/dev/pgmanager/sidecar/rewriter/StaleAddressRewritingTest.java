@@ -4,7 +4,6 @@ import static dev.pgmanager.sidecar.rewriter.WantedRewritesTest.ip;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pgmanager.config.RewriterConfig;
 import dev.pgmanager.ebpf.RewriteEntry;
@@ -12,6 +11,7 @@ import dev.pgmanager.ebpf.RewriterSettings;
 import dev.pgmanager.ebpf.RewriterStatus;
 import dev.pgmanager.ebpf.StaleAddressRewriter;
 import dev.pgmanager.store.AddressRecord;
+import dev.pgmanager.store.testing.Prerequisites;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The sidecar's rewriting with a real rewriter, attached to a cgroup and pinned in a directory of this test's own:
  * the map ends up equal to what the address history wants, retention removes old addresses, and a rewriter detached
- * behind its back turns off with the reason. Needs root; skipped with a message otherwise.
+ * behind its back turns off with the reason. Needs root ({@link Prerequisites}).
  */
 class StaleAddressRewritingTest {
     private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
@@ -51,10 +51,10 @@ class StaleAddressRewritingTest {
 
     @BeforeEach
     void inATestCgroup() throws IOException {
-        assumeTrue(root(), "skipped: the rewriter tests need root (attaching BPF programs to a cgroup)");
+        Prerequisites.require(Prerequisites.root(), "root (the rewriter tests attach BPF programs to a cgroup)");
         Path cgroupRoot = Files.readAllLines(Path.of("/proc/mounts")).stream().map(l -> l.split(" "))
                 .filter(f -> f[2].equals("cgroup2")).map(f -> Path.of(f[1])).findFirst().orElse(null);
-        assumeTrue(cgroupRoot != null, "skipped: no cgroup2 mount");
+        Prerequisites.require(cgroupRoot != null, "a cgroup2 mount");
         String name = "pgmanager-test-" + UUID.randomUUID().toString().substring(0, 8);
         cgroup = Files.createDirectory(cgroupRoot.resolve(name));
         pinRoot = Path.of("/sys/fs/bpf").resolve(name);
@@ -145,11 +145,4 @@ class StaleAddressRewritingTest {
         }
     }
 
-    private static boolean root() {
-        try {
-            return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
-        }
-    }
 }

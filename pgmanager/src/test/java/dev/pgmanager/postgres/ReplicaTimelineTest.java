@@ -1,0 +1,71 @@
+package dev.pgmanager.postgres;
+
+import static dev.pgmanager.postgres.TestNodes.await;
+import static dev.pgmanager.postgres.TestNodes.execute;
+import static dev.pgmanager.postgres.TestNodes.queryString;
+import static dev.pgmanager.postgres.TestNodes.upstream;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The timeline a replica reports once its upstream is gone, which failover compares with the leader's: a replica that
+ * followed a promotion over streaming is on the new timeline even before it has made a restartpoint there.
+ */
+class ReplicaTimelineTest {
+    private static final String FIRST_ID = "a1b2c3d4e5f601";
+    private static final String SECOND_ID = "e2865d13a56789";
+    private static final String THIRD_ID = "3f0c9e1d2b4a57";
+
+    @TempDir
+    Path root;
+    private TestNodes nodes;
+
+    @BeforeEach
+    void createNodes() {
+        nodes = new TestNodes(root);
+    }
+
+    @AfterEach
+    void stopNodes() {
+        nodes.close();
+    }
+
+    @Test
+    void aReplicaThatFollowedAPromotionReportsTheNewTimelineAfterItsNewPrimaryDies() throws Exception {
+        PostgresController first = nodes.node(FIRST_ID);
+        PostgresController second = nodes.node(SECOND_ID);
+        PostgresController third = nodes.node(THIRD_ID);
+        first.initdb();
+        first.start();
+        for (PostgresController replica : new PostgresController[] {second, third}) {
+            replica.cloneFrom(upstream(first));
+            replica.start();
+        }
+        execute(first, "CREATE TABLE notes (id int PRIMARY KEY, note text)");
+        await("the table on both replicas", () -> queryString(second, "SELECT to_regclass('notes')") != null
+                && queryString(third, "SELECT to_regclass('notes')") != null);
+
+        // The primary stops cleanly (both replicas have all of it); the second is promoted and the third follows it.
+        first.stop(StopMode.FAST);
+        second.promote();
+        second.createReplicationSlot(THIRD_ID);
+        third.follow(upstream(second));
+        execute(second, "INSERT INTO notes VALUES (1, 'on the new timeline')");
+        // A checkpoint on the new timeline, replayed by the third: a restartpoint there is possible, not yet made.
+        execute(second, "CHECKPOINT");
+        execute(second, "INSERT INTO notes VALUES (2, 'after the checkpoint')");
+        await("the third replays past the new timeline's checkpoint", () -> "after the checkpoint".equals(
+                queryString(third, "SELECT note FROM notes WHERE id = 2")));
+        assertEquals(2, third.status().timeline(), "streaming, the receiver names the new timeline");
+
+        second.stop(StopMode.IMMEDIATE);
+        await("the third's receiver is gone", () -> third.status().walReceiver().filter(r -> r.receivedTimeline() > 0).isEmpty());
+
+        assertEquals(2, third.status().timeline(), "without a receiver, still the timeline it replayed");
+    }
+}
