@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgmanager.store.Leader;
-import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.partition.CuttableProxy;
+import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.testing.EmbeddedEnsemble;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;

@@ -2,13 +2,13 @@ package dev.pgmanager.platform.dns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.pgmanager.dns.AddressResolver;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.net.MachineId;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.pgmanager.store.testing.Await;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
