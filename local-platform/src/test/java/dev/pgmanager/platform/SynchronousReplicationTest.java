@@ -127,6 +127,9 @@ class SynchronousReplicationTest {
     @Order(4)
     void aPrimaryWhoseSidecarFreezesCannotAcknowledgeOnceAnotherIsPromotedAndRejoinsAfterwards() throws Exception {
         String leader = harness.awaitHealthy(Duration.ofSeconds(60)).leader();
+        // Until the leader records a synchronous standby nobody may replace it (none is known to hold every
+        // acknowledged write): streaming replicas are not enough, the record must name one.
+        awaitSynchronousSet(leader);
         long sidecar = harness.cluster.sidecarPid(leader).orElseThrow();
         LocalClusterHarness.signal("-STOP", sidecar);
         try {
