@@ -93,6 +93,23 @@ public final class LeaderLease implements AutoCloseable {
         }
     }
 
+    /**
+     * Deletes {@code recorded}, a leader record naming this member from a lease it no longer holds (lost by its own
+     * deadlines while its store session lived on), if this session owns it; one left by an earlier session is not
+     * this session's to delete and ends with that session. Never touches a lease this member holds.
+     */
+    public void releaseStale(Leader recorded) {
+        synchronized (this) {
+            if (state == LeaseState.HELD || state == LeaseState.SUSPENDED) return;
+        }
+        if (!recorded.machineId().equals(machineId)) return;
+        try {
+            store.releaseLeadership(recorded);
+        } catch (StoreException e) {
+            log.warn("could not release the stale leader record (epoch {}): {}", recorded.epoch(), e.getMessage());
+        }
+    }
+
     public synchronized LeaseState state() {
         return state;
     }

@@ -177,6 +177,62 @@ class LeaderLeaseTest {
         assertEquals(LeaseState.NOT_HELD, holder.lease().state());
     }
 
+    @Test
+    void aLeaseLostWhileItsSessionLivesOnIsReleasedSoThatAnotherCanTakeIt() throws Exception {
+        // A longer session than the others': the holder's connection must come back well within it.
+        Duration session = Duration.ofSeconds(6);
+        var proxy = CuttableProxy.to(serverAddress(0));
+        closeables.add(proxy);
+        var holderStore = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(proxy.connectString(), "stale")
+                .withSessionTimeout(session).withStartupWait(Duration.ofSeconds(10)));
+        closeables.add(holderStore);
+        var holderClock = new ShiftedClock();
+        var holder = new LeaderLease(holderStore, "holder", holderClock);
+        closeables.add(holder);
+        Contender other = contender("stale", "other", ensemble.connectString());
+        Leader first = holder.tryAcquire().orElseThrow();
+
+        // The holder's own deadlines run out (its clock jumps past a session while the store cannot be asked), but the
+        // store never sees its session end: as when a quorum is lost for a moment and comes back.
+        proxy.cut();
+        holderClock.shift(session.multipliedBy(2));
+        Await.until(Duration.ofSeconds(2), "the holder calls its lease lost", () -> holder.state() == LeaseState.LOST);
+        proxy.restore();
+        Await.untilAnswered(session, "the holder's store answers again", () -> holderStore.read() != null);
+        Leader recorded = holderStore.read().leader().orElseThrow();
+        assertEquals(List.of("holder", first.epoch()), List.of(recorded.machineId(), recorded.epoch()),
+                "the record of the lost lease is still in the store");
+        assertTrue(other.lease().tryAcquire().isEmpty(), "the record stands in everyone's way while the holder's session lives");
+
+        holder.releaseStale(recorded);
+        Leader next = other.lease().tryAcquire().orElseThrow();
+        assertEquals(first.epoch() + 1, next.epoch());
+    }
+
+    /** The system clock, moved ahead on demand: deadlines pass without waiting for them. */
+    private static final class ShiftedClock extends Clock {
+        private volatile Duration shift = Duration.ZERO;
+
+        void shift(Duration by) {
+            shift = shift.plus(by);
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.now().plus(shift);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
     private static InetSocketAddress serverAddress(int index) {
         String hostPort = ensemble.connectString(index);
         int colon = hostPort.lastIndexOf(':');

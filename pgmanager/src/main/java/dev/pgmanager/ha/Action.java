@@ -1,6 +1,7 @@
 package dev.pgmanager.ha;
 
 import dev.pgmanager.net.MachineId;
+import dev.pgmanager.store.Leader;
 import java.net.InetAddress;
 import java.util.Optional;
 import java.util.Set;
@@ -21,6 +22,13 @@ public sealed interface Action {
 
     /** Give the lease up. */
     record ReleaseLease() implements Action {}
+
+    /**
+     * Delete the store's leader record that still names this member from a lease it no longer holds: the lease ran out
+     * by this member's own deadlines while its store session lived on, so the record would stand for as long as the
+     * member runs, and nobody, this member included, would take the lease. Deleted only if it is this session's.
+     */
+    record ReleaseStaleLease(Leader record) implements Action {}
 
     /** Create a new cluster in the empty data directory, start it as primary and record its identity. */
     record InitializeCluster() implements Action {}

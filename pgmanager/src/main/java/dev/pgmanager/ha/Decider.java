@@ -14,6 +14,7 @@ import dev.pgmanager.ha.Action.KeepSlots;
 import dev.pgmanager.ha.Action.Promote;
 import dev.pgmanager.ha.Action.RecordIdentity;
 import dev.pgmanager.ha.Action.ReleaseLease;
+import dev.pgmanager.ha.Action.ReleaseStaleLease;
 import dev.pgmanager.ha.Action.Rewind;
 import dev.pgmanager.ha.Action.StartAsPrimary;
 import dev.pgmanager.ha.Action.StartAsReplica;
@@ -61,6 +62,13 @@ public final class Decider {
         if (local.data() == DataState.EMPTY) return withoutData(o);
         if (!local.running()) return local.failedRewind().map(why -> leftStopped(o, why)).orElseGet(() -> startServer(o));
         if (o.iLead()) return asLeader(o);
+        Optional<Leader> stale = o.staleOwnLeaderRecord();
+        if (stale.isPresent()) {
+            // Others follow that record and this member, seeing itself named, would wait for them: nobody would lead.
+            return Decision.of("the store still names me leader (epoch " + stale.get().epoch() + ") but my lease is "
+                    + o.leaseState() + ": releasing that record so that a leader can be elected",
+                    new ReleaseStaleLease(stale.get()));
+        }
         Optional<Leader> leader = o.otherLeader();
         if (leader.isPresent()) return asFollower(o, leader.get());
         return leaderless(o);

@@ -88,6 +88,15 @@ public record Observation(
                 && cluster.leader().map(l -> l.equals(lease.get())).orElse(false);
     }
 
+    /**
+     * The store's leader record when it names this member although its lease is lost or not held (not merely
+     * suspended, which may still resume): left by a lease that ran out while the store session lived on.
+     */
+    public Optional<Leader> staleOwnLeaderRecord() {
+        if (leaseState != LeaseState.LOST && leaseState != LeaseState.NOT_HELD) return Optional.empty();
+        return cluster.leader().filter(l -> l.machineId().equals(me.machineId()));
+    }
+
     /** The leader in the store when it is someone else. */
     public Optional<Leader> otherLeader() {
         return cluster.leader().filter(l -> !l.machineId().equals(me.machineId()));

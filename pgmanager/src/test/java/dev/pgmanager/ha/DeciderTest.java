@@ -16,6 +16,7 @@ import dev.pgmanager.ha.Action.KeepSlots;
 import dev.pgmanager.ha.Action.Promote;
 import dev.pgmanager.ha.Action.RecordIdentity;
 import dev.pgmanager.ha.Action.ReleaseLease;
+import dev.pgmanager.ha.Action.ReleaseStaleLease;
 import dev.pgmanager.ha.Action.Rewind;
 import dev.pgmanager.ha.Action.SetStandbyNames;
 import dev.pgmanager.ha.Action.StartAsPrimary;
@@ -237,6 +238,14 @@ class DeciderTest {
                         "without the lease (SUSPENDED)"),
                 row("primary whose lease is lost and nobody leads", leader.lease(LeaseState.LOST).noLeader(), List.of(new Demote(Optional.empty())),
                         "without the lease (LOST)"),
+                // The lease ran out by my own deadlines while my store session lived on: my record stands in everyone's way.
+                row("demoted, and the store still names me leader from a lost lease",
+                        leader.lease(LeaseState.LOST).local(running(ServerRole.REPLICA, TL, AT, Optional.empty(), false)),
+                        List.of(new ReleaseStaleLease(new Leader(ME, 7, NOW.minusSeconds(60)))),
+                        "the store still names me leader (epoch 7) but my lease is LOST: releasing that record"),
+                row("restarted, and the store names me leader from before",
+                        leader.lease(LeaseState.NOT_HELD).local(running(ServerRole.REPLICA, TL, AT, Optional.empty(), false)),
+                        List.of(new ReleaseStaleLease(new Leader(ME, 7, NOW.minusSeconds(60)))), "but my lease is NOT_HELD"),
                 // No data.
                 row("bootstrap: I lead an uninitialized cluster", leader.uninitialized().local(empty), List.of(new InitializeCluster()),
                         "initializing it"),

@@ -143,6 +143,7 @@ public final class Actor {
                 log.info("took the lease with epoch {}", taken.epoch());
             }
             case Action.ReleaseLease a -> lease.release();
+            case Action.ReleaseStaleLease a -> lease.releaseStale(a.record());
             case Action.InitializeCluster a -> initialize();
             case Action.RecordIdentity a -> recordIdentity();
             case Action.CloneFrom a -> server.cloneFrom(upstreams.of(a.leader(), o.cluster()), a.leader());
