@@ -44,7 +44,8 @@ class SynchronousCrashLoopTest {
 
     @Test
     void noAcknowledgedWriteIsLostOverTwentyCrashesOfThePrimary() throws Exception {
-        harness.awaitHealthy(REJOIN_BOUND);
+        // Strict mode: every commit, the writer's CREATE TABLE too, waits until the leader has a synchronous standby.
+        awaitSynchronousStandbyOf(harness.awaitHealthy(REJOIN_BOUND).leader());
         Instant started = Instant.now();
         List<Duration> failovers = new ArrayList<>();
         try (SequenceWriter writer = harness.writer("crash_loop", WRITE_INTERVAL)) {
