@@ -161,9 +161,7 @@ public final class Decider {
         }
         Optional<HandoverRequest> handover = o.cluster().handover();
         if (handover.isPresent()) return handOver(o, handover.get());
-        Set<MachineId> slots = new HashSet<>(o.slotHolders());
-        slots.remove(o.id());
-        KeepSlots keepSlots = new KeepSlots(slots);
+        KeepSlots keepSlots = memberSlots(o);
         Optional<Decision> sync = SynchronousStandbys.manage(o, epoch);
         if (sync.isPresent()) {
             List<Action> actions = new ArrayList<>(List.of(keepSlots));
@@ -284,17 +282,30 @@ public final class Decider {
 
     private static Decision withLease(Observation o, String reason) {
         List<Action> actions = new ArrayList<>(List.of(new AcquireLease()));
-        actions.addAll(SynchronousStandbys.beforePromotion(o));
-        actions.add(new Promote());
-        o.cluster().handover().ifPresent(r -> actions.add(ClearHandover.completed()));
+        actions.addAll(promotion(o));
         return new Decision(actions, reason);
     }
 
     private static Decision withPromotion(Observation o, String reason) {
+        return new Decision(promotion(o), reason);
+    }
+
+    private static List<Action> promotion(Observation o) {
         List<Action> actions = new ArrayList<>(SynchronousStandbys.beforePromotion(o));
+        // The others re-point at a new leader as soon as its lease is in the store, mostly before its promotion ends:
+        // their slots must exist by then (a standby can hold them), or each first attempt fails and the replica waits
+        // wal_retrieve_retry_interval before the next, which strict synchronous mode's writers wait out too.
+        actions.add(memberSlots(o));
         actions.add(new Promote());
         o.cluster().handover().ifPresent(r -> actions.add(ClearHandover.completed()));
-        return new Decision(actions, reason);
+        return actions;
+    }
+
+    /** A replication slot on the leader for every other member (present, or gone for less than the retention). */
+    private static KeepSlots memberSlots(Observation o) {
+        Set<MachineId> slots = new HashSet<>(o.slotHolders());
+        slots.remove(o.id());
+        return new KeepSlots(slots);
     }
 
     /** Lag and timeline are measured against the most advanced live member: the best estimate of the lost leader. */

@@ -333,7 +333,10 @@ public final class PostgresController {
         }
     }
 
-    /** Creates a physical slot that retains WAL from now on, if it does not exist yet. Primary only. */
+    /**
+     * Creates a physical slot that retains WAL from now on, if it does not exist yet. On a primary, or on a standby about
+     * to be promoted: a standby can hold physical slots, so replicas that connect during the promotion find theirs.
+     */
     public void createReplicationSlot(String name) {
         withConnection("create replication slot " + name, connection -> {
             if (slotExists(connection, name)) {

@@ -70,6 +70,10 @@ final class ServerConfigFiles {
                 // itself (and recycled WAL behind); keep some, or every rewind turns into a re-clone.
                 // ALTER SYSTEM can size it to the cluster's write rate.
                 + "wal_keep_size = '256MB'\n"
+                // a replica whose upstream refused it (a new leader still promoting, a slot not there yet) tries
+                // again after this; PostgreSQL's 5 s default would hold up every failover's replicas, and a strict
+                // synchronous primary's writes with them, by up to that long
+                + "wal_retrieve_retry_interval = '1s'\n"
                 // the server log goes to the file pg_ctl -l names, outside PGDATA
                 + "logging_collector = off\n"
                 + "include_if_exists = '" + UPSTREAM_FILE + "'\n"

@@ -66,6 +66,10 @@ class DeciderTest {
     /** Where the leader {@link #B} resolves to, and where it resolved to before it moved (as the reasons write them). */
     private static final String B_ADDRESS = "fdaa:0:1::b2";
     private static final String B_OLD_ADDRESS = "fdaa:0:1::b1";
+    /** The slots a leader keeps (and a member about to be promoted creates) in a cluster of ME, B and C. */
+    private static final KeepSlots OTHERS_SLOTS = new KeepSlots(Set.of(id(B), id(C)));
+    /** The slots a member taking the lease creates before its promotion, once the leader B is gone. */
+    private static final KeepSlots SURVIVOR_SLOTS = new KeepSlots(Set.of(id(C)));
 
     /** A three-member cluster in which {@link #ME} leads a running primary and both others stream from it. */
     private record Situation(
@@ -281,9 +285,9 @@ class DeciderTest {
                         "pg_rewind failed"))), List.of(), "left stopped"),
                 // Leading.
                 row("I lead and run a replica", leader.local(running(ServerRole.REPLICA, TL, AT, Optional.empty(), false)),
-                        List.of(new Promote()), "promoting"),
+                        List.of(OTHERS_SLOTS, new Promote()), "promoting"),
                 row("I lead and run a replica, a switchover to me pending", leader.local(running(ServerRole.REPLICA, TL, AT, Optional.empty(),
-                        false)).handover(Kind.SWITCHOVER, null, ME, NOW), List.of(new Promote(), ClearHandover.completed()), "promoting"),
+                        false)).handover(Kind.SWITCHOVER, null, ME, NOW), List.of(OTHERS_SLOTS, new Promote(), ClearHandover.completed()), "promoting"),
                 row("I lead a cluster with no identity", leader.uninitialized(), List.of(new RecordIdentity()), "recording"),
                 row("healthy leader", leader, List.of(new KeepSlots(Set.of(id(B), id(C)))), "I am the leader with the lease, epoch 7"),
                 row("switchover request expired", leader.handover(Kind.SWITCHOVER, null, B, tenMinutesAgo),
@@ -338,20 +342,20 @@ class DeciderTest {
                 row("a requested target other than me", leaderless.handover(Kind.SWITCHOVER, B, C, NOW), List.of(),
                         "waiting for " + C + " to take over"),
                 row("a requested target that is me", leaderless.handover(Kind.SWITCHOVER, B, ME, NOW),
-                        List.of(new AcquireLease(), new Promote(), ClearHandover.completed()), "switchover to me was requested"),
+                        List.of(new AcquireLease(), SURVIVOR_SLOTS, new Promote(), ClearHandover.completed()), "switchover to me was requested"),
                 row("I may not lead", leaderless.me(new Member(ME, "ams", MemberRole.REPLICA, MemberState.RUNNING, TL, AT, AT,
                         new Member.Tags(true, 0), 5433, 8008, NOW)), List.of(), "tagged nofailover"),
-                row("I am the best candidate", leaderless, List.of(new AcquireLease(), new Promote()), "I am the best candidate"),
+                row("I am the best candidate", leaderless, List.of(new AcquireLease(), SURVIVOR_SLOTS, new Promote()), "I am the best candidate"),
                 row("a better candidate exists", leaderless.changing(C, m -> member(C, MemberRole.REPLICA, MemberState.RUNNING, TL, AT + 10)),
                         List.of(), "waiting for the better candidate " + C),
                 row("a better candidate's record is stale", leaderless.changing(C, m -> new Member(C, "ams", MemberRole.REPLICA, MemberState.RUNNING,
                         TL, AT + 10, AT + 10, Member.Tags.NONE, 5433, 8008, NOW.minusSeconds(60))),
-                        List.of(new AcquireLease(), new Promote()), "I am the best candidate"),
+                        List.of(new AcquireLease(), SURVIVOR_SLOTS, new Promote()), "I am the best candidate"),
                 row("a better candidate outside the primary region", leaderless
                         .changing(C, m -> new Member(C, "syd", MemberRole.REPLICA, MemberState.RUNNING, TL, AT + 10, AT + 10, Member.Tags.NONE, 5433,
                                 8008, NOW))
                         .candidacy(new Candidacy(Optional.of("ams"), false, Duration.ofSeconds(5), Duration.ofSeconds(30))),
-                        List.of(new AcquireLease(), new Promote()), "I am the best candidate"),
+                        List.of(new AcquireLease(), SURVIVOR_SLOTS, new Promote()), "I am the best candidate"),
                 row("I lag too far and nobody else may lead", leaderless
                         .changing(C, m -> member(C, MemberRole.REPLICA, MemberState.RUNNING, TL, AT + 100_000_000))
                         .changing(C, m -> new Member(C, "ams", MemberRole.REPLICA, MemberState.RUNNING, TL, AT + 100_000_000, AT + 100_000_000,
@@ -401,7 +405,7 @@ class DeciderTest {
         var strict = new SynchronousSettings(SynchronousMode.ON, 1, true);
         var quorum = new SynchronousSettings(SynchronousMode.QUORUM, 1, false);
         var leader = Synced.of(Situation.healthyLeader(), on);
-        var slots = new KeepSlots(Set.of(id(B), id(C)));
+        var slots = OTHERS_SLOTS;
         var firstB = StandbyNames.first(List.of(B));
         var firstC = StandbyNames.first(List.of(C));
         var bConfirms = Map.of(B, standby(AT, "sync"), C, standby(AT - 10, "async"));
@@ -451,18 +455,18 @@ class DeciderTest {
                         List.of(), "waiting for the better candidate " + C),
                 row("the record names me: I promote, recording myself as the only holder first",
                         leaderless.recorded(B, 8, Set.of(ME), 1),
-                        List.of(new AcquireLease(), new WriteSyncState(Set.of(), 0), new Promote()), "I am the best candidate"),
+                        List.of(new AcquireLease(), new WriteSyncState(Set.of(), 0), SURVIVOR_SLOTS, new Promote()), "I am the best candidate"),
                 row("strict: the new primary starts waiting for a standby", new Synced(Situation.leaderless(), Optional.empty(),
                         new Replication(strict, Optional.of(StandbyNames.ASYNCHRONOUS), OptionalLong.of(AT), Map.of()), FailsafeState.NONE)
                         .recorded(B, 8, Set.of(ME), 1),
-                        List.of(new AcquireLease(), new WriteSyncState(Set.of(), 0), new SetStandbyNames(StandbyNames.BLOCKING), new Promote()),
+                        List.of(new AcquireLease(), new WriteSyncState(Set.of(), 0), new SetStandbyNames(StandbyNames.BLOCKING), SURVIVOR_SLOTS, new Promote()),
                         "I am the best candidate"),
                 row("the last leader had no synchronous standby: only it may take over", leaderless.recorded(B, 8, Set.of(), 0),
                         List.of(), "only it may take over"),
                 row("quorum: not enough synchronous standbys heard from", leaderless.recorded(B, 8, Set.of(ME, "dddd0000000004"), 1),
                         List.of(), "waiting to hear from 2 of the synchronous standbys"),
                 row("quorum: enough heard, the most advanced of them is promoted", leaderless.recorded(B, 8, Set.of(ME, C), 1),
-                        List.of(new AcquireLease(), new WriteSyncState(Set.of(), 0), new Promote()), "I am the best candidate"),
+                        List.of(new AcquireLease(), new WriteSyncState(Set.of(), 0), SURVIVOR_SLOTS, new Promote()), "I am the best candidate"),
                 // Failsafe mode.
                 row("the store is back after a failsafe period: the primary takes its lease again",
                         Synced.of(Situation.healthyLeader().lease(LeaseState.LOST).noLeader(), SynchronousSettings.OFF)

@@ -40,7 +40,7 @@ public final class ReplicationSlots {
         for (String slotName : wantedSlots) {
             if (slotName.equals(me)) continue;
             lastWanted.put(slotName, now);
-            if (!existing.containsKey(slotName)) controller.createReplicationSlot(slotName);
+            if (!existing.containsKey(slotName)) create(slotName);
         }
         for (ReplicationSlot slot : existing.values()) {
             String name = slot.name();
@@ -52,6 +52,15 @@ public final class ReplicationSlots {
                 controller.dropReplicationSlot(name);
                 lastWanted.remove(name);
             }
+        }
+    }
+
+    /** One member's missing slot (max_replication_slots reached, say) must not stop the others or a promotion. */
+    private void create(String slotName) {
+        try {
+            controller.createReplicationSlot(slotName);
+        } catch (RuntimeException e) {
+            log.warn("could not create the replication slot of {} (tried again next pass): {}", slotName, e.getMessage());
         }
     }
 }
