@@ -247,13 +247,95 @@ class OperatorCommandsTest {
     }
 
     @Test
-    void failoverToAMemberFilesTheRequest() {
-        CommandRun run = run("failover", "--to", C);
+    void failoverWhileTheLeaderIsHealthyIsRefusedUnlessForcedAndThenSaysWhatIsLost() {
+        CommandRun refused = run("failover", "--to", C);
 
-        assertEquals(0, run.exit(), run.err());
+        assertEquals(1, refused.exit());
+        assertTrue(refused.err().contains("refusing the failover to " + C + ": " + A + " leads and is healthy: a failover would "
+                + "not wait for " + C + " to catch up (how far it is behind " + A + " is not known). Use `pgmanager switchover "
+                + "--to " + C + "`"), refused.err());
+        assertTrue(sidecars.read().handover().isEmpty(), "nothing was filed");
+
+        CommandRun forced = run("failover", "--to", C, "--force");
+
+        assertEquals(0, forced.exit(), forced.err());
+        assertTrue(forced.out().contains("failover to " + C + " requested; forced: writes " + C + " has not received are lost "
+                + "(how far it is behind " + A + " is not known)"), forced.out());
         HandoverRequest request = sidecars.read().handover().orElseThrow();
         assertEquals(HandoverRequest.Kind.FAILOVER, request.kind());
         assertEquals(C, request.to());
+    }
+
+    @Test
+    void failoverWithoutALeaderToALaggingMemberIsRefusedWithTheBytesItWouldLose() {
+        long behind = 43L * 1024 * 1024;
+        sidecars.touchMember(new Member(B, "ams", MemberRole.REPLICA, MemberState.RUNNING, 2, LEADER_POSITION - behind,
+                LEADER_POSITION - behind, Member.Tags.NONE, 5432, 8008, Instant.now()));
+        sidecars.releaseLeadership(lease);
+
+        CommandRun refused = run("failover", "--to", B);
+
+        assertEquals(1, refused.exit());
+        assertTrue(refused.err().contains("refusing the failover to " + B + ": " + B + " is " + behind + " bytes (43.0 MB) behind "
+                + A + ", as their records last said: a failover to it loses those writes on every member. Fail over to " + A
+                + " instead, or add --force to accept the loss"), refused.err());
+        assertTrue(sidecars.read().handover().isEmpty(), "nothing was filed");
+
+        CommandRun forced = run("failover", "--to", B, "--force");
+
+        assertEquals(0, forced.exit(), forced.err());
+        assertTrue(forced.out().contains("forced: writes " + B + " has not received are lost (" + behind + " bytes (43.0 MB) behind "
+                + A), forced.out());
+        assertEquals(B, sidecars.read().handover().orElseThrow().to());
+    }
+
+    @Test
+    void failoverWithoutALeaderToTheMostAdvancedMemberNeedsNoForce() {
+        sidecars.releaseLeadership(lease);
+
+        CommandRun run = run("failover", "--to", B);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("failover to " + B + " requested"), run.out());
+        assertFalse(run.out().contains("forced"), run.out());
+        assertEquals(B, sidecars.read().handover().orElseThrow().to());
+    }
+
+    @Test
+    void switchoverToAMemberTheLeaderWouldRefuseIsRefusedUpFrontWithTheReason() {
+        CommandRun notStreaming = run("switchover", "--to", C);
+
+        assertEquals(1, notStreaming.exit());
+        assertTrue(notStreaming.err().contains("refusing the switchover to " + C + ": " + C + " is not a streaming replica "
+                + "(replica, running)"), notStreaming.err());
+
+        long behind = 20L * 1024 * 1024;
+        sidecars.touchMember(new Member(B, "ams", MemberRole.REPLICA, MemberState.STREAMING, 2, LEADER_POSITION - behind,
+                LEADER_POSITION - behind, Member.Tags.NONE, 5432, 8008, Instant.now()));
+        CommandRun lagging = run("switchover", "--to", B);
+
+        assertEquals(1, lagging.exit());
+        assertTrue(lagging.err().contains("refusing the switchover to " + B + ": " + B + " lags " + behind + " bytes behind "
+                + "(ha.maximum_lag_on_failover allows "), lagging.err());
+        assertTrue(sidecars.read().handover().isEmpty(), "nothing was filed");
+    }
+
+    @Test
+    void switchoverWaitEndsWithTheLeadersReasonWhenItCancelsTheRequest() {
+        String why = B + " is not a synchronous standby (the synchronous set is [" + C + "]): wait until it is one, or choose one of them";
+        // Stand in for the leader: it refuses the request, as its decider does for a target it finds ineligible.
+        CompletableFuture<Void> refusal = CompletableFuture.runAsync(() -> {
+            Await.until(Duration.ofSeconds(5), "the switchover request is filed", () -> sidecars.read().handover().isPresent());
+            sidecars.clearHandover();
+            sidecars.appendHistory(new HistoryEntry(Instant.now(), "handover-cancelled", A, lease.epoch(), 2, why));
+        });
+
+        CommandRun run = run("switchover", "--to", B, "--wait=20s");
+
+        refusal.join();
+        assertEquals(1, run.exit());
+        assertTrue(run.err().contains(A + " cancelled the request: " + why), run.err());
+        assertFalse(run.err().contains("did not move within"), "it ends as soon as the reason is known: " + run.err());
     }
 
     // ---- pause and resume
@@ -442,7 +524,7 @@ class OperatorCommandsTest {
         }
 
         @Override
-        public Result failover(String to) {
+        public Result failover(String to, boolean force) {
             throw new UnsupportedOperationException("the CLI files failovers in the store");
         }
 

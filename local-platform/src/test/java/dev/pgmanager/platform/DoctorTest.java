@@ -331,6 +331,49 @@ class DoctorTest {
 
     @Test
     @Order(11)
+    void aFailoverToALaggingReplicaIsRefusedWithTheBytesItWouldLoseAndNothingMoves() throws Exception {
+        String leader = harness.awaitHealthy(HEAL).leader();
+        String replica = harness.machineIds().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+        long receiver;
+        try (Connection c = harness.connect(replica); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT pid FROM pg_stat_wal_receiver")) {
+            assertTrue(r.next(), replica + " has a WAL receiver");
+            receiver = r.getLong(1);
+        }
+        // A frozen WAL receiver holds the replica's received position while the leader writes on.
+        LocalClusterHarness.signal("-STOP", receiver);
+        try {
+            try (Connection c = harness.connect(leader); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE lagging_failover AS SELECT n, repeat('x', 100) AS pad FROM generate_series(1, 40000) n");
+            }
+            Pattern refusal = Pattern.compile("refusing the failover to " + replica + ": " + leader + " leads and is healthy: a "
+                    + "failover would not wait for " + replica + " to catch up \\((\\d+) bytes.* behind " + leader + ", as their "
+                    + "records last said\\)");
+            Run[] refused = new Run[1];
+            Await.until(HEAL, "a refusal that counts the bytes the replica lacks", () -> {
+                refused[0] = run("failover", "--to", replica, "--dir", dir);
+                Matcher m = refusal.matcher(refused[0].err());
+                return refused[0].exit() == 1 && m.find() && Long.parseLong(m.group(1)) > 4_000_000;
+            });
+            try (var store = harness.store()) {
+                assertTrue(store.read().handover().isEmpty(), "nothing was filed: " + refused[0].err());
+            }
+        } finally {
+            LocalClusterHarness.signal("-CONT", receiver);
+        }
+        assertEquals(leader, harness.awaitHealthy(HEAL).leader());
+        Await.until(HEAL, replica + " has every row", () -> {
+            try (Connection c = harness.connect(replica); Statement s = c.createStatement();
+                    ResultSet r = s.executeQuery("SELECT count(*) FROM lagging_failover")) {
+                return r.next() && r.getLong(1) == 40000;
+            } catch (SQLException e) {
+                return false;
+            }
+        });
+    }
+
+    @Test
+    @Order(12)
     void aStoppedStoreIsFoundWhileTheMembersAreStillExaminedAndLocalUpRestartsIt() throws Exception {
         LocalLayout layout = LocalLayout.of(harness.cluster.dir());
         ProcessHandle platform = LocalProcesses.running(layout.platformPid(), dir).orElseThrow();
@@ -350,7 +393,7 @@ class DoctorTest {
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void withNeitherStoreNorMembersTheDoctorCouldNotRun() {
         Run run = run("doctor", "--store", "127.0.0.1:" + FreePorts.pick(), "--cluster", "nowhere", "-o", "json");
 

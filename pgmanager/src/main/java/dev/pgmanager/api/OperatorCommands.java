@@ -24,8 +24,12 @@ public interface OperatorCommands {
     /** Files a planned switchover to {@code to}, or to the best replica. */
     Result switchover(Optional<String> to);
 
-    /** Files a forced failover to {@code to}. */
-    Result failover(String to);
+    /**
+     * Files a failover to {@code to}: leadership moves without waiting for it to catch up. Refused while the leader is
+     * healthy or {@code to} is behind, as far as the members' records tell, unless {@code force}; forced, the answer
+     * says what is lost.
+     */
+    Result failover(String to, boolean force);
 
     /** Restarts this member's PostgreSQL; answers once done (or once the wait for it ends). */
     Result restart();

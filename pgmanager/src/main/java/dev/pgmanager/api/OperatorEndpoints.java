@@ -6,8 +6,10 @@ import dev.pgmanager.api.OperatorCommands.Result;
 import dev.pgmanager.store.MachineIds;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,15 +30,17 @@ final class OperatorEndpoints {
 
     ApiResponse switchover(ApiRequest request) {
         auth.require(request);
-        Optional<String> to = target(request);
+        Optional<String> to = target(optionalObject(request, "{\"to\": \"<machine id>\"}", "to"));
         return run(request, "switchover" + to.map(t -> " to " + t).orElse(""), () -> commands.switchover(to));
     }
 
     ApiResponse failover(ApiRequest request) {
         auth.require(request);
-        String to = target(request).orElseThrow(() -> ApiError.badRequest(
-                "a failover needs a target: send {\"to\": \"<machine id>\"}"));
-        return run(request, "failover to " + to, () -> commands.failover(to));
+        String example = "{\"to\": \"<machine id>\", \"force\": false}";
+        JsonNode body = optionalObject(request, example, "to", "force");
+        String to = target(body).orElseThrow(() -> ApiError.badRequest("a failover needs a target: send " + example));
+        boolean force = flag(body, "force");
+        return run(request, "failover to " + to + (force ? ", forced" : ""), () -> commands.failover(to, force));
     }
 
     ApiResponse restart(ApiRequest request) {
@@ -77,22 +81,16 @@ final class OperatorEndpoints {
                 .put("message", result.message()));
     }
 
-    /** The optional {@code {"discard_old": true}} body of a reinit; any other field is refused. */
+    /** The optional {@code {"discard_old": true}} body of a reinit. */
     private static boolean discardOld(ApiRequest request) {
-        JsonNode body = optionalObject(request, "{\"discard_old\": true}");
-        if (body == null) return false;
-        for (var names = body.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!name.equals("discard_old")) throw ApiError.badRequest("unknown field \"" + name + "\": the only field is \"discard_old\"");
-        }
-        JsonNode value = body.path("discard_old");
-        if (value.isMissingNode() || value.isNull()) return false;
-        if (!value.isBoolean()) throw ApiError.badRequest("\"discard_old\" must be true or false");
-        return value.booleanValue();
+        return flag(optionalObject(request, "{\"discard_old\": true}", "discard_old"), "discard_old");
     }
 
-    /** The request's JSON object body, or null when it has none. */
-    private static JsonNode optionalObject(ApiRequest request, String example) {
+    /**
+     * The request's JSON object body, or null when it has none. A field not in {@code fields} is refused: a misspelt
+     * "target" silently ignored would turn a switchover to a chosen member into one to whoever ranks best.
+     */
+    private static JsonNode optionalObject(ApiRequest request, String example, String... fields) {
         if (new String(request.body(), StandardCharsets.UTF_8).isBlank()) return null;
         JsonNode body;
         try {
@@ -103,27 +101,35 @@ final class OperatorEndpoints {
             throw ApiError.badRequest("the request body could not be read");
         }
         if (!body.isObject()) throw ApiError.badRequest("the request body must be a JSON object like " + example);
+        List<String> known = List.of(fields);
+        for (var names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!known.contains(name)) {
+                throw ApiError.badRequest("unknown field \"" + name + "\": " + (known.size() == 1
+                        ? "the only field is \"" + known.getFirst() + "\""
+                        : "the fields are " + known.stream().map(f -> "\"" + f + "\"").collect(Collectors.joining(", "))));
+            }
+        }
         return body;
     }
 
-    /**
-     * The optional {@code {"to": "<machine id>"}} body. Any other field is refused: a misspelt "target" silently
-     * ignored would turn a switchover to a chosen member into one to whoever ranks best.
-     */
-    private static Optional<String> target(ApiRequest request) {
-        JsonNode body = optionalObject(request, "{\"to\": \"<machine id>\"}");
-        if (body == null) return Optional.empty();
-        for (var names = body.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!name.equals("to")) throw ApiError.badRequest("unknown field \"" + name + "\": the only field is \"to\"");
-        }
-        JsonNode to = body.path("to");
-        if (to.isMissingNode() || to.isNull()) return Optional.empty();
+    /** The body's {@code "to"}: a machine ID, or empty when absent. */
+    private static Optional<String> target(JsonNode body) {
+        JsonNode to = body == null ? null : body.path("to");
+        if (to == null || to.isMissingNode() || to.isNull()) return Optional.empty();
         if (!to.isTextual()) throw ApiError.badRequest("\"to\" must be a machine ID as a string");
         try {
             return Optional.of(MachineIds.requireValid(to.textValue()));
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest(e.getMessage());
         }
+    }
+
+    /** A true/false field of the body; false when absent. */
+    private static boolean flag(JsonNode body, String name) {
+        JsonNode value = body == null ? null : body.path(name);
+        if (value == null || value.isMissingNode() || value.isNull()) return false;
+        if (!value.isBoolean()) throw ApiError.badRequest("\"" + name + "\" must be true or false");
+        return value.booleanValue();
     }
 }

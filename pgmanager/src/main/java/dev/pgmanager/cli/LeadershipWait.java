@@ -2,8 +2,10 @@ package dev.pgmanager.cli;
 
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.ClusterStore;
+import dev.pgmanager.store.HistoryEntry;
 import dev.pgmanager.store.Leader;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -15,16 +17,22 @@ import java.util.function.Predicate;
  */
 final class LeadershipWait {
     private static final Duration RECHECK = Duration.ofMillis(500);
+    private static final Duration CLOCK_SLACK = Duration.ofSeconds(5);
+    /** The history's word for a hand-over request the leader refused or that expired. */
+    private static final String CANCELLED = "handover-cancelled";
 
     private LeadershipWait() {}
 
     /**
      * @param previous the leader when the request was filed, if one led
      * @param to the member that must lead, or empty for any member but {@code previous}
+     * @param filed when the request was filed, by this machine's clock
      * @return the new leader
-     * @throws CommandFailed when no such leader appears within {@code limit}
+     * @throws CommandFailed when the leader cancelled the request (with its reason), or no such leader appears within
+     *     {@code limit}
      */
-    static Leader until(ClusterStore store, Optional<String> previous, Optional<String> to, Duration limit) throws InterruptedException {
+    static Leader until(ClusterStore store, Optional<String> previous, Optional<String> to, Instant filed, Duration limit)
+            throws InterruptedException {
         Predicate<Leader> moved = leader -> to.map(leader.machineId()::equals)
                 .orElseGet(() -> previous.map(p -> !p.equals(leader.machineId())).orElse(true));
         Semaphore changed = new Semaphore(0);
@@ -35,6 +43,12 @@ final class LeadershipWait {
                 ClusterSnapshot cluster = store.read();
                 Optional<Leader> leader = cluster.leader().filter(moved);
                 if (leader.isPresent()) return leader.get();
+                if (cluster.handover().isEmpty()) {
+                    Optional<HistoryEntry> cancelled = cancellation(cluster, filed);
+                    if (cancelled.isPresent()) {
+                        throw new CommandFailed(cancelled.get().machineId() + " cancelled the request: " + cancelled.get().detail());
+                    }
+                }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) throw new CommandFailed(timedOut(cluster, limit));
                 changed.tryAcquire(Math.min(left, RECHECK.toNanos()), TimeUnit.NANOSECONDS);
@@ -43,6 +57,17 @@ final class LeadershipWait {
         } finally {
             stop(watch);
         }
+    }
+
+    /**
+     * The leader's record of cancelling a request filed at {@code filed}: the newest since then, give or take the clock
+     * difference between this machine and the leader's. The request itself is gone by then, so this is its only trace.
+     */
+    private static Optional<HistoryEntry> cancellation(ClusterSnapshot cluster, Instant filed) {
+        Instant since = filed.minus(CLOCK_SLACK);
+        return cluster.history().reversed().stream()
+                .filter(e -> e.kind().equals(CANCELLED) && !e.at().isBefore(since))
+                .findFirst();
     }
 
     /** The answer is known by now; a watch that will not close ends anyway with the store's session. */

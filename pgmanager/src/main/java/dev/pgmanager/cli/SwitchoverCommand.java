@@ -4,6 +4,7 @@ import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.MachineIds;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import java.io.PrintWriter;
+import java.time.Instant;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,8 +40,9 @@ final class SwitchoverCommand extends ClusterCommand {
         PrintWriter out = out();
         try (ZooKeeperClusterStore store = target.openStore()) {
             Optional<String> previous = store.read().leader().map(Leader::machineId);
+            Instant filed = Instant.now();
             ClusterRequests.report(ClusterRequests.over(store).switchover(successor), out);
-            waitOption.awaitIfAsked(store, previous, successor, out);
+            waitOption.awaitIfAsked(store, previous, successor, filed, out);
         }
         return 0;
     }

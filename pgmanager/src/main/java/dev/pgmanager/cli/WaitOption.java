@@ -4,6 +4,7 @@ import dev.pgmanager.store.ClusterStore;
 import dev.pgmanager.store.Leader;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import picocli.CommandLine.Option;
 
@@ -19,11 +20,13 @@ final class WaitOption {
      *
      * @param previous the leader when the request was filed
      * @param to the member that must lead, or empty for any other member
-     * @throws CommandFailed when leadership does not move in time
+     * @param filed when the request was filed
+     * @throws CommandFailed when the leader cancels the request (saying why) or leadership does not move in time
      */
-    void awaitIfAsked(ClusterStore store, Optional<String> previous, Optional<String> to, PrintWriter out) throws InterruptedException {
+    void awaitIfAsked(ClusterStore store, Optional<String> previous, Optional<String> to, Instant filed, PrintWriter out)
+            throws InterruptedException {
         if (wait == null) return;
-        Leader leader = LeadershipWait.until(store, previous, to, wait);
+        Leader leader = LeadershipWait.until(store, previous, to, filed, wait);
         out.println(leader.machineId() + " leads now, epoch " + leader.epoch());
         out.flush();
     }

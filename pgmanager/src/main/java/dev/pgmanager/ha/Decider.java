@@ -341,17 +341,10 @@ public final class Decider {
         Optional<Member> member = o.cluster().member(machineId).filter(o::isFresh);
         if (member.isEmpty()) return Optional.of(machineId + " is not a live member");
         Member m = member.get();
-        if (m.role() != MemberRole.REPLICA || m.state() != MemberState.STREAMING) {
-            return Optional.of(machineId + " is not a streaming replica (" + m.role().name().toLowerCase() + ", " + m.state() + ")");
+        if (m.role() == MemberRole.REPLICA && !o.candidacy().mayLead(m)) {
+            return Optional.of(machineId + " may not lead (region or nofailover tag)");
         }
-        if (!o.candidacy().mayLead(m)) return Optional.of(machineId + " may not lead (region or nofailover tag)");
-        Optional<String> notSynchronous = SynchronousStandbys.whyNotSwitchoverTarget(o, machineId);
-        if (notSynchronous.isPresent()) return notSynchronous;
-        if (m.timeline() != o.local().timeline()) return Optional.of(machineId + " is on timeline " + m.timeline());
-        OptionalLong written = o.local().wal().replayed();
-        long lag = written.isPresent() ? written.getAsLong() - m.receivedPosition() : 0;
-        if (lag > spec(o).maximumLagOnFailoverBytes()) return Optional.of(machineId + " lags " + lag + " bytes behind");
-        return Optional.empty();
+        return SwitchoverTarget.whyNot(o.cluster(), o.id().value(), m, o.local().timeline(), o.local().wal().replayed());
     }
 
     /** Whether {@code machineId} is a live member whose record says it runs as the primary. */

@@ -133,18 +133,6 @@ final class SynchronousStandbys {
                 + s.synchronousStandbys() + " (heard from " + heard + "), so as not to promote one that lacks acknowledged writes");
     }
 
-    /**
-     * A switchover goes only to a synchronous standby while the leader has any: the clean hand-over loses nothing
-     * either way, but a new leader that already held every acknowledged write keeps the record true if the hand-over
-     * is cut short. An operator who wants another member waits until it is synchronous, or forces a failover.
-     */
-    static Optional<String> whyNotSwitchoverTarget(Observation o, String machineId) {
-        return o.cluster().sync()
-                .filter(s -> s.leader().equals(o.id().value()) && s.quorum() > 0 && !s.synchronousStandbys().contains(machineId))
-                .map(s -> machineId + " is not a synchronous standby (the synchronous set is " + s.synchronousStandbys()
-                        + "): wait until it is one, or choose one of them");
-    }
-
     /** The end of the leader's "no action" sentence: what its commits wait for. */
     static String describe(Observation o) {
         if (!o.replication().settings().enabled()) return "";

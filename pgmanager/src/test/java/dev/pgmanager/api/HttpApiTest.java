@@ -596,6 +596,21 @@ class HttpApiTest {
     }
 
     @Test
+    void aFailoverIsForcedOnlyWhenTheBodySaysSo() throws Exception {
+        var api = start();
+        assertEquals(202, send(authorized(api, "/failover", "{\"to\": \"" + B + "\"}")).statusCode());
+        assertEquals(202, send(authorized(api, "/failover", "{\"to\": \"" + B + "\", \"force\": false}")).statusCode());
+        assertEquals(202, send(authorized(api, "/failover", "{\"to\": \"" + B + "\", \"force\": true}")).statusCode());
+        var notABoolean = send(authorized(api, "/failover", "{\"to\": \"" + B + "\", \"force\": \"yes\"}"));
+        assertEquals(400, notABoolean.statusCode());
+        assertEquals("\"force\" must be true or false", error(notABoolean));
+        var forcedSwitchover = send(authorized(api, "/switchover", "{\"to\": \"" + B + "\", \"force\": true}"));
+        assertEquals(400, forcedSwitchover.statusCode());
+        assertEquals("unknown field \"force\": the only field is \"to\"", error(forcedSwitchover));
+        assertEquals(List.of("failover " + B, "failover " + B, "failover " + B + " forced"), commands.calls);
+    }
+
+    @Test
     void aMalformedOrMisspeltBodyIs400() throws Exception {
         var api = start();
         assertEquals(400, send(authorized(api, "/switchover", "{\"to\": ")).statusCode());
@@ -912,8 +927,8 @@ class HttpApiTest {
         }
 
         @Override
-        public Result failover(String to) {
-            return record("failover " + to);
+        public Result failover(String to, boolean force) {
+            return record("failover " + to + (force ? " forced" : ""));
         }
 
         @Override

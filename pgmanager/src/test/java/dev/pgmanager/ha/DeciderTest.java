@@ -306,8 +306,8 @@ class DeciderTest {
                         .handover(Kind.SWITCHOVER, null, B, NOW), List.of(ClearHandover.cancelled(B + " is not a streaming replica (replica, running)")),
                         "refusing the switchover to " + B),
                 row("switchover to a replica that lags", leader.changing(B, m -> member(B, MemberRole.REPLICA, MemberState.STREAMING, TL, 0))
-                        .handover(Kind.SWITCHOVER, null, B, NOW), List.of(ClearHandover.cancelled(B + " lags " + AT + " bytes behind")),
-                        "refusing"),
+                        .handover(Kind.SWITCHOVER, null, B, NOW), List.of(ClearHandover.cancelled(B + " lags " + AT
+                                + " bytes behind (ha.maximum_lag_on_failover allows " + 16 * 1024 * 1024 + ")")), "refusing"),
                 row("switchover to the best replica", leader.handover(Kind.SWITCHOVER, ME, null, NOW), List.of(new HandOver(id(B))),
                         "switchover to " + B),
                 row("switchover to a named replica", leader.handover(Kind.SWITCHOVER, null, C, NOW), List.of(new HandOver(id(C))),

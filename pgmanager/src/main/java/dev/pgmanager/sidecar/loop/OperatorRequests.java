@@ -1,17 +1,21 @@
 package dev.pgmanager.sidecar.loop;
 
 import dev.pgmanager.api.OperatorCommands;
+import dev.pgmanager.ha.FailoverCost;
+import dev.pgmanager.ha.SwitchoverTarget;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.ClusterSpec;
 import dev.pgmanager.store.ClusterStore;
 import dev.pgmanager.store.HandoverRequest;
 import dev.pgmanager.store.HandoverRequest.Kind;
+import dev.pgmanager.store.Member;
 import dev.pgmanager.store.StaleVersionException;
 import dev.pgmanager.store.Versioned;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -64,18 +68,36 @@ public final class OperatorRequests implements OperatorCommands {
         String leader = cluster.leader().get().machineId();
         if (to.isPresent()) {
             if (to.get().equals(leader)) return Result.refused(leader + " already leads");
-            if (cluster.member(to.get()).isEmpty()) return Result.refused(to.get() + " is not a member of the cluster");
+            Optional<Member> target = cluster.member(to.get());
+            if (target.isEmpty()) return Result.refused(to.get() + " is not a member of the cluster");
+            Optional<String> ineligible = whyNotSwitchoverTarget(cluster, leader, target.get());
+            if (ineligible.isPresent()) {
+                return Result.refused("refusing the switchover to " + to.get() + ": " + ineligible.get()
+                        + " (a failover moves leadership without these checks and may lose writes)");
+            }
         }
         return file(new HandoverRequest(Kind.SWITCHOVER, leader, to.orElse(null), clock.instant()),
                 "switchover from " + leader + " to " + to.orElse("the best replica") + " requested");
     }
 
+    /** The leader's own rule, judged by its published record; without one, the leader judges when it sees the request. */
+    private static Optional<String> whyNotSwitchoverTarget(ClusterSnapshot cluster, String leader, Member target) {
+        return cluster.member(leader).flatMap(l -> SwitchoverTarget.whyNot(cluster, leader, target, l.timeline(),
+                l.replayedPosition() < 0 ? OptionalLong.empty() : OptionalLong.of(l.replayedPosition())));
+    }
+
     @Override
-    public Result failover(String to) {
+    public Result failover(String to, boolean force) {
         ClusterSnapshot cluster = store.read();
         if (cluster.member(to).isEmpty()) return Result.refused(to + " is not a member of the cluster");
         if (cluster.isLeader(to)) return Result.refused(to + " already leads");
-        return file(new HandoverRequest(Kind.FAILOVER, null, to, clock.instant()), "failover to " + to + " requested");
+        FailoverCost cost = FailoverCost.of(cluster, to);
+        if (!force) {
+            Optional<String> refusal = cost.refusal();
+            if (refusal.isPresent()) return Result.refused("refusing the failover to " + to + ": " + refusal.get());
+        }
+        String loss = force ? cost.loss().map(l -> "; " + l).orElse("") : "";
+        return file(new HandoverRequest(Kind.FAILOVER, null, to, clock.instant()), "failover to " + to + " requested" + loss);
     }
 
     @Override
