@@ -19,6 +19,9 @@ import java.util.TreeMap;
  * @param sync the synchronous-replication state, if written
  * @param history past events, oldest first
  * @param handover a pending switchover or failover request
+ * @param unreadable records the store holds but could not read, left out of the parts above: a member's record, a
+ *     history entry, the handover request, the leader or synchronous record, or the spec (then the last one read, or
+ *     the defaults)
  */
 public record ClusterSnapshot(
         String cluster,
@@ -29,11 +32,25 @@ public record ClusterSnapshot(
         long lastEpoch,
         Optional<SyncState> sync,
         List<HistoryEntry> history,
-        Optional<HandoverRequest> handover) {
+        Optional<HandoverRequest> handover,
+        List<UnreadableRecord> unreadable) {
 
     public ClusterSnapshot {
         members = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(members));
         history = List.copyOf(history);
+        unreadable = List.copyOf(unreadable);
+    }
+
+    /** A snapshot in which every record could be read. */
+    public ClusterSnapshot(String cluster, Versioned<ClusterSpec> spec, Optional<ClusterIdentity> identity,
+            SortedMap<String, Member> members, Optional<Leader> leader, long lastEpoch, Optional<SyncState> sync,
+            List<HistoryEntry> history, Optional<HandoverRequest> handover) {
+        this(cluster, spec, identity, members, leader, lastEpoch, sync, history, handover, List.of());
+    }
+
+    /** The unreadable record of {@code part} (the first, for members and history), if one was left out. */
+    public Optional<UnreadableRecord> unreadable(UnreadableRecord.Part part) {
+        return unreadable.stream().filter(r -> r.part() == part).findFirst();
     }
 
     public Optional<Member> member(String machineId) {

@@ -88,6 +88,15 @@ public interface ClusterStore extends AutoCloseable {
     void clearHandover();
 
     /**
+     * Removes the leader record if it cannot be read and is this session's, or nobody's (a persistent record where
+     * only a session's lease belongs): its owner is the only one who can end it, and until someone does, nobody can
+     * take the lease.
+     *
+     * @return true when this call removed it
+     */
+    boolean removeUnreadableLeader();
+
+    /**
      * Notes that {@code machineId} has {@code address} now, in its address history (kept apart from the cluster's
      * state: the control loop never reads it, and nothing connects to an address found there). The newest entry's
      * {@code last_seen} is refreshed when the address is unchanged; a new address gets a new entry. At most

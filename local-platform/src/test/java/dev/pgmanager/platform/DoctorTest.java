@@ -7,20 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgmanager.cli.LocalClusterFile;
-import dev.pgmanager.cli.Main;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.net.AddressText;
 import dev.pgmanager.net.HostPort;
 import dev.pgmanager.net.MachineId;
 import dev.pgmanager.platform.dns.RegistryFile;
+import dev.pgmanager.platform.LocalClusterHarness.CliRun;
 import dev.pgmanager.postgres.PgBinaries;
 import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.testing.FreePorts;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -122,7 +120,7 @@ class DoctorTest {
         assertTrue(finding.path("message").asText().contains("ALTER SYSTEM"), finding.toString());
         assertEquals("pgmanager rejoin " + replica + " --dir " + dir, finding.path("fix").asText());
 
-        Run fix = runFix(finding);
+        CliRun fix = runFix(finding);
         assertEquals(0, fix.exit(), fix.err());
         String leaderAddress = dnsAddress(leader);
         Await.until(HEAL, replica + " streams from the leader's address in DNS", () -> streamsFrom(replica, leaderAddress));
@@ -188,7 +186,7 @@ class DoctorTest {
             assertEquals("critical", doctor().about("lease", replica).getFirst().path("severity").asText(),
                     "a primary without the lease is named too");
 
-            Run fix = runFix(finding);
+            CliRun fix = runFix(finding);
             assertEquals(0, fix.exit(), fix.err());
             assertTrue(fix.out().contains("rewound"), fix.out());
             Await.untilAnswered(HEAL, replica + " streams on the leader's timeline again",
@@ -219,7 +217,7 @@ class DoctorTest {
         setFullPageWritesOnLeader(leader, false);
         JsonNode finding;
         try {
-            Run run = run("rejoin", replica, "--dir", dir);
+            CliRun run = run("rejoin", replica, "--dir", dir);
 
             assertEquals(1, run.exit(), run.out() + run.err());
             assertTrue(run.err().contains("pg_rewind from " + leader + " failed"), run.err());
@@ -237,7 +235,7 @@ class DoctorTest {
             String decision = lastDecision(replica);
             assertTrue(decision.contains("left stopped") && decision.contains("pgmanager reinit " + replica), decision);
 
-            Run restart = run("restart", replica, "--dir", dir);
+            CliRun restart = run("restart", replica, "--dir", dir);
             assertEquals(1, restart.exit(), "a restart would start data pg_rewind may have left half-rewound: " + restart.out());
             assertTrue(restart.err().contains("pgmanager reinit " + replica), restart.err());
             assertFalse(acceptsConnections(replica), replica + " is still stopped");
@@ -257,7 +255,7 @@ class DoctorTest {
             setFullPageWritesOnLeader(leader, true);
         }
 
-        Run reinit = runFix(finding);
+        CliRun reinit = runFix(finding);
 
         assertEquals(0, reinit.exit(), reinit.out() + reinit.err());
         Path aside = asidePath(reinit.out(), "kept at ");
@@ -282,7 +280,7 @@ class DoctorTest {
         JsonNode finding = awaitFinding("dns", replica, "critical");
         assertTrue(finding.path("message").asText().contains("has no DNS answer"), finding.toString());
         assertEquals("pgmanager local start " + replica + " --dir " + dir, finding.path("fix").asText());
-        Run fix = runFix(finding);
+        CliRun fix = runFix(finding);
         assertEquals(0, fix.exit(), fix.err());
         Await.until(HEAL, replica + " resolves again", () -> resolver().resolve(MachineId.of(replica)).isPresent());
         awaitFinding("dns", replica, "ok");
@@ -297,7 +295,7 @@ class DoctorTest {
             s.execute("CREATE TABLE IF NOT EXISTS reinit_rows (n int)");
             s.execute("INSERT INTO reinit_rows VALUES (1)");
         }
-        Run run = run("reinit", replica, "--dir", dir);
+        CliRun run = run("reinit", replica, "--dir", dir);
 
         assertEquals(0, run.exit(), run.err());
         Path aside = asidePath(run.out(), "kept at ");
@@ -310,7 +308,7 @@ class DoctorTest {
     @Order(9)
     void reinitWithDiscardOldDeletesTheOldDataAndSaysSo() throws Exception {
         String replica = replicas().getFirst();
-        Run run = run("reinit", replica, "--discard-old", "--dir", dir);
+        CliRun run = run("reinit", replica, "--discard-old", "--dir", dir);
 
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("was deleted, as --discard-old asked"), run.out());
@@ -323,7 +321,7 @@ class DoctorTest {
     @Order(10)
     void rejoinOfTheLeaderIsRefusedWithTheReason() {
         String leader = harness.leader();
-        Run run = run("rejoin", leader, "--dir", dir);
+        CliRun run = run("rejoin", leader, "--dir", dir);
 
         assertEquals(1, run.exit(), run.out());
         assertTrue(run.err().contains(leader + " leads the cluster"), run.err());
@@ -349,7 +347,7 @@ class DoctorTest {
             Pattern refusal = Pattern.compile("refusing the failover to " + replica + ": " + leader + " leads and is healthy: a "
                     + "failover would not wait for " + replica + " to catch up \\((\\d+) bytes.* behind " + leader + ", as their "
                     + "records last said\\)");
-            Run[] refused = new Run[1];
+            CliRun[] refused = new CliRun[1];
             Await.until(HEAL, "a refusal that counts the bytes the replica lacks", () -> {
                 refused[0] = run("failover", "--to", replica, "--dir", dir);
                 Matcher m = refusal.matcher(refused[0].err());
@@ -387,7 +385,7 @@ class DoctorTest {
         assertEquals("pgmanager local up --dir " + dir, store.path("fix").asText());
         assertFalse(report.about("member", harness.machineIds().getFirst()).isEmpty(), "members examined: " + report.out());
 
-        Run fix = runFix(store);
+        CliRun fix = runFix(store);
         assertEquals(0, fix.exit(), fix.err());
         Await.until(HEAL, "a healthy doctor report", () -> doctor().exit() == 0);
     }
@@ -395,15 +393,13 @@ class DoctorTest {
     @Test
     @Order(13)
     void withNeitherStoreNorMembersTheDoctorCouldNotRun() {
-        Run run = run("doctor", "--store", "127.0.0.1:" + FreePorts.pick(), "--cluster", "nowhere", "-o", "json");
+        CliRun run = run("doctor", "--store", "127.0.0.1:" + FreePorts.pick(), "--cluster", "nowhere", "-o", "json");
 
         assertEquals(2, run.exit(), run.out());
         assertTrue(run.out().contains("\"status\" : \"could_not_run\""), run.out());
     }
 
     // ---- helpers
-
-    private record Run(int exit, String out, String err) {}
 
     private record Doctor(int exit, String out, List<JsonNode> findings) {
         List<JsonNode> about(String check, String subject) {
@@ -412,18 +408,12 @@ class DoctorTest {
         }
     }
 
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var commandLine = Main.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        int exit = commandLine.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return LocalClusterHarness.cli(args);
     }
 
     private Doctor doctor() {
-        Run run = run("doctor", "--dir", dir, "-o", "json");
+        CliRun run = run("doctor", "--dir", dir, "-o", "json");
         try {
             JsonNode json = JSON.readTree(run.out());
             List<JsonNode> findings = new ArrayList<>();
@@ -447,7 +437,7 @@ class DoctorTest {
     }
 
     /** Runs a fix as an operator would: a pgmanager command line, or the SQL of a psql command on the leader. */
-    private Run runFix(JsonNode finding) throws SQLException {
+    private CliRun runFix(JsonNode finding) throws SQLException {
         String fix = finding.path("fix").asText();
         if (fix.startsWith("pgmanager ")) {
             return run(fix.substring("pgmanager ".length()).split(" "));
@@ -457,7 +447,7 @@ class DoctorTest {
         try (Connection c = harness.connect(harness.leader()); Statement s = c.createStatement()) {
             s.execute(psql.group(1));
         }
-        return new Run(0, "", "");
+        return new CliRun(0, "", "");
     }
 
     private List<String> replicas() {

@@ -2,6 +2,7 @@ package dev.pgmanager.platform;
 
 
 import dev.pgmanager.cli.LocalClusterFile;
+import dev.pgmanager.cli.Main;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
 import dev.pgmanager.config.StoreConfig.StoreMode;
 import dev.pgmanager.net.HostPort;
@@ -11,10 +12,13 @@ import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -27,8 +31,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import picocli.CommandLine;
 
 /** A real local cluster for tests, in a directory of its own, torn down with its processes and data. */
 final class LocalClusterHarness implements AutoCloseable {
@@ -156,6 +165,34 @@ final class LocalClusterHarness implements AutoCloseable {
         return ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(current.storeConnectString(), current.app())
                 .withSecret(current.storeSecret())
                 .withStartupWait(Duration.ofSeconds(10)));
+    }
+
+    /** A plain ZooKeeper client authenticated as the cluster's members are, for writing what they never would; the caller closes it. */
+    CuratorFramework rawStoreClient() throws InterruptedException {
+        LocalClusterFile current = currentFile();
+        CuratorFramework zk = CuratorFrameworkFactory.builder().connectString(current.storeConnectString())
+                .retryPolicy(new RetryOneTime(500))
+                .authorization("digest", ("pgmanager:" + current.storeSecret()).getBytes(StandardCharsets.UTF_8)).build();
+        zk.start();
+        if (!zk.blockUntilConnected(10, TimeUnit.SECONDS)) {
+            zk.close();
+            throw new AssertionError("no connection to the store at " + current.storeConnectString());
+        }
+        return zk;
+    }
+
+    /** What a {@code pgmanager} command printed, and its exit code. */
+    record CliRun(int exit, String out, String err) {}
+
+    /** Runs a {@code pgmanager} command in this process, as an operator would in a shell. */
+    static CliRun cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = Main.commandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        int exit = commandLine.execute(args);
+        return new CliRun(exit, out.toString(), err.toString());
     }
 
     /** POSTs {@code body} to the member's API with {@code token} as bearer token (none when null); returns the status. */

@@ -26,8 +26,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.RetryOneTime;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -161,11 +159,7 @@ class RollingMigrationTest {
         String addressHistory = "/pgmanager/" + file.app() + "/addresses";
         List<String> found = new ArrayList<>();
         // The cluster's znodes carry a digest ACL: read them as the cluster does.
-        try (CuratorFramework zk = CuratorFrameworkFactory.builder().connectString(file.storeConnectString())
-                .retryPolicy(new RetryOneTime(500))
-                .authorization("digest", ("pgmanager:" + file.storeSecret()).getBytes(StandardCharsets.UTF_8)).build()) {
-            zk.start();
-            zk.blockUntilConnected(10, java.util.concurrent.TimeUnit.SECONDS);
+        try (CuratorFramework zk = harness.rawStoreClient()) {
             List<String> pending = new ArrayList<>(List.of("/"));
             int walked = 0;
             while (!pending.isEmpty()) {

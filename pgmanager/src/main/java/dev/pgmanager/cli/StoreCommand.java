@@ -10,11 +10,13 @@ import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.zookeeper.EmbeddedZooKeeper;
 import dev.pgmanager.store.zookeeper.EnsembleConfig;
 import dev.pgmanager.store.zookeeper.EnsembleStatus;
+import dev.pgmanager.store.zookeeper.RecordRepair;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,10 +26,12 @@ import picocli.CommandLine.Option;
         name = "store",
         mixinStandardHelpOptions = true,
         description = {
-            "Run an embedded ZooKeeper server, show a cluster's state in the store, or look after the ensemble of store mode",
-            "ensemble (ZooKeeper peers inside the first members' sidecars): its status, and replacing a lost peer.",
+            "Run an embedded ZooKeeper server, show a cluster's state in the store, repair records that cannot be read, or",
+            "look after the ensemble of store mode ensemble (ZooKeeper peers inside the first members' sidecars): its",
+            "status, and replacing a lost peer.",
         },
-        subcommands = {StoreCommand.Serve.class, StoreCommand.Show.class, StoreCommand.Status.class, StoreCommand.ReplacePeer.class})
+        subcommands = {StoreCommand.Serve.class, StoreCommand.Show.class, StoreCommand.Status.class, StoreCommand.Repair.class,
+            StoreCommand.ReplacePeer.class})
 final class StoreCommand implements Runnable {
     @picocli.CommandLine.Spec
     private picocli.CommandLine.Model.CommandSpec spec;
@@ -163,6 +167,49 @@ final class StoreCommand implements Runnable {
         private static String text(com.fasterxml.jackson.databind.JsonNode node, String field) {
             var value = node.path(field);
             return value.isMissingNode() || value.isNull() ? null : value.asText();
+        }
+    }
+
+    @Command(
+            name = "repair",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Finds the cluster's records that cannot be read (garbage, or a format this version does not know) and copies",
+                "each under /pgmanager/<cluster>/repaired/ before removing it, or rewriting it where the cluster cannot do",
+                "without it (the epoch counter). Every removed record is one the cluster writes again by itself or can do",
+                "without; each line says which. The sidecars decide without an unreadable record meanwhile, but an",
+                "unreadable leader record blocks every election until its owner removes it, and an unreadable identity or",
+                "epoch counter stops every control loop. --dry-run prints what it would do and changes nothing.",
+            },
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {
+                "0:every record is readable, or was repaired (or, with --dry-run, would be)",
+                "1:the store could not be reached, or a repair failed",
+                "2:invalid command line, or no cluster named",
+            })
+    static final class Repair implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        ClusterTarget target;
+
+        @Option(names = "--dry-run", description = "Print what would be done, and change nothing.")
+        boolean dryRun;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            var out = spec.commandLine().getOut();
+            try (ZooKeeperClusterStore store = target.openStore()) {
+                List<RecordRepair> repairs = store.repairUnreadable(dryRun);
+                if (repairs.isEmpty()) out.println("every record of cluster " + target.target().cluster() + " is readable");
+                for (RecordRepair r : repairs) {
+                    out.println(r.location() + ": " + r.problem());
+                    out.println("  " + r.remedy() + r.keptAt().map(k -> "; its bytes are kept at " + k).orElse(""));
+                }
+                out.flush();
+                return 0;
+            }
         }
     }
 

@@ -7,7 +7,7 @@ import java.util.Optional;
 /** Examines a cluster from every side it can reach and says what is wrong and how to fix it. */
 public final class Doctor {
     /** Every check, in the order the report lists them: the store first, since everything else leans on it. */
-    static final List<Check> CHECKS = List.of(new StoreCheck(), new EnsembleCheck(), new LeaseCheck(), new MemberCheck(), new DnsCheck(),
+    static final List<Check> CHECKS = List.of(new StoreCheck(), new RecordsCheck(), new EnsembleCheck(), new LeaseCheck(), new MemberCheck(), new DnsCheck(),
             new UpstreamCheck(), new TimelineCheck(), new SlotCheck(), new RewriterCheck(), new DiskCheck());
 
     private Doctor() {}

@@ -8,6 +8,7 @@ import dev.pgmanager.net.HostPort;
 import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.AddressRecord;
 import dev.pgmanager.store.ClusterSnapshot;
+import dev.pgmanager.store.CorruptRecordException;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.zookeeper.EnsembleConfig;
 import dev.pgmanager.store.zookeeper.EnsembleStatus;
@@ -71,15 +72,19 @@ public final class FactGatherer {
         Optional<String> error = Optional.empty();
         Map<String, List<AddressRecord>> history = Map.of();
         Optional<EnsembleStatus.Report> ensemble = Optional.empty();
+        Optional<String> unreadable = Optional.empty();
         try (ZooKeeperClusterStore store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(target.storeConnect(),
                 target.cluster()).withSecret(target.storeSecret()).withStartupWait(STORE_WAIT))) {
             snapshot = Optional.of(store.read());
             history = addressHistory(store);
             ensemble = ensemble(store);
+        } catch (CorruptRecordException e) {
+            error = Optional.of(describe(e));
+            unreadable = Optional.of(e.location());
         } catch (RuntimeException e) {
             error = Optional.of(describe(e));
         }
-        return new StoreFacts(target.storeConnect(), snapshot, error, join(servers), history, ensemble);
+        return new StoreFacts(target.storeConnect(), snapshot, error, join(servers), history, ensemble, unreadable);
     }
 
     /** Each peer asked directly, when the store is an ensemble; a failure to learn it must not hide the snapshot. */

@@ -15,14 +15,15 @@ final class StoreCheck implements Check {
     public List<Finding> examine(ClusterFacts facts) {
         StoreFacts store = facts.store();
         List<Finding> findings = new ArrayList<>();
-        if (store.snapshot().isEmpty()) {
+        // A store that answers with a record that cannot be read is the records check's finding, not an unreachable store.
+        if (store.snapshot().isEmpty() && store.unreadableRecord().isEmpty()) {
             findings.add(Finding.critical(name(), facts.cluster(), "cannot read the store at " + store.connect() + ": "
                     + store.error().orElse("no answer") + "; without it no member can take or keep the lease (a primary "
                     + "fences itself and stops) and no failover can happen", facts.fixes().startStore()));
             return findings;
         }
-        var snapshot = store.snapshot().get();
-        if (snapshot.identity().isEmpty() && snapshot.members().isEmpty()) {
+        var snapshot = store.snapshot();
+        if (snapshot.isPresent() && snapshot.get().identity().isEmpty() && snapshot.get().members().isEmpty()) {
             findings.add(Finding.critical(name(), facts.cluster(), "the store at " + store.connect() + " holds no cluster named "
                     + facts.cluster() + " (no identity, no members)", "check the cluster name: pgmanager list --store "
                     + store.connect() + " --cluster <name>"));

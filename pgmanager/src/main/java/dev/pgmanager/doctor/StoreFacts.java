@@ -18,10 +18,11 @@ import java.util.Optional;
  * @param addressHistory each member's addresses over time, as the members recorded them (empty when unread)
  * @param ensemble each ZooKeeper peer's state, asked of the peer, when the store is an ensemble (store mode ensemble,
  *     or an external ensemble); empty for a single server or when the store could not be read
+ * @param unreadableRecord the record that could not be read and stopped the read (the identity, the epoch counter)
  */
 public record StoreFacts(String connect, Optional<ClusterSnapshot> snapshot, Optional<String> error,
         Map<String, Optional<String>> servers, Map<String, List<AddressRecord>> addressHistory,
-        Optional<EnsembleStatus.Report> ensemble) {
+        Optional<EnsembleStatus.Report> ensemble, Optional<String> unreadableRecord) {
     public StoreFacts {
         servers = Map.copyOf(servers);
         addressHistory = Map.copyOf(addressHistory);

@@ -30,6 +30,12 @@ public sealed interface Action {
      */
     record ReleaseStaleLease(Leader record) implements Action {}
 
+    /**
+     * Remove the leader record that cannot be read, being this session's or nobody's: until it is gone nobody can take
+     * the lease (see {@code ClusterStore#removeUnreadableLeader}).
+     */
+    record RemoveUnreadableLeader() implements Action {}
+
     /** Create a new cluster in the empty data directory, start it as primary and record its identity. */
     record InitializeCluster() implements Action {}
 

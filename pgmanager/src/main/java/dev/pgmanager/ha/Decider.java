@@ -15,6 +15,7 @@ import dev.pgmanager.ha.Action.Promote;
 import dev.pgmanager.ha.Action.RecordIdentity;
 import dev.pgmanager.ha.Action.ReleaseLease;
 import dev.pgmanager.ha.Action.ReleaseStaleLease;
+import dev.pgmanager.ha.Action.RemoveUnreadableLeader;
 import dev.pgmanager.ha.Action.Rewind;
 import dev.pgmanager.ha.Action.StartAsPrimary;
 import dev.pgmanager.ha.Action.StartAsReplica;
@@ -28,7 +29,8 @@ import dev.pgmanager.store.HandoverRequest.Kind;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
-import dev.pgmanager.store.MemberState;
+import dev.pgmanager.store.UnreadableRecord;
+import dev.pgmanager.store.UnreadableRecord.Part;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,6 +64,8 @@ public final class Decider {
         if (local.data() == DataState.EMPTY) return withoutData(o);
         if (!local.running()) return local.failedRewind().map(why -> leftStopped(o, why)).orElseGet(() -> startServer(o));
         if (o.iLead()) return asLeader(o);
+        Optional<UnreadableRecord> unreadableLeader = o.cluster().unreadable(Part.LEADER);
+        if (unreadableLeader.isPresent()) return withUnreadableLeader(o, unreadableLeader.get());
         Optional<Leader> stale = o.staleOwnLeaderRecord();
         if (stale.isPresent()) {
             // Others follow that record and this member, seeing itself named, would wait for them: nobody would lead.
@@ -72,6 +76,29 @@ public final class Decider {
         Optional<Leader> leader = o.otherLeader();
         if (leader.isPresent()) return asFollower(o, leader.get());
         return leaderless(o);
+    }
+
+    /**
+     * Nobody can take the lease while the leader record exists, and nobody can follow one that cannot be read. Its owner
+     * removes it: by now its server is not a primary (a primary that cannot read its own lease has just demoted), so no
+     * second writer can appear. A persistent record, which no lease ever is, goes once no member runs as primary.
+     */
+    private static Decision withUnreadableLeader(Observation o, UnreadableRecord record) {
+        String unreadable = "the leader record is unreadable (" + record.problem() + ")";
+        return switch (record.owner()) {
+            case THIS_SESSION -> Decision.of(unreadable + " and it is my session's: removing it so that a leader can be elected",
+                    new RemoveUnreadableLeader());
+            case ANOTHER_SESSION -> Decision.none(unreadable + ": waiting for the member whose session holds it to remove it "
+                    + "(or pgmanager store repair)");
+            case NONE -> o.cluster().membersExcept(o.id().value()).values().stream()
+                    .filter(o::isFresh)
+                    .filter(m -> m.role() == MemberRole.PRIMARY)
+                    .findFirst()
+                    .map(m -> Decision.none(unreadable + ": waiting for " + m.machineId() + ", which runs as primary, to stop writes "
+                            + "before removing it"))
+                    .orElseGet(() -> Decision.of(unreadable + " and no session holds it: removing it so that a leader can be "
+                            + "elected", new RemoveUnreadableLeader()));
+        };
     }
 
     private static Optional<String> foreignCluster(Observation o) {
@@ -161,6 +188,11 @@ public final class Decider {
         }
         Optional<HandoverRequest> handover = o.cluster().handover();
         if (handover.isPresent()) return handOver(o, handover.get());
+        Optional<UnreadableRecord> unreadableRequest = o.cluster().unreadable(Part.HANDOVER);
+        if (unreadableRequest.isPresent()) {
+            String why = "the request is unreadable (" + unreadableRequest.get().problem() + ")";
+            return Decision.of("removing a switchover or failover request: " + why, ClearHandover.cancelled(why));
+        }
         KeepSlots keepSlots = memberSlots(o);
         Optional<Decision> sync = SynchronousStandbys.manage(o, epoch);
         if (sync.isPresent()) {

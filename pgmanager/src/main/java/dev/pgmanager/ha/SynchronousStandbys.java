@@ -7,6 +7,8 @@ import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
 import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.SyncState;
+import dev.pgmanager.store.UnreadableRecord;
+import dev.pgmanager.store.UnreadableRecord.Part;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -56,7 +58,7 @@ final class SynchronousStandbys {
                 actions.add(new SetStandbyNames(StandbyNames.ASYNCHRONOUS));
             }
             // After the server stops waiting: until then the record still describes what it acknowledges.
-            if (recorded.isPresent()) actions.add(new ClearSyncState());
+            if (recorded.isPresent() || o.cluster().unreadable(Part.SYNC).isPresent()) actions.add(new ClearSyncState());
             if (actions.isEmpty()) return Optional.empty();
             return Optional.of(new Decision(actions, "synchronous replication is off: clearing synchronous_standby_names and "
                     + "the store's synchronous set"));
@@ -117,6 +119,13 @@ final class SynchronousStandbys {
      * one of them surely holds every acknowledged write. The leader that wrote the record needs no witness.
      */
     static Optional<String> whyNotEnoughWitnesses(Observation o, List<Member> liveReplicas) {
+        Optional<UnreadableRecord> unreadable = o.cluster().unreadable(Part.SYNC);
+        if (unreadable.isPresent() && o.replication().settings().enabled()) {
+            // It may name the only members that hold every acknowledged write: promoting any other could lose them.
+            return Optional.of("no leader, and the synchronous record is unreadable (" + unreadable.get().problem() + "): it may "
+                    + "name the only members holding every acknowledged write, so nobody is promoted by the cluster itself; "
+                    + "repair it (pgmanager store repair) or force one (pgmanager failover --to ID --force)");
+        }
         Optional<SyncState> sync = o.cluster().sync();
         if (sync.isEmpty() || sync.get().leader().equals(o.id().value())) return Optional.empty();
         SyncState s = sync.get();

@@ -17,6 +17,7 @@ import dev.pgmanager.ha.Action.Promote;
 import dev.pgmanager.ha.Action.RecordIdentity;
 import dev.pgmanager.ha.Action.ReleaseLease;
 import dev.pgmanager.ha.Action.ReleaseStaleLease;
+import dev.pgmanager.ha.Action.RemoveUnreadableLeader;
 import dev.pgmanager.ha.Action.Rewind;
 import dev.pgmanager.ha.Action.SetStandbyNames;
 import dev.pgmanager.ha.Action.StartAsPrimary;
@@ -37,6 +38,9 @@ import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
 import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.SyncState;
+import dev.pgmanager.store.UnreadableRecord;
+import dev.pgmanager.store.UnreadableRecord.Owner;
+import dev.pgmanager.store.UnreadableRecord.Part;
 import dev.pgmanager.store.Versioned;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -364,7 +368,12 @@ class DeciderTest {
     }
 
     /** A {@link Situation} with synchronous replication: the store's record, this member's settings and standbys. */
-    private record Synced(Situation base, Optional<SyncState> sync, Replication replication, FailsafeState failsafe) {
+    private record Synced(Situation base, Optional<SyncState> sync, Replication replication, FailsafeState failsafe,
+            List<UnreadableRecord> unreadable) {
+        Synced(Situation base, Optional<SyncState> sync, Replication replication, FailsafeState failsafe) {
+            this(base, sync, replication, failsafe, List.of());
+        }
+
         static Synced of(Situation base, SynchronousSettings settings) {
             return new Synced(base, Optional.empty(), new Replication(settings, Optional.of(StandbyNames.ASYNCHRONOUS), OptionalLong.of(AT),
                     Map.of(B, standby(AT, "async"), C, standby(AT - 10, "async"))), FailsafeState.NONE);
@@ -383,11 +392,22 @@ class DeciderTest {
             return new Synced(base, sync, replication, f);
         }
 
+        /** The same records and server, in another situation. */
+        Synced on(Situation situation) {
+            return new Synced(situation, sync, replication, failsafe, unreadable);
+        }
+
+        /** The store holds {@code part}'s record, owned by {@code owner}, but cannot read it. */
+        Synced unreadable(Part part, Owner owner) {
+            return new Synced(base, sync, replication, failsafe, List.of(new UnreadableRecord(part, "/pgmanager/test/" + part,
+                    UNREADABLE, owner)));
+        }
+
         Observation observe() {
             Observation o = base.observe();
             ClusterSnapshot c = o.cluster();
             var snapshot = new ClusterSnapshot(c.cluster(), c.spec(), c.identity(), c.members(), c.leader(), c.lastEpoch(), sync,
-                    c.history(), c.handover());
+                    c.history(), c.handover(), unreadable);
             return o.toBuilder().cluster(snapshot).replication(replication).failsafe(failsafe).build();
         }
     }
@@ -478,6 +498,53 @@ class DeciderTest {
                 row("a replica that promised the leader to follow it does not take the lease",
                         leaderless.failsafe(new FailsafeState(Optional.of(id(B)), false)), List.of(),
                         "confirmed to " + B));
+    }
+
+    private static final String UNREADABLE = "not valid JSON";
+
+    static Stream<Arguments> unreadableTable() {
+        var on = new SynchronousSettings(SynchronousMode.ON, 1, false);
+        var replica = Synced.of(Situation.healthyReplica().noLeader(), SynchronousSettings.OFF);
+        var leaderless = Synced.of(Situation.leaderless(), SynchronousSettings.OFF);
+        var leader = Synced.of(Situation.healthyLeader(), SynchronousSettings.OFF);
+        return Stream.of(
+                // The leader record: nobody can take the lease while it exists, nobody can follow it.
+                row("an unreadable leader record of my session, my server a replica", replica.unreadable(Part.LEADER, Owner.THIS_SESSION),
+                        List.of(new RemoveUnreadableLeader()), "the leader record is unreadable (" + UNREADABLE + ") and it is my "
+                                + "session's: removing it"),
+                row("an unreadable leader record of another session", replica.unreadable(Part.LEADER, Owner.ANOTHER_SESSION), List.of(),
+                        "waiting for the member whose session holds it to remove it"),
+                row("an unreadable persistent leader record while a member runs as primary", leaderless
+                        .unreadable(Part.LEADER, Owner.NONE).on(Situation.leaderless()
+                                .changing(C, m -> member(C, MemberRole.PRIMARY, MemberState.RUNNING, TL, AT))), List.of(),
+                        "waiting for " + C + ", which runs as primary, to stop writes"),
+                row("an unreadable persistent leader record and no primary", leaderless.unreadable(Part.LEADER, Owner.NONE),
+                        List.of(new RemoveUnreadableLeader()), "no session holds it: removing it"),
+                row("my lease's record turned unreadable while I run as primary: I stop writes first",
+                        leader.unreadable(Part.LEADER, Owner.THIS_SESSION).on(Situation.healthyLeader().noLeader()),
+                        List.of(new Demote(Optional.empty())), "I run as primary without the lease"),
+                // A switchover or failover request.
+                row("an unreadable hand-over request: the leader removes it", leader.unreadable(Part.HANDOVER, Owner.NONE),
+                        List.of(ClearHandover.cancelled("the request is unreadable (" + UNREADABLE + ")")), "removing a switchover"),
+                row("an unreadable hand-over request is not a replica's to remove", Synced.of(Situation.healthyReplica(),
+                        SynchronousSettings.OFF).unreadable(Part.HANDOVER, Owner.NONE), List.of(), "streaming from the leader"),
+                // The synchronous record.
+                row("synchronous mode, no leader, an unreadable synchronous record: nobody is promoted", Synced.of(Situation.leaderless(), on)
+                        .unreadable(Part.SYNC, Owner.NONE), List.of(), "the synchronous record is unreadable (" + UNREADABLE + ")"),
+                row("asynchronous mode, no leader, an unreadable synchronous record: it means nothing",
+                        leaderless.unreadable(Part.SYNC, Owner.NONE), List.of(new AcquireLease(), SURVIVOR_SLOTS, new Promote()),
+                        "I am the best candidate"),
+                row("asynchronous mode: the leader clears an unreadable synchronous record", leader.unreadable(Part.SYNC, Owner.NONE),
+                        List.of(OTHERS_SLOTS, new ClearSyncState()), "synchronous replication is off"),
+                // Whatever else cannot be read, the leader goes on leading.
+                row("an unreadable history entry", leader.unreadable(Part.HISTORY, Owner.NONE),
+                        List.of(OTHERS_SLOTS), "I am the leader with the lease"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("unreadableTable")
+    void decidesWithUnreadableRecords(String situation, Synced s, List<Action> expected, String reasonContains) {
+        assertDecides(situation, s.observe(), expected, reasonContains);
     }
 
     @ParameterizedTest(name = "{0}")

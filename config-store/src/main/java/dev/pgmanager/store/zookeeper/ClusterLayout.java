@@ -66,6 +66,11 @@ record ClusterLayout(String root) {
         return root + "/handover";
     }
 
+    /** Copies of the records {@code pgmanager store repair} removed or rewrote, as they were. */
+    String repaired() {
+        return root + "/repaired";
+    }
+
     /** Which part of the state a znode under the root holds. */
     StoreChange changeAt(String path) {
         if (path.equals(spec())) return StoreChange.SPEC;

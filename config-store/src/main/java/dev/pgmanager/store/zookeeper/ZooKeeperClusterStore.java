@@ -19,6 +19,9 @@ import dev.pgmanager.store.StoreConnectionState;
 import dev.pgmanager.store.StoreException;
 import dev.pgmanager.store.StoreUnavailableException;
 import dev.pgmanager.store.SyncState;
+import dev.pgmanager.store.UnreadableRecord;
+import dev.pgmanager.store.UnreadableRecord.Owner;
+import dev.pgmanager.store.UnreadableRecord.Part;
 import dev.pgmanager.store.Versioned;
 import java.time.Duration;
 import java.time.Instant;
@@ -91,6 +94,8 @@ public final class ZooKeeperClusterStore implements ClusterStore {
     private final ClusterLayout layout;
     private final RecordCodec codec = new RecordCodec();
     private final Set<CuratorCache> openWatches = ConcurrentHashMap.newKeySet();
+    /** The last spec read that could be decoded: what a sidecar goes on with while the stored one is unreadable. */
+    private volatile Versioned<ClusterSpec> lastReadSpec;
 
     private ZooKeeperClusterStore(ZooKeeperStoreSettings settings, CuratorFramework client) {
         this.settings = settings;
@@ -216,20 +221,83 @@ public final class ZooKeeperClusterStore implements ClusterStore {
         });
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A record that cannot be decoded is left out and listed in {@link ClusterSnapshot#unreadable()}, so that one bad
+     * record (a history entry, a member's, the leader's) never hides the rest; an unreadable spec is replaced by the
+     * last one this client read (or the defaults). Only an unreadable identity or epoch counter fails the read: without
+     * them nothing can be decided safely.
+     */
     @Override
     public ClusterSnapshot read() {
-        var spec = readStored(layout.spec(), ClusterSpec.class)
+        var unreadable = new ArrayList<UnreadableRecord>();
+        var spec = readContained(layout.spec(), ClusterSpec.class, Part.SPEC, unreadable)
                 .map(stored -> new Versioned<>(stored.value(), stored.stat().getVersion()))
-                .orElseGet(() -> new Versioned<>(ClusterSpec.defaults(), Versioned.ABSENT));
+                .map(this::rememberSpec)
+                .orElseGet(() -> unreadable.isEmpty() || lastReadSpec == null
+                        ? new Versioned<>(ClusterSpec.defaults(), Versioned.ABSENT) : lastReadSpec);
         var identity = readValue(layout.identity(), ClusterIdentity.class);
-        var members = readMembers();
-        var leader = readValue(layout.leader(), Leader.class);
+        var members = readMembers(unreadable);
+        var leader = readContained(layout.leader(), Leader.class, Part.LEADER, unreadable).map(Stored::value);
         // Read after the leader, so that the epoch shown is never below the leader's.
         long lastEpoch = readValue(layout.epoch(), EpochCounter.class).map(EpochCounter::epoch).orElse(0L);
-        var sync = readValue(layout.sync(), SyncState.class);
-        var history = readHistory();
-        var handover = readValue(layout.handover(), HandoverRequest.class);
-        return new ClusterSnapshot(settings.clusterName(), spec, identity, members, leader, lastEpoch, sync, history, handover);
+        var sync = readContained(layout.sync(), SyncState.class, Part.SYNC, unreadable).map(Stored::value);
+        var history = readHistory(unreadable);
+        var handover = readContained(layout.handover(), HandoverRequest.class, Part.HANDOVER, unreadable).map(Stored::value);
+        return new ClusterSnapshot(settings.clusterName(), spec, identity, members, leader, lastEpoch, sync, history, handover,
+                unreadable);
+    }
+
+    /**
+     * Finds this cluster's records that cannot be read and, unless {@code dryRun}, copies each under
+     * {@code <root>/repaired/} and removes it, or rewrites it where the cluster cannot do without it (the epoch counter).
+     *
+     * @return one entry per unreadable record, saying what was (or would be) done
+     */
+    public List<RecordRepair> repairUnreadable(boolean dryRun) {
+        return call((dryRun ? "look for" : "repair") + " unreadable records under " + layout.root(),
+                () -> new StoreRepair(client, layout, codec, Instant.now()).repair(dryRun));
+    }
+
+    private Versioned<ClusterSpec> rememberSpec(Versioned<ClusterSpec> spec) {
+        lastReadSpec = spec;
+        return spec;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Removes it only while it is still unreadable and still the same znode version, so a lease taken meanwhile is
+     * never removed.
+     */
+    @Override
+    public boolean removeUnreadableLeader() {
+        return call("remove the unreadable leader record at " + layout.leader(), () -> {
+            var stat = new Stat();
+            byte[] data;
+            try {
+                data = client.getData().storingStatIn(stat).forPath(layout.leader());
+            } catch (KeeperException.NoNodeException gone) {
+                return false;
+            }
+            try {
+                codec.decode(layout.leader(), data, Leader.class);
+                return false;
+            } catch (CorruptRecordException stillUnreadable) {
+                // ours to remove only if this session's, or nobody's
+            }
+            long owner = stat.getEphemeralOwner();
+            if (owner != 0 && owner != sessionId()) return false;
+            try {
+                client.delete().withVersion(stat.getVersion()).forPath(layout.leader());
+            } catch (KeeperException.NoNodeException | KeeperException.BadVersionException changed) {
+                return false;
+            }
+            LOG.warn("removed the unreadable leader record at {} ({}), so that a leader can be elected", layout.leader(),
+                    owner == 0 ? "a persistent znode nobody's session keeps" : "it belonged to this session");
+            return true;
+        });
     }
 
     @Override
@@ -596,26 +664,57 @@ public final class ZooKeeperClusterStore implements ClusterStore {
         return readStored(path, type).map(Stored::value);
     }
 
-    private SortedMap<String, Member> readMembers() {
+    /** The record, or empty when absent or unreadable; an unreadable one is added to {@code unreadable}. */
+    private <T extends Record> Optional<Stored<T>> readContained(String path, Class<T> type, Part part, List<UnreadableRecord> unreadable) {
+        return call("read " + path, () -> {
+            var stat = new Stat();
+            byte[] data;
+            try {
+                data = client.getData().storingStatIn(stat).forPath(path);
+            } catch (KeeperException.NoNodeException absent) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(new Stored<>(codec.decode(path, data, type), stat));
+            } catch (CorruptRecordException e) {
+                unreadable.add(unreadable(part, e, stat));
+                return Optional.empty();
+            }
+        });
+    }
+
+    private UnreadableRecord unreadable(Part part, CorruptRecordException e, Stat stat) throws Exception {
+        long owner = stat.getEphemeralOwner();
+        Owner whose = owner == 0 ? Owner.NONE : owner == sessionId() ? Owner.THIS_SESSION : Owner.ANOTHER_SESSION;
+        return new UnreadableRecord(part, e.location(), e.getMessage(), whose);
+    }
+
+    private SortedMap<String, Member> readMembers(List<UnreadableRecord> unreadable) {
         var members = new TreeMap<String, Member>();
         for (String machineId : children(layout.members())) {
             String path = layout.members() + "/" + machineId;
-            readValue(path, Member.class).ifPresent(member -> { // absent: its session ended since we listed it
-                if (!member.machineId().equals(machineId)) {
-                    throw new CorruptRecordException(path, "the record is for machine " + member.machineId()
-                            + " but is filed under " + machineId, null);
-                }
+            // absent: its session ended since we listed it
+            Optional<Stored<Member>> stored = readContained(path, Member.class, Part.MEMBER, unreadable);
+            if (stored.isEmpty()) continue;
+            Member member = stored.get().value();
+            if (member.machineId().equals(machineId)) {
                 members.put(machineId, member);
-            });
+            } else {
+                var misfiled = new CorruptRecordException(path, "the record is for machine " + member.machineId()
+                        + " but is filed under " + machineId, null);
+                unreadable.add(call("read " + path, () -> unreadable(Part.MEMBER, misfiled, stored.get().stat())));
+            }
         }
         return members;
     }
 
-    private List<HistoryEntry> readHistory() {
+    private List<HistoryEntry> readHistory(List<UnreadableRecord> unreadable) {
         var names = call("list " + layout.history(), this::historyEntryNames);
         var entries = new ArrayList<HistoryEntry>();
         for (String name : names.subList(Math.max(0, names.size() - HISTORY_READ_LIMIT), names.size())) {
-            readValue(layout.history() + "/" + name, HistoryEntry.class).ifPresent(entries::add); // absent: trimmed since listed
+            // absent: trimmed since listed
+            readContained(layout.history() + "/" + name, HistoryEntry.class, Part.HISTORY, unreadable)
+                    .ifPresent(stored -> entries.add(stored.value()));
         }
         return entries;
     }

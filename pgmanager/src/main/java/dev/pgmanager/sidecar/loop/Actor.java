@@ -144,6 +144,7 @@ public final class Actor {
             }
             case Action.ReleaseLease a -> lease.release();
             case Action.ReleaseStaleLease a -> lease.releaseStale(a.record());
+            case Action.RemoveUnreadableLeader a -> store.removeUnreadableLeader();
             case Action.InitializeCluster a -> initialize();
             case Action.RecordIdentity a -> recordIdentity();
             case Action.CloneFrom a -> server.cloneFrom(upstreams.of(a.leader(), o.cluster()), a.leader());

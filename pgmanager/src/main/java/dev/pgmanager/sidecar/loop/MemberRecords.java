@@ -50,6 +50,11 @@ public final class MemberRecords {
         lastPublished = member;
     }
 
+    /** Has the next {@link #publish} write the record even if unchanged: the stored one could not be read. */
+    void publishAgain() {
+        lastPublished = null;
+    }
+
     private static boolean sameContent(Member a, Member b) {
         return a.role() == b.role() && a.state() == b.state() && a.timeline() == b.timeline()
                 && a.receivedPosition() == b.receivedPosition() && a.replayedPosition() == b.replayedPosition();

@@ -12,14 +12,18 @@ import dev.pgmanager.sidecar.migration.AddressHistoryKeeper;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.ClusterStore;
 import dev.pgmanager.store.Member;
+import dev.pgmanager.store.UnreadableRecord;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Takes the snapshot one pass decides on: the store, the local server, the lease, and the little the loop must
@@ -27,6 +31,8 @@ import java.util.stream.Collectors;
  * the store always shows what this member last saw of itself (and, at most once a minute, that its address is unchanged).
  */
 public final class Observer {
+    private static final Logger log = LoggerFactory.getLogger(Observer.class);
+
     private final ClusterStore store;
     private final LocalServer server;
     private final LeaderLease lease;
@@ -39,6 +45,7 @@ public final class Observer {
     private final Supplier<FailsafeState> failsafe;
     private final AtomicReference<Observation> last = new AtomicReference<>();
     private Instant notStreamingSince;
+    private List<UnreadableRecord> unreadableSeen = List.of();
 
     public Observer(ClusterStore store, LocalServer server, LeaderLease lease, MemberRecords records, Candidacy candidacy,
             AddressResolver resolver, Optional<AddressHistoryKeeper> addressHistory, SynchronousSettings synchronous,
@@ -62,6 +69,7 @@ public final class Observer {
         records.publish(me);
         addressHistory.ifPresent(history -> history.refresh(now));
         ClusterSnapshot cluster = store.read();
+        noticeUnreadable(cluster);
         Observation observation = Observation.of(me, now, cluster, local, candidacy)
                 .lease(lease.state(), lease.held())
                 .slotHolders(cluster.members().keySet().stream().map(MachineId::of).collect(Collectors.toSet()))
@@ -95,5 +103,24 @@ public final class Observer {
         }
         if (notStreamingSince == null) notStreamingSince = now;
         return Duration.between(notStreamingSince, now);
+    }
+
+    /**
+     * Says once per change which records the store holds but cannot read (the pass goes on without them), and has this
+     * member's own record written again at once if it is one of them.
+     */
+    private void noticeUnreadable(ClusterSnapshot cluster) {
+        List<UnreadableRecord> unreadable = cluster.unreadable();
+        if (unreadable.equals(unreadableSeen)) return;
+        unreadableSeen = unreadable;
+        if (unreadable.isEmpty()) {
+            log.info("every record in the store is readable again");
+            return;
+        }
+        log.warn("the store holds records that cannot be read; deciding without them (pgmanager store repair --dry-run "
+                + "shows what it would do): {}", unreadable.stream().map(UnreadableRecord::problem).toList());
+        if (unreadable.stream().anyMatch(r -> r.part() == UnreadableRecord.Part.MEMBER && r.owner() == UnreadableRecord.Owner.THIS_SESSION)) {
+            records.publishAgain();
+        }
     }
 }

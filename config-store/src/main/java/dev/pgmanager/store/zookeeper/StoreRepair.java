@@ -1,0 +1,152 @@
+package dev.pgmanager.store.zookeeper;
+
+import dev.pgmanager.store.ClusterIdentity;
+import dev.pgmanager.store.ClusterSpec;
+import dev.pgmanager.store.CorruptRecordException;
+import dev.pgmanager.store.HandoverRequest;
+import dev.pgmanager.store.HistoryEntry;
+import dev.pgmanager.store.Leader;
+import dev.pgmanager.store.Member;
+import dev.pgmanager.store.SyncState;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.stream.LongStream;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+
+/**
+ * Finds the records of one cluster that cannot be read and, unless asked for a dry run, copies each aside (under
+ * {@code <root>/repaired/}) and removes it, or rewrites it where the cluster cannot do without it (the epoch counter).
+ * A removed record is one the cluster writes again by itself or can do without; each remedy says which.
+ */
+final class StoreRepair {
+    private final CuratorFramework client;
+    private final ClusterLayout layout;
+    private final RecordCodec codec;
+    private final Instant now;
+
+    StoreRepair(CuratorFramework client, ClusterLayout layout, RecordCodec codec, Instant now) {
+        this.client = client;
+        this.layout = layout;
+        this.codec = codec;
+        this.now = now;
+    }
+
+    List<RecordRepair> repair(boolean dryRun) throws Exception {
+        List<RecordRepair> repairs = new ArrayList<>();
+        check(layout.spec(), ClusterSpec.class, "removed: every sidecar goes on with the last spec it read, and after a restart "
+                + "with the defaults; write your settings again", dryRun).ifPresent(repairs::add);
+        check(layout.identity(), ClusterIdentity.class, "removed: the leader records its data's identity again on its next "
+                + "pass", dryRun).ifPresent(repairs::add);
+        for (String name : children(layout.members())) {
+            String path = layout.members() + "/" + name;
+            check(path, Member.class, "removed: that member's sidecar writes it again on its next pass", dryRun)
+                    .ifPresent(repairs::add);
+        }
+        check(layout.leader(), Leader.class, "removed: the member that held it stops writes, since it can no longer confirm "
+                + "its lease, and a leader is elected", dryRun).ifPresent(repairs::add);
+        checkEpoch(dryRun).ifPresent(repairs::add);
+        check(layout.sync(), SyncState.class, "removed: the leader writes it again on its next pass; in synchronous mode, a "
+                + "failover before then may promote a member without every acknowledged write", dryRun).ifPresent(repairs::add);
+        for (String name : children(layout.history())) {
+            check(layout.history() + "/" + name, HistoryEntry.class, "removed from the history", dryRun).ifPresent(repairs::add);
+        }
+        check(layout.handover(), HandoverRequest.class, "removed: file the switchover or failover again", dryRun)
+                .ifPresent(repairs::add);
+        return repairs;
+    }
+
+    private <T extends Record> Optional<RecordRepair> check(String path, Class<T> type, String remedy, boolean dryRun) throws Exception {
+        Stat stat = new Stat();
+        byte[] data = read(path, stat);
+        if (data == null) return Optional.empty();
+        Optional<String> problem = problem(path, data, type);
+        if (problem.isEmpty()) return Optional.empty();
+        if (dryRun) return Optional.of(new RecordRepair(path, problem.get(), "would be " + remedy, Optional.empty()));
+        String kept = keepCopy(path, data);
+        try {
+            client.delete().withVersion(stat.getVersion()).forPath(path);
+        } catch (KeeperException.NoNodeException | KeeperException.BadVersionException changed) {
+            return Optional.of(new RecordRepair(path, problem.get(), "left as it is: it changed while being repaired (run the "
+                    + "repair again)", Optional.of(kept)));
+        }
+        return Optional.of(new RecordRepair(path, problem.get(), remedy, Optional.of(kept)));
+    }
+
+    /** The epoch counter cannot just go: leases must get higher epochs than any before, so it is rewritten. */
+    private Optional<RecordRepair> checkEpoch(boolean dryRun) throws Exception {
+        Stat stat = new Stat();
+        byte[] data = read(layout.epoch(), stat);
+        if (data == null) return Optional.empty();
+        Optional<String> problem = problem(layout.epoch(), data, EpochCounter.class);
+        if (problem.isEmpty()) return Optional.empty();
+        long highest = highestKnownEpoch();
+        String remedy = "rewritten as " + highest + ", the highest epoch the leader, synchronous and history records know of";
+        if (dryRun) return Optional.of(new RecordRepair(layout.epoch(), problem.get(), "would be " + remedy, Optional.empty()));
+        String kept = keepCopy(layout.epoch(), data);
+        client.setData().withVersion(stat.getVersion()).forPath(layout.epoch(), codec.encode(new EpochCounter(highest)));
+        return Optional.of(new RecordRepair(layout.epoch(), problem.get(), remedy, Optional.of(kept)));
+    }
+
+    private long highestKnownEpoch() throws Exception {
+        LongStream.Builder epochs = LongStream.builder();
+        readable(layout.leader(), Leader.class).ifPresent(l -> epochs.add(l.epoch()));
+        readable(layout.sync(), SyncState.class).ifPresent(s -> epochs.add(s.epoch()));
+        for (String name : children(layout.history())) {
+            readable(layout.history() + "/" + name, HistoryEntry.class).ifPresent(e -> epochs.add(e.epoch()));
+        }
+        OptionalLong highest = epochs.build().max();
+        return highest.orElse(0);
+    }
+
+    private <T extends Record> Optional<T> readable(String path, Class<T> type) throws Exception {
+        byte[] data = read(path, new Stat());
+        if (data == null) return Optional.empty();
+        try {
+            return Optional.of(codec.decode(path, data, type));
+        } catch (CorruptRecordException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Why the record cannot be read, or empty when it can; a member's record must also be filed under its own ID. */
+    private <T extends Record> Optional<String> problem(String path, byte[] data, Class<T> type) {
+        try {
+            T value = codec.decode(path, data, type);
+            if (value instanceof Member m && !path.endsWith("/" + m.machineId())) {
+                return Optional.of("the record is for machine " + m.machineId() + " but is filed at " + path);
+            }
+            return Optional.empty();
+        } catch (CorruptRecordException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    private String keepCopy(String path, byte[] data) throws Exception {
+        String name = path.substring(layout.root().length() + 1).replace('/', '_') + "@" + now.toEpochMilli();
+        String copy = layout.repaired() + "/" + name;
+        client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(copy, data);
+        return copy;
+    }
+
+    private byte[] read(String path, Stat stat) throws Exception {
+        try {
+            return client.getData().storingStatIn(stat).forPath(path);
+        } catch (KeeperException.NoNodeException absent) {
+            return null;
+        }
+    }
+
+    private List<String> children(String path) throws Exception {
+        try {
+            return client.getChildren().forPath(path).stream().sorted().toList();
+        } catch (KeeperException.NoNodeException none) {
+            return List.of();
+        }
+    }
+}
