@@ -70,6 +70,8 @@ final class LocalProcesses {
         command.add(javaBinary());
         String options = System.getenv().getOrDefault("PGMANAGER_SIDECAR_JAVA_OPTS", DEFAULT_JVM_OPTIONS);
         command.addAll(List.of(options.trim().split("\\s+")));
+        // Whatever the options: a JVM out of memory exits rather than live on with dead threads.
+        command.add("-XX:+ExitOnOutOfMemoryError");
         command.add("--enable-native-access=ALL-UNNAMED");
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.pgmanager.cli.Main"));
         command.addAll(arguments);

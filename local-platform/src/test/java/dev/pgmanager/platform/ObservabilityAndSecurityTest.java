@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgmanager.cli.LocalClusterFile;
+import dev.pgmanager.api.HttpServerLimits;
 import dev.pgmanager.cli.Main;
 import dev.pgmanager.net.HostPort;
 import dev.pgmanager.store.Leader;
@@ -14,6 +15,14 @@ import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -213,6 +222,94 @@ class ObservabilityAndSecurityTest {
         assertEquals(401, harness.postToApi(replica, "/pause", "{}", null), "no token");
         assertEquals(401, harness.postToApi(replica, "/pause", "{}", harness.file.apiToken() + "x"), "wrong token");
         assertEquals(401, harness.postToApi(replica, "/restart", "{}", harness.file.apiToken().substring(1)), "a prefix");
+    }
+
+    @Test
+    void slowRequestsAreCutOffWhileTheSidecarStaysBoundedAndAnswersAgain() throws Exception {
+        LocalClusterFile.LocalMember member = harness.currentFile().member(replica).orElseThrow();
+        InetSocketAddress api = new InetSocketAddress(InetAddress.ofLiteral(member.address()), member.apiPort());
+        long sidecar = harness.member(replica).pid();
+        // More clients than the server keeps connections, each starting a request it never finishes: a header line
+        // every two seconds, no token needed to get this far.
+        List<Socket> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < HttpServerLimits.MAX_CONNECTIONS + 72; i++) {
+                Socket socket = new Socket();
+                try {
+                    socket.connect(api, 1000);
+                    socket.setSoTimeout(1);
+                    socket.getOutputStream().write("POST /pause HTTP/1.1\r\nHost: api\r\n".getBytes(StandardCharsets.US_ASCII));
+                    slow.add(socket);
+                } catch (IOException notAccepted) {
+                    socket.close();
+                }
+            }
+            assertTrue(slow.size() >= HttpServerLimits.MAX_CONNECTIONS, slow.size() + " connections opened");
+            long peakRss = 0;
+            Duration bound = Duration.ofSeconds(HttpServerLimits.MAX_REQUEST_SECONDS * 3L + 10);
+            long deadline = System.nanoTime() + bound.toNanos();
+            while (slow.stream().anyMatch(s -> !s.isClosed())) {
+                assertTrue(System.nanoTime() < deadline, slow.stream().filter(s -> !s.isClosed()).count()
+                        + " slow requests still open after " + bound.toSeconds() + " s");
+                assertTrue(ProcessHandle.of(sidecar).map(ProcessHandle::isAlive).orElse(false), "the sidecar lives");
+                peakRss = Math.max(peakRss, rssKib(sidecar));
+                for (Socket s : slow) trickle(s);
+                Thread.sleep(2000);
+            }
+            assertTrue(peakRss < 300 * 1024, "the sidecar's memory stayed bounded: " + peakRss / 1024 + " MB at most");
+        } finally {
+            for (Socket s : slow) s.close();
+        }
+        Await.until(Duration.ofSeconds(15), "the API answers again", () -> healthLive(api) == 200);
+    }
+
+    /** One more header line, or closes the socket once the server has closed its end. */
+    private static void trickle(Socket socket) {
+        if (socket.isClosed()) return;
+        try {
+            if (socket.getInputStream().read() == -1) {
+                socket.close();
+                return;
+            }
+        } catch (SocketTimeoutException stillOpen) {
+            // nothing from the server yet: the request is still being "sent"
+        } catch (IOException reset) {
+            closeQuietly(socket);
+            return;
+        }
+        try {
+            socket.getOutputStream().write("X-Slow: 1\r\n".getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException reset) {
+            closeQuietly(socket);
+        }
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    private static long rssKib(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", ""));
+        }
+        return 0;
+    }
+
+    private static int healthLive(InetSocketAddress api) {
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+            return http.send(HttpRequest.newBuilder(URI.create("http://" + HostPort.of(api.getAddress(), api.getPort())
+                    + "/health/live")).timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 
     private static void assertNoSecret(Map<String, String> secrets, byte[] haystack, String where) {

@@ -12,7 +12,7 @@ import java.util.concurrent.Executors;
 /**
  * The sidecar's HTTP API: health probes for platforms and load balancers, views of this member and the cluster, and
  * token-protected operator commands. Every request runs on its own virtual thread, so one call stuck on the store
- * or on DNS never holds up the probes.
+ * or on DNS never holds up the probes; {@link HttpServerLimits} bound what a slow or hostile client can hold.
  */
 public final class HttpApi implements AutoCloseable {
     private final HttpServer server;
@@ -59,6 +59,7 @@ public final class HttpApi implements AutoCloseable {
                 .post("/resume", operator::resume)
                 .post("/failsafe", failsafe::confirm);
 
+        HttpServerLimits.apply();
         HttpServer server;
         try {
             server = HttpServer.create(listen, 0);

@@ -9,6 +9,7 @@ import dev.pgmanager.logging.LogOutput;
 import dev.pgmanager.sidecar.Sidecar;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -27,6 +28,9 @@ import picocli.CommandLine.Option;
             "secrets SU_PASSWORD, REPL_PASSWORD and OPERATOR_PASSWORD are read as they are.",
         })
 final class RunCommand implements Callable<Integer> {
+    /** Beyond the hand-over's own limit: PostgreSQL's clean stop and the sidecar's own (fly.toml's kill_timeout is 30 s). */
+    private static final Duration SHUTDOWN_MARGIN = Duration.ofSeconds(8);
+
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "${env:PGMANAGER_CONFIG}",
             description = "Configuration file (.yml, .yaml or .properties); env PGMANAGER_CONFIG.")
     Path configFile;
@@ -45,11 +49,31 @@ final class RunCommand implements Callable<Integer> {
         LogOutput.use(fromCommandLine.orElse(config.logFormat()));
         CountDownLatch stopped = new CountDownLatch(1);
         Sidecar sidecar = Sidecar.start(config, Clock.systemUTC());
+        Duration deadline = config.ha().stopHandoverTimeout().plus(SHUTDOWN_MARGIN);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            haltAfter(deadline);
             sidecar.close();
             stopped.countDown();
         }, "sidecar-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /**
+     * A stop signal always ends the process: should the hand-over and the clean stop hang (a store that never answers,
+     * a thread that died of an error), the process halts once they had their time, rather than live on half stopped
+     * until the platform's SIGKILL, or forever under a supervisor that only sends SIGTERM.
+     */
+    private static void haltAfter(Duration deadline) {
+        Thread.ofPlatform().daemon().name("shutdown-deadline").start(() -> {
+            try {
+                Thread.sleep(deadline);
+            } catch (InterruptedException e) {
+                return;
+            }
+            System.err.println("pgmanager: the stop did not finish within " + deadline.toSeconds() + " s (ha.stop_handover_timeout "
+                    + "and a margin for the clean stop): halting");
+            Runtime.getRuntime().halt(1);
+        });
     }
 }

@@ -1,5 +1,6 @@
 package dev.pgmanager.sidecar;
 
+import dev.pgmanager.api.HttpServerLimits;
 import dev.pgmanager.api.RewriterReport;
 import dev.pgmanager.dns.DnsStats;
 import dev.pgmanager.ha.LocalPostgres;
@@ -99,6 +100,7 @@ public final class SidecarMetrics implements AutoCloseable {
         registerReplication(sources);
         registerDns(sources);
         registerRewriter(sources.rewriter());
+        HttpServerLimits.apply();
         try {
             server = HTTPServer.builder()
                     .inetAddress(listen.getAddress())
