@@ -1,5 +1,6 @@
 package dev.pgmanager.platform;
 
+import dev.pgmanager.logging.LogFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,7 +55,7 @@ final class LocalProcesses {
         command.addAll(javaCommand(arguments));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(LogFiles.privateLog(log).toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         // glibc gives every thread that allocates its own 64 MB arena; two are plenty for a sidecar.
         builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");

@@ -67,6 +67,11 @@ public record LocalStatus(
                 databaseUrl(cluster), members);
     }
 
+    /** The same status with {@code placeholder} where the superuser password is in the URL. */
+    public LocalStatus withPasswordReplacedBy(String placeholder) {
+        return new LocalStatus(leader, epoch, databaseUrl.replaceFirst("^(postgresql://[^:]+:)[^@]*@", "$1" + placeholder + "@"), members);
+    }
+
     /** One writable primary holding the lease, and every other member a streaming replica. */
     public boolean isHealthy() {
         long primaries = members.stream().filter(m -> m.role().equals("primary")).count();

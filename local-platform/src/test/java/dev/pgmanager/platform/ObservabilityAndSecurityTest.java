@@ -26,6 +26,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -137,6 +138,13 @@ class ObservabilityAndSecurityTest {
         long epoch = (long) harness.metrics(leader).value("pgmanager_leader_epoch");
         List<String> lines = Files.readAllLines(harness.memberDir(leader).resolve("sidecar.log"), StandardCharsets.UTF_8);
         assertTrue(lines.stream().anyMatch(line -> line.contains("[" + leader + " epoch " + epoch + "]: ")), String.join("\n", lines));
+        // Logs carry addresses and failed statements: their owner alone reads them.
+        List<Path> logs;
+        try (Stream<Path> files = Files.walk(harness.memberDir(leader))) {
+            logs = files.filter(f -> f.getFileName().toString().endsWith(".log")).toList();
+        }
+        assertEquals(List.of("postgresql.log", "sidecar.log"), logs.stream().map(f -> f.getFileName().toString()).sorted().toList());
+        for (Path log : logs) assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(log)), log.toString());
     }
 
     @Test
@@ -152,11 +160,12 @@ class ObservabilityAndSecurityTest {
                     }
                 }
                 assertTrue(roles.containsAll(List.of("postgres", "repluser")), roles.toString());
-                try (ResultSet r = s.executeQuery("SELECT type, auth_method, address, error FROM pg_hba_file_rules")) {
+                try (ResultSet r = s.executeQuery("SELECT type, auth_method, address, error, user_name FROM pg_hba_file_rules")) {
                     while (r.next()) {
                         assertEquals(null, r.getString(4), "pg_hba.conf line error on " + member);
                         String method = r.getString(2);
                         if (r.getString(1).equals("local")) assertEquals("peer", method, "the socket admits by peer identity");
+                        else if (method.equals("reject")) assertEquals("{repluser}", r.getString(5), "only the replication role is rejected");
                         else assertEquals("scram-sha-256", method, "host " + r.getString(3) + " on " + member);
                     }
                 }
@@ -170,6 +179,16 @@ class ObservabilityAndSecurityTest {
             java.sql.DriverManager.getConnection(new HostPort(m.address(), m.pgPort()).jdbcUrl("postgres"), props).close();
         });
         assertEquals("28P01", refused.getSQLState(), "a wrong password is refused: " + refused.getMessage());
+        // The replication role, with its right password, streams WAL (the replica does) and opens no database.
+        SQLException replicator = assertThrows(SQLException.class, () -> {
+            var props = new java.util.Properties();
+            props.setProperty("user", "repluser");
+            props.setProperty("password", harness.currentFile().replicationPassword());
+            LocalClusterFile.LocalMember m = harness.currentFile().member(leader).orElseThrow();
+            java.sql.DriverManager.getConnection(new HostPort(m.address(), m.pgPort()).jdbcUrl("postgres"), props).close();
+        });
+        assertEquals("28000", replicator.getSQLState(), "pg_hba.conf rejects it: " + replicator.getMessage());
+        assertTrue(harness.receiverStreaming(replica), "the replica still streams as the replication role");
     }
 
     @Test
@@ -193,6 +212,16 @@ class ObservabilityAndSecurityTest {
         for (String member : harness.machineIds()) {
             assertNoSecret(secrets, Files.readAllBytes(harness.memberDir(member).resolve("sidecar.log")), member + "'s sidecar log");
         }
+        // Nor in what the local platform prints, unless asked.
+        String dir = harness.cluster.dir().toString();
+        for (String format : List.of("table", "json")) {
+            LocalClusterHarness.CliRun status = LocalClusterHarness.cli("local", "status", "--dir", dir, "-o", format);
+            assertEquals(0, status.exit(), status.err());
+            assertTrue(status.out().contains("postgresql://postgres:PASSWORD@"), status.out());
+            assertNoSecret(secrets, status.out().getBytes(StandardCharsets.UTF_8), "local status -o " + format);
+        }
+        LocalClusterHarness.CliRun shown = LocalClusterHarness.cli("local", "status", "--dir", dir, "--show-password");
+        assertTrue(shown.out().contains("postgresql://postgres:" + file.superuserPassword() + "@"), "asked for, it is shown");
 
         Map<String, byte[]> znodes = new HashMap<>();
         String root = "/pgmanager/" + file.app();
@@ -222,6 +251,18 @@ class ObservabilityAndSecurityTest {
         assertEquals(401, harness.postToApi(replica, "/pause", "{}", null), "no token");
         assertEquals(401, harness.postToApi(replica, "/pause", "{}", harness.file.apiToken() + "x"), "wrong token");
         assertEquals(401, harness.postToApi(replica, "/restart", "{}", harness.file.apiToken().substring(1)), "a prefix");
+        // Each rejection is traced with who asked, but a burst of them makes one line, not one each.
+        Path log = harness.memberDir(replica).resolve("sidecar.log");
+        Await.until(Duration.ofSeconds(5), "the rejection in the replica's log", () -> {
+            try {
+                return Files.readString(log).contains("rejected POST");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        List<String> traced = Files.readAllLines(log).stream().filter(l -> l.contains("BearerAuth") && l.contains("rejected ")).toList();
+        assertEquals(1, traced.size(), traced.toString());
+        assertTrue(traced.getFirst().contains("rejected POST /pause from ") && traced.getFirst().endsWith(": no token"), traced.toString());
     }
 
     @Test

@@ -143,10 +143,13 @@ final class ServerConfigFiles {
                 // the same name (postgres); the sidecar and every other client use TCP with a SCRAM password.
                 .append("local   all          all            peer\n")
                 .append("local   replication  all            peer\n");
+        String replicator = hbaName(config.replication().user());
         for (String network : networks) {
+            // The replication role streams WAL and nothing else: a password that leaks from a replica's passfile
+            // must not open the databases. Rules are read top down; "all" databases does not include replication.
+            rules.append("host    all          ").append(replicator).append("  ").append(network).append("  reject\n");
             rules.append("host    all          all          ").append(network).append("  scram-sha-256\n");
-            rules.append("host    replication  ").append(hbaName(config.replication().user()))
-                    .append("  ").append(network).append("  scram-sha-256\n");
+            rules.append("host    replication  ").append(replicator).append("  ").append(network).append("  scram-sha-256\n");
         }
         return rules.toString();
     }

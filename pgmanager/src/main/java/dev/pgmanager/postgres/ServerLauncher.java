@@ -1,5 +1,6 @@
 package dev.pgmanager.postgres;
 
+import dev.pgmanager.logging.LogFiles;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -25,7 +26,7 @@ final class ServerLauncher {
                 ProcessBuilder builder = new ProcessBuilder(user.wrapTiedToParent(command))
                         .directory(Path.of("/").toFile())
                         .redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(LogFiles.privateLog(log).toFile()))
                         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
                 builder.environment().keySet().removeIf(name -> name.startsWith("PG"));
                 return builder.start();

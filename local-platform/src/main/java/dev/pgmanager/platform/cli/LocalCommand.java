@@ -68,6 +68,9 @@ final class LocalCommand implements Runnable {
         @Mixin
         Dir dir = new Dir();
 
+        @Mixin
+        PasswordOption password = new PasswordOption();
+
         @Option(names = "--nodes", defaultValue = "3", description = "Members to create (default: ${DEFAULT-VALUE}; ignored for an existing cluster).")
         int nodes;
 
@@ -123,7 +126,7 @@ final class LocalCommand implements Runnable {
             }
             LocalStatus status = dir.cluster().up(nodes,
                     new NewClusterSettings(mode, java.util.Optional.ofNullable(sessionTimeout), ha), timeout, System.err);
-            System.out.print(LocalStatusText.table(status));
+            System.out.print(LocalStatusText.table(status, password, dir.dir));
             return 0;
         }
     }
@@ -144,8 +147,14 @@ final class LocalCommand implements Runnable {
 
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Shows each member's role, state, timeline, lag, address, ports and PID.")
     static final class Status implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Mixin
         Dir dir = new Dir();
+
+        @Mixin
+        PasswordOption password = new PasswordOption();
 
         @Mixin
         OutputOption output = new OutputOption();
@@ -153,7 +162,11 @@ final class LocalCommand implements Runnable {
         @Override
         public Integer call() {
             LocalStatus status = dir.cluster().status();
-            System.out.print(output.format == OutputFormat.json ? Json.pretty(status) + "\n" : LocalStatusText.table(status));
+            var out = spec.commandLine().getOut();
+            out.print(output.format == OutputFormat.json
+                    ? Json.pretty(password.printable(status)) + "\n"
+                    : LocalStatusText.table(status, password, dir.dir));
+            out.flush();
             return 0;
         }
     }
@@ -167,6 +180,9 @@ final class LocalCommand implements Runnable {
         @Mixin
         Dir dir = new Dir();
 
+        @Mixin
+        PasswordOption password = new PasswordOption();
+
         @Option(names = "--count", defaultValue = "1", description = "Members to add (default: ${DEFAULT-VALUE}; 9 at most in all).")
         int count;
 
@@ -176,7 +192,7 @@ final class LocalCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            System.out.print(LocalStatusText.table(dir.cluster().add(count, timeout, System.err)));
+            System.out.print(LocalStatusText.table(dir.cluster().add(count, timeout, System.err), password, dir.dir));
             return 0;
         }
     }

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -53,6 +54,9 @@ final class LocalForkCommand implements Callable<Integer> {
             description = "How long to wait for the new cluster to lead (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    @Mixin
+    PasswordOption password = new PasswordOption();
+
     @Spec
     CommandSpec spec;
 
@@ -61,7 +65,7 @@ final class LocalForkCommand implements Callable<Integer> {
         Path target = dir != null ? dir : Path.of(LocalCommand.DEFAULT_DIR + "-" + name);
         LocalStatus status = new LocalFork(LocalCluster.at(sourceDir), machineId).into(target, name, timeout, System.err);
         var out = spec.commandLine().getOut();
-        out.print(LocalStatusText.table(status));
+        out.print(LocalStatusText.table(status, password, target));
         out.println("forked " + machineId + " into the new cluster " + name + " in " + target
                 + "; add members with: pgmanager local add --dir " + target);
         out.flush();

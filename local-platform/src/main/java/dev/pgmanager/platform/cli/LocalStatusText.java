@@ -1,12 +1,18 @@
 package dev.pgmanager.platform.cli;
 
 import dev.pgmanager.platform.LocalStatus;
+import java.nio.file.Path;
 
 /** The people's form of a local cluster's status. */
 final class LocalStatusText {
     private LocalStatusText() {}
 
-    static String table(LocalStatus status) {
+    /** The members, the leader and the DATABASE_URL, the password shown only if {@code password} asks. */
+    static String table(LocalStatus status, PasswordOption password, Path dir) {
+        return table(password.printable(status)) + password.hint(dir);
+    }
+
+    private static String table(LocalStatus status) {
         StringBuilder out = new StringBuilder();
         String format = "%-16s %-12s %-12s %8s %10s %-16s %6s %6s %8s%n";
         out.append(String.format(format, "MACHINE ID", "ROLE", "STATE", "TIMELINE", "LAG", "ADDRESS", "PG", "API", "PID"));
