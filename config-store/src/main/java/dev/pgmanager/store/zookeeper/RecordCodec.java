@@ -12,9 +12,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.pgmanager.store.CorruptRecordException;
+import dev.pgmanager.store.HandoverRequest;
 import dev.pgmanager.store.Member;
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
+import java.util.Collection;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Turns records into the JSON stored in znodes and back.
@@ -34,6 +39,10 @@ final class RecordCodec {
      */
     private static final Map<Class<? extends Record>, Map<JsonPointer, JsonNode>> ADDED_FIELDS = Map.of(
             Member.class, Map.of(JsonPointer.compile("/tags/noSync"), BooleanNode.FALSE));
+
+    /** The only fields a stored record may leave null: a hand-over request names its source and target optionally. */
+    private static final Map<Class<? extends Record>, Set<String>> OPTIONAL_FIELDS = Map.of(
+            HandoverRequest.class, Set.of("from", "to"));
 
     private final ObjectMapper mapper = JsonMapper.builder()
             .addModule(new JavaTimeModule())
@@ -71,7 +80,8 @@ final class RecordCodec {
         } catch (JsonProcessingException e) {
             throw new CorruptRecordException(znodePath, "not valid JSON (" + e.getOriginalMessage() + ")", e);
         } catch (IOException e) {
-            throw new IllegalStateException("reading JSON from memory failed", e);
+            // Not JSON's syntax but its encoding (bytes that are no character of the encoding the parser detected).
+            throw new CorruptRecordException(znodePath, "not readable as JSON text (" + e.getMessage() + ")", e);
         }
         if (!(json instanceof ObjectNode object)) {
             throw new CorruptRecordException(znodePath, "expected a JSON object, found " + json.getNodeType(), null);
@@ -89,11 +99,46 @@ final class RecordCodec {
                 parent.set(pointer.last().getMatchingProperty(), absent);
             }
         });
+        T record;
         try {
-            return mapper.treeToValue(object, type);
+            record = mapper.treeToValue(object, type);
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new CorruptRecordException(znodePath, "not a valid " + type.getSimpleName() + " record: " + problemOf(e), e);
         }
+        missingValue(record).ifPresent(field -> {
+            throw new CorruptRecordException(znodePath, "not a valid " + type.getSimpleName() + " record: " + field + " has no value",
+                    null);
+        });
+        return record;
+    }
+
+    /**
+     * The first field, nested records and lists included, that holds null (an explicit null, or a value such as a blank
+     * time that reads as none) where a record written by us always has a value.
+     */
+    private static Optional<String> missingValue(Record record) {
+        for (RecordComponent component : record.getClass().getRecordComponents()) {
+            Object value;
+            try {
+                value = component.getAccessor().invoke(record);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot read " + component, e);
+            }
+            String name = component.getName();
+            if (value == null) {
+                if (OPTIONAL_FIELDS.getOrDefault(record.getClass(), Set.of()).contains(name)) continue;
+                return Optional.of(name);
+            }
+            Optional<String> nested = switch (value) {
+                case Record r -> missingValue(r).map(n -> name + "." + n);
+                case Collection<?> c -> c.stream().map(e -> e == null ? Optional.of(name + "[]")
+                        : e instanceof Record r ? missingValue(r).map(n -> name + "[]." + n) : Optional.<String>empty())
+                        .flatMap(Optional::stream).findFirst();
+                default -> Optional.empty();
+            };
+            if (nested.isPresent()) return nested;
+        }
+        return Optional.empty();
     }
 
     /** The record constructor's own words when its validation failed, else Jackson's. */
