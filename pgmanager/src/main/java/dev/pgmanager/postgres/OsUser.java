@@ -12,6 +12,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,6 +26,8 @@ public final class OsUser {
     private final int uid;
     private final int gid;
     private final boolean switchFromRoot;
+    /** Looked up once, when first needed. */
+    private volatile String home;
 
     private OsUser(String name, int uid, int gid, boolean switchFromRoot) {
         this.name = name;
@@ -70,6 +73,34 @@ public final class OsUser {
         wrapped.addAll(List.of("--pdeathsig", "QUIT", "--"));
         wrapped.addAll(command);
         return wrapped;
+    }
+
+    /**
+     * Gives a process started as this user this user's own home, user name and no inherited PG* settings. Root's home
+     * stays unreadable to it: libpq looking there for a client certificate fails, and a client preferring TLS (a
+     * replica's WAL receiver, pg_basebackup) would quietly fall back to an unencrypted connection.
+     */
+    void prepareEnvironment(Map<String, String> environment) {
+        environment.keySet().removeIf(variable -> variable.startsWith("PG"));
+        if (!switchFromRoot) return;
+        if (home == null) home = lookUpHome();
+        environment.put("HOME", home);
+        environment.put("USER", name);
+        environment.put("LOGNAME", name);
+    }
+
+    private String lookUpHome() {
+        try {
+            Process process = new ProcessBuilder("getent", "passwd", name).redirectErrorStream(true).start();
+            String entry = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            String[] fields = entry.split(":");
+            return process.waitFor() == 0 && fields.length >= 6 && !fields[5].isEmpty() ? fields[5] : "/";
+        } catch (IOException e) {
+            return "/";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "/";
+        }
     }
 
     /** Creates {@code dir} (and missing parents) if needed, owned by this user with mode 0700. */

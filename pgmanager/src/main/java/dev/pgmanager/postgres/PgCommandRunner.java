@@ -62,7 +62,7 @@ final class PgCommandRunner {
                 // the tools resolve their own path from the working directory, which must be one the
                 // OS user can enter; "/" always is
                 .directory(Path.of("/").toFile());
-        builder.environment().keySet().removeIf(name -> name.startsWith("PG"));
+        user.prepareEnvironment(builder.environment());
         // tool output is parsed (pg_controldata) and quoted in errors: keep it untranslated
         builder.environment().put("LC_ALL", "C");
         builder.environment().putAll(env);

@@ -179,6 +179,8 @@ public final class PostgresController {
         properties.setProperty("loginTimeout", "10");
         properties.setProperty("socketTimeout", "30");
         properties.setProperty("ApplicationName", "pgmanager");
+        // Over loopback to its own server: TLS would protect nothing and cost a handshake (and a TLS stack in memory).
+        properties.setProperty("sslmode", "disable");
         String url = new HostPort(config.localConnectHost(), config.port()).jdbcUrl("postgres");
         return DriverManager.getConnection(url, properties);
     }

@@ -74,6 +74,7 @@ final class ServerConfigFiles {
                 // again after this; PostgreSQL's 5 s default would hold up every failover's replicas, and a strict
                 // synchronous primary's writes with them, by up to that long
                 + "wal_retrieve_retry_interval = '1s'\n"
+                + tlsSettings()
                 // the server log goes to the file pg_ctl -l names, outside PGDATA
                 + "logging_collector = off\n"
                 + "include_if_exists = '" + UPSTREAM_FILE + "'\n"
@@ -81,6 +82,13 @@ final class ServerConfigFiles {
                 + "include_if_exists = '" + SYNC_FILE + "'\n";
         osUser.writePrivateFile(dataDirectory.file(SETTINGS_FILE), settings);
         osUser.writePrivateFile(dataDirectory.file("pg_hba.conf"), hbaRules());
+    }
+
+    /** TLS with this member's certificate, made on first use; off (and logged) when none can be made. */
+    private String tlsSettings() {
+        return new ServerCertificate(config.stateDirectory(), config.machineId(), osUser).ensure()
+                .map(c -> "ssl = on\n" + setting("ssl_cert_file", c.certificate().toString()) + setting("ssl_key_file", c.key().toString()))
+                .orElse("ssl = off\n");
     }
 
     /** primary_conninfo and primary_slot_name for following {@code upstream}. */

@@ -28,7 +28,7 @@ final class ServerLauncher {
                         .redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(LogFiles.privateLog(log).toFile()))
                         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-                builder.environment().keySet().removeIf(name -> name.startsWith("PG"));
+                user.prepareEnvironment(builder.environment());
                 return builder.start();
             }).get();
         } catch (ExecutionException e) {

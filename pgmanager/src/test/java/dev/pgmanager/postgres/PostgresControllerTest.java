@@ -1,22 +1,30 @@
 package dev.pgmanager.postgres;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-import java.util.Optional;
-
 import static dev.pgmanager.postgres.TestNodes.await;
 import static dev.pgmanager.postgres.TestNodes.execute;
 import static dev.pgmanager.postgres.TestNodes.queryString;
 import static dev.pgmanager.postgres.TestNodes.upstream;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgmanager.net.HostPort;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Optional;
+import java.util.Properties;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A whole failover with real servers: create, clone, stream, fail over, rewind the old primary, rejoin. */
 class PostgresControllerTest {
@@ -35,6 +43,41 @@ class PostgresControllerTest {
     @AfterEach
     void stopNodes() {
         nodes.close();
+    }
+
+    @Test
+    void servesTlsWithACertificateOfItsOwnAndItsReplicaStreamsOverIt() throws Exception {
+        PostgresController first = nodes.node(FIRST_ID);
+        PostgresController second = nodes.node(SECOND_ID);
+        first.initdb();
+        first.start();
+        second.cloneFrom(upstream(first));
+        second.start();
+        await("the replica to stream", () -> first.status().replica(SECOND_ID).map(r -> r.state().equals("streaming")).orElse(false));
+
+        assertEquals("on", queryString(first, "SHOW ssl"));
+        // libpq prefers TLS: the WAL the replica receives is encrypted without anyone asking.
+        assertEquals("t", queryString(first, "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_replication r USING (pid)"));
+        // A client that requires TLS gets it.
+        Properties client = new Properties();
+        client.setProperty("user", TestNodes.SUPERUSER.user());
+        client.setProperty("password", TestNodes.SUPERUSER.password());
+        client.setProperty("sslmode", "require");
+        try (Connection c = DriverManager.getConnection(new HostPort("127.0.0.1", first.config().port()).jdbcUrl("postgres"), client);
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
+            assertTrue(r.next() && r.getBoolean(1), "the connection is encrypted");
+        }
+        // Each member has its own key, beside its data and never in it (where a clone would copy it), readable by its owner only.
+        Path key = first.config().stateDirectory().resolve("server.key");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
+        assertFalse(Files.exists(second.config().dataDirectory().resolve("server.key")));
+        assertFalse(Files.readString(key).equals(Files.readString(second.config().stateDirectory().resolve("server.key"))));
+        byte[] certificate = Files.readAllBytes(first.config().stateDirectory().resolve("server.crt"));
+        first.stop(StopMode.FAST);
+        first.start();
+        assertArrayEquals(certificate, Files.readAllBytes(first.config().stateDirectory().resolve("server.crt")),
+                "a restart keeps the certificate");
     }
 
     @Test
