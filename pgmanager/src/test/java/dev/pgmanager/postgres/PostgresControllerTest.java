@@ -49,10 +49,7 @@ class PostgresControllerTest {
     void servesTlsWithACertificateOfItsOwnAndItsReplicaStreamsOverIt() throws Exception {
         PostgresController first = nodes.node(FIRST_ID);
         PostgresController second = nodes.node(SECOND_ID);
-        first.initdb();
-        first.start();
-        second.cloneFrom(upstream(first));
-        second.start();
+        startPrimaryAndReplica(first, second);
         await("the replica to stream", () -> first.status().replica(SECOND_ID).map(r -> r.state().equals("streaming")).orElse(false));
 
         assertEquals("on", queryString(first, "SHOW ssl"));
@@ -152,10 +149,7 @@ class PostgresControllerTest {
     void rewindFinishesCrashRecoveryOfAPrimaryThatDiedFirst() throws Exception {
         PostgresController first = nodes.node(FIRST_ID);
         PostgresController second = nodes.node(SECOND_ID);
-        first.initdb();
-        first.start();
-        second.cloneFrom(upstream(first));
-        second.start();
+        startPrimaryAndReplica(first, second);
         execute(first, "CREATE TABLE notes (id int PRIMARY KEY, note text)");
         await("the table on the replica", () -> queryString(second, "SELECT to_regclass('notes')") != null);
 
@@ -170,5 +164,13 @@ class PostgresControllerTest {
         await("row 1 on the recovered old primary", () -> "after the crash".equals(queryString(first, "SELECT note FROM notes WHERE id = 1")));
         assertEquals(PgRole.REPLICA, first.status().role());
         assertEquals(2, first.status().timeline());
+    }
+
+    /** A new primary, and a replica cloned from it and started. */
+    private static void startPrimaryAndReplica(PostgresController primary, PostgresController replica) {
+        primary.initdb();
+        primary.start();
+        replica.cloneFrom(upstream(primary));
+        replica.start();
     }
 }
