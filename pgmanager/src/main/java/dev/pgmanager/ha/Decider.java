@@ -258,8 +258,11 @@ public final class Decider {
             return Decision.of("the leader " + id + " moved from " + AddressText.of(followedAt.get()) + " to " + at
                     + ": re-pointing", new Follow(id, address));
         }
-        Optional<Member> leaderMember = o.cluster().member(id.value());
-        if (leaderMember.isPresent() && leaderMember.get().timeline() > 0 && local.timeline() > leaderMember.get().timeline()) {
+        Optional<Member> leaderMember = o.cluster().member(id.value()).filter(m -> publishedSinceLeading(m, leader));
+        // A replica streaming from the leader has its history. And a just-promoted leader's record still shows its old
+        // timeline while its replicas already follow the new one: only a record written since it leads is compared.
+        if (!local.streaming() && leaderMember.isPresent() && leaderMember.get().timeline() > 0
+                && local.timeline() > leaderMember.get().timeline()) {
             return Decision.of("my timeline " + local.timeline() + " is ahead of the leader's " + leaderMember.get().timeline()
                     + ": our histories diverged, rewinding to " + id, new Rewind(id));
         }
@@ -377,6 +380,11 @@ public final class Decider {
             return Optional.of(machineId + " may not lead (region or nofailover tag)");
         }
         return SwitchoverTarget.whyNot(o.cluster(), o.id().value(), m, o.local().timeline(), o.local().wal().replayed());
+    }
+
+    /** Whether the leader wrote {@code record} after it took the lease, and so after its promotion. */
+    private static boolean publishedSinceLeading(Member record, Leader leader) {
+        return record.updatedAt() != null && leader.acquiredAt() != null && record.updatedAt().isAfter(leader.acquiredAt());
     }
 
     /** Whether {@code machineId} is a live member whose record says it runs as the primary. */

@@ -322,6 +322,13 @@ class DeciderTest {
                         "following the leader " + B + " (epoch 8) at " + B_ADDRESS + ", was following " + C),
                 row("my timeline is ahead of the leader's", replica.local(running(ServerRole.REPLICA, TL + 1, AT, Optional.of(B), false)),
                         List.of(new Rewind(id(B))), "diverged"),
+                // Right after a promotion the replica follows the new timeline before the leader's record shows it.
+                row("ahead of the leader's record while streaming from it", replica.local(running(ServerRole.REPLICA, TL + 1, AT,
+                        Optional.of(B), true)), List.of(), "streaming from the leader"),
+                row("ahead of a leader record written before it took the lease", replica
+                        .changing(B, m -> new Member(B, "ams", MemberRole.PRIMARY, MemberState.RUNNING, TL, AT, AT, Member.Tags.NONE, 5433,
+                                8008, NOW.minusSeconds(6)))
+                        .local(running(ServerRole.REPLICA, TL + 1, AT, Optional.of(B), false)), List.of(), "not yet streaming"),
                 row("not streaming for long", replica.local(running(ServerRole.REPLICA, TL, AT, Optional.of(B), false))
                         .notStreamingFor(Duration.ofSeconds(20)), List.of(new Rewind(id(B))), "not streaming from " + B + " for 20 s"),
                 row("streaming", replica, List.of(), "streaming from the leader " + B),
