@@ -174,12 +174,13 @@ final class StoreCommand implements Runnable {
             name = "repair",
             mixinStandardHelpOptions = true,
             description = {
-                "Finds the cluster's records that cannot be read (garbage, or a format this version does not know) and copies",
-                "each under /pgmanager/<cluster>/repaired/ before removing it, or rewriting it where the cluster cannot do",
-                "without it (the epoch counter). Every removed record is one the cluster writes again by itself or can do",
-                "without; each line says which. The sidecars decide without an unreadable record meanwhile, but an",
-                "unreadable leader record blocks every election until its owner removes it, and an unreadable identity or",
-                "epoch counter stops every control loop. --dry-run prints what it would do and changes nothing.",
+                "Finds the cluster's records that cannot be read (garbage, or a format this version does not know) and copies "
+                        + "each under /pgmanager/<cluster>/repaired/ before removing it, or rewriting it where the cluster "
+                        + "cannot do without it (the epoch counter). Every removed record is one the cluster writes again by "
+                        + "itself or can do without; each line says which.",
+                "The sidecars decide without an unreadable record meanwhile, but an unreadable leader record blocks every "
+                        + "election until its owner removes it, and an unreadable identity or epoch counter stops every control "
+                        + "loop. --dry-run prints what it would do and changes nothing.",
             },
             exitCodeListHeading = "%nExit codes:%n",
             exitCodeList = {
