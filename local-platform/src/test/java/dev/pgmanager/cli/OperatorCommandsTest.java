@@ -21,6 +21,7 @@ import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
 import dev.pgmanager.store.MemberState;
+import dev.pgmanager.store.SyncState;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.testing.FreePorts;
 import dev.pgmanager.store.testing.TempDirs;
@@ -37,6 +38,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -287,6 +289,21 @@ class OperatorCommandsTest {
         assertTrue(forced.out().contains("forced: writes " + B + " has not received are lost (" + behind + " bytes (43.0 MB) behind "
                 + A), forced.out());
         assertEquals(B, sidecars.read().handover().orElseThrow().to());
+    }
+
+    @Test
+    void failoverToAMemberTheSynchronousRecordDoesNotNameIsRefusedUnlessForced() {
+        sidecars.writeSyncState(lease, new SyncState(A, lease.epoch(), Set.of(C), 1));
+        sidecars.releaseLeadership(lease);
+
+        CommandRun refused = run("failover", "--to", B);
+
+        assertEquals(1, refused.exit());
+        assertTrue(refused.err().contains("refusing the failover to " + B + ": " + B + " is not one of the synchronous standbys [" + C
+                + "] that hold every acknowledged write: a failover to it may lose acknowledged writes"), refused.err());
+        CommandRun forced = run("failover", "--to", B, "--force");
+        assertEquals(0, forced.exit(), forced.err());
+        assertTrue(forced.out().contains("forced: " + B + " is not one of the synchronous standbys"), forced.out());
     }
 
     @Test

@@ -6,7 +6,6 @@ import dev.pgmanager.store.MachineIds;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,9 +52,8 @@ final class DrainCommand extends ClusterCommand {
                 out.flush();
                 return 0;
             }
-            Instant filed = Instant.now();
             ClusterRequests.report(ClusterRequests.over(store).switchover(Optional.empty()), out);
-            Leader next = LeadershipWait.until(store, Optional.of(member), Optional.empty(), filed, timeout);
+            Leader next = LeadershipWait.until(store, Optional.of(member), Optional.empty(), cluster.history(), timeout);
             out.println(member + " is drained: " + next.machineId() + " leads now, epoch " + next.epoch());
             out.flush();
         }

@@ -1,10 +1,10 @@
 package dev.pgmanager.cli;
 
+import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.MachineIds;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import java.io.PrintWriter;
-import java.time.Instant;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,9 +18,9 @@ import picocli.CommandLine.Option;
             "Moves leadership to a chosen member without waiting for it to catch up: for when the leader cannot hand "
                     + "over (its machine is gone) and no member takes over on its own.",
             "Every write the target has not received is lost, on every member. So it is refused, saying how far the "
-                    + "target is behind, while the leader is healthy (use switchover) or while the target is behind the "
-                    + "most advanced member, as the members' records last said; --force files it anyway and prints the "
-                    + "loss. Also refused when the target is not a member or already leads, or when another switchover or "
+                    + "target is behind, while the leader is healthy (use switchover), while the target is behind the "
+                    + "most advanced member, as the members' records last said, or while the synchronous record does not "
+                    + "name it (or cannot be read); --force files it anyway and prints the loss. Also refused when the target is not a member or already leads, or when another switchover or "
                     + "failover is pending. Files the request in the store, where every sidecar sees it. Talks to the "
                     + "store only.",
         },
@@ -47,10 +47,10 @@ final class FailoverCommand extends ClusterCommand {
         String successor = MachineIds.requireValid(to);
         PrintWriter out = out();
         try (ZooKeeperClusterStore store = target.openStore()) {
-            Optional<String> previous = store.read().leader().map(Leader::machineId);
-            Instant filed = Instant.now();
+            ClusterSnapshot before = store.read();
+            Optional<String> previous = before.leader().map(Leader::machineId);
             ClusterRequests.report(ClusterRequests.over(store).failover(successor, force), out);
-            waitOption.awaitIfAsked(store, previous, Optional.of(successor), filed, out);
+            waitOption.awaitIfAsked(store, previous, Optional.of(successor), before.history(), out);
         }
         return 0;
     }

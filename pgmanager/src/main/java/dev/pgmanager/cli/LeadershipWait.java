@@ -5,7 +5,7 @@ import dev.pgmanager.store.ClusterStore;
 import dev.pgmanager.store.HistoryEntry;
 import dev.pgmanager.store.Leader;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +17,6 @@ import java.util.function.Predicate;
  */
 final class LeadershipWait {
     private static final Duration RECHECK = Duration.ofMillis(500);
-    private static final Duration CLOCK_SLACK = Duration.ofSeconds(5);
     /** The history's word for a hand-over request the leader refused or that expired. */
     private static final String CANCELLED = "handover-cancelled";
 
@@ -26,12 +25,12 @@ final class LeadershipWait {
     /**
      * @param previous the leader when the request was filed, if one led
      * @param to the member that must lead, or empty for any member but {@code previous}
-     * @param filed when the request was filed, by this machine's clock
+     * @param before the cluster's history as read before the request was filed
      * @return the new leader
      * @throws CommandFailed when the leader cancelled the request (with its reason), or no such leader appears within
      *     {@code limit}
      */
-    static Leader until(ClusterStore store, Optional<String> previous, Optional<String> to, Instant filed, Duration limit)
+    static Leader until(ClusterStore store, Optional<String> previous, Optional<String> to, List<HistoryEntry> before, Duration limit)
             throws InterruptedException {
         Predicate<Leader> moved = leader -> to.map(leader.machineId()::equals)
                 .orElseGet(() -> previous.map(p -> !p.equals(leader.machineId())).orElse(true));
@@ -44,7 +43,7 @@ final class LeadershipWait {
                 Optional<Leader> leader = cluster.leader().filter(moved);
                 if (leader.isPresent()) return leader.get();
                 if (cluster.handover().isEmpty()) {
-                    Optional<HistoryEntry> cancelled = cancellation(cluster, filed);
+                    Optional<HistoryEntry> cancelled = cancellation(cluster, before);
                     if (cancelled.isPresent()) {
                         throw new CommandFailed(cancelled.get().machineId() + " cancelled the request: " + cancelled.get().detail());
                     }
@@ -60,13 +59,12 @@ final class LeadershipWait {
     }
 
     /**
-     * The leader's record of cancelling a request filed at {@code filed}: the newest since then, give or take the clock
-     * difference between this machine and the leader's. The request itself is gone by then, so this is its only trace.
+     * The leader's record of cancelling a request: the newest cancellation the history did not hold before this request
+     * was filed. The request itself is gone by then, so this is its only trace.
      */
-    private static Optional<HistoryEntry> cancellation(ClusterSnapshot cluster, Instant filed) {
-        Instant since = filed.minus(CLOCK_SLACK);
+    private static Optional<HistoryEntry> cancellation(ClusterSnapshot cluster, List<HistoryEntry> before) {
         return cluster.history().reversed().stream()
-                .filter(e -> e.kind().equals(CANCELLED) && !e.at().isBefore(since))
+                .filter(e -> e.kind().equals(CANCELLED) && !before.contains(e))
                 .findFirst();
     }
 

@@ -1,10 +1,10 @@
 package dev.pgmanager.cli;
 
+import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.MachineIds;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import java.io.PrintWriter;
-import java.time.Instant;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,10 +39,10 @@ final class SwitchoverCommand extends ClusterCommand {
         Optional<String> successor = Optional.ofNullable(to).map(MachineIds::requireValid);
         PrintWriter out = out();
         try (ZooKeeperClusterStore store = target.openStore()) {
-            Optional<String> previous = store.read().leader().map(Leader::machineId);
-            Instant filed = Instant.now();
+            ClusterSnapshot before = store.read();
+            Optional<String> previous = before.leader().map(Leader::machineId);
             ClusterRequests.report(ClusterRequests.over(store).switchover(successor), out);
-            waitOption.awaitIfAsked(store, previous, successor, filed, out);
+            waitOption.awaitIfAsked(store, previous, successor, before.history(), out);
         }
         return 0;
     }

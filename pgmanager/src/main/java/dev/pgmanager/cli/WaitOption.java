@@ -1,10 +1,11 @@
 package dev.pgmanager.cli;
 
 import dev.pgmanager.store.ClusterStore;
+import dev.pgmanager.store.HistoryEntry;
 import dev.pgmanager.store.Leader;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Option;
 
@@ -20,13 +21,13 @@ final class WaitOption {
      *
      * @param previous the leader when the request was filed
      * @param to the member that must lead, or empty for any other member
-     * @param filed when the request was filed
+     * @param before the cluster's history as read before the request was filed
      * @throws CommandFailed when the leader cancels the request (saying why) or leadership does not move in time
      */
-    void awaitIfAsked(ClusterStore store, Optional<String> previous, Optional<String> to, Instant filed, PrintWriter out)
+    void awaitIfAsked(ClusterStore store, Optional<String> previous, Optional<String> to, List<HistoryEntry> before, PrintWriter out)
             throws InterruptedException {
         if (wait == null) return;
-        Leader leader = LeadershipWait.until(store, previous, to, filed, wait);
+        Leader leader = LeadershipWait.until(store, previous, to, before, wait);
         out.println(leader.machineId() + " leads now, epoch " + leader.epoch());
         out.flush();
     }

@@ -23,7 +23,11 @@ final class RecordsCheck implements Check {
             store.unreadableRecord().ifPresent(location -> findings.add(Finding.critical(name(), location, "the record at "
                     + location + " cannot be read, and no member can decide anything without it: every sidecar's control loop "
                     + "only observes, so no failover happens until it is repaired (the primary keeps its lease and goes on)",
-                    repair)));
+                    location.endsWith("/identity")
+                            ? "write it again by hand from the data's system identifier (pg_controldata on the leader); "
+                                    + "pgmanager store repair leaves it, since without it a member with no data could start "
+                                    + "a new cluster"
+                            : repair)));
             return findings;
         }
         List<UnreadableRecord> unreadable = store.snapshot().get().unreadable();
@@ -33,9 +37,14 @@ final class RecordsCheck implements Check {
         }
         for (UnreadableRecord record : unreadable) {
             String message = record.problem() + ": " + consequence(record);
+            // Only a leader may write the synchronous record: a repair removing it would lift the guard it is.
+            String fix = record.part() == UnreadableRecord.Part.SYNC
+                    ? "none while a leader runs (it writes the record again); without one, choose the member to promote: "
+                            + facts.fixes().pgmanager("failover --to ID --force")
+                    : repair;
             findings.add(record.part() == UnreadableRecord.Part.LEADER || record.part() == UnreadableRecord.Part.SYNC
-                    ? Finding.critical(name(), record.location(), message, repair)
-                    : Finding.warning(name(), record.location(), message, repair));
+                    ? Finding.critical(name(), record.location(), message, fix)
+                    : Finding.warning(name(), record.location(), message, fix));
         }
         return findings;
     }
@@ -53,7 +62,8 @@ final class RecordsCheck implements Check {
                     + "sidecar writes it again on its next pass";
             case HISTORY -> "left out of pgmanager history; nothing else depends on it";
             case HANDOVER -> "no switchover or failover can be filed while it exists; the leader removes it on its next pass";
-            case SPEC -> "every sidecar goes on with the last spec it read, and after a restart with the defaults";
+            case SPEC -> "every sidecar goes on with the last spec it read, and after a restart with the defaults; the repair "
+                    + "writes the defaults, paused, for an operator to set again and resume";
         };
     }
 }

@@ -4,6 +4,7 @@ import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
 import dev.pgmanager.store.MemberState;
+import dev.pgmanager.store.UnreadableRecord;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.Optional;
@@ -23,8 +24,10 @@ import java.util.OptionalLong;
  * @param reference the member the target is measured against: the leader if it has a record, else the most advanced
  *     member
  * @param bytesBehind how far the target's WAL is behind the reference's; empty when either position is unknown
+ * @param notSynchronous why the synchronous record does not vouch for the target, when it does not
  */
-public record FailoverCost(String target, Optional<String> healthyLeader, String reference, OptionalLong bytesBehind) {
+public record FailoverCost(String target, Optional<String> healthyLeader, String reference, OptionalLong bytesBehind,
+        Optional<String> notSynchronous) {
 
     public static FailoverCost of(ClusterSnapshot cluster, String target) {
         Optional<Member> leader = cluster.leader().flatMap(l -> cluster.member(l.machineId()));
@@ -37,7 +40,21 @@ public record FailoverCost(String target, Optional<String> healthyLeader, String
         Member to = cluster.member(target).orElseThrow(() -> new IllegalArgumentException(target + " is not a member"));
         long behind = position(reference) - position(to);
         OptionalLong bytesBehind = position(reference) < 0 || position(to) < 0 ? OptionalLong.empty() : OptionalLong.of(Math.max(0, behind));
-        return new FailoverCost(target, healthy, reference.machineId(), bytesBehind);
+        return new FailoverCost(target, healthy, reference.machineId(), bytesBehind, notSynchronous(cluster, target));
+    }
+
+    /**
+     * Why the synchronous record does not vouch for {@code target}: positions in member records may be older than the
+     * last acknowledged commit, and the record is what says who holds it.
+     */
+    private static Optional<String> notSynchronous(ClusterSnapshot cluster, String target) {
+        if (cluster.unreadable(UnreadableRecord.Part.SYNC).isPresent()) {
+            return Optional.of("the synchronous record cannot be read, so nobody can tell whether " + target + " holds every "
+                    + "acknowledged write");
+        }
+        return cluster.sync().filter(s -> s.quorum() > 0 && !s.leader().equals(target) && !s.synchronousStandbys().contains(target))
+                .map(s -> target + " is not one of the synchronous standbys " + s.synchronousStandbys()
+                        + " that hold every acknowledged write");
     }
 
     /** Why the failover is refused unless forced; empty when it loses nothing that is known and no leader is healthy. */
@@ -46,6 +63,10 @@ public record FailoverCost(String target, Optional<String> healthyLeader, String
             return Optional.of(healthyLeader.get() + " leads and is healthy: a failover would not wait for " + target
                     + " to catch up (" + lag() + "). Use `pgmanager switchover --to " + target + "`, which hands over without "
                     + "loss, or add --force to fail over anyway");
+        }
+        if (notSynchronous.isPresent()) {
+            return Optional.of(notSynchronous.get() + ": a failover to it may lose acknowledged writes. Fail over to one of "
+                    + "them, or add --force to accept the loss");
         }
         if (bytesBehind.isEmpty() && !reference.equals(target)) {
             return Optional.of("how far " + target + " is behind " + reference + " is not known (a position is missing from "
@@ -60,6 +81,7 @@ public record FailoverCost(String target, Optional<String> healthyLeader, String
 
     /** What a forced failover loses, as far as the records tell; empty when nothing. */
     public Optional<String> loss() {
+        if (notSynchronous.isPresent()) return Optional.of("forced: " + notSynchronous.get() + "; acknowledged writes may be lost");
         if (bytesBehind.isPresent() && bytesBehind.getAsLong() == 0) return Optional.empty();
         return Optional.of("forced: writes " + target + " has not received are lost (" + lag() + ")");
     }

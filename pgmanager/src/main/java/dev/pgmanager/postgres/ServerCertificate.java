@@ -41,8 +41,12 @@ final class ServerCertificate {
      * a server without TLS is better than no server.
      */
     Optional<ServerCertificate> ensure() {
-        if (Files.isRegularFile(certificate) && Files.isRegularFile(key)) return Optional.of(this);
         try {
+            if (Files.isRegularFile(certificate) && Files.isRegularFile(key)) {
+                // A key restored or copied with looser permissions would stop PostgreSQL from starting at all.
+                Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+                return Optional.of(this);
+            }
             new PgCommandRunner(osUser).runChecked(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                     "ec_paramgen_curve:prime256v1", "-nodes", "-days", Integer.toString(VALID_DAYS), "-subj", "/CN=" + machineId,
                     "-keyout", key.toString(), "-out", certificate.toString()), Map.of(), OPENSSL_TIMEOUT);

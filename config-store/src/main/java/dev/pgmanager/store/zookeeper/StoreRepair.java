@@ -39,10 +39,10 @@ final class StoreRepair {
 
     List<RecordRepair> repair(boolean dryRun) throws Exception {
         List<RecordRepair> repairs = new ArrayList<>();
-        check(layout.spec(), ClusterSpec.class, "removed: every sidecar goes on with the last spec it read, and after a restart "
-                + "with the defaults; write your settings again", dryRun).ifPresent(repairs::add);
-        check(layout.identity(), ClusterIdentity.class, "removed: the leader records its data's identity again on its next "
-                + "pass", dryRun).ifPresent(repairs::add);
+        checkSpec(dryRun).ifPresent(repairs::add);
+        // Without an identity a member with no data may initialize a new, empty cluster: never removed here.
+        report(layout.identity(), ClusterIdentity.class, "left as it is: without it a member with no data could start a new, "
+                + "empty cluster; write it again by hand from the data's system identifier (pg_controldata)").ifPresent(repairs::add);
         for (String name : children(layout.members())) {
             String path = layout.members() + "/" + name;
             check(path, Member.class, "removed: that member's sidecar writes it again on its next pass", dryRun)
@@ -51,8 +51,10 @@ final class StoreRepair {
         check(layout.leader(), Leader.class, "removed: the member that held it stops writes, since it can no longer confirm "
                 + "its lease, and a leader is elected", dryRun).ifPresent(repairs::add);
         checkEpoch(dryRun).ifPresent(repairs::add);
-        check(layout.sync(), SyncState.class, "removed: the leader writes it again on its next pass; in synchronous mode, a "
-                + "failover before then may promote a member without every acknowledged write", dryRun).ifPresent(repairs::add);
+        // Gone, it would no longer stop a failover to a member without every acknowledged write; the leader rewrites it.
+        report(layout.sync(), SyncState.class, "left as it is: the leader writes it again on its next pass; without a leader, "
+                + "in synchronous mode, nobody is promoted until an operator chooses (pgmanager failover --to ID --force)")
+                .ifPresent(repairs::add);
         for (String name : children(layout.history())) {
             check(layout.history() + "/" + name, HistoryEntry.class, "removed from the history", dryRun).ifPresent(repairs::add);
         }
@@ -78,6 +80,30 @@ final class StoreRepair {
         return Optional.of(new RecordRepair(path, problem.get(), remedy, Optional.of(kept)));
     }
 
+    /** An unreadable record this repair leaves alone, with why. */
+    private <T extends Record> Optional<RecordRepair> report(String path, Class<T> type, String remedy) throws Exception {
+        byte[] data = read(path, new Stat());
+        if (data == null) return Optional.empty();
+        return problem(path, data, type).map(problem -> new RecordRepair(path, problem, remedy, Optional.empty()));
+    }
+
+    /**
+     * An unreadable spec is rewritten as the defaults, paused: whatever the lost one said (paused for maintenance, a
+     * lag limit), the cluster must not act on settings nobody chose, and the operator resumes once they are set again.
+     */
+    private Optional<RecordRepair> checkSpec(boolean dryRun) throws Exception {
+        Stat stat = new Stat();
+        byte[] data = read(layout.spec(), stat);
+        if (data == null) return Optional.empty();
+        Optional<String> problem = problem(layout.spec(), data, ClusterSpec.class);
+        if (problem.isEmpty()) return Optional.empty();
+        String remedy = "rewritten as the defaults, paused: set your settings again, then pgmanager resume";
+        if (dryRun) return Optional.of(new RecordRepair(layout.spec(), problem.get(), "would be " + remedy, Optional.empty()));
+        String kept = keepCopy(layout.spec(), data);
+        client.setData().withVersion(stat.getVersion()).forPath(layout.spec(), codec.encode(ClusterSpec.defaults().withPaused(true)));
+        return Optional.of(new RecordRepair(layout.spec(), problem.get(), remedy, Optional.of(kept)));
+    }
+
     /** The epoch counter cannot just go: leases must get higher epochs than any before, so it is rewritten. */
     private Optional<RecordRepair> checkEpoch(boolean dryRun) throws Exception {
         Stat stat = new Stat();
@@ -85,8 +111,9 @@ final class StoreRepair {
         if (data == null) return Optional.empty();
         Optional<String> problem = problem(layout.epoch(), data, EpochCounter.class);
         if (problem.isEmpty()) return Optional.empty();
-        long highest = highestKnownEpoch();
-        String remedy = "rewritten as " + highest + ", the highest epoch the leader, synchronous and history records know of";
+        // Every lease rewrites the counter, so its znode version bounds the epochs handed out, even ones no record names.
+        long highest = Math.max(highestKnownEpoch(), stat.getVersion() + 1L);
+        String remedy = "rewritten as " + highest + ", at least the highest epoch handed out";
         if (dryRun) return Optional.of(new RecordRepair(layout.epoch(), problem.get(), "would be " + remedy, Optional.empty()));
         String kept = keepCopy(layout.epoch(), data);
         client.setData().withVersion(stat.getVersion()).forPath(layout.epoch(), codec.encode(new EpochCounter(highest)));

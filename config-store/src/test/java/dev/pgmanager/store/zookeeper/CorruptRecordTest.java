@@ -168,11 +168,12 @@ class CorruptRecordTest {
     }
 
     @Test
-    void repairCopiesEachUnreadableRecordAsideAndRemovesItOrRewritesTheEpoch() throws Exception {
+    void repairCopiesEachUnreadableRecordAsideAndRemovesItRewritesSpecAndEpochAndLeavesSyncAndIdentity() throws Exception {
         String cluster = zk.newCluster();
         var store = zk.store(cluster);
         Leader lease = store.tryAcquireLeadership("m1").orElseThrow();
         store.appendHistory(new HistoryEntry(Instant.parse("2026-03-01T12:00:00Z"), "bootstrap", "m1", lease.epoch(), 1, "first"));
+        write(cluster, "spec", "{\"format\":99}");
         write(cluster, "members/x1", "not json");
         write(cluster, "handover", "");
         write(cluster, "sync", "{\"format\":1}");
@@ -180,29 +181,45 @@ class CorruptRecordTest {
 
         List<RecordRepair> planned = store.repairUnreadable(true);
 
-        assertEquals(List.of(path(cluster, "members/x1"), path(cluster, "epoch"), path(cluster, "sync"), path(cluster, "handover")),
-                planned.stream().map(RecordRepair::location).toList());
-        assertTrue(planned.stream().allMatch(r -> r.remedy().startsWith("would be ") && r.keptAt().isEmpty()), planned.toString());
+        List<String> order = List.of(path(cluster, "spec"), path(cluster, "members/x1"), path(cluster, "epoch"), path(cluster, "sync"),
+                path(cluster, "handover"));
+        assertEquals(order, planned.stream().map(RecordRepair::location).toList());
+        assertTrue(planned.stream().allMatch(r -> r.keptAt().isEmpty()), planned.toString());
         assertEquals("garbage", new String(zk.rawClient().getData().forPath(path(cluster, "epoch")), StandardCharsets.UTF_8),
                 "a dry run changes nothing");
 
         List<RecordRepair> done = store.repairUnreadable(false);
 
-        assertEquals(planned.stream().map(RecordRepair::location).toList(), done.stream().map(RecordRepair::location).toList());
-        RecordRepair epoch = done.get(1);
-        assertEquals("rewritten as " + lease.epoch() + ", the highest epoch the leader, synchronous and history records know of",
-                epoch.remedy());
+        assertEquals(order, done.stream().map(RecordRepair::location).toList());
+        RecordRepair epoch = done.get(2);
+        // Two writes made the counter's version 1: no epoch above 2 was ever handed out.
+        assertEquals("rewritten as 2, at least the highest epoch handed out", epoch.remedy());
         assertEquals("garbage", new String(zk.rawClient().getData().forPath(epoch.keptAt().orElseThrow()), StandardCharsets.UTF_8),
                 "the bytes are kept");
+        assertTrue(done.get(3).remedy().startsWith("left as it is") && done.get(3).keptAt().isEmpty(),
+                "the sync record guards failovers: only a leader rewrites it");
         ClusterSnapshot repaired = store.read();
-        assertTrue(repaired.unreadable().isEmpty(), repaired.unreadable().toString());
-        assertEquals(lease.epoch(), repaired.lastEpoch());
+        assertEquals(List.of(path(cluster, "sync")), repaired.unreadable().stream().map(UnreadableRecord::location).toList());
+        assertTrue(repaired.spec().value().paused(), "a lost spec comes back paused, so nothing acts on settings nobody chose");
+        assertEquals(2, repaired.lastEpoch());
         assertEquals(List.of("first"), repaired.history().stream().map(HistoryEntry::detail).toList(), "readable records stay");
         assertEquals(lease, repaired.leader().orElseThrow());
-        assertEquals(List.of(), store.repairUnreadable(false), "nothing left to repair");
         store.releaseLeadership(lease);
-        assertEquals(lease.epoch() + 1, zk.store(cluster).tryAcquireLeadership("m2").orElseThrow().epoch(),
+        assertEquals(3, zk.store(cluster).tryAcquireLeadership("m2").orElseThrow().epoch(),
                 "the next lease gets a higher epoch than any before");
+    }
+
+    @Test
+    void repairNeverRemovesAnUnreadableIdentity() throws Exception {
+        String cluster = zk.newCluster();
+        write(cluster, "identity", "not json");
+
+        List<RecordRepair> done = zk.store(cluster).repairUnreadable(false);
+
+        assertEquals(1, done.size());
+        assertTrue(done.getFirst().remedy().startsWith("left as it is: without it a member with no data could start a new"),
+                done.toString());
+        assertEquals("not json", new String(zk.rawClient().getData().forPath(path(cluster, "identity")), StandardCharsets.UTF_8));
     }
 
     private static void write(String cluster, String relativePath, String content) throws Exception {

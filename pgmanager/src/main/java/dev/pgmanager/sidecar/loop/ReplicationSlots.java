@@ -33,7 +33,19 @@ public final class ReplicationSlots {
         this.retention = retention;
     }
 
+    /**
+     * Creates the wanted slots and drops the ones gone for longer than the retention. Never fails: slot upkeep runs
+     * before a promotion too, which a slot problem must not hold up; what went wrong is logged and tried next pass.
+     */
     void keep(Set<MachineId> members, Instant now) {
+        try {
+            upkeep(members, now);
+        } catch (RuntimeException e) {
+            log.warn("could not look after the replication slots (tried again next pass): {}", e.getMessage());
+        }
+    }
+
+    private void upkeep(Set<MachineId> members, Instant now) {
         Set<String> wantedSlots = members.stream().map(MachineId::slotName).collect(Collectors.toSet());
         Map<String, ReplicationSlot> existing = new HashMap<>();
         for (ReplicationSlot slot : controller.replicationSlots()) existing.put(slot.name(), slot);
