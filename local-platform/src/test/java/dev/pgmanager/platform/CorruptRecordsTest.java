@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pgmanager.platform.LocalClusterHarness.CliRun;
+import dev.pgmanager.cli.CommandRun;
 import dev.pgmanager.platform.LocalStatus.MemberStatus;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.UnreadableRecord;
@@ -86,12 +86,12 @@ class CorruptRecordsTest {
         String successor = awaitOnePrimaryOtherThan(leader);
         writeOn(successor, "after_failover");
 
-        CliRun dryRun = LocalClusterHarness.cli("store", "repair", "--dry-run", "--dir", dir);
+        CommandRun dryRun = CommandRun.of("store", "repair", "--dry-run", "--dir", dir);
         assertEquals(0, dryRun.exit(), dryRun.err());
         assertTrue(dryRun.out().contains(oldestEntry + ": ") && dryRun.out().contains("would be removed from the history"), dryRun.out());
         assertEquals(List.of(oldestEntry), unreadableLocations(), "a dry run changes nothing");
 
-        CliRun repair = LocalClusterHarness.cli("store", "repair", "--dir", dir);
+        CommandRun repair = CommandRun.of("store", "repair", "--dir", dir);
         assertEquals(0, repair.exit(), repair.err());
         assertTrue(repair.out().contains("removed from the history; its bytes are kept at " + root + "/repaired/"), repair.out());
         assertEquals(List.of(), unreadableLocations());
@@ -156,7 +156,7 @@ class CorruptRecordsTest {
     }
 
     private static JsonNode doctorFinding(String check, String subject) throws Exception {
-        CliRun run = LocalClusterHarness.cli("doctor", "--dir", dir, "-o", "json");
+        CommandRun run = CommandRun.of("doctor", "--dir", dir, "-o", "json");
         for (JsonNode f : JSON.readTree(run.out()).path("findings")) {
             if (f.path("check").asText().equals(check) && f.path("subject").asText().equals(subject)) return f;
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgmanager.cli.CommandRun;
 import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
@@ -13,7 +14,6 @@ import dev.pgmanager.net.AddressText;
 import dev.pgmanager.net.HostPort;
 import dev.pgmanager.net.MachineId;
 import dev.pgmanager.platform.dns.RegistryFile;
-import dev.pgmanager.platform.LocalClusterHarness.CliRun;
 import dev.pgmanager.postgres.PgBinaries;
 import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.testing.Await;
@@ -120,7 +120,7 @@ class DoctorTest {
         assertTrue(finding.path("message").asText().contains("ALTER SYSTEM"), finding.toString());
         assertEquals("pgmanager rejoin " + replica + " --dir " + dir, finding.path("fix").asText());
 
-        CliRun fix = runFix(finding);
+        CommandRun fix = runFix(finding);
         assertEquals(0, fix.exit(), fix.err());
         String leaderAddress = dnsAddress(leader);
         Await.until(HEAL, replica + " streams from the leader's address in DNS", () -> streamsFrom(replica, leaderAddress));
@@ -186,7 +186,7 @@ class DoctorTest {
             assertEquals("critical", doctor().about("lease", replica).getFirst().path("severity").asText(),
                     "a primary without the lease is named too");
 
-            CliRun fix = runFix(finding);
+            CommandRun fix = runFix(finding);
             assertEquals(0, fix.exit(), fix.err());
             assertTrue(fix.out().contains("rewound"), fix.out());
             Await.untilAnswered(HEAL, replica + " streams on the leader's timeline again",
@@ -217,7 +217,7 @@ class DoctorTest {
         setFullPageWritesOnLeader(leader, false);
         JsonNode finding;
         try {
-            CliRun run = run("rejoin", replica, "--dir", dir);
+            CommandRun run = CommandRun.of("rejoin", replica, "--dir", dir);
 
             assertEquals(1, run.exit(), run.out() + run.err());
             assertTrue(run.err().contains("pg_rewind from " + leader + " failed"), run.err());
@@ -235,7 +235,7 @@ class DoctorTest {
             String decision = lastDecision(replica);
             assertTrue(decision.contains("left stopped") && decision.contains("pgmanager reinit " + replica), decision);
 
-            CliRun restart = run("restart", replica, "--dir", dir);
+            CommandRun restart = CommandRun.of("restart", replica, "--dir", dir);
             assertEquals(1, restart.exit(), "a restart would start data pg_rewind may have left half-rewound: " + restart.out());
             assertTrue(restart.err().contains("pgmanager reinit " + replica), restart.err());
             assertFalse(acceptsConnections(replica), replica + " is still stopped");
@@ -255,7 +255,7 @@ class DoctorTest {
             setFullPageWritesOnLeader(leader, true);
         }
 
-        CliRun reinit = runFix(finding);
+        CommandRun reinit = runFix(finding);
 
         assertEquals(0, reinit.exit(), reinit.out() + reinit.err());
         Path aside = asidePath(reinit.out(), "kept at ");
@@ -280,7 +280,7 @@ class DoctorTest {
         JsonNode finding = awaitFinding("dns", replica, "critical");
         assertTrue(finding.path("message").asText().contains("has no DNS answer"), finding.toString());
         assertEquals("pgmanager local start " + replica + " --dir " + dir, finding.path("fix").asText());
-        CliRun fix = runFix(finding);
+        CommandRun fix = runFix(finding);
         assertEquals(0, fix.exit(), fix.err());
         Await.until(HEAL, replica + " resolves again", () -> resolver().resolve(MachineId.of(replica)).isPresent());
         awaitFinding("dns", replica, "ok");
@@ -295,7 +295,7 @@ class DoctorTest {
             s.execute("CREATE TABLE IF NOT EXISTS reinit_rows (n int)");
             s.execute("INSERT INTO reinit_rows VALUES (1)");
         }
-        CliRun run = run("reinit", replica, "--dir", dir);
+        CommandRun run = CommandRun.of("reinit", replica, "--dir", dir);
 
         assertEquals(0, run.exit(), run.err());
         Path aside = asidePath(run.out(), "kept at ");
@@ -308,7 +308,7 @@ class DoctorTest {
     @Order(9)
     void reinitWithDiscardOldDeletesTheOldDataAndSaysSo() throws Exception {
         String replica = replicas().getFirst();
-        CliRun run = run("reinit", replica, "--discard-old", "--dir", dir);
+        CommandRun run = CommandRun.of("reinit", replica, "--discard-old", "--dir", dir);
 
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("was deleted, as --discard-old asked"), run.out());
@@ -321,7 +321,7 @@ class DoctorTest {
     @Order(10)
     void rejoinOfTheLeaderIsRefusedWithTheReason() {
         String leader = harness.leader();
-        CliRun run = run("rejoin", leader, "--dir", dir);
+        CommandRun run = CommandRun.of("rejoin", leader, "--dir", dir);
 
         assertEquals(1, run.exit(), run.out());
         assertTrue(run.err().contains(leader + " leads the cluster"), run.err());
@@ -347,9 +347,9 @@ class DoctorTest {
             Pattern refusal = Pattern.compile("refusing the failover to " + replica + ": " + leader + " leads and is healthy: a "
                     + "failover would not wait for " + replica + " to catch up \\((\\d+) bytes.* behind " + leader + ", as their "
                     + "records last said\\)");
-            CliRun[] refused = new CliRun[1];
+            CommandRun[] refused = new CommandRun[1];
             Await.until(HEAL, "a refusal that counts the bytes the replica lacks", () -> {
-                refused[0] = run("failover", "--to", replica, "--dir", dir);
+                refused[0] = CommandRun.of("failover", "--to", replica, "--dir", dir);
                 Matcher m = refusal.matcher(refused[0].err());
                 return refused[0].exit() == 1 && m.find() && Long.parseLong(m.group(1)) > 4_000_000;
             });
@@ -385,7 +385,7 @@ class DoctorTest {
         assertEquals("pgmanager local up --dir " + dir, store.path("fix").asText());
         assertFalse(report.about("member", harness.machineIds().getFirst()).isEmpty(), "members examined: " + report.out());
 
-        CliRun fix = runFix(store);
+        CommandRun fix = runFix(store);
         assertEquals(0, fix.exit(), fix.err());
         Await.until(HEAL, "a healthy doctor report", () -> doctor().exit() == 0);
     }
@@ -393,7 +393,7 @@ class DoctorTest {
     @Test
     @Order(13)
     void withNeitherStoreNorMembersTheDoctorCouldNotRun() {
-        CliRun run = run("doctor", "--store", "127.0.0.1:" + FreePorts.pick(), "--cluster", "nowhere", "-o", "json");
+        CommandRun run = CommandRun.of("doctor", "--store", "127.0.0.1:" + FreePorts.pick(), "--cluster", "nowhere", "-o", "json");
 
         assertEquals(2, run.exit(), run.out());
         assertTrue(run.out().contains("\"status\" : \"could_not_run\""), run.out());
@@ -408,12 +408,8 @@ class DoctorTest {
         }
     }
 
-    private static CliRun run(String... args) {
-        return LocalClusterHarness.cli(args);
-    }
-
     private Doctor doctor() {
-        CliRun run = run("doctor", "--dir", dir, "-o", "json");
+        CommandRun run = CommandRun.of("doctor", "--dir", dir, "-o", "json");
         try {
             JsonNode json = JSON.readTree(run.out());
             List<JsonNode> findings = new ArrayList<>();
@@ -437,17 +433,17 @@ class DoctorTest {
     }
 
     /** Runs a fix as an operator would: a pgmanager command line, or the SQL of a psql command on the leader. */
-    private CliRun runFix(JsonNode finding) throws SQLException {
+    private CommandRun runFix(JsonNode finding) throws SQLException {
         String fix = finding.path("fix").asText();
         if (fix.startsWith("pgmanager ")) {
-            return run(fix.substring("pgmanager ".length()).split(" "));
+            return CommandRun.of(fix.substring("pgmanager ".length()).split(" "));
         }
         Matcher psql = PSQL_FIX.matcher(fix);
         assertTrue(psql.matches(), "a fix that is a pgmanager or psql command: " + fix);
         try (Connection c = harness.connect(harness.leader()); Statement s = c.createStatement()) {
             s.execute(psql.group(1));
         }
-        return new CliRun(0, "", "");
+        return new CommandRun(0, "", "");
     }
 
     private List<String> replicas() {
@@ -456,11 +452,11 @@ class DoctorTest {
     }
 
     private void pause() {
-        assertEquals(0, run("pause", "--dir", dir).exit());
+        assertEquals(0, CommandRun.of("pause", "--dir", dir).exit());
     }
 
     private void resume() {
-        assertEquals(0, run("resume", "--dir", dir).exit());
+        assertEquals(0, CommandRun.of("resume", "--dir", dir).exit());
         harness.awaitHealthy(HEAL);
     }
 

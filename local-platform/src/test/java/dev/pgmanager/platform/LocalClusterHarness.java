@@ -2,7 +2,6 @@ package dev.pgmanager.platform;
 
 
 import dev.pgmanager.cli.LocalClusterFile;
-import dev.pgmanager.cli.Main;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
 import dev.pgmanager.config.StoreConfig.StoreMode;
 import dev.pgmanager.net.HostPort;
@@ -12,8 +11,6 @@ import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,7 +34,6 @@ import java.util.regex.Pattern;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
-import picocli.CommandLine;
 
 /** A real local cluster for tests, in a directory of its own, torn down with its processes and data. */
 final class LocalClusterHarness implements AutoCloseable {
@@ -179,20 +175,6 @@ final class LocalClusterHarness implements AutoCloseable {
             throw new AssertionError("no connection to the store at " + current.storeConnectString());
         }
         return zk;
-    }
-
-    /** What a {@code pgmanager} command printed, and its exit code. */
-    record CliRun(int exit, String out, String err) {}
-
-    /** Runs a {@code pgmanager} command in this process, as an operator would in a shell. */
-    static CliRun cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = Main.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        int exit = commandLine.execute(args);
-        return new CliRun(exit, out.toString(), err.toString());
     }
 
     /** POSTs {@code body} to the member's API with {@code token} as bearer token (none when null); returns the status. */

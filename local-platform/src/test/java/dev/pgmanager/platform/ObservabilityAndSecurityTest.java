@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.api.HttpServerLimits;
+import dev.pgmanager.cli.CommandRun;
+import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.cli.Main;
 import dev.pgmanager.net.HostPort;
 import dev.pgmanager.store.Leader;
@@ -215,12 +216,12 @@ class ObservabilityAndSecurityTest {
         // Nor in what the local platform prints, unless asked.
         String dir = harness.cluster.dir().toString();
         for (String format : List.of("table", "json")) {
-            LocalClusterHarness.CliRun status = LocalClusterHarness.cli("local", "status", "--dir", dir, "-o", format);
+            CommandRun status = CommandRun.of("local", "status", "--dir", dir, "-o", format);
             assertEquals(0, status.exit(), status.err());
             assertTrue(status.out().contains("postgresql://postgres:PASSWORD@"), status.out());
             assertNoSecret(secrets, status.out().getBytes(StandardCharsets.UTF_8), "local status -o " + format);
         }
-        LocalClusterHarness.CliRun shown = LocalClusterHarness.cli("local", "status", "--dir", dir, "--show-password");
+        CommandRun shown = CommandRun.of("local", "status", "--dir", dir, "--show-password");
         assertTrue(shown.out().contains("postgresql://postgres:" + file.superuserPassword() + "@"), "asked for, it is shown");
 
         Map<String, byte[]> znodes = new HashMap<>();
