@@ -26,11 +26,12 @@ public final class OsUser {
     private final int uid;
     private final int gid;
     private final boolean switchFromRoot;
-    /** Looked up once, when first needed. */
-    private volatile String home;
+    /** This user's home directory; only used when switching from root. */
+    private final String home;
 
-    private OsUser(String name, int uid, int gid, boolean switchFromRoot) {
+    private OsUser(String name, int uid, int gid, String home, boolean switchFromRoot) {
         this.name = name;
+        this.home = home;
         this.uid = uid;
         this.gid = gid;
         this.switchFromRoot = switchFromRoot;
@@ -40,9 +41,10 @@ public final class OsUser {
     public static OsUser named(String name) {
         UnixSystem self = new UnixSystem();
         if (self.getUid() != 0) {
-            return new OsUser(System.getProperty("user.name"), (int) self.getUid(), (int) self.getGid(), false);
+            return new OsUser(System.getProperty("user.name"), (int) self.getUid(), (int) self.getGid(), System.getProperty("user.home"),
+                    false);
         }
-        return new OsUser(name, idOf(name, "-u"), idOf(name, "-g"), true);
+        return new OsUser(name, idOf(name, "-u"), idOf(name, "-g"), homeOf(name), true);
     }
 
     public String name() {
@@ -83,13 +85,12 @@ public final class OsUser {
     void prepareEnvironment(Map<String, String> environment) {
         environment.keySet().removeIf(variable -> variable.startsWith("PG"));
         if (!switchFromRoot) return;
-        if (home == null) home = lookUpHome();
         environment.put("HOME", home);
         environment.put("USER", name);
         environment.put("LOGNAME", name);
     }
 
-    private String lookUpHome() {
+    private static String homeOf(String name) {
         try {
             Process process = new ProcessBuilder("getent", "passwd", name).redirectErrorStream(true).start();
             String entry = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
