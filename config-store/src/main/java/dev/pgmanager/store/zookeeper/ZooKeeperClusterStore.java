@@ -34,6 +34,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -338,6 +339,9 @@ public final class ZooKeeperClusterStore implements ClusterStore {
         MachineIds.requireValid(machineId);
         return call("take the leader lease at " + layout.leader(), () -> {
             for (int attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
+                // A server that lags the ensemble could still show a lease already released: it would refuse a free
+                // lease until the next attempt, a lost tick in a failover.
+                catchUpWithEnsemble(layout.leader());
                 var current = readStored(layout.leader(), Leader.class);
                 if (current.isPresent()) {
                     var holder = current.get();
@@ -647,6 +651,22 @@ public final class ZooKeeperClusterStore implements ClusterStore {
     }
 
     private record Stored<T>(T value, Stat stat) {}
+
+    /**
+     * Asks the server this session talks to to catch up with the ensemble's leader before the reads that follow
+     * (a session's requests are answered in order). Bounded: when it cannot be done soon, the reads go ahead and a
+     * transaction's version checks still refuse anything decided on old state.
+     */
+    private void catchUpWithEnsemble(String path) throws InterruptedException {
+        if (!client.getZookeeperClient().isConnected()) return;
+        var done = new CountDownLatch(1);
+        try {
+            client.getZookeeperClient().getZooKeeper().sync(path, (rc, p, context) -> done.countDown(), null);
+        } catch (Exception e) {
+            return;
+        }
+        done.await(sessionTimeout().toMillis() / 3, TimeUnit.MILLISECONDS);
+    }
 
     private <T extends Record> Optional<Stored<T>> readStored(String path, Class<T> type) {
         return call("read " + path, () -> {
