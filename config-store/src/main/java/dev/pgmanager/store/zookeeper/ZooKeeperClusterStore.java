@@ -26,6 +26,7 @@ import dev.pgmanager.store.Versioned;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,6 +49,7 @@ import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.KeeperException.Code;
 import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -171,15 +173,33 @@ public final class ZooKeeperClusterStore implements ClusterStore {
         }
     }
 
-    /** Transactions do not create parents, so the cluster's own znode must exist before the first one. */
+    /**
+     * Transactions do not create parents, so the cluster's own znode must exist before the first one. With a store
+     * secret, a znode already there must carry the cluster's ACL: one that anybody may change was not created by the
+     * cluster's members (someone may have taken the name before it bootstrapped and planted records in it), and is
+     * refused rather than trusted.
+     */
     private void createRoot() {
         run("create " + layout.root(), () -> {
             try {
                 client.create().creatingParentsIfNeeded().forPath(layout.root(), new byte[0]);
             } catch (KeeperException.NodeExistsException alreadyThere) {
-                // another member created it first
+                // another member created it first, or someone else did: the ACL tells
+                if (settings.secret().isPresent()) requireClusterAcl(settings.secret().get());
             }
         });
+    }
+
+    private void requireClusterAcl(String secret) throws Exception {
+        List<ACL> expected = ClusterAcl.forCluster(layout.root(), secret).getDefaultAcl();
+        List<ACL> actual = client.getACL().forPath(layout.root());
+        if (new HashSet<>(actual).equals(new HashSet<>(expected))) return;
+        throw new StoreException("refusing the cluster's znode " + layout.root() + ": it exists, but its ACL " + actual
+                + " is not the cluster's (only clients with the store secret may use the znodes), so it was not created by "
+                + "this cluster's members; someone may have taken the name before the cluster started. Choose another cluster "
+                + "name, or, if the znode and everything under it are known to be the cluster's own (created by hand, or by a "
+                + "pgmanager run without a store secret), give it the cluster's ACL: setAcl -R " + layout.root() + " "
+                + expected.getFirst().getId().getScheme() + ":" + expected.getFirst().getId().getId() + ":cdrwa");
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.pgmanager.store.zookeeper;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -104,6 +105,33 @@ class ClusterAclTest {
         StoreException refused = assertThrows(StoreException.class,
                 () -> ZooKeeperClusterStore.readIfPresent(zk.settings(taken).withSecret("another-secret")));
         assertTrue(refused.getCause() instanceof KeeperException.NoAuthException, String.valueOf(refused.getCause()));
+    }
+
+    @Test
+    void aClusterNameTakenBeforeTheClusterStartedIsRefusedAndNothingInItIsTrusted() throws Exception {
+        // Someone without the secret creates the cluster's znode first and plants a leader record in it.
+        String squatted = zk.newCluster();
+        String root = ClusterLayout.forCluster(squatted).root();
+        CuratorFramework squatter = client(Optional.empty());
+        squatter.create().creatingParentsIfNeeded().forPath(root);
+        byte[] planted = "{\"machineId\":\"squatter\",\"epoch\":99}".getBytes(StandardCharsets.UTF_8);
+        squatter.create().forPath(ClusterLayout.forCluster(squatted).leader(), planted);
+
+        StoreException refused = assertThrows(StoreException.class,
+                () -> ZooKeeperClusterStore.connect(zk.settings(squatted).withSecret(SECRET)).close());
+        assertTrue(refused.getMessage().contains("refusing the cluster's znode " + root) && refused.getMessage().contains("setAcl -R")
+                && refused.getMessage().contains("another cluster name"), refused.getMessage());
+        assertTrue(!refused.getMessage().contains(SECRET), refused.getMessage());
+        assertArrayEquals(planted, squatter.getData().forPath(ClusterLayout.forCluster(squatted).leader()), "nothing was changed");
+
+        // The same name protected with another secret is refused too (the store cannot even read it), and a cluster's
+        // own znode, created with the secret, is accepted again by every later connection.
+        String foreign = zk.newCluster();
+        zk.closeAfterTest(ZooKeeperClusterStore.connect(zk.settings(foreign).withSecret("another-secret")));
+        assertThrows(StoreException.class, () -> ZooKeeperClusterStore.connect(zk.settings(foreign).withSecret(SECRET)).close());
+        String own = zk.newCluster();
+        zk.closeAfterTest(ZooKeeperClusterStore.connect(zk.settings(own).withSecret(SECRET)));
+        zk.closeAfterTest(ZooKeeperClusterStore.connect(zk.settings(own).withSecret(SECRET))).read();
     }
 
     private static CuratorFramework client(Optional<String> digest) throws InterruptedException {
