@@ -1,8 +1,8 @@
 package dev.pgmanager.api;
 
-import com.sun.net.httpserver.Headers;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * One HTTP request as the endpoints see it.
@@ -10,11 +10,11 @@ import java.util.Optional;
  * @param method the HTTP method as sent (upper case)
  * @param path the decoded path, without a trailing slash
  * @param query decoded query parameters; the first value wins when one is repeated
- * @param headers the request headers
+ * @param headers a request header's first value, by name (case-insensitive)
  * @param body the request body (empty for methods that carry none)
  * @param remote who sent it, for the audit log
  */
-record ApiRequest(String method, String path, Map<String, String> query, Headers headers, byte[] body, String remote) {
+record ApiRequest(String method, String path, Map<String, String> query, Function<String, Optional<String>> headers, byte[] body, String remote) {
 
     ApiRequest {
         query = Map.copyOf(query);
@@ -25,6 +25,6 @@ record ApiRequest(String method, String path, Map<String, String> query, Headers
     }
 
     Optional<String> header(String name) {
-        return Optional.ofNullable(headers.getFirst(name));
+        return headers.apply(name);
     }
 }

@@ -1,18 +1,24 @@
 package dev.pgmanager.api;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import dev.pgmanager.store.StoreException;
 import dev.pgmanager.store.StoreUnavailableException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * {@code HEAD} and {@code OPTIONS} for every {@code GET} endpoint with the status {@code GET} would give and no body,
  * because load balancers probe with them (HAProxy's {@code option httpchk OPTIONS /primary}).
  */
-final class ApiRouter implements HttpHandler {
+final class ApiRouter extends Handler.Abstract {
     private static final Logger log = LoggerFactory.getLogger(ApiRouter.class);
 
     /** Command bodies are a few bytes; anything near this is not a command. */
@@ -48,22 +54,21 @@ final class ApiRouter implements HttpHandler {
         return this;
     }
 
+    /** Runs on a virtual thread of its own (the handler blocks), so one slow endpoint holds up no other request. */
     @Override
-    public void handle(HttpExchange exchange) {
-        try (exchange) {
-            String method = exchange.getRequestMethod();
-            boolean withBody = !method.equals("HEAD") && !method.equals("OPTIONS");
-            ApiResponse response = answer(exchange, method);
-            send(exchange, response, withBody);
-        } catch (IOException | RuntimeException e) {
-            // The client went away mid-answer, or the server is closing: nothing left to tell anyone.
-            log.debug("could not send the answer to {} {}: {}", exchange.getRequestMethod(), exchange.getRequestURI(), e.toString());
-        }
+    public boolean handle(Request request, Response response, Callback callback) {
+        String method = request.getMethod();
+        boolean withBody = !method.equals("HEAD") && !method.equals("OPTIONS");
+        send(response, answer(request, method), withBody, callback);
+        return true;
     }
 
-    private ApiResponse answer(HttpExchange exchange, String method) {
-        String path = normalize(exchange.getRequestURI().getPath());
+    private ApiResponse answer(Request exchange, String method) {
+        String path = normalize(exchange.getHttpURI().getDecodedPath());
         try {
+            // Read whatever the method: a body left unread makes the server close the connection after the answer,
+            // unannounced, and a client that reuses it sees its next request fail.
+            byte[] body = readBody(Content.Source.asInputStream(exchange));
             Map<String, Endpoint> methods = routes.get(path);
             if (methods == null) return ApiResponse.error(404, "no such endpoint: " + path);
             String allow = String.join(", ", allowed(methods));
@@ -76,7 +81,7 @@ final class ApiRouter implements HttpHandler {
                 return ApiResponse.error(405, method + " is not allowed on " + path + " (allowed: " + allow + ")")
                         .withHeader("Allow", allow);
             }
-            ApiResponse response = endpoint.handle(request(exchange, method, path));
+            ApiResponse response = endpoint.handle(request(exchange, method, path, body));
             return method.equals("OPTIONS") ? response.withHeader("Allow", allow) : response;
         } catch (ApiError e) {
             return e.response();
@@ -104,10 +109,10 @@ final class ApiRouter implements HttpHandler {
         return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     }
 
-    private static ApiRequest request(HttpExchange exchange, String method, String path) throws IOException {
-        byte[] body = method.equals("POST") ? readBody(exchange.getRequestBody()) : new byte[0];
-        return new ApiRequest(method, path, query(exchange.getRequestURI().getRawQuery()), exchange.getRequestHeaders(), body,
-                String.valueOf(exchange.getRemoteAddress()));
+    private static ApiRequest request(Request exchange, String method, String path, byte[] body) {
+        var headers = exchange.getHeaders();
+        return new ApiRequest(method, path, query(exchange.getHttpURI().getQuery()), name -> Optional.ofNullable(headers.get(name)),
+                method.equals("POST") ? body : new byte[0], String.valueOf(exchange.getConnectionMetaData().getRemoteSocketAddress()));
     }
 
     private static byte[] readBody(InputStream in) throws IOException {
@@ -137,21 +142,28 @@ final class ApiRouter implements HttpHandler {
         }
     }
 
-    private static void send(HttpExchange exchange, ApiResponse response, boolean withBody) throws IOException {
-        var headers = exchange.getResponseHeaders();
-        response.headers().forEach(headers::set);
+    private static void send(Response exchange, ApiResponse response, boolean withBody, Callback callback) {
+        exchange.setStatus(response.status());
+        var headers = exchange.getHeaders();
+        response.headers().forEach(headers::put);
         if (response.body() == null) {
-            exchange.sendResponseHeaders(response.status(), -1);
+            callback.succeeded();
             return;
         }
-        headers.set("Content-Type", "application/json");
-        headers.set("Cache-Control", "no-store");
+        headers.put(HttpHeader.CONTENT_TYPE, "application/json");
+        headers.put(HttpHeader.CACHE_CONTROL, "no-store");
         if (!withBody) {
-            exchange.sendResponseHeaders(response.status(), -1);
+            callback.succeeded();
             return;
         }
-        byte[] bytes = Json.MAPPER.writeValueAsBytes(response.body());
-        exchange.sendResponseHeaders(response.status(), bytes.length);
-        exchange.getResponseBody().write(bytes);
+        byte[] bytes;
+        try {
+            bytes = Json.MAPPER.writeValueAsBytes(response.body());
+        } catch (IOException e) {
+            Response.writeError(exchange.getRequest(), exchange, callback, 500, "the answer could not be written as JSON");
+            return;
+        }
+        // A client that went away mid-answer fails the callback: nothing left to tell anyone.
+        exchange.write(true, ByteBuffer.wrap(bytes), callback);
     }
 }

@@ -1,26 +1,35 @@
 package dev.pgmanager.api;
 
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 /**
  * The sidecar's HTTP API: health probes for platforms and load balancers, views of this member and the cluster, and
- * token-protected operator commands. Every request runs on its own virtual thread, so one call stuck on the store
- * or on DNS never holds up the probes; {@link HttpServerLimits} bound what a slow or hostile client can hold.
+ * token-protected operator commands. Served by Jetty, every request on a virtual thread of its own, so one call stuck
+ * on the store or on DNS never holds up the probes. {@link HttpServerLimits} bound what all clients together and
+ * {@link ClientConnections} what one client can hold, so that a slow or hostile client never starves the health
+ * checks of the others.
  */
 public final class HttpApi implements AutoCloseable {
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final Server server;
+    private final int port;
+    private final ClientConnections clients;
 
-    private HttpApi(HttpServer server, ExecutorService executor) {
+    private HttpApi(Server server, int port, ClientConnections clients) {
         this.server = server;
-        this.executor = executor;
+        this.port = port;
+        this.clients = clients;
     }
 
     /**
@@ -59,29 +68,57 @@ public final class HttpApi implements AutoCloseable {
                 .post("/resume", operator::resume)
                 .post("/failsafe", failsafe::confirm);
 
-        HttpServerLimits.apply();
-        HttpServer server;
+        var pool = new VirtualThreadPool();
+        pool.setName("pgmanager-api");
+        Server server = new Server(pool);
+        server.setStopTimeout(0);
+        var http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setRequestHeaderSize(HttpServerLimits.MAX_HEADER_BYTES);
+        http.setMinRequestDataRate(HttpServerLimits.MIN_BODY_BYTES_PER_SECOND);
+        // The API matches whole decoded paths against a fixed list and serves no files, so an ambiguous path
+        // ("/%2e%2e/x", "//cluster") is just a path that names no endpoint: it gets the API's 404, not a server error
+        // page that ends the connection.
+        http.setUriCompliance(UriCompliance.LEGACY);
+        ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        connector.setHost(listen.getAddress().getHostAddress());
+        connector.setPort(listen.getPort());
+        connector.setIdleTimeout(HttpServerLimits.IDLE_SECONDS * 1000L);
+        var clients = new ClientConnections(HttpServerLimits.MAX_CONNECTIONS_PER_CLIENT,
+                Duration.ofSeconds(HttpServerLimits.MAX_REQUEST_SECONDS));
+        connector.addBean(clients);
+        server.addConnector(connector);
+        server.addBean(new NetworkConnectionLimit(HttpServerLimits.MAX_CONNECTIONS, connector));
+        server.setErrorHandler(new JsonErrors());
+        server.setHandler(router);
         try {
-            server = HttpServer.create(listen, 0);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen for the HTTP API on " + listen + ": " + e.getMessage(), e);
+            server.start();
+        } catch (Exception e) {
+            stopQuietly(server);
+            clients.close();
+            throw new UncheckedIOException("cannot listen for the HTTP API on " + listen + ": " + e.getMessage(),
+                    e instanceof IOException io ? io : new IOException(e));
         }
-        ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("pgmanager-api-", 0).factory());
-        server.setExecutor(executor);
-        server.createContext("/", router);
-        server.start();
-        return new HttpApi(server, executor);
+        return new HttpApi(server, connector.getLocalPort(), clients);
     }
 
     /** The port actually bound, useful after listening on port 0. */
     public int port() {
-        return server.getAddress().getPort();
+        return port;
     }
 
     /** Stops listening at once and interrupts requests still running; does not wait for them. */
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        stopQuietly(server);
+        clients.close();
+    }
+
+    private static void stopQuietly(Server server) {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            // stopping anyway: the connector is closed first, and nothing else is left to release
+        }
     }
 }

@@ -1,16 +1,21 @@
 package dev.pgmanager.api;
 
 /**
- * What one HTTP client can hold of a sidecar, for both of its servers (the API and {@code /metrics}, each the JDK's
- * built-in server, which reads these settings once, when the first server starts). Without them a client that sends
- * a header line every few seconds keeps its connection, its thread and its growing header buffer for as long as it
- * likes, and a few hundred such clients exhaust a small heap.
- *
- * <p>Set as the JDK server's system properties unless already set (an operator's {@code -D} wins).
+ * What HTTP clients can hold of a sidecar's two servers: the API (Jetty, see {@link HttpApi}) and {@code /metrics}
+ * (the JDK's built-in server, which reads these settings as system properties once, when it starts). Without them a
+ * client that sends a header line every few seconds keeps its connection, its thread and its growing header buffer
+ * for as long as it likes, and a few hundred such clients exhaust a small heap.
  */
 public final class HttpServerLimits {
     /** Connections open at once on one server; beyond it the server accepts no more until some close. */
     public static final int MAX_CONNECTIONS = 128;
+    /**
+     * Connections open at once from one client address on the API: a load balancer's checks and an operator's
+     * commands need a few; a client at the limit leaves the other connections to everyone else.
+     */
+    public static final int MAX_CONNECTIONS_PER_CLIENT = 16;
+    /** A request body that arrives slower than this is refused (the API's bodies are a few hundred bytes). */
+    public static final long MIN_BODY_BYTES_PER_SECOND = 1024;
     /**
      * Seconds a request may take to arrive, request line, headers and body: a client trickling headers is cut off.
      * A new connection that sends nothing is closed after as long.
@@ -24,7 +29,10 @@ public final class HttpServerLimits {
 
     private HttpServerLimits() {}
 
-    /** Sets the limits before the first server starts; later calls change nothing. */
+    /**
+     * Sets the limits of the JDK's server as its system properties, unless already set (an operator's {@code -D}
+     * wins), before it starts; later calls change nothing.
+     */
     public static void apply() {
         setIfAbsent("jdk.httpserver.maxConnections", MAX_CONNECTIONS);
         setIfAbsent("sun.net.httpserver.maxReqTime", MAX_REQUEST_SECONDS);
