@@ -20,11 +20,9 @@ final class JsonErrors implements Request.Handler {
         Object message = request.getAttribute(ErrorHandler.ERROR_MESSAGE);
         String text = message == null || message.toString().isBlank() ? HttpStatus.getMessage(status) : message.toString();
         byte[] body = Json.MAPPER.writeValueAsBytes(Json.object().put("error", text));
-        // The server answers these before the request's body is read, and closes the connection after the answer when
-        // one was sent: said so, a client opens a new connection for its next request instead of failing it.
-        if (request.getHeaders().contains(HttpHeader.CONTENT_LENGTH) || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) {
-            response.getHeaders().put(HttpHeader.CONNECTION, "close");
-        }
+        // The server answers these before the request's body is read and may close the connection after the answer;
+        // said so, a client opens a new connection for its next request instead of failing it on this one.
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
         response.write(true, ByteBuffer.wrap(body), callback);

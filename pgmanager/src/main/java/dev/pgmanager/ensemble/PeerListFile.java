@@ -38,9 +38,14 @@ public final class PeerListFile {
     void write(EnsembleConfig config) {
         try {
             Files.createDirectories(file.getParent());
-            Path next = file.resolveSibling(file.getFileName() + ".next");
-            Files.writeString(next, config.format(), StandardCharsets.UTF_8);
-            Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            // Created owner-only (a temporary file's permissions), like every state file of the sidecar.
+            Path next = Files.createTempFile(file.getParent(), file.getFileName() + ".", ".next");
+            try {
+                Files.writeString(next, config.format(), StandardCharsets.UTF_8);
+                Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(next);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the peer list " + file, e);
         }
