@@ -1,5 +1,6 @@
 package dev.pgmanager.store;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -17,6 +18,8 @@ import java.util.Objects;
  * @param tags operator tags that shape elections
  * @param databasePort the port its database listens on
  * @param apiPort the port of its sidecar's HTTP API
+ * @param diskFull whether its volume is past the read-only mark, so that its PostgreSQL refuses user writes (records
+ *                 of versions before the guard leave it out: false)
  * @param updatedAt when the record was written
  */
 public record Member(
@@ -30,6 +33,8 @@ public record Member(
         Tags tags,
         int databasePort,
         int apiPort,
+        // Written only when true: a record of a member with room reads exactly as before the guard existed.
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean diskFull,
         Instant updatedAt) {
 
     public Member {
@@ -37,6 +42,12 @@ public record Member(
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(state, "state");
         tags = tags == null ? Tags.NONE : tags;
+    }
+
+    /** A member whose volume has room. */
+    public Member(String machineId, String region, MemberRole role, MemberState state, long timeline, long receivedPosition,
+            long replayedPosition, Tags tags, int databasePort, int apiPort, Instant updatedAt) {
+        this(machineId, region, role, state, timeline, receivedPosition, replayedPosition, tags, databasePort, apiPort, false, updatedAt);
     }
 
     /**

@@ -67,6 +67,15 @@ final class LocalClusterHarness implements AutoCloseable {
         // Under /tmp and traversable: PostgreSQL runs as the postgres user when the tests run as root.
         Path dir = Files.createTempDirectory("pgmanager-it-");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return upIn(dir, nodes, storeMode, ha);
+    }
+
+    /** A cluster of {@code nodes} in {@code dir}, an empty directory the postgres user can traverse. */
+    static LocalClusterHarness upIn(Path dir, int nodes) throws IOException {
+        return upIn(dir, nodes, StoreMode.EXTERNAL, LocalHaSettings.DEFAULTS);
+    }
+
+    private static LocalClusterHarness upIn(Path dir, int nodes, StoreMode storeMode, LocalHaSettings ha) throws IOException {
         LocalCluster cluster = LocalCluster.at(dir);
         try {
             cluster.up(nodes, new NewClusterSettings(storeMode, Optional.empty(), ha), Duration.ofSeconds(180), System.err);

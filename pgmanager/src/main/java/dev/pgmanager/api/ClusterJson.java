@@ -45,6 +45,7 @@ public final class ClusterJson {
         json.put("lag_bytes", MemberJson.boxed(ReplicationLag.ofMember(cluster, m)));
         json.put("database_port", m.databasePort());
         json.put("api_port", m.apiPort());
+        json.put("disk_full", m.diskFull());
         json.putObject("tags").put("nofailover", m.tags().noFailover()).put("priority", m.tags().priority());
         json.put("updated_at", m.updatedAt() == null ? null : m.updatedAt().toString());
         json.put("address", address.map(AddressText::of).orElse(null));

@@ -24,7 +24,8 @@ import picocli.CommandLine.Command;
             "Lists the members, the leader and its epoch, and where each member is now.",
             "For each member: machine ID, region, role, state, timeline, replay lag in bytes behind the leader's published "
                     + "position, and the address its machine ID resolves to right now in DNS (- when it does not resolve). "
-                    + "Also says when the cluster is paused and when a switchover or failover is pending. "
+                    + "Also says when the cluster is paused, when a switchover or failover is pending, and when a member's "
+                    + "volume is so full that its user sessions are read-only. "
                     + "Talks to the store and to DNS, never to the members.",
         },
         exitCodeListHeading = "%nExit codes:%n",
@@ -78,10 +79,18 @@ final class ListCommand extends ClusterReport {
         TextTable table = new TextTable("LEADER", "MEMBER", "REGION", "ROLE", "STATE", "TIMELINE", "LAG_BYTES", "ADDRESS");
         for (JsonNode member : view.path("members")) {
             String id = text(member, "machine_id");
-            table.row(id.equals(leader) ? "*" : "", id, text(member, "region"), text(member, "role"), text(member, "state"),
+            // A full volume shows where an operator looks first: in the member's state.
+            String state = text(member, "state") + (member.path("disk_full").asBoolean() ? ", read-only: disk full" : "");
+            table.row(id.equals(leader) ? "*" : "", id, text(member, "region"), text(member, "role"), state,
                     text(member, "timeline"), text(member, "lag_bytes"), text(member, "address"));
         }
         table.print(out);
+        for (JsonNode member : view.path("members")) {
+            if (member.path("disk_full").asBoolean()) {
+                out.println(text(member, "machine_id") + ": its volume is past disk.read_only_at, so user sessions are read-only "
+                        + "until it is below disk.writable_below; free space or extend the volume");
+            }
+        }
     }
 
     /** A field as text; null when JSON has none (the table prints {@code -}). */

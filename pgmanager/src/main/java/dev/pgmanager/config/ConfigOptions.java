@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalInt;
 import dev.pgmanager.ha.SynchronousMode;
 
 import static dev.pgmanager.config.ConfigOption.optional;
@@ -127,6 +128,11 @@ final class ConfigOptions {
     static final ConfigOption<Duration> REWRITER_REPORT_INTERVAL = withDefault("rewriter.report_interval", "10m",
             ValueParsers.positiveDuration(), "PGMANAGER_REWRITER_REPORT_INTERVAL");
 
+    static final ConfigOption<OptionalInt> DISK_READ_ONLY_AT = withDefault("disk.read_only_at", "90%",
+            ValueParsers::percentOrOff, "PGMANAGER_DISK_READ_ONLY_AT");
+    static final ConfigOption<Integer> DISK_WRITABLE_BELOW = withDefault("disk.writable_below", "85%",
+            ValueParsers::percent, "PGMANAGER_DISK_WRITABLE_BELOW");
+
     static final ConfigOption<LogFormat> LOG_FORMAT =
             withDefault("log.format", "text", ValueParsers::logFormat, "PGMANAGER_LOG_FORMAT");
 
@@ -139,7 +145,8 @@ final class ConfigOptions {
             LOOP_WAIT, MAXIMUM_LAG_ON_FAILOVER, SLOT_RETENTION, NOFAILOVER, PRIORITY, STOP_HANDOVER_TIMEOUT, VERIFY_ON_MIGRATION,
             SYNCHRONOUS_MODE, SYNCHRONOUS_NODE_COUNT, SYNCHRONOUS_MODE_STRICT, NOSYNC, FAILSAFE_MODE,
             API_LISTEN, API_TOKEN, METRICS_LISTEN, ROUTER_LISTEN, DNS_SERVERS, DNS_NAME_PATTERN,
-            REWRITER_ENABLED, REWRITER_CGROUP, REWRITER_PIN_ROOT, REWRITER_RETENTION, REWRITER_REPORT_INTERVAL, LOG_FORMAT);
+            REWRITER_ENABLED, REWRITER_CGROUP, REWRITER_PIN_ROOT, REWRITER_RETENTION, REWRITER_REPORT_INTERVAL,
+            DISK_READ_ONLY_AT, DISK_WRITABLE_BELOW, LOG_FORMAT);
 
     private ConfigOptions() {}
 }

@@ -11,11 +11,12 @@ import java.util.Optional;
  * @param app           the cluster's name in the store
  * @param primaryRegion the region leaders should come from; absent means any region may lead
  * @param address       this machine's current address, when the platform tells us; never stored
+ * @param disk          when the primary refuses user writes because its volume is nearly full
  */
 public record SidecarConfig(String machineId, String app, String region, Optional<String> primaryRegion,
                             boolean failoverOutsidePrimaryRegion, Optional<InetAddress> address, StoreConfig store,
                             PostgresConfig postgres, HaConfig ha, ApiConfig api, MetricsConfig metrics, RouterConfig router, DnsConfig dns, RewriterConfig rewriter,
-                            LogFormat logFormat) {
+                            DiskGuardConfig disk, LogFormat logFormat) {
     public SidecarConfig {
         Objects.requireNonNull(machineId, "machineId");
         Objects.requireNonNull(app, "app");
@@ -30,6 +31,7 @@ public record SidecarConfig(String machineId, String app, String region, Optiona
         Objects.requireNonNull(router, "router");
         Objects.requireNonNull(dns, "dns");
         Objects.requireNonNull(rewriter, "rewriter");
+        Objects.requireNonNull(disk, "disk");
         Objects.requireNonNull(logFormat, "logFormat");
     }
 

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -37,6 +38,7 @@ public final class SidecarConfigLoader {
         Map<String, String> parameters = postgresParameters(configFile, problems);
         checkLoopFitsInLease(settings, problems);
         checkStoreMode(settings, problems);
+        checkDiskMarks(settings, problems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -66,9 +68,10 @@ public final class SidecarConfigLoader {
         DnsConfig dns = new DnsConfig(settings.find(DNS_SERVERS).orElse(List.of()), settings.get(DNS_NAME_PATTERN));
         RewriterConfig rewriter = new RewriterConfig(settings.get(REWRITER_ENABLED), settings.find(REWRITER_CGROUP),
                 settings.get(REWRITER_PIN_ROOT), settings.get(REWRITER_RETENTION), settings.get(REWRITER_REPORT_INTERVAL));
+        DiskGuardConfig disk = new DiskGuardConfig(settings.get(DISK_READ_ONLY_AT), settings.get(DISK_WRITABLE_BELOW));
         return new SidecarConfig(settings.get(MACHINE_ID), settings.get(APP), settings.get(REGION),
                 settings.find(PRIMARY_REGION), settings.get(FAILOVER_OUTSIDE_PRIMARY_REGION), settings.find(ADDRESS),
-                store, postgres, ha, api, metrics, router, dns, rewriter, settings.get(LOG_FORMAT));
+                store, postgres, ha, api, metrics, router, dns, rewriter, disk, settings.get(LOG_FORMAT));
     }
 
     /** Set, or external when a connect string is given, else ensemble: one app of machines needs nothing else. */
@@ -97,6 +100,15 @@ public final class SidecarConfigLoader {
                     problems.add("store.ensemble.client_port, quorum_port and election_port must differ");
                 }
             }
+        }
+    }
+
+    private static void checkDiskMarks(ResolvedSettings settings, List<String> problems) {
+        OptionalInt readOnlyAt = settings.find(DISK_READ_ONLY_AT).orElse(OptionalInt.empty());
+        Optional<Integer> writableBelow = settings.find(DISK_WRITABLE_BELOW);
+        if (readOnlyAt.isPresent() && writableBelow.isPresent() && writableBelow.get() >= readOnlyAt.getAsInt()) {
+            problems.add(DISK_WRITABLE_BELOW.key() + " (" + writableBelow.get() + "%) must be below " + DISK_READ_ONLY_AT.key() + " ("
+                    + readOnlyAt.getAsInt() + "%): between the two marks the volume keeps whichever state it is in");
         }
     }
 

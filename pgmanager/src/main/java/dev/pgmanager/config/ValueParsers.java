@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalInt;
 import dev.pgmanager.ha.SynchronousMode;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -63,6 +64,25 @@ public final class ValueParsers {
         } catch (NumberFormatException notAnInteger) {
             throw new IllegalArgumentException(ShownValue.of(text) + " is not a whole number");
         }
+    }
+
+    /** A share of a whole, 1 to 99, with or without its {@code %} sign. */
+    static int percent(String text) {
+        String digits = text.strip();
+        if (digits.endsWith("%")) digits = digits.substring(0, digits.length() - 1).strip();
+        try {
+            int percent = Integer.parseInt(digits);
+            if (percent >= 1 && percent <= 99) return percent;
+        } catch (NumberFormatException notANumber) {
+            // reported below
+        }
+        throw new IllegalArgumentException(ShownValue.of(text) + " is not a percentage from 1% to 99%");
+    }
+
+    /** {@link #percent}, or {@code off} for never. */
+    static OptionalInt percentOrOff(String text) {
+        if (text.strip().equalsIgnoreCase("off")) return OptionalInt.empty();
+        return OptionalInt.of(percent(text));
     }
 
     /** Relative paths would depend on the directory the sidecar happens to be started from. */

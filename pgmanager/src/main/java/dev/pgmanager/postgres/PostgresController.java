@@ -179,6 +179,8 @@ public final class PostgresController {
         properties.setProperty("loginTimeout", "10");
         properties.setProperty("socketTimeout", "30");
         properties.setProperty("ApplicationName", "pgmanager");
+        // The sidecar's own work goes on while user sessions are read-only for a nearly full volume.
+        properties.setProperty("options", "-c default_transaction_read_only=off");
         // Over loopback to its own server: TLS would protect nothing and cost a handshake (and a TLS stack in memory).
         properties.setProperty("sslmode", "disable");
         String url = new HostPort(config.localConnectHost(), config.port()).jdbcUrl("postgres");
@@ -290,6 +292,23 @@ public final class PostgresController {
         log.info("rewound {} onto {}: {}", dataDirectory, upstream, CommandResult.tail(result.output(), 1));
         // pg_rewind copied the source's configuration files over ours; start() regenerates the settings
         follow(upstream);
+    }
+
+    /**
+     * Turns user sessions read-only by default, or back: new transactions of every session, open ones included, take
+     * the new default (a transaction already running finishes as it began). The sidecar's own sessions stay writable.
+     */
+    public void refuseUserWrites(boolean refuse) {
+        dataDirectory.requireCluster();
+        configFiles.writeUserWritesRefused(refuse);
+        if (isRunning()) {
+            reload();
+        }
+    }
+
+    /** Whether user sessions are refused writes by {@link #refuseUserWrites}. */
+    public boolean userWritesRefused() {
+        return configFiles.userWritesRefused();
     }
 
     /** Sets the primary's {@code synchronous_standby_names} and makes a running server re-read it. */

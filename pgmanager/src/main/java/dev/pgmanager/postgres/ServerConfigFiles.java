@@ -30,6 +30,7 @@ final class ServerConfigFiles {
     static final String SETTINGS_FILE = "pgmanager.conf";
     static final String UPSTREAM_FILE = "pgmanager-upstream.conf";
     static final String SYNC_FILE = "pgmanager-sync.conf";
+    static final String WRITES_FILE = "pgmanager-writes.conf";
     private static final Pattern SYNC_SETTING = Pattern.compile("(?m)^synchronous_standby_names = '(.*)'$");
     private static final String INCLUDE_LINE = "include '" + SETTINGS_FILE + "'";
     private static final Pattern FOLLOWED_ADDRESS = Pattern.compile("(?m)^primary_conninfo = '.*\\bhostaddr=''([^']*)''");
@@ -79,7 +80,9 @@ final class ServerConfigFiles {
                 + "logging_collector = off\n"
                 + "include_if_exists = '" + UPSTREAM_FILE + "'\n"
                 // the leader's choice of synchronous standbys, changed on its own while the server runs
-                + "include_if_exists = '" + SYNC_FILE + "'\n";
+                + "include_if_exists = '" + SYNC_FILE + "'\n"
+                // user sessions refused writes while the volume is nearly full, changed on its own while the server runs
+                + "include_if_exists = '" + WRITES_FILE + "'\n";
         osUser.writePrivateFile(dataDirectory.file(SETTINGS_FILE), settings);
         osUser.writePrivateFile(dataDirectory.file("pg_hba.conf"), hbaRules());
     }
@@ -134,6 +137,21 @@ final class ServerConfigFiles {
             return m.find() ? Optional.of(m.group(1).replace("''", "'")) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
+        }
+    }
+
+    /** Makes user sessions read-only by default ({@code refused}) or leaves them as they were. */
+    void writeUserWritesRefused(boolean refused) {
+        osUser.writePrivateFile(dataDirectory.file(WRITES_FILE), HEADER + (refused ? "default_transaction_read_only = on\n" : ""));
+    }
+
+    /** Whether {@link #writeUserWritesRefused} last refused writes (a copy from another member may say so too). */
+    boolean userWritesRefused() {
+        Path file = dataDirectory.file(WRITES_FILE);
+        try {
+            return Files.exists(file) && Files.readString(file, StandardCharsets.UTF_8).contains("default_transaction_read_only = on");
+        } catch (IOException e) {
+            return false;
         }
     }
 

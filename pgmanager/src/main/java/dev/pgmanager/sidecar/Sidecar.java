@@ -42,6 +42,7 @@ import dev.pgmanager.sidecar.reflexes.FailsafeConfirmation;
 import dev.pgmanager.sidecar.reflexes.Fencer;
 import dev.pgmanager.sidecar.reflexes.Watchdog;
 import dev.pgmanager.sidecar.rewriter.StaleAddressRewriting;
+import dev.pgmanager.sidecar.volume.DiskFullGuard;
 import dev.pgmanager.sidecar.volume.FailedRewindRecord;
 import dev.pgmanager.sidecar.volume.LastAddressOnVolume;
 import dev.pgmanager.store.ClusterSnapshot;
@@ -149,8 +150,11 @@ public final class Sidecar implements AutoCloseable {
         SidecarView view = new View(lastPass, loopWait, config, resolver, store, failsafe, rewriting, ensemble, names);
         this.api = HttpApi.start(config.api().listen(), view, requests, config.api().token(), clock);
 
+        DiskFullGuard diskGuard = new DiskFullGuard(config.disk(), config.postgres().dataDir(), controller);
+        metrics.reportDiskGuard(diskGuard::refusingWrites, () -> DiskSpace.of(config.postgres().dataDir()));
         MemberRecords records = new MemberRecords(store, me, config.region(),
-                new Member.Tags(config.ha().noFailover(), config.ha().priority(), config.ha().noSync()), config.postgres().port(), api.port(), loopWait);
+                new Member.Tags(config.ha().noFailover(), config.ha().priority(), config.ha().noSync()), config.postgres().port(), api.port(),
+                diskGuard::refusingWrites, loopWait);
         Duration staleAfter = loopWait.multipliedBy(3).plus(config.store().sessionTimeout());
         Candidacy candidacy = new Candidacy(config.primaryRegion(), config.failoverOutsidePrimaryRegion(), staleAfter, HANDOVER_TIMEOUT);
         ClusterSpec bootstrapSpec = new ClusterSpec(loopWait.toMillis(), config.ha().maximumLagOnFailoverBytes(), false, false,
@@ -159,7 +163,7 @@ public final class Sidecar implements AutoCloseable {
                 new ReplicationSlots(controller, me, config.ha().slotRetention()), bootstrapSpec, failsafe, metrics, clock);
         this.loop = new ControlLoop(new Observer(store, server, lease, records, candidacy, resolver,
                 addressHistory, config.ha().synchronous(), failsafe::state, clock), new Decider(), actor, requests,
-                lastPass, wakeSignal, loopWait, metrics, clock);
+                diskGuard, lastPass, wakeSignal, loopWait, metrics, clock);
         Fencer fencer = new Fencer(server, failsafe, wakeSignal::wake);
         lease.addListener(fencer::onLeaseChange);
         // Member records change every pass; waking on them would make every loop chase every other. Changes that

@@ -1,5 +1,6 @@
 package dev.pgmanager.sidecar;
 
+import dev.pgmanager.api.DiskSpace;
 import dev.pgmanager.api.HttpServerLimits;
 import dev.pgmanager.api.RewriterReport;
 import dev.pgmanager.dns.DnsStats;
@@ -92,6 +93,27 @@ public final class SidecarMetrics implements AutoCloseable {
     public void passFinished(Duration took, boolean succeeded) {
         passDuration.observe(took.toNanos() / 1e9);
         if (succeeded) lastSuccess.set(clock.millis() / 1e3);
+    }
+
+    /** Reports the disk-full guard's state and the room on the data directory's volume, read at scrape time. */
+    void reportDiskGuard(BooleanSupplier refusingWrites, Supplier<Optional<DiskSpace>> volume) {
+        GaugeWithCallback.builder()
+                .name("pgmanager_disk_read_only")
+                .help("1 while user sessions are read-only because the data directory's volume is past disk.read_only_at, 0 otherwise")
+                .callback(callback -> callback.call(refusingWrites.getAsBoolean() ? 1 : 0))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("pgmanager_volume_size_bytes")
+                .help("Size of the file system holding the data directory")
+                .unit(Unit.BYTES)
+                .callback(callback -> volume.get().ifPresent(space -> callback.call(space.totalBytes())))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("pgmanager_volume_free_bytes")
+                .help("Bytes PostgreSQL may still write on the file system holding the data directory")
+                .unit(Unit.BYTES)
+                .callback(callback -> volume.get().ifPresent(space -> callback.call(space.freeBytes())))
+                .register(registry);
     }
 
     /** Registers the state read at scrape time and serves {@code /metrics} on {@code listen}. */

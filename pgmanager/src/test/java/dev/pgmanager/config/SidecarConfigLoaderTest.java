@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -104,6 +105,7 @@ class SidecarConfigLoaderTest {
         assertTrue(config.api().listen().getAddress() instanceof java.net.Inet6Address);
         assertEquals(8008, config.api().listen().getPort());
         assertEquals(Optional.empty(), config.api().token());
+        assertEquals(DiskGuardConfig.DEFAULTS, config.disk());
         assertEquals(LogFormat.TEXT, config.logFormat());
     }
 
@@ -282,6 +284,21 @@ class SidecarConfigLoaderTest {
     void durationOutOfItsRange() {
         ConfigException error = rejected(with(flyEnvironment(), "PGMANAGER_STORE_SESSION_TIMEOUT", "90s"));
         assertMentions(error, "store.session_timeout: \"90s\" is out of range (1s to 60s)", "PGMANAGER_STORE_SESSION_TIMEOUT");
+    }
+
+    @Test
+    void diskMarksArePercentagesTheWritableOneBelowTheReadOnlyOneOrTheGuardIsOff() throws Exception {
+        var marks = SidecarConfigLoader.load(Optional.empty(), with(flyEnvironment(), "PGMANAGER_DISK_READ_ONLY_AT", "95",
+                "PGMANAGER_DISK_WRITABLE_BELOW", "80%")).disk();
+        assertEquals(new DiskGuardConfig(OptionalInt.of(95), 80), marks);
+        assertEquals(OptionalInt.empty(), SidecarConfigLoader.load(Optional.empty(),
+                with(flyEnvironment(), "PGMANAGER_DISK_READ_ONLY_AT", "off")).disk().readOnlyAtPercent());
+        assertMentions(rejected(with(flyEnvironment(), "PGMANAGER_DISK_READ_ONLY_AT", "100%")),
+                "disk.read_only_at: \"100%\" is not a percentage from 1% to 99%", "PGMANAGER_DISK_READ_ONLY_AT");
+        assertMentions(rejected(with(flyEnvironment(), "PGMANAGER_DISK_WRITABLE_BELOW", "ninety")),
+                "disk.writable_below: \"ninety\" is not a percentage", "PGMANAGER_DISK_WRITABLE_BELOW");
+        assertMentions(rejected(with(flyEnvironment(), "PGMANAGER_DISK_READ_ONLY_AT", "80", "PGMANAGER_DISK_WRITABLE_BELOW", "85")),
+                "disk.writable_below (85%) must be below disk.read_only_at (80%)");
     }
 
     @Test

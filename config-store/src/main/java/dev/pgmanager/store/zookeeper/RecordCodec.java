@@ -38,7 +38,8 @@ final class RecordCodec {
      * meant then: during a rolling upgrade a newer member reads the records its older peers write.
      */
     private static final Map<Class<? extends Record>, Map<JsonPointer, JsonNode>> ADDED_FIELDS = Map.of(
-            Member.class, Map.of(JsonPointer.compile("/tags/noSync"), BooleanNode.FALSE));
+            Member.class, Map.of(JsonPointer.compile("/tags/noSync"), BooleanNode.FALSE,
+                    JsonPointer.compile("/diskFull"), BooleanNode.FALSE));
 
     /** The only fields a stored record may leave null: a hand-over request names its source and target optionally. */
     private static final Map<Class<? extends Record>, Set<String>> OPTIONAL_FIELDS = Map.of(

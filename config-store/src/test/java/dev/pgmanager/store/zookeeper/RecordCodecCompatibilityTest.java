@@ -58,6 +58,18 @@ class RecordCodecCompatibilityTest {
     }
 
     @Test
+    void aFullDiskIsWrittenOnlyWhenTrueAndRoundTrips() {
+        Member older = decode(PREVIOUS_RELEASE_MEMBER);
+        assertFalse(older.diskFull(), "a record written before the disk guard reads as a member with room");
+        Member full = new Member(older.machineId(), older.region(), older.role(), older.state(), older.timeline(),
+                older.receivedPosition(), older.replayedPosition(), older.tags(), older.databasePort(), older.apiPort(), true,
+                older.updatedAt());
+
+        assertEquals(full, codec.decode(PATH, codec.encode(full), Member.class));
+        assertTrue(new String(codec.encode(full), java.nio.charset.StandardCharsets.UTF_8).contains("\"diskFull\":true"));
+    }
+
+    @Test
     void thePreviousReleasesMemberRecordReads() {
         Member member = decode(PREVIOUS_RELEASE_MEMBER);
 

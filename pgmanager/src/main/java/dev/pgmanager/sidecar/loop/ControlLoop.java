@@ -7,6 +7,7 @@ import dev.pgmanager.ha.Observation;
 import dev.pgmanager.ha.Pass;
 import dev.pgmanager.logging.LogFields;
 import dev.pgmanager.sidecar.SidecarMetrics;
+import dev.pgmanager.sidecar.volume.DiskFullGuard;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.OptionalLong;
@@ -26,6 +27,7 @@ public final class ControlLoop implements Runnable {
     private final Decider decider;
     private final Actor actor;
     private final OperatorRequests operatorRequests;
+    private final DiskFullGuard diskGuard;
     private final Duration loopWait;
     private final SidecarMetrics metrics;
     private final Clock clock;
@@ -36,12 +38,13 @@ public final class ControlLoop implements Runnable {
     private String lastReason = "";
     private String lastFailure = "";
 
-    public ControlLoop(Observer observer, Decider decider, Actor actor, OperatorRequests operatorRequests, LatestPass lastPass,
-                WakeSignal wakeSignal, Duration loopWait, SidecarMetrics metrics, Clock clock) {
+    public ControlLoop(Observer observer, Decider decider, Actor actor, OperatorRequests operatorRequests, DiskFullGuard diskGuard,
+                LatestPass lastPass, WakeSignal wakeSignal, Duration loopWait, SidecarMetrics metrics, Clock clock) {
         this.observer = observer;
         this.decider = decider;
         this.actor = actor;
         this.operatorRequests = operatorRequests;
+        this.diskGuard = diskGuard;
         this.lastPass = lastPass;
         this.wakeSignal = wakeSignal;
         this.loopWait = loopWait;
@@ -75,6 +78,8 @@ public final class ControlLoop implements Runnable {
 
     /** @return whether it observed the cluster and carried out everything it decided */
     private boolean runOnePass() {
+        // First, and whether or not the store can be reached: a filling volume does not wait for the cluster.
+        diskGuard.check();
         operatorRequests.takeLocalWork().ifPresent(work -> work.outcome().complete(actor.performLocalWork(work, observer.lastObservation())));
         Observation observation;
         try {

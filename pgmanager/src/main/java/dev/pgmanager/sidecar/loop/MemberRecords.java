@@ -7,6 +7,7 @@ import dev.pgmanager.store.MemberRole;
 import dev.pgmanager.store.MemberState;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.BooleanSupplier;
 
 /**
  * Writes this member's record. Other members judge liveness by its age, so it is rewritten at least once per
@@ -20,24 +21,26 @@ public final class MemberRecords {
     private final Member.Tags tags;
     private final int databasePort;
     private final int apiPort;
+    private final BooleanSupplier diskFull;
     private final Duration refreshEvery;
     private Member lastPublished;
 
     public MemberRecords(ClusterStore store, String machineId, String region, Member.Tags tags, int databasePort, int apiPort,
-            Duration refreshEvery) {
+            BooleanSupplier diskFull, Duration refreshEvery) {
         this.store = store;
         this.machineId = machineId;
         this.region = region;
         this.tags = tags;
         this.databasePort = databasePort;
         this.apiPort = apiPort;
+        this.diskFull = diskFull;
         this.refreshEvery = refreshEvery;
     }
 
     Member describe(LocalPostgres local, boolean leading, Instant now) {
         // The store's record keeps -1 for a position that is not known.
         return new Member(machineId, region, role(local), state(local, leading), local.timeline(), local.wal().received().orElse(-1),
-                local.wal().replayed().orElse(-1), tags, databasePort, apiPort, now);
+                local.wal().replayed().orElse(-1), tags, databasePort, apiPort, diskFull.getAsBoolean(), now);
     }
 
     void publish(Member member) {
@@ -56,7 +59,7 @@ public final class MemberRecords {
     }
 
     private static boolean sameContent(Member a, Member b) {
-        return a.role() == b.role() && a.state() == b.state() && a.timeline() == b.timeline()
+        return a.role() == b.role() && a.state() == b.state() && a.timeline() == b.timeline() && a.diskFull() == b.diskFull()
                 && a.receivedPosition() == b.receivedPosition() && a.replayedPosition() == b.replayedPosition();
     }
 
