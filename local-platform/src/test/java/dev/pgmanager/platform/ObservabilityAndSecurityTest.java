@@ -192,6 +192,53 @@ class ObservabilityAndSecurityTest {
         assertTrue(harness.receiverStreaming(replica), "the replica still streams as the replication role");
     }
 
+    /** {@code pgmanager top} shows each member's role, lag, sessions and transaction rate, refresh after refresh. */
+    @Test
+    void topShowsEveryMembersRoleLagSessionsAndTransactionRate() throws Exception {
+        String dir = harness.cluster.dir().toString();
+        try (Connection c = harness.connect(leader); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS topped (n int)");
+            // Transactions on the leader between the two refreshes: its rate must show them.
+            Thread writes = Thread.ofVirtual().start(() -> {
+                try (Connection w = harness.connect(leader); Statement ws = w.createStatement()) {
+                    for (int i = 0; i < 200 && !Thread.currentThread().isInterrupted(); i++) {
+                        ws.execute("INSERT INTO topped VALUES (" + i + ")");
+                        Thread.sleep(5);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            CommandRun top = CommandRun.of("top", "--dir", dir, "--count", "2", "--interval", "1s");
+            writes.interrupt();
+            writes.join();
+            assertEquals(0, top.exit(), top.err());
+            String[] refreshes = top.out().split("\n\n");
+            assertEquals(2, refreshes.length, top.out());
+            for (String refresh : refreshes) assertTrue(refresh.startsWith("cluster ") && refresh.contains("leader " + leader), refresh);
+            List<String> second = refreshes[1].lines().toList();
+            String leaderRow = second.stream().filter(l -> l.contains(leader) && l.startsWith("*")).findFirst().orElseThrow(() ->
+                    new AssertionError("no row for the leader: " + refreshes[1]));
+            String replicaRow = second.stream().filter(l -> l.contains(replica)).findFirst().orElseThrow(() ->
+                    new AssertionError("no row for " + replica + ": " + refreshes[1]));
+            // LEADER MEMBER ROLE STATE... LAG_BYTES TPS SESSIONS ADDRESS; the state may hold spaces, so read from the right.
+            List<String> leaderCells = List.of(leaderRow.trim().split("\\s+"));
+            List<String> replicaCells = List.of(replicaRow.trim().split("\\s+"));
+            assertTrue(leaderRow.contains("primary") && replicaRow.contains("replica"), refreshes[1]);
+            assertTrue(Double.parseDouble(cellFromTheRight(leaderCells, 2)) > 0, "the leader's transactions per second: " + leaderRow);
+            assertTrue(Double.parseDouble(cellFromTheRight(replicaCells, 2)) >= 0, replicaRow);
+            assertTrue(Integer.parseInt(cellFromTheRight(leaderCells, 1)) >= 1, "the writer's session is counted: " + leaderRow);
+            assertEquals(harness.currentFile().member(replica).orElseThrow().address(), cellFromTheRight(replicaCells, 0));
+        }
+        CommandRun bad = CommandRun.of("top", "--dir", dir, "--interval", "10ms");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().contains("--interval must be at least 100ms"), bad.err());
+    }
+
+    private static String cellFromTheRight(List<String> cells, int index) {
+        return cells.get(cells.size() - 1 - index);
+    }
+
     @Test
     void secretsAreInNoArgvNoLogAndNoZnode() throws Exception {
         LocalClusterFile file = harness.currentFile();

@@ -79,9 +79,7 @@ final class ListCommand extends ClusterReport {
         TextTable table = new TextTable("LEADER", "MEMBER", "REGION", "ROLE", "STATE", "TIMELINE", "LAG_BYTES", "ADDRESS");
         for (JsonNode member : view.path("members")) {
             String id = text(member, "machine_id");
-            // A full volume shows where an operator looks first: in the member's state.
-            String state = text(member, "state") + (member.path("disk_full").asBoolean() ? ", read-only: disk full" : "");
-            table.row(id.equals(leader) ? "*" : "", id, text(member, "region"), text(member, "role"), state,
+            table.row(id.equals(leader) ? "*" : "", id, text(member, "region"), text(member, "role"), state(member),
                     text(member, "timeline"), text(member, "lag_bytes"), text(member, "address"));
         }
         table.print(out);
@@ -93,8 +91,13 @@ final class ListCommand extends ClusterReport {
         }
     }
 
+    /** A member's state as the tables show it: a full volume where an operator looks first. */
+    static String state(JsonNode member) {
+        return text(member, "state") + (member.path("disk_full").asBoolean() ? ", read-only: disk full" : "");
+    }
+
     /** A field as text; null when JSON has none (the table prints {@code -}). */
-    private static String text(JsonNode node, String field) {
+    static String text(JsonNode node, String field) {
         JsonNode value = node.path(field);
         return value.isMissingNode() || value.isNull() ? null : value.asText();
     }

@@ -15,13 +15,14 @@ import picocli.CommandLine.Spec;
         description = {
             "PostgreSQL high availability for machines whose addresses change.",
             "Members are known by machine ID; their addresses are looked up in DNS when needed, never stored.",
-            "The operator commands (list, history, switchover, drain, failover, pause, resume, restart, reinit, rejoin, doctor) find the cluster "
+            "The operator commands (list, top, history, switchover, drain, failover, pause, resume, restart, reinit, rejoin, doctor) find the cluster "
                     + "through --dir (a local cluster), or --store and --cluster (env PGMANAGER_STORE and FLY_APP_NAME).",
         },
         subcommands = {
             RunCommand.class,
             StoreCommand.class,
             ListCommand.class,
+            TopCommand.class,
             HistoryCommand.class,
             SwitchoverCommand.class,
             DrainCommand.class,
