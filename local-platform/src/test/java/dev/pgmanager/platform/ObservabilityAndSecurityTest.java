@@ -130,7 +130,89 @@ class ObservabilityAndSecurityTest {
             assertEquals("counter", member.typeOf("pgmanager_dns_lookups_total"));
             assertEquals("histogram", member.typeOf("pgmanager_control_loop_duration_seconds"));
             assertEquals("gauge", member.typeOf("pgmanager_role"));
-            assertTrue(member.families.keySet().stream().allMatch(name -> name.startsWith("pgmanager_")), member.families.keySet().toString());
+            // pgmanager's own families, and PostgreSQL's under postgres_exporter's names: nothing else (no JVM metrics)
+            assertTrue(member.families.keySet().stream().allMatch(name -> name.startsWith("pgmanager_") || name.startsWith("pg_")),
+                    member.families.keySet().toString());
+        }
+    }
+
+    /**
+     * PostgreSQL's own metrics, under the names postgres_exporter gives them, describe each member's server as SQL
+     * does: sizes, settings, activity and locks, the leader's WAL sender and slot for the replica, the replica's WAL
+     * receiver. And no secret is in them.
+     */
+    @Test
+    void theMetricsOfPostgresqlItselfTellTheTruthUnderPostgresExportersNames() throws Exception {
+        // The replica has replayed all the leader wrote: its WAL sender on the leader is 0 bytes behind.
+        Await.until(Duration.ofSeconds(30), "the leader's WAL sender to " + replica + " is 0 bytes behind",
+                () -> harness.metrics(leader).series("pg_stat_replication_pg_wal_lsn_diff").stream()
+                        .anyMatch(s -> replica.equals(s.labels().get("application_name")) && s.value() == 0));
+        PrometheusText onLeader = harness.metrics(leader);
+        assertEquals(1, onLeader.value("pg_up"));
+        assertEquals("gauge", onLeader.typeOf("pg_up"));
+        assertEquals(0, onLeader.value("pg_replication_is_replica"));
+        PrometheusText.Sample sender = onLeader.one("pg_stat_replication_pg_wal_lsn_diff", "application_name", replica);
+        assertEquals("streaming", sender.labels().get("state"));
+        assertEquals(replica, sender.labels().get("slot_name"), "the replica streams through the slot named after it");
+        double replayLag = onLeader.one("pg_stat_replication_replay_lag_seconds", "application_name", replica).value();
+        assertTrue(replayLag >= 0 && replayLag < 30, "replay lag " + replayLag + " s");
+        assertEquals(1, onLeader.value("pg_replication_slots_active", "slot_name", replica, "database", ""));
+        double slotBehind = onLeader.value("pg_replication_slots_pg_wal_lsn_diff", "slot_name", replica, "database", "");
+        assertTrue(slotBehind >= 0, "the slot holds WAL from " + slotBehind + " bytes back");
+        assertTrue(onLeader.value("pg_database_size_bytes", "datname", "postgres") > 0);
+        try (Connection c = harness.connect(leader); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT current_setting('max_connections'), setting::bigint * 8192 FROM pg_settings "
+                        + "WHERE name = 'shared_buffers'")) {
+            assertTrue(r.next());
+            assertEquals(Double.parseDouble(r.getString(1)), onLeader.value("pg_settings_max_connections"));
+            assertEquals(r.getLong(2), onLeader.value("pg_settings_shared_buffers_bytes"), "shared_buffers in bytes, not 8 kB blocks");
+        }
+        // postgres_exporter's counters without _total are written untyped (a counter would be renamed with _total)
+        assertEquals("untyped", onLeader.typeOf("pg_stat_database_xact_commit"));
+        assertEquals("counter", onLeader.typeOf("pg_stat_bgwriter_checkpoints_req_total"));
+
+        double commits = onLeader.one("pg_stat_database_xact_commit", "datname", "postgres").value();
+        double inserted = onLeader.one("pg_stat_database_tup_inserted", "datname", "postgres").value();
+        double requestedCheckpoints = onLeader.value("pg_stat_bgwriter_checkpoints_req_total");
+        // A backend reports its statistics at the latest when it exits.
+        try (Connection c = harness.connect(leader); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS locked_for_metrics (n int)");
+            s.execute("INSERT INTO observed SELECT g FROM generate_series(1, 5) g");
+            s.execute("CHECKPOINT");
+        }
+        // A transaction left open, holding a lock: its connection is idle in transaction, for longer and longer.
+        try (Connection held = harness.connect(leader); Statement s = held.createStatement()) {
+            held.setAutoCommit(false);
+            s.execute("LOCK TABLE locked_for_metrics IN SHARE ROW EXCLUSIVE MODE");
+            Await.until(Duration.ofSeconds(20), "the open transaction, its lock and the writes in the leader's metrics", () -> {
+                PrometheusText now = harness.metrics(leader);
+                return now.value("pg_stat_activity_count", "datname", "postgres", "state", "idle in transaction") >= 1
+                        && now.value("pg_stat_activity_max_tx_duration", "datname", "postgres", "state", "idle in transaction") >= 1
+                        && now.value("pg_locks_count", "datname", "postgres", "mode", "sharerowexclusivelock") >= 1
+                        && now.one("pg_stat_database_xact_commit", "datname", "postgres").value() > commits
+                        && now.one("pg_stat_database_tup_inserted", "datname", "postgres").value() >= inserted + 5
+                        && now.value("pg_stat_bgwriter_checkpoints_req_total") > requestedCheckpoints;
+            });
+            held.rollback();
+        }
+
+        PrometheusText onReplica = harness.metrics(replica);
+        assertEquals(1, onReplica.value("pg_up"));
+        assertEquals(1, onReplica.value("pg_replication_is_replica"));
+        double lag = onReplica.value("pg_replication_lag_seconds");
+        assertTrue(lag >= 0 && lag < 30, "the replica is " + lag + " s behind");
+        PrometheusText.Sample receiver = onReplica.one("pg_stat_wal_receiver_received_tli", "status", "streaming");
+        assertEquals(replica, receiver.labels().get("slot_name"));
+        assertFalse(receiver.labels().get("upstream_host").isEmpty());
+        assertEquals(harness.member(leader).timeline(), receiver.value());
+        assertEquals(List.of(), onReplica.series("pg_stat_replication_pg_wal_lsn_diff"), "the replica sends WAL to nobody");
+        assertEquals(onLeader.value("pg_settings_max_connections"), onReplica.value("pg_settings_max_connections"));
+
+        LocalClusterFile file = harness.currentFile();
+        Map<String, String> secrets = Map.of("superuser password", file.superuserPassword(),
+                "replication password", file.replicationPassword(), "API token", file.apiToken(), "store secret", file.storeSecret());
+        for (String member : harness.machineIds()) {
+            assertNoSecret(secrets, harness.metricsText(member).getBytes(StandardCharsets.UTF_8), member + "'s metrics");
         }
     }
 

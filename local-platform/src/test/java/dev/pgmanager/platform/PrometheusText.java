@@ -79,6 +79,18 @@ final class PrometheusText {
         return samples.stream().filter(s -> s.name().equals(name)).toList();
     }
 
+    /** The one series of {@code name} whose labels include these ({@code "k", "v", ...}), whatever its other labels. */
+    Sample one(String name, String... labels) {
+        List<Sample> matching = series(name).stream().filter(s -> {
+            for (int i = 0; i < labels.length; i += 2) {
+                if (!labels[i + 1].equals(s.labels().get(labels[i]))) return false;
+            }
+            return true;
+        }).toList();
+        if (matching.size() != 1) throw new AssertionError(matching.size() + " series " + name + " " + List.of(labels) + " in " + series(name));
+        return matching.getFirst();
+    }
+
     String typeOf(String family) {
         return Optional.ofNullable(families.get(family)).map(Family::type)
                 .orElseThrow(() -> new AssertionError("no family " + family + " in " + families.keySet()));

@@ -11,6 +11,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -172,19 +173,45 @@ public final class PostgresController {
      * without an extra library). Connect and read timeouts are bounded. The caller closes it.
      */
     public Connection connect() throws SQLException {
+        return DriverManager.getConnection(localUrl(), superuserProperties(5, 10, 30));
+    }
+
+    /**
+     * Like {@link #connect()}, for a caller that wants an answer within {@code deadline} or none: connecting, logging
+     * in and every read give up after it (rounded up to whole seconds, as pgjdbc counts them), and the server cancels
+     * any statement that runs longer, so a query the caller abandoned (one waiting for a lock) does not linger and
+     * hold a connection slot. The timeout is SET in the session rather than sent at login, so that pg_settings'
+     * {@code reset_val} still shows the server's own statement_timeout.
+     */
+    public Connection connectWithin(Duration deadline) throws SQLException {
+        int seconds = (int) Math.max(1, (deadline.toMillis() + 999) / 1000);
+        Connection connection = DriverManager.getConnection(localUrl(), superuserProperties(seconds, seconds, seconds));
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("SET statement_timeout = " + Math.max(1, deadline.toMillis()));
+            return connection;
+        } catch (SQLException | RuntimeException e) {
+            connection.close();
+            throw e;
+        }
+    }
+
+    private Properties superuserProperties(int connectSeconds, int loginSeconds, int readSeconds) {
         Properties properties = new Properties();
         properties.setProperty("user", config.superuser().user());
         properties.setProperty("password", config.superuser().password());
-        properties.setProperty("connectTimeout", "5");
-        properties.setProperty("loginTimeout", "10");
-        properties.setProperty("socketTimeout", "30");
+        properties.setProperty("connectTimeout", Integer.toString(connectSeconds));
+        properties.setProperty("loginTimeout", Integer.toString(loginSeconds));
+        properties.setProperty("socketTimeout", Integer.toString(readSeconds));
         properties.setProperty("ApplicationName", "pgmanager");
         // The sidecar's own work goes on while user sessions are read-only for a nearly full volume.
         properties.setProperty("options", "-c default_transaction_read_only=off");
         // Over loopback to its own server: TLS would protect nothing and cost a handshake (and a TLS stack in memory).
         properties.setProperty("sslmode", "disable");
-        String url = new HostPort(config.localConnectHost(), config.port()).jdbcUrl("postgres");
-        return DriverManager.getConnection(url, properties);
+        return properties;
+    }
+
+    private String localUrl() {
+        return new HostPort(config.localConnectHost(), config.port()).jdbcUrl("postgres");
     }
 
     /**

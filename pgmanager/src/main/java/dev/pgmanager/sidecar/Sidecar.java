@@ -141,7 +141,7 @@ public final class Sidecar implements AutoCloseable {
         Credentials replication = new Credentials(config.postgres().replicationUser(), config.postgres().replicationPassword());
         Upstreams upstreams = new Upstreams(resolver, dns::hostnameOf, replication);
         metrics.serve(config.metrics().listen(), new SidecarMetrics.Sources(lastPass::get, lease::isHeld, server::lastStatus,
-                resolver::stats, rewriting::report));
+                resolver::stats, rewriting::report, controller::connectWithin));
 
         Duration loopWait = config.ha().loopWait();
         OperatorRequests requests = new OperatorRequests(store, clock, wakeSignal::wake);

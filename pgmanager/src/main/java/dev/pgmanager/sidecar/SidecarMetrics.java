@@ -34,12 +34,13 @@ import java.util.function.Supplier;
 /**
  * The sidecar's Prometheus metrics on plain HTTP ({@code /metrics}). Events (promotions, passes of the control loop, a
  * migration) are counted as they happen; every state is read from the part that owns it at scrape time, so nothing here
- * can drift from what {@code /member} reports. The README lists every metric.
+ * can drift from what {@code /member} reports. PostgreSQL's own metrics come from {@link PostgresMetrics}, also at
+ * scrape time. The README lists every metric.
  */
 public final class SidecarMetrics implements AutoCloseable {
     /** Where the metrics read the state they report, at scrape time. */
     record Sources(Supplier<Optional<Pass>> lastPass, BooleanSupplier leaseHeld, Supplier<PgStatus> server,
-                   Supplier<DnsStats> dns, Supplier<RewriterReport> rewriter) {}
+                   Supplier<DnsStats> dns, Supplier<RewriterReport> rewriter, PostgresMetrics.LocalConnections postgres) {}
 
     private static final String[] ROLES = {"primary", "replica", "stopped"};
 
@@ -122,6 +123,7 @@ public final class SidecarMetrics implements AutoCloseable {
         registerReplication(sources);
         registerDns(sources);
         registerRewriter(sources.rewriter());
+        registry.register(new PostgresMetrics(sources.postgres(), PostgresMetrics.DEADLINE));
         HttpServerLimits.apply();
         try {
             server = HTTPServer.builder()

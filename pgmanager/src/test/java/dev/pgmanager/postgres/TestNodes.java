@@ -25,18 +25,18 @@ import java.util.concurrent.Callable;
 /**
  * Real PostgreSQL instances for a test, each in its own directories under one temporary root, on a free
  * loopback port. {@link #close()} kills every server that is still running and checks, by PID, that it
- * is gone.
+ * is gone. Public for the tests of other packages that need a real server (the sidecar's metrics).
  */
-final class TestNodes implements AutoCloseable {
+public final class TestNodes implements AutoCloseable {
     static final PgBinaries BINARIES = PgBinaries.locate(Optional.empty());
     static final OsUser OS_USER = OsUser.named("postgres");
-    static final Credentials SUPERUSER = new Credentials("postgres", "super'secret\\pw");
+    public static final Credentials SUPERUSER = new Credentials("postgres", "super'secret\\pw");
     static final Credentials REPLICATION = new Credentials("replicator", "repl:secret pw");
 
     private final Path root;
     private final List<PostgresController> started = new ArrayList<>();
 
-    TestNodes(Path root) {
+    public TestNodes(Path root) {
         this.root = root;
         try {
             // JUnit's temporary directory is private to root; the postgres user must be able to traverse it
@@ -46,7 +46,7 @@ final class TestNodes implements AutoCloseable {
         }
     }
 
-    PostgresController node(String machineId) {
+    public PostgresController node(String machineId) {
         Path home = root.resolve(machineId);
         PostgresConfig config = new PostgresConfig(home.resolve("data"), home.resolve("state"), home.resolve("sock"),
                 List.of("127.0.0.1"), freePort(), PostgresConfig.LOOPBACK, SUPERUSER, REPLICATION, MachineId.of(machineId),
@@ -60,13 +60,13 @@ final class TestNodes implements AutoCloseable {
         return Upstream.of("127.0.0.1", server.config().port(), REPLICATION);
     }
 
-    static void execute(PostgresController server, String sql) throws SQLException {
+    public static void execute(PostgresController server, String sql) throws SQLException {
         try (Connection connection = server.connect(); Statement statement = connection.createStatement()) {
             statement.execute(sql);
         }
     }
 
-    static String queryString(PostgresController server, String sql) throws SQLException {
+    public static String queryString(PostgresController server, String sql) throws SQLException {
         try (Connection connection = server.connect(); Statement statement = connection.createStatement();
              ResultSet row = statement.executeQuery(sql)) {
             return row.next() ? row.getString(1) : null;
