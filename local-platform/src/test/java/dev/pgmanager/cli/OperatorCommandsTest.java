@@ -10,6 +10,7 @@ import dev.pgmanager.api.HttpApi;
 import dev.pgmanager.api.OperatorCommands;
 import dev.pgmanager.api.RewriterReport;
 import dev.pgmanager.api.SidecarView;
+import dev.pgmanager.config.StoreSecret;
 import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
 import dev.pgmanager.ha.Pass;
@@ -30,6 +31,7 @@ import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +44,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.zookeeper.ZooDefs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -463,6 +469,12 @@ class OperatorCommandsTest {
         new LocalClusterFile(cluster, zooKeeper.clientAddress().getPort(), dns.port(), "su", "repl", TOKEN,
                 List.of(new LocalMember(A, "127.0.0.2", 5432, 8008, 2181), new LocalMember(B, "127.0.0.1", 5432, 8008, 2181)))
                 .write(dir);
+        // This test's records were written without a store secret; the tools of a local cluster bring the secret of its
+        // file, and refuse znodes without its ACL. Adopted as the README says an operator adopts their own (setAcl -R).
+        CommandRun refused = CommandRun.of("list", "--dir", dir.toString());
+        assertEquals(1, refused.exit());
+        assertTrue(refused.err().contains("refusing the cluster's znode /pgmanager/" + cluster), refused.err());
+        adoptWithSecret(StoreSecret.derive(cluster, "su"));
 
         CommandRun list = CommandRun.of("list", "--dir", dir.toString(), "-o", "json");
         assertEquals(0, list.exit(), list.err());
@@ -475,6 +487,23 @@ class OperatorCommandsTest {
     }
 
     // ---- helpers
+
+    /** Gives every znode of the cluster the digest ACL of {@code secret}, as {@code setAcl -R} with its digest does. */
+    private void adoptWithSecret(String secret) throws Exception {
+        try (CuratorFramework client = CuratorFrameworkFactory.builder().connectString(zooKeeper.connectString())
+                .retryPolicy(new RetryOneTime(100))
+                // pgmanager's digest user; the ACL "auth" id then names this client's digest identity
+                .authorization("digest", ("pgmanager:" + secret).getBytes(StandardCharsets.UTF_8)).build()) {
+            client.start();
+            client.blockUntilConnected();
+            setAclBelow(client, "/pgmanager/" + cluster);
+        }
+    }
+
+    private static void setAclBelow(CuratorFramework client, String path) throws Exception {
+        for (String child : client.getChildren().forPath(path)) setAclBelow(client, path + "/" + child);
+        client.setACL().withACL(ZooDefs.Ids.CREATOR_ALL_ACL).forPath(path);
+    }
 
     /** Runs a command against this test's cluster, named by options. */
     private CommandRun run(String... args) {

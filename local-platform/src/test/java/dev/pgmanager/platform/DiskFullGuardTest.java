@@ -39,14 +39,15 @@ class DiskFullGuardTest {
     @Test
     void aFillingVolumeTurnsTheClusterReadOnlyLosingNothingAndWritableAgainOnceThereIsRoom() throws Exception {
         Prerequisites.require(Prerequisites.root(), "root (the test mounts a size-limited tmpfs as the cluster's volume)");
-        // Traversable all the way: PostgreSQL runs as the postgres user.
-        Path base = Files.createTempDirectory("pgmanager-it-disk-", PosixFilePermissions.asFileAttribute(
+        // Traversable all the way: PostgreSQL runs as the postgres user. Short names: PostgreSQL's socket lives below, and a
+        // Unix socket's path may not exceed 107 bytes.
+        Path base = Files.createTempDirectory("pgmanager-it-d", PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwxr-xr-x")));
-        Path volume = base.resolve("volume");
+        Path volume = base.resolve("v");
         Files.createDirectory(volume);
         run("mount", "-t", "tmpfs", "-o", "size=" + VOLUME_MB + "m,mode=0755", "tmpfs", volume.toString());
         try {
-            Path clusterDir = Files.createTempDirectory(volume, "pgmanager-it-");
+            Path clusterDir = Files.createDirectory(volume.resolve("c"));
             Files.setPosixFilePermissions(clusterDir, PosixFilePermissions.fromString("rwxr-xr-x"));
             Path ballast = volume.resolve("ballast");
             writeBallast(ballast);

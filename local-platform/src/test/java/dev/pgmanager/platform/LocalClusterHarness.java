@@ -81,6 +81,8 @@ final class LocalClusterHarness implements AutoCloseable {
             cluster.up(nodes, new NewClusterSettings(storeMode, Optional.empty(), ha), Duration.ofSeconds(180), System.err);
             return new LocalClusterHarness(cluster);
         } catch (IOException | RuntimeException e) {
+            cluster.down(false);
+            keepLogs(cluster);
             cluster.down(true);
             throw e;
         }
@@ -232,12 +234,12 @@ final class LocalClusterHarness implements AutoCloseable {
     @Override
     public void close() throws IOException {
         cluster.down(false);
-        keepLogs();
+        keepLogs(cluster);
         cluster.down(true);
     }
 
     /** The members' and the platform's logs outlive the cluster, under target/, for whoever reads a failure. */
-    private void keepLogs() throws IOException {
+    private static void keepLogs(LocalCluster cluster) throws IOException {
         Path kept = Path.of("target", "local-cluster-logs", cluster.dir().getFileName().toString());
         try (var files = Files.walk(cluster.dir())) {
             for (Path log : files.filter(p -> p.toString().endsWith(".log")).toList()) {

@@ -24,6 +24,8 @@ public final class SidecarConfigLoader {
     /** postgresql.conf names, including extension settings such as {@code pg_stat_statements.track}. */
     private static final Pattern PARAMETER_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
 
+    private static final int MAX_SOCKET_PATH_BYTES = 107;
+
     private SidecarConfigLoader() {}
 
     /**
@@ -39,6 +41,7 @@ public final class SidecarConfigLoader {
         checkLoopFitsInLease(settings, problems);
         checkStoreMode(settings, problems);
         checkDiskMarks(settings, problems);
+        checkSocketPath(settings, problems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -100,6 +103,19 @@ public final class SidecarConfigLoader {
                     problems.add("store.ensemble.client_port, quorum_port and election_port must differ");
                 }
             }
+        }
+    }
+
+    /** The kernel limits a Unix socket's path to 107 bytes; PostgreSQL then only warns and stays off the socket. */
+    private static void checkSocketPath(ResolvedSettings settings, List<String> problems) {
+        Optional<Path> dir = settings.find(SOCKET_DIR);
+        Optional<Integer> port = settings.find(PORT);
+        if (dir.isEmpty() || port.isEmpty()) return;
+        String socket = dir.get().resolve(".s.PGSQL." + port.get()).toString();
+        int bytes = socket.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > MAX_SOCKET_PATH_BYTES) {
+            problems.add(SOCKET_DIR.key() + ": PostgreSQL's socket " + socket + " would be " + bytes + " bytes long, and a Unix "
+                    + "socket's path may have at most " + MAX_SOCKET_PATH_BYTES + "; choose a shorter directory (PGMANAGER_PG_SOCKET_DIR)");
         }
     }
 

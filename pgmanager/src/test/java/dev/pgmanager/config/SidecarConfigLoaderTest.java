@@ -302,6 +302,13 @@ class SidecarConfigLoaderTest {
     }
 
     @Test
+    void aSocketDirectoryTooLongForAUnixSocketIsRefused() {
+        String longDir = "/tmp/" + "d".repeat(100);
+        assertMentions(rejected(with(flyEnvironment(), "PGMANAGER_PG_SOCKET_DIR", longDir)),
+                "postgres.socket_dir: PostgreSQL's socket " + longDir + "/.s.PGSQL.5433 would be", "at most 107");
+    }
+
+    @Test
     void loopMustBeShorterThanTheLease() {
         ConfigException error = rejected(with(flyEnvironment(), "PGMANAGER_LOOP_WAIT", "5s"));
         assertMentions(error, "ha.loop_wait", "store.session_timeout");
