@@ -37,6 +37,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -214,6 +216,27 @@ class ObservabilityAndSecurityTest {
         for (String member : harness.machineIds()) {
             assertNoSecret(secrets, harness.metricsText(member).getBytes(StandardCharsets.UTF_8), member + "'s metrics");
         }
+    }
+
+    /**
+     * The Grafana dashboard (dashboards/pgmanager.json) asks only for metrics a live cluster exports: every name in
+     * every query of its panels, annotations and variables is in the leader's scrape or the replica's (some are on one
+     * role only: the leader reports lag per replica, a replica its own replay delay).
+     */
+    @Test
+    void everyMetricTheDashboardQueriesIsExportedByALiveMember() {
+        SortedMap<String, List<String>> referenced = DashboardQueries.load(DashboardQueries.DASHBOARD).metricNames();
+        assertTrue(referenced.size() >= 15, "the dashboard queries only " + referenced.keySet());
+        Await.until(Duration.ofSeconds(30), "both servers answer the scrape and the leader times " + replica + "'s lag", () ->
+                harness.metrics(leader).find("pg_up").orElse(0.0) == 1 && harness.metrics(replica).find("pg_up").orElse(0.0) == 1
+                        && harness.metrics(leader).find("pgmanager_replication_lag_seconds", "machine_id", replica).isPresent());
+        PrometheusText onLeader = harness.metrics(leader);
+        PrometheusText onReplica = harness.metrics(replica);
+        Map<String, List<String>> missing = new TreeMap<>(referenced);
+        missing.keySet().removeIf(name -> onLeader.exports(name) || onReplica.exports(name));
+        assertEquals(Map.of(), missing, "metrics the dashboard queries (where) that neither member exports");
+        assertTrue(referenced.keySet().stream().anyMatch(name -> onLeader.exports(name) && !onReplica.exports(name)),
+                "the leader-only lag series are among those checked");
     }
 
     @Test

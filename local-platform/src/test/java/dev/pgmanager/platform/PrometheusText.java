@@ -91,6 +91,17 @@ final class PrometheusText {
         return matching.getFirst();
     }
 
+    /**
+     * Whether PromQL can select {@code name} from this scrape: a sample has that name, or it is a series of a histogram
+     * family here ({@code _bucket}, {@code _sum}, {@code _count}).
+     */
+    boolean exports(String name) {
+        if (samples.stream().anyMatch(s -> s.name().equals(name))) return true;
+        return List.of("_bucket", "_sum", "_count").stream().filter(name::endsWith)
+                .map(suffix -> families.get(name.substring(0, name.length() - suffix.length())))
+                .anyMatch(family -> family != null && family.type().equals("histogram"));
+    }
+
     String typeOf(String family) {
         return Optional.ofNullable(families.get(family)).map(Family::type)
                 .orElseThrow(() -> new AssertionError("no family " + family + " in " + families.keySet()));
