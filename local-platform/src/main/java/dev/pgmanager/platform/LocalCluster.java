@@ -520,6 +520,9 @@ public final class LocalCluster {
         postgres.put("superuser_password", cluster.superuserPassword());
         postgres.put("replication_password", cluster.replicationPassword());
         postgres.put("allowed_networks", allowedNetworks(m));
+        // Every member of a local cluster shares this machine: sizing each one's memory as if it had the machine to
+        // itself would give each a quarter of it. PostgreSQL's own defaults suit a development cluster.
+        postgres.put("parameters", Map.of("shared_buffers", "128MB", "effective_cache_size", "4GB", "maintenance_work_mem", "64MB"));
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("machine_id", m.machineId());
         config.put("app", cluster.app());

@@ -25,6 +25,12 @@ public final class SidecarConfigLoader {
     private static final Pattern PARAMETER_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
 
     private static final int MAX_SOCKET_PATH_BYTES = 107;
+    /** The server settings pgmanager writes itself, after the parameters (postgres.ServerConfigFiles): theirs would not count. */
+    private static final Set<String> MANAGED_SERVER_SETTINGS = Set.of("listen_addresses", "port", "unix_socket_directories",
+            "unix_socket_permissions", "cluster_name", "password_encryption", "wal_level", "hot_standby", "max_wal_senders",
+            "max_replication_slots", "wal_log_hints", "wal_keep_size", "wal_retrieve_retry_interval", "ssl", "ssl_cert_file",
+            "ssl_key_file", "logging_collector", "primary_conninfo", "primary_slot_name", "synchronous_standby_names",
+            "data_directory", "hba_file", "ident_file", "config_file");
 
     private SidecarConfigLoader() {}
 
@@ -159,6 +165,9 @@ public final class SidecarConfigLoader {
             String name = key.substring(PARAMETER_PREFIX.length());
             if (!PARAMETER_NAME.matcher(name).matches()) {
                 problems.add(key + ": " + ShownValue.of(name) + " is not a postgresql.conf parameter name; set in " + file.name());
+            } else if (MANAGED_SERVER_SETTINGS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                problems.add(key + ": pgmanager sets " + name + " itself (replication, failover and fencing depend on it), so it "
+                        + "cannot be a parameter; set in " + file.name() + " (ALTER SYSTEM still overrides it, at your own risk)");
             } else if (value.contains("\n") || value.contains("\r")) {
                 // one setting per line in postgresql.conf: a line break would smuggle in other settings
                 problems.add(key + ": a value must fit on one line; set in " + file.name());

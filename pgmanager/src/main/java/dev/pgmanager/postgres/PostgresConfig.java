@@ -3,7 +3,10 @@ package dev.pgmanager.postgres;
 import dev.pgmanager.net.MachineId;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -20,6 +23,8 @@ import java.util.Objects;
  * @param machineId        this member's identity: its application_name and its replication slot's name
  * @param startTimeout     how long start, stop and promote may take before we call it a failure
  * @param copyTimeout      how long a base backup or a rewind may take (they copy data: size it to the cluster)
+ * @param settings         server settings written before pgmanager's own (which win over them): memory sized from the
+ *                         machine, then the operator's {@code postgres.parameters}
  */
 public record PostgresConfig(
         Path dataDirectory,
@@ -32,7 +37,8 @@ public record PostgresConfig(
         Credentials replication,
         MachineId machineId,
         Duration startTimeout,
-        Duration copyTimeout) {
+        Duration copyTimeout,
+        Map<String, String> settings) {
 
     public PostgresConfig {
         Objects.requireNonNull(dataDirectory, "dataDirectory");
@@ -45,6 +51,7 @@ public record PostgresConfig(
         Objects.requireNonNull(machineId, "machineId");
         Objects.requireNonNull(startTimeout, "startTimeout");
         Objects.requireNonNull(copyTimeout, "copyTimeout");
+        settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
         if (listenAddresses.isEmpty()) {
             throw new IllegalArgumentException("listenAddresses must not be empty");
         }

@@ -49,7 +49,11 @@ final class ServerConfigFiles {
     /** This machine's server settings and client authentication rules. */
     void writeServerSettings() {
         includeSettingsFromPostgresqlConf();
+        StringBuilder chosen = new StringBuilder("# memory sized from this machine, then the operator's postgres.parameters\n");
+        config.settings().forEach((name, value) -> chosen.append(setting(name, value)));
         String settings = HEADER
+                + chosen
+                + "# pgmanager's own, last so that they win\n"
                 + setting("listen_addresses", String.join(",", config.listenAddresses()))
                 + "port = " + config.port() + "\n"
                 + setting("unix_socket_directories", config.socketDirectory().toString())

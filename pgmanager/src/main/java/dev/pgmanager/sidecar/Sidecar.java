@@ -20,6 +20,7 @@ import dev.pgmanager.postgres.Credentials;
 import dev.pgmanager.postgres.OsUser;
 import dev.pgmanager.postgres.PgBinaries;
 import dev.pgmanager.postgres.PostgresConfig;
+import dev.pgmanager.postgres.MemorySizing;
 import dev.pgmanager.postgres.PostgresController;
 import dev.pgmanager.postgres.StopMode;
 import dev.pgmanager.router.PrimaryRouter;
@@ -64,7 +65,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -318,10 +321,13 @@ public final class Sidecar implements AutoCloseable {
         // pgmanager's own files (server log, passfile) must not be copied with the data by pg_basebackup or pg_rewind.
         Path stateDir = dataDir.resolveSibling(dataDir.getFileName() + ".pgmanager");
         List<String> listen = Arrays.stream(pg.listenAddress().split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        // Sized for this machine unless the operator set them: their postgres.parameters come after and win.
+        Map<String, String> settings = new LinkedHashMap<>(MemorySizing.ofThisMachine().settings());
+        settings.putAll(pg.parameters());
         return new PostgresConfig(dataDir, stateDir, pg.socketDir(), listen, pg.port(), pg.allowedNetworks(),
                 new Credentials(pg.superuser(), pg.superuserPassword()),
                 new Credentials(pg.replicationUser(), pg.replicationPassword()),
-                MachineId.of(config.machineId()), Duration.ofSeconds(60), Duration.ofHours(2));
+                MachineId.of(config.machineId()), Duration.ofSeconds(60), Duration.ofHours(2), settings);
     }
 
     /** What the HTTP API reads. */

@@ -302,6 +302,17 @@ class SidecarConfigLoaderTest {
     }
 
     @Test
+    void aParameterPgmanagerSetsItselfIsRefused() throws Exception {
+        Path yaml = file("managed.yml", """
+                postgres:
+                  parameters:
+                    wal_level: minimal
+                    work_mem: 8MB
+                """);
+        assertMentions(rejected(Optional.of(yaml), flyEnvironment()), "postgres.parameters.wal_level: pgmanager sets wal_level itself");
+    }
+
+    @Test
     void aSocketDirectoryTooLongForAUnixSocketIsRefused() {
         String longDir = "/tmp/" + "d".repeat(100);
         assertMentions(rejected(with(flyEnvironment(), "PGMANAGER_PG_SOCKET_DIR", longDir)),

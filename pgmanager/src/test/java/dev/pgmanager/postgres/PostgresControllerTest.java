@@ -19,6 +19,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import org.junit.jupiter.api.AfterEach;
@@ -75,6 +77,21 @@ class PostgresControllerTest {
         first.start();
         assertArrayEquals(certificate, Files.readAllBytes(first.config().stateDirectory().resolve("server.crt")),
                 "a restart keeps the certificate");
+    }
+
+    @Test
+    void theServerRunsWithTheSizedMemoryAndTheOperatorsParametersButPgmanagersOwnWin() throws Exception {
+        Map<String, String> settings = new LinkedHashMap<>(new MemorySizing(256L << 20).settings());
+        settings.put("work_mem", "7MB");
+        PostgresController node = nodes.node(FIRST_ID, settings);
+        node.initdb();
+        node.start();
+
+        assertEquals("64MB", queryString(node, "SHOW shared_buffers"), "a quarter of a 256 MB machine");
+        assertEquals("192MB", queryString(node, "SHOW effective_cache_size"));
+        assertEquals("12MB", queryString(node, "SHOW maintenance_work_mem"));
+        assertEquals("7MB", queryString(node, "SHOW work_mem"), "the operator's parameter");
+        assertEquals("replica", queryString(node, "SHOW wal_level"), "pgmanager's own setting");
     }
 
     @Test

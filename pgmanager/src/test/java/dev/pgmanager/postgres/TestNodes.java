@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
@@ -47,10 +48,15 @@ public final class TestNodes implements AutoCloseable {
     }
 
     public PostgresController node(String machineId) {
+        return node(machineId, Map.of());
+    }
+
+    /** A node whose server gets {@code settings} before pgmanager's own, as a sidecar's sized memory and parameters. */
+    public PostgresController node(String machineId, Map<String, String> settings) {
         Path home = root.resolve(machineId);
         PostgresConfig config = new PostgresConfig(home.resolve("data"), home.resolve("state"), home.resolve("sock"),
                 List.of("127.0.0.1"), freePort(), PostgresConfig.LOOPBACK, SUPERUSER, REPLICATION, MachineId.of(machineId),
-                Duration.ofSeconds(30), Duration.ofSeconds(60));
+                Duration.ofSeconds(30), Duration.ofSeconds(60), settings);
         PostgresController controller = new PostgresController(BINARIES, config, OS_USER);
         started.add(controller);
         return controller;
