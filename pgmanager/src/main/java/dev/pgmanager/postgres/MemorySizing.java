@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -38,8 +39,9 @@ public record MemorySizing(long memoryBytes) {
     }
 
     /**
-     * The tightest memory limit on the cgroup that {@code selfCgroup} names (cgroup v2: {@code memory.max} of it and its
-     * parents under {@code cgroupRoot}; v1: {@code memory/memory.limit_in_bytes}), else {@code MemTotal} of {@code meminfo}.
+     * The tightest memory limit on the cgroup that {@code selfCgroup} names and its parents under {@code cgroupRoot}
+     * (cgroup v2: {@code memory.max}; v1: {@code memory/.../memory.limit_in_bytes}), capped by {@code MemTotal} of
+     * {@code meminfo}, which counts alone without a limit.
      */
     static MemorySizing of(Path selfCgroup, Path cgroupRoot, Path meminfo) {
         OptionalLong limit = cgroupLimit(selfCgroup, cgroupRoot);
@@ -48,19 +50,34 @@ public record MemorySizing(long memoryBytes) {
     }
 
     private static OptionalLong cgroupLimit(Path selfCgroup, Path cgroupRoot) {
-        Optional<String> unified = read(selfCgroup).flatMap(text -> text.lines().filter(l -> l.startsWith("0::")).findFirst())
-                .map(l -> l.substring(3));
+        Optional<String> lines = read(selfCgroup);
+        // cgroup v2: "0::/path"; v1: "N:memory:/path" (or with other controllers beside memory)
+        OptionalLong unified = lines.flatMap(text -> text.lines().filter(l -> l.startsWith("0::")).findFirst())
+                .map(l -> tightestOnTheWayUp(cgroupRoot, l.substring(3), "memory.max")).orElse(OptionalLong.empty());
+        if (unified.isPresent()) return unified;
+        return lines.flatMap(text -> text.lines().filter(MemorySizing::namesTheMemoryController).findFirst())
+                .map(l -> tightestOnTheWayUp(cgroupRoot.resolve("memory"), l.substring(l.indexOf(':', l.indexOf(':') + 1) + 1),
+                        "memory.limit_in_bytes"))
+                .orElse(OptionalLong.empty());
+    }
+
+    private static boolean namesTheMemoryController(String line) {
+        String[] parts = line.split(":", 3);
+        return parts.length == 3 && List.of(parts[1].split(",")).contains("memory");
+    }
+
+    /**
+     * The smallest {@code file} from the cgroup at {@code path} below {@code root} up to the root itself. A container
+     * sees its own cgroup as the root of the mount while its path still names the host's, so the root counts too.
+     */
+    private static OptionalLong tightestOnTheWayUp(Path root, String path, String file) {
         OptionalLong tightest = OptionalLong.empty();
-        if (unified.isPresent()) {
-            Path dir = cgroupRoot.resolve(unified.get().replaceFirst("^/", "")).normalize();
-            for (; dir != null && dir.startsWith(cgroupRoot); dir = dir.getParent()) {
-                OptionalLong here = number(read(dir.resolve("memory.max")));
-                if (here.isPresent() && (tightest.isEmpty() || here.getAsLong() < tightest.getAsLong())) tightest = here;
-            }
+        Path dir = root.resolve(path.replaceFirst("^/", "")).normalize();
+        for (; dir != null && dir.startsWith(root); dir = dir.getParent()) {
+            OptionalLong here = number(read(dir.resolve(file)));
+            if (here.isPresent() && (tightest.isEmpty() || here.getAsLong() < tightest.getAsLong())) tightest = here;
         }
-        if (tightest.isPresent()) return tightest;
-        // cgroup v1: a huge value (page-rounded LONG_MAX) means no limit; MemTotal then caps it
-        return number(read(cgroupRoot.resolve("memory").resolve("memory.limit_in_bytes")));
+        return tightest;
     }
 
     private static OptionalLong memTotal(Path meminfo) {

@@ -50,9 +50,23 @@ class MemorySizingTest {
     }
 
     @Test
+    void aCgroupV1LimitOnItsPathCountsInAHybridHierarchyToo() throws IOException {
+        Path root = dir.resolve("cgroup");
+        write(root.resolve("memory/system.slice/pg.service/memory.limit_in_bytes"), Long.toString(200 * MB));
+        write(root.resolve("memory/memory.limit_in_bytes"), "9223372036854771712");
+        // systemd's unified hierarchy beside v1 controllers: it has no memory.max, so v1's limit is the one
+        Path self = write(dir.resolve("self-cgroup"), "9:name=systemd:/system.slice/pg.service\n4:cpu,memory:/system.slice/pg.service\n"
+                + "0::/system.slice/pg.service\n");
+        Path meminfo = write(dir.resolve("meminfo"), "MemTotal:        1048576 kB\n");
+
+        assertEquals(200 * MB, MemorySizing.of(self, root, meminfo).memoryBytes());
+    }
+
+    @Test
     void aCgroupV1LimitCountsAndItsNoLimitValueIsCappedByTheTotal() throws IOException {
         Path root = dir.resolve("cgroup");
-        Path self = write(dir.resolve("self-cgroup"), "4:memory:/docker/abc\n");
+        // in a container the mount shows the container's own cgroup as the root, while the path names the host's
+        Path self = write(dir.resolve("self-cgroup"), "4:memory:/docker/abc\n0::/docker/abc\n");
         Path meminfo = write(dir.resolve("meminfo"), "MemTotal:        1048576 kB\n");
         write(root.resolve("memory/memory.limit_in_bytes"), Long.toString(300 * MB));
         assertEquals(300 * MB, MemorySizing.of(self, root, meminfo).memoryBytes());
