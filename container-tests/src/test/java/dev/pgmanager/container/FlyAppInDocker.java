@@ -60,11 +60,6 @@ final class FlyAppInDocker implements AutoCloseable {
     private int nextHost = 0x10;
 
     FlyAppInDocker(String image, int memberCount) throws IOException {
-        this(image, memberCount, Optional.empty());
-    }
-
-    /** An app whose members are machines of {@code memberMemoryBytes} each (memory and swap), as Fly sizes them. */
-    FlyAppInDocker(String image, int memberCount, Optional<Long> memberMemoryBytes) throws IOException {
         this.image = image;
         SecureRandom random = new SecureRandom();
         String suffix = HexFormat.of().formatHex(random.generateSeed(3));
@@ -82,12 +77,12 @@ final class FlyAppInDocker implements AutoCloseable {
                 .exec().getId();
         try {
             this.storeContainer = create(app + "-store", storeAlias(), nextAddress(), List.of(),
-                    List.of("store", "serve", "--listen", "[::]:2181", "--data-dir", "/data/zookeeper"), Optional.empty());
+                    List.of("store", "serve", "--listen", "[::]:2181", "--data-dir", "/data/zookeeper"));
             docker.startContainerCmd(storeContainer).exec();
             for (int i = 0; i < memberCount; i++) {
                 String machineId = HexFormat.of().formatHex(random.generateSeed(7));
                 members.put(machineId, create(app + "-" + machineId, aliasOf(machineId), nextAddress(), memberEnvironment(machineId),
-                        List.of("run"), memberMemoryBytes));
+                        List.of("run")));
             }
             members.values().forEach(id -> docker.startContainerCmd(id).exec());
         } catch (RuntimeException e) {
@@ -159,16 +154,6 @@ final class FlyAppInDocker implements AutoCloseable {
         return inspect(machineId).getState().getExitCodeLong();
     }
 
-    /** Kills the member's container at once (SIGKILL to everything in it), as a machine that dies. */
-    void kill(String machineId) {
-        docker.killContainerCmd(members.get(machineId)).exec();
-    }
-
-    /** Whether the engine's OOM killer ended a process of the member's container. */
-    boolean oomKilled(String machineId) {
-        return Boolean.TRUE.equals(inspect(machineId).getState().getOOMKilled());
-    }
-
     void start(String machineId) {
         docker.startContainerCmd(members.get(machineId)).exec();
     }
@@ -219,17 +204,14 @@ final class FlyAppInDocker implements AutoCloseable {
         return logs(members.get(machineId));
     }
 
-    private String create(String name, String alias, String address, List<String> environment, List<String> command,
-            Optional<Long> memoryBytes) {
-        HostConfig host = HostConfig.newHostConfig().withNetworkMode(app);
-        memoryBytes.ifPresent(bytes -> host.withMemory(bytes).withMemorySwap(bytes));
+    private String create(String name, String alias, String address, List<String> environment, List<String> command) {
         String id = docker.createContainerCmd(image).withName(name)
                 .withHostName(name.length() > 63 ? name.substring(0, 63) : name)
                 .withEnv(environment)
                 .withCmd(command)
                 .withStopSignal(killSignal)
                 .withStopTimeout(killTimeoutSeconds)
-                .withHostConfig(host)
+                .withHostConfig(HostConfig.newHostConfig().withNetworkMode(app))
                 .withAliases(alias)
                 .withIpv6Address(address)
                 .exec().getId();
