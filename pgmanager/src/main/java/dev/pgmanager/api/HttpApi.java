@@ -44,11 +44,18 @@ public final class HttpApi implements AutoCloseable {
      */
     public static HttpApi start(InetSocketAddress listen, SidecarView view, OperatorCommands commands, Optional<String> token,
             Clock clock) {
+        return start(listen, view, commands, Optional.empty(), token, clock);
+    }
+
+    /** As above, with the backup commands served by {@code backups} (empty: the cluster has no backups, and says so). */
+    public static HttpApi start(InetSocketAddress listen, SidecarView view, OperatorCommands commands,
+            Optional<dev.pgmanager.backup.BackupKeeper> backups, Optional<String> token, Clock clock) {
         HealthEndpoints health = new HealthEndpoints(view, clock, clock.instant());
         InfoEndpoints info = new InfoEndpoints(view);
         BearerAuth auth = new BearerAuth(token);
         OperatorEndpoints operator = new OperatorEndpoints(commands, auth);
         FailsafeEndpoint failsafe = new FailsafeEndpoint(view, auth);
+        BackupEndpoints backup = new BackupEndpoints(backups, auth);
         ApiRouter router = new ApiRouter()
                 .get("/health/live", health::live)
                 .get("/health/ready", health::ready)
@@ -66,7 +73,11 @@ public final class HttpApi implements AutoCloseable {
                 .post("/rejoin", operator::rejoin)
                 .post("/pause", operator::pause)
                 .post("/resume", operator::resume)
-                .post("/failsafe", failsafe::confirm);
+                .post("/failsafe", failsafe::confirm)
+                .post("/backups", backup::create)
+                .post("/backups/list", backup::list)
+                .post("/backups/verify", backup::verify)
+                .post("/backups/delete", backup::delete);
 
         var pool = new VirtualThreadPool();
         pool.setName("pgmanager-api");

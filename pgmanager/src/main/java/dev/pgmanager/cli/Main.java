@@ -37,6 +37,8 @@ import picocli.CommandLine.Spec;
             RejoinCommand.class,
             DoctorCommand.class,
             RewriteCommand.class,
+            BackupCommand.class,
+            RestoreCommand.class,
             CommandLine.HelpCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",

@@ -43,6 +43,12 @@ final class MemberApi {
      * the answer: the member answers work on its own server (restart, reinit, rejoin) once it is done.
      */
     static String post(ClusterTarget target, String machineId, String path, String body, Duration timeout) throws InterruptedException {
+        return messageOf(postForJson(target, machineId, path, body, timeout).toString());
+    }
+
+    /** As {@link #post(ClusterTarget, String, String, String, Duration)}, answering the member's whole JSON answer. */
+    static JsonNode postForJson(ClusterTarget target, String machineId, String path, String body, Duration timeout)
+            throws InterruptedException {
         MachineIds.requireValid(machineId);
         Member member;
         try (ZooKeeperClusterStore store = target.openStore()) {
@@ -65,7 +71,10 @@ final class MemberApi {
         }
         String message = messageOf(response.body());
         return switch (response.statusCode()) {
-            case 200, 202 -> message;
+            case 200, 202 -> {
+                JsonNode json = Json.readOrNull(response.body());
+                yield json != null ? json : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("message", message);
+            }
             case 409 -> throw new CommandFailed(machineId + " refused: " + message);
             case 401 -> throw new CommandFailed(machineId + " did not accept the API token (" + message + "); token used: "
                     + target.target().tokenSource() + "; give the members' token with " + ClusterTarget.TOKEN_SETTINGS);

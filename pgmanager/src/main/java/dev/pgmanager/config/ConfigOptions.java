@@ -133,6 +133,31 @@ final class ConfigOptions {
     static final ConfigOption<Integer> DISK_WRITABLE_BELOW = withDefault("disk.writable_below", "85%",
             ValueParsers::percent, "PGMANAGER_DISK_WRITABLE_BELOW");
 
+    static final ConfigOption<String> BACKUP_BUCKET =
+            optional("backup.bucket", ValueParsers::bucketName, "BUCKET_NAME", "PGMANAGER_BACKUP_BUCKET");
+    static final ConfigOption<java.net.URI> BACKUP_ENDPOINT =
+            optional("backup.endpoint", ValueParsers::httpsEndpoint, "AWS_ENDPOINT_URL_S3", "PGMANAGER_BACKUP_ENDPOINT");
+    static final ConfigOption<String> BACKUP_REGION =
+            withDefault("backup.region", "auto", ValueParsers::text, "AWS_REGION", "PGMANAGER_BACKUP_REGION");
+    static final ConfigOption<String> BACKUP_ACCESS_KEY_ID =
+            optional("backup.access_key_id", ValueParsers::text, "AWS_ACCESS_KEY_ID", "PGMANAGER_BACKUP_ACCESS_KEY_ID");
+    static final ConfigOption<String> BACKUP_SECRET_ACCESS_KEY = optional("backup.secret_access_key", ValueParsers::text,
+            "AWS_SECRET_ACCESS_KEY", "PGMANAGER_BACKUP_SECRET_ACCESS_KEY").asSecret();
+    static final ConfigOption<String> BACKUP_PATH =
+            optional("backup.path", ValueParsers::repositoryPath, "PGMANAGER_BACKUP_PATH");
+    static final ConfigOption<Path> BACKUP_CA_FILE =
+            optional("backup.ca_file", ValueParsers::absolutePath, "PGMANAGER_BACKUP_CA_FILE");
+    static final ConfigOption<Boolean> BACKUP_ENABLED =
+            withDefault("backup.enabled", "true", ValueParsers::bool, "PGMANAGER_BACKUP_ENABLED");
+    static final ConfigOption<Duration> BACKUP_FULL_EVERY =
+            withDefault("backup.full_every", "7d", ValueParsers.positiveDuration(), "PGMANAGER_BACKUP_FULL_EVERY");
+    static final ConfigOption<Duration> BACKUP_DIFFERENTIAL_EVERY = withDefault("backup.differential_every", "24h",
+            ValueParsers.positiveDuration(), "PGMANAGER_BACKUP_DIFFERENTIAL_EVERY");
+    static final ConfigOption<Duration> BACKUP_RECOVERY_WINDOW = withDefault("backup.recovery_window", "7d",
+            ValueParsers.positiveDuration(), "PGMANAGER_BACKUP_RECOVERY_WINDOW");
+    static final ConfigOption<Duration> BACKUP_ARCHIVE_TIMEOUT = withDefault("backup.archive_timeout", "60s",
+            ValueParsers.durationBetween("1s", "1h"), "PGMANAGER_BACKUP_ARCHIVE_TIMEOUT");
+
     static final ConfigOption<LogFormat> LOG_FORMAT =
             withDefault("log.format", "text", ValueParsers::logFormat, "PGMANAGER_LOG_FORMAT");
 
@@ -146,7 +171,10 @@ final class ConfigOptions {
             SYNCHRONOUS_MODE, SYNCHRONOUS_NODE_COUNT, SYNCHRONOUS_MODE_STRICT, NOSYNC, FAILSAFE_MODE,
             API_LISTEN, API_TOKEN, METRICS_LISTEN, ROUTER_LISTEN, DNS_SERVERS, DNS_NAME_PATTERN,
             REWRITER_ENABLED, REWRITER_CGROUP, REWRITER_PIN_ROOT, REWRITER_RETENTION, REWRITER_REPORT_INTERVAL,
-            DISK_READ_ONLY_AT, DISK_WRITABLE_BELOW, LOG_FORMAT);
+            DISK_READ_ONLY_AT, DISK_WRITABLE_BELOW,
+            BACKUP_BUCKET, BACKUP_ENDPOINT, BACKUP_REGION, BACKUP_ACCESS_KEY_ID, BACKUP_SECRET_ACCESS_KEY, BACKUP_PATH,
+            BACKUP_CA_FILE, BACKUP_ENABLED, BACKUP_FULL_EVERY, BACKUP_DIFFERENTIAL_EVERY, BACKUP_RECOVERY_WINDOW,
+            BACKUP_ARCHIVE_TIMEOUT, LOG_FORMAT);
 
     private ConfigOptions() {}
 }

@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses durations as operators write them in configuration: {@code 500ms}, {@code 2s}, {@code 1m}, {@code 1h}. */
+/** Parses durations as operators write them in configuration: {@code 500ms}, {@code 2s}, {@code 1m}, {@code 1h}, {@code 7d}. */
 public final class Durations {
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
 
     private Durations() {}
 
@@ -27,6 +27,7 @@ public final class Durations {
                 case "s" -> Duration.ofSeconds(amount);
                 case "m" -> Duration.ofMinutes(amount);
                 case "h" -> Duration.ofHours(amount);
+                case "d" -> Duration.ofDays(amount);
                 default -> throw new IllegalStateException("unit " + unit + " matched but not handled");
             };
         } catch (ArithmeticException | NumberFormatException tooLarge) {
@@ -35,6 +36,6 @@ public final class Durations {
     }
 
     private static IllegalArgumentException notADuration(String text) {
-        return new IllegalArgumentException(ShownValue.of(text) + " is not a duration (use 500ms, 2s, 1m)");
+        return new IllegalArgumentException(ShownValue.of(text) + " is not a duration (use 500ms, 2s, 1m, 1h, 7d)");
     }
 }

@@ -12,11 +12,12 @@ import java.util.Optional;
  * @param primaryRegion the region leaders should come from; absent means any region may lead
  * @param address       this machine's current address, when the platform tells us; never stored
  * @param disk          when the primary refuses user writes because its volume is nearly full
+ * @param backup        WAL archiving and base backups to object storage
  */
 public record SidecarConfig(String machineId, String app, String region, Optional<String> primaryRegion,
                             boolean failoverOutsidePrimaryRegion, Optional<InetAddress> address, StoreConfig store,
                             PostgresConfig postgres, HaConfig ha, ApiConfig api, MetricsConfig metrics, RouterConfig router, DnsConfig dns, RewriterConfig rewriter,
-                            DiskGuardConfig disk, LogFormat logFormat) {
+                            DiskGuardConfig disk, BackupConfig backup, LogFormat logFormat) {
     public SidecarConfig {
         Objects.requireNonNull(machineId, "machineId");
         Objects.requireNonNull(app, "app");
@@ -32,6 +33,7 @@ public record SidecarConfig(String machineId, String app, String region, Optiona
         Objects.requireNonNull(dns, "dns");
         Objects.requireNonNull(rewriter, "rewriter");
         Objects.requireNonNull(disk, "disk");
+        Objects.requireNonNull(backup, "backup");
         Objects.requireNonNull(logFormat, "logFormat");
     }
 

@@ -48,6 +48,7 @@ public final class SidecarConfigLoader {
         checkStoreMode(settings, problems);
         checkDiskMarks(settings, problems);
         checkSocketPath(settings, problems);
+        checkBackup(settings, problems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -80,7 +81,54 @@ public final class SidecarConfigLoader {
         DiskGuardConfig disk = new DiskGuardConfig(settings.get(DISK_READ_ONLY_AT), settings.get(DISK_WRITABLE_BELOW));
         return new SidecarConfig(settings.get(MACHINE_ID), settings.get(APP), settings.get(REGION),
                 settings.find(PRIMARY_REGION), settings.get(FAILOVER_OUTSIDE_PRIMARY_REGION), settings.find(ADDRESS),
-                store, postgres, ha, api, metrics, router, dns, rewriter, disk, settings.get(LOG_FORMAT));
+                store, postgres, ha, api, metrics, router, dns, rewriter, disk, backup(settings), settings.get(LOG_FORMAT));
+    }
+
+    /**
+     * The backup repository of cluster {@code app} as a member of it would configure it, from the backup settings of
+     * {@code file} (if given) and the environment alone: what {@code pgmanager restore} reads the source's backups with.
+     *
+     * @throws ConfigException when no bucket is set or its endpoint or keys are missing
+     */
+    public static BackupConfig.Repository backupRepository(Optional<Path> file, Map<String, String> environment, String app)
+            throws ConfigException {
+        ConfigFile configFile = file.map(ConfigFileReader::read).orElse(ConfigFile.NONE);
+        List<String> problems = new ArrayList<>();
+        List<ConfigOption<?>> options = List.of(BACKUP_BUCKET, BACKUP_ENDPOINT, BACKUP_REGION, BACKUP_ACCESS_KEY_ID,
+                BACKUP_SECRET_ACCESS_KEY, BACKUP_PATH, BACKUP_CA_FILE, BACKUP_ENABLED);
+        ResolvedSettings settings = ResolvedSettings.resolve(options, configFile, environment, problems);
+        if (settings.find(BACKUP_BUCKET).isEmpty()) {
+            problems.add(BACKUP_BUCKET.key() + " is missing: name the bucket that holds the backups (BUCKET_NAME or "
+                    + "PGMANAGER_BACKUP_BUCKET), with its endpoint and keys");
+        }
+        checkBackup(settings, problems);
+        if (!problems.isEmpty()) throw new ConfigException(problems);
+        return new BackupConfig.Repository(settings.get(BACKUP_BUCKET), settings.get(BACKUP_ENDPOINT), settings.get(BACKUP_REGION),
+                settings.get(BACKUP_ACCESS_KEY_ID), settings.get(BACKUP_SECRET_ACCESS_KEY),
+                settings.find(BACKUP_PATH).orElse("/pgmanager/" + app), settings.find(BACKUP_CA_FILE));
+    }
+
+    private static BackupConfig backup(ResolvedSettings settings) {
+        BackupConfig.Schedule schedule = new BackupConfig.Schedule(settings.get(BACKUP_FULL_EVERY),
+                settings.get(BACKUP_DIFFERENTIAL_EVERY), settings.get(BACKUP_RECOVERY_WINDOW), settings.get(BACKUP_ARCHIVE_TIMEOUT));
+        if (!settings.get(BACKUP_ENABLED) || settings.find(BACKUP_BUCKET).isEmpty()) {
+            return new BackupConfig(Optional.empty(), schedule);
+        }
+        return new BackupConfig(Optional.of(new BackupConfig.Repository(settings.get(BACKUP_BUCKET), settings.get(BACKUP_ENDPOINT),
+                settings.get(BACKUP_REGION), settings.get(BACKUP_ACCESS_KEY_ID), settings.get(BACKUP_SECRET_ACCESS_KEY),
+                settings.find(BACKUP_PATH).orElse("/pgmanager/" + settings.get(APP)), settings.find(BACKUP_CA_FILE))), schedule);
+    }
+
+    /** A bucket without the rest would only fail later, at the first archived segment: say what is missing now. */
+    private static void checkBackup(ResolvedSettings settings, List<String> problems) {
+        if (!settings.find(BACKUP_ENABLED).orElse(true) || settings.find(BACKUP_BUCKET).isEmpty()) return;
+        for (ConfigOption<?> needed : List.of(BACKUP_ENDPOINT, BACKUP_ACCESS_KEY_ID, BACKUP_SECRET_ACCESS_KEY)) {
+            if (settings.find(needed).isEmpty()) {
+                problems.add(needed.key() + " is missing: " + BACKUP_BUCKET.key() + " is set, so backups go to that bucket and "
+                        + "need its endpoint and keys (fly storage create sets AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID and "
+                        + "AWS_SECRET_ACCESS_KEY); or set backup.enabled false (PGMANAGER_BACKUP_ENABLED) for no backups");
+            }
+        }
     }
 
     /** Set, or external when a connect string is given, else ensemble: one app of machines needs nothing else. */

@@ -20,6 +20,8 @@ public final class ValueParsers {
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     /** Role names that need no quoting in SQL, pg_hba.conf or a conninfo string. */
     private static final Pattern PLAIN_ROLE = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+    private static final Pattern REPOSITORY_PATH = Pattern.compile("(/[A-Za-z0-9._-]+)+");
     private static final Pattern NO_WHITESPACE = Pattern.compile("\\S+");
 
     private ValueParsers() {}
@@ -209,6 +211,37 @@ public final class ValueParsers {
             }
             return duration;
         };
+    }
+
+    /** S3's rules for a bucket name, as Tigris and AWS apply them. */
+    static String bucketName(String text) {
+        return matching(text, BUCKET, "is not a bucket name (3 to 63 lower-case letters, digits, '.' or '-')");
+    }
+
+    /** An S3 endpoint as {@code AWS_ENDPOINT_URL_S3} gives it: https, a host, perhaps a port, nothing else. */
+    static java.net.URI httpsEndpoint(String text) {
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(text.strip());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException(ShownValue.of(text) + " is not a URL (like https://fly.storage.tigris.dev)");
+        }
+        if (!"https".equals(uri.getScheme()) || uri.getHost() == null) {
+            throw new IllegalArgumentException(ShownValue.of(text) + " must be an https:// URL with a host (pgBackRest reaches "
+                    + "object storage over TLS only), like https://fly.storage.tigris.dev");
+        }
+        if (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")
+                || uri.getRawQuery() != null || uri.getUserInfo() != null) {
+            throw new IllegalArgumentException(ShownValue.of(text) + " must be only https://host[:port]: the bucket and the path "
+                    + "are set apart (backup.bucket, backup.path)");
+        }
+        return uri;
+    }
+
+    /** A prefix in the bucket: absolute, plain segments, no trailing slash. */
+    static String repositoryPath(String text) {
+        return matching(text, REPOSITORY_PATH, "is not a repository path (like /pgmanager/my-app: '/' then letters, digits, "
+                + "'.', '_' or '-' in segments)");
     }
 
     private static String matching(String text, Pattern pattern, String complaint) {

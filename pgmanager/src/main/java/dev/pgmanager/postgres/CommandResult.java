@@ -3,14 +3,14 @@ package dev.pgmanager.postgres;
 import java.util.List;
 
 /** What a finished PostgreSQL tool left behind: its exit code and its (merged) output. */
-record CommandResult(List<String> command, int exitCode, String output) {
+public record CommandResult(List<String> command, int exitCode, String output) {
     private static final int TAIL_LINES = 30;
 
-    boolean succeeded() {
+    public boolean succeeded() {
         return exitCode == 0;
     }
 
-    String outputTail() {
+    public String outputTail() {
         return tail(output, TAIL_LINES);
     }
 

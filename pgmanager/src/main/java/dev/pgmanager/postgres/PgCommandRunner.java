@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * too, so a crashed test or sidecar leaves no orphan tool behind. (The postmaster is started apart, by
  * {@link ServerLauncher}, tied to this process's life.)
  */
-final class PgCommandRunner {
+public final class PgCommandRunner {
     private static final Logger log = LoggerFactory.getLogger(PgCommandRunner.class);
     private static final int MAX_CAPTURED_BYTES = 256 * 1024;
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
@@ -34,7 +34,7 @@ final class PgCommandRunner {
 
     private final OsUser user;
 
-    PgCommandRunner(OsUser user) {
+    public PgCommandRunner(OsUser user) {
         this.user = user;
     }
 
@@ -43,7 +43,7 @@ final class PgCommandRunner {
     }
 
     /** Runs {@code command} and fails with its output when it exits non-zero. */
-    CommandResult runChecked(List<String> command, Map<String, String> env, Duration timeout) {
+    public CommandResult runChecked(List<String> command, Map<String, String> env, Duration timeout) {
         CommandResult result = run(command, env, timeout, null);
         if (!result.succeeded()) {
             throw new CommandFailedException(
@@ -56,7 +56,7 @@ final class PgCommandRunner {
      * Runs {@code command} to completion or until {@code timeout}; {@code stdin} (may be null) is fed to
      * it. Inherited PG* variables are dropped so that only what we pass decides where a tool connects.
      */
-    CommandResult run(List<String> command, Map<String, String> env, Duration timeout, String stdin) {
+    public CommandResult run(List<String> command, Map<String, String> env, Duration timeout, String stdin) {
         ProcessBuilder builder = new ProcessBuilder(user.wrap(command))
                 .redirectErrorStream(true)
                 // the tools resolve their own path from the working directory, which must be one the

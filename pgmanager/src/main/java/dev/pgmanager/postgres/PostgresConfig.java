@@ -25,6 +25,8 @@ import java.util.Objects;
  * @param copyTimeout      how long a base backup or a rewind may take (they copy data: size it to the cluster)
  * @param settings         server settings written before pgmanager's own (which win over them): memory sized from the
  *                         machine, then the operator's {@code postgres.parameters}
+ * @param archiving        WAL archiving settings, written among pgmanager's own (an operator's parameter cannot turn
+ *                         off the archive the backups depend on); empty when the cluster has no backups
  */
 public record PostgresConfig(
         Path dataDirectory,
@@ -38,7 +40,16 @@ public record PostgresConfig(
         MachineId machineId,
         Duration startTimeout,
         Duration copyTimeout,
-        Map<String, String> settings) {
+        Map<String, String> settings,
+        Map<String, String> archiving) {
+
+    /** A server without WAL archiving. */
+    public PostgresConfig(Path dataDirectory, Path stateDirectory, Path socketDirectory, List<String> listenAddresses, int port,
+            List<String> allowedNetworks, Credentials superuser, Credentials replication, MachineId machineId,
+            Duration startTimeout, Duration copyTimeout, Map<String, String> settings) {
+        this(dataDirectory, stateDirectory, socketDirectory, listenAddresses, port, allowedNetworks, superuser, replication,
+                machineId, startTimeout, copyTimeout, settings, Map.of());
+    }
 
     public PostgresConfig {
         Objects.requireNonNull(dataDirectory, "dataDirectory");
@@ -52,6 +63,7 @@ public record PostgresConfig(
         Objects.requireNonNull(startTimeout, "startTimeout");
         Objects.requireNonNull(copyTimeout, "copyTimeout");
         settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
+        archiving = Collections.unmodifiableMap(new LinkedHashMap<>(archiving));
         if (listenAddresses.isEmpty()) {
             throw new IllegalArgumentException("listenAddresses must not be empty");
         }

@@ -80,6 +80,7 @@ final class ServerConfigFiles {
                 // synchronous primary's writes with them, by up to that long
                 + "wal_retrieve_retry_interval = '1s'\n"
                 + tlsSettings()
+                + archiveSettings()
                 // the server log goes to the file pg_ctl -l names, outside PGDATA
                 + "logging_collector = off\n"
                 + "include_if_exists = '" + UPSTREAM_FILE + "'\n"
@@ -89,6 +90,13 @@ final class ServerConfigFiles {
                 + "include_if_exists = '" + WRITES_FILE + "'\n";
         osUser.writePrivateFile(dataDirectory.file(SETTINGS_FILE), settings);
         osUser.writePrivateFile(dataDirectory.file("pg_hba.conf"), hbaRules());
+    }
+
+    /** WAL archiving to the backup repository, when the cluster has one (see dev.pgmanager.backup). */
+    private String archiveSettings() {
+        StringBuilder settings = new StringBuilder();
+        config.archiving().forEach((name, value) -> settings.append(setting(name, value)));
+        return settings.toString();
     }
 
     /** TLS with this member's certificate, made on first use; off (and logged) when none can be made. */

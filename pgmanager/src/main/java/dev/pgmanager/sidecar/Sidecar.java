@@ -44,6 +44,9 @@ import dev.pgmanager.sidecar.reflexes.Fencer;
 import dev.pgmanager.sidecar.reflexes.Watchdog;
 import dev.pgmanager.sidecar.rewriter.StaleAddressRewriting;
 import dev.pgmanager.sidecar.volume.DiskFullGuard;
+import dev.pgmanager.backup.BackupKeeper;
+import dev.pgmanager.backup.BackupSetup;
+import dev.pgmanager.postgres.PgStatus;
 import dev.pgmanager.sidecar.volume.FailedRewindRecord;
 import dev.pgmanager.sidecar.volume.LastAddressOnVolume;
 import dev.pgmanager.store.ClusterSnapshot;
@@ -105,15 +108,19 @@ public final class Sidecar implements AutoCloseable {
     private final Failsafe failsafe;
     private final Optional<PrimaryRouter> router;
     private final Optional<EnsembleMembership> ensemble;
+    private final Optional<BackupKeeper> backups;
 
     /** Builds each part after the parts it needs; the loop's latest pass and wake signal come first, as many read them. */
     private Sidecar(SidecarConfig config, Clock clock) throws Exception {
         this.config = config;
         this.clock = clock;
         String me = config.machineId();
-        PostgresConfig postgres = postgresConfig(config);
+        OsUser osUser = OsUser.named(config.postgres().osUser());
+        Optional<BackupSetup> backupSetup = backupSetup(config, osUser, clock);
+        PostgresConfig postgres = postgresConfig(config, backupSetup.map(BackupSetup::serverSettings).orElse(Map.of()));
         PgBinaries binaries = PgBinaries.locate(config.postgres().binDir());
-        PostgresController controller = new PostgresController(binaries, postgres, OsUser.named(config.postgres().osUser()));
+        PostgresController controller = new PostgresController(binaries, postgres, osUser);
+        backupSetup.ifPresent(setup -> setup.writeFiles(osUser));
         this.metrics = new SidecarMetrics(clock);
         DnsSettings defaults = DnsSettings.forApp(config.app());
         DnsSettings dns = new DnsSettings(config.dns().servers(), config.dns().namePattern(), config.app(), defaults.timeout(),
@@ -151,7 +158,29 @@ public final class Sidecar implements AutoCloseable {
         this.failsafe = new Failsafe(me, config.ha().failsafeMode(), store.sessionTimeout(), lease, server, failsafeConfirmation,
                 () -> lastPass.get().map(Pass::observation), resolver, config.api().token(), clock);
         SidecarView view = new View(lastPass, loopWait, config, resolver, store, failsafe, rewriting, ensemble, names);
-        this.api = HttpApi.start(config.api().listen(), view, requests, config.api().token(), clock);
+        this.backups = backupSetup.map(setup -> new BackupKeeper(setup.schedule(), setup.pgBackRest(), setup.gate(), lease::isHeld,
+                new BackupKeeper.Member() {
+                    @Override
+                    public PgStatus localStatus() {
+                        return server.lastStatus();
+                    }
+
+                    @Override
+                    public java.sql.Connection connect(Duration deadline) throws java.sql.SQLException {
+                        return controller.connectWithin(deadline);
+                    }
+
+                    @Override
+                    public Path dataDirectory() {
+                        return postgres.dataDirectory();
+                    }
+                }, clock, gateValidity(config)));
+        backups.ifPresent(keeper -> lease.addListener(keeper::onLeaseChange));
+        if (backups.isEmpty()) {
+            log.warn("no backups: no bucket is configured (backup.bucket, BUCKET_NAME); a lost volume or a bad DROP TABLE "
+                    + "cannot be undone. On Fly: fly storage create, then restart the members");
+        }
+        this.api = HttpApi.start(config.api().listen(), view, requests, backups, config.api().token(), clock);
 
         DiskFullGuard diskGuard = new DiskFullGuard(config.disk(), config.postgres().dataDir(), controller);
         metrics.reportDiskGuard(diskGuard::refusingWrites, () -> DiskSpace.of(config.postgres().dataDir()));
@@ -256,6 +285,8 @@ public final class Sidecar implements AutoCloseable {
             log.warn("could not stop PostgreSQL cleanly ({}); stopping it immediately", e.getMessage());
             server.stop(StopMode.IMMEDIATE);
         }
+        // after the server's stop, which archives its last segments through the still open gate
+        backups.ifPresent(BackupKeeper::close);
         if (leading) lease.release();
         watchdog.close();
         failsafe.close();
@@ -315,11 +346,27 @@ public final class Sidecar implements AutoCloseable {
         }
     }
 
-    static PostgresConfig postgresConfig(SidecarConfig config) {
+    /** The archive gate closes half a session after its last renewal: before the store could expire the lease. */
+    private static Duration gateValidity(SidecarConfig config) {
+        return config.store().sessionTimeout().dividedBy(2);
+    }
+
+    private static Optional<BackupSetup> backupSetup(SidecarConfig config, OsUser osUser, Clock clock) {
+        var pg = config.postgres();
+        Path stateDir = stateDirectory(pg.dataDir());
+        return config.backup().repository().map(repository -> BackupSetup.of(repository, config.backup().schedule(), config.app(),
+                pg.dataDir(), pg.port(), pg.socketDir(), osUser, stateDir, gateValidity(config), clock));
+    }
+
+    /** pgmanager's own files (server log, passfile) must not be copied with the data by pg_basebackup or pg_rewind. */
+    private static Path stateDirectory(Path dataDir) {
+        return dataDir.resolveSibling(dataDir.getFileName() + ".pgmanager");
+    }
+
+    static PostgresConfig postgresConfig(SidecarConfig config, Map<String, String> archiving) {
         var pg = config.postgres();
         Path dataDir = pg.dataDir();
-        // pgmanager's own files (server log, passfile) must not be copied with the data by pg_basebackup or pg_rewind.
-        Path stateDir = dataDir.resolveSibling(dataDir.getFileName() + ".pgmanager");
+        Path stateDir = stateDirectory(dataDir);
         List<String> listen = Arrays.stream(pg.listenAddress().split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
         // Sized for this machine unless the operator set them: their postgres.parameters come after and win.
         Map<String, String> settings = new LinkedHashMap<>(MemorySizing.ofThisMachine().settings());
@@ -327,7 +374,7 @@ public final class Sidecar implements AutoCloseable {
         return new PostgresConfig(dataDir, stateDir, pg.socketDir(), listen, pg.port(), pg.allowedNetworks(),
                 new Credentials(pg.superuser(), pg.superuserPassword()),
                 new Credentials(pg.replicationUser(), pg.replicationPassword()),
-                MachineId.of(config.machineId()), Duration.ofSeconds(60), Duration.ofHours(2), settings);
+                MachineId.of(config.machineId()), Duration.ofSeconds(60), Duration.ofHours(2), settings, archiving);
     }
 
     /** What the HTTP API reads. */

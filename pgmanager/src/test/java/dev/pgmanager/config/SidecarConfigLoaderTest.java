@@ -276,7 +276,7 @@ class SidecarConfigLoaderTest {
     @Test
     void durationThatIsNotOne() {
         ConfigException error = rejected(with(flyEnvironment(), "PGMANAGER_LOOP_WAIT", "abc"));
-        assertEquals(List.of("ha.loop_wait: \"abc\" is not a duration (use 500ms, 2s, 1m); set by PGMANAGER_LOOP_WAIT"),
+        assertEquals(List.of("ha.loop_wait: \"abc\" is not a duration (use 500ms, 2s, 1m, 1h, 7d); set by PGMANAGER_LOOP_WAIT"),
                 error.problems());
     }
 

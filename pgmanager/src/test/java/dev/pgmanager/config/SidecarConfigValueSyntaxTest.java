@@ -28,7 +28,7 @@ class SidecarConfigValueSyntaxTest {
     @ValueSource(strings = {"abc", "", "1.5s", "-1s", "2d", "1S", "99999999999999999999"})
     void durationsRejectOtherForms(String text) {
         var error = assertThrows(IllegalArgumentException.class, () -> Durations.parse(text));
-        assertTrue(error.getMessage().contains("is not a duration (use 500ms, 2s, 1m)"), error.getMessage());
+        assertTrue(error.getMessage().contains("is not a duration (use 500ms, 2s, 1m, 1h, 7d)"), error.getMessage());
     }
 
     @ParameterizedTest

@@ -1,0 +1,327 @@
+package dev.pgmanager.backup;
+
+import dev.pgmanager.config.BackupConfig;
+import dev.pgmanager.election.LeaseState;
+import dev.pgmanager.postgres.PgRole;
+import dev.pgmanager.postgres.PgStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sidecar's part in backups. On every member it keeps the {@link ArchiveGate} open exactly while the member holds
+ * the leader lease. On the leader it also creates the repository's stanza, pushes the WAL of the previous timeline
+ * that the former primary did not get to archive, takes the scheduled base backups, removes the backups the recovery
+ * window no longer needs, and keeps {@link BackupStatus} current. Each step runs on its own thread, never on the
+ * control loop's: a slow bucket must not delay a failover.
+ */
+public final class BackupKeeper implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BackupKeeper.class);
+    private static final Duration WORK_INTERVAL = Duration.ofSeconds(10);
+    /** How often the repository's contents are read again when nothing changed them: each read lists the bucket. */
+    private static final Duration INFO_INTERVAL = Duration.ofMinutes(1);
+    private static final Duration BACKUP_TIMEOUT = Duration.ofHours(12);
+    private static final Duration VERIFY_TIMEOUT = Duration.ofHours(4);
+    private static final Pattern WAL_SEGMENT = Pattern.compile("[0-9A-F]{24}");
+
+    /** What the keeper needs of the rest of the sidecar. */
+    public interface Member {
+        PgStatus localStatus();
+
+        Connection connect(Duration deadline) throws SQLException;
+
+        Path dataDirectory();
+    }
+
+    private final BackupConfig.Schedule schedule;
+    private final PgBackRest pgBackRest;
+    private final ArchiveGate gate;
+    private final BooleanSupplier leaseHeld;
+    private final Member member;
+    private final Clock clock;
+    private final ReentrantLock work = new ReentrantLock();
+    private final ScheduledExecutorService threads = Executors.newScheduledThreadPool(2, Thread.ofPlatform().daemon().name("backups-", 0).factory());
+
+    private volatile BackupStatus status = BackupStatus.UNKNOWN;
+    /** Touched under {@link #work}. */
+    private boolean repositoryChecked;
+    private boolean stanzaReady;
+    private boolean previousTimelineArchived;
+    private Instant infoReadAt = Instant.EPOCH;
+    private Optional<RepositoryInfo> info = Optional.empty();
+    private String lastProblem = "";
+    private boolean archiveFailing;
+
+    public BackupKeeper(BackupConfig.Schedule schedule, PgBackRest pgBackRest, ArchiveGate gate, BooleanSupplier leaseHeld,
+            Member member, Clock clock, Duration gateValidity) {
+        this.schedule = schedule;
+        this.pgBackRest = pgBackRest;
+        this.gate = gate;
+        this.leaseHeld = leaseHeld;
+        this.member = member;
+        this.clock = clock;
+        // A gate left by a previous life of this sidecar must not let anything through before the lease says so.
+        gate.close();
+        long renewMillis = Math.max(100, gateValidity.toMillis() / 3);
+        threads.scheduleWithFixedDelay(this::keepGate, 0, renewMillis, TimeUnit.MILLISECONDS);
+        threads.scheduleWithFixedDelay(this::workQuietly, 0, WORK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Closes the gate the moment the lease is lost; a new term starts with the stanza and the catch-up checked again. */
+    public void onLeaseChange(LeaseState state) {
+        if (state == LeaseState.HELD) {
+            gate.renew();
+            threads.execute(this::workQuietly);
+        } else {
+            gate.close();
+        }
+    }
+
+    public BackupStatus status() {
+        return status;
+    }
+
+    private void keepGate() {
+        try {
+            if (leaseHeld.getAsBoolean()) {
+                gate.renew();
+            } else {
+                gate.close();
+                if (work.tryLock()) {
+                    try {
+                        stanzaReady = false;
+                        previousTimelineArchived = false;
+                    } finally {
+                        work.unlock();
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("cannot keep the archive gate: {}", e.getMessage());
+        }
+    }
+
+    private void workQuietly() {
+        if (!work.tryLock()) return; // a backup or another pass runs; the next tick comes soon
+        try {
+            doWork();
+            problem(Optional.empty());
+        } catch (BackupException e) {
+            problem(Optional.of(e.getMessage()));
+        } catch (RuntimeException e) {
+            log.warn("backup upkeep failed", e);
+            problem(Optional.of("backup upkeep failed: " + e));
+        } finally {
+            work.unlock();
+        }
+    }
+
+    private void doWork() {
+        if (!repositoryChecked) {
+            pgBackRest.checkRepository();
+            repositoryChecked = true;
+            log.info("the backup repository answers ({})", pgBackRest.configFile());
+        }
+        if (!leadsAPrimary()) return;
+        readArchiver();
+        if (!stanzaReady) {
+            pgBackRest.stanzaCreate();
+            stanzaReady = true;
+            infoReadAt = Instant.EPOCH;
+        }
+        if (!previousTimelineArchived) {
+            archivePreviousTimelines();
+            previousTimelineArchived = true;
+        }
+        RepositoryInfo current = repositoryInfo();
+        Optional<BackupType> due = BackupSchedule.due(current, clock.instant(), schedule);
+        if (due.isPresent()) {
+            log.info("a {} backup is due (last backup: {})", due.get(),
+                    current.latest().map(b -> b.label() + " at " + b.stopped()).orElse("none"));
+            takeBackup(due.get());
+            current = repositoryInfo();
+        }
+        for (String label : RecoveryWindow.expired(current.backups(), clock.instant(), schedule.recoveryWindow())) {
+            log.info("removing backup {}: the recovery window of {} no longer needs it", label, schedule.recoveryWindow());
+            pgBackRest.expire(label);
+            infoReadAt = Instant.EPOCH;
+        }
+        repositoryInfo();
+    }
+
+    private boolean leadsAPrimary() {
+        return leaseHeld.getAsBoolean() && member.localStatus().role() == PgRole.PRIMARY;
+    }
+
+    /** Takes a backup now, as an operator asked; only the leader's sidecar can. */
+    public BackupSet createBackup(BackupType type) {
+        work.lock();
+        try {
+            if (!leadsAPrimary()) {
+                throw new BackupException("this member does not lead the cluster: ask the leader (pgmanager backup create finds it)");
+            }
+            if (!stanzaReady) {
+                pgBackRest.stanzaCreate();
+                stanzaReady = true;
+            }
+            takeBackup(type);
+            return repositoryInfo().latest().orElseThrow(() -> new BackupException("the backup finished but the repository lists none"));
+        } finally {
+            work.unlock();
+        }
+    }
+
+    public RepositoryInfo list() {
+        work.lock();
+        try {
+            infoReadAt = Instant.EPOCH;
+            return repositoryInfo();
+        } finally {
+            work.unlock();
+        }
+    }
+
+    /** Checks every file in the repository against its checksum; throws naming what is damaged. */
+    public String verify() {
+        return pgBackRest.verify(VERIFY_TIMEOUT);
+    }
+
+    /** Removes a backup an operator named (and those built on it). */
+    public void delete(String label) {
+        work.lock();
+        try {
+            RepositoryInfo current = list();
+            if (current.find(label).isEmpty()) {
+                throw new BackupException("no backup " + label + " in the repository; pgmanager backup list shows the backups there");
+            }
+            pgBackRest.expire(label);
+            infoReadAt = Instant.EPOCH;
+            repositoryInfo();
+        } finally {
+            work.unlock();
+        }
+    }
+
+    private void takeBackup(BackupType type) {
+        Instant started = clock.instant();
+        pgBackRest.backup(type, BACKUP_TIMEOUT);
+        infoReadAt = Instant.EPOCH;
+        log.info("{} backup taken in {} ms", type, Duration.between(started, clock.instant()).toMillis());
+    }
+
+    private RepositoryInfo repositoryInfo() {
+        if (info.isEmpty() || Duration.between(infoReadAt, clock.instant()).compareTo(INFO_INTERVAL) >= 0) {
+            RepositoryInfo fresh = pgBackRest.info();
+            info = Optional.of(fresh);
+            infoReadAt = clock.instant();
+            status = status.withRepository(fresh);
+        }
+        return info.get();
+    }
+
+    /**
+     * Pushes the complete segments of earlier timelines that are still in pg_wal. The former primary archived most of
+     * them; pgBackRest skips a segment already in the repository with the same checksum, and refuses one that differs,
+     * so this only fills the gap a crashed primary left between its last archived segment and the promotion.
+     */
+    private void archivePreviousTimelines() {
+        int timeline = member.localStatus().timeline();
+        Path walDirectory = member.dataDirectory().resolve("pg_wal");
+        List<Path> segments;
+        try (Stream<Path> files = Files.list(walDirectory)) {
+            segments = files.filter(p -> WAL_SEGMENT.matcher(p.getFileName().toString()).matches())
+                    .filter(p -> Integer.parseInt(p.getFileName().toString().substring(0, 8), 16) < timeline)
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new BackupException("cannot list " + walDirectory + ": " + e.getMessage());
+        }
+        for (Path segment : segments) {
+            pgBackRest.archivePush(segment);
+        }
+        if (!segments.isEmpty()) {
+            log.info("checked that the {} segments of earlier timelines in pg_wal are archived ({} to {})", segments.size(),
+                    segments.getFirst().getFileName(), segments.getLast().getFileName());
+        }
+    }
+
+    /** PostgreSQL's own account of archiving, and a warning once per incident of failures. */
+    private void readArchiver() {
+        try (Connection connection = member.connect(Duration.ofSeconds(2)); Statement statement = connection.createStatement();
+                ResultSet row = statement.executeQuery("SELECT last_archived_wal, last_archived_time, failed_count, last_failed_wal, "
+                        + "last_failed_time FROM pg_stat_archiver")) {
+            row.next();
+            Optional<Instant> archivedAt = instant(row.getTimestamp("last_archived_time"));
+            Optional<Instant> failedAt = instant(row.getTimestamp("last_failed_time"));
+            boolean failing = failedAt.isPresent() && (archivedAt.isEmpty() || failedAt.get().isAfter(archivedAt.get()));
+            Optional<Instant> failingSince = failing ? status.archiveFailingSince().or(() -> failedAt) : Optional.empty();
+            if (failing && !archiveFailing) {
+                log.warn("WAL archiving fails (segment {}, {} failed attempts so far): PostgreSQL keeps the WAL on the volume and "
+                        + "retries; {}", row.getString("last_failed_wal"), row.getLong("failed_count"), archiveError(row.getString("last_failed_wal")));
+            } else if (!failing && archiveFailing) {
+                log.info("WAL archiving works again (last archived: {})", row.getString("last_archived_wal"));
+            }
+            archiveFailing = failing;
+            status = status.withArchive(archivedAt, Optional.ofNullable(row.getString("last_archived_wal")), failingSince,
+                    row.getLong("failed_count"));
+        } catch (SQLException e) {
+            log.debug("cannot read pg_stat_archiver: {}", e.getMessage());
+        }
+    }
+
+    /** pgBackRest's asynchronous archiving leaves the error of a failed segment in its spool. */
+    private String archiveError(String segment) {
+        if (segment == null) return "pgBackRest's log says why";
+        try (Stream<Path> files = Files.find(pgBackRest.configFile().resolveSibling("pgbackrest"), 6,
+                (path, attributes) -> path.getFileName().toString().startsWith(segment) && path.toString().endsWith(".error"))) {
+            Optional<Path> error = files.findFirst();
+            if (error.isPresent()) return "pgBackRest: " + Files.readString(error.get()).strip().replace('\n', ' ');
+        } catch (IOException | RuntimeException e) {
+            // no spool yet, or the file went away: say where to look instead
+        }
+        return "pgBackRest's log (" + pgBackRest.configFile().resolveSibling("pgbackrest").resolve("log") + ") says why";
+    }
+
+    private void problem(Optional<String> problem) {
+        String text = problem.orElse("");
+        if (!text.equals(lastProblem)) {
+            if (problem.isPresent()) {
+                log.error("backups: {}", text);
+            } else if (!lastProblem.isEmpty()) {
+                log.info("backups work again");
+            }
+            lastProblem = text;
+        }
+        status = status.withProblem(problem);
+    }
+
+    private static Optional<Instant> instant(Timestamp timestamp) {
+        return Optional.ofNullable(timestamp).map(Timestamp::toInstant);
+    }
+
+    @Override
+    public void close() {
+        threads.shutdownNow();
+        gate.close();
+    }
+}

@@ -1,0 +1,104 @@
+package dev.pgmanager.backup;
+
+import dev.pgmanager.postgres.CommandFailedException;
+import dev.pgmanager.postgres.CommandResult;
+import dev.pgmanager.postgres.OsUser;
+import dev.pgmanager.postgres.PgCommandRunner;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * pgBackRest's commands on one cluster's repository, run as the OS user with a deadline each. pgBackRest does the work
+ * (checksums, compression, parallel and asynchronous transfer, S3); this class only says what to do and reads its
+ * answers. Failures throw {@link BackupException} with pgBackRest's own last line, and a hint where it is a known one.
+ */
+public final class PgBackRest {
+    /** The program, found on PATH: the image installs Debian's package. */
+    public static final String PROGRAM = "pgbackrest";
+    private static final Duration QUICK = Duration.ofMinutes(2);
+
+    private final PgCommandRunner runner;
+    private final Path configFile;
+    private final String stanza;
+
+    public PgBackRest(OsUser osUser, Path configFile, String stanza) {
+        this.runner = new PgCommandRunner(osUser);
+        this.configFile = configFile;
+        this.stanza = stanza;
+    }
+
+    public String stanza() {
+        return stanza;
+    }
+
+    public Path configFile() {
+        return configFile;
+    }
+
+    /** Lists the repository's top: fails at once, naming the cause, on a missing bucket, refused keys or no endpoint. */
+    public void checkRepository() {
+        List<String> command = List.of(PROGRAM, "--config=" + configFile, "repo-ls");
+        try {
+            runner.runChecked(command, Map.of(), QUICK);
+        } catch (CommandFailedException e) {
+            throw BackupException.from("repo-ls", e);
+        }
+    }
+
+    /** Creates the stanza in the repository for the running server, or checks that the one there is this cluster's. */
+    public void stanzaCreate() {
+        run(QUICK, "stanza-create");
+    }
+
+    /** Switches WAL and waits until the segment is archived: proof that archiving works end to end. */
+    public void check() {
+        run(QUICK, "check");
+    }
+
+    public void backup(BackupType type, Duration timeout) {
+        run(timeout, "backup", "--type=" + type.pgBackRestName());
+    }
+
+    public RepositoryInfo info() {
+        return RepositoryInfo.parse(run(QUICK, "info", "--output=json").output(), stanza);
+    }
+
+    /** Reads every backup file and archived WAL segment back and checks its checksum; the report, when all is sound. */
+    public String verify(Duration timeout) {
+        return run(timeout, "verify", "--log-level-console=info").output();
+    }
+
+    /** Removes one backup and every backup that depends on it, and the WAL only they needed. */
+    public void expire(String label) {
+        run(QUICK, "expire", "--set=" + label);
+    }
+
+    /** Pushes one WAL file now, outside PostgreSQL's archiver (a segment the previous primary did not get to). */
+    public void archivePush(Path walFile) {
+        run(QUICK, "archive-push", "--no-archive-async", walFile.toString());
+    }
+
+    /**
+     * Fills an empty data directory from a backup, with recovery settings that replay the archive up to {@code target}
+     * and then end recovery. pgBackRest refuses a directory that holds files (unless told to delta, which is never done
+     * here).
+     */
+    public void restore(Path dataDir, String set, RecoveryTarget target, Duration timeout) {
+        List<String> args = new ArrayList<>(List.of("restore", "--pg1-path=" + dataDir, "--set=" + set));
+        args.addAll(target.pgBackRestOptions());
+        run(timeout, args.toArray(String[]::new));
+    }
+
+    private CommandResult run(Duration timeout, String... args) {
+        List<String> command = new ArrayList<>(List.of(PROGRAM, "--config=" + configFile, "--stanza=" + stanza));
+        command.addAll(List.of(args));
+        try {
+            return runner.runChecked(command, Map.of(), timeout);
+        } catch (CommandFailedException e) {
+            throw BackupException.from(args[0], e);
+        }
+    }
+}

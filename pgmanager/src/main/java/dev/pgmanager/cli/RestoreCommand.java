@@ -1,0 +1,142 @@
+package dev.pgmanager.cli;
+
+import dev.pgmanager.backup.BackupException;
+import dev.pgmanager.backup.BackupSet;
+import dev.pgmanager.backup.RecoveryTarget;
+import dev.pgmanager.backup.Restore;
+import dev.pgmanager.config.BackupConfig;
+import dev.pgmanager.config.ConfigException;
+import dev.pgmanager.config.SidecarConfigLoader;
+import dev.pgmanager.config.ValueParsers;
+import dev.pgmanager.postgres.Lsn;
+import dev.pgmanager.postgres.OsUser;
+import dev.pgmanager.postgres.PgBinaries;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code pgmanager restore}: a data directory for a new cluster, built from another cluster's backups. */
+@Command(
+        name = "restore",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Builds the data directory of a new cluster from a cluster's backups in object storage: to the end of the "
+                    + "archive, or to a point in time, a WAL position or a transaction (point-in-time recovery). The source "
+                    + "cluster and its repository are only read.",
+            "Checks that the repository can reach the target before anything is written, restores the base backup it "
+                    + "starts from with pgBackRest, replays the archived WAL with a private PostgreSQL (no network, "
+                    + "archiving off) until the target, and ends recovery on a new timeline. Start a member of the new "
+                    + "cluster (another app name) on the directory: it becomes its first member and leads; it never joins "
+                    + "the source, and archives into a repository path of its own. For a local cluster: pgmanager local restore.",
+            "The repository is read with the backup settings of --config and the environment, as the members read them "
+                    + "(BUCKET_NAME, AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, backup.path).",
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:the directory holds the restored cluster, stopped, ready for its first member",
+            "1:the target is out of the repository's reach (nothing was written), or a step failed (the message says which)",
+            "2:invalid command line or backup settings, or a --data-dir that is not empty (nothing was changed)",
+        })
+public final class RestoreCommand implements Callable<Integer> {
+    @Option(names = "--source-cluster", required = true, paramLabel = "APP",
+            description = "The cluster whose backups to restore (its app name).")
+    String sourceCluster;
+
+    @Option(names = "--data-dir", required = true, paramLabel = "DIR",
+            description = "Where to build the new cluster's data directory: missing or empty.")
+    Path dataDir;
+
+    @Option(names = "--from", defaultValue = "latest", paramLabel = "BACKUP",
+            description = "latest (the newest backup that reaches the target) or a backup's label from pgmanager backup list "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String from;
+
+    @ArgGroup(exclusive = true)
+    Target target;
+
+    static final class Target {
+        @Option(names = "--target-time", paramLabel = "TIME",
+                description = "Recover to this moment, ISO-8601 with an offset (2026-12-03T10:15:00Z): transactions "
+                        + "committed by then are in.")
+        String time;
+
+        @Option(names = "--target-lsn", paramLabel = "LSN", description = "Recover to this WAL position (0/3000060).")
+        String lsn;
+
+        @Option(names = "--target-xid", paramLabel = "XID", description = "Recover to just after this transaction committed.")
+        Long xid;
+    }
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "A member's config file to read the backup settings from (default: the environment only).")
+    Path config;
+
+    @Option(names = "--os-user", defaultValue = "postgres", paramLabel = "USER",
+            description = "The OS user PostgreSQL runs as (default: ${DEFAULT-VALUE}).")
+    String osUser;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        ValueParsers.appName(sourceCluster);
+        RecoveryTarget recoveryTarget = recoveryTarget();
+        BackupConfig.Repository repository;
+        try {
+            repository = SidecarConfigLoader.backupRepository(Optional.ofNullable(config), System.getenv(), sourceCluster);
+        } catch (ConfigException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Path work = dataDir.toAbsolutePath().resolveSibling(dataDir.getFileName() + ".restore");
+        try {
+            BackupSet start = new Restore(repository, sourceCluster, OsUser.named(osUser), PgBinaries.locate(Optional.empty()),
+                    Clock.systemUTC()).into(dataDir.toAbsolutePath(), from.equals("latest") ? Optional.empty() : Optional.of(from),
+                    recoveryTarget, work, System.out);
+            spec.commandLine().getOut().println("restored " + sourceCluster + " from backup " + start.label() + " into " + dataDir
+                    + "; start the first member of the new cluster on it");
+            return 0;
+        } catch (BackupException e) {
+            throw new CommandFailed(e.getMessage(), e);
+        } finally {
+            deleteQuietly(work);
+        }
+    }
+
+    private RecoveryTarget recoveryTarget() {
+        if (target == null) return new RecoveryTarget.Latest();
+        if (target.lsn != null) {
+            try {
+                return new RecoveryTarget.Position(Lsn.parse(target.lsn));
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--target-lsn " + target.lsn + " is not a WAL position (like 0/3000060)");
+            }
+        }
+        if (target.xid != null) return new RecoveryTarget.Transaction(target.xid);
+        try {
+            return new RecoveryTarget.Time(OffsetDateTime.parse(target.time).toInstant());
+        } catch (DateTimeParseException e) {
+            throw new ParameterException(spec.commandLine(), "--target-time " + target.time + " is not a time with an offset "
+                    + "(like 2026-12-03T10:15:00Z or 2026-12-03T11:15:00+01:00)");
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException | RuntimeException e) {
+            // nothing there, or nothing more to clean
+        }
+    }
+}
