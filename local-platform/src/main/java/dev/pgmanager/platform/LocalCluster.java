@@ -156,7 +156,8 @@ public final class LocalCluster {
         }
         // New members get the cluster's ha settings (synchronous replication, failsafe) from its first member.
         Map<String, Object> ha = haSectionOf(cluster.members().getFirst().machineId());
-        for (LocalMember member : added) writeMemberConfig(cluster, member, sessionTimeout, ha);
+        Map<String, String> backups = backupScheduleOf(cluster.members().getFirst().machineId());
+        for (LocalMember member : added) writeMemberConfig(cluster, member, sessionTimeout, ha, backups);
         // The platform links a member to the store as soon as cluster.json names it.
         cluster.write(layout.dir());
         for (LocalMember member : added) {
@@ -252,7 +253,7 @@ public final class LocalCluster {
         LocalMember after = new LocalMember(machineId, address, portFreeOn(address, before.pgPort()),
                 portFreeOn(address, before.apiPort()), before.storeProxyPort());
         LocalClusterFile moved = cluster.replacing(after);
-        writeMemberConfig(moved, after, sessionTimeoutOf(machineId), haSectionOf(machineId));
+        writeMemberConfig(moved, after, sessionTimeoutOf(machineId), haSectionOf(machineId), backupScheduleOf(machineId));
         moved.write(layout.dir());
         if (dnsLag.isZero()) pointDnsAt(after);
         progress.println("starting " + machineId + " at " + address + " (was " + before.address() + ")");
@@ -335,6 +336,15 @@ public final class LocalCluster {
     private Map<String, Object> haSectionOf(String machineId) throws IOException {
         JsonNode ha = readMemberConfig(machineId).path("ha");
         return ha.isObject() ? MEMBER_CONFIG.convertValue(ha, new TypeReference<Map<String, Object>>() {}) : Map.of();
+    }
+
+    /** The member's backup settings beyond the bucket (schedule, window), which a move or a new member keeps. */
+    private Map<String, String> backupScheduleOf(String machineId) throws IOException {
+        Map<String, String> schedule = new LinkedHashMap<>();
+        readMemberConfig(machineId).path("backup").fields().forEachRemaining(field -> {
+            if (!BUCKET_SETTINGS.contains(field.getKey())) schedule.put(field.getKey(), field.getValue().asText());
+        });
+        return schedule;
     }
 
     private ObjectNode readMemberConfig(String machineId) throws IOException {
@@ -455,14 +465,19 @@ public final class LocalCluster {
         LocalClusterFile.EnsemblePorts ensemble = settings.storeMode() == StoreMode.ENSEMBLE
                 ? new LocalClusterFile.EnsemblePorts(freePort("127.0.0.1"), freePort("127.0.0.1"), freePort("127.0.0.1"))
                 : null;
+        LocalClusterFile.ObjectStorage objectStorage = settings.backups()
+                ? new LocalClusterFile.ObjectStorage(freePort("127.0.0.1"), "backups", "pgmanager-" + secret().substring(0, 8), secret(),
+                        layout.objectStorage().resolve("tls.crt").toString())
+                : null;
         LocalClusterFile cluster = new LocalClusterFile(app, freePort("127.0.0.1"), freePort("127.0.0.1"),
-                roles.superuserPassword(), roles.replicationPassword(), secret(), members, ensemble);
+                roles.superuserPassword(), roles.replicationPassword(), secret(), members, ensemble, objectStorage);
         cluster.write(layout.dir());
         Map<String, RegistryFile.Member> registry = new LinkedHashMap<>();
         for (LocalMember m : members) registry.put(m.machineId(), new RegistryFile.Member(m.address(), "local"));
         new RegistryFile(app, 1, registry).write(layout.registry());
         for (int i = 0; i < members.size(); i++) {
-            writeMemberConfig(cluster, members.get(i), settings.sessionTimeout(), settings.ha().section(i, members.size()));
+            writeMemberConfig(cluster, members.get(i), settings.sessionTimeout(), settings.ha().section(i, members.size()),
+                    settings.backupSettings());
         }
         return cluster;
     }
@@ -506,6 +521,12 @@ public final class LocalCluster {
     /** Writes the config file member {@code m}'s sidecar reads ({@code pgmanager run --config}); returns its path. */
     Path writeMemberConfig(LocalClusterFile cluster, LocalMember m, Optional<Duration> sessionTimeout, Map<String, Object> haSection)
             throws IOException {
+        return writeMemberConfig(cluster, m, sessionTimeout, haSection, Map.of());
+    }
+
+    /** As above, with {@code backup.*} settings beyond the bucket (keys without the prefix) when the cluster has backups. */
+    Path writeMemberConfig(LocalClusterFile cluster, LocalMember m, Optional<Duration> sessionTimeout, Map<String, Object> haSection,
+            Map<String, String> backupSettings) throws IOException {
         Path dir = layout.member(m.machineId());
         Files.createDirectories(dir);
         makeTraversable(dir.getParent());
@@ -535,10 +556,31 @@ public final class LocalCluster {
         config.put("dns", Map.of("servers", "127.0.0.1:" + cluster.dnsPort()));
         config.put("rewriter", rewriterSection(cluster, m));
         if (!haSection.isEmpty()) config.put("ha", haSection);
+        config.put("backup", backupSection(cluster, backupSettings));
         Path file = layout.memberConfig(m.machineId());
         MEMBER_CONFIG.writeValue(file.toFile(), config);
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         return file;
+    }
+
+    private static final java.util.Set<String> BUCKET_SETTINGS =
+            java.util.Set.of("enabled", "bucket", "endpoint", "access_key_id", "secret_access_key", "ca_file");
+
+    /** The platform's object storage, as Fly's Tigris variables give it; or backups off, said in so many words. */
+    private static Map<String, Object> backupSection(LocalClusterFile cluster, Map<String, String> settings) {
+        Map<String, Object> backup = new LinkedHashMap<>();
+        if (!cluster.hasBackups()) {
+            backup.put("enabled", false);
+            return backup;
+        }
+        LocalClusterFile.ObjectStorage s3 = cluster.objectStorage();
+        backup.put("bucket", s3.bucket());
+        backup.put("endpoint", s3.endpoint());
+        backup.put("access_key_id", s3.accessKeyId());
+        backup.put("secret_access_key", s3.secretAccessKey());
+        backup.put("ca_file", s3.caFile());
+        backup.putAll(settings);
+        return backup;
     }
 
     /** The platform's store through the member's own cuttable link, or the members' own ensemble. */
@@ -703,7 +745,7 @@ public final class LocalCluster {
                 + " s; see " + log);
     }
 
-    private static int freePort(String address) throws IOException {
+    static int freePort(String address) throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(address))) {
             return socket.getLocalPort();
         }

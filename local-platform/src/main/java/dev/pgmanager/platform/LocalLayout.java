@@ -22,6 +22,11 @@ record LocalLayout(Path dir) {
         return dir.resolve("platform").resolve("zookeeper");
     }
 
+    /** The S3 server's objects (one directory per bucket) and its TLS certificate. */
+    Path objectStorage() {
+        return dir.resolve("platform").resolve("s3");
+    }
+
     Path platformLog() {
         return dir.resolve("platform").resolve("platform.log");
     }

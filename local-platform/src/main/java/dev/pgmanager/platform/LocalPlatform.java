@@ -3,6 +3,7 @@ package dev.pgmanager.platform;
 import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
 import dev.pgmanager.platform.dns.LocalDnsServer;
+import dev.pgmanager.platform.s3.LocalObjectStorage;
 import dev.pgmanager.store.partition.CuttableProxy;
 import dev.pgmanager.store.zookeeper.EmbeddedZooKeeper;
 import java.io.IOException;
@@ -19,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What a platform provides to a local cluster's machines: the coordination store (an embedded ZooKeeper) and the
- * private DNS that names each machine by its ID (Fly's {@code <id>.vm.<app>.internal}), both on 127.0.0.1, and the
+ * private DNS that names each machine by its ID (Fly's {@code <id>.vm.<app>.internal}), the object storage backups go to
+ * (an S3 endpoint, as Tigris is on Fly), all on 127.0.0.1, and the
  * network between them: each member reaches the store through a proxy of its own, which the platform cuts while a
  * file names that member as isolated ({@code pgmanager local isolate}). It runs in its own process, started by
  * {@code pgmanager local up}.
@@ -31,13 +33,16 @@ public final class LocalPlatform implements AutoCloseable {
     private final EmbeddedZooKeeper store;
     private final LocalDnsServer dns;
     private final Map<String, CuttableProxy> storeLinks;
+    private final LocalObjectStorage objectStorage;
     /** Touched by the partitions thread only. */
     private long clusterFileSeen;
     private final ScheduledExecutorService partitions =
             Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("partitions").factory());
 
-    private LocalPlatform(EmbeddedZooKeeper store, LocalDnsServer dns, Map<String, CuttableProxy> storeLinks, LocalLayout layout) {
+    private LocalPlatform(EmbeddedZooKeeper store, LocalDnsServer dns, Map<String, CuttableProxy> storeLinks, LocalLayout layout,
+            LocalObjectStorage objectStorage) {
         this.store = store;
+        this.objectStorage = objectStorage;
         this.dns = dns;
         this.storeLinks = storeLinks;
         partitions.scheduleWithFixedDelay(() -> applyPartitions(layout), 0, 100, TimeUnit.MILLISECONDS);
@@ -47,18 +52,29 @@ public final class LocalPlatform implements AutoCloseable {
     public static LocalPlatform start(Path dir, LocalClusterFile cluster) throws IOException {
         EmbeddedZooKeeper store = cluster.ensembleMode() ? null : EmbeddedZooKeeper.standalone(LocalLayout.of(dir).storeData(),
                 new InetSocketAddress("127.0.0.1", cluster.storePort()), TICK);
+        LocalObjectStorage objectStorage = null;
         try {
+            objectStorage = startObjectStorage(dir, cluster);
             LocalDnsServer dns = LocalDnsServer.start(new InetSocketAddress("127.0.0.1", cluster.dnsPort()), cluster.app());
             dns.watch(LocalLayout.of(dir).registry());
             Map<String, CuttableProxy> links = new ConcurrentHashMap<>();
             for (LocalMember member : store == null ? List.<LocalMember>of() : cluster.members()) {
                 links.put(member.machineId(), CuttableProxy.to(store.clientAddress(), member.storeProxyPort()));
             }
-            return new LocalPlatform(store, dns, links, LocalLayout.of(dir));
+            return new LocalPlatform(store, dns, links, LocalLayout.of(dir), objectStorage);
         } catch (IOException | RuntimeException e) {
+            if (objectStorage != null) objectStorage.close();
             if (store != null) store.close();
             throw e;
         }
+    }
+
+    /** The S3 endpoint the members archive to, as Tigris is a Fly app's; none for a cluster made without backups. */
+    private static LocalObjectStorage startObjectStorage(Path dir, LocalClusterFile cluster) throws IOException {
+        if (!cluster.hasBackups()) return null;
+        LocalClusterFile.ObjectStorage s3 = cluster.objectStorage();
+        return LocalObjectStorage.start(LocalLayout.of(dir).objectStorage(), new InetSocketAddress("127.0.0.1", s3.port()),
+                s3.bucket(), s3.accessKeyId(), s3.secretAccessKey());
     }
 
     private void applyPartitions(LocalLayout layout) {
@@ -97,6 +113,7 @@ public final class LocalPlatform implements AutoCloseable {
         partitions.shutdownNow();
         storeLinks.values().forEach(CuttableProxy::close);
         dns.close();
+        if (objectStorage != null) objectStorage.close();
         if (store != null) store.close();
     }
 }

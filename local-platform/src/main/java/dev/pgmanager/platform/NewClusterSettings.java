@@ -13,26 +13,40 @@ import java.util.Optional;
  *     DNS)
  * @param sessionTimeout the members' {@code store.session_timeout} (the lease's length); empty for the default
  * @param ha the members' {@code ha.*} settings (synchronous replication, failsafe mode, nosync tags)
+ * @param backups whether the platform serves object storage and the members archive WAL and take backups there
+ * @param backupSettings the members' {@code backup.*} settings beyond the bucket (schedule, recovery window), by key
+ *     without the {@code backup.} prefix
  */
-public record NewClusterSettings(StoreMode storeMode, Optional<Duration> sessionTimeout, LocalHaSettings ha) {
+public record NewClusterSettings(StoreMode storeMode, Optional<Duration> sessionTimeout, LocalHaSettings ha, boolean backups,
+                                 java.util.Map<String, String> backupSettings) {
     public static final NewClusterSettings DEFAULTS =
-            new NewClusterSettings(StoreMode.EXTERNAL, Optional.empty(), LocalHaSettings.DEFAULTS);
+            new NewClusterSettings(StoreMode.EXTERNAL, Optional.empty(), LocalHaSettings.DEFAULTS, true, java.util.Map.of());
 
     public NewClusterSettings {
         Objects.requireNonNull(storeMode, "storeMode");
         Objects.requireNonNull(sessionTimeout, "sessionTimeout");
         Objects.requireNonNull(ha, "ha");
+        backupSettings = java.util.Map.copyOf(backupSettings);
     }
 
     public NewClusterSettings withStoreMode(StoreMode mode) {
-        return new NewClusterSettings(mode, sessionTimeout, ha);
+        return new NewClusterSettings(mode, sessionTimeout, ha, backups, backupSettings);
     }
 
     public NewClusterSettings withSessionTimeout(Optional<Duration> timeout) {
-        return new NewClusterSettings(storeMode, timeout, ha);
+        return new NewClusterSettings(storeMode, timeout, ha, backups, backupSettings);
     }
 
     public NewClusterSettings withHa(LocalHaSettings settings) {
-        return new NewClusterSettings(storeMode, sessionTimeout, settings);
+        return new NewClusterSettings(storeMode, sessionTimeout, settings, backups, backupSettings);
+    }
+
+    public NewClusterSettings withoutBackups() {
+        return new NewClusterSettings(storeMode, sessionTimeout, ha, false, backupSettings);
+    }
+
+    /** Backups on, with these {@code backup.*} settings (keys without the prefix), such as a short recovery window. */
+    public NewClusterSettings withBackups(java.util.Map<String, String> settings) {
+        return new NewClusterSettings(storeMode, sessionTimeout, ha, true, settings);
     }
 }

@@ -27,6 +27,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -78,7 +79,25 @@ final class LocalClusterHarness implements AutoCloseable {
     private static LocalClusterHarness upIn(Path dir, int nodes, StoreMode storeMode, LocalHaSettings ha) throws IOException {
         LocalCluster cluster = LocalCluster.at(dir);
         try {
-            cluster.up(nodes, new NewClusterSettings(storeMode, Optional.empty(), ha), Duration.ofSeconds(180), System.err);
+            // Backups only where a test asks for them (upWithBackups): the others need no S3 server and no pgBackRest.
+            cluster.up(nodes, NewClusterSettings.DEFAULTS.withStoreMode(storeMode).withHa(ha).withoutBackups(), Duration.ofSeconds(180),
+                    System.err);
+            return new LocalClusterHarness(cluster);
+        } catch (IOException | RuntimeException e) {
+            cluster.down(false);
+            keepLogs(cluster);
+            cluster.down(true);
+            throw e;
+        }
+    }
+
+    /** A cluster that archives WAL and takes backups to the platform's S3 server, with these {@code backup.*} settings. */
+    static LocalClusterHarness upWithBackups(int nodes, Map<String, String> backupSettings) throws IOException {
+        Path dir = Files.createTempDirectory("pgmanager-it-");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        LocalCluster cluster = LocalCluster.at(dir);
+        try {
+            cluster.up(nodes, NewClusterSettings.DEFAULTS.withBackups(backupSettings), Duration.ofSeconds(180), System.err);
             return new LocalClusterHarness(cluster);
         } catch (IOException | RuntimeException e) {
             cluster.down(false);

@@ -77,7 +77,7 @@ class MemberConfigFileTest {
     void theEnsembleSectionReadsBack() throws Exception {
         var ports = new LocalClusterFile.EnsemblePorts(12281, 12888, 13888);
         LocalClusterFile cluster = new LocalClusterFile(CLUSTER.app(), CLUSTER.storePort(), CLUSTER.dnsPort(),
-                CLUSTER.superuserPassword(), CLUSTER.replicationPassword(), CLUSTER.apiToken(), CLUSTER.members(), ports);
+                CLUSTER.superuserPassword(), CLUSTER.replicationPassword(), CLUSTER.apiToken(), CLUSTER.members(), ports, null);
 
         SidecarConfig config = load(LocalCluster.at(dir).writeMemberConfig(cluster, FIRST, Optional.empty(), Map.of()));
 

@@ -37,7 +37,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackupKeeper implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackupKeeper.class);
-    private static final Duration WORK_INTERVAL = Duration.ofSeconds(10);
+    /**
+     * A new leader creates the stanza within this of its promotion (its WAL waits for it) and the archiver's state is
+     * read this often; the bucket is asked only every {@link #INFO_INTERVAL}.
+     */
+    private static final Duration WORK_INTERVAL = Duration.ofSeconds(2);
     /** How often the repository's contents are read again when nothing changed them: each read lists the bucket. */
     private static final Duration INFO_INTERVAL = Duration.ofMinutes(1);
     private static final Duration BACKUP_TIMEOUT = Duration.ofHours(12);
@@ -143,12 +147,17 @@ public final class BackupKeeper implements AutoCloseable {
             log.info("the backup repository answers ({})", pgBackRest.configFile());
         }
         if (!leadsAPrimary()) return;
-        readArchiver();
         if (!stanzaReady) {
             pgBackRest.stanzaCreate();
+            // PostgreSQL's attempts before the stanza existed failed as they had to, and its archiver now waits up to a
+            // minute before the next: check switches WAL, which wakes it, and waits until the segment is archived.
+            pgBackRest.check();
             stanzaReady = true;
             infoReadAt = Instant.EPOCH;
+            readArchiver(false);
+            log.info("WAL archiving to {} works", pgBackRest.stanza());
         }
+        readArchiver(true);
         if (!previousTimelineArchived) {
             archivePreviousTimelines();
             previousTimelineArchived = true;
@@ -266,7 +275,7 @@ public final class BackupKeeper implements AutoCloseable {
     }
 
     /** PostgreSQL's own account of archiving, and a warning once per incident of failures. */
-    private void readArchiver() {
+    private void readArchiver(boolean warn) {
         try (Connection connection = member.connect(Duration.ofSeconds(2)); Statement statement = connection.createStatement();
                 ResultSet row = statement.executeQuery("SELECT last_archived_wal, last_archived_time, failed_count, last_failed_wal, "
                         + "last_failed_time FROM pg_stat_archiver")) {
@@ -275,13 +284,13 @@ public final class BackupKeeper implements AutoCloseable {
             Optional<Instant> failedAt = instant(row.getTimestamp("last_failed_time"));
             boolean failing = failedAt.isPresent() && (archivedAt.isEmpty() || failedAt.get().isAfter(archivedAt.get()));
             Optional<Instant> failingSince = failing ? status.archiveFailingSince().or(() -> failedAt) : Optional.empty();
-            if (failing && !archiveFailing) {
+            if (failing && !archiveFailing && warn) {
                 log.warn("WAL archiving fails (segment {}, {} failed attempts so far): PostgreSQL keeps the WAL on the volume and "
                         + "retries; {}", row.getString("last_failed_wal"), row.getLong("failed_count"), archiveError(row.getString("last_failed_wal")));
-            } else if (!failing && archiveFailing) {
+            } else if (!failing && archiveFailing && warn) {
                 log.info("WAL archiving works again (last archived: {})", row.getString("last_archived_wal"));
             }
-            archiveFailing = failing;
+            if (warn) archiveFailing = failing;
             status = status.withArchive(archivedAt, Optional.ofNullable(row.getString("last_archived_wal")), failingSince,
                     row.getLong("failed_count"));
         } catch (SQLException e) {

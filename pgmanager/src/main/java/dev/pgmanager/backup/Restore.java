@@ -5,6 +5,7 @@ import dev.pgmanager.postgres.OsUser;
 import dev.pgmanager.postgres.PgBinaries;
 import dev.pgmanager.postgres.PgCommandRunner;
 import dev.pgmanager.postgres.CommandFailedException;
+import dev.pgmanager.postgres.CommandResult;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -49,13 +50,23 @@ public final class Restore {
      * Restores into {@code dataDir}, which must be missing or empty.
      *
      * @param from the backup to start from; empty: the newest one that can reach the target
-     * @param workDir a private directory for pgBackRest's configuration and the recovering server's socket and log
+     * @param workDir a private directory for pgBackRest's configuration and the recovering server's socket and log,
+     *     removed when done (it holds the bucket's keys)
      * @return the backup it started from
      * @throws BackupException when the target is out of reach (before anything is written), or a step failed (the
      *     message names it; the half-restored directory is left for inspection)
      */
     public BackupSet into(Path dataDir, Optional<String> from, RecoveryTarget target, Path workDir, PrintStream progress) {
         requireEmpty(dataDir);
+        requireEmpty(workDir);
+        try {
+            return restore(dataDir, from, target, workDir, progress);
+        } finally {
+            deleteQuietly(workDir);
+        }
+    }
+
+    private BackupSet restore(Path dataDir, Optional<String> from, RecoveryTarget target, Path workDir, PrintStream progress) {
         osUser.createPrivateDirectory(workDir);
         Path sockets = workDir.resolve("run");
         osUser.createPrivateDirectory(sockets);
@@ -80,22 +91,52 @@ public final class Restore {
     }
 
     /**
-     * Starts the restored server privately and waits until it is ready: with hot standby off it is ready only once
-     * recovery has reached the target and promoted. Then stops it cleanly.
+     * Starts the restored server privately (no TCP, archiving off) and waits until recovery has reached the target and
+     * ended, then stops it cleanly. {@code pg_ctl start -w} returns as soon as the postmaster runs, which is long before
+     * a restore's replay ends; the end shows as the server leaving recovery, and a replay that cannot reach its target
+     * as the server exiting.
      */
     private void replayToTarget(Path dataDir, Path sockets, Path log, RecoveryTarget target) {
         PgCommandRunner runner = new PgCommandRunner(osUser);
+        String pgCtl = binaries.tool("pg_ctl");
         String options = String.join(" ", "-c listen_addresses=''", "-c port=5432", "-c unix_socket_directories='" + sockets + "'",
-                "-c archive_mode=off", "-c ssl=off", "-c hot_standby=off", "-c cluster_name=restore");
+                "-c archive_mode=off", "-c ssl=off", "-c cluster_name=restore");
         try {
-            runner.runChecked(List.of(binaries.tool("pg_ctl"), "-D", dataDir.toString(), "-l", log.toString(), "-w", "-t",
-                    Long.toString(RESTORE_TIMEOUT.toSeconds()), "-o", options, "start"), Map.of(), RESTORE_TIMEOUT.plusMinutes(1));
+            runner.runChecked(List.of(pgCtl, "-D", dataDir.toString(), "-l", log.toString(), "-w", "-t", "600", "-o", options,
+                    "start"), Map.of(), Duration.ofMinutes(11));
         } catch (CommandFailedException e) {
-            throw new BackupException("replaying the archive to " + target + " failed: " + lastLines(log)
-                    + " (the restored directory " + dataDir + " is left as it is, for inspection)");
+            throw replayFailed(dataDir, log, target);
         }
-        runner.runChecked(List.of(binaries.tool("pg_ctl"), "-D", dataDir.toString(), "-m", "fast", "-w", "-t", "600", "stop"),
+        long deadline = System.nanoTime() + RESTORE_TIMEOUT.toNanos();
+        while (true) {
+            if (!runner.run(List.of(pgCtl, "-D", dataDir.toString(), "status"), Map.of(), Duration.ofSeconds(30), null).succeeded()) {
+                throw replayFailed(dataDir, log, target);
+            }
+            CommandResult inRecovery = runner.run(List.of(binaries.tool("psql"), "-h", sockets.toString(), "-p", "5432", "-U",
+                    osUser.name(), "-d", "postgres", "-Atc", "SELECT pg_is_in_recovery()"), Map.of(), Duration.ofSeconds(30), null);
+            if (inRecovery.succeeded() && inRecovery.output().strip().equals("f")) break;
+            if (System.nanoTime() > deadline) {
+                throw new BackupException("replaying the archive to " + target + " did not end within " + RESTORE_TIMEOUT.toHours()
+                        + " h; the restored directory " + dataDir + " is left as it is, for inspection");
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BackupException("interrupted while replaying the archive; " + dataDir + " is left as it is");
+            }
+        }
+        runner.runChecked(List.of(pgCtl, "-D", dataDir.toString(), "-m", "fast", "-w", "-t", "600", "stop"),
                 Map.of(), Duration.ofMinutes(11));
+        if (Files.exists(dataDir.resolve("recovery.signal")) || Files.exists(dataDir.resolve("standby.signal"))) {
+            throw new BackupException("the restored server left recovery but " + dataDir + " still asks for recovery; it is left "
+                    + "as it is, for inspection");
+        }
+    }
+
+    private static BackupException replayFailed(Path dataDir, Path log, RecoveryTarget target) {
+        return new BackupException("replaying the archive to " + target + " failed: " + lastLines(log)
+                + " (the restored directory " + dataDir + " is left as it is, for inspection)");
     }
 
     private static String lastLines(Path log) {
@@ -118,6 +159,14 @@ public final class Restore {
             osUser.writePrivateFile(autoConf, kept);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove the recovery settings from " + autoConf, e);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | RuntimeException e) {
+            // nothing there, or nothing more that can be removed
         }
     }
 

@@ -31,6 +31,8 @@ import java.util.stream.Collectors;
  * @param members the members, in the order they were created
  * @param ensemble in store mode ensemble, the ZooKeeper ports every member's peer uses (on its own address); absent
  *     (null in the file) when the platform runs the store
+ * @param objectStorage the platform's S3 endpoint that holds the cluster's backups; absent (null) when the cluster has
+ *     no backups
  */
 public record LocalClusterFile(
         String app,
@@ -40,7 +42,8 @@ public record LocalClusterFile(
         @JsonProperty("replication_password") String replicationPassword,
         @JsonProperty("api_token") String apiToken,
         List<LocalMember> members,
-        EnsemblePorts ensemble) {
+        EnsemblePorts ensemble,
+        @JsonProperty("object_storage") ObjectStorage objectStorage) {
 
     public static final String FILE_NAME = "cluster.json";
     private static final ObjectMapper MAPPER = new ObjectMapper()
@@ -55,7 +58,22 @@ public record LocalClusterFile(
     /** A cluster whose store the platform runs (store mode external). */
     public LocalClusterFile(String app, int storePort, int dnsPort, String superuserPassword, String replicationPassword,
                             String apiToken, List<LocalMember> members) {
-        this(app, storePort, dnsPort, superuserPassword, replicationPassword, apiToken, members, null);
+        this(app, storePort, dnsPort, superuserPassword, replicationPassword, apiToken, members, null, null);
+    }
+
+    /**
+     * The local platform's S3 endpoint ({@code https://127.0.0.1:port}, its certificate in {@code ca_file}) and the
+     * bucket and keys the members use, as {@code fly storage create} gives a Fly app.
+     */
+    public record ObjectStorage(int port, String bucket, @JsonProperty("access_key_id") String accessKeyId,
+                                @JsonProperty("secret_access_key") String secretAccessKey, @JsonProperty("ca_file") String caFile) {
+        public String endpoint() {
+            return "https://127.0.0.1:" + port;
+        }
+    }
+
+    public boolean hasBackups() {
+        return objectStorage != null;
     }
 
     /** The ports of store mode ensemble: the same on every member, each of which has its own address. */
@@ -102,20 +120,20 @@ public record LocalClusterFile(
     /** This cluster with {@code member} in place of the member of the same machine ID. */
     public LocalClusterFile replacing(LocalMember member) {
         List<LocalMember> next = members.stream().map(m -> m.machineId().equals(member.machineId()) ? member : m).toList();
-        return new LocalClusterFile(app, storePort, dnsPort, superuserPassword, replicationPassword, apiToken, next, ensemble);
+        return new LocalClusterFile(app, storePort, dnsPort, superuserPassword, replicationPassword, apiToken, next, ensemble, objectStorage);
     }
 
     /** This cluster without the member {@code machineId}. */
     public LocalClusterFile without(String machineId) {
         List<LocalMember> next = members.stream().filter(m -> !m.machineId().equals(machineId)).toList();
-        return new LocalClusterFile(app, storePort, dnsPort, superuserPassword, replicationPassword, apiToken, next, ensemble);
+        return new LocalClusterFile(app, storePort, dnsPort, superuserPassword, replicationPassword, apiToken, next, ensemble, objectStorage);
     }
 
     /** This cluster with one more member. */
     public LocalClusterFile adding(LocalMember member) {
         List<LocalMember> next = new java.util.ArrayList<>(members);
         next.add(member);
-        return new LocalClusterFile(app, storePort, dnsPort, superuserPassword, replicationPassword, apiToken, next, ensemble);
+        return new LocalClusterFile(app, storePort, dnsPort, superuserPassword, replicationPassword, apiToken, next, ensemble, objectStorage);
     }
 
     public Optional<LocalMember> member(String machineId) {

@@ -8,18 +8,13 @@ import dev.pgmanager.config.BackupConfig;
 import dev.pgmanager.config.ConfigException;
 import dev.pgmanager.config.SidecarConfigLoader;
 import dev.pgmanager.config.ValueParsers;
-import dev.pgmanager.postgres.Lsn;
 import dev.pgmanager.postgres.OsUser;
 import dev.pgmanager.postgres.PgBinaries;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -57,26 +52,8 @@ public final class RestoreCommand implements Callable<Integer> {
             description = "Where to build the new cluster's data directory: missing or empty.")
     Path dataDir;
 
-    @Option(names = "--from", defaultValue = "latest", paramLabel = "BACKUP",
-            description = "latest (the newest backup that reaches the target) or a backup's label from pgmanager backup list "
-                    + "(default: ${DEFAULT-VALUE}).")
-    String from;
-
-    @ArgGroup(exclusive = true)
-    Target target;
-
-    static final class Target {
-        @Option(names = "--target-time", paramLabel = "TIME",
-                description = "Recover to this moment, ISO-8601 with an offset (2026-12-03T10:15:00Z): transactions "
-                        + "committed by then are in.")
-        String time;
-
-        @Option(names = "--target-lsn", paramLabel = "LSN", description = "Recover to this WAL position (0/3000060).")
-        String lsn;
-
-        @Option(names = "--target-xid", paramLabel = "XID", description = "Recover to just after this transaction committed.")
-        Long xid;
-    }
+    @Mixin
+    RestoreTargetOptions restoreTarget = new RestoreTargetOptions();
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "A member's config file to read the backup settings from (default: the environment only).")
@@ -91,8 +68,12 @@ public final class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ValueParsers.appName(sourceCluster);
-        RecoveryTarget recoveryTarget = recoveryTarget();
+        try {
+            ValueParsers.appName(sourceCluster);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--source-cluster: " + e.getMessage());
+        }
+        RecoveryTarget recoveryTarget = restoreTarget.recoveryTarget();
         BackupConfig.Repository repository;
         try {
             repository = SidecarConfigLoader.backupRepository(Optional.ofNullable(config), System.getenv(), sourceCluster);
@@ -102,41 +83,13 @@ public final class RestoreCommand implements Callable<Integer> {
         Path work = dataDir.toAbsolutePath().resolveSibling(dataDir.getFileName() + ".restore");
         try {
             BackupSet start = new Restore(repository, sourceCluster, OsUser.named(osUser), PgBinaries.locate(Optional.empty()),
-                    Clock.systemUTC()).into(dataDir.toAbsolutePath(), from.equals("latest") ? Optional.empty() : Optional.of(from),
+                    Clock.systemUTC()).into(dataDir.toAbsolutePath(), restoreTarget.backup(),
                     recoveryTarget, work, System.out);
             spec.commandLine().getOut().println("restored " + sourceCluster + " from backup " + start.label() + " into " + dataDir
                     + "; start the first member of the new cluster on it");
             return 0;
         } catch (BackupException e) {
             throw new CommandFailed(e.getMessage(), e);
-        } finally {
-            deleteQuietly(work);
-        }
-    }
-
-    private RecoveryTarget recoveryTarget() {
-        if (target == null) return new RecoveryTarget.Latest();
-        if (target.lsn != null) {
-            try {
-                return new RecoveryTarget.Position(Lsn.parse(target.lsn));
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "--target-lsn " + target.lsn + " is not a WAL position (like 0/3000060)");
-            }
-        }
-        if (target.xid != null) return new RecoveryTarget.Transaction(target.xid);
-        try {
-            return new RecoveryTarget.Time(OffsetDateTime.parse(target.time).toInstant());
-        } catch (DateTimeParseException e) {
-            throw new ParameterException(spec.commandLine(), "--target-time " + target.time + " is not a time with an offset "
-                    + "(like 2026-12-03T10:15:00Z or 2026-12-03T11:15:00+01:00)");
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException | RuntimeException e) {
-            // nothing there, or nothing more to clean
         }
     }
 }

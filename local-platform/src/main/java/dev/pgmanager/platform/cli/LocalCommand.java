@@ -32,7 +32,7 @@ import picocli.CommandLine.Parameters;
         },
         subcommands = {
             LocalCommand.Up.class, LocalCommand.Status.class, LocalCommand.Add.class, LocalCommand.Down.class,
-            LocalForkCommand.class, LocalCommand.Platform.class,
+            LocalForkCommand.class, LocalRestoreCommand.class, LocalCommand.Platform.class,
         })
 final class LocalCommand implements Runnable {
     static final String DEFAULT_DIR = ".pgmanager-local";
@@ -110,6 +110,11 @@ final class LocalCommand implements Runnable {
                         + "names; the platform runs only the DNS). Default: ${DEFAULT-VALUE}.")
         String store;
 
+        @Option(names = "--no-backups", description = "For a new cluster: no object storage and no backups. By default the "
+                + "platform serves an S3 endpoint (S3Proxy, files under DIR/platform/s3) and the members archive WAL and take "
+                + "backups there with pgBackRest, as a Fly cluster does to Tigris.")
+        boolean noBackups;
+
         @Override
         public Integer call() throws Exception {
             StoreMode mode = switch (store.strip().toLowerCase(java.util.Locale.ROOT)) {
@@ -124,8 +129,9 @@ final class LocalCommand implements Runnable {
             } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
-            LocalStatus status = dir.cluster().up(nodes,
-                    new NewClusterSettings(mode, java.util.Optional.ofNullable(sessionTimeout), ha), timeout, System.err);
+            NewClusterSettings settings = NewClusterSettings.DEFAULTS.withStoreMode(mode)
+                    .withSessionTimeout(java.util.Optional.ofNullable(sessionTimeout)).withHa(ha);
+            LocalStatus status = dir.cluster().up(nodes, noBackups ? settings.withoutBackups() : settings, timeout, System.err);
             System.out.print(LocalStatusText.table(status, password, dir.dir));
             return 0;
         }
