@@ -436,6 +436,22 @@ public final class LocalCluster {
         Files.writeString(layout.isolation(machineId), "");
     }
 
+    /**
+     * Stops the platform's S3 server ({@code out}), as an outage of the object storage would, or starts it again. The
+     * members keep their WAL and retry until it is back.
+     */
+    public void objectStorageOutage(boolean out) throws IOException {
+        if (!requireFile().hasBackups()) {
+            throw new IllegalArgumentException("this local cluster was made without backups (--no-backups): it has no object storage");
+        }
+        Files.createDirectories(layout.objectStorageOutage().getParent());
+        if (out) {
+            Files.writeString(layout.objectStorageOutage(), "");
+        } else {
+            Files.deleteIfExists(layout.objectStorageOutage());
+        }
+    }
+
     public void heal(String machineId) throws IOException {
         requireMember(machineId);
         Files.deleteIfExists(layout.isolation(machineId));

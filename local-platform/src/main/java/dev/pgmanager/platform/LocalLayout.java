@@ -27,6 +27,11 @@ record LocalLayout(Path dir) {
         return dir.resolve("platform").resolve("s3");
     }
 
+    /** While this file exists the platform's S3 server is stopped, as an outage of the object storage would stop it. */
+    Path objectStorageOutage() {
+        return dir.resolve("platform").resolve("object-storage-down");
+    }
+
     Path platformLog() {
         return dir.resolve("platform").resolve("platform.log");
     }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -33,16 +34,19 @@ public final class LocalPlatform implements AutoCloseable {
     private final EmbeddedZooKeeper store;
     private final LocalDnsServer dns;
     private final Map<String, CuttableProxy> storeLinks;
-    private final LocalObjectStorage objectStorage;
+    private final Optional<LocalClusterFile.ObjectStorage> objectStorageSettings;
+    /** Touched by the partitions thread only once started; null while stopped (an outage) or for a cluster without backups. */
+    private LocalObjectStorage objectStorage;
     /** Touched by the partitions thread only. */
     private long clusterFileSeen;
     private final ScheduledExecutorService partitions =
             Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("partitions").factory());
 
     private LocalPlatform(EmbeddedZooKeeper store, LocalDnsServer dns, Map<String, CuttableProxy> storeLinks, LocalLayout layout,
-            LocalObjectStorage objectStorage) {
+            LocalObjectStorage objectStorage, Optional<LocalClusterFile.ObjectStorage> objectStorageSettings) {
         this.store = store;
         this.objectStorage = objectStorage;
+        this.objectStorageSettings = objectStorageSettings;
         this.dns = dns;
         this.storeLinks = storeLinks;
         partitions.scheduleWithFixedDelay(() -> applyPartitions(layout), 0, 100, TimeUnit.MILLISECONDS);
@@ -61,7 +65,7 @@ public final class LocalPlatform implements AutoCloseable {
             for (LocalMember member : store == null ? List.<LocalMember>of() : cluster.members()) {
                 links.put(member.machineId(), CuttableProxy.to(store.clientAddress(), member.storeProxyPort()));
             }
-            return new LocalPlatform(store, dns, links, LocalLayout.of(dir), objectStorage);
+            return new LocalPlatform(store, dns, links, LocalLayout.of(dir), objectStorage, Optional.ofNullable(cluster.objectStorage()));
         } catch (IOException | RuntimeException e) {
             if (objectStorage != null) objectStorage.close();
             if (store != null) store.close();
@@ -71,14 +75,18 @@ public final class LocalPlatform implements AutoCloseable {
 
     /** The S3 endpoint the members archive to, as Tigris is a Fly app's; none for a cluster made without backups. */
     private static LocalObjectStorage startObjectStorage(Path dir, LocalClusterFile cluster) throws IOException {
-        if (!cluster.hasBackups()) return null;
-        LocalClusterFile.ObjectStorage s3 = cluster.objectStorage();
+        if (!cluster.hasBackups() || Files.exists(LocalLayout.of(dir).objectStorageOutage())) return null;
+        return startObjectStorage(dir, cluster.objectStorage());
+    }
+
+    private static LocalObjectStorage startObjectStorage(Path dir, LocalClusterFile.ObjectStorage s3) throws IOException {
         return LocalObjectStorage.start(LocalLayout.of(dir).objectStorage(), new InetSocketAddress("127.0.0.1", s3.port()),
                 s3.bucket(), s3.accessKeyId(), s3.secretAccessKey());
     }
 
     private void applyPartitions(LocalLayout layout) {
         linkNewMembers(layout);
+        applyObjectStorageOutage(layout);
         storeLinks.forEach((machineId, link) -> {
             boolean isolated = Files.exists(layout.isolation(machineId));
             if (isolated && !link.isCut()) {
@@ -87,6 +95,22 @@ public final class LocalPlatform implements AutoCloseable {
                 link.restore();
             }
         });
+    }
+
+    /** The S3 server stops while a file says it is out ({@code pgmanager local object-storage stop}), as an outage would. */
+    private void applyObjectStorageOutage(LocalLayout layout) {
+        if (objectStorageSettings.isEmpty()) return;
+        boolean out = Files.exists(layout.objectStorageOutage());
+        if (out && objectStorage != null) {
+            objectStorage.close();
+            objectStorage = null;
+        } else if (!out && objectStorage == null) {
+            try {
+                objectStorage = startObjectStorage(layout.dir(), objectStorageSettings.get());
+            } catch (IOException | RuntimeException e) {
+                // the port may still be held for a moment after the stop: the next tick tries again
+            }
+        }
     }
 
     /** A member added while the platform runs ({@code pgmanager local add}) gets its link once cluster.json names it. */

@@ -64,16 +64,19 @@ public final class BackupKeeper implements AutoCloseable {
     private final Member member;
     private final Clock clock;
     private final ReentrantLock work = new ReentrantLock();
-    private final ScheduledExecutorService threads = Executors.newScheduledThreadPool(2, Thread.ofPlatform().daemon().name("backups-", 0).factory());
+    /** The gate, the archiver's watch and the repository work each on a thread of its own: a hung bucket stalls only the last. */
+    private final ScheduledExecutorService threads = Executors.newScheduledThreadPool(3, Thread.ofPlatform().daemon().name("backups-", 0).factory());
 
     private volatile BackupStatus status = BackupStatus.UNKNOWN;
     /** Touched under {@link #work}. */
     private boolean repositoryChecked;
-    private boolean stanzaReady;
+    /** Read by the archiver's watch too: failures before the stanza exists are expected, not an incident. */
+    private volatile boolean stanzaReady;
     private boolean previousTimelineArchived;
     private Instant infoReadAt = Instant.EPOCH;
     private Optional<RepositoryInfo> info = Optional.empty();
     private String lastProblem = "";
+    /** Touched by the archiver's watch only. */
     private boolean archiveFailing;
 
     public BackupKeeper(BackupConfig.Schedule schedule, PgBackRest pgBackRest, ArchiveGate gate, BooleanSupplier leaseHeld,
@@ -89,6 +92,7 @@ public final class BackupKeeper implements AutoCloseable {
         long renewMillis = Math.max(100, gateValidity.toMillis() / 3);
         threads.scheduleWithFixedDelay(this::keepGate, 0, renewMillis, TimeUnit.MILLISECONDS);
         threads.scheduleWithFixedDelay(this::workQuietly, 0, WORK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        threads.scheduleWithFixedDelay(this::watchArchiver, WORK_INTERVAL.toMillis(), WORK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Closes the gate the moment the lease is lost; a new term starts with the stanza and the catch-up checked again. */
@@ -154,10 +158,8 @@ public final class BackupKeeper implements AutoCloseable {
             pgBackRest.check();
             stanzaReady = true;
             infoReadAt = Instant.EPOCH;
-            readArchiver(false);
             log.info("WAL archiving to {} works", pgBackRest.stanza());
         }
-        readArchiver(true);
         if (!previousTimelineArchived) {
             archivePreviousTimelines();
             previousTimelineArchived = true;
@@ -271,6 +273,14 @@ public final class BackupKeeper implements AutoCloseable {
         if (!segments.isEmpty()) {
             log.info("checked that the {} segments of earlier timelines in pg_wal are archived ({} to {})", segments.size(),
                     segments.getFirst().getFileName(), segments.getLast().getFileName());
+        }
+    }
+
+    private void watchArchiver() {
+        try {
+            if (leadsAPrimary()) readArchiver(stanzaReady);
+        } catch (RuntimeException e) {
+            log.debug("cannot watch the archiver", e);
         }
     }
 

@@ -49,6 +49,9 @@ public record PgBackRestConfig(Repository repository, String stanza, Path dataDi
         line(text, "repo1-retention-full", "9999999");
         // Many small files in one object: fewer requests, which object storage bills and rate-limits.
         line(text, "repo1-bundle", "y");
+        // An unreachable bucket fails a command in this long rather than pgBackRest's minute: the sidecar reports it sooner,
+        // and PostgreSQL's archiver retries anyway.
+        line(text, "io-timeout", "20");
         line(text, "compress-type", COMPRESS_TYPE);
         line(text, "process-max", Integer.toString(PROCESS_MAX));
         // A backup starts with an immediate checkpoint instead of waiting for the next one.

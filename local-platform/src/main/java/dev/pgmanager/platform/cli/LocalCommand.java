@@ -275,6 +275,21 @@ final class LocalCommand implements Runnable {
         member.act(LocalCluster::heal, "healed %s");
     }
 
+    @Command(name = "object-storage", mixinStandardHelpOptions = true, description = {
+        "Stops the platform's S3 server, as an outage of the object storage would (stop), or starts it again (start).",
+        "While it is out the leader's WAL stays on its volume and archiving is retried; pgmanager list and doctor say so.",
+    })
+    void objectStorage(@Mixin Dir dir,
+            @Parameters(paramLabel = "stop|start", description = "stop or start") String action) throws Exception {
+        switch (action) {
+            case "stop" -> dir.cluster().objectStorageOutage(true);
+            case "start" -> dir.cluster().objectStorageOutage(false);
+            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "object-storage takes stop or start, not " + action);
+        }
+        System.out.println("object storage " + (action.equals("stop") ? "stopped" : "started") + " (within a tenth of a second)");
+    }
+
     /** One member of the local cluster: the cluster's directory and the member's machine ID. */
     static final class Member {
         @Mixin
