@@ -76,7 +76,7 @@ RUN mkdir -p /etc/postgresql-common/createcluster.d \
     && echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/pgmanager.conf \
     && apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        "postgresql-${PG_MAJOR}" libbpf1 tini openssl \
+        "postgresql-${PG_MAJOR}" pgbackrest libbpf1 tini openssl \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log
 COPY --from=build /opt/jre /opt/pgmanager/jre

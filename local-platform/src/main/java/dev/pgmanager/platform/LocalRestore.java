@@ -61,8 +61,13 @@ public final class LocalRestore {
                     Optional.of(storage.caFile()));
             Restore restore = new Restore(repository, file.app(), OsUser.named("postgres"), PgBinaries.locate(Optional.empty()),
                     Clock.systemUTC());
+            // Before the new cluster's directory gets anything: a target out of reach changes nothing.
+            Path checkDir = java.nio.file.Files.createTempDirectory("pgmanager-restore-check-");
+            java.nio.file.Files.setPosixFilePermissions(checkDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            java.nio.file.Files.delete(checkDir);
+            String label = restore.check(from, target, checkDir).label();
             return newCluster.createSeeded(name, Optional.empty(), roles, data -> {
-                BackupSet start = restore.into(data, from, target, data.resolveSibling("restore"), progress);
+                BackupSet start = restore.into(data, Optional.of(label), target, data.resolveSibling("restore"), progress);
                 progress.println("restored backup " + start.label() + " of " + file.app() + " to " + target);
             }, timeout, progress);
         }

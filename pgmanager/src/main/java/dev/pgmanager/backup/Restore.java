@@ -47,6 +47,22 @@ public final class Restore {
     }
 
     /**
+     * The backup a restore to {@code target} would start from, read from the repository without writing anything: for
+     * refusing a target out of reach before anything else is set up.
+     *
+     * @param workDir a missing or empty directory for pgBackRest's configuration, removed when done
+     * @throws BackupException when the repository has no backups of the source or none reaches the target
+     */
+    public BackupSet check(Optional<String> from, RecoveryTarget target, Path workDir) {
+        requireEmpty(workDir);
+        try {
+            return startingPoint(setUp(workDir, workDir.resolve("data")).pgBackRest(), from, target);
+        } finally {
+            deleteQuietly(workDir);
+        }
+    }
+
+    /**
      * Restores into {@code dataDir}, which must be missing or empty.
      *
      * @param from the backup to start from; empty: the newest one that can reach the target
@@ -67,19 +83,10 @@ public final class Restore {
     }
 
     private BackupSet restore(Path dataDir, Optional<String> from, RecoveryTarget target, Path workDir, PrintStream progress) {
-        osUser.createPrivateDirectory(workDir);
+        BackupSetup setup = setUp(workDir, dataDir);
         Path sockets = workDir.resolve("run");
-        osUser.createPrivateDirectory(sockets);
-        BackupSetup setup = BackupSetup.of(source, BackupConfig.Schedule.DEFAULTS, sourceStanza, dataDir, 5432, sockets, osUser,
-                workDir, Duration.ofSeconds(1), clock);
-        setup.writeFiles(osUser);
         PgBackRest pgBackRest = setup.pgBackRest();
-        RepositoryInfo info = pgBackRest.info();
-        if (!info.stanzaExists()) {
-            throw new BackupException("the repository " + source + " holds no backups of " + sourceStanza + " (" + info.status()
-                    + "): check the source cluster's name and backup.path");
-        }
-        BackupSet start = RecoveryWindow.startingPoint(info, from, target, clock.instant());
+        BackupSet start = startingPoint(pgBackRest, from, target);
         progress.println("restoring backup " + start.label() + " (finished " + start.stopped() + ") of " + sourceStanza
                 + ", then replaying the archive to " + target);
         osUser.createPrivateDirectory(dataDir);
@@ -88,6 +95,26 @@ public final class Restore {
         removeRecoverySettings(dataDir);
         progress.println("recovery reached " + target + " and ended on a new timeline");
         return start;
+    }
+
+    /** pgBackRest's configuration for reading the source's repository and filling {@code dataDir}, in {@code workDir}. */
+    private BackupSetup setUp(Path workDir, Path dataDir) {
+        osUser.createPrivateDirectory(workDir);
+        Path sockets = workDir.resolve("run");
+        osUser.createPrivateDirectory(sockets);
+        BackupSetup setup = BackupSetup.of(source, BackupConfig.Schedule.DEFAULTS, sourceStanza, dataDir, 5432, sockets, osUser,
+                workDir, Duration.ofSeconds(1), clock);
+        setup.writeFiles(osUser);
+        return setup;
+    }
+
+    private BackupSet startingPoint(PgBackRest pgBackRest, Optional<String> from, RecoveryTarget target) {
+        RepositoryInfo info = pgBackRest.info();
+        if (!info.stanzaExists()) {
+            throw new BackupException("the repository " + source + " holds no backups of " + sourceStanza + " (" + info.status()
+                    + "): check the source cluster's name and backup.path");
+        }
+        return RecoveryWindow.startingPoint(info, from, target, clock.instant());
     }
 
     /**
