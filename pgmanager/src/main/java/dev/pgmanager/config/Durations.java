@@ -35,6 +35,18 @@ public final class Durations {
         }
     }
 
+    /**
+     * The duration in its largest whole unit, as an operator reads an age: {@code 45s}, {@code 12m}, {@code 3h},
+     * {@code 2d}; a negative one (a clock behind another) as {@code 0s}.
+     */
+    public static String roughly(Duration duration) {
+        long seconds = Math.max(0, duration.toSeconds());
+        if (seconds < 60) return seconds + "s";
+        if (seconds < 3600) return seconds / 60 + "m";
+        if (seconds < 86400) return seconds / 3600 + "h";
+        return seconds / 86400 + "d";
+    }
+
     private static IllegalArgumentException notADuration(String text) {
         return new IllegalArgumentException(ShownValue.of(text) + " is not a duration (use 500ms, 2s, 1m, 1h, 7d)");
     }

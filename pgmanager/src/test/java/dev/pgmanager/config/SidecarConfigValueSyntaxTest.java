@@ -32,6 +32,12 @@ class SidecarConfigValueSyntaxTest {
     }
 
     @ParameterizedTest
+    @CsvSource({"0, 0s", "45, 45s", "59, 59s", "60, 1m", "3599, 59m", "10800, 3h", "86399, 23h", "172800, 2d", "-5, 0s"})
+    void agesReadInTheirLargestWholeUnit(long seconds, String roughly) {
+        assertEquals(roughly, Durations.roughly(Duration.ofSeconds(seconds)));
+    }
+
+    @ParameterizedTest
     @CsvSource({"16MB, 16777216", "1GB, 1073741824", "512kB, 524288", "100, 100", "16mb, 16777216", "1TB, 1099511627776"})
     void sizesTakePostgresUnits(String text, long bytes) {
         assertEquals(bytes, Sizes.parseBytes(text));
