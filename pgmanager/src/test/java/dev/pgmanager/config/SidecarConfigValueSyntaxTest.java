@@ -19,13 +19,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SidecarConfigValueSyntaxTest {
 
     @ParameterizedTest
-    @CsvSource({"500ms, 500", "2s, 2000", "1m, 60000", "1h, 3600000", "250, 250", "0, 0", "' 3s ', 3000"})
+    @CsvSource({"500ms, 500", "2s, 2000", "1m, 60000", "1h, 3600000", "7d, 604800000", "250, 250", "0, 0", "' 3s ', 3000"})
     void durationsTakeUnitsAndBareMilliseconds(String text, long millis) {
         assertEquals(Duration.ofMillis(millis), Durations.parse(text));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"abc", "", "1.5s", "-1s", "2d", "1S", "99999999999999999999"})
+    @ValueSource(strings = {"abc", "", "1.5s", "-1s", "2w", "1S", "99999999999999999999"})
     void durationsRejectOtherForms(String text) {
         var error = assertThrows(IllegalArgumentException.class, () -> Durations.parse(text));
         assertTrue(error.getMessage().contains("is not a duration (use 500ms, 2s, 1m, 1h, 7d)"), error.getMessage());
