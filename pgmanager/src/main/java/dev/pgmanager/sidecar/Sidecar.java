@@ -186,6 +186,7 @@ public final class Sidecar implements AutoCloseable {
         DiskFullGuard diskGuard = new DiskFullGuard(config.disk(), config.postgres().dataDir(), controller);
         metrics.reportDiskGuard(diskGuard::refusingWrites, () -> DiskSpace.of(config.postgres().dataDir()));
         Supplier<Optional<Member.Backups>> backupSummary = () -> backups.map(keeper -> keeper.status().summary(config.backup().schedule()));
+        metrics.reportBackups(backups.isPresent(), () -> lease.isHeld() ? backupSummary.get() : Optional.empty());
         MemberRecords records = new MemberRecords(store, me, config.region(),
                 new Member.Tags(config.ha().noFailover(), config.ha().priority(), config.ha().noSync()), config.postgres().port(), api.port(),
                 diskGuard::refusingWrites, backupSummary, loopWait);
