@@ -36,14 +36,14 @@ public final class Durations {
     }
 
     /**
-     * The duration in its largest whole unit, as an operator reads an age: {@code 45s}, {@code 12m}, {@code 3h},
-     * {@code 2d}; a negative one (a clock behind another) as {@code 0s}.
+     * An age as an operator reads it, in whole units with at least two of each so that little is lost to rounding:
+     * {@code 45s}, {@code 90s}, {@code 12m}, {@code 40h}, {@code 3d}; a negative one (a clock behind another) as {@code 0s}.
      */
     public static String roughly(Duration duration) {
         long seconds = Math.max(0, duration.toSeconds());
-        if (seconds < 60) return seconds + "s";
-        if (seconds < 3600) return seconds / 60 + "m";
-        if (seconds < 86400) return seconds / 3600 + "h";
+        if (seconds < 120) return seconds + "s";
+        if (seconds < 2 * 3600) return seconds / 60 + "m";
+        if (seconds < 2 * 86400) return seconds / 3600 + "h";
         return seconds / 86400 + "d";
     }
 

@@ -33,7 +33,7 @@ class ListCommandTest {
     @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
             archiving and backups work | 12  | -    | 10800 | -                          | running, archive 12s ago, backup 3h ago
             a fresh leader             | -   | -    | -     | -                          | running, nothing archived yet, no backup yet
-            archiving fails            | 900 | 840  | 90000 | -                          | running, ARCHIVE FAILING for 14m, backup 1d ago
+            archiving fails            | 900 | 840  | 90000 | -                          | running, ARCHIVE FAILING for 14m, backup 25h ago
             backups fail               | 30  | -    | -     | the bucket does not answer | running, archive 30s ago, no backup yet, BACKUPS FAILING
             """)
     void theLeadersStateSaysHowBackupsStand(String name, Long archivedAgo, Long failingFor, Long backupAgo, String problem,

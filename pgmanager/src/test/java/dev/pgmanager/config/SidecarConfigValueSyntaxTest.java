@@ -32,8 +32,8 @@ class SidecarConfigValueSyntaxTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"0, 0s", "45, 45s", "59, 59s", "60, 1m", "3599, 59m", "10800, 3h", "86399, 23h", "172800, 2d", "-5, 0s"})
-    void agesReadInTheirLargestWholeUnit(long seconds, String roughly) {
+    @CsvSource({"0, 0s", "45, 45s", "119, 119s", "120, 2m", "7199, 119m", "7200, 2h", "172799, 47h", "172800, 2d", "-5, 0s"})
+    void agesReadInWholeUnitsWithAtLeastTwoOfEach(long seconds, String roughly) {
         assertEquals(roughly, Durations.roughly(Duration.ofSeconds(seconds)));
     }
 
