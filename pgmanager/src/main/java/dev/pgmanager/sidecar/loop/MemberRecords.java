@@ -7,7 +7,6 @@ import dev.pgmanager.store.MemberRole;
 import dev.pgmanager.store.MemberState;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -67,7 +66,7 @@ public final class MemberRecords {
 
     private static boolean sameContent(Member a, Member b) {
         return a.role() == b.role() && a.state() == b.state() && a.timeline() == b.timeline() && a.diskFull() == b.diskFull()
-                && Objects.equals(a.backups(), b.backups())
+                && a.backups().equals(b.backups())
                 && a.receivedPosition() == b.receivedPosition() && a.replayedPosition() == b.replayedPosition();
     }
 
