@@ -210,10 +210,18 @@ class FlyClusterContainerTest {
 
     @Test
     @Order(5)
-    void doctorInsideAMemberFindsNothingWrongInAHealthyCluster() throws Exception {
+    void doctorInsideAMemberFindsNothingWrongInAHealthyClusterButItsMissingBackups() throws Exception {
         String member = app.machineIds().getFirst();
-        FlyAppInDocker.ExecResult doctor = app.exec(member, "pgmanager", "doctor");
-        assertEquals(0, doctor.exitCode(), "doctor on a healthy cluster:\n" + doctor.stdout() + doctor.stderr());
+        FlyAppInDocker.ExecResult doctor = app.exec(member, "pgmanager", "doctor", "-o", "json");
+        JsonNode report = JSON.readTree(doctor.stdout());
+        // The app has no bucket: the warning that it has no backups is the one finding not ok, and why the exit code is 1.
+        List<String> notOk = new java.util.ArrayList<>();
+        report.path("findings").forEach(f -> {
+            if (!f.path("severity").asText().equals("ok")) notOk.add(f.path("check").asText() + ": " + f.path("message").asText());
+        });
+        assertEquals(1, notOk.size(), "doctor on a healthy cluster:\n" + doctor.stdout() + doctor.stderr());
+        assertTrue(notOk.getFirst().startsWith("backups: no backups:"), notOk.toString());
+        assertEquals(1, doctor.exitCode(), doctor.stdout() + doctor.stderr());
         assertTrue(doctor.stdout().contains(primary()), "doctor names the leader:\n" + doctor.stdout());
     }
 

@@ -118,10 +118,12 @@ class OperatorCommandsTest {
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("cluster " + cluster + ": leader " + A + ", epoch " + lease.epoch()), run.out());
         assertEquals(List.of("LEADER", "MEMBER", "REGION", "ROLE", "STATE", "TIMELINE", "LAG_BYTES", "ADDRESS"), columns(run, "MEMBER"));
-        assertEquals(List.of("*", A, "ams", "primary", "running", "2", "0", "127.0.0.2"), columns(run, A));
+        // The leader's record carries no backup summary: the cluster has none, and its state says so.
+        assertEquals(List.of("*", A, "ams", "primary", "running,", "no", "backups", "2", "0", "127.0.0.2"), columns(run, A));
         assertEquals(List.of(B, "ams", "replica", "streaming", "2", "1024", "127.0.0.3"), columns(run, B));
         assertEquals(List.of(C, "fra", "replica", "running", "-", "-", "-"), columns(run, C), "C has no DNS record and no position");
         assertFalse(run.out().contains("paused"), run.out());
+        assertTrue(run.out().contains("no backups: no bucket is configured"), run.out());
     }
 
     @Test

@@ -100,6 +100,7 @@ final class BackupEndpoints {
         ObjectNode node = Json.object();
         s.lastArchivedAt().ifPresent(at -> node.put("last_archived_at", at.toString()));
         s.lastArchivedWal().ifPresent(wal -> node.put("last_archived_wal", wal));
+        s.walWaitingSince().ifPresent(at -> node.put("wal_waiting_since", at.toString()));
         s.archiveFailingSince().ifPresent(at -> node.put("archive_failing_since", at.toString()));
         node.put("failed_archive_attempts", s.failedArchiveAttempts());
         s.lastBackupAt().ifPresent(at -> node.put("last_backup_at", at.toString()));

@@ -301,10 +301,23 @@ public final class BackupKeeper implements AutoCloseable {
                 log.info("WAL archiving works again (last archived: {})", row.getString("last_archived_wal"));
             }
             if (warn) archiveFailing = failing;
-            status = status.withArchive(archivedAt, Optional.ofNullable(row.getString("last_archived_wal")), failingSince,
-                    row.getLong("failed_count"));
+            status = status.withArchive(archivedAt, Optional.ofNullable(row.getString("last_archived_wal")), walWaitingSince(connection),
+                    failingSince, row.getLong("failed_count"));
         } catch (SQLException e) {
             log.debug("cannot read pg_stat_archiver: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * When the oldest segment PostgreSQL has marked ready but not yet archived was completed (its {@code .ready} file's
+     * time). The age of the last archived segment cannot tell a stalled archiver from an idle server, which completes
+     * no segment (archive_timeout switches only after a write); a segment left waiting can.
+     */
+    private static Optional<Instant> walWaitingSince(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(
+                "SELECT min(modification) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'")) {
+            row.next();
+            return instant(row.getTimestamp(1));
         }
     }
 

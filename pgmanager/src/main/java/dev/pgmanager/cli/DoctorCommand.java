@@ -36,7 +36,9 @@ import picocli.CommandLine.Command;
                     + "leader's address in DNS now, as pg_stat_wal_receiver shows; no stale or ALTER SYSTEM-pinned "
                     + "literal address), timeline (no member's history diverged from the leader's), slots (a slot on the "
                     + "leader for every member, no orphaned slot holding WAL), rewriter (on, or off and why; stale "
-                    + "addresses dialed), disk (room on each data directory's volume).",
+                    + "addresses dialed), disk (room on each data directory's volume), backups (configured at all; WAL "
+                    + "archived as it is completed, no archiving failures; base backups on schedule; as the leader's record "
+                    + "reports them).",
             "Reads the store, DNS, each member's API (GET /member) and each member's PostgreSQL as the superuser "
                     + "(password from SU_PASSWORD or PGMANAGER_SUPERUSER_PASSWORD, or a local cluster's file), at the "
                     + "addresses DNS gives now: it runs on a member or on an operator's machine alike. When the store "

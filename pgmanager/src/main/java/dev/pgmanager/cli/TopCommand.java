@@ -24,8 +24,9 @@ import picocli.CommandLine.Option;
         name = "top",
         mixinStandardHelpOptions = true,
         description = {
-            "A live view of the cluster for an operator at work: every member's role, state, replay lag behind the leader, "
-                    + "transactions per second and open client sessions, refreshed every --interval until Ctrl-C.",
+            "A live view of the cluster for an operator at work: every member's role, state (the leader's with how the "
+                    + "cluster's backups stand, as in pgmanager list), replay lag behind the leader, transactions per second and "
+                    + "open client sessions, refreshed every --interval until Ctrl-C.",
             "Roles, states and lag come from the store; transactions and sessions from each member's PostgreSQL, asked as the "
                     + "superuser over one connection per member (password in " + PrimaryDatabase.PASSWORD_SETTINGS
                     + ", or a local cluster's file). Without a password those two columns show -; a member that cannot be "
@@ -89,9 +90,10 @@ final class TopCommand extends ClusterCommand {
     private void print(ObjectNode view, Map<String, MemberActivity.Sample> now, Map<String, MemberActivity.Sample> previous,
             boolean asked, PrintWriter out) {
         String leader = ListCommand.text(view, "leader");
+        Instant at = Instant.now();
         out.println("cluster " + view.path("cluster").asText() + ": "
                 + (leader == null ? "no leader" : "leader " + leader + ", epoch " + ListCommand.text(view, "epoch"))
-                + (view.path("paused").asBoolean() ? ", paused" : "") + "  " + Instant.now().truncatedTo(ChronoUnit.SECONDS)
+                + (view.path("paused").asBoolean() ? ", paused" : "") + "  " + at.truncatedTo(ChronoUnit.SECONDS)
                 + "  (every " + interval.toMillis() + " ms" + (asked ? "" : "; no superuser password: no TPS or sessions") + ")");
         TextTable table = new TextTable("LEADER", "MEMBER", "ROLE", "STATE", "LAG_BYTES", "TPS", "SESSIONS", "ADDRESS");
         for (JsonNode member : view.path("members")) {
@@ -100,7 +102,7 @@ final class TopCommand extends ClusterCommand {
             MemberActivity.Sample before = previous.get(id);
             String tps = sample == null || before == null ? null
                     : String.format(Locale.ROOT, "%.1f", sample.transactionsPerSecond(before));
-            table.row(id.equals(leader) ? "*" : "", id, ListCommand.text(member, "role"), ListCommand.state(member),
+            table.row(id.equals(leader) ? "*" : "", id, ListCommand.text(member, "role"), ListCommand.state(view, member, at),
                     ListCommand.text(member, "lag_bytes"), tps, sample == null ? null : sample.clientSessions(),
                     ListCommand.text(member, "address"));
         }

@@ -35,6 +35,18 @@ public final class Durations {
         }
     }
 
+    /**
+     * An age as an operator reads it, in whole units with at least two of each so that little is lost to rounding:
+     * {@code 45s}, {@code 90s}, {@code 12m}, {@code 40h}, {@code 3d}; a negative one (a clock behind another) as {@code 0s}.
+     */
+    public static String roughly(Duration duration) {
+        long seconds = Math.max(0, duration.toSeconds());
+        if (seconds < 120) return seconds + "s";
+        if (seconds < 2 * 3600) return seconds / 60 + "m";
+        if (seconds < 2 * 86400) return seconds / 3600 + "h";
+        return seconds / 86400 + "d";
+    }
+
     private static IllegalArgumentException notADuration(String text) {
         return new IllegalArgumentException(ShownValue.of(text) + " is not a duration (use 500ms, 2s, 1m, 1h, 7d)");
     }

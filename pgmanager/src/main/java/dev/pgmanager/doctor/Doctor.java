@@ -1,5 +1,6 @@
 package dev.pgmanager.doctor;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -8,7 +9,8 @@ import java.util.Optional;
 public final class Doctor {
     /** Every check, in the order the report lists them: the store first, since everything else leans on it. */
     static final List<Check> CHECKS = List.of(new StoreCheck(), new RecordsCheck(), new EnsembleCheck(), new LeaseCheck(), new MemberCheck(), new DnsCheck(),
-            new UpstreamCheck(), new TimelineCheck(), new SlotCheck(), new RewriterCheck(), new DiskCheck());
+            new UpstreamCheck(), new TimelineCheck(), new SlotCheck(), new RewriterCheck(), new DiskCheck(),
+            new BackupCheck(Clock.systemUTC()));
 
     private Doctor() {}
 

@@ -73,6 +73,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -184,9 +185,11 @@ public final class Sidecar implements AutoCloseable {
 
         DiskFullGuard diskGuard = new DiskFullGuard(config.disk(), config.postgres().dataDir(), controller);
         metrics.reportDiskGuard(diskGuard::refusingWrites, () -> DiskSpace.of(config.postgres().dataDir()));
+        Supplier<Optional<Member.Backups>> backupSummary = () -> backups.map(keeper -> keeper.status().summary(config.backup().schedule()));
+        metrics.reportBackups(backups.isPresent(), () -> lease.isHeld() ? backupSummary.get() : Optional.empty());
         MemberRecords records = new MemberRecords(store, me, config.region(),
                 new Member.Tags(config.ha().noFailover(), config.ha().priority(), config.ha().noSync()), config.postgres().port(), api.port(),
-                diskGuard::refusingWrites, loopWait);
+                diskGuard::refusingWrites, backupSummary, loopWait);
         Duration staleAfter = loopWait.multipliedBy(3).plus(config.store().sessionTimeout());
         Candidacy candidacy = new Candidacy(config.primaryRegion(), config.failoverOutsidePrimaryRegion(), staleAfter, HANDOVER_TIMEOUT);
         ClusterSpec bootstrapSpec = new ClusterSpec(loopWait.toMillis(), config.ha().maximumLagOnFailoverBytes(), false, false,

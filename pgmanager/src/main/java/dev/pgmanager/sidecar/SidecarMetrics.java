@@ -18,13 +18,17 @@ import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
@@ -115,6 +119,89 @@ public final class SidecarMetrics implements AutoCloseable {
                 .unit(Unit.BYTES)
                 .callback(callback -> volume.get().ifPresent(space -> callback.call(space.freeBytes())))
                 .register(registry);
+    }
+
+    /**
+     * Reports whether this member has backups configured and, on the leader only (the one member that archives and
+     * takes backups), how they stand: {@code onTheLeader} is empty on every other member, and so are those series.
+     */
+    void reportBackups(boolean enabled, Supplier<Optional<Member.Backups>> onTheLeader) {
+        GaugeWithCallback.builder()
+                .name("pgmanager_backup_enabled")
+                .help("1 when this member has a bucket configured for backups, 0 when it has none (a lost volume cannot be recovered)")
+                .callback(callback -> callback.call(enabled ? 1 : 0))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("pgmanager_archive_last_success_timestamp_seconds")
+                .help("On the leader: when PostgreSQL last archived a WAL segment (Unix time); an idle server archives nothing")
+                .unit(Unit.SECONDS)
+                .callback(callback -> onTheLeader.get().flatMap(Member.Backups::lastArchivedAt)
+                        .ifPresent(at -> callback.call(seconds(at))))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("pgmanager_archive_oldest_waiting_timestamp_seconds")
+                .help("On the leader: when the oldest WAL segment still waiting to be archived was completed (Unix time); "
+                        + "absent while none waits")
+                .unit(Unit.SECONDS)
+                .callback(callback -> onTheLeader.get().flatMap(Member.Backups::walWaitingSince)
+                        .ifPresent(at -> callback.call(seconds(at))))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("pgmanager_archive_failing")
+                .help("On the leader: 1 while WAL archiving fails (the last attempt failed), 0 while it works")
+                .callback(callback -> onTheLeader.get().ifPresent(b -> callback.call(b.archiveFailingSince().isPresent() ? 1 : 0)))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("pgmanager_archive_failed_attempts_total")
+                .help("On the leader: failed attempts to archive a WAL segment, as PostgreSQL counts them (pg_stat_archiver, "
+                        + "since its statistics were last reset)")
+                .callback(callback -> onTheLeader.get().ifPresent(b -> callback.call(b.failedArchiveAttempts())))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("pgmanager_backup_last_success_timestamp_seconds")
+                .help("On the leader: when the newest base backup in the repository finished (Unix time); absent before the first")
+                .unit(Unit.SECONDS)
+                .callback(callback -> onTheLeader.get().flatMap(Member.Backups::lastBackupAt).ifPresent(at -> callback.call(seconds(at))))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("pgmanager_backup_oldest_recovery_point_timestamp_seconds")
+                .help("On the leader: the earliest time a restore can reach (Unix time)")
+                .unit(Unit.SECONDS)
+                .callback(callback -> onTheLeader.get().flatMap(Member.Backups::oldestRecoveryPoint)
+                        .ifPresent(at -> callback.call(seconds(at))))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("pgmanager_backup_count")
+                .help("On the leader: base backups in the repository")
+                .callback(callback -> onTheLeader.get().ifPresent(b -> callback.call(b.backupCount())))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("pgmanager_backup_repository_bytes")
+                .help("On the leader: what the base backups take in the repository (compressed; archived WAL not counted)")
+                .unit(Unit.BYTES)
+                .callback(callback -> onTheLeader.get().ifPresent(b -> callback.call(b.repositoryBytes())))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("pgmanager_backup_failing")
+                .help("On the leader: 1 while something stops backups or archiving (the leader's log and pgmanager list say what), "
+                        + "0 otherwise")
+                .callback(callback -> onTheLeader.get().ifPresent(b -> callback.call(b.problem().isPresent() ? 1 : 0)))
+                .register(registry);
+    }
+
+    private static double seconds(Instant at) {
+        return at.toEpochMilli() / 1e3;
+    }
+
+    /** What {@code /metrics} would serve now, in the text format. */
+    String scrapeText() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            PrometheusTextFormatWriter.create().write(out, registry.scrape());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /** Registers the state read at scrape time and serves {@code /metrics} on {@code listen}. */

@@ -32,6 +32,12 @@ class SidecarConfigValueSyntaxTest {
     }
 
     @ParameterizedTest
+    @CsvSource({"0, 0s", "45, 45s", "119, 119s", "120, 2m", "7199, 119m", "7200, 2h", "172799, 47h", "172800, 2d", "-5, 0s"})
+    void agesReadInWholeUnitsWithAtLeastTwoOfEach(long seconds, String roughly) {
+        assertEquals(roughly, Durations.roughly(Duration.ofSeconds(seconds)));
+    }
+
+    @ParameterizedTest
     @CsvSource({"16MB, 16777216", "1GB, 1073741824", "512kB, 524288", "100, 100", "16mb, 16777216", "1TB, 1099511627776"})
     void sizesTakePostgresUnits(String text, long bytes) {
         assertEquals(bytes, Sizes.parseBytes(text));

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -39,7 +40,8 @@ final class RecordCodec {
      */
     private static final Map<Class<? extends Record>, Map<JsonPointer, JsonNode>> ADDED_FIELDS = Map.of(
             Member.class, Map.of(JsonPointer.compile("/tags/noSync"), BooleanNode.FALSE,
-                    JsonPointer.compile("/diskFull"), BooleanNode.FALSE));
+                    JsonPointer.compile("/diskFull"), BooleanNode.FALSE,
+                    JsonPointer.compile("/backups"), NullNode.getInstance()));
 
     /** The only fields a stored record may leave null: a hand-over request names its source and target optionally. */
     private static final Map<Class<? extends Record>, Set<String>> OPTIONAL_FIELDS = Map.of(

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgmanager.store.CorruptRecordException;
 import dev.pgmanager.store.Member;
@@ -13,6 +14,7 @@ import dev.pgmanager.store.MemberRole;
 import dev.pgmanager.store.MemberState;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -67,6 +69,40 @@ class RecordCodecCompatibilityTest {
 
         assertEquals(full, codec.decode(PATH, codec.encode(full), Member.class));
         assertTrue(new String(codec.encode(full), java.nio.charset.StandardCharsets.UTF_8).contains("\"diskFull\":true"));
+    }
+
+    @Test
+    void aRecordWithoutBackupsReadsAsNoneAndIsWrittenWithoutTheField() {
+        Member older = decode(PREVIOUS_RELEASE_MEMBER);
+
+        assertEquals(Optional.empty(), older.backups(), "a record written before backups reports none");
+        assertFalse(new String(codec.encode(older), StandardCharsets.UTF_8).contains("backups"));
+    }
+
+    @Test
+    void theLeadersBackupsRoundTripWithEveryFieldWrittenAndAbsentOnesAsNull() throws Exception {
+        Member older = decode(PREVIOUS_RELEASE_MEMBER);
+        Instant at = Instant.parse("2026-12-03T10:00:00Z");
+        Member.Backups backups = new Member.Backups(Optional.of(at), Optional.of("000000040000000000000012"), Optional.empty(),
+                Optional.empty(), 3, Optional.of(at.minusSeconds(3600)), Optional.of("20261203-090000F"), Optional.of(at.minusSeconds(3600)),
+                1, 52_000_000, Optional.empty(), 60_000, 86_400_000);
+        Member leader = new Member(older.machineId(), older.region(), MemberRole.PRIMARY, MemberState.RUNNING, older.timeline(),
+                older.receivedPosition(), older.replayedPosition(), older.tags(), older.databasePort(), older.apiPort(), false,
+                Optional.of(backups), older.updatedAt());
+
+        byte[] encoded = codec.encode(leader);
+        assertEquals(leader, codec.decode(PATH, encoded, Member.class));
+        JsonNode written = new ObjectMapper().readTree(encoded).path("backups");
+        assertEquals("2026-12-03T10:00:00Z", written.path("lastArchivedAt").asText());
+        assertTrue(written.has("walWaitingSince") && written.path("walWaitingSince").isNull(), written.toString());
+        assertTrue(written.has("problem") && written.path("problem").isNull(), written.toString());
+    }
+
+    @Test
+    void backupsWithAFieldMissingAreCorrupt() {
+        String json = PREVIOUS_RELEASE_MEMBER.replace("\"updatedAt\"", "\"backups\":{\"lastArchivedAt\":null},\"updatedAt\"");
+
+        assertThrows(CorruptRecordException.class, () -> decode(json));
     }
 
     @Test

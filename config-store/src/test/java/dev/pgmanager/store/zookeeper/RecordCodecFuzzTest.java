@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -46,8 +47,10 @@ class RecordCodecFuzzTest {
         Map<Class<? extends Record>, Record> samples = Map.of(
                 ClusterSpec.class, ClusterSpec.defaults().withPaused(true),
                 ClusterIdentity.class, new ClusterIdentity("m1", "7311111111111111111", AT),
-                Member.class, new Member("m1", "ams", MemberRole.REPLICA, MemberState.STREAMING, 3, 100, 90, new Member.Tags(true, 2, true),
-                        5432, 8008, AT),
+                Member.class, new Member("m1", "ams", MemberRole.PRIMARY, MemberState.RUNNING, 3, 100, 90, new Member.Tags(true, 2, true),
+                        5432, 8008, true, Optional.of(new Member.Backups(Optional.of(AT), Optional.of("000000030000000000000001"),
+                                Optional.of(AT), Optional.empty(), 2, Optional.of(AT), Optional.of("20261203-000000F"), Optional.of(AT), 1,
+                                1000, Optional.of("the bucket does not answer"), 60_000, 86_400_000)), AT),
                 Leader.class, new Leader("m1", 7, AT),
                 EpochCounter.class, new EpochCounter(7),
                 SyncState.class, new SyncState("m1", 7, Set.of("m2", "m3"), 1),

@@ -7,7 +7,9 @@ import dev.pgmanager.store.MemberRole;
 import dev.pgmanager.store.MemberState;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Writes this member's record. Other members judge liveness by its age, so it is rewritten at least once per
@@ -22,11 +24,12 @@ public final class MemberRecords {
     private final int databasePort;
     private final int apiPort;
     private final BooleanSupplier diskFull;
+    private final Supplier<Optional<Member.Backups>> backups;
     private final Duration refreshEvery;
     private Member lastPublished;
 
     public MemberRecords(ClusterStore store, String machineId, String region, Member.Tags tags, int databasePort, int apiPort,
-            BooleanSupplier diskFull, Duration refreshEvery) {
+            BooleanSupplier diskFull, Supplier<Optional<Member.Backups>> backups, Duration refreshEvery) {
         this.store = store;
         this.machineId = machineId;
         this.region = region;
@@ -34,13 +37,16 @@ public final class MemberRecords {
         this.databasePort = databasePort;
         this.apiPort = apiPort;
         this.diskFull = diskFull;
+        this.backups = backups;
         this.refreshEvery = refreshEvery;
     }
 
     Member describe(LocalPostgres local, boolean leading, Instant now) {
-        // The store's record keeps -1 for a position that is not known.
+        // The store's record keeps -1 for a position that is not known. Only the leader archives and takes backups: what
+        // another member's keeper last saw, from an earlier term, is no longer the cluster's.
         return new Member(machineId, region, role(local), state(local, leading), local.timeline(), local.wal().received().orElse(-1),
-                local.wal().replayed().orElse(-1), tags, databasePort, apiPort, diskFull.getAsBoolean(), now);
+                local.wal().replayed().orElse(-1), tags, databasePort, apiPort, diskFull.getAsBoolean(),
+                leading ? backups.get() : Optional.empty(), now);
     }
 
     void publish(Member member) {
@@ -60,6 +66,7 @@ public final class MemberRecords {
 
     private static boolean sameContent(Member a, Member b) {
         return a.role() == b.role() && a.state() == b.state() && a.timeline() == b.timeline() && a.diskFull() == b.diskFull()
+                && a.backups().equals(b.backups())
                 && a.receivedPosition() == b.receivedPosition() && a.replayedPosition() == b.replayedPosition();
     }
 
