@@ -67,7 +67,7 @@ public final class LocalRestore {
             java.nio.file.Files.delete(checkDir);
             String label = restore.check(from, target, checkDir).label();
             return newCluster.createSeeded(name, Optional.empty(), roles, data -> {
-                BackupSet start = restore.into(data, Optional.of(label), target, data.resolveSibling("restore"), progress);
+                BackupSet start = restore.into(data, Optional.of(label), target, data.resolveSibling("restore"), progress::println);
                 progress.println("restored backup " + start.label() + " of " + file.app() + " to " + target);
             }, timeout, progress);
         }

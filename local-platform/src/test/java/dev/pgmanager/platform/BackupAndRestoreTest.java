@@ -109,6 +109,60 @@ class BackupAndRestoreTest {
 
     @Test
     @Order(2)
+    void aNewClustersFirstMachineStartsFromTheBackupsWhenToldAsOnFly() throws Exception {
+        String target;
+        try (Connection c = source.connect(source.leader()); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE fly_rows (id int PRIMARY KEY)");
+            s.execute("INSERT INTO fly_rows SELECT generate_series(1, 700)");
+            Thread.sleep(1100);
+            target = single(s, "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+            Thread.sleep(1100);
+            s.execute("INSERT INTO fly_rows SELECT generate_series(701, 900)");
+            awaitArchived(c);
+        }
+        Set<String> membersBefore = Set.copyOf(source.machineIds());
+        String dns = "127.0.0.1:" + source.file.dnsPort();
+        try (NewMachine machine = NewMachine.withPasswordsOf(source.file)) {
+            // As fly storage create gives an app its bucket: the same bucket, the new cluster under a path of its own.
+            machine.startSidecar("flyrestored", source.file.storeConnectString(), dns, restoreFrom(source.file.app(), target));
+            Await.until(Duration.ofSeconds(180), "the new machine restored the backups and leads", quietly(() -> {
+                machine.requireSidecarRunning();
+                try (Connection c = machine.connect(); Statement s = c.createStatement()) {
+                    return single(s, "SELECT pg_is_in_recovery()").equals("f") && single(s, "SELECT count(*) FROM fly_rows").equals("700");
+                }
+            }));
+            try (Connection c = machine.connect(); Statement s = c.createStatement()) {
+                assertEquals("700", single(s, "SELECT count(*) FROM fly_rows"), "the rows committed by the target, none after");
+                s.execute("INSERT INTO fly_rows VALUES (10000)");
+            }
+            Path bucket = source.cluster.dir().resolve("platform/s3/objects/backups/pgmanager");
+            Await.until(Duration.ofSeconds(90), "the new cluster archives under its own path in the same bucket",
+                    () -> Files.isDirectory(bucket.resolve("flyrestored/archive")));
+            assertTrue(machine.sidecarLog().contains("instead of an empty database"), machine.sidecarLog());
+        }
+        try (ZooKeeperClusterStore store = source.store()) {
+            assertEquals(membersBefore, store.read().members().keySet(), "the source's members are as they were");
+        }
+
+        try (NewMachine machine = NewMachine.withPasswordsOf(source.file)) {
+            machine.startSidecar("flytooearly", source.file.storeConnectString(), dns, restoreFrom(source.file.app(),
+                    "2000-01-01T00:00:00Z"));
+            Await.until(Duration.ofSeconds(60), "the member says why it does not start", quietly(() ->
+                    machine.sidecarLog().contains("will not create an empty database instead")));
+            machine.requireSidecarRunning();
+            assertFalse(Files.exists(machine.data().resolve("PG_VERSION")), "no empty database was made in place of the restore");
+        }
+    }
+
+    private static Map<String, String> restoreFrom(String cluster, String targetTime) {
+        var s3 = source.file.objectStorage();
+        return Map.of("BUCKET_NAME", s3.bucket(), "AWS_ENDPOINT_URL_S3", s3.endpoint(), "AWS_ACCESS_KEY_ID", s3.accessKeyId(),
+                "AWS_SECRET_ACCESS_KEY", s3.secretAccessKey(), "PGMANAGER_BACKUP_CA_FILE", s3.caFile(),
+                "PGMANAGER_RESTORE_FROM", cluster, "PGMANAGER_RESTORE_TARGET_TIME", targetTime);
+    }
+
+    @Test
+    @Order(3)
     void aTargetBeforeTheOldestBackupIsRefusedBeforeAnythingIsWritten() throws Exception {
         Path dir = newDirectory();
         CommandRun run = CommandRun.of("local", "restore", "--source-dir", source.cluster.dir().toString(), "--dir", dir.toString(),
@@ -128,7 +182,7 @@ class BackupAndRestoreTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void theArchiveStaysWholeAcrossACrashFailoverAndASwitchover() throws Exception {
         String first = source.leader();
         insert(first, "CREATE TABLE continuity (id int PRIMARY KEY)", "INSERT INTO continuity SELECT generate_series(1, 100)");
@@ -158,7 +212,7 @@ class BackupAndRestoreTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void walWrittenWhileTheObjectStorageIsDownIsArchivedWhenItReturnsWithNoGap() throws Exception {
         String leader = source.leader();
         insert(leader, "CREATE TABLE outage (id int PRIMARY KEY)");
@@ -188,7 +242,7 @@ class BackupAndRestoreTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void verifyFindsADamagedObjectInTheRepository() throws Exception {
         CommandRun sound = CommandRun.of("backup", "verify", "--dir", source.cluster.dir().toString());
         assertEquals(0, sound.exit(), sound.err());
@@ -266,7 +320,7 @@ class BackupAndRestoreTest {
             try {
                 leader.set(source.leader());
                 return !leader.get().equals(previous);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | AssertionError noLeaderYet) {
                 return false;
             }
         });

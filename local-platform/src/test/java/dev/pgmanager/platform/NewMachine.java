@@ -112,7 +112,13 @@ final class NewMachine implements AutoCloseable {
      * alone: the store at {@code store}, the DNS server at {@code dns}, free loopback ports.
      */
     void startSidecar(String app, String store, String dns) throws IOException {
+        startSidecar(app, store, dns, Map.of());
+    }
+
+    /** As {@link #startSidecar(String, String, String)}, with more of the sidecar's variables (backups, a restore). */
+    void startSidecar(String app, String store, String dns, Map<String, String> more) throws IOException {
         Map<String, String> settings = new HashMap<>(environment);
+        settings.putAll(more);
         settings.putAll(Map.of(
                 "PGMANAGER_MACHINE_ID", machineId,
                 "PGMANAGER_APP", app,
@@ -130,6 +136,11 @@ final class NewMachine implements AutoCloseable {
                 "PGMANAGER_REWRITER_ENABLED", "false"));
         long pid = LocalProcesses.start(List.of("run"), settings, log(), dir.resolve("sidecar.pid"), Optional.empty());
         sidecar = ProcessHandle.of(pid);
+    }
+
+    /** The sidecar's log so far. */
+    String sidecarLog() throws IOException {
+        return Files.exists(log()) ? Files.readString(log()) : "";
     }
 
     /** Fails at once when the sidecar has exited: nothing it was to do will happen then. */

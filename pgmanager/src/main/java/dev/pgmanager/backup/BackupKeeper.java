@@ -67,7 +67,8 @@ public final class BackupKeeper implements AutoCloseable {
     /** The gate, the archiver's watch and the repository work each on a thread of its own: a hung bucket stalls only the last. */
     private final ScheduledExecutorService threads = Executors.newScheduledThreadPool(3, Thread.ofPlatform().daemon().name("backups-", 0).factory());
 
-    private volatile BackupStatus status = BackupStatus.UNKNOWN;
+    /** Updated by the archiver's watch and the repository work, each changing its own part. */
+    private final java.util.concurrent.atomic.AtomicReference<BackupStatus> status = new java.util.concurrent.atomic.AtomicReference<>(BackupStatus.UNKNOWN);
     /** Touched under {@link #work}. */
     private boolean repositoryChecked;
     /** Read by the archiver's watch too: failures before the stanza exists are expected, not an incident. */
@@ -106,7 +107,7 @@ public final class BackupKeeper implements AutoCloseable {
     }
 
     public BackupStatus status() {
-        return status;
+        return status.get();
     }
 
     private void keepGate() {
@@ -245,7 +246,7 @@ public final class BackupKeeper implements AutoCloseable {
             RepositoryInfo fresh = pgBackRest.info();
             info = Optional.of(fresh);
             infoReadAt = clock.instant();
-            status = status.withRepository(fresh);
+            status.updateAndGet(current -> current.withRepository(fresh));
         }
         return info.get();
     }
@@ -293,7 +294,8 @@ public final class BackupKeeper implements AutoCloseable {
             Optional<Instant> archivedAt = instant(row.getTimestamp("last_archived_time"));
             Optional<Instant> failedAt = instant(row.getTimestamp("last_failed_time"));
             boolean failing = failedAt.isPresent() && (archivedAt.isEmpty() || failedAt.get().isAfter(archivedAt.get()));
-            Optional<Instant> failingSince = failing ? status.archiveFailingSince().or(() -> failedAt) : Optional.empty();
+            // before the stanza exists, failures are expected and no incident: a new leader does not show one
+            boolean incident = failing && warn;
             if (failing && !archiveFailing && warn) {
                 log.warn("WAL archiving fails (segment {}, {} failed attempts so far): PostgreSQL keeps the WAL on the volume and "
                         + "retries; {}", row.getString("last_failed_wal"), row.getLong("failed_count"), archiveError(row.getString("last_failed_wal")));
@@ -301,8 +303,11 @@ public final class BackupKeeper implements AutoCloseable {
                 log.info("WAL archiving works again (last archived: {})", row.getString("last_archived_wal"));
             }
             if (warn) archiveFailing = failing;
-            status = status.withArchive(archivedAt, Optional.ofNullable(row.getString("last_archived_wal")), walWaitingSince(connection),
-                    failingSince, row.getLong("failed_count"));
+            Optional<String> lastWal = Optional.ofNullable(row.getString("last_archived_wal"));
+            Optional<Instant> waitingSince = walWaitingSince(connection);
+            long failures = row.getLong("failed_count");
+            status.updateAndGet(current -> current.withArchive(archivedAt, lastWal, waitingSince,
+                    incident ? current.archiveFailingSince().or(() -> failedAt) : Optional.empty(), failures));
         } catch (SQLException e) {
             log.debug("cannot read pg_stat_archiver: {}", e.getMessage());
         }
@@ -344,7 +349,7 @@ public final class BackupKeeper implements AutoCloseable {
             }
             lastProblem = text;
         }
-        status = status.withProblem(problem);
+        status.updateAndGet(current -> current.withProblem(problem));
     }
 
     private static Optional<Instant> instant(Timestamp timestamp) {

@@ -52,6 +52,9 @@ public record PgBackRestConfig(Repository repository, String stanza, Path dataDi
         // An unreachable bucket fails a command in this long rather than pgBackRest's minute: the sidecar reports it sooner,
         // and PostgreSQL's archiver retries anyway.
         line(text, "io-timeout", "20");
+        // How long PostgreSQL's archive command waits on the queue before it reports a failure (and a backup waits for
+        // its last segment): a failing bucket shows in pg_stat_archiver after this, rather than pgBackRest's minute.
+        line(text, "archive-timeout", "30");
         line(text, "compress-type", COMPRESS_TYPE);
         line(text, "process-max", Integer.toString(PROCESS_MAX));
         // A backup starts with an immediate checkpoint instead of waiting for the next one.

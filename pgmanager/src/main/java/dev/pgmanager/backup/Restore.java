@@ -7,7 +7,6 @@ import dev.pgmanager.postgres.PgCommandRunner;
 import dev.pgmanager.postgres.CommandFailedException;
 import dev.pgmanager.postgres.CommandResult;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -72,7 +72,7 @@ public final class Restore {
      * @throws BackupException when the target is out of reach (before anything is written), or a step failed (the
      *     message names it; the half-restored directory is left for inspection)
      */
-    public BackupSet into(Path dataDir, Optional<String> from, RecoveryTarget target, Path workDir, PrintStream progress) {
+    public BackupSet into(Path dataDir, Optional<String> from, RecoveryTarget target, Path workDir, Consumer<String> progress) {
         requireEmpty(dataDir);
         requireEmpty(workDir);
         try {
@@ -82,18 +82,18 @@ public final class Restore {
         }
     }
 
-    private BackupSet restore(Path dataDir, Optional<String> from, RecoveryTarget target, Path workDir, PrintStream progress) {
+    private BackupSet restore(Path dataDir, Optional<String> from, RecoveryTarget target, Path workDir, Consumer<String> progress) {
         BackupSetup setup = setUp(workDir, dataDir);
         Path sockets = workDir.resolve("run");
         PgBackRest pgBackRest = setup.pgBackRest();
         BackupSet start = startingPoint(pgBackRest, from, target);
-        progress.println("restoring backup " + start.label() + " (finished " + start.stopped() + ") of " + sourceStanza
+        progress.accept("restoring backup " + start.label() + " (finished " + start.stopped() + ") of " + sourceStanza
                 + ", then replaying the archive to " + target);
         osUser.createPrivateDirectory(dataDir);
         pgBackRest.restore(dataDir, start.label(), target, RESTORE_TIMEOUT);
         replayToTarget(dataDir, sockets, workDir.resolve("recovery.log"), target);
         removeRecoverySettings(dataDir);
-        progress.println("recovery reached " + target + " and ended on a new timeline");
+        progress.accept("recovery reached " + target + " and ended on a new timeline");
         return start;
     }
 

@@ -84,7 +84,7 @@ public final class RestoreCommand implements Callable<Integer> {
         try {
             BackupSet start = new Restore(repository, sourceCluster, OsUser.named(osUser), PgBinaries.locate(Optional.empty()),
                     Clock.systemUTC()).into(dataDir.toAbsolutePath(), restoreTarget.backup(),
-                    recoveryTarget, work, System.out);
+                    recoveryTarget, work, System.out::println);
             spec.commandLine().getOut().println("restored " + sourceCluster + " from backup " + start.label() + " into " + dataDir
                     + "; start the first member of the new cluster on it");
             return 0;

@@ -13,13 +13,35 @@ import java.util.Optional;
  *
  * @param repository where the backups go; empty: no bucket is configured, and the cluster has no backups
  * @param schedule   when base backups are taken and how long they are kept
+ * @param restoreFrom what a new cluster's first member restores instead of creating an empty database; empty: it
+ *                   creates one
  */
-public record BackupConfig(Optional<Repository> repository, Schedule schedule) {
-    public static final BackupConfig NONE = new BackupConfig(Optional.empty(), Schedule.DEFAULTS);
+public record BackupConfig(Optional<Repository> repository, Schedule schedule, Optional<RestoreSource> restoreFrom) {
+    public static final BackupConfig NONE = new BackupConfig(Optional.empty(), Schedule.DEFAULTS, Optional.empty());
 
     public BackupConfig {
         Objects.requireNonNull(repository, "repository");
         Objects.requireNonNull(schedule, "schedule");
+        Objects.requireNonNull(restoreFrom, "restoreFrom");
+    }
+
+    public BackupConfig(Optional<Repository> repository, Schedule schedule) {
+        this(repository, schedule, Optional.empty());
+    }
+
+    /**
+     * Another cluster's backups, in the same bucket under {@code /pgmanager/<cluster>}, that a new cluster starts from.
+     *
+     * @param cluster    the source cluster's name (its app)
+     * @param backup     the backup to start from; empty: the newest that reaches the target
+     * @param targetTime replay the archive to this moment; empty: to its end
+     */
+    public record RestoreSource(String cluster, Optional<String> backup, Optional<java.time.Instant> targetTime) {
+        public RestoreSource {
+            Objects.requireNonNull(cluster, "cluster");
+            Objects.requireNonNull(backup, "backup");
+            Objects.requireNonNull(targetTime, "targetTime");
+        }
     }
 
     public boolean enabled() {

@@ -157,6 +157,12 @@ final class ConfigOptions {
             ValueParsers.positiveDuration(), "PGMANAGER_BACKUP_RECOVERY_WINDOW");
     static final ConfigOption<Duration> BACKUP_ARCHIVE_TIMEOUT = withDefault("backup.archive_timeout", "60s",
             ValueParsers.durationBetween("1s", "1h"), "PGMANAGER_BACKUP_ARCHIVE_TIMEOUT");
+    static final ConfigOption<String> BACKUP_RESTORE_FROM =
+            optional("backup.restore_from", ValueParsers::appName, "PGMANAGER_RESTORE_FROM");
+    static final ConfigOption<String> BACKUP_RESTORE_BACKUP =
+            optional("backup.restore_backup", ValueParsers::backupLabel, "PGMANAGER_RESTORE_BACKUP");
+    static final ConfigOption<java.time.Instant> BACKUP_RESTORE_TARGET_TIME =
+            optional("backup.restore_target_time", ValueParsers::instant, "PGMANAGER_RESTORE_TARGET_TIME");
 
     static final ConfigOption<LogFormat> LOG_FORMAT =
             withDefault("log.format", "text", ValueParsers::logFormat, "PGMANAGER_LOG_FORMAT");
@@ -174,7 +180,7 @@ final class ConfigOptions {
             DISK_READ_ONLY_AT, DISK_WRITABLE_BELOW,
             BACKUP_BUCKET, BACKUP_ENDPOINT, BACKUP_REGION, BACKUP_ACCESS_KEY_ID, BACKUP_SECRET_ACCESS_KEY, BACKUP_PATH,
             BACKUP_CA_FILE, BACKUP_ENABLED, BACKUP_FULL_EVERY, BACKUP_DIFFERENTIAL_EVERY, BACKUP_RECOVERY_WINDOW,
-            BACKUP_ARCHIVE_TIMEOUT, LOG_FORMAT);
+            BACKUP_ARCHIVE_TIMEOUT, BACKUP_RESTORE_FROM, BACKUP_RESTORE_BACKUP, BACKUP_RESTORE_TARGET_TIME, LOG_FORMAT);
 
     private ConfigOptions() {}
 }

@@ -114,13 +114,28 @@ public final class SidecarConfigLoader {
         if (!settings.get(BACKUP_ENABLED) || settings.find(BACKUP_BUCKET).isEmpty()) {
             return new BackupConfig(Optional.empty(), schedule);
         }
+        Optional<BackupConfig.RestoreSource> restore = settings.find(BACKUP_RESTORE_FROM).map(source ->
+                new BackupConfig.RestoreSource(source, settings.find(BACKUP_RESTORE_BACKUP), settings.find(BACKUP_RESTORE_TARGET_TIME)));
         return new BackupConfig(Optional.of(new BackupConfig.Repository(settings.get(BACKUP_BUCKET), settings.get(BACKUP_ENDPOINT),
                 settings.get(BACKUP_REGION), settings.get(BACKUP_ACCESS_KEY_ID), settings.get(BACKUP_SECRET_ACCESS_KEY),
-                settings.find(BACKUP_PATH).orElse("/pgmanager/" + settings.get(APP)), settings.find(BACKUP_CA_FILE))), schedule);
+                settings.find(BACKUP_PATH).orElse("/pgmanager/" + settings.get(APP)), settings.find(BACKUP_CA_FILE))), schedule, restore);
     }
 
     /** A bucket without the rest would only fail later, at the first archived segment: say what is missing now. */
     private static void checkBackup(ResolvedSettings settings, List<String> problems) {
+        Optional<String> restoreFrom = settings.find(BACKUP_RESTORE_FROM);
+        if (restoreFrom.isPresent() && (settings.find(BACKUP_BUCKET).isEmpty() || !settings.find(BACKUP_ENABLED).orElse(true))) {
+            problems.add(BACKUP_RESTORE_FROM.key() + " is set, but there is no bucket to restore from: set backup.bucket "
+                    + "(BUCKET_NAME) and its endpoint and keys, the bucket that holds " + restoreFrom.get() + "'s backups");
+        }
+        if (restoreFrom.isPresent() && restoreFrom.equals(settings.find(APP))) {
+            problems.add(BACKUP_RESTORE_FROM.key() + " names this cluster itself (" + restoreFrom.get() + "): a restore builds a new "
+                    + "cluster from another's backups; give the new cluster another name");
+        }
+        if (restoreFrom.isEmpty() && (settings.find(BACKUP_RESTORE_BACKUP).isPresent() || settings.find(BACKUP_RESTORE_TARGET_TIME).isPresent())) {
+            problems.add("backup.restore_backup and backup.restore_target_time need " + BACKUP_RESTORE_FROM.key()
+                    + " (PGMANAGER_RESTORE_FROM), the cluster whose backups to restore");
+        }
         if (!settings.find(BACKUP_ENABLED).orElse(true) || settings.find(BACKUP_BUCKET).isEmpty()) return;
         for (ConfigOption<?> needed : List.of(BACKUP_ENDPOINT, BACKUP_ACCESS_KEY_ID, BACKUP_SECRET_ACCESS_KEY)) {
             if (settings.find(needed).isEmpty()) {

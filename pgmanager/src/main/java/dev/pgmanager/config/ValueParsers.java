@@ -21,6 +21,7 @@ public final class ValueParsers {
     /** Role names that need no quoting in SQL, pg_hba.conf or a conninfo string. */
     private static final Pattern PLAIN_ROLE = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+    private static final Pattern BACKUP_LABEL = Pattern.compile("\\d{8}-\\d{6}F(_\\d{8}-\\d{6}[DI])?");
     private static final Pattern REPOSITORY_PATH = Pattern.compile("(/[A-Za-z0-9._-]+)+");
     private static final Pattern NO_WHITESPACE = Pattern.compile("\\S+");
 
@@ -236,6 +237,20 @@ public final class ValueParsers {
                     + "are set apart (backup.bucket, backup.path)");
         }
         return uri;
+    }
+
+    /** A backup's label as pgBackRest names it: {@code 20261203-101500F}, or with a differential or incremental part. */
+    static String backupLabel(String text) {
+        return matching(text, BACKUP_LABEL, "is not a backup label (like 20261203-101500F, as pgmanager backup list shows it)");
+    }
+
+    /** A moment, ISO-8601 with an offset: {@code 2026-12-03T10:15:00Z}. */
+    static java.time.Instant instant(String text) {
+        try {
+            return java.time.OffsetDateTime.parse(text.strip()).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException(ShownValue.of(text) + " is not a time with an offset (like 2026-12-03T10:15:00Z)");
+        }
     }
 
     /** A prefix in the bucket: absolute, plain segments, no trailing slash. */

@@ -46,6 +46,10 @@ import dev.pgmanager.sidecar.rewriter.StaleAddressRewriting;
 import dev.pgmanager.sidecar.volume.DiskFullGuard;
 import dev.pgmanager.backup.BackupKeeper;
 import dev.pgmanager.backup.BackupSetup;
+import dev.pgmanager.backup.BackupException;
+import dev.pgmanager.backup.FirstBootRestore;
+import dev.pgmanager.backup.Restore;
+import dev.pgmanager.config.BackupConfig;
 import dev.pgmanager.postgres.PgStatus;
 import dev.pgmanager.sidecar.volume.FailedRewindRecord;
 import dev.pgmanager.sidecar.volume.LastAddressOnVolume;
@@ -145,7 +149,8 @@ public final class Sidecar implements AutoCloseable {
         // A third of the session: heartbeats stop half a session after the last confirmation at worst, so the guard
         // fires by five sixths of a session, before the server can expire the lease.
         this.watchdog = new Watchdog(store.sessionTimeout().dividedBy(3), () -> lease.isHeld() || failsafeConfirmation.holds());
-        this.server = new LocalServer(controller, watchdog, new FailedRewindRecord(postgres.stateDirectory()));
+        this.server = new LocalServer(controller, watchdog, new FailedRewindRecord(postgres.stateDirectory()),
+                firstData(config, postgres, osUser, binaries, clock));
         Optional<AddressHistoryKeeper> addressHistory = checkForMigration(config, postgres, controller, clock);
         // After the migration check, which records a new address: the rewriter's first sync then maps the old one.
         this.rewriting = StaleAddressRewriting.start(config.rewriter(), store::readAddressHistory, clock);
@@ -347,6 +352,31 @@ public final class Sidecar implements AutoCloseable {
         } catch (Exception e) {
             log.debug("closing {} failed", closeable, e);
         }
+    }
+
+    /**
+     * An empty database for a new cluster, or the backups of the cluster {@code backup.restore_from} names. A restore
+     * that fails part way moves what it wrote aside (never deleted), so that the next pass does not take a half-restored
+     * directory for a cluster's data.
+     */
+    private static LocalServer.FirstData firstData(SidecarConfig config, PostgresConfig postgres, OsUser osUser, PgBinaries binaries,
+            Clock clock) {
+        Optional<BackupConfig.RestoreSource> source = config.backup().restoreFrom();
+        if (source.isEmpty()) return PostgresController::initdb;
+        BackupConfig.Repository sourceRepository = config.backup().repository().orElseThrow()
+                .withPath("/pgmanager/" + source.get().cluster());
+        FirstBootRestore restore = new FirstBootRestore(new Restore(sourceRepository, source.get().cluster(), osUser, binaries, clock),
+                source.get(), postgres.stateDirectory().resolve("restore"));
+        return controller -> {
+            try {
+                restore.into(postgres.dataDirectory());
+            } catch (BackupException e) {
+                if (controller.dataDirectoryState() != dev.pgmanager.postgres.DataDirectoryState.EMPTY) {
+                    log.warn("moved the half-restored data directory aside to {}", controller.moveDataDirectoryAside());
+                }
+                throw new dev.pgmanager.sidecar.loop.Actor.ActionFailedException(e.getMessage());
+            }
+        };
     }
 
     /** The archive gate closes half a session after its last renewal: before the store could expire the lease. */

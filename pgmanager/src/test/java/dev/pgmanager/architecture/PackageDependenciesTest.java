@@ -40,6 +40,11 @@ class PackageDependenciesTest {
     }
 
     @Test
+    void backupsAreAToolOfTheSidecarNotItsUser() {
+        assertEquals(Set.of(), importsOutside("backup", Set.of("backup", "config", "postgres", "election", "store")));
+    }
+
+    @Test
     void nothingInTheProductReachesTheLocalPlatform() {
         for (String pkg : packages()) assertEquals(Set.of(), importsOf(pkg, "platform"), pkg);
     }

@@ -45,11 +45,25 @@ public final class LocalServer {
     /** Where the primary's WAL was once its synchronous_standby_names surely applied to every process; empty: not yet. */
     private volatile OptionalLong standbyNamesAppliedAt = OptionalLong.empty();
     private String systemIdentifier;
+    private final FirstData firstData;
+
+    /**
+     * How a new cluster's first member fills its empty data directory: {@code initdb}, or a restore from another
+     * cluster's backups. It must leave a stopped primary's data directory, or an empty one and an exception.
+     */
+    public interface FirstData {
+        void fill(PostgresController controller);
+    }
 
     public LocalServer(PostgresController controller, Watchdog watchdog, FailedRewindRecord failedRewind) {
+        this(controller, watchdog, failedRewind, PostgresController::initdb);
+    }
+
+    public LocalServer(PostgresController controller, Watchdog watchdog, FailedRewindRecord failedRewind, FirstData firstData) {
         this.controller = controller;
         this.watchdog = watchdog;
         this.failedRewind = failedRewind;
+        this.firstData = firstData;
     }
 
     LocalPostgres observe() {
@@ -126,7 +140,7 @@ public final class LocalServer {
     }
 
     void initialize() {
-        controller.initdb();
+        firstData.fill(controller);
         controller.start();
     }
 
