@@ -77,11 +77,14 @@ final class LocalClusterHarness implements AutoCloseable {
     }
 
     private static LocalClusterHarness upIn(Path dir, int nodes, StoreMode storeMode, LocalHaSettings ha) throws IOException {
+        // Backups only where a test asks for them (upWithBackups): the others need no S3 server and no pgBackRest.
+        return upIn(dir, nodes, NewClusterSettings.DEFAULTS.withStoreMode(storeMode).withHa(ha).withoutBackups());
+    }
+
+    private static LocalClusterHarness upIn(Path dir, int nodes, NewClusterSettings settings) throws IOException {
         LocalCluster cluster = LocalCluster.at(dir);
         try {
-            // Backups only where a test asks for them (upWithBackups): the others need no S3 server and no pgBackRest.
-            cluster.up(nodes, NewClusterSettings.DEFAULTS.withStoreMode(storeMode).withHa(ha).withoutBackups(), Duration.ofSeconds(180),
-                    System.err);
+            cluster.up(nodes, settings, Duration.ofSeconds(180), System.err);
             return new LocalClusterHarness(cluster);
         } catch (IOException | RuntimeException e) {
             cluster.down(false);
@@ -95,16 +98,7 @@ final class LocalClusterHarness implements AutoCloseable {
     static LocalClusterHarness upWithBackups(int nodes, Map<String, String> backupSettings) throws IOException {
         Path dir = Files.createTempDirectory("pgmanager-it-");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        LocalCluster cluster = LocalCluster.at(dir);
-        try {
-            cluster.up(nodes, NewClusterSettings.DEFAULTS.withBackups(backupSettings), Duration.ofSeconds(180), System.err);
-            return new LocalClusterHarness(cluster);
-        } catch (IOException | RuntimeException e) {
-            cluster.down(false);
-            keepLogs(cluster);
-            cluster.down(true);
-            throw e;
-        }
+        return upIn(dir, nodes, NewClusterSettings.DEFAULTS.withBackups(backupSettings));
     }
 
     /** A cluster something else created in {@code dir} (a fork), torn down with this harness like one of its own. */

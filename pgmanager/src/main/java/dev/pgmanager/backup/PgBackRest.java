@@ -30,6 +30,14 @@ public final class PgBackRest {
         this.stanza = stanza;
     }
 
+    /** Whether the program is on PATH: the image installs it; a machine set up by hand may not have it. */
+    public static boolean installed() {
+        String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+        return java.util.Arrays.stream(path.split(":")).filter(dir -> !dir.isBlank())
+                .map(dir -> Path.of(dir, PROGRAM))
+                .anyMatch(java.nio.file.Files::isExecutable);
+    }
+
     public String stanza() {
         return stanza;
     }

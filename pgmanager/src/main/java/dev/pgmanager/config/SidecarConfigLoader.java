@@ -97,7 +97,7 @@ public final class SidecarConfigLoader {
         List<ConfigOption<?>> options = List.of(BACKUP_BUCKET, BACKUP_ENDPOINT, BACKUP_REGION, BACKUP_ACCESS_KEY_ID,
                 BACKUP_SECRET_ACCESS_KEY, BACKUP_PATH, BACKUP_CA_FILE, BACKUP_ENABLED);
         ResolvedSettings settings = ResolvedSettings.resolve(options, configFile, environment, problems);
-        if (settings.find(BACKUP_BUCKET).isEmpty()) {
+        if (settings.find(BACKUP_BUCKET).isEmpty() && problems.stream().noneMatch(p -> p.startsWith(BACKUP_BUCKET.key()))) {
             problems.add(BACKUP_BUCKET.key() + " is missing: name the bucket that holds the backups (BUCKET_NAME or "
                     + "PGMANAGER_BACKUP_BUCKET), with its endpoint and keys");
         }

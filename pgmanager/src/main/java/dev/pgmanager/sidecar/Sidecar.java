@@ -48,6 +48,7 @@ import dev.pgmanager.backup.BackupKeeper;
 import dev.pgmanager.backup.BackupSetup;
 import dev.pgmanager.backup.BackupException;
 import dev.pgmanager.backup.FirstBootRestore;
+import dev.pgmanager.backup.PgBackRest;
 import dev.pgmanager.backup.Restore;
 import dev.pgmanager.config.BackupConfig;
 import dev.pgmanager.postgres.PgStatus;
@@ -386,6 +387,13 @@ public final class Sidecar implements AutoCloseable {
 
     private static Optional<BackupSetup> backupSetup(SidecarConfig config, OsUser osUser, Clock clock) {
         var pg = config.postgres();
+        if (config.backup().enabled() && !PgBackRest.installed()) {
+            // Archiving through a program that is not there would keep every WAL segment until the volume fills.
+            log.error("backups are configured ({}) but {} is not installed (Debian: apt-get install pgbackrest; the image has "
+                    + "it): this member archives nothing and takes no backups until it is", config.backup().repository().orElseThrow(),
+                    PgBackRest.PROGRAM);
+            return Optional.empty();
+        }
         Path stateDir = stateDirectory(pg.dataDir());
         return config.backup().repository().map(repository -> BackupSetup.of(repository, config.backup().schedule(), config.app(),
                 pg.dataDir(), pg.port(), pg.socketDir(), osUser, stateDir, gateValidity(config), clock));

@@ -131,7 +131,12 @@ final class LocalCommand implements Runnable {
             }
             NewClusterSettings settings = NewClusterSettings.DEFAULTS.withStoreMode(mode)
                     .withSessionTimeout(java.util.Optional.ofNullable(sessionTimeout)).withHa(ha);
-            LocalStatus status = dir.cluster().up(nodes, noBackups ? settings.withoutBackups() : settings, timeout, System.err);
+            boolean backups = !noBackups && dev.pgmanager.backup.PgBackRest.installed();
+            if (!noBackups && !backups && dir.cluster().file().isEmpty()) {
+                System.err.println("pgmanager: the new cluster has no backups: pgbackrest is not installed (Debian: apt-get "
+                        + "install pgbackrest; bin/test installs it). Install it first for a cluster with backups.");
+            }
+            LocalStatus status = dir.cluster().up(nodes, backups ? settings : settings.withoutBackups(), timeout, System.err);
             System.out.print(LocalStatusText.table(status, password, dir.dir));
             return 0;
         }
