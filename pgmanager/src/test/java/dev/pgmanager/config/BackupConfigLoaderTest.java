@@ -94,6 +94,33 @@ class BackupConfigLoaderTest {
     }
 
     @Test
+    void aNewClusterCanBeToldToStartFromAnothersBackups() throws ConfigException {
+        BackupConfig.RestoreSource source = SidecarConfigLoader.load(Optional.empty(), tigris("PGMANAGER_RESTORE_FROM", "old-db",
+                "PGMANAGER_RESTORE_TARGET_TIME", "2026-12-03T11:15:00+01:00", "PGMANAGER_RESTORE_BACKUP", "20261203-101500F"))
+                .backup().restoreFrom().orElseThrow();
+        assertEquals("old-db", source.cluster());
+        assertEquals(Optional.of(java.time.Instant.parse("2026-12-03T10:15:00Z")), source.targetTime());
+        assertEquals(Optional.of("20261203-101500F"), source.backup());
+        assertEquals(Optional.empty(), SidecarConfigLoader.load(Optional.empty(), tigris()).backup().restoreFrom());
+
+        ConfigException noBucket = assertThrows(ConfigException.class, () -> SidecarConfigLoader.load(Optional.empty(),
+                fly("PGMANAGER_RESTORE_FROM", "old-db")));
+        assertTrue(noBucket.getMessage().contains("there is no bucket to restore from"), noBucket.getMessage());
+        ConfigException itself = assertThrows(ConfigException.class, () -> SidecarConfigLoader.load(Optional.empty(),
+                tigris("PGMANAGER_RESTORE_FROM", "my-app")));
+        assertTrue(itself.getMessage().contains("names this cluster itself"), itself.getMessage());
+        ConfigException orphan = assertThrows(ConfigException.class, () -> SidecarConfigLoader.load(Optional.empty(),
+                tigris("PGMANAGER_RESTORE_TARGET_TIME", "2026-12-03T10:15:00Z")));
+        assertTrue(orphan.getMessage().contains("need backup.restore_from"), orphan.getMessage());
+        ConfigException badTime = assertThrows(ConfigException.class, () -> SidecarConfigLoader.load(Optional.empty(),
+                tigris("PGMANAGER_RESTORE_FROM", "old-db", "PGMANAGER_RESTORE_TARGET_TIME", "yesterday")));
+        assertTrue(badTime.getMessage().contains("is not a time with an offset"), badTime.getMessage());
+        ConfigException badLabel = assertThrows(ConfigException.class, () -> SidecarConfigLoader.load(Optional.empty(),
+                tigris("PGMANAGER_RESTORE_FROM", "old-db", "PGMANAGER_RESTORE_BACKUP", "latest")));
+        assertTrue(badLabel.getMessage().contains("is not a backup label"), badLabel.getMessage());
+    }
+
+    @Test
     void aRestoreReadsTheSourcesRepositoryFromTheEnvironmentAlone() throws ConfigException {
         BackupConfig.Repository repository = SidecarConfigLoader.backupRepository(Optional.empty(),
                 Map.of("BUCKET_NAME", "b-1", "AWS_ENDPOINT_URL_S3", "https://s3.local:9443", "AWS_ACCESS_KEY_ID", "k",
