@@ -17,13 +17,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The recovery window on a real repository: with a window of 30 s, a full backup goes once a newer full backup finished
+ * The recovery window on a real repository: with a window of 15 s, a full backup goes once a newer full backup finished
  * before the window's start (then no point of the window needs it), never sooner, and the one that reaches the window's
  * first moments stays.
  */
 class BackupRetentionTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration WINDOW = Duration.ofSeconds(30);
+    private static final Duration WINDOW = Duration.ofSeconds(15);
     private static LocalClusterHarness cluster;
 
     @BeforeAll
