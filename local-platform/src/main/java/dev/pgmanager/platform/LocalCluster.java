@@ -173,8 +173,19 @@ public final class LocalCluster {
         return postmaster(machineId).isPresent();
     }
 
-    Path memberData(String machineId) {
+    /** The member's PostgreSQL data directory; its sidecar's own files (pgBackRest's among them) are beside it. */
+    public Path memberData(String machineId) {
         return layout.memberData(machineId);
+    }
+
+    /** Where the member's PostgreSQL has its Unix socket: the OS user connects there by peer identity. */
+    public Path memberSocketDirectory(String machineId) {
+        return layout.memberSockets(machineId);
+    }
+
+    /** The platform's S3 server's files: one directory per bucket under {@code objects}, and its TLS certificate. */
+    public Path objectStorageDirectory() {
+        return layout.objectStorage();
     }
 
     Path memberConfig(String machineId) {
