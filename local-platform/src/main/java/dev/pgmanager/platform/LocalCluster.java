@@ -660,7 +660,7 @@ public final class LocalCluster {
 
     private void startPlatform(LocalClusterFile cluster) throws IOException {
         if (LocalProcesses.running(layout.platformPid(), layout.dir().toString()).isPresent()) return;
-        LocalProcesses.start(List.of("local", "platform", "--dir", layout.dir().toString()), layout.platformLog(),
+        LocalProcesses.startPlatform(List.of("local", "platform", "--dir", layout.dir().toString()), layout.platformLog(),
                 layout.platformPid());
         if (cluster.ensembleMode()) {
             awaitPort("127.0.0.1", cluster.dnsPort(), Duration.ofSeconds(30), "the local DNS server", layout.platformLog());
