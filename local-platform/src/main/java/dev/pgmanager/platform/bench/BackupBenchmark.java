@@ -38,6 +38,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -187,9 +191,11 @@ public final class BackupBenchmark {
     private record Measured(String label, long databaseBytes, long storedBytes, Duration elapsed) {}
 
     /** A full backup through the leader's API ({@code pgmanager backup create --type full}), timed until it answers. */
-    private Measured backUp(LocalClusterFile file, Leader leader, LocalCluster source) {
+    private Measured backUp(LocalClusterFile file, Leader leader, LocalCluster source) throws InterruptedException {
         Instant start = Instant.now();
-        JsonNode answer = post(file, leader, "/backups", "{\"type\": \"full\"}", BACKUP_LIMIT);
+        CompletableFuture<JsonNode> call = CompletableFuture.supplyAsync(
+                () -> post(file, leader, "/backups", "{\"type\": \"full\"}", BACKUP_LIMIT), r -> Thread.ofPlatform().daemon().start(r));
+        JsonNode answer = whileLeading(call, source, leader, "the full backup");
         Duration elapsed = Duration.between(start, Instant.now());
         JsonNode backup = answer.path("backup");
         if (!"full".equals(backup.path("type").asText())) throw new IllegalStateException("the leader answered no full backup: " + answer);
@@ -200,6 +206,27 @@ public final class BackupBenchmark {
                 pgBackRestOwnTime(leader, source).map(ms -> " (pgBackRest's own log: " + BackupFigures.seconds(ms) + ")").orElse(""),
                 BackupFigures.size(measured.storedBytes()));
         return measured;
+    }
+
+    /**
+     * The answer of {@code call}, checking every few seconds that the leader still leads: a leader that fenced itself
+     * (its store gone, say) stops its PostgreSQL, and pgBackRest would wait for it for a long time.
+     */
+    private static JsonNode whileLeading(CompletableFuture<JsonNode> call, LocalCluster cluster, Leader leader, String what)
+            throws InterruptedException {
+        while (true) {
+            try {
+                return call.get(5, TimeUnit.SECONDS);
+            } catch (TimeoutException stillRunning) {
+                LocalStatus status = cluster.status();
+                if (!leader.machineId().equals(status.leader())) {
+                    throw new IllegalStateException(leader.machineId() + " stopped leading during " + what + " (" + status.summary()
+                            + "); the platform's and the member's logs say why");
+                }
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            }
+        }
     }
 
     /** The last backup's duration as pgBackRest logged it, beside the member's data directory; empty when not found. */
