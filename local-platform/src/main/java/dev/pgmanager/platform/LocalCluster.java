@@ -173,8 +173,19 @@ public final class LocalCluster {
         return postmaster(machineId).isPresent();
     }
 
-    Path memberData(String machineId) {
+    /** The member's PostgreSQL data directory; its sidecar's own files (pgBackRest's among them) are beside it. */
+    public Path memberData(String machineId) {
         return layout.memberData(machineId);
+    }
+
+    /** Where the member's PostgreSQL has its Unix socket: the OS user connects there by peer identity. */
+    public Path memberSocketDirectory(String machineId) {
+        return layout.memberSockets(machineId);
+    }
+
+    /** The platform's S3 server's files: one directory per bucket under {@code objects}, and its TLS certificate. */
+    public Path objectStorageDirectory() {
+        return layout.objectStorage();
     }
 
     Path memberConfig(String machineId) {
@@ -649,7 +660,7 @@ public final class LocalCluster {
 
     private void startPlatform(LocalClusterFile cluster) throws IOException {
         if (LocalProcesses.running(layout.platformPid(), layout.dir().toString()).isPresent()) return;
-        LocalProcesses.start(List.of("local", "platform", "--dir", layout.dir().toString()), layout.platformLog(),
+        LocalProcesses.startPlatform(List.of("local", "platform", "--dir", layout.dir().toString()), layout.platformLog(),
                 layout.platformPid());
         if (cluster.ensembleMode()) {
             awaitPort("127.0.0.1", cluster.dnsPort(), Duration.ofSeconds(30), "the local DNS server", layout.platformLog());

@@ -27,6 +27,13 @@ final class LocalProcesses {
             + "-XX:MaxHeapFreeRatio=30 -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:MaxMetaspaceSize=80m "
             + "-XX:ReservedCodeCacheSize=16m -XX:-UsePerfData";
 
+    /**
+     * The platform process's heap ceiling, after those options (the last {@code -Xmx} wins): it serves the store, the DNS
+     * and the S3 server (S3Proxy) to the whole cluster, and a sidecar's 32 MB ran out in S3Proxy during a full backup of a
+     * 1 GB database (OutOfMemoryError: the store died with it, and the leader fenced itself).
+     */
+    static final String PLATFORM_HEAP = "-Xmx256m";
+
     private LocalProcesses() {}
 
     static long start(List<String> arguments, Path log, Path pidFile) throws IOException {
@@ -47,12 +54,22 @@ final class LocalProcesses {
      */
     static long start(List<String> arguments, Map<String, String> environment, Path log, Path pidFile, Optional<Path> cgroup)
             throws IOException {
+        return start(arguments, List.of(), environment, log, pidFile, cgroup);
+    }
+
+    /** The local platform's process ({@code local platform}), with its own heap ceiling ({@link #PLATFORM_HEAP}). */
+    static long startPlatform(List<String> arguments, Path log, Path pidFile) throws IOException {
+        return start(arguments, List.of(PLATFORM_HEAP), Map.of(), log, pidFile, Optional.empty());
+    }
+
+    private static long start(List<String> arguments, List<String> extraJvmOptions, Map<String, String> environment, Path log,
+            Path pidFile, Optional<Path> cgroup) throws IOException {
         Files.createDirectories(log.getParent());
         List<String> command = new ArrayList<>();
         cgroup.ifPresent(dir -> command.addAll(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
                 dir.resolve("cgroup.procs").toString())));
         command.add("setsid");
-        command.addAll(javaCommand(arguments));
+        command.addAll(javaCommand(arguments, extraJvmOptions));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(LogFiles.privateLog(log).toFile()))
@@ -67,10 +84,16 @@ final class LocalProcesses {
 
     /** This same program with {@code arguments}: {@code java <small-heap options> -cp <our class path> Main ...}. */
     static List<String> javaCommand(List<String> arguments) {
+        return javaCommand(arguments, List.of());
+    }
+
+    /** As {@link #javaCommand(List)}, with {@code extraJvmOptions} after the options, so that they win over them. */
+    private static List<String> javaCommand(List<String> arguments, List<String> extraJvmOptions) {
         List<String> command = new ArrayList<>();
         command.add(javaBinary());
         String options = System.getenv().getOrDefault("PGMANAGER_SIDECAR_JAVA_OPTS", DEFAULT_JVM_OPTIONS);
         command.addAll(List.of(options.trim().split("\\s+")));
+        command.addAll(extraJvmOptions);
         // Whatever the options: a JVM out of memory exits rather than live on with dead threads.
         command.add("-XX:+ExitOnOutOfMemoryError");
         command.add("--enable-native-access=ALL-UNNAMED");
