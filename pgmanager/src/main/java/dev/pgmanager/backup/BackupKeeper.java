@@ -203,14 +203,14 @@ public final class BackupKeeper implements AutoCloseable {
         }
     }
 
+    /**
+     * What the repository holds now. Read apart from the repository work (pgbackrest info only reads), so that a list
+     * answers while a long backup runs; the work's own view catches up at its next read.
+     */
     public RepositoryInfo list() {
-        work.lock();
-        try {
-            infoReadAt = Instant.EPOCH;
-            return repositoryInfo();
-        } finally {
-            work.unlock();
-        }
+        RepositoryInfo fresh = pgBackRest.info();
+        status.updateAndGet(current -> current.withRepository(fresh));
+        return fresh;
     }
 
     /** Checks every file in the repository against its checksum; throws naming what is damaged. */

@@ -36,7 +36,7 @@ public final class RecoveryWindow {
 
     /**
      * The backup a restore to {@code target} starts from: {@code requested} if given (checked), else the newest one that
-     * finished before the target.
+     * finished before the target (the oldest for a transaction, whose time is unknown).
      *
      * @throws BackupException when no backup can reach the target: it lies before the oldest backup finished, after
      *     the archive ends, or in the future; nothing has been written then
@@ -53,7 +53,9 @@ public final class RecoveryWindow {
         BackupSet oldest = candidates.getFirst();
         return switch (target) {
             case RecoveryTarget.Latest latest -> candidates.getLast();
-            case RecoveryTarget.Transaction xid -> candidates.getLast();
+            // A transaction's time is unknown until replay reaches it: start from the oldest backup, which reaches
+            // every transaction of the window (the newest would miss one committed before it finished).
+            case RecoveryTarget.Transaction xid -> candidates.getFirst();
             case RecoveryTarget.Time time -> {
                 if (time.time().isAfter(now)) {
                     throw new BackupException("the target time " + time.time() + " is in the future: a restore can only reach "

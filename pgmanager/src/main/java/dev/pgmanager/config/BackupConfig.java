@@ -98,7 +98,7 @@ public record BackupConfig(Optional<Repository> repository, Schedule schedule, O
      */
     public record Schedule(Duration fullEvery, Duration differentialEvery, Duration recoveryWindow, Duration archiveTimeout) {
         public static final Schedule DEFAULTS = new Schedule(Duration.ofDays(7), Duration.ofDays(1), Duration.ofDays(7),
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(50));
 
         public Schedule {
             Objects.requireNonNull(fullEvery, "fullEvery");

@@ -155,7 +155,7 @@ final class ConfigOptions {
             ValueParsers.positiveDuration(), "PGMANAGER_BACKUP_DIFFERENTIAL_EVERY");
     static final ConfigOption<Duration> BACKUP_RECOVERY_WINDOW = withDefault("backup.recovery_window", "7d",
             ValueParsers.positiveDuration(), "PGMANAGER_BACKUP_RECOVERY_WINDOW");
-    static final ConfigOption<Duration> BACKUP_ARCHIVE_TIMEOUT = withDefault("backup.archive_timeout", "60s",
+    static final ConfigOption<Duration> BACKUP_ARCHIVE_TIMEOUT = withDefault("backup.archive_timeout", "50s",
             ValueParsers.durationBetween("1s", "1h"), "PGMANAGER_BACKUP_ARCHIVE_TIMEOUT");
     static final ConfigOption<String> BACKUP_RESTORE_FROM =
             optional("backup.restore_from", ValueParsers::appName, "PGMANAGER_RESTORE_FROM");

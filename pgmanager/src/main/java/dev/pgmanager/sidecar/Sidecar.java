@@ -380,9 +380,13 @@ public final class Sidecar implements AutoCloseable {
         };
     }
 
-    /** The archive gate closes half a session after its last renewal: before the store could expire the lease. */
+    /**
+     * The archive gate closes two thirds of a session after its last renewal: before the store could expire the lease,
+     * yet long enough that a pause of a second in the sidecar does not close it (PostgreSQL would then wait up to a
+     * minute before its next attempt).
+     */
     private static Duration gateValidity(SidecarConfig config) {
-        return config.store().sessionTimeout().dividedBy(2);
+        return config.store().sessionTimeout().multipliedBy(2).dividedBy(3);
     }
 
     private static Optional<BackupSetup> backupSetup(SidecarConfig config, OsUser osUser, Clock clock) {

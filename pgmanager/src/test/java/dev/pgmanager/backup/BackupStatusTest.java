@@ -21,7 +21,7 @@ class BackupStatusTest {
 
         assertEquals(new Member.Backups(Optional.of(AT), Optional.of("000000010000000000000007"), Optional.of(AT.plusSeconds(5)),
                 Optional.of(AT.plusSeconds(10)), 4, Optional.of(AT.minusSeconds(3600)), Optional.of("20261203-110000F"),
-                Optional.of(AT.minusSeconds(7200)), 2, 123_456, Optional.of("the bucket does not answer"), 60_000, 86_400_000),
+                Optional.of(AT.minusSeconds(7200)), 2, 123_456, Optional.of("the bucket does not answer"), 50_000, 86_400_000),
                 status.summary(BackupConfig.Schedule.DEFAULTS));
     }
 

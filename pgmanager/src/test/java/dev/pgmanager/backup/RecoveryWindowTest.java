@@ -65,6 +65,8 @@ class RecoveryWindowTest {
                 new RecoveryTarget.Time(Instant.parse("2026-12-06T00:00:00Z")), NOW).label());
         assertEquals("B", RecoveryWindow.startingPoint(info, Optional.empty(), new RecoveryTarget.Latest(), NOW).label());
         assertEquals("A", RecoveryWindow.startingPoint(info, Optional.of("A"), new RecoveryTarget.Latest(), NOW).label());
+        assertEquals("A", RecoveryWindow.startingPoint(info, Optional.empty(), new RecoveryTarget.Transaction(727), NOW).label(),
+                "a transaction's time is unknown: the oldest backup reaches every one of the window");
     }
 
     @Test

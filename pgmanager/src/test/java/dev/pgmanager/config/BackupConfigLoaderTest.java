@@ -50,7 +50,7 @@ class BackupConfigLoaderTest {
         assertFalse(repository.toString().contains("tsec_xyz"), "the secret never shows: " + repository);
         assertEquals(BackupConfig.Schedule.DEFAULTS, backup.schedule());
         assertEquals(Duration.ofDays(7), backup.schedule().recoveryWindow());
-        assertEquals(Duration.ofSeconds(60), backup.schedule().archiveTimeout());
+        assertEquals(Duration.ofSeconds(50), backup.schedule().archiveTimeout());
     }
 
     @Test

@@ -25,7 +25,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The backups check over the leader's record, with the default schedule: archive_timeout 60 s (so WAL may wait 3 min
+ * The backups check over the leader's record, with a schedule of archive_timeout 60 s (so WAL may wait 3 min
  * before a warning), a backup at least every day (so 36 h before a warning).
  */
 class BackupCheckTest {
