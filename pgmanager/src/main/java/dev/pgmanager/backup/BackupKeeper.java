@@ -77,6 +77,14 @@ public final class BackupKeeper implements AutoCloseable {
     private Instant infoReadAt = Instant.EPOCH;
     private Optional<RepositoryInfo> info = Optional.empty();
     private String lastProblem = "";
+    /** When this member's current term as leader began; null while it does not lead. */
+    private volatile Instant heldSince;
+    /**
+     * A new leader leaves the repository alone this long: its first seconds belong to the promotion and the writes it
+     * takes, not to pgBackRest's processes on a small machine. PostgreSQL archives through the open gate meanwhile;
+     * only the stanza check and the catch-up wait.
+     */
+    private static final Duration SETTLE_AFTER_PROMOTION = Duration.ofSeconds(5);
     /** Touched by the archiver's watch only. */
     private boolean archiveFailing;
 
@@ -100,8 +108,9 @@ public final class BackupKeeper implements AutoCloseable {
     public void onLeaseChange(LeaseState state) {
         if (state == LeaseState.HELD) {
             gate.renew();
-            threads.execute(this::workQuietly);
+            if (heldSince == null) heldSince = clock.instant();
         } else {
+            heldSince = null;
             gate.close();
         }
     }
@@ -114,8 +123,10 @@ public final class BackupKeeper implements AutoCloseable {
         try {
             if (leaseHeld.getAsBoolean()) {
                 gate.renew();
+                if (heldSince == null) heldSince = clock.instant();
             } else {
                 gate.close();
+                heldSince = null;
                 if (work.tryLock()) {
                     try {
                         stanzaReady = false;
@@ -152,6 +163,8 @@ public final class BackupKeeper implements AutoCloseable {
             log.info("the backup repository answers ({})", pgBackRest.configFile());
         }
         if (!leadsAPrimary()) return;
+        Instant since = heldSince;
+        if (!stanzaReady && since != null && Duration.between(since, clock.instant()).compareTo(SETTLE_AFTER_PROMOTION) < 0) return;
         if (!stanzaReady) {
             pgBackRest.stanzaCreate();
             // PostgreSQL's attempts before the stanza existed failed as they had to, and its archiver now waits up to a

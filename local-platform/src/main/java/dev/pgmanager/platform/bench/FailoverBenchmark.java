@@ -54,8 +54,16 @@ public final class FailoverBenchmark {
     }
 
     public Result run(Path dir, int nodes, Optional<Duration> sessionTimeout, int crashes, int switchovers) throws Exception {
+        return run(dir, nodes, sessionTimeout, crashes, switchovers, true);
+    }
+
+    /** @param backups whether the members archive WAL and take backups (as a production cluster does) */
+    public Result run(Path dir, int nodes, Optional<Duration> sessionTimeout, int crashes, int switchovers, boolean backups)
+            throws Exception {
         LocalCluster cluster = LocalCluster.at(dir);
-        cluster.up(nodes, NewClusterSettings.DEFAULTS.withSessionTimeout(sessionTimeout), SETTLE_LIMIT, out);
+        NewClusterSettings settings = NewClusterSettings.DEFAULTS.withSessionTimeout(sessionTimeout);
+        cluster.up(nodes, backups ? settings : settings.withoutBackups(), SETTLE_LIMIT, out);
+        out.println("backups " + (backups ? "on (WAL archived and a full backup taken at start, to the platform's S3 server)" : "off"));
         out.println("session timeout " + sessionTimeout.map(d -> d.toMillis() + " ms").orElse("3000 ms (default)")
                 + ", loop_wait 1000 ms, writer every " + WRITE_INTERVAL.toMillis() + " ms");
         List<Round> rounds = new ArrayList<>();

@@ -75,9 +75,14 @@ final class BenchCommand implements Runnable {
                 description = "The members' store.session_timeout (default: the sidecar's, 3s).")
         java.time.Duration sessionTimeout;
 
+        @Option(names = "--no-backups", description = "Members without backups (by default they archive WAL and take "
+                + "backups, as a production cluster does).")
+        boolean noBackups;
+
         @Override
         public Integer call() throws Exception {
-            new FailoverBenchmark(System.out).run(benchDirectory(), nodes, java.util.Optional.ofNullable(sessionTimeout), crashes, switchovers);
+            new FailoverBenchmark(System.out).run(benchDirectory(), nodes, java.util.Optional.ofNullable(sessionTimeout), crashes,
+                    switchovers, !noBackups);
             return 0;
         }
     }
