@@ -62,10 +62,7 @@ public final class LocalRestore {
             Restore restore = new Restore(repository, file.app(), OsUser.named("postgres"), PgBinaries.locate(Optional.empty()),
                     Clock.systemUTC());
             // Before the new cluster's directory gets anything: a target out of reach changes nothing.
-            Path checkDir = java.nio.file.Files.createTempDirectory("pgmanager-restore-check-");
-            java.nio.file.Files.setPosixFilePermissions(checkDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-            java.nio.file.Files.delete(checkDir);
-            String label = restore.check(from, target, checkDir).label();
+            String label = restore.check(from, target).label();
             return newCluster.createSeeded(name, Optional.empty(), roles, data -> {
                 BackupSet start = restore.into(data, Optional.of(label), target, data.resolveSibling("restore"), progress::println);
                 progress.println("restored backup " + start.label() + " of " + file.app() + " to " + target);

@@ -34,6 +34,11 @@ public final class ArchiveGate {
         return file;
     }
 
+    /** How long an opening lasts without renewal. */
+    public Duration validity() {
+        return validity;
+    }
+
     /** Opens the gate, or keeps it open, until {@code validity} from now. */
     public void renew() {
         write(Long.toString(clock.millis() + validity.toMillis()));

@@ -60,6 +60,8 @@ public final class BackupKeeper implements AutoCloseable {
     private final BackupConfig.Schedule schedule;
     private final PgBackRest pgBackRest;
     private final ArchiveGate gate;
+    /** pgBackRest's spool, locks and logs. */
+    private final Path workDir;
     private final BooleanSupplier leaseHeld;
     private final Member member;
     private final Clock clock;
@@ -88,17 +90,17 @@ public final class BackupKeeper implements AutoCloseable {
     /** Touched by the archiver's watch only. */
     private boolean archiveFailing;
 
-    public BackupKeeper(BackupConfig.Schedule schedule, PgBackRest pgBackRest, ArchiveGate gate, BooleanSupplier leaseHeld,
-            Member member, Clock clock, Duration gateValidity) {
-        this.schedule = schedule;
-        this.pgBackRest = pgBackRest;
-        this.gate = gate;
+    public BackupKeeper(BackupSetup setup, BooleanSupplier leaseHeld, Member member, Clock clock) {
+        this.schedule = setup.schedule();
+        this.pgBackRest = setup.pgBackRest();
+        this.gate = setup.gate();
+        this.workDir = setup.config().workDir();
         this.leaseHeld = leaseHeld;
         this.member = member;
         this.clock = clock;
         // A gate left by a previous life of this sidecar must not let anything through before the lease says so.
         gate.close();
-        long renewMillis = Math.max(100, gateValidity.toMillis() / 3);
+        long renewMillis = Math.max(100, gate.validity().toMillis() / 3);
         threads.scheduleWithFixedDelay(this::keepGate, 0, renewMillis, TimeUnit.MILLISECONDS);
         threads.scheduleWithFixedDelay(this::workQuietly, 0, WORK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         threads.scheduleWithFixedDelay(this::watchArchiver, WORK_INTERVAL.toMillis(), WORK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
@@ -342,14 +344,14 @@ public final class BackupKeeper implements AutoCloseable {
     /** pgBackRest's asynchronous archiving leaves the error of a failed segment in its spool. */
     private String archiveError(String segment) {
         if (segment == null) return "pgBackRest's log says why";
-        try (Stream<Path> files = Files.find(pgBackRest.configFile().resolveSibling("pgbackrest"), 6,
+        try (Stream<Path> files = Files.find(workDir, 6,
                 (path, attributes) -> path.getFileName().toString().startsWith(segment) && path.toString().endsWith(".error"))) {
             Optional<Path> error = files.findFirst();
             if (error.isPresent()) return "pgBackRest: " + Files.readString(error.get()).strip().replace('\n', ' ');
         } catch (IOException | RuntimeException e) {
             // no spool yet, or the file went away: say where to look instead
         }
-        return "pgBackRest's log (" + pgBackRest.configFile().resolveSibling("pgbackrest").resolve("log") + ") says why";
+        return "pgBackRest's log (" + workDir.resolve("log") + ") says why";
     }
 
     private void problem(Optional<String> problem) {

@@ -48,12 +48,8 @@ public final class PgBackRest {
 
     /** Lists the repository's top: fails at once, naming the cause, on a missing bucket, refused keys or no endpoint. */
     public void checkRepository() {
-        List<String> command = List.of(PROGRAM, "--config=" + configFile, "repo-ls");
-        try {
-            runner.runChecked(command, Map.of(), QUICK);
-        } catch (CommandFailedException e) {
-            throw BackupException.from("repo-ls", e);
-        }
+        // repo-ls takes no stanza: it lists the repository's top, whatever stanzas are there
+        execute(QUICK, List.of(PROGRAM, "--config=" + configFile, "repo-ls"));
     }
 
     /** Creates the stanza in the repository for the running server, or checks that the one there is this cluster's. */
@@ -118,10 +114,15 @@ public final class PgBackRest {
     private CommandResult run(Duration timeout, String... args) {
         List<String> command = new ArrayList<>(List.of(PROGRAM, "--config=" + configFile, "--stanza=" + stanza));
         command.addAll(List.of(args));
+        return execute(timeout, command);
+    }
+
+    /** Runs a pgBackRest command line; its failure is named by the command word ({@code backup}, {@code repo-ls}...). */
+    private CommandResult execute(Duration timeout, List<String> command) {
         try {
             return runner.runChecked(command, Map.of(), timeout);
         } catch (CommandFailedException e) {
-            throw BackupException.from(args[0], e);
+            throw BackupException.from(command.stream().filter(word -> !word.startsWith("-")).skip(1).findFirst().orElse(PROGRAM), e);
         }
     }
 }

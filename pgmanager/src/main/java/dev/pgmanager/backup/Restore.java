@@ -50,11 +50,16 @@ public final class Restore {
      * The backup a restore to {@code target} would start from, read from the repository without writing anything: for
      * refusing a target out of reach before anything else is set up.
      *
-     * @param workDir a missing or empty directory for pgBackRest's configuration, removed when done
      * @throws BackupException when the repository has no backups of the source or none reaches the target
      */
-    public BackupSet check(Optional<String> from, RecoveryTarget target, Path workDir) {
-        requireEmpty(workDir);
+    public BackupSet check(Optional<String> from, RecoveryTarget target) {
+        Path workDir;
+        try {
+            // handed to the OS user by setUp, which pgBackRest runs as
+            workDir = Files.createTempDirectory("pgmanager-restore-check-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make a directory for reading the repository", e);
+        }
         try {
             return startingPoint(setUp(workDir, workDir.resolve("data")).pgBackRest(), from, target);
         } finally {

@@ -165,7 +165,7 @@ public final class Sidecar implements AutoCloseable {
         this.failsafe = new Failsafe(me, config.ha().failsafeMode(), store.sessionTimeout(), lease, server, failsafeConfirmation,
                 () -> lastPass.get().map(Pass::observation), resolver, config.api().token(), clock);
         SidecarView view = new View(lastPass, loopWait, config, resolver, store, failsafe, rewriting, ensemble, names);
-        this.backups = backupSetup.map(setup -> new BackupKeeper(setup.schedule(), setup.pgBackRest(), setup.gate(), lease::isHeld,
+        this.backups = backupSetup.map(setup -> new BackupKeeper(setup, lease::isHeld,
                 new BackupKeeper.Member() {
                     @Override
                     public PgStatus localStatus() {
@@ -181,7 +181,7 @@ public final class Sidecar implements AutoCloseable {
                     public Path dataDirectory() {
                         return postgres.dataDirectory();
                     }
-                }, clock, gateValidity(config)));
+                }, clock));
         backups.ifPresent(keeper -> lease.addListener(keeper::onLeaseChange));
         if (backups.isEmpty()) {
             log.warn("no backups: no bucket is configured (backup.bucket, BUCKET_NAME); a lost volume or a bad DROP TABLE "
