@@ -24,6 +24,8 @@ import java.util.Optional;
  * @param backups how the cluster's backups stand, written by the leader only (the one member that archives and takes
  *                backups); empty on every other member, on a leader whose cluster has no backups, and in records of
  *                versions before backups
+ * @param backupSource where the leader reads this member's files for a backup taken from it (its pgBackRest server);
+ *                     empty on members without one and in records of versions before it
  * @param updatedAt when the record was written
  */
 public record Member(
@@ -41,6 +43,7 @@ public record Member(
         @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean diskFull,
         // Written only when present: a record without backups reads exactly as before they existed.
         @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<Backups> backups,
+        @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<BackupSource> backupSource,
         Instant updatedAt) {
 
     public Member {
@@ -49,6 +52,15 @@ public record Member(
         Objects.requireNonNull(state, "state");
         tags = tags == null ? Tags.NONE : tags;
         backups = backups == null ? Optional.empty() : backups;
+        backupSource = backupSource == null ? Optional.empty() : backupSource;
+    }
+
+    /** A member that serves no backup source. */
+    public Member(String machineId, String region, MemberRole role, MemberState state, long timeline, long receivedPosition,
+            long replayedPosition, Tags tags, int databasePort, int apiPort, boolean diskFull, Optional<Backups> backups,
+            Instant updatedAt) {
+        this(machineId, region, role, state, timeline, receivedPosition, replayedPosition, tags, databasePort, apiPort, diskFull,
+                backups, Optional.empty(), updatedAt);
     }
 
     /** A member whose volume has room, and that reports no backups. */
@@ -62,6 +74,17 @@ public record Member(
             long replayedPosition, Tags tags, int databasePort, int apiPort, boolean diskFull, Instant updatedAt) {
         this(machineId, region, role, state, timeline, receivedPosition, replayedPosition, tags, databasePort, apiPort, diskFull,
                 Optional.empty(), updatedAt);
+    }
+
+    /**
+     * What the leader needs to take a backup from this member while it is a replica: the port of its pgBackRest server
+     * (on the member's address, looked up like every address) and where its PostgreSQL's files and socket are.
+     */
+    public record BackupSource(int port, String dataDirectory, String socketDirectory) {
+        public BackupSource {
+            Objects.requireNonNull(dataDirectory, "dataDirectory");
+            Objects.requireNonNull(socketDirectory, "socketDirectory");
+        }
     }
 
     /**

@@ -583,18 +583,20 @@ public final class LocalCluster {
         config.put("dns", Map.of("servers", "127.0.0.1:" + cluster.dnsPort()));
         config.put("rewriter", rewriterSection(cluster, m));
         if (!haSection.isEmpty()) config.put("ha", haSection);
-        config.put("backup", backupSection(cluster, backupSettings));
+        config.put("backup", backupSection(cluster, backupSettings, m));
         Path file = layout.memberConfig(m.machineId());
         MEMBER_CONFIG.writeValue(file.toFile(), config);
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         return file;
     }
 
+    /** Backup settings the platform writes afresh for each member config, not kept from the last one. */
     private static final java.util.Set<String> BUCKET_SETTINGS =
-            java.util.Set.of("enabled", "bucket", "endpoint", "access_key_id", "secret_access_key", "ca_file");
+            java.util.Set.of("enabled", "bucket", "endpoint", "access_key_id", "secret_access_key", "ca_file", "server_port");
 
     /** The platform's object storage, as Fly's Tigris variables give it; or backups off, said in so many words. */
-    private static Map<String, Object> backupSection(LocalClusterFile cluster, Map<String, String> settings) {
+    private static Map<String, Object> backupSection(LocalClusterFile cluster, Map<String, String> settings, LocalMember m)
+            throws IOException {
         Map<String, Object> backup = new LinkedHashMap<>();
         if (!cluster.hasBackups()) {
             backup.put("enabled", false);
@@ -606,6 +608,8 @@ public final class LocalCluster {
         backup.put("access_key_id", s3.accessKeyId());
         backup.put("secret_access_key", s3.secretAccessKey());
         backup.put("ca_file", s3.caFile());
+        // the member's pgBackRest server, for backups taken from it as a replica: members share this machine
+        backup.put("server_port", freePort(m.address()));
         backup.putAll(settings);
         return backup;
     }

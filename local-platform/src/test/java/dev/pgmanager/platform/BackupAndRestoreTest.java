@@ -61,6 +61,49 @@ class BackupAndRestoreTest {
     }
 
     @Test
+    @Order(0)
+    void aBackupTakenFromTheReplicaRestores() throws Exception {
+        String leader = source.leader();
+        String replica = source.machineIds().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+        Await.until(Duration.ofSeconds(60), replica + " streams and offers its files for backups", quietly(() -> {
+            try (ZooKeeperClusterStore store = source.store()) {
+                var record = store.read().member(replica).orElseThrow();
+                return source.receiverStreaming(replica) && record.backupSource().isPresent();
+            }
+        }));
+        insert(leader, "CREATE TABLE from_replica (id int PRIMARY KEY)", "INSERT INTO from_replica SELECT generate_series(1, 321)");
+        Set<String> before = labels();
+
+        CommandRun create = CommandRun.of("backup", "create", "--type", "full", "--dir", source.cluster.dir().toString());
+        assertEquals(0, create.exit(), create.out() + create.err());
+        Set<String> after = labels();
+        after.removeAll(before);
+        assertEquals(1, after.size(), "one new backup: " + after);
+        String label = after.iterator().next();
+        Path manifest = source.cluster.dir().resolve("platform/s3/objects/backups/pgmanager").resolve(source.file.app())
+                .resolve("backup").resolve(source.file.app()).resolve(label).resolve("backup.manifest");
+        String options = Files.readString(manifest);
+        assertTrue(options.contains("option-backup-standby=true"), "pgBackRest read the files from the replica: " + manifest);
+        Thread.sleep(1100);
+        String beforeDrop = now(leader);
+        Thread.sleep(1100);
+        try (Connection c = source.connect(leader); Statement s = c.createStatement()) {
+            s.execute("DROP TABLE from_replica");
+            awaitArchived(c);
+        }
+
+        // local fork takes a backup as its source as local restore does (and shares its code)
+        Path dir = newDirectory();
+        restored.add(dir);
+        CommandRun fork = CommandRun.of("local", "fork", "--from-backup", label, "--target-time", beforeDrop, "--cluster", "fromreplica",
+                "--source-dir", source.cluster.dir().toString(), "--dir", dir.toString());
+        assertEquals(0, fork.exit(), fork.out() + fork.err());
+        try (LocalClusterHarness restoredCopy = LocalClusterHarness.adopt(dir)) {
+            assertEquals(321, count(restoredCopy, restoredCopy.leader(), "from_replica"), "every row, from the replica's backup");
+        }
+    }
+
+    @Test
     @Order(1)
     void pointInTimeRecoveryBringsBackEveryRowADropTableTook() throws Exception {
         String leader = source.leader();
@@ -151,10 +194,50 @@ class BackupAndRestoreTest {
     }
 
     private static Map<String, String> restoreFrom(String cluster, String targetTime) {
+        Map<String, String> settings = new java.util.HashMap<>(bucket());
+        settings.putAll(Map.of("PGMANAGER_RESTORE_FROM", cluster, "PGMANAGER_RESTORE_TARGET_TIME", targetTime));
+        return settings;
+    }
+
+    /** The source's bucket, as fly storage create gives it to an app. */
+    private static Map<String, String> bucket() {
         var s3 = source.file.objectStorage();
         return Map.of("BUCKET_NAME", s3.bucket(), "AWS_ENDPOINT_URL_S3", s3.endpoint(), "AWS_ACCESS_KEY_ID", s3.accessKeyId(),
-                "AWS_SECRET_ACCESS_KEY", s3.secretAccessKey(), "PGMANAGER_BACKUP_CA_FILE", s3.caFile(),
-                "PGMANAGER_RESTORE_FROM", cluster, "PGMANAGER_RESTORE_TARGET_TIME", targetTime);
+                "AWS_SECRET_ACCESS_KEY", s3.secretAccessKey(), "PGMANAGER_BACKUP_CA_FILE", s3.caFile());
+    }
+
+    @Test
+    @Order(2)
+    void forkTakesTheBackupsAsItsSourceOnANewMachine() throws Exception {
+        String target;
+        try (Connection c = source.connect(source.leader()); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE fork_rows (id int PRIMARY KEY)");
+            s.execute("INSERT INTO fork_rows SELECT generate_series(1, 400)");
+            Thread.sleep(1100);
+            target = single(s, "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+            Thread.sleep(1100);
+            s.execute("INSERT INTO fork_rows SELECT generate_series(401, 450)");
+            awaitArchived(c);
+        }
+        try (NewMachine machine = NewMachine.withPasswordsOf(source.file)) {
+            machine.putEnvironment(bucket());
+            CommandRun sameName = machine.pgmanager("fork", "--from-backup", "latest", "--source-cluster", source.file.app(),
+                    "--cluster", source.file.app(), "--data-dir", machine.data().toString());
+            assertEquals(2, sameName.exit(), sameName.err());
+            assertTrue(sameName.err().contains("not the source"), sameName.err());
+
+            CommandRun fork = machine.pgmanager("fork", "--from-backup", "latest", "--target-time", target, "--source-cluster",
+                    source.file.app(), "--cluster", "flyforked", "--data-dir", machine.data().toString());
+            assertEquals(0, fork.exit(), fork.out() + fork.err());
+            assertTrue(fork.out().contains("start the sidecar"), fork.out());
+            machine.startSidecar("flyforked", source.file.storeConnectString(), "127.0.0.1:" + source.file.dnsPort());
+            Await.until(Duration.ofSeconds(120), "the forked machine leads with the rows of the target", quietly(() -> {
+                machine.requireSidecarRunning();
+                try (Connection c = machine.connect(); Statement s = c.createStatement()) {
+                    return single(s, "SELECT pg_is_in_recovery()").equals("f") && single(s, "SELECT count(*) FROM fork_rows").equals("400");
+                }
+            }));
+        }
     }
 
     @Test
@@ -298,6 +381,18 @@ class BackupAndRestoreTest {
                 return false;
             }
         };
+    }
+
+    private static Set<String> labels() throws IOException {
+        Set<String> labels = new java.util.HashSet<>();
+        backups().forEach(backup -> labels.add(backup.path("label").asText()));
+        return labels;
+    }
+
+    private static String now(String member) throws SQLException {
+        try (Connection c = source.connect(member); Statement s = c.createStatement()) {
+            return single(s, "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+        }
     }
 
     private static List<JsonNode> backups() throws IOException {

@@ -75,6 +75,11 @@ final class NewMachine implements AutoCloseable {
         return machineId;
     }
 
+    /** Adds variables to this machine's environment, as a secret set on its app would (a bucket, say). */
+    void putEnvironment(Map<String, String> more) {
+        environment.putAll(more);
+    }
+
     /** The data directory its sidecar runs on (missing until something copies data there). */
     Path data() {
         return dir.resolve("data");
@@ -132,6 +137,7 @@ final class NewMachine implements AutoCloseable {
         settings.putAll(Map.of(
                 "PGMANAGER_API_LISTEN", ADDRESS + ":" + freePort(),
                 "PGMANAGER_METRICS_LISTEN", ADDRESS + ":" + freePort(),
+                "PGMANAGER_BACKUP_SERVER_PORT", Integer.toString(freePort()),
                 // The machine-wide rewriter is another test's subject; this machine needs none.
                 "PGMANAGER_REWRITER_ENABLED", "false"));
         long pid = LocalProcesses.start(List.of("run"), settings, log(), dir.resolve("sidecar.pid"), Optional.empty());

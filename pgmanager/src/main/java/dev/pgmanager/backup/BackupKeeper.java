@@ -55,11 +55,16 @@ public final class BackupKeeper implements AutoCloseable {
         Connection connect(Duration deadline) throws SQLException;
 
         Path dataDirectory();
+
+        /** The replica a backup should read its files from now: streaming, with a pgBackRest server; empty if none is. */
+        Optional<BackupStandby> backupStandby();
     }
 
     private final BackupConfig.Schedule schedule;
     private final PgBackRest pgBackRest;
     private final ArchiveGate gate;
+    /** This member's certificate, with which the leader's backup reads a replica's files; empty: backups from the primary only. */
+    private final Optional<BackupTls> tls;
     /** pgBackRest's spool, locks and logs. */
     private final Path workDir;
     private final BooleanSupplier leaseHeld;
@@ -90,7 +95,8 @@ public final class BackupKeeper implements AutoCloseable {
     /** Touched by the archiver's watch only. */
     private boolean archiveFailing;
 
-    public BackupKeeper(BackupSetup setup, BooleanSupplier leaseHeld, Member member, Clock clock) {
+    public BackupKeeper(BackupSetup setup, Optional<BackupTls> tls, BooleanSupplier leaseHeld, Member member, Clock clock) {
+        this.tls = tls;
         this.schedule = setup.schedule();
         this.pgBackRest = setup.pgBackRest();
         this.gate = setup.gate();
@@ -249,11 +255,29 @@ public final class BackupKeeper implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes a backup from a streaming replica when there is one, so that the primary only starts and stops it; from the
+     * primary when there is none, or when the replica's attempt fails (a backup late is worse than one from the primary).
+     */
     private void takeBackup(BackupType type) {
         Instant started = clock.instant();
+        Optional<BackupStandby> standby = tls.isPresent() ? member.backupStandby() : Optional.empty();
+        if (standby.isPresent()) {
+            try {
+                pgBackRest.backupFromStandby(type, BACKUP_TIMEOUT, standby.get(), tls.get());
+                infoReadAt = Instant.EPOCH;
+                log.info("{} backup taken from replica {} in {} ms", type, standby.get().machineId(),
+                        Duration.between(started, clock.instant()).toMillis());
+                return;
+            } catch (BackupException e) {
+                log.warn("a {} backup from replica {} failed ({}); taking it from the primary instead", type,
+                        standby.get().machineId(), e.getMessage());
+            }
+        }
         pgBackRest.backup(type, BACKUP_TIMEOUT);
         infoReadAt = Instant.EPOCH;
-        log.info("{} backup taken in {} ms", type, Duration.between(started, clock.instant()).toMillis());
+        log.info("{} backup taken from the primary in {} ms{}", type, Duration.between(started, clock.instant()).toMillis(),
+                standby.isPresent() || tls.isEmpty() ? "" : " (no streaming replica serves backups)");
     }
 
     private RepositoryInfo repositoryInfo() {

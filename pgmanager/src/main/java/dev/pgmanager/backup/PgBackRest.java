@@ -21,11 +21,13 @@ public final class PgBackRest {
     private static final Duration QUICK = Duration.ofMinutes(2);
 
     private final PgCommandRunner runner;
+    private final String osUser;
     private final Path configFile;
     private final String stanza;
 
     public PgBackRest(OsUser osUser, Path configFile, String stanza) {
         this.runner = new PgCommandRunner(osUser);
+        this.osUser = osUser.name();
         this.configFile = configFile;
         this.stanza = stanza;
     }
@@ -64,6 +66,16 @@ public final class PgBackRest {
 
     public void backup(BackupType type, Duration timeout) {
         run(timeout, "backup", "--type=" + type.pgBackRestName());
+    }
+
+    /**
+     * A backup whose files are read from a replica (through its pgBackRest server), with only its start and stop on
+     * the primary, which stays {@code pg1}. pgBackRest waits for the replica to replay to the backup's start.
+     */
+    public void backupFromStandby(BackupType type, Duration timeout, BackupStandby standby, BackupTls tls) {
+        List<String> args = new ArrayList<>(List.of("backup", "--type=" + type.pgBackRestName()));
+        args.addAll(standby.pgBackRestOptions(tls, osUser));
+        run(timeout, args.toArray(String[]::new));
     }
 
     public RepositoryInfo info() {

@@ -1,7 +1,15 @@
 package dev.pgmanager.cli;
 
 import dev.pgmanager.config.BaseBackupSettings;
+import dev.pgmanager.backup.BackupSet;
+import dev.pgmanager.config.BackupConfig;
 import dev.pgmanager.config.ConfigException;
+import dev.pgmanager.config.SidecarConfigLoader;
+import dev.pgmanager.config.ValueParsers;
+import dev.pgmanager.postgres.OsUser;
+import java.util.Map;
+import java.util.Optional;
+import picocli.CommandLine.ArgGroup;
 import dev.pgmanager.store.Member;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -29,6 +37,10 @@ import picocli.CommandLine.Spec;
                     + "PGMANAGER_REPLICATION_USER); each password may name a file with _FILE. A stopped member cannot be "
                     + "copied this way: fork its volume (on Fly.io scripts/fork-and-attach). A member of a local cluster: "
                     + "pgmanager local fork.",
+            "With --from-backup instead of --from, the copy comes from NAME's backups in object storage (the repository "
+                    + "read with the members' BUCKET_NAME, AWS_* and backup.* settings from the environment), to the end of "
+                    + "the archive or to --target-time, --target-lsn or --target-xid, as pgmanager restore does: the way out "
+                    + "when no member's data can be used. It needs no store, no running member and no replication password.",
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -38,8 +50,11 @@ import picocli.CommandLine.Spec;
                     + "password (nothing was changed)",
         })
 final class ForkCommand implements Callable<Integer> {
-    @Option(names = "--from", required = true, paramLabel = "ID", description = "The machine ID of the member to copy.")
-    String machineId;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    ForkSource from;
+
+    @Mixin
+    RestoreTargetOptions restoreTarget = new RestoreTargetOptions();
 
     @Option(names = "--cluster", required = true, paramLabel = "NEW_NAME",
             description = "The new cluster's name: 1 to 63 lower-case letters, digits or '-', not the source's, not in its store.")
@@ -63,6 +78,9 @@ final class ForkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        from.checkTarget(restoreTarget);
+        if (from.member().isEmpty()) return forkFromBackups();
+        String machineId = from.member().get();
         BaseBackupSettings settings;
         try {
             settings = BaseBackupSettings.fromEnvironment(System.getenv());
@@ -81,6 +99,30 @@ final class ForkCommand implements Callable<Integer> {
                 + "no identity under " + name + " in its store, it takes the lease, promotes the copy onto a new timeline "
                 + "and records " + name + "'s identity. Members added to " + name + " then clone it; attach applications "
                 + "with pgmanager attach --cluster " + name + ".");
+        out.flush();
+        return 0;
+    }
+
+    private int forkFromBackups() {
+        ValueParsers.appName(name);
+        ValueParsers.appName(sourceCluster);
+        if (name.equals(sourceCluster)) {
+            throw new IllegalArgumentException("--cluster must name a new cluster, not the source (" + sourceCluster + ")");
+        }
+        BackupConfig.Repository repository = SidecarConfigLoader.backupRepository(Optional.empty(), System.getenv(), sourceCluster);
+        Map<String, String> env = System.getenv();
+        Optional<Path> binDir = Optional.ofNullable(env.get("PGMANAGER_PG_BIN_DIR")).filter(dir -> !dir.isBlank()).map(Path::of);
+        OsUser owner = OsUser.named(env.getOrDefault("PGMANAGER_PG_OS_USER", "postgres"));
+        Path data = dataDir.toAbsolutePath().normalize();
+        BackupSet start = RestoreCommand.restore(repository, sourceCluster, owner, binDir, data,
+                from.backup(), restoreTarget.recoveryTarget());
+        var out = spec.commandLine().getOut();
+        out.println("copied the backups of " + sourceCluster + " (from backup " + start.label() + ") into " + data
+                + " for the new cluster " + name + "; the source was only read.");
+        out.println("Next, on this machine: start the sidecar (pgmanager run) with the cluster name " + name
+                + " (FLY_APP_NAME or PGMANAGER_APP), the data directory " + data + " (PGMANAGER_DATA_DIR), a store, and the "
+                + "source's superuser and replication passwords (the copy holds its roles). It leads the new cluster, "
+                + "archives into a repository path of its own, and members added to " + name + " clone it.");
         out.flush();
         return 0;
     }

@@ -52,6 +52,10 @@ public final class RestoreCommand implements Callable<Integer> {
             description = "Where to build the new cluster's data directory: missing or empty.")
     Path dataDir;
 
+    @Option(names = "--from", defaultValue = "latest", paramLabel = "BACKUP",
+            description = RestoreTargetOptions.BACKUP_CHOICE + " (default: ${DEFAULT-VALUE}).")
+    String from;
+
     @Mixin
     RestoreTargetOptions restoreTarget = new RestoreTargetOptions();
 
@@ -80,14 +84,20 @@ public final class RestoreCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        Path work = dataDir.toAbsolutePath().resolveSibling(dataDir.getFileName() + ".restore");
+        BackupSet start = restore(repository, sourceCluster, OsUser.named(osUser), Optional.empty(), dataDir.toAbsolutePath(),
+                RestoreTargetOptions.backup(from), recoveryTarget);
+        spec.commandLine().getOut().println("restored " + sourceCluster + " from backup " + start.label() + " into " + dataDir
+                + "; start the first member of the new cluster on it");
+        return 0;
+    }
+
+    /** Restores {@code sourceCluster}'s backups into {@code dataDir}, its progress on standard output; the backup it started from. */
+    static BackupSet restore(BackupConfig.Repository repository, String sourceCluster, OsUser osUser, Optional<Path> binDir,
+            Path dataDir, Optional<String> backup, RecoveryTarget target) {
+        Path work = dataDir.resolveSibling(dataDir.getFileName() + ".restore");
         try {
-            BackupSet start = new Restore(repository, sourceCluster, OsUser.named(osUser), PgBinaries.locate(Optional.empty()),
-                    Clock.systemUTC()).into(dataDir.toAbsolutePath(), restoreTarget.backup(),
-                    recoveryTarget, work, System.out::println);
-            spec.commandLine().getOut().println("restored " + sourceCluster + " from backup " + start.label() + " into " + dataDir
-                    + "; start the first member of the new cluster on it");
-            return 0;
+            return new Restore(repository, sourceCluster, osUser, PgBinaries.locate(binDir), Clock.systemUTC())
+                    .into(dataDir, backup, target, work, System.out::println);
         } catch (BackupException e) {
             throw new CommandFailed(e.getMessage(), e);
         }

@@ -11,12 +11,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** Where a restore starts ({@code --from}) and how far it replays ({@code --target-time|--target-lsn|--target-xid}). */
+/**
+ * How far a restore replays ({@code --target-time|--target-lsn|--target-xid}); where it starts is the command's
+ * {@code --from} ({@code restore}) or {@code --from-backup} ({@code fork}), read by {@link #backup(String)}.
+ */
 public final class RestoreTargetOptions {
-    @Option(names = "--from", defaultValue = "latest", paramLabel = "BACKUP",
-            description = "latest (the newest backup that reaches the target) or a backup's label from pgmanager backup list "
-                    + "(default: ${DEFAULT-VALUE}).")
-    String from;
+    /** The help text of a backup choice: {@code latest} or a label. */
+    public static final String BACKUP_CHOICE = "latest (the newest backup that reaches the target) or a backup's label from "
+            + "pgmanager backup list";
 
     @ArgGroup(exclusive = true)
     Target target;
@@ -38,8 +40,13 @@ public final class RestoreTargetOptions {
     CommandSpec spec;
 
     /** The backup asked for; empty for {@code latest}. */
-    public Optional<String> backup() {
-        return from.equals("latest") ? Optional.empty() : Optional.of(from);
+    public static Optional<String> backup(String choice) {
+        return choice.equals("latest") ? Optional.empty() : Optional.of(choice);
+    }
+
+    /** Whether a target was given: a fork from a volume or a member takes none. */
+    public boolean given() {
+        return target != null;
     }
 
     public RecoveryTarget recoveryTarget() {

@@ -15,14 +15,22 @@ import java.util.Optional;
  * @param schedule   when base backups are taken and how long they are kept
  * @param restoreFrom what a new cluster's first member restores instead of creating an empty database; empty: it
  *                   creates one
+ * @param serverPort where this member's pgBackRest server listens, on its own address, for the leader that takes a
+ *                   backup from it while it is a replica
  */
-public record BackupConfig(Optional<Repository> repository, Schedule schedule, Optional<RestoreSource> restoreFrom) {
+public record BackupConfig(Optional<Repository> repository, Schedule schedule, Optional<RestoreSource> restoreFrom, int serverPort) {
+    /** pgBackRest's own default port for its server. */
+    public static final int DEFAULT_SERVER_PORT = 8432;
     public static final BackupConfig NONE = new BackupConfig(Optional.empty(), Schedule.DEFAULTS, Optional.empty());
 
     public BackupConfig {
         Objects.requireNonNull(repository, "repository");
         Objects.requireNonNull(schedule, "schedule");
         Objects.requireNonNull(restoreFrom, "restoreFrom");
+    }
+
+    public BackupConfig(Optional<Repository> repository, Schedule schedule, Optional<RestoreSource> restoreFrom) {
+        this(repository, schedule, restoreFrom, DEFAULT_SERVER_PORT);
     }
 
     public BackupConfig(Optional<Repository> repository, Schedule schedule) {

@@ -157,6 +157,9 @@ final class ConfigOptions {
             ValueParsers.positiveDuration(), "PGMANAGER_BACKUP_RECOVERY_WINDOW");
     static final ConfigOption<Duration> BACKUP_ARCHIVE_TIMEOUT = withDefault("backup.archive_timeout", "50s",
             ValueParsers.durationBetween("1s", "1h"), "PGMANAGER_BACKUP_ARCHIVE_TIMEOUT");
+    /** Where each member's pgBackRest server listens (on its own address), so that the leader takes backups from a replica. */
+    static final ConfigOption<Integer> BACKUP_SERVER_PORT =
+            withDefault("backup.server_port", "8432", NetworkSyntax::port, "PGMANAGER_BACKUP_SERVER_PORT");
     static final ConfigOption<String> BACKUP_RESTORE_FROM =
             optional("backup.restore_from", ValueParsers::appName, "PGMANAGER_RESTORE_FROM");
     static final ConfigOption<String> BACKUP_RESTORE_BACKUP =
@@ -180,7 +183,7 @@ final class ConfigOptions {
             DISK_READ_ONLY_AT, DISK_WRITABLE_BELOW,
             BACKUP_BUCKET, BACKUP_ENDPOINT, BACKUP_REGION, BACKUP_ACCESS_KEY_ID, BACKUP_SECRET_ACCESS_KEY, BACKUP_PATH,
             BACKUP_CA_FILE, BACKUP_ENABLED, BACKUP_FULL_EVERY, BACKUP_DIFFERENTIAL_EVERY, BACKUP_RECOVERY_WINDOW,
-            BACKUP_ARCHIVE_TIMEOUT, BACKUP_RESTORE_FROM, BACKUP_RESTORE_BACKUP, BACKUP_RESTORE_TARGET_TIME, LOG_FORMAT);
+            BACKUP_ARCHIVE_TIMEOUT, BACKUP_SERVER_PORT, BACKUP_RESTORE_FROM, BACKUP_RESTORE_BACKUP, BACKUP_RESTORE_TARGET_TIME, LOG_FORMAT);
 
     private ConfigOptions() {}
 }

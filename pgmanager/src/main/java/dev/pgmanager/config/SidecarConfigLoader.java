@@ -118,7 +118,8 @@ public final class SidecarConfigLoader {
                 new BackupConfig.RestoreSource(source, settings.find(BACKUP_RESTORE_BACKUP), settings.find(BACKUP_RESTORE_TARGET_TIME)));
         return new BackupConfig(Optional.of(new BackupConfig.Repository(settings.get(BACKUP_BUCKET), settings.get(BACKUP_ENDPOINT),
                 settings.get(BACKUP_REGION), settings.get(BACKUP_ACCESS_KEY_ID), settings.get(BACKUP_SECRET_ACCESS_KEY),
-                settings.find(BACKUP_PATH).orElse("/pgmanager/" + settings.get(APP)), settings.find(BACKUP_CA_FILE))), schedule, restore);
+                settings.find(BACKUP_PATH).orElse("/pgmanager/" + settings.get(APP)), settings.find(BACKUP_CA_FILE))), schedule, restore,
+                settings.get(BACKUP_SERVER_PORT));
     }
 
     /** A bucket without the rest would only fail later, at the first archived segment: say what is missing now. */

@@ -46,6 +46,9 @@ import dev.pgmanager.sidecar.rewriter.StaleAddressRewriting;
 import dev.pgmanager.sidecar.volume.DiskFullGuard;
 import dev.pgmanager.backup.BackupKeeper;
 import dev.pgmanager.backup.BackupSetup;
+import dev.pgmanager.backup.BackupStandby;
+import dev.pgmanager.backup.BackupTls;
+import dev.pgmanager.backup.PgBackRestServer;
 import dev.pgmanager.backup.BackupException;
 import dev.pgmanager.backup.FirstBootRestore;
 import dev.pgmanager.backup.PgBackRest;
@@ -61,6 +64,7 @@ import dev.pgmanager.store.HistoryEntry;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
+import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.StoreChange;
 import dev.pgmanager.store.zookeeper.EnsembleStatus;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
@@ -115,6 +119,7 @@ public final class Sidecar implements AutoCloseable {
     private final Optional<PrimaryRouter> router;
     private final Optional<EnsembleMembership> ensemble;
     private final Optional<BackupKeeper> backups;
+    private final Optional<PgBackRestServer> backupServer;
 
     /** Builds each part after the parts it needs; the loop's latest pass and wake signal come first, as many read them. */
     private Sidecar(SidecarConfig config, Clock clock) throws Exception {
@@ -165,7 +170,12 @@ public final class Sidecar implements AutoCloseable {
         this.failsafe = new Failsafe(me, config.ha().failsafeMode(), store.sessionTimeout(), lease, server, failsafeConfirmation,
                 () -> lastPass.get().map(Pass::observation), resolver, config.api().token(), clock);
         SidecarView view = new View(lastPass, loopWait, config, resolver, store, failsafe, rewriting, ensemble, names);
-        this.backups = backupSetup.map(setup -> new BackupKeeper(setup, lease::isHeld,
+        Optional<BackupTls> backupTls = backupSetup.flatMap(setup -> backupTls(config, osUser));
+        this.backupServer = backupTls.map(tls -> PgBackRestServer.start(osUser, postgres.stateDirectory().resolve("pgbackrest-server.conf"),
+                tls, config.address().orElseThrow(), config.backup().serverPort(), config.app(), backupSetup.orElseThrow().config().workDir()));
+        Optional<Member.BackupSource> backupSource = backupServer.map(server -> new Member.BackupSource(config.backup().serverPort(),
+                postgres.dataDirectory().toString(), config.postgres().socketDir().toString()));
+        this.backups = backupSetup.map(setup -> new BackupKeeper(setup, backupTls, lease::isHeld,
                 new BackupKeeper.Member() {
                     @Override
                     public PgStatus localStatus() {
@@ -181,6 +191,11 @@ public final class Sidecar implements AutoCloseable {
                     public Path dataDirectory() {
                         return postgres.dataDirectory();
                     }
+
+                    @Override
+                    public Optional<BackupStandby> backupStandby() {
+                        return Sidecar.this.backupStandby(resolver);
+                    }
                 }, clock));
         backups.ifPresent(keeper -> lease.addListener(keeper::onLeaseChange));
         if (backups.isEmpty()) {
@@ -195,7 +210,7 @@ public final class Sidecar implements AutoCloseable {
         metrics.reportBackups(backups.isPresent(), () -> lease.isHeld() ? backupSummary.get() : Optional.empty());
         MemberRecords records = new MemberRecords(store, me, config.region(),
                 new Member.Tags(config.ha().noFailover(), config.ha().priority(), config.ha().noSync()), config.postgres().port(), api.port(),
-                diskGuard::refusingWrites, backupSummary, loopWait);
+                diskGuard::refusingWrites, backupSummary, backupSource, loopWait);
         Duration staleAfter = loopWait.multipliedBy(3).plus(config.store().sessionTimeout());
         Candidacy candidacy = new Candidacy(config.primaryRegion(), config.failoverOutsidePrimaryRegion(), staleAfter, HANDOVER_TIMEOUT);
         ClusterSpec bootstrapSpec = new ClusterSpec(loopWait.toMillis(), config.ha().maximumLagOnFailoverBytes(), false, false,
@@ -251,6 +266,43 @@ public final class Sidecar implements AutoCloseable {
         return Optional.of(new AddressHistoryKeeper(config.machineId(), address, store, recordedAt));
     }
 
+    /**
+     * The streaming replica with the most WAL replayed that serves backups, at its address now; empty when none does.
+     * Only records the last pass judged fresh count: a member gone quiet is not asked.
+     */
+    private Optional<BackupStandby> backupStandby(DnsAddressResolver resolver) {
+        return lastPass.get().map(Pass::observation).flatMap(observation -> observation.cluster().membersExcept(config.machineId())
+                .values().stream()
+                .filter(m -> m.role() == MemberRole.REPLICA && m.state() == MemberState.STREAMING && m.backupSource().isPresent())
+                .filter(m -> m.updatedAt().plus(observation.candidacy().staleAfter()).isAfter(observation.now()))
+                .sorted(java.util.Comparator.comparingLong(Member::replayedPosition).reversed())
+                .flatMap(m -> resolver.resolve(MachineId.of(m.machineId())).map(address -> {
+                    Member.BackupSource source = m.backupSource().orElseThrow();
+                    return new BackupStandby(m.machineId(), address, source.port(), Path.of(source.dataDirectory()),
+                            Path.of(source.socketDirectory()), m.databasePort());
+                }).stream())
+                .findFirst());
+    }
+
+    /**
+     * This member's backup certificates, for its pgBackRest server and for the backups it takes as leader; empty (backups
+     * from the primary only, said in the log) without an address to certify or when openssl cannot make them.
+     */
+    private static Optional<BackupTls> backupTls(SidecarConfig config, OsUser osUser) {
+        if (config.address().isEmpty()) {
+            log.info("no address configured (address, FLY_PRIVATE_IP or PGMANAGER_ADDRESS): this member serves no backups "
+                    + "as a replica, and backups are taken from the primary");
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(BackupTls.make(osUser, stateDirectory(config.postgres().dataDir()).resolve("pgbackrest").resolve("tls"),
+                    config.postgres().superuserPassword(), config.app(), config.address().get()));
+        } catch (RuntimeException e) {
+            log.warn("cannot make the certificates of backups from replicas ({}): backups are taken from the primary", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     /** The server of the member that leads and runs as primary, as the last pass saw it, at its address now. */
     private Optional<InetSocketAddress> primaryServer(DnsAddressResolver resolver) {
         return lastPass.get()
@@ -296,6 +348,7 @@ public final class Sidecar implements AutoCloseable {
         }
         // after the server's stop, which archives its last segments through the still open gate
         backups.ifPresent(BackupKeeper::close);
+        backupServer.ifPresent(PgBackRestServer::close);
         if (leading) lease.release();
         watchdog.close();
         failsafe.close();

@@ -87,6 +87,27 @@ class RecoveryCommandUsageTest {
     }
 
     @Test
+    void aForkTakesAMemberOrABackupNotBothAndATargetOnlyWithABackup() {
+        CommandRun both = CommandRun.of("fork", "--from", "0123456789abcd", "--from-backup", "latest", "--cluster", "new",
+                "--source-cluster", "old", "--data-dir", "/nonexistent/data");
+        assertEquals(2, both.exit(), both.err());
+        assertTrue(both.err().contains("mutually exclusive"), both.err());
+
+        CommandRun target = CommandRun.of("fork", "--from", "0123456789abcd", "--target-time", "2026-12-03T10:15:00Z", "--cluster",
+                "new", "--source-cluster", "old", "--data-dir", "/nonexistent/data");
+        assertEquals(2, target.exit(), target.err());
+        assertTrue(target.err().contains("go with --from-backup"), target.err());
+
+        Prerequisites.require(System.getenv("BUCKET_NAME") == null && System.getenv("PGMANAGER_BACKUP_BUCKET") == null,
+                "an environment without a bucket (BUCKET_NAME, PGMANAGER_BACKUP_BUCKET)");
+        CommandRun noBucket = CommandRun.of("fork", "--from-backup", "latest", "--cluster", "new", "--source-cluster", "old",
+                "--data-dir", "/nonexistent/data");
+        assertEquals(2, noBucket.exit(), noBucket.err());
+        assertTrue(noBucket.err().contains("backup.bucket is missing"), noBucket.err());
+        assertTrue(CommandRun.of("fork", "--help").out().contains("--from-backup"));
+    }
+
+    @Test
     void forkNeedsTheMemberAndTheNewName() {
         CommandRun run = CommandRun.of("fork", "--cluster", "new");
 

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,6 +29,7 @@ class ForkAndAttachScriptTest {
     private static final String FAKE_FLY = """
             #!/usr/bin/env bash
             printf '%s\\n' "$*" >> "$FLY_LOG"
+            if [[ "$1 $2" == "secrets import" ]]; then cat >> "$FLY_LOG.stdin"; fi
             if [[ "$1 $2" == "volumes list" ]]; then
                 echo '[{"id":"vol_younger","created_at":"2024-02-01T10:00:00Z"},{"id":"vol_oldest","created_at":"2023-01-05T09:00:00Z"}]'
             fi
@@ -130,12 +132,86 @@ class ForkAndAttachScriptTest {
         assertTrue(noFly.err().contains("fly is not on PATH"), noFly.err());
     }
 
+    private static final Map<String, String> BACKUP_ENVIRONMENT = Map.of("BUCKET_NAME", "old-bucket",
+            "AWS_ENDPOINT_URL_S3", "https://fly.storage.tigris.dev", "AWS_ACCESS_KEY_ID", "tid_key",
+            "AWS_SECRET_ACCESS_KEY", "tsec_very_secret", "SU_PASSWORD", "su-secret", "REPL_PASSWORD", "repl-secret",
+            "OPERATOR_PASSWORD", "token-secret", "PGMANAGER_STORE", "zk1.vm.my-zk.internal:2181");
+
+    @Test
+    void fromBackupsItCreatesTheAppWithItsSecretsOnStandardInputThenDeploysAndAttaches() throws Exception {
+        Path flyToml = bin.resolve("fly.toml");
+        Files.writeString(flyToml, "app = 'old-db'\n");
+        List<String> arguments = new ArrayList<>(standardArguments());
+        arguments.addAll(List.of("--from-backup", "latest", "--target-time", "2026-12-03T10:15:00Z", "--region", "ams", "--image",
+                "registry.fly.io/pgmanager:1", "--config", flyToml.toString()));
+        Result run = run(null, arguments, bin + ":/usr/bin:/bin", BACKUP_ENVIRONMENT);
+
+        assertEquals(0, run.exit(), run.err());
+        assertEquals(List.of(
+                "apps create new-db",
+                "secrets import -a new-db --stage",
+                "volumes create pg_data -a new-db --region ams --size 10 --count 3 --yes",
+                "deploy -a new-db --config " + flyToml + " --image registry.fly.io/pgmanager:1",
+                "scale count 3 -a new-db --region ams --yes",
+                "secrets unset -a web --stage DATABASE_URL",
+                "pg attach -a web --database-user app_user --database-name app new-db",
+                "secrets deploy -a web",
+                "secrets unset -a worker --stage DATABASE_URL",
+                "pg attach -a worker --database-user app_user --database-name app new-db",
+                "secrets deploy -a worker"), calls(), "no volume is forked: the new app restores the backups");
+        List<String> secrets = Files.readAllLines(Path.of(log + ".stdin"));
+        assertTrue(secrets.containsAll(List.of("PGMANAGER_RESTORE_FROM=old-db", "PGMANAGER_RESTORE_TARGET_TIME=2026-12-03T10:15:00Z",
+                "AWS_SECRET_ACCESS_KEY=tsec_very_secret", "SU_PASSWORD=su-secret", "PGMANAGER_STORE=zk1.vm.my-zk.internal:2181")),
+                secrets.toString());
+        assertTrue(secrets.stream().noneMatch(line -> line.startsWith("PGMANAGER_RESTORE_BACKUP=")), "latest names no backup");
+        for (String secret : List.of("tsec_very_secret", "su-secret", "repl-secret", "token-secret")) {
+            assertTrue(!String.join("\n", calls()).contains(secret) && !run.out().contains(secret) && !run.err().contains(secret),
+                    "a secret is never on a command line or printed: " + secret);
+        }
+    }
+
+    @Test
+    void fromBackupsBadInputsAreRefusedBeforeAnythingRuns() throws Exception {
+        Path flyToml = bin.resolve("fly.toml");
+        Files.writeString(flyToml, "app = 'old-db'\n");
+        List<String> backup = List.of("--from-backup", "latest", "--region", "ams", "--image", "img:1", "--config", flyToml.toString());
+        Map<String, List<String>> bad = new java.util.LinkedHashMap<>();
+        bad.put("--volume and --from-backup exclude each other", List.of("--volume", "vol_abc"));
+        bad.put("is neither 'latest' nor a backup label", List.of("--from-backup", "yesterday"));
+        bad.put("is not an ISO-8601 time", List.of("--target-time", "10:15"));
+        bad.put("needs --region", List.of("--region", "Amsterdam"));
+        for (var entry : bad.entrySet()) {
+            List<String> arguments = new ArrayList<>(standardArguments());
+            arguments.addAll(backup);
+            arguments.addAll(entry.getValue());
+            Result run = run(null, arguments, bin + ":/usr/bin:/bin", BACKUP_ENVIRONMENT);
+            assertEquals(2, run.exit(), arguments + ": " + run.out());
+            assertTrue(run.err().contains(entry.getKey()), arguments + ": " + run.err());
+        }
+        Map<String, String> noSecret = new java.util.HashMap<>(BACKUP_ENVIRONMENT);
+        noSecret.remove("AWS_SECRET_ACCESS_KEY");
+        noSecret.remove("REPL_PASSWORD");
+        List<String> arguments = new ArrayList<>(standardArguments());
+        arguments.addAll(backup);
+        Result missing = run(null, arguments, bin + ":/usr/bin:/bin", noSecret);
+        assertEquals(2, missing.exit(), missing.out());
+        assertTrue(missing.err().contains("AWS_SECRET_ACCESS_KEY REPL_PASSWORD"), "names what is missing: " + missing.err());
+
+        List<String> targetAlone = new ArrayList<>(standardArguments());
+        targetAlone.addAll(List.of("--target-time", "2026-12-03T10:15:00Z"));
+        Result withoutBackup = run(null, targetAlone);
+        assertEquals(2, withoutBackup.exit(), withoutBackup.out());
+        assertTrue(withoutBackup.err().contains("--target-time goes with --from-backup"), withoutBackup.err());
+        assertEquals(List.of(), calls(), "fly was never called");
+    }
+
     @Test
     void helpExplainsTheSteps() throws Exception {
         Result help = run(null, List.of("--help"));
         assertEquals(0, help.exit());
         assertTrue(help.out().contains("--resume-from N"), help.out());
         assertTrue(help.out().contains("fly pg create --initial-cluster-size 3"), help.out());
+        assertTrue(help.out().contains("--from-backup BACKUP"), help.out());
     }
 
     private static List<String> standardArguments() {
@@ -152,9 +228,15 @@ class ForkAndAttachScriptTest {
     }
 
     private Result run(String failing, List<String> arguments, String path) throws Exception {
+        return run(failing, arguments, path, Map.of());
+    }
+
+    private Result run(String failing, List<String> arguments, String path, Map<String, String> environment) throws Exception {
         List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
         command.addAll(arguments);
         ProcessBuilder builder = new ProcessBuilder(command);
+        for (String variable : BACKUP_ENVIRONMENT.keySet()) builder.environment().remove(variable);
+        builder.environment().putAll(environment);
         builder.environment().put("PATH", path);
         builder.environment().put("FLY_LOG", log.toString());
         if (failing != null) builder.environment().put("FLY_FAIL", failing);

@@ -1,12 +1,16 @@
 package dev.pgmanager.platform.cli;
 
 import dev.pgmanager.cli.DurationConverter;
+import dev.pgmanager.cli.ForkSource;
+import dev.pgmanager.cli.RestoreTargetOptions;
 import dev.pgmanager.platform.LocalCluster;
 import dev.pgmanager.platform.LocalFork;
+import dev.pgmanager.platform.LocalRestore;
 import dev.pgmanager.platform.LocalStatus;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -26,6 +30,9 @@ import picocli.CommandLine.Spec;
                     + "of a new local cluster of its own (its own directory, platform, store and name), which promotes it "
                     + "onto a new timeline. Grow it with `pgmanager local add --dir DIR`, attach applications with "
                     + "`pgmanager attach --dir DIR`. A cluster reached through its store: pgmanager fork.",
+            "With --from-backup instead of --from, the copy comes from the source's backups in object storage (to the "
+                    + "end of the archive, or to --target-time, --target-lsn or --target-xid), as pgmanager local restore "
+                    + "does: the way out when no member's data can be used.",
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -35,8 +42,13 @@ import picocli.CommandLine.Spec;
             "2:invalid command line, an unknown member, or a --dir that is not empty (nothing was changed)",
         })
 final class LocalForkCommand implements Callable<Integer> {
-    @Option(names = "--from", required = true, paramLabel = "ID", description = "The machine ID of the member to copy.")
-    String machineId;
+    private static final Duration RESTORE_TIMEOUT = Duration.ofSeconds(600);
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    ForkSource source;
+
+    @Mixin
+    RestoreTargetOptions restoreTarget = new RestoreTargetOptions();
 
     @Option(names = "--cluster", required = true, paramLabel = "NEW_NAME",
             description = "The new cluster's name: 1 to 63 lower-case letters, digits or '-', not the source's.")
@@ -51,7 +63,8 @@ final class LocalForkCommand implements Callable<Integer> {
     Path sourceDir;
 
     @Option(names = "--timeout", defaultValue = "180s", converter = DurationConverter.class,
-            description = "How long to wait for the new cluster to lead (default: ${DEFAULT-VALUE}).")
+            description = "How long to wait for the new cluster to lead (default: ${DEFAULT-VALUE}; a copy from backups "
+                    + "waits at least 600s, as pgmanager local restore does).")
     Duration timeout;
 
     @Mixin
@@ -63,11 +76,15 @@ final class LocalForkCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path target = dir != null ? dir : Path.of(LocalCommand.DEFAULT_DIR + "-" + name);
-        LocalStatus status = new LocalFork(LocalCluster.at(sourceDir), machineId).into(target, name, timeout, System.err);
+        source.checkTarget(restoreTarget);
+        LocalStatus status = source.member().isPresent()
+                ? new LocalFork(LocalCluster.at(sourceDir), source.member().get()).into(target, name, timeout, System.err)
+                : new LocalRestore(LocalCluster.at(sourceDir)).into(target, name, source.backup(),
+                        restoreTarget.recoveryTarget(), timeout.compareTo(RESTORE_TIMEOUT) < 0 ? RESTORE_TIMEOUT : timeout, System.err);
         var out = spec.commandLine().getOut();
         out.print(LocalStatusText.table(status, password, target));
-        out.println("forked " + machineId + " into the new cluster " + name + " in " + target
-                + "; add members with: pgmanager local add --dir " + target);
+        out.println("forked " + source.member().orElse("the backups of " + sourceDir) + " into the new cluster "
+                + name + " in " + target + "; add members with: pgmanager local add --dir " + target);
         out.flush();
         return 0;
     }

@@ -47,6 +47,10 @@ final class LocalRestoreCommand implements Callable<Integer> {
             description = "The directory of the local cluster whose backups to restore (default: ${DEFAULT-VALUE}).")
     Path sourceDir;
 
+    @Option(names = "--from", defaultValue = "latest", paramLabel = "BACKUP",
+            description = RestoreTargetOptions.BACKUP_CHOICE + " (default: ${DEFAULT-VALUE}).")
+    String from;
+
     @Mixin
     RestoreTargetOptions restoreTarget = new RestoreTargetOptions();
 
@@ -63,7 +67,7 @@ final class LocalRestoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path target = dir != null ? dir : Path.of(LocalCommand.DEFAULT_DIR + "-" + name);
-        LocalStatus status = new LocalRestore(LocalCluster.at(sourceDir)).into(target, name, restoreTarget.backup(),
+        LocalStatus status = new LocalRestore(LocalCluster.at(sourceDir)).into(target, name, RestoreTargetOptions.backup(from),
                 restoreTarget.recoveryTarget(), timeout, System.err);
         var out = spec.commandLine().getOut();
         out.print(LocalStatusText.table(status, password, target));

@@ -25,11 +25,13 @@ public final class MemberRecords {
     private final int apiPort;
     private final BooleanSupplier diskFull;
     private final Supplier<Optional<Member.Backups>> backups;
+    private final Optional<Member.BackupSource> backupSource;
     private final Duration refreshEvery;
     private Member lastPublished;
 
     public MemberRecords(ClusterStore store, String machineId, String region, Member.Tags tags, int databasePort, int apiPort,
-            BooleanSupplier diskFull, Supplier<Optional<Member.Backups>> backups, Duration refreshEvery) {
+            BooleanSupplier diskFull, Supplier<Optional<Member.Backups>> backups, Optional<Member.BackupSource> backupSource,
+            Duration refreshEvery) {
         this.store = store;
         this.machineId = machineId;
         this.region = region;
@@ -38,6 +40,7 @@ public final class MemberRecords {
         this.apiPort = apiPort;
         this.diskFull = diskFull;
         this.backups = backups;
+        this.backupSource = backupSource;
         this.refreshEvery = refreshEvery;
     }
 
@@ -46,7 +49,7 @@ public final class MemberRecords {
         // another member's keeper last saw, from an earlier term, is no longer the cluster's.
         return new Member(machineId, region, role(local), state(local, leading), local.timeline(), local.wal().received().orElse(-1),
                 local.wal().replayed().orElse(-1), tags, databasePort, apiPort, diskFull.getAsBoolean(),
-                leading ? backups.get() : Optional.empty(), now);
+                leading ? backups.get() : Optional.empty(), backupSource, now);
     }
 
     void publish(Member member) {
