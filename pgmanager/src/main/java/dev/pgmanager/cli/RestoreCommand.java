@@ -48,6 +48,11 @@ public final class RestoreCommand implements Callable<Integer> {
             description = "The cluster whose backups to restore (its app name).")
     String sourceCluster;
 
+    @Option(names = "--cluster", required = true, paramLabel = "NEW_NAME",
+            description = "The new cluster's name (its app): 1 to 63 lower-case letters, digits or '-', not the source's. "
+                    + "Its first member, started on --data-dir, leads it and archives under its own repository path.")
+    String name;
+
     @Option(names = "--data-dir", required = true, paramLabel = "DIR",
             description = "Where to build the new cluster's data directory: missing or empty.")
     Path dataDir;
@@ -77,6 +82,15 @@ public final class RestoreCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--source-cluster: " + e.getMessage());
         }
+        try {
+            ValueParsers.appName(name);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--cluster: " + e.getMessage());
+        }
+        if (name.equals(sourceCluster)) {
+            throw new ParameterException(spec.commandLine(), "--cluster must name a new cluster, not the source (" + sourceCluster
+                    + "): a restore never touches its source");
+        }
         RecoveryTarget recoveryTarget = restoreTarget.recoveryTarget();
         BackupConfig.Repository repository;
         try {
@@ -87,7 +101,9 @@ public final class RestoreCommand implements Callable<Integer> {
         BackupSet start = restore(repository, sourceCluster, OsUser.named(osUser), Optional.empty(), dataDir.toAbsolutePath(),
                 RestoreTargetOptions.backup(from), recoveryTarget);
         spec.commandLine().getOut().println("restored " + sourceCluster + " from backup " + start.label() + " into " + dataDir
-                + "; start the first member of the new cluster on it");
+                + " for the new cluster " + name + "; next, start its first member on it: pgmanager run with the cluster name "
+                + name + " (FLY_APP_NAME or PGMANAGER_APP), the data directory " + dataDir + " (PGMANAGER_DATA_DIR), and the "
+                + "source's superuser and replication passwords (the restored data holds its roles)");
         return 0;
     }
 

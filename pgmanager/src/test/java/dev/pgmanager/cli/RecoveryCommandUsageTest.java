@@ -108,6 +108,21 @@ class RecoveryCommandUsageTest {
     }
 
     @Test
+    void aRestoreNamesItsNewClusterWhichIsNotTheSource() {
+        CommandRun unnamed = CommandRun.of("restore", "--source-cluster", "old", "--data-dir", "/nonexistent/data");
+        assertEquals(2, unnamed.exit(), unnamed.err());
+        assertTrue(unnamed.err().contains("--cluster"), unnamed.err());
+
+        CommandRun source = CommandRun.of("restore", "--source-cluster", "old", "--cluster", "old", "--data-dir", "/nonexistent/data");
+        assertEquals(2, source.exit(), source.err());
+        assertTrue(source.err().contains("not the source (old)"), source.err());
+
+        CommandRun invalid = CommandRun.of("restore", "--source-cluster", "old", "--cluster", "New_DB", "--data-dir", "/nonexistent/data");
+        assertEquals(2, invalid.exit(), invalid.err());
+        assertTrue(invalid.err().contains("--cluster:"), invalid.err());
+    }
+
+    @Test
     void forkNeedsTheMemberAndTheNewName() {
         CommandRun run = CommandRun.of("fork", "--cluster", "new");
 
