@@ -41,7 +41,8 @@ final class RecordCodec {
     private static final Map<Class<? extends Record>, Map<JsonPointer, JsonNode>> ADDED_FIELDS = Map.of(
             Member.class, Map.of(JsonPointer.compile("/tags/noSync"), BooleanNode.FALSE,
                     JsonPointer.compile("/diskFull"), BooleanNode.FALSE,
-                    JsonPointer.compile("/backups"), NullNode.getInstance()));
+                    JsonPointer.compile("/backups"), NullNode.getInstance(),
+                    JsonPointer.compile("/backupSource"), NullNode.getInstance()));
 
     /** The only fields a stored record may leave null: a hand-over request names its source and target optionally. */
     private static final Map<Class<? extends Record>, Set<String>> OPTIONAL_FIELDS = Map.of(

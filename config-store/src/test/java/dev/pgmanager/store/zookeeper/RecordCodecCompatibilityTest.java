@@ -99,6 +99,20 @@ class RecordCodecCompatibilityTest {
     }
 
     @Test
+    void aReplicasBackupSourceRoundTripsAndARecordWithoutOneReadsAsNone() throws Exception {
+        Member older = decode(PREVIOUS_RELEASE_MEMBER);
+        assertEquals(Optional.empty(), older.backupSource(), "a record written before backups from replicas serves none");
+        Member replica = new Member(older.machineId(), older.region(), MemberRole.REPLICA, MemberState.STREAMING, older.timeline(),
+                older.receivedPosition(), older.replayedPosition(), older.tags(), older.databasePort(), older.apiPort(), false,
+                Optional.empty(), Optional.of(new Member.BackupSource(8432, "/data/postgresql", "/var/run/postgresql")), older.updatedAt());
+
+        byte[] encoded = codec.encode(replica);
+        assertEquals(replica, codec.decode(PATH, encoded, Member.class));
+        assertEquals(8432, new ObjectMapper().readTree(encoded).path("backupSource").path("port").asInt());
+        assertTrue(!new ObjectMapper().readTree(codec.encode(older)).has("backupSource"), "none is not written at all");
+    }
+
+    @Test
     void backupsWithAFieldMissingAreCorrupt() {
         String json = PREVIOUS_RELEASE_MEMBER.replace("\"updatedAt\"", "\"backups\":{\"lastArchivedAt\":null},\"updatedAt\"");
 
