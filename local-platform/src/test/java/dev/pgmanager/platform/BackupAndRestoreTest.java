@@ -287,6 +287,10 @@ class BackupAndRestoreTest {
     void walWrittenWhileTheObjectStorageIsDownIsArchivedWhenItReturnsWithNoGap() throws Exception {
         String leader = source.leader();
         insert(leader, "CREATE TABLE outage (id int PRIMARY KEY)");
+        // A leader new from the last test reads the repository a few seconds into its term: what it read stays known
+        // through the outage below, where the dashboard's series are checked.
+        Await.until(Duration.ofSeconds(60), leader + " has read the repository", quietly(() ->
+                source.metrics(leader).exports("pgmanager_backup_last_success_timestamp_seconds")));
         source.cluster.objectStorageOutage(true);
         try {
             for (int i = 0; i < 3; i++) {
@@ -300,6 +304,21 @@ class BackupAndRestoreTest {
             }));
             try (Connection c = source.connect(leader); Statement s = c.createStatement()) {
                 assertEquals("300", single(s, "SELECT count(*) FROM outage"), "PostgreSQL kept taking writes");
+            }
+            // While WAL waits, the leader exports every backup series the dashboard's Backups row queries (clusters
+            // without backups export none of them: ObservabilityAndSecurityTest leaves these to this test).
+            Set<String> backupMetrics = DashboardQueries.load(DashboardQueries.DASHBOARD).metricNames().keySet().stream()
+                    .filter(ObservabilityAndSecurityTest::isBackupMetric).collect(java.util.stream.Collectors.toSet());
+            assertTrue(backupMetrics.size() >= 6, "the Backups row queries " + backupMetrics);
+            java.util.concurrent.atomic.AtomicReference<Set<String>> missing = new java.util.concurrent.atomic.AtomicReference<>(backupMetrics);
+            try {
+                Await.until(Duration.ofSeconds(60), "the leader exports " + backupMetrics, () -> {
+                    PrometheusText scrape = source.metrics(leader);
+                    missing.set(backupMetrics.stream().filter(name -> !scrape.exports(name)).collect(java.util.stream.Collectors.toSet()));
+                    return missing.get().isEmpty();
+                });
+            } catch (AssertionError e) {
+                throw new AssertionError("the leader does not export " + missing.get() + ":\n" + source.metricsText(leader), e);
             }
         } finally {
             source.cluster.objectStorageOutage(false);
