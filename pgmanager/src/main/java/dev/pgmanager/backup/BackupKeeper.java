@@ -64,7 +64,7 @@ public final class BackupKeeper implements AutoCloseable {
     private final PgBackRest pgBackRest;
     private final ArchiveGate gate;
     /** This member's certificate, with which the leader's backup reads a replica's files; empty: backups from the primary only. */
-    private final Optional<BackupTls> tls;
+    private final Supplier<Optional<BackupTls>> tls;
     /** pgBackRest's spool, locks and logs. */
     private final Path workDir;
     private final BooleanSupplier leaseHeld;
@@ -95,7 +95,7 @@ public final class BackupKeeper implements AutoCloseable {
     /** Touched by the archiver's watch only. */
     private boolean archiveFailing;
 
-    public BackupKeeper(BackupSetup setup, Optional<BackupTls> tls, BooleanSupplier leaseHeld, Member member, Clock clock) {
+    public BackupKeeper(BackupSetup setup, Supplier<Optional<BackupTls>> tls, BooleanSupplier leaseHeld, Member member, Clock clock) {
         this.tls = tls;
         this.schedule = setup.schedule();
         this.pgBackRest = setup.pgBackRest();
@@ -261,15 +261,21 @@ public final class BackupKeeper implements AutoCloseable {
      */
     private void takeBackup(BackupType type) {
         Instant started = clock.instant();
-        Optional<BackupStandby> standby = tls.isPresent() ? member.backupStandby() : Optional.empty();
+        Optional<BackupTls> certificates = tls.get();
+        Optional<BackupStandby> standby = certificates.isPresent() ? member.backupStandby() : Optional.empty();
         if (standby.isPresent()) {
             try {
-                pgBackRest.backupFromStandby(type, BACKUP_TIMEOUT, standby.get(), tls.get());
+                pgBackRest.backupFromStandby(type, BACKUP_TIMEOUT, standby.get(), certificates.get());
                 infoReadAt = Instant.EPOCH;
                 log.info("{} backup taken from replica {} in {} ms", type, standby.get().machineId(),
                         Duration.between(started, clock.instant()).toMillis());
                 return;
             } catch (BackupException e) {
+                // a switchover to that replica, say, may have ended this member's term meanwhile
+                if (!leadsAPrimary()) {
+                    throw new BackupException("a " + type + " backup from replica " + standby.get().machineId() + " failed ("
+                            + e.getMessage() + "), and this member no longer leads: the next leader takes the backups");
+                }
                 log.warn("a {} backup from replica {} failed ({}); taking it from the primary instead", type,
                         standby.get().machineId(), e.getMessage());
             }
@@ -277,7 +283,7 @@ public final class BackupKeeper implements AutoCloseable {
         pgBackRest.backup(type, BACKUP_TIMEOUT);
         infoReadAt = Instant.EPOCH;
         log.info("{} backup taken from the primary in {} ms{}", type, Duration.between(started, clock.instant()).toMillis(),
-                standby.isPresent() || tls.isEmpty() ? "" : " (no streaming replica serves backups)");
+                standby.isPresent() || certificates.isEmpty() ? "" : " (no streaming replica serves backups)");
     }
 
     private RepositoryInfo repositoryInfo() {

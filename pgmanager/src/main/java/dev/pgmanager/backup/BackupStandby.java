@@ -24,14 +24,14 @@ public record BackupStandby(String machineId, InetAddress address, int serverPor
     }
 
     /** pgBackRest's options that add the replica as the second PostgreSQL and take the backup's files from it. */
-    java.util.List<String> pgBackRestOptions(BackupTls tls, String osUser) {
+    java.util.List<String> pgBackRestOptions(Path caFile, BackupTls.ClientCertificate client, String osUser) {
         return java.util.List.of("--backup-standby",
-                "--pg2-host=" + address.getHostAddress().replaceAll("%.*$", ""),
+                "--pg2-host=" + BackupTls.hostText(address),
                 "--pg2-host-type=tls",
                 "--pg2-host-port=" + serverPort,
-                "--pg2-host-ca-file=" + tls.caFile(),
-                "--pg2-host-cert-file=" + tls.certificateFile(),
-                "--pg2-host-key-file=" + tls.keyFile(),
+                "--pg2-host-ca-file=" + caFile,
+                "--pg2-host-cert-file=" + client.certificateFile(),
+                "--pg2-host-key-file=" + client.keyFile(),
                 "--pg2-path=" + dataDirectory,
                 "--pg2-port=" + databasePort,
                 "--pg2-socket-path=" + socketDirectory,

@@ -73,9 +73,11 @@ public final class PgBackRest {
      * the primary, which stays {@code pg1}. pgBackRest waits for the replica to replay to the backup's start.
      */
     public void backupFromStandby(BackupType type, Duration timeout, BackupStandby standby, BackupTls tls) {
-        List<String> args = new ArrayList<>(List.of("backup", "--type=" + type.pgBackRestName()));
-        args.addAll(standby.pgBackRestOptions(tls, osUser));
-        run(timeout, args.toArray(String[]::new));
+        try (BackupTls.ClientCertificate client = tls.client()) {
+            List<String> args = new ArrayList<>(List.of("backup", "--type=" + type.pgBackRestName()));
+            args.addAll(standby.pgBackRestOptions(tls.caFile(), client, osUser));
+            run(timeout, args.toArray(String[]::new));
+        }
     }
 
     public RepositoryInfo info() {

@@ -44,10 +44,10 @@ public final class PgBackRestServer implements AutoCloseable {
 
     static String configText(BackupTls tls, InetAddress address, int port, String stanza, Path workDir) {
         return "# Written by pgmanager at each start; edits here are lost.\n[global]\n"
-                + "tls-server-address=" + address.getHostAddress().replaceAll("%.*$", "") + "\n"
+                + "tls-server-address=" + BackupTls.hostText(address) + "\n"
                 + "tls-server-port=" + port + "\n"
-                + "tls-server-cert-file=" + tls.certificateFile() + "\n"
-                + "tls-server-key-file=" + tls.keyFile() + "\n"
+                + "tls-server-cert-file=" + tls.serverCertificate() + "\n"
+                + "tls-server-key-file=" + tls.serverKey() + "\n"
                 + "tls-server-ca-file=" + tls.caFile() + "\n"
                 + "tls-server-auth=" + BackupTls.CLIENT_NAME + "=" + stanza + "\n"
                 + "lock-path=" + workDir.resolve("lock") + "\n"

@@ -107,9 +107,23 @@ public final class RestoreCommand implements Callable<Integer> {
         return 0;
     }
 
+    private static boolean holdsFiles(Path dir) {
+        try (java.util.stream.Stream<Path> entries = java.nio.file.Files.list(dir)) {
+            return entries.findAny().isPresent();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Restores {@code sourceCluster}'s backups into {@code dataDir}, its progress on standard output; the backup it started from. */
     static BackupSet restore(BackupConfig.Repository repository, String sourceCluster, OsUser osUser, Optional<Path> binDir,
             Path dataDir, Optional<String> backup, RecoveryTarget target) {
+        if (holdsFiles(dataDir)) {
+            throw new IllegalArgumentException(dataDir + " is not empty: a restore fills a missing or empty directory, and "
+                    + "never writes over one (nothing was changed)");
+        }
         Path work = dataDir.resolveSibling(dataDir.getFileName() + ".restore");
         try {
             return new Restore(repository, sourceCluster, osUser, PgBinaries.locate(binDir), Clock.systemUTC())

@@ -47,8 +47,7 @@ import dev.pgmanager.sidecar.volume.DiskFullGuard;
 import dev.pgmanager.backup.BackupKeeper;
 import dev.pgmanager.backup.BackupSetup;
 import dev.pgmanager.backup.BackupStandby;
-import dev.pgmanager.backup.BackupTls;
-import dev.pgmanager.backup.PgBackRestServer;
+import dev.pgmanager.backup.BackupServing;
 import dev.pgmanager.backup.BackupException;
 import dev.pgmanager.backup.FirstBootRestore;
 import dev.pgmanager.backup.PgBackRest;
@@ -119,7 +118,7 @@ public final class Sidecar implements AutoCloseable {
     private final Optional<PrimaryRouter> router;
     private final Optional<EnsembleMembership> ensemble;
     private final Optional<BackupKeeper> backups;
-    private final Optional<PgBackRestServer> backupServer;
+    private final Optional<BackupServing> backupServing;
 
     /** Builds each part after the parts it needs; the loop's latest pass and wake signal come first, as many read them. */
     private Sidecar(SidecarConfig config, Clock clock) throws Exception {
@@ -170,12 +169,8 @@ public final class Sidecar implements AutoCloseable {
         this.failsafe = new Failsafe(me, config.ha().failsafeMode(), store.sessionTimeout(), lease, server, failsafeConfirmation,
                 () -> lastPass.get().map(Pass::observation), resolver, config.api().token(), clock);
         SidecarView view = new View(lastPass, loopWait, config, resolver, store, failsafe, rewriting, ensemble, names);
-        Optional<BackupTls> backupTls = backupSetup.flatMap(setup -> backupTls(config, osUser));
-        this.backupServer = backupTls.map(tls -> PgBackRestServer.start(osUser, postgres.stateDirectory().resolve("pgbackrest-server.conf"),
-                tls, config.address().orElseThrow(), config.backup().serverPort(), config.app(), backupSetup.orElseThrow().config().workDir()));
-        Optional<Member.BackupSource> backupSource = backupServer.map(server -> new Member.BackupSource(config.backup().serverPort(),
-                postgres.dataDirectory().toString(), config.postgres().socketDir().toString()));
-        this.backups = backupSetup.map(setup -> new BackupKeeper(setup, backupTls, lease::isHeld,
+        this.backupServing = backupSetup.flatMap(setup -> backupServing(config, osUser, postgres, setup));
+        this.backups = backupSetup.map(setup -> new BackupKeeper(setup, () -> backupServing.flatMap(BackupServing::tls), lease::isHeld,
                 new BackupKeeper.Member() {
                     @Override
                     public PgStatus localStatus() {
@@ -210,7 +205,7 @@ public final class Sidecar implements AutoCloseable {
         metrics.reportBackups(backups.isPresent(), () -> lease.isHeld() ? backupSummary.get() : Optional.empty());
         MemberRecords records = new MemberRecords(store, me, config.region(),
                 new Member.Tags(config.ha().noFailover(), config.ha().priority(), config.ha().noSync()), config.postgres().port(), api.port(),
-                diskGuard::refusingWrites, backupSummary, backupSource, loopWait);
+                diskGuard::refusingWrites, backupSummary, () -> backupServing.flatMap(BackupServing::source), loopWait);
         Duration staleAfter = loopWait.multipliedBy(3).plus(config.store().sessionTimeout());
         Candidacy candidacy = new Candidacy(config.primaryRegion(), config.failoverOutsidePrimaryRegion(), staleAfter, HANDOVER_TIMEOUT);
         ClusterSpec bootstrapSpec = new ClusterSpec(loopWait.toMillis(), config.ha().maximumLagOnFailoverBytes(), false, false,
@@ -231,6 +226,8 @@ public final class Sidecar implements AutoCloseable {
         this.router = config.router().listen().isEmpty()
                 ? Optional.empty()
                 : Optional.of(PrimaryRouter.start(config.router().listen().get(), () -> primaryServer(resolver)));
+        // Last: nothing after it can fail and leave the server's process behind.
+        backupServing.ifPresent(BackupServing::start);
         log.info("member {} of {} started (region {}, API on port {}, PostgreSQL on port {})", me, config.app(), config.region(),
                 api.port(), config.postgres().port());
     }
@@ -285,22 +282,21 @@ public final class Sidecar implements AutoCloseable {
     }
 
     /**
-     * This member's backup certificates, for its pgBackRest server and for the backups it takes as leader; empty (backups
-     * from the primary only, said in the log) without an address to certify or when openssl cannot make them.
+     * This member's certificates and pgBackRest server for backups taken from it as a replica; empty (backups from the
+     * primary only, said in the log) without an address to certify and to listen on.
      */
-    private static Optional<BackupTls> backupTls(SidecarConfig config, OsUser osUser) {
+    private static Optional<BackupServing> backupServing(SidecarConfig config, OsUser osUser, PostgresConfig postgres,
+            BackupSetup setup) {
         if (config.address().isEmpty()) {
             log.info("no address configured (address, FLY_PRIVATE_IP or PGMANAGER_ADDRESS): this member serves no backups "
                     + "as a replica, and backups are taken from the primary");
             return Optional.empty();
         }
-        try {
-            return Optional.of(BackupTls.make(osUser, stateDirectory(config.postgres().dataDir()).resolve("pgbackrest").resolve("tls"),
-                    config.postgres().superuserPassword(), config.app(), config.address().get()));
-        } catch (RuntimeException e) {
-            log.warn("cannot make the certificates of backups from replicas ({}): backups are taken from the primary", e.getMessage());
-            return Optional.empty();
-        }
+        return Optional.of(new BackupServing(new BackupServing.Settings(osUser, setup.config().workDir().resolve("tls"),
+                postgres.stateDirectory().resolve("pgbackrest-server.conf"), setup.config().workDir(),
+                config.postgres().superuserPassword(), config.app(), config.address().get(), config.backup().serverPort(),
+                new Member.BackupSource(config.backup().serverPort(), postgres.dataDirectory().toString(),
+                        config.postgres().socketDir().toString()))));
     }
 
     /** The server of the member that leads and runs as primary, as the last pass saw it, at its address now. */
@@ -348,7 +344,7 @@ public final class Sidecar implements AutoCloseable {
         }
         // after the server's stop, which archives its last segments through the still open gate
         backups.ifPresent(BackupKeeper::close);
-        backupServer.ifPresent(PgBackRestServer::close);
+        backupServing.ifPresent(BackupServing::close);
         if (leading) lease.release();
         watchdog.close();
         failsafe.close();

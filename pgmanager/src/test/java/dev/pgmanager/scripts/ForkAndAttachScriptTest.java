@@ -151,7 +151,8 @@ class ForkAndAttachScriptTest {
                 "apps create new-db",
                 "secrets import -a new-db --stage",
                 "volumes create pg_data -a new-db --region ams --size 10 --count 3 --yes",
-                "deploy -a new-db --config " + flyToml + " --image registry.fly.io/pgmanager:1",
+                "deploy -a new-db --config " + flyToml + " --image registry.fly.io/pgmanager:1 --primary-region ams "
+                        + "--env PRIMARY_REGION=ams --wait-timeout 30m",
                 "scale count 3 -a new-db --region ams --yes",
                 "secrets unset -a web --stage DATABASE_URL",
                 "pg attach -a web --database-user app_user --database-name app new-db",

@@ -25,12 +25,12 @@ public final class MemberRecords {
     private final int apiPort;
     private final BooleanSupplier diskFull;
     private final Supplier<Optional<Member.Backups>> backups;
-    private final Optional<Member.BackupSource> backupSource;
+    private final Supplier<Optional<Member.BackupSource>> backupSource;
     private final Duration refreshEvery;
     private Member lastPublished;
 
     public MemberRecords(ClusterStore store, String machineId, String region, Member.Tags tags, int databasePort, int apiPort,
-            BooleanSupplier diskFull, Supplier<Optional<Member.Backups>> backups, Optional<Member.BackupSource> backupSource,
+            BooleanSupplier diskFull, Supplier<Optional<Member.Backups>> backups, Supplier<Optional<Member.BackupSource>> backupSource,
             Duration refreshEvery) {
         this.store = store;
         this.machineId = machineId;
@@ -49,7 +49,7 @@ public final class MemberRecords {
         // another member's keeper last saw, from an earlier term, is no longer the cluster's.
         return new Member(machineId, region, role(local), state(local, leading), local.timeline(), local.wal().received().orElse(-1),
                 local.wal().replayed().orElse(-1), tags, databasePort, apiPort, diskFull.getAsBoolean(),
-                leading ? backups.get() : Optional.empty(), backupSource, now);
+                leading ? backups.get() : Optional.empty(), backupSource.get(), now);
     }
 
     void publish(Member member) {
@@ -69,7 +69,7 @@ public final class MemberRecords {
 
     private static boolean sameContent(Member a, Member b) {
         return a.role() == b.role() && a.state() == b.state() && a.timeline() == b.timeline() && a.diskFull() == b.diskFull()
-                && a.backups().equals(b.backups())
+                && a.backups().equals(b.backups()) && a.backupSource().equals(b.backupSource())
                 && a.receivedPosition() == b.receivedPosition() && a.replayedPosition() == b.replayedPosition();
     }
 
