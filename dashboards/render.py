@@ -48,6 +48,12 @@ class Prometheus:
         return [(series["metric"], [(float(t), float(v)) for t, v in series["values"] if v not in ("NaN", "+Inf", "-Inf")])
                 for series in data["result"]]
 
+    def instant(self, expr):
+        """The value at the end of the range, as a one-point series: what a panel's instant query shows."""
+        data = self.get("/api/v1/query", {"query": expr, "time": self.end})
+        return [(series["metric"], [(float(series["value"][0]), float(series["value"][1]))])
+                for series in data["result"] if series["value"][1] not in ("NaN", "+Inf", "-Inf")]
+
     def label_values(self, label, match):
         return sorted(self.get(f"/api/v1/label/{label}/values", {"match[]": match}))
 
@@ -274,7 +280,8 @@ def main():
             continue
         variables = dict(base, **panel.get("_vars", {}))
         try:
-            results = [(t, prom.range(substitute(t["expr"], variables))) for t in panel.get("targets", []) if t.get("expr")]
+            results = [(t, (prom.instant if t.get("instant") else prom.range)(substitute(t["expr"], variables)))
+                       for t in panel.get("targets", []) if t.get("expr")]
         except RuntimeError as e:
             # shown in the panel, as Grafana shows a failed query, and counted: the picture must have none
             failures.append(f"{panel.get('title')}: {e}")
