@@ -666,11 +666,12 @@ public final class LocalCluster {
         if (LocalProcesses.running(layout.platformPid(), layout.dir().toString()).isPresent()) return;
         LocalProcesses.startPlatform(List.of("local", "platform", "--dir", layout.dir().toString()), layout.platformLog(),
                 layout.platformPid());
-        if (cluster.ensembleMode()) {
-            awaitPort("127.0.0.1", cluster.dnsPort(), Duration.ofSeconds(30), "the local DNS server", layout.platformLog());
-        } else {
+        if (!cluster.ensembleMode()) {
             awaitPort("127.0.0.1", cluster.storePort(), Duration.ofSeconds(30), "the local ZooKeeper", layout.platformLog());
         }
+        // The platform starts its DNS server after the store and the S3 server: members (and this command's own status
+        // lookups) that started before it answered would find no address.
+        awaitPort("127.0.0.1", cluster.dnsPort(), Duration.ofSeconds(30), "the local DNS server", layout.platformLog());
     }
 
     private void startMember(LocalClusterFile cluster, String machineId) throws IOException {
