@@ -22,14 +22,29 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * acknowledged writes that a failover lost.
  */
 public final class SequenceWriter implements AutoCloseable {
+    private static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(3);
+
+    /**
+     * What the writer does on the same connection right after an insert committed, before it counts the insert as
+     * acknowledged; a failure counts as a failed write.
+     */
+    @FunctionalInterface
+    interface AfterCommit {
+        AfterCommit NOTHING = (connection, at) -> {};
+
+        void run(Connection connection, Instant acknowledgedAt) throws SQLException;
+    }
+
     private final String jdbcUrl;
     private final Properties credentials;
     private final Duration interval;
     private final String table;
     private final ConcurrentSkipListMap<Long, Instant> acknowledged = new ConcurrentSkipListMap<>();
+    private final AfterCommit afterCommit;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile String lastError = "";
+    private volatile int errors;
     private Connection connection;
 
     /**
@@ -37,12 +52,22 @@ public final class SequenceWriter implements AutoCloseable {
      *     follow the primary
      */
     public SequenceWriter(String jdbcUrl, String user, String password, String table, Duration interval) throws SQLException {
+        this(jdbcUrl, user, password, table, interval, SOCKET_TIMEOUT, AfterCommit.NOTHING);
+    }
+
+    /**
+     * @param socketTimeout how long one statement may wait for the server before the connection is given up
+     * @param afterCommit   run after each committed insert, on its connection
+     */
+    SequenceWriter(String jdbcUrl, String user, String password, String table, Duration interval, Duration socketTimeout,
+            AfterCommit afterCommit) throws SQLException {
         this.jdbcUrl = jdbcUrl;
+        this.afterCommit = afterCommit;
         this.credentials = new Properties();
         credentials.setProperty("user", user);
         credentials.setProperty("password", password);
         credentials.setProperty("connectTimeout", "2");
-        credentials.setProperty("socketTimeout", "3");
+        credentials.setProperty("socketTimeout", Long.toString(socketTimeout.toSeconds()));
         credentials.setProperty("loginTimeout", "3");
         // The write gap measures the cluster, not the client's TLS handshakes (a pooled application reconnects rarely;
         // this writer reconnects through every host at every failover), and stays comparable with the anchors, which
@@ -74,9 +99,12 @@ public final class SequenceWriter implements AutoCloseable {
                     insert.setLong(1, seq);
                     insert.executeUpdate();
                 }
-                acknowledged.put(seq, Instant.now());
+                Instant at = Instant.now();
+                afterCommit.run(connection, at);
+                acknowledged.put(seq, at);
                 seq++;
             } catch (SQLException e) {
+                errors++;
                 lastError = e.getMessage();
                 closeConnection();
                 // A failed insert may or may not have committed; use a new number so it can never be confused.
@@ -98,6 +126,11 @@ public final class SequenceWriter implements AutoCloseable {
 
     public String lastError() {
         return lastError;
+    }
+
+    /** Writes that failed (including those whose after-commit step failed). */
+    public int errors() {
+        return errors;
     }
 
     /** The longest time between two consecutive acknowledged writes acknowledged after {@code since}. */
