@@ -83,14 +83,35 @@ COPY --from=build /opt/jre /opt/pgmanager/jre
 COPY --from=build /opt/pgmanager.jar /opt/pgmanager/pgmanager.jar
 COPY docker/pgmanager /usr/local/bin/pgmanager
 COPY docker/entrypoint /usr/local/bin/pgmanager-entrypoint
+# What flyctl runs inside the leader: "connect DB USER PASSWORD" (fly pg connect) and "stolonctl-run BASE64"
+# (fly pg config update on an image that is not postgres-flex).
+COPY docker/connect /usr/local/bin/connect
+COPY docker/stolonctl-run /usr/local/bin/stolonctl-run
 
-# The data directory lives on the machine's volume, mounted at /data (fly.toml [mounts]).
+# flyctl reads these labels: fly.app_role makes the app a Postgres app (every fly pg command checks it);
+# fly.pg-manager picks flyctl's code path: anything but "repmgr" is its HTTP path (failover and restart through
+# /commands/admin/failover/trigger, config show through /commands/admin/settings/view, config update through
+# stolonctl-run), which pgmanager serves; "repmgr" would make flyctl stop the leader's machine and run repmgr over SSH
+# to fail over. fly.version "custom" tells flyctl not to hold the image to flyio/postgres's version numbers.
+LABEL fly.app_role=postgres_cluster \
+      fly.pg-manager=pgmanager \
+      fly.version=custom \
+      fly.pg-version=${PG_MAJOR}
+
+# The data directory lives on the machine's volume, mounted at /data (fly.toml [mounts]). A machine made by
+# fly pg create gets only PRIMARY_REGION and the secrets, so whatever a Fly member needs is set here: the primary
+# router on 5432, the flyctl API on 5500, and pgmanager's own superuser, a role apart from the operator's postgres
+# (whose password is OPERATOR_PASSWORD, as fly pg create prints it).
 ENV PGMANAGER_DATA_DIR=/data/postgresql \
     PGMANAGER_PG_BIN_DIR=/usr/lib/postgresql/${PG_MAJOR}/bin \
-    PGMANAGER_PG_MAJOR=${PG_MAJOR}
+    PGMANAGER_PG_MAJOR=${PG_MAJOR} \
+    PGMANAGER_SUPERUSER=flypgadmin \
+    PGMANAGER_ROUTER_LISTEN=[::]:5432 \
+    PGMANAGER_FLY_API_LISTEN=[::]:5500
 WORKDIR /data
-# 5433 PostgreSQL, 8008 the sidecar's HTTP API, 9187 Prometheus metrics (the sidecar's defaults; fly.toml matches).
-EXPOSE 5433 8008 9187
+# 5432 the primary router, 5433 PostgreSQL, 5500 the flyctl API and Fly's checks, 8008 the sidecar's HTTP API,
+# 9187 Prometheus metrics (the sidecar's defaults; fly.toml matches).
+EXPOSE 5432 5433 5500 8008 9187
 # tini is PID 1: it reaps the orphans PostgreSQL's tools leave and passes the kill signal on to the sidecar, which then
 # hands leadership over before it stops PostgreSQL (ha.stop_handover_timeout, within fly.toml's kill_timeout).
 # The entrypoint runs "pgmanager <arguments>" ("run", the sidecar, by default; "store serve ..." runs a ZooKeeper).

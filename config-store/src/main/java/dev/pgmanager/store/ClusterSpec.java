@@ -31,6 +31,10 @@ public record ClusterSpec(
         return new ClusterSpec(1000, 16L * 1024 * 1024, false, false, Map.of());
     }
 
+    public ClusterSpec withParameters(Map<String, String> parameters) {
+        return new ClusterSpec(loopWaitMillis, maximumLagOnFailoverBytes, synchronousMode, paused, parameters);
+    }
+
     public ClusterSpec withPaused(boolean paused) {
         return new ClusterSpec(loopWaitMillis, maximumLagOnFailoverBytes, synchronousMode, paused, parameters);
     }

@@ -26,6 +26,9 @@ import java.util.Optional;
  *                versions before backups
  * @param backupSource where the leader reads this member's files for a backup taken from it (its pgBackRest server);
  *                     empty on members without one and in records of versions before it
+ * @param pendingRestart the settings its PostgreSQL has been given but applies only at its next restart
+ *                       ({@code pg_settings.pending_restart}), by name; empty when none (and in records of versions
+ *                       before it)
  * @param updatedAt when the record was written
  */
 public record Member(
@@ -44,6 +47,7 @@ public record Member(
         // Written only when present: a record without backups reads exactly as before they existed.
         @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<Backups> backups,
         @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<BackupSource> backupSource,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) java.util.List<String> pendingRestart,
         Instant updatedAt) {
 
     public Member {
@@ -53,6 +57,15 @@ public record Member(
         tags = tags == null ? Tags.NONE : tags;
         backups = backups == null ? Optional.empty() : backups;
         backupSource = backupSource == null ? Optional.empty() : backupSource;
+        pendingRestart = pendingRestart == null ? java.util.List.of() : java.util.List.copyOf(pendingRestart);
+    }
+
+    /** A member with no setting waiting for a restart. */
+    public Member(String machineId, String region, MemberRole role, MemberState state, long timeline, long receivedPosition,
+            long replayedPosition, Tags tags, int databasePort, int apiPort, boolean diskFull, Optional<Backups> backups,
+            Optional<BackupSource> backupSource, Instant updatedAt) {
+        this(machineId, region, role, state, timeline, receivedPosition, replayedPosition, tags, databasePort, apiPort, diskFull,
+                backups, backupSource, java.util.List.of(), updatedAt);
     }
 
     /** A member that serves no backup source. */

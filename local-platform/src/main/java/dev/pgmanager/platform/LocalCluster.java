@@ -580,6 +580,8 @@ public final class LocalCluster {
         config.put("postgres", postgres);
         config.put("api", Map.of("listen", new HostPort(m.address(), m.apiPort()).toString(), "token", cluster.apiToken()));
         config.put("metrics", Map.of("listen", new HostPort(m.address(), freePort(m.address())).toString()));
+        // flyctl's API (Fly's port 5500): members share this machine, so each has a port of its own
+        config.put("flyapi", Map.of("listen", new HostPort(m.address(), freePort(m.address())).toString()));
         config.put("dns", Map.of("servers", "127.0.0.1:" + cluster.dnsPort()));
         config.put("rewriter", rewriterSection(cluster, m));
         if (!haSection.isEmpty()) config.put("ha", haSection);

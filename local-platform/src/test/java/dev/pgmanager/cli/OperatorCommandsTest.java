@@ -427,7 +427,7 @@ class OperatorCommandsTest {
         assertEquals(1, run.exit());
         assertTrue(run.err().contains(B + " did not accept the API token (the API token is wrong)"), run.err());
         assertTrue(run.err().contains("token used: --token"), run.err());
-        assertTrue(run.err().contains("OPERATOR_PASSWORD"), run.err());
+        assertTrue(run.err().contains("PGMANAGER_API_TOKEN"), run.err());
         assertEquals(0, commands.restarts.get());
     }
 

@@ -67,4 +67,16 @@ class DnsMemberDiscoveryTest {
         assertEquals(List.of(), resolver.discoverMembers());
         assertEquals(new DnsStats(1, 1, 0), resolver.stats());
     }
+
+    @Test
+    void theOrganizationsMachinesComeFromInstancesInternal() {
+        server.put("e2865d13a56789", InetAddress.ofLiteral("fdaa:0:1:a7b:1b5:5d4f:7b1e:2"), "ord");
+        server.put("3d8d9b2fc1e718", InetAddress.ofLiteral("fdaa:0:1:a7b:2c1:9a01:33f0:2"), "iad");
+
+        assertEquals(Optional.of(java.util.Set.of(InetAddress.ofLiteral("fdaa:0:1:a7b:1b5:5d4f:7b1e:2"),
+                InetAddress.ofLiteral("fdaa:0:1:a7b:2c1:9a01:33f0:2"))), resolver.organizationMachineAddresses());
+
+        server.failWith(Optional.of(Rcode.SERVFAIL));
+        assertEquals(Optional.empty(), resolver.organizationMachineAddresses(), "unknown, not none");
+    }
 }

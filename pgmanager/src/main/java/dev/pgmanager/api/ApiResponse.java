@@ -26,6 +26,12 @@ record ApiResponse(int status, JsonNode body, Map<String, String> headers) {
         return json(status, Json.object().put("error", message));
     }
 
+    /** Plain text, as Fly's machine checks show it (their output is the body). */
+    static ApiResponse text(int status, String text) {
+        return new ApiResponse(status, com.fasterxml.jackson.databind.node.TextNode.valueOf(text),
+                Map.of("Content-Type", "text/plain; charset=utf-8"));
+    }
+
     ApiResponse withHeader(String name, String value) {
         var more = new LinkedHashMap<>(headers);
         more.put(name, value);

@@ -40,6 +40,8 @@ final class ApiRouter extends Handler.Abstract {
     }
 
     private final Map<String, Map<String, Endpoint>> routes = new TreeMap<>();
+    /** Paths that end in one name ({@code /commands/users/NAME}), by the part before it; exact paths win. */
+    private final Map<String, Map<String, Endpoint>> named = new TreeMap<>();
 
     ApiRouter get(String path, Endpoint endpoint) {
         return add("GET", path, endpoint);
@@ -49,9 +51,28 @@ final class ApiRouter extends Handler.Abstract {
         return add("POST", path, endpoint);
     }
 
+    /** {@code prefix} ends in '/'; the endpoint reads the name from the path's last segment. */
+    ApiRouter getNamed(String prefix, Endpoint endpoint) {
+        named.computeIfAbsent(prefix, p -> new LinkedHashMap<>()).put("GET", endpoint);
+        return this;
+    }
+
+    ApiRouter deleteNamed(String prefix, Endpoint endpoint) {
+        named.computeIfAbsent(prefix, p -> new LinkedHashMap<>()).put("DELETE", endpoint);
+        return this;
+    }
+
     private ApiRouter add(String method, String path, Endpoint endpoint) {
         routes.computeIfAbsent(path, p -> new LinkedHashMap<>()).put(method, endpoint);
         return this;
+    }
+
+    private Map<String, Endpoint> methodsOf(String path) {
+        Map<String, Endpoint> exact = routes.get(path);
+        if (exact != null) return exact;
+        int slash = path.lastIndexOf('/');
+        if (slash < 0 || slash == path.length() - 1) return null;
+        return named.get(path.substring(0, slash + 1));
     }
 
     /** Runs on a virtual thread of its own (the handler blocks), so one slow endpoint holds up no other request. */
@@ -69,7 +90,7 @@ final class ApiRouter extends Handler.Abstract {
             // Read whatever the method: a body left unread makes the server close the connection after the answer,
             // unannounced, and a client that reuses it sees its next request fail.
             byte[] body = readBody(Content.Source.asInputStream(exchange));
-            Map<String, Endpoint> methods = routes.get(path);
+            Map<String, Endpoint> methods = methodsOf(path);
             if (methods == null) return ApiResponse.error(404, "no such endpoint: " + path);
             String allow = String.join(", ", allowed(methods));
             Endpoint endpoint = switch (method) {
@@ -112,7 +133,9 @@ final class ApiRouter extends Handler.Abstract {
     private static ApiRequest request(Request exchange, String method, String path, byte[] body) {
         var headers = exchange.getHeaders();
         return new ApiRequest(method, path, query(exchange.getHttpURI().getQuery()), name -> Optional.ofNullable(headers.get(name)),
-                method.equals("POST") ? body : new byte[0], String.valueOf(exchange.getConnectionMetaData().getRemoteSocketAddress()));
+                body, String.valueOf(exchange.getConnectionMetaData().getRemoteSocketAddress()),
+                exchange.getConnectionMetaData().getRemoteSocketAddress() instanceof java.net.InetSocketAddress a
+                        ? Optional.ofNullable(a.getAddress()) : Optional.empty());
     }
 
     private static byte[] readBody(InputStream in) throws IOException {
@@ -150,7 +173,8 @@ final class ApiRouter extends Handler.Abstract {
             callback.succeeded();
             return;
         }
-        headers.put(HttpHeader.CONTENT_TYPE, "application/json");
+        boolean text = response.headers().containsKey("Content-Type");
+        if (!text) headers.put(HttpHeader.CONTENT_TYPE, "application/json");
         headers.put(HttpHeader.CACHE_CONTROL, "no-store");
         if (!withBody) {
             callback.succeeded();
@@ -158,7 +182,7 @@ final class ApiRouter extends Handler.Abstract {
         }
         byte[] bytes;
         try {
-            bytes = Json.MAPPER.writeValueAsBytes(response.body());
+            bytes = text ? response.body().asText().getBytes(StandardCharsets.UTF_8) : Json.MAPPER.writeValueAsBytes(response.body());
         } catch (IOException e) {
             Response.writeError(exchange.getRequest(), exchange, callback, 500, "the answer could not be written as JSON");
             return;

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 /** Admits a request only when it carries this member's API token as {@code Authorization: Bearer <token>}. */
 final class BearerAuth {
     static final String NOT_CONFIGURED =
-            "no API token is configured on this member (set OPERATOR_PASSWORD or api.token)";
+            "no API token is configured on this member (set PGMANAGER_API_TOKEN or api.token)";
 
     private static final String SCHEME = "bearer ";
     private static final Duration REPORT_EVERY = Duration.ofSeconds(10);

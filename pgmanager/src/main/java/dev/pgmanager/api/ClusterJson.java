@@ -51,6 +51,7 @@ public final class ClusterJson {
         json.put("database_port", m.databasePort());
         json.put("api_port", m.apiPort());
         json.put("disk_full", m.diskFull());
+        m.pendingRestart().forEach(json.putArray("pending_restart")::add);
         json.set("backups", m.backups().map(ClusterJson::backups).orElse(null));
         json.putObject("tags").put("nofailover", m.tags().noFailover()).put("priority", m.tags().priority());
         json.put("updated_at", m.updatedAt() == null ? null : m.updatedAt().toString());

@@ -78,7 +78,11 @@ public final class HttpApi implements AutoCloseable {
                 .post("/backups/list", backup::list)
                 .post("/backups/verify", backup::verify)
                 .post("/backups/delete", backup::delete);
+        return serve(listen, router, "the HTTP API");
+    }
 
+    /** Serves {@code router} on {@code listen} with the limits every API of the sidecar keeps; {@code what} names it in errors. */
+    static HttpApi serve(InetSocketAddress listen, ApiRouter router, String what) {
         var pool = new VirtualThreadPool();
         pool.setName("pgmanager-api");
         Server server = new Server(pool);
@@ -107,7 +111,7 @@ public final class HttpApi implements AutoCloseable {
         } catch (Exception e) {
             stopQuietly(server);
             clients.close();
-            throw new UncheckedIOException("cannot listen for the HTTP API on " + listen + ": " + e.getMessage(),
+            throw new UncheckedIOException("cannot listen for " + what + " on " + listen + ": " + e.getMessage(),
                     e instanceof IOException io ? io : new IOException(e));
         }
         return new HttpApi(server, connector.getLocalPort(), clients);

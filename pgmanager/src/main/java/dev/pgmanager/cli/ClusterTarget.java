@@ -2,6 +2,7 @@ package dev.pgmanager.cli;
 
 import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.config.NetworkSyntax;
+import dev.pgmanager.config.ApiToken;
 import dev.pgmanager.config.SecretFiles;
 import dev.pgmanager.config.StoreSecret;
 import dev.pgmanager.config.ValueParsers;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Option;
 final class ClusterTarget {
     static final String DEFAULT_DIR = ".pgmanager-local";
     static final Duration STORE_STARTUP_WAIT = Duration.ofSeconds(10);
-    static final String TOKEN_SETTINGS = "--token, or the environment variable OPERATOR_PASSWORD or PGMANAGER_API_TOKEN";
+    static final String TOKEN_SETTINGS = "--token, or the environment variable PGMANAGER_API_TOKEN, else derived from SU_PASSWORD "
+            + "(or PGMANAGER_SUPERUSER_PASSWORD) as the members derive it";
 
     @Option(names = "--dir", paramLabel = "DIR",
             description = "A local cluster's directory (its cluster.json names the store, DNS server and token). "
@@ -47,7 +49,7 @@ final class ClusterTarget {
     String cluster;
 
     @Option(names = "--token", paramLabel = "TOKEN",
-            description = "The members' API token, for restart and reinit (env OPERATOR_PASSWORD, then PGMANAGER_API_TOKEN; "
+            description = "The members' API token, for restart and reinit (env PGMANAGER_API_TOKEN, else derived from SU_PASSWORD; "
                     + "a local cluster's token by default).")
     String token;
 
@@ -162,7 +164,9 @@ final class ClusterTarget {
                 .map(found -> ValueParsers.dnsServers(found.value()))
                 .orElse(List.of());
         Optional<Found> apiToken = first(option(token, "--token"), named.flatMap(Local::token),
-                env("OPERATOR_PASSWORD", "PGMANAGER_API_TOKEN"), byDefault.flatMap(Local::token));
+                env("PGMANAGER_API_TOKEN"), byDefault.flatMap(Local::token),
+                superuserPasswordFromEnvironment().map(password -> new Found(ApiToken.derive(name.value(), password),
+                        "derived from SU_PASSWORD, as the members derive it")));
         Optional<String> storeSecret = first(named.map(Local::storeSecret), storeSecretFromEnvironment(name.value()),
                 byDefault.map(Local::storeSecret));
         return new Target(NetworkSyntax.zooKeeperConnectString(connect.value()), name.value(), dns,

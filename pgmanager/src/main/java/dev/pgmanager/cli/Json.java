@@ -25,6 +25,15 @@ public final class Json {
         }
     }
 
+    /** On one line. */
+    public static String compact(Object value) {
+        try {
+            return MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot render JSON: " + e.getMessage(), e);
+        }
+    }
+
     /** The JSON in {@code text}, or null when it is not JSON. */
     static JsonNode readOrNull(String text) {
         try {

@@ -13,6 +13,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
@@ -92,6 +93,14 @@ final class ListCommand extends ClusterReport {
             if (member.path("disk_full").asBoolean()) {
                 out.println(text(member, "machine_id") + ": its volume is past disk.read_only_at, so user sessions are read-only "
                         + "until it is below disk.writable_below; free space or extend the volume");
+            }
+        }
+        for (JsonNode member : view.path("members")) {
+            if (!member.path("pending_restart").isEmpty()) {
+                List<String> names = new java.util.ArrayList<>();
+                member.path("pending_restart").forEach(n -> names.add(n.asText()));
+                out.println(text(member, "machine_id") + ": pending restart (" + String.join(", ", names) + "): the cluster's "
+                        + "parameters apply at its next restart; pgmanager restart --pending");
             }
         }
         JsonNode backups = view.path("backups");

@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
             PauseCommand.class,
             ResumeCommand.class,
             RestartCommand.class,
+            ConfigCommand.class,
             ReinitCommand.class,
             ForkCommand.class,
             AttachCommand.class,

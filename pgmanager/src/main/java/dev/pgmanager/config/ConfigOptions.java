@@ -73,6 +73,9 @@ final class ConfigOptions {
             ValueParsers::roleName, "PGMANAGER_REPLICATION_USER");
     static final ConfigOption<String> REPLICATION_PASSWORD = required("postgres.replication_password",
             ValueParsers::text, "REPL_PASSWORD", "PGMANAGER_REPLICATION_PASSWORD").asSecret();
+    /** The role postgres's password, as flyctl sets it; the leader keeps the role so. */
+    static final ConfigOption<String> OPERATOR_PASSWORD = optional("postgres.operator_password", ValueParsers::text,
+            "OPERATOR_PASSWORD", "PGMANAGER_OPERATOR_PASSWORD").asSecret();
     static final ConfigOption<List<String>> ALLOWED_NETWORKS = withDefault("postgres.allowed_networks",
             "fdaa::/16,127.0.0.1/32,::1/128", ValueParsers::cidrList, "PGMANAGER_ALLOWED_NETWORKS");
     /** A map of postgresql.conf settings, read from the file only: {@code postgres.parameters.<name>}. */
@@ -109,8 +112,13 @@ final class ConfigOptions {
             withDefault("metrics.listen", "[::]:9187", NetworkSyntax::socketAddress, "PGMANAGER_METRICS_LISTEN");
     static final ConfigOption<InetSocketAddress> ROUTER_LISTEN =
             optional("router.listen", NetworkSyntax::socketAddress, "PGMANAGER_ROUTER_LISTEN");
+    /** The flyctl API, on port 5500 in the image ({@code off}, the default elsewhere: not served). */
+    static final ConfigOption<java.util.Optional<InetSocketAddress>> FLY_API_LISTEN = withDefault("flyapi.listen", "off",
+            ValueParsers::socketAddressOrOff, "PGMANAGER_FLY_API_LISTEN");
+    static final ConfigOption<String> FLY_API_ADMIN_FROM = withDefault("flyapi.admin_from", "peers",
+            ValueParsers::flyAdminFrom, "PGMANAGER_FLY_API_ADMIN_FROM");
     static final ConfigOption<String> API_TOKEN =
-            optional("api.token", ValueParsers::text, "OPERATOR_PASSWORD", "PGMANAGER_API_TOKEN").asSecret();
+            optional("api.token", ValueParsers::text, "PGMANAGER_API_TOKEN").asSecret();
 
     static final ConfigOption<List<InetSocketAddress>> DNS_SERVERS =
             optional("dns.servers", ValueParsers::dnsServers, "PGMANAGER_DNS_SERVERS");
@@ -175,10 +183,10 @@ final class ConfigOptions {
             STORE_CONNECT, STORE_MODE, STORE_SESSION_TIMEOUT, STORE_CONNECT_TIMEOUT, STORE_AUTH,
             ENSEMBLE_SIZE, ENSEMBLE_CLIENT_PORT, ENSEMBLE_QUORUM_PORT, ENSEMBLE_ELECTION_PORT, ENSEMBLE_DATA_DIR,
             DATA_DIR, BIN_DIR, LISTEN_ADDRESS, PORT, SOCKET_DIR, OS_USER,
-            SUPERUSER, SUPERUSER_PASSWORD, REPLICATION_USER, REPLICATION_PASSWORD, ALLOWED_NETWORKS,
+            SUPERUSER, SUPERUSER_PASSWORD, REPLICATION_USER, REPLICATION_PASSWORD, OPERATOR_PASSWORD, ALLOWED_NETWORKS,
             LOOP_WAIT, MAXIMUM_LAG_ON_FAILOVER, SLOT_RETENTION, NOFAILOVER, PRIORITY, STOP_HANDOVER_TIMEOUT, VERIFY_ON_MIGRATION,
             SYNCHRONOUS_MODE, SYNCHRONOUS_NODE_COUNT, SYNCHRONOUS_MODE_STRICT, NOSYNC, FAILSAFE_MODE,
-            API_LISTEN, API_TOKEN, METRICS_LISTEN, ROUTER_LISTEN, DNS_SERVERS, DNS_NAME_PATTERN,
+            API_LISTEN, API_TOKEN, FLY_API_LISTEN, FLY_API_ADMIN_FROM, METRICS_LISTEN, ROUTER_LISTEN, DNS_SERVERS, DNS_NAME_PATTERN,
             REWRITER_ENABLED, REWRITER_CGROUP, REWRITER_PIN_ROOT, REWRITER_RETENTION, REWRITER_REPORT_INTERVAL,
             DISK_READ_ONLY_AT, DISK_WRITABLE_BELOW,
             BACKUP_BUCKET, BACKUP_ENDPOINT, BACKUP_REGION, BACKUP_ACCESS_KEY_ID, BACKUP_SECRET_ACCESS_KEY, BACKUP_PATH,

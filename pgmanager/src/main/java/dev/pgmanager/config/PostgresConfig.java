@@ -16,11 +16,27 @@ import java.util.TreeMap;
  * @param osUser          the OS user PostgreSQL runs as when the sidecar runs as root
  * @param parameters      extra postgresql.conf settings, sorted by name so the written file is stable
  * @param allowedNetworks CIDR networks pg_hba.conf admits for replication and clients
+ * @param operatorPassword the password of the role {@code postgres}, the operator's and the applications' superuser as
+ *                         Fly's postgres-flex has it ({@code OPERATOR_PASSWORD}), kept by the leader; absent: pgmanager
+ *                         leaves that role alone
  */
 public record PostgresConfig(Path dataDir, Optional<Path> binDir, String listenAddress, int port, Path socketDir,
                              String osUser, Map<String, String> parameters, String superuser, String superuserPassword,
-                             String replicationUser, String replicationPassword, List<String> allowedNetworks) {
+                             String replicationUser, String replicationPassword, List<String> allowedNetworks,
+                             Optional<String> operatorPassword) {
+    /** The role flyctl and postgres-flex name {@code postgres}, whose password is {@code OPERATOR_PASSWORD}. */
+    public static final String OPERATOR_ROLE = "postgres";
+
+    /** Without an operator's password. */
+    public PostgresConfig(Path dataDir, Optional<Path> binDir, String listenAddress, int port, Path socketDir, String osUser,
+            Map<String, String> parameters, String superuser, String superuserPassword, String replicationUser,
+            String replicationPassword, List<String> allowedNetworks) {
+        this(dataDir, binDir, listenAddress, port, socketDir, osUser, parameters, superuser, superuserPassword, replicationUser,
+                replicationPassword, allowedNetworks, Optional.empty());
+    }
+
     public PostgresConfig {
+        Objects.requireNonNull(operatorPassword, "operatorPassword");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(binDir, "binDir");
         Objects.requireNonNull(listenAddress, "listenAddress");
@@ -40,6 +56,7 @@ public record PostgresConfig(Path dataDir, Optional<Path> binDir, String listenA
                 + ", port=" + port + ", socketDir=" + socketDir + ", osUser=" + osUser + ", parameters=" + parameters
                 + ", superuser=" + superuser + ", superuserPassword=" + Secrets.MASK
                 + ", replicationUser=" + replicationUser + ", replicationPassword=" + Secrets.MASK
-                + ", allowedNetworks=" + allowedNetworks + "]";
+                + ", allowedNetworks=" + allowedNetworks + ", operatorPassword=" + operatorPassword.map(p -> Secrets.MASK).orElse("(none)")
+                + "]";
     }
 }

@@ -25,13 +25,6 @@ public final class SidecarConfigLoader {
     private static final Pattern PARAMETER_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
 
     private static final int MAX_SOCKET_PATH_BYTES = 107;
-    /** The server settings pgmanager writes itself, after the parameters (postgres.ServerConfigFiles): theirs would not count. */
-    private static final Set<String> MANAGED_SERVER_SETTINGS = Set.of("listen_addresses", "port", "unix_socket_directories",
-            "unix_socket_permissions", "cluster_name", "password_encryption", "wal_level", "hot_standby", "max_wal_senders",
-            "max_replication_slots", "wal_log_hints", "wal_keep_size", "wal_retrieve_retry_interval", "ssl", "ssl_cert_file",
-            "ssl_key_file", "logging_collector", "primary_conninfo", "primary_slot_name", "synchronous_standby_names",
-            "data_directory", "hba_file", "ident_file", "config_file");
-
     private SidecarConfigLoader() {}
 
     /**
@@ -49,10 +42,24 @@ public final class SidecarConfigLoader {
         checkDiskMarks(settings, problems);
         checkSocketPath(settings, problems);
         checkBackup(settings, problems);
+        checkOperatorRole(settings, problems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return assemble(settings, parameters);
+    }
+
+    /**
+     * OPERATOR_PASSWORD is the password of the role postgres (as in Fly's postgres-flex), so pgmanager's own superuser
+     * must be another role; it was the API token once, and a configuration made then has postgres as its superuser.
+     */
+    private static void checkOperatorRole(ResolvedSettings settings, List<String> problems) {
+        if (settings.find(OPERATOR_PASSWORD).isPresent() && settings.get(SUPERUSER).equals(dev.pgmanager.config.PostgresConfig.OPERATOR_ROLE)) {
+            problems.add("postgres.operator_password: OPERATOR_PASSWORD is the password of the role postgres (as Fly's postgres-flex "
+                    + "and fly pg create have it), and postgres.superuser, pgmanager's own superuser, is postgres too: set "
+                    + "PGMANAGER_SUPERUSER to a role of its own (the image uses flypgadmin). If OPERATOR_PASSWORD was meant as the "
+                    + "API token (its meaning before), set PGMANAGER_API_TOKEN instead and unset OPERATOR_PASSWORD");
+        }
     }
 
     private static SidecarConfig assemble(ResolvedSettings settings, Map<String, String> parameters) {
@@ -65,14 +72,16 @@ public final class SidecarConfigLoader {
         PostgresConfig postgres = new PostgresConfig(settings.get(DATA_DIR), settings.find(BIN_DIR),
                 settings.get(LISTEN_ADDRESS), settings.get(PORT), settings.get(SOCKET_DIR), settings.get(OS_USER),
                 parameters, settings.get(SUPERUSER), settings.get(SUPERUSER_PASSWORD), settings.get(REPLICATION_USER),
-                settings.get(REPLICATION_PASSWORD), settings.get(ALLOWED_NETWORKS));
+                settings.get(REPLICATION_PASSWORD), settings.get(ALLOWED_NETWORKS), settings.find(OPERATOR_PASSWORD));
         HaConfig ha = new HaConfig(settings.get(LOOP_WAIT), settings.get(MAXIMUM_LAG_ON_FAILOVER),
                 settings.get(SLOT_RETENTION), settings.get(NOFAILOVER), settings.get(PRIORITY),
                 settings.get(STOP_HANDOVER_TIMEOUT), settings.get(VERIFY_ON_MIGRATION),
                 new SynchronousSettings(settings.get(SYNCHRONOUS_MODE), settings.get(SYNCHRONOUS_NODE_COUNT),
                         settings.get(SYNCHRONOUS_MODE_STRICT)),
                 settings.get(NOSYNC), settings.get(FAILSAFE_MODE));
-        ApiConfig api = new ApiConfig(settings.get(API_LISTEN), settings.find(API_TOKEN));
+        String apiToken = settings.find(API_TOKEN).orElseGet(() -> ApiToken.derive(settings.get(APP), settings.get(SUPERUSER_PASSWORD)));
+        ApiConfig api = new ApiConfig(settings.get(API_LISTEN), Optional.of(apiToken), settings.get(FLY_API_LISTEN),
+                settings.get(FLY_API_ADMIN_FROM));
         MetricsConfig metrics = new MetricsConfig(settings.get(METRICS_LISTEN));
         RouterConfig router = new RouterConfig(settings.find(ROUTER_LISTEN));
         DnsConfig dns = new DnsConfig(settings.find(DNS_SERVERS).orElse(List.of()), settings.get(DNS_NAME_PATTERN));
@@ -229,8 +238,8 @@ public final class SidecarConfigLoader {
             String name = key.substring(PARAMETER_PREFIX.length());
             if (!PARAMETER_NAME.matcher(name).matches()) {
                 problems.add(key + ": " + ShownValue.of(name) + " is not a postgresql.conf parameter name; set in " + file.name());
-            } else if (MANAGED_SERVER_SETTINGS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
-                problems.add(key + ": pgmanager sets " + name + " itself (replication, failover and fencing depend on it), so it "
+            } else if (dev.pgmanager.postgres.ManagedSettings.whyNot(name, value).isPresent()) {
+                problems.add(key + ": " + dev.pgmanager.postgres.ManagedSettings.whyNot(name, value).get() + ", so it "
                         + "cannot be a parameter; set in " + file.name() + " (ALTER SYSTEM still overrides it, at your own risk)");
             } else if (value.contains("\n") || value.contains("\r")) {
                 // one setting per line in postgresql.conf: a line break would smuggle in other settings

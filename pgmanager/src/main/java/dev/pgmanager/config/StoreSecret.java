@@ -20,8 +20,13 @@ public final class StoreSecret {
     private StoreSecret() {}
 
     public static String derive(String app, String superuserPassword) {
+        return derive(CONTEXT, app, superuserPassword);
+    }
+
+    /** A secret for {@code context} (what it guards) and {@code app}, derived from the superuser password. */
+    static String derive(String context, String app, String superuserPassword) {
         try {
-            PBEKeySpec spec = new PBEKeySpec(superuserPassword.toCharArray(), (CONTEXT + app).getBytes(StandardCharsets.UTF_8),
+            PBEKeySpec spec = new PBEKeySpec(superuserPassword.toCharArray(), (context + app).getBytes(StandardCharsets.UTF_8),
                     ITERATIONS, 256);
             byte[] key = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
             spec.clearPassword();

@@ -109,6 +109,20 @@ public final class ValueParsers {
         };
     }
 
+    static java.util.Optional<java.net.InetSocketAddress> socketAddressOrOff(String text) {
+        return text.strip().equalsIgnoreCase("off") ? java.util.Optional.empty()
+                : java.util.Optional.of(NetworkSyntax.socketAddress(text));
+    }
+
+    static String flyAdminFrom(String text) {
+        String mode = text.strip().toLowerCase(Locale.ROOT);
+        if (!java.util.Set.of("peers", "network", "local").contains(mode)) {
+            throw new IllegalArgumentException(ShownValue.of(text) + " is not who may change things through the flyctl API "
+                    + "(use peers, network or local)");
+        }
+        return mode;
+    }
+
     static StoreConfig.StoreMode storeMode(String text) {
         return switch (text.strip().toLowerCase(Locale.ROOT)) {
             case "external" -> StoreConfig.StoreMode.EXTERNAL;

@@ -76,6 +76,27 @@ public final class DnsAddressResolver implements AddressResolver {
         }
     }
 
+    /**
+     * The private addresses of every machine of the organization, from Fly's {@code _instances.internal} TXT record
+     * (entries such as {@code instance=<id>,app=<app>,ip=<address>,region=<region>}); empty when DNS gives no list,
+     * so that a caller deciding on it refuses rather than guesses.
+     */
+    public Optional<java.util.Set<InetAddress>> organizationMachineAddresses() {
+        lookups.increment();
+        try {
+            List<Record> records = client.ask(absoluteName(INSTANCES_NAME), Type.TXT, deadline());
+            if (records.isEmpty()) throw new DnsLookupException("no TXT record");
+            return Optional.of(FlyMemberList.instanceAddresses(records.stream().map(TXTRecord.class::cast).toList()));
+        } catch (DnsLookupException e) {
+            failures.increment();
+            log.warn("the organization's machines are unknown ({} {}): {}", INSTANCES_NAME, "TXT", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Fly's list of every machine of the organization, as seen from any of them. */
+    public static final String INSTANCES_NAME = "_instances.internal";
+
     public DnsStats stats() {
         return new DnsStats(lookups.sum(), failures.sum(), addressChanges.sum());
     }

@@ -55,6 +55,22 @@ public final class FlyMemberList {
         }
     }
 
+    /** The {@code ip=} values of Fly's {@code _instances.internal} entries; what is not an IP literal is left out. */
+    static java.util.Set<java.net.InetAddress> instanceAddresses(Collection<TXTRecord> records) {
+        java.util.Set<java.net.InetAddress> addresses = new java.util.HashSet<>();
+        for (TXTRecord record : records) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:^|[,;\\s])ip=([0-9A-Fa-f:.]+)").matcher(joined(record));
+            while (m.find()) {
+                try {
+                    addresses.add(java.net.InetAddress.ofLiteral(m.group(1)));
+                } catch (IllegalArgumentException e) {
+                    // not an address: no machine to recognise by it
+                }
+            }
+        }
+        return addresses;
+    }
+
     private static String joined(TXTRecord record) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         record.getStringsAsByteArrays().forEach(bytes::writeBytes);

@@ -15,6 +15,8 @@ import java.util.Optional;
  * @param replayedLsn    replica: last WAL applied
  * @param replicas       primary: the {@code pg_stat_replication} rows
  * @param walReceiver    replica: the {@code pg_stat_wal_receiver} row, absent while not streaming
+ * @param pendingRestart the settings changed in the configuration files that the server applies only when it restarts
+ *                       ({@code pg_settings.pending_restart}), by name
  */
 public record PgStatus(
         PgRole role,
@@ -24,16 +26,18 @@ public record PgStatus(
         Optional<Lsn> receivedLsn,
         Optional<Lsn> replayedLsn,
         List<ReplicationConnection> replicas,
-        Optional<WalReceiverStatus> walReceiver) {
+        Optional<WalReceiverStatus> walReceiver,
+        List<String> pendingRestart) {
 
     public PgStatus {
         Objects.requireNonNull(role, "role");
         replicas = List.copyOf(replicas);
+        pendingRestart = List.copyOf(pendingRestart);
     }
 
     public static PgStatus stopped() {
         return new PgStatus(PgRole.STOPPED, 0, Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), List.of(), Optional.empty());
+                Optional.empty(), List.of(), Optional.empty(), List.of());
     }
 
     public boolean running() {

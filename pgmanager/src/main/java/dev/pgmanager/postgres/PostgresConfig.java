@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything that makes one PostgreSQL instance this machine's: where its files are, where it listens,
@@ -27,6 +28,8 @@ import java.util.Objects;
  *                         machine, then the operator's {@code postgres.parameters}
  * @param archiving        WAL archiving settings, written among pgmanager's own (an operator's parameter cannot turn
  *                         off the archive the backups depend on); empty when the cluster has no backups
+ * @param operator         the role {@code postgres} and its password ({@code OPERATOR_PASSWORD}), kept so by every
+ *                         primary this server becomes; empty: that role is left alone
  */
 public record PostgresConfig(
         Path dataDirectory,
@@ -41,7 +44,16 @@ public record PostgresConfig(
         Duration startTimeout,
         Duration copyTimeout,
         Map<String, String> settings,
-        Map<String, String> archiving) {
+        Map<String, String> archiving,
+        Optional<Credentials> operator) {
+
+    /** A server whose operator role pgmanager leaves alone. */
+    public PostgresConfig(Path dataDirectory, Path stateDirectory, Path socketDirectory, List<String> listenAddresses, int port,
+            List<String> allowedNetworks, Credentials superuser, Credentials replication, MachineId machineId,
+            Duration startTimeout, Duration copyTimeout, Map<String, String> settings, Map<String, String> archiving) {
+        this(dataDirectory, stateDirectory, socketDirectory, listenAddresses, port, allowedNetworks, superuser, replication,
+                machineId, startTimeout, copyTimeout, settings, archiving, Optional.empty());
+    }
 
     /** A server without WAL archiving. */
     public PostgresConfig(Path dataDirectory, Path stateDirectory, Path socketDirectory, List<String> listenAddresses, int port,
@@ -64,6 +76,7 @@ public record PostgresConfig(
         Objects.requireNonNull(copyTimeout, "copyTimeout");
         settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
         archiving = Collections.unmodifiableMap(new LinkedHashMap<>(archiving));
+        Objects.requireNonNull(operator, "operator");
         if (listenAddresses.isEmpty()) {
             throw new IllegalArgumentException("listenAddresses must not be empty");
         }

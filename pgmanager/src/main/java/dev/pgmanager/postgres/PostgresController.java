@@ -112,6 +112,7 @@ public final class PostgresController {
         });
         if (status().role() == PgRole.PRIMARY) {
             ensureReplicationRole();
+            ensureOperatorRole();
         }
         log.info("started PostgreSQL in {} on port {} (pid {})", dataDirectory, config.port(), postmaster.pid());
     }
@@ -174,6 +175,12 @@ public final class PostgresController {
      */
     public Connection connect() throws SQLException {
         return DriverManager.getConnection(localUrl(), superuserProperties(5, 10, 30));
+    }
+
+    /** Like {@link #connect()}, to {@code database}. */
+    public Connection connect(String database) throws SQLException {
+        return DriverManager.getConnection(new HostPort(config.localConnectHost(), config.port()).jdbcUrl(database),
+                superuserProperties(5, 10, 60));
     }
 
     /**
@@ -276,6 +283,7 @@ public final class PostgresController {
         configFiles.clearUpstream();
         reload();
         ensureReplicationRole();
+        ensureOperatorRole();
         log.info("promoted PostgreSQL in {} to primary on timeline {}", dataDirectory, status().timeline());
     }
 
@@ -346,6 +354,19 @@ public final class PostgresController {
             reload();
         }
         log.info("synchronous_standby_names = '{}'", value);
+    }
+
+    /**
+     * Writes the cluster's parameters into this data directory and makes a running server re-read them when they
+     * changed. Settings that need a restart are then pending ({@link PgStatus#pendingRestart()}).
+     *
+     * @return whether they changed
+     */
+    public boolean applyClusterParameters(Map<String, String> parameters) {
+        if (!dataDirectory.holdsCluster()) return false;
+        boolean changed = configFiles.writeClusterParameters(parameters);
+        if (changed && isRunning()) reload();
+        return changed;
     }
 
     /** The {@code synchronous_standby_names} pgmanager last set in this data directory, if it set one. */
@@ -574,6 +595,38 @@ public final class PostgresController {
             }
             log.info("created replication role {} in {}", replication.user(), dataDirectory);
         });
+    }
+
+    /**
+     * Keeps the operator's role ({@code postgres}, {@code OPERATOR_PASSWORD}) a superuser that logs in with that
+     * password: created when missing, its password set again otherwise, so that the secret is what counts (as
+     * postgres-flex does on every boot). Runs where the replication role is ensured: on every start or promotion of a
+     * primary.
+     */
+    private void ensureOperatorRole() {
+        config.operator().ifPresent(operator -> withConnection("keep the operator's role", connection -> {
+            boolean exists;
+            try (PreparedStatement p = connection.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
+                p.setString(1, operator.user());
+                try (ResultSet row = p.executeQuery()) {
+                    exists = row.next();
+                }
+            }
+            String statement;
+            try (PreparedStatement format = connection.prepareStatement(
+                    "SELECT format('" + (exists ? "ALTER" : "CREATE") + " ROLE %I WITH LOGIN SUPERUSER PASSWORD %L', ?, ?)")) {
+                format.setString(1, operator.user());
+                format.setString(2, PasswordUtil.encodeScramSha256(operator.password().toCharArray()));
+                try (ResultSet row = format.executeQuery()) {
+                    row.next();
+                    statement = row.getString(1);
+                }
+            }
+            try (var s = connection.createStatement()) {
+                s.execute(statement);
+            }
+            if (!exists) log.info("created the operator's role {} in {}", operator.user(), dataDirectory);
+        }));
     }
 
     private static boolean slotExists(Connection connection, String name) throws SQLException {

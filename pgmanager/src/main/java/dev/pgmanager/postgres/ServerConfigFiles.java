@@ -31,6 +31,7 @@ final class ServerConfigFiles {
     static final String UPSTREAM_FILE = "pgmanager-upstream.conf";
     static final String SYNC_FILE = "pgmanager-sync.conf";
     static final String WRITES_FILE = "pgmanager-writes.conf";
+    static final String CLUSTER_FILE = "pgmanager-cluster.conf";
     private static final Pattern SYNC_SETTING = Pattern.compile("(?m)^synchronous_standby_names = '(.*)'$");
     private static final String INCLUDE_LINE = "include '" + SETTINGS_FILE + "'";
     private static final Pattern FOLLOWED_ADDRESS = Pattern.compile("(?m)^primary_conninfo = '.*\\bhostaddr=''([^']*)''");
@@ -52,7 +53,24 @@ final class ServerConfigFiles {
         StringBuilder chosen = new StringBuilder("# memory sized from this machine, then the operator's postgres.parameters\n");
         config.settings().forEach((name, value) -> chosen.append(setting(name, value)));
         String settings = HEADER
+                + "# pgmanager's defaults, which the settings below may change\n"
+                + "wal_level = replica\n"
+                // a replica needs at least the primary's value of both, so every member uses the same
+                + "max_wal_senders = 10\n"
+                + "max_replication_slots = 10\n"
+                // pg_rewind reads the old primary's own WAL back to the last checkpoint before the
+                // timelines diverged, which is often older than the last checkpoint the old primary made
+                // itself (and recycled WAL behind); keep some, or every rewind turns into a re-clone.
+                + "wal_keep_size = '256MB'\n"
+                // a replica whose upstream refused it (a new leader still promoting, a slot not there yet) tries
+                // again after this; PostgreSQL's 5 s default would hold up every failover's replicas, and a strict
+                // synchronous primary's writes with them, by up to that long
+                + "wal_retrieve_retry_interval = '1s'\n"
                 + chosen
+                // the cluster's parameters (pgmanager config set, fly pg config update): the same on every member,
+                // changed while the server runs; validated before they are stored, so none of pgmanager's own below
+                + "# the cluster's parameters, from the store\n"
+                + "include_if_exists = '" + CLUSTER_FILE + "'\n"
                 + "# pgmanager's own, last so that they win\n"
                 + setting("listen_addresses", String.join(",", config.listenAddresses()))
                 + "port = " + config.port() + "\n"
@@ -61,24 +79,11 @@ final class ServerConfigFiles {
                 + "unix_socket_permissions = 0700\n"
                 + setting("cluster_name", config.machineId().value())
                 + "password_encryption = 'scram-sha-256'\n"
-                + "wal_level = replica\n"
                 + "hot_standby = on\n"
-                // a replica needs at least the primary's value of both, so every member uses the same
-                + "max_wal_senders = 10\n"
-                + "max_replication_slots = 10\n"
                 // pg_rewind can only find the pages a diverged primary changed if every first change of a
                 // page after a checkpoint is WAL-logged in full; checksums do that too, this keeps
                 // rewind possible on clusters created without them
                 + "wal_log_hints = on\n"
-                // pg_rewind reads the old primary's own WAL back to the last checkpoint before the
-                // timelines diverged, which is often older than the last checkpoint the old primary made
-                // itself (and recycled WAL behind); keep some, or every rewind turns into a re-clone.
-                // ALTER SYSTEM can size it to the cluster's write rate.
-                + "wal_keep_size = '256MB'\n"
-                // a replica whose upstream refused it (a new leader still promoting, a slot not there yet) tries
-                // again after this; PostgreSQL's 5 s default would hold up every failover's replicas, and a strict
-                // synchronous primary's writes with them, by up to that long
-                + "wal_retrieve_retry_interval = '1s'\n"
                 + tlsSettings()
                 + archiveSettings()
                 // the server log goes to the file pg_ctl -l names, outside PGDATA
@@ -152,6 +157,23 @@ final class ServerConfigFiles {
         }
     }
 
+    /**
+     * The cluster's parameters, as the store's spec holds them (names and values checked by {@code ParameterCheck}
+     * before they were stored). Returns whether the file changed.
+     */
+    boolean writeClusterParameters(java.util.Map<String, String> parameters) {
+        StringBuilder text = new StringBuilder(HEADER);
+        new java.util.TreeMap<>(parameters).forEach((name, value) -> text.append(name).append(" = ").append(quoted(value)).append('\n'));
+        Path file = dataDirectory.file(CLUSTER_FILE);
+        try {
+            if (Files.exists(file) && Files.readString(file, StandardCharsets.UTF_8).contentEquals(text)) return false;
+        } catch (IOException e) {
+            // unreadable: write it again
+        }
+        osUser.writePrivateFile(file, text.toString());
+        return true;
+    }
+
     /** Makes user sessions read-only by default ({@code refused}) or leaves them as they were. */
     void writeUserWritesRefused(boolean refused) {
         osUser.writePrivateFile(dataDirectory.file(WRITES_FILE), HEADER + (refused ? "default_transaction_read_only = on\n" : ""));
@@ -207,7 +229,11 @@ final class ServerConfigFiles {
 
     /** A postgresql.conf string setting; backslash and quote are both escape characters there. */
     private static String setting(String name, String value) {
-        return name + " = '" + value.replace("\\", "\\\\").replace("'", "''") + "'\n";
+        return name + " = " + quoted(value) + "\n";
+    }
+
+    private static String quoted(String value) {
+        return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
     }
 
     private static String hbaName(String role) {

@@ -18,6 +18,7 @@ final class StatusReader {
         boolean inRecovery = queryBoolean(connection, "SELECT pg_is_in_recovery()");
         List<ReplicationConnection> replicas = replicationConnections(connection);
         Optional<WalReceiverStatus> receiver = walReceiver(connection);
+        List<String> pendingRestart = pendingRestart(connection);
         if (!inRecovery) {
             try (Statement statement = connection.createStatement();
                  // The timeline WAL is being written on, read from the name of the current WAL segment
@@ -29,7 +30,7 @@ final class StatusReader {
                                 ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int""")) {
                 row.next();
                 return new PgStatus(PgRole.PRIMARY, row.getInt(3), lsn(row, 1), lsn(row, 2),
-                        Optional.empty(), Optional.empty(), replicas, receiver);
+                        Optional.empty(), Optional.empty(), replicas, receiver, pendingRestart);
             }
         }
         if (receiver.filter(r -> r.receivedTimeline() > 0).isEmpty()) makeRestartpoint(connection);
@@ -45,8 +46,18 @@ final class StatusReader {
                     .filter(tli -> tli > 0)
                     .orElse(row.getInt(3));
             return new PgStatus(PgRole.REPLICA, timeline, Optional.empty(), Optional.empty(),
-                    lsn(row, 1), lsn(row, 2), replicas, receiver);
+                    lsn(row, 1), lsn(row, 2), replicas, receiver, pendingRestart);
         }
+    }
+
+    /** The settings the server was given (a reload read them) but applies only at its next start. */
+    static List<String> pendingRestart(Connection connection) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT name FROM pg_settings WHERE pending_restart ORDER BY name")) {
+            while (rows.next()) names.add(rows.getString(1));
+        }
+        return names;
     }
 
     /**

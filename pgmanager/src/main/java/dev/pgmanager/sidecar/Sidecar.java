@@ -1,7 +1,9 @@
 package dev.pgmanager.sidecar;
 
 import dev.pgmanager.api.DiskSpace;
+import dev.pgmanager.api.FlyApi;
 import dev.pgmanager.api.HttpApi;
+import dev.pgmanager.postgres.ClusterParameters;
 import dev.pgmanager.api.RewriterReport;
 import dev.pgmanager.api.SidecarView;
 import dev.pgmanager.config.SidecarConfig;
@@ -111,6 +113,7 @@ public final class Sidecar implements AutoCloseable {
     private final ControlLoop loop;
     private final Thread loopThread;
     private final HttpApi api;
+    private final Optional<HttpApi> flyApi;
     private final SidecarMetrics metrics;
     private final AutoCloseable watch;
     private final StaleAddressRewriting rewriting;
@@ -198,6 +201,10 @@ public final class Sidecar implements AutoCloseable {
                     + "cannot be undone. On Fly: fly storage create, then restart the members");
         }
         this.api = HttpApi.start(config.api().listen(), view, requests, backups, config.api().token(), clock);
+        this.flyApi = config.api().flyListen().map(listen -> FlyApi.start(listen, view, requests, new ClusterParameters(store),
+                new FlyApi.Setup(controller::connect, Set.copyOf(List.of(config.postgres().superuser(), config.postgres().replicationUser(), "postgres")),
+                        config.postgres().dataDir(), config.api().flyAdminFrom(), config.postgres().allowedNetworks(),
+                        resolver::organizationMachineAddresses), clock));
 
         DiskFullGuard diskGuard = new DiskFullGuard(config.disk(), config.postgres().dataDir(), controller);
         metrics.reportDiskGuard(diskGuard::refusingWrites, () -> DiskSpace.of(config.postgres().dataDir()));
@@ -205,7 +212,8 @@ public final class Sidecar implements AutoCloseable {
         metrics.reportBackups(backups.isPresent(), () -> lease.isHeld() ? backupSummary.get() : Optional.empty());
         MemberRecords records = new MemberRecords(store, me, config.region(),
                 new Member.Tags(config.ha().noFailover(), config.ha().priority(), config.ha().noSync()), config.postgres().port(), api.port(),
-                diskGuard::refusingWrites, backupSummary, () -> backupServing.flatMap(BackupServing::source), loopWait);
+                diskGuard::refusingWrites, backupSummary, () -> backupServing.flatMap(BackupServing::source),
+                () -> server.lastStatus().pendingRestart(), loopWait);
         Duration staleAfter = loopWait.multipliedBy(3).plus(config.store().sessionTimeout());
         Candidacy candidacy = new Candidacy(config.primaryRegion(), config.failoverOutsidePrimaryRegion(), staleAfter, HANDOVER_TIMEOUT);
         ClusterSpec bootstrapSpec = new ClusterSpec(loopWait.toMillis(), config.ha().maximumLagOnFailoverBytes(), false, false,
@@ -350,6 +358,7 @@ public final class Sidecar implements AutoCloseable {
         failsafe.close();
         lease.close();
         api.close();
+        flyApi.ifPresent(HttpApi::close);
         metrics.close();
         store.close();
         // The peer last: the hand-over and the lease release above need the store.
@@ -468,7 +477,8 @@ public final class Sidecar implements AutoCloseable {
         return new PostgresConfig(dataDir, stateDir, pg.socketDir(), listen, pg.port(), pg.allowedNetworks(),
                 new Credentials(pg.superuser(), pg.superuserPassword()),
                 new Credentials(pg.replicationUser(), pg.replicationPassword()),
-                MachineId.of(config.machineId()), Duration.ofSeconds(60), Duration.ofHours(2), settings, archiving);
+                MachineId.of(config.machineId()), Duration.ofSeconds(60), Duration.ofHours(2), settings, archiving,
+                pg.operatorPassword().map(password -> new Credentials(dev.pgmanager.config.PostgresConfig.OPERATOR_ROLE, password)));
     }
 
     /** What the HTTP API reads. */

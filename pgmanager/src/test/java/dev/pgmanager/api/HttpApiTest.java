@@ -540,7 +540,7 @@ class HttpApiTest {
         var api = start(Optional.empty());
         var response = send(post(api, path, validBody(path)).header("Authorization", "Bearer " + TOKEN));
         assertEquals(401, response.statusCode());
-        assertEquals("no API token is configured on this member (set OPERATOR_PASSWORD or api.token)", error(response));
+        assertEquals("no API token is configured on this member (set PGMANAGER_API_TOKEN or api.token)", error(response));
         assertTrue(commands.calls.isEmpty());
         assertEquals(401, send(post(start(Optional.of("  ")), path, validBody(path)).header("Authorization", "Bearer ")).statusCode(),
                 "a blank token is no token");

@@ -13,6 +13,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.regex.Matcher;
+import java.nio.file.Files;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -37,11 +40,13 @@ class FlyTomlTest {
     static void load() throws IOException, ConfigException {
         fly = new TomlMapper().readTree(FLY_TOML.toFile());
         Map<String, String> environment = new HashMap<>();
+        // the image's environment first (its ENV instruction), then fly.toml's, which win
+        environment.putAll(imageEnvironment());
         fly.path("env").properties().forEach(entry -> environment.put(entry.getKey(), entry.getValue().asText()));
         // what Fly sets on every machine, and the secrets the README tells the operator to set
         environment.putAll(Map.of("FLY_MACHINE_ID", "148e21ea7d5e89", "FLY_APP_NAME", fly.path("app").asText(),
                 "FLY_REGION", fly.path("primary_region").asText(), "FLY_PRIVATE_IP", "fdaa:0:1:a7b:1b5:5d4f:7b1e:2",
-                "SU_PASSWORD", "s", "REPL_PASSWORD", "r", "OPERATOR_PASSWORD", "o", "PGMANAGER_STORE", "zk.internal:2181"));
+                "SU_PASSWORD", "s", "REPL_PASSWORD", "r", "OPERATOR_PASSWORD", "o"));
         sidecar = SidecarConfigLoader.load(Optional.empty(), environment);
     }
 
@@ -64,16 +69,43 @@ class FlyTomlTest {
     }
 
     @Test
-    void machineChecksAskTheSidecarsApiForLivenessAndReadiness() {
-        Set<String> paths = new TreeSet<>();
+    void machineChecksAreTheOnesFlyPgCreateGivesOnTheFlyctlApi() {
+        Set<String> checks = new TreeSet<>();
+        InetSocketAddress flyApi = sidecar.api().flyListen()
+                .orElseThrow(() -> new AssertionError("the image must serve the flyctl API (PGMANAGER_FLY_API_LISTEN)"));
+        assertEquals(5500, flyApi.getPort(), "flyctl dials port 5500");
         fly.path("checks").properties().forEach(check -> {
             JsonNode value = check.getValue();
             assertEquals("http", value.path("type").asText(), check.getKey());
-            assertEquals(sidecar.api().listen().getPort(), value.path("port").asInt(), check.getKey() + ": api.listen port");
-            paths.add(value.path("path").asText());
+            assertEquals(flyApi.getPort(), value.path("port").asInt(), check.getKey() + ": flyapi.listen port");
+            assertEquals("/flycheck/" + check.getKey(), value.path("path").asText(), check.getKey());
+            checks.add(check.getKey());
         });
-        // /primary is no machine check: it fails on replicas by design, and a failing check stops fly deploy
-        assertEquals(Set.of("/health/live", "/health/ready", "/health/role"), paths);
+        // flyctl finds the leader by the output of the check named role; /primary is no machine check: it fails on
+        // replicas by design, and a failing check stops fly deploy
+        assertEquals(Set.of("pg", "role", "vm"), checks);
+    }
+
+    @Test
+    void aMachineOfFlyPgCreateHasAllItNeedsFromTheImageAndTheSecrets() {
+        assertEquals("flypgadmin", sidecar.postgres().superuser(), "pgmanager's own superuser is not the operator's postgres");
+        assertEquals(Optional.of("o"), sidecar.postgres().operatorPassword(), "OPERATOR_PASSWORD is the role postgres's password");
+        assertTrue(sidecar.api().token().isPresent(), "an API token derived from SU_PASSWORD");
+        assertEquals(StoreConfig.StoreMode.ENSEMBLE, sidecar.store().mode(), "no store to set: the members carry it");
+    }
+
+    /** The ENV instruction of the Dockerfile: {@code NAME=value} pairs, build arguments left as written. */
+    private static Map<String, String> imageEnvironment() throws IOException {
+        String dockerfile = Files.readString(FLY_TOML.resolveSibling("Dockerfile"));
+        Matcher env = Pattern.compile("(?m)^ENV ((?:.*\\\\\n)*.*)$").matcher(dockerfile.substring(dockerfile.lastIndexOf("\nFROM ")));
+        Map<String, String> environment = new HashMap<>();
+        while (env.find()) {
+            for (String pair : env.group(1).replace("\\\n", " ").trim().split("\\s+")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) environment.put(pair.substring(0, eq), pair.substring(eq + 1));
+            }
+        }
+        return environment;
     }
 
     @Test

@@ -23,6 +23,7 @@ class SidecarConfigLoaderTest {
     private static final String SUPERUSER_SECRET = "su-Secret-4711";
     private static final String REPLICATION_SECRET = "repl-Secret-0815";
     private static final String API_SECRET = "api-Secret-2342";
+    private static final String OPERATOR_SECRET = "operator-Secret-777";
 
     @TempDir
     Path directory;
@@ -104,7 +105,10 @@ class SidecarConfigLoaderTest {
         assertTrue(config.api().listen().getAddress().isAnyLocalAddress());
         assertTrue(config.api().listen().getAddress() instanceof java.net.Inet6Address);
         assertEquals(8008, config.api().listen().getPort());
-        assertEquals(Optional.empty(), config.api().token());
+        assertEquals(Optional.of(ApiToken.derive("my-db", SUPERUSER_SECRET)), config.api().token());
+        assertEquals(Optional.empty(), config.api().flyListen());
+        assertEquals("peers", config.api().flyAdminFrom());
+        assertEquals(Optional.empty(), postgres.operatorPassword());
         assertEquals(DiskGuardConfig.DEFAULTS, config.disk());
         assertEquals(LogFormat.TEXT, config.logFormat());
     }
@@ -302,14 +306,40 @@ class SidecarConfigLoaderTest {
     }
 
     @Test
+    void operatorPasswordIsThePostgresRolesPasswordSoTheSuperuserMustBeAnotherRole() {
+        // OPERATOR_PASSWORD was the API token once: a configuration of that time names postgres as the superuser
+        assertMentions(rejected(with(flyEnvironment(), "OPERATOR_PASSWORD", OPERATOR_SECRET)),
+                "OPERATOR_PASSWORD is the password of the role postgres", "set PGMANAGER_SUPERUSER to a role of its own",
+                "set PGMANAGER_API_TOKEN instead");
+        SidecarConfig asFlyPgCreateSetsIt = SidecarConfigLoader.load(Optional.empty(),
+                with(flyEnvironment(), "OPERATOR_PASSWORD", OPERATOR_SECRET, "PGMANAGER_SUPERUSER", "flypgadmin"));
+        assertEquals("flypgadmin", asFlyPgCreateSetsIt.postgres().superuser());
+        assertEquals(Optional.of(OPERATOR_SECRET), asFlyPgCreateSetsIt.postgres().operatorPassword());
+        assertEquals(Optional.of(ApiToken.derive("my-db", SUPERUSER_SECRET)), asFlyPgCreateSetsIt.api().token(),
+                "the token is no longer OPERATOR_PASSWORD");
+    }
+
+    @Test
+    void theFlyctlApiIsOffUnlessAskedAndItsAdmissionIsOneOfThree() {
+        SidecarConfig on = SidecarConfigLoader.load(Optional.empty(),
+                with(flyEnvironment(), "PGMANAGER_FLY_API_LISTEN", "[::]:5500", "PGMANAGER_FLY_API_ADMIN_FROM", "network"));
+        assertEquals(5500, on.api().flyListen().orElseThrow().getPort());
+        assertEquals("network", on.api().flyAdminFrom());
+        assertMentions(rejected(with(flyEnvironment(), "PGMANAGER_FLY_API_ADMIN_FROM", "everyone")),
+                "flyapi.admin_from: \"everyone\" is not who may change things through the flyctl API (use peers, network or local)");
+    }
+
+    @Test
     void aParameterPgmanagerSetsItselfIsRefused() throws Exception {
         Path yaml = file("managed.yml", """
                 postgres:
                   parameters:
                     wal_level: minimal
+                    hot_standby: off
                     work_mem: 8MB
                 """);
-        assertMentions(rejected(Optional.of(yaml), flyEnvironment()), "postgres.parameters.wal_level: pgmanager sets wal_level itself");
+        assertMentions(rejected(Optional.of(yaml), flyEnvironment()), "postgres.parameters.wal_level: wal_level minimal leaves nothing",
+                "postgres.parameters.hot_standby: pgmanager sets hot_standby itself");
     }
 
     @Test
@@ -472,10 +502,12 @@ class SidecarConfigLoaderTest {
     @Test
     void passwordsNeverAppearInToStringOrMessages() {
         SidecarConfig config = SidecarConfigLoader.load(Optional.empty(),
-                with(flyEnvironment(), "OPERATOR_PASSWORD", API_SECRET));
+                with(flyEnvironment(), "PGMANAGER_API_TOKEN", API_SECRET, "OPERATOR_PASSWORD", OPERATOR_SECRET,
+                        "PGMANAGER_SUPERUSER", "flypgadmin"));
         assertEquals(Optional.of(API_SECRET), config.api().token());
+        assertEquals(Optional.of(OPERATOR_SECRET), config.postgres().operatorPassword());
         String shown = config.toString();
-        for (String secret : List.of(SUPERUSER_SECRET, REPLICATION_SECRET, API_SECRET)) {
+        for (String secret : List.of(SUPERUSER_SECRET, REPLICATION_SECRET, API_SECRET, OPERATOR_SECRET)) {
             assertFalse(shown.contains(secret), shown);
         }
         assertTrue(shown.contains("superuserPassword=***"), shown);

@@ -42,7 +42,8 @@ final class RecordCodec {
             Member.class, Map.of(JsonPointer.compile("/tags/noSync"), BooleanNode.FALSE,
                     JsonPointer.compile("/diskFull"), BooleanNode.FALSE,
                     JsonPointer.compile("/backups"), NullNode.getInstance(),
-                    JsonPointer.compile("/backupSource"), NullNode.getInstance()));
+                    JsonPointer.compile("/backupSource"), NullNode.getInstance(),
+                    JsonPointer.compile("/pendingRestart"), com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode()));
 
     /** The only fields a stored record may leave null: a hand-over request names its source and target optionally. */
     private static final Map<Class<? extends Record>, Set<String>> OPTIONAL_FIELDS = Map.of(

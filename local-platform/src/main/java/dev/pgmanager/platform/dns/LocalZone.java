@@ -9,6 +9,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
@@ -71,6 +72,12 @@ record LocalZone(String app, Duration ttl, Map<String, LocalMember> members) {
         Name name = question.getName();
         Name origin = origin(app);
         Name vmParent = child("vm", origin);
+        if (name.equals(child(dev.pgmanager.dns.DnsAddressResolver.INSTANCES_NAME, Name.root))) {
+            // the organization's machines, as Fly lists them: here, the cluster's members are all there is
+            Message response = emptyResponse(query, Rcode.NOERROR);
+            if (question.getType() == Type.TXT) response.addRecord(instanceList(name), Section.ANSWER);
+            return response;
+        }
         if (!name.subdomain(origin)) {
             return emptyResponse(query, Rcode.REFUSED); // not our zone: we are no recursive resolver
         }
@@ -120,6 +127,14 @@ record LocalZone(String app, Duration ttl, Map<String, LocalMember> members) {
                 .map(e -> new DiscoveredMember(MachineId.of(e.getKey()), e.getValue().region()))
                 .toList();
         return new TXTRecord(name, DClass.IN, ttl.toSeconds(), FlyMemberList.format(listed));
+    }
+
+    /** {@code instance=<id>,app=<app>,ip=<address>,region=<region>} per member, in strings of at most 255 bytes. */
+    private TXTRecord instanceList(Name name) {
+        List<String> strings = new java.util.ArrayList<>();
+        members.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> strings.add("instance=" + e.getKey() + ",app="
+                + app + ",ip=" + e.getValue().address().getHostAddress() + ",region=" + e.getValue().region()));
+        return new TXTRecord(name, DClass.IN, ttl.toSeconds(), strings.isEmpty() ? List.of("") : strings);
     }
 
     private Record addressRecord(Name name, InetAddress address) {

@@ -54,6 +54,11 @@ public final class Actor {
 
     /** @return true when every action succeeded */
     boolean perform(Decision decision, Observation observation) {
+        try {
+            server.keepClusterParameters(observation.cluster().spec());
+        } catch (RuntimeException e) {
+            log.warn("applying the cluster's parameters failed: {}", e.getMessage());
+        }
         for (Action action : decision.actions()) {
             try {
                 perform(action, observation);

@@ -46,6 +46,8 @@ public final class LocalServer {
     private volatile OptionalLong standbyNamesAppliedAt = OptionalLong.empty();
     private String systemIdentifier;
     private final FirstData firstData;
+    /** The cluster's parameters as last written to the data directory; null until the first pass writes them. */
+    private Map<String, String> appliedParameters;
 
     /**
      * How a new cluster's first member fills its empty data directory: {@code initdb}, or a restore from another
@@ -74,6 +76,7 @@ public final class LocalServer {
         };
         if (data != DataState.CLUSTER) {
             systemIdentifier = null;
+            appliedParameters = null;
             lastStatus = PgStatus.stopped();
             lastSeen = data == DataState.EMPTY ? LocalPostgres.empty() : LocalPostgres.foreign();
             return lastSeen;
@@ -123,6 +126,20 @@ public final class LocalServer {
     void setStandbyNames(StandbyNames names) {
         controller.setSynchronousStandbyNames(names.render());
         standbyNamesAppliedAt = OptionalLong.empty();
+    }
+
+    /**
+     * Keeps the server's configuration at the cluster's parameters ({@code spec}): written and reloaded when they
+     * changed. A spec that could not be read (no version) changes nothing: the store's trouble must not undo them.
+     */
+    void keepClusterParameters(dev.pgmanager.store.Versioned<dev.pgmanager.store.ClusterSpec> spec) {
+        if (!spec.exists() || lastSeen.data() != DataState.CLUSTER) return;
+        Map<String, String> parameters = spec.value().parameters();
+        if (parameters.equals(appliedParameters)) return;
+        if (controller.applyClusterParameters(parameters)) {
+            log.info("the cluster's parameters are now {}", parameters.isEmpty() ? "none" : parameters);
+        }
+        appliedParameters = parameters;
     }
 
     /** What the last observation saw, without asking the server (for the lease reflex, which must not wait). */

@@ -26,12 +26,14 @@ public final class MemberRecords {
     private final BooleanSupplier diskFull;
     private final Supplier<Optional<Member.Backups>> backups;
     private final Supplier<Optional<Member.BackupSource>> backupSource;
+    private final Supplier<java.util.List<String>> pendingRestart;
     private final Duration refreshEvery;
     private Member lastPublished;
 
     public MemberRecords(ClusterStore store, String machineId, String region, Member.Tags tags, int databasePort, int apiPort,
             BooleanSupplier diskFull, Supplier<Optional<Member.Backups>> backups, Supplier<Optional<Member.BackupSource>> backupSource,
-            Duration refreshEvery) {
+            Supplier<java.util.List<String>> pendingRestart, Duration refreshEvery) {
+        this.pendingRestart = pendingRestart;
         this.store = store;
         this.machineId = machineId;
         this.region = region;
@@ -49,7 +51,7 @@ public final class MemberRecords {
         // another member's keeper last saw, from an earlier term, is no longer the cluster's.
         return new Member(machineId, region, role(local), state(local, leading), local.timeline(), local.wal().received().orElse(-1),
                 local.wal().replayed().orElse(-1), tags, databasePort, apiPort, diskFull.getAsBoolean(),
-                leading ? backups.get() : Optional.empty(), backupSource.get(), now);
+                leading ? backups.get() : Optional.empty(), backupSource.get(), pendingRestart.get(), now);
     }
 
     void publish(Member member) {

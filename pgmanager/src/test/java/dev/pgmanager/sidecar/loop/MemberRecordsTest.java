@@ -24,7 +24,7 @@ class MemberRecordsTest {
     private final List<Member> written = new ArrayList<>();
     private final AtomicReference<Optional<Member.Backups>> summary = new AtomicReference<>(Optional.of(backups(NOW.minusSeconds(30))));
     private final MemberRecords records = new MemberRecords(store(written), "aaaa0000000001", "ams", Member.Tags.NONE, 5433, 8008,
-            () -> false, summary::get, Optional::empty, Duration.ofSeconds(10));
+            () -> false, summary::get, Optional::empty, List::of, Duration.ofSeconds(10));
 
     @Test
     void onlyTheLeaderPublishesTheBackupSummary() {
