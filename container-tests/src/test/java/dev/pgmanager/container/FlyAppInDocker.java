@@ -40,7 +40,11 @@ import org.slf4j.LoggerFactory;
 final class FlyAppInDocker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FlyAppInDocker.class);
     static final String SUPERUSER_PASSWORD = "container-test-su";
+    /** The role postgres's password, as fly pg create sets OPERATOR_PASSWORD. */
+    static final String OPERATOR_PASSWORD = "container-test-operator";
     static final int API_PORT = 8008;
+    /** The flyctl API and Fly's checks (the image serves it). */
+    static final int FLY_API_PORT = 5500;
     static final int ROUTER_PORT = 5432;
     static final int PG_PORT = 5433;
     private static final Path LOGS = Path.of("target", "container-logs");
@@ -121,7 +125,20 @@ final class FlyAppInDocker implements AutoCloseable {
         return Boolean.TRUE.equals(inspect(machineId).getState().getRunning());
     }
 
-    /** The HTTP status of {@code GET path} on the member's sidecar API; 0 when it does not answer. */
+    /** The member's flyctl API (port 5500) as flyctl dials it. */
+    String flyApiOf(String machineId) {
+        return "[" + addressOf(machineId) + "]:" + FLY_API_PORT;
+    }
+
+    /** The labels of the image the members run. */
+    Map<String, String> imageLabels() {
+        return docker.inspectImageCmd(image).exec().getConfig().getLabels();
+    }
+
+    /**
+     * The HTTP status of {@code GET path} on the member's sidecar API (Fly's checks, {@code /flycheck/...}, on the flyctl
+     * API's port); 0 when it does not answer.
+     */
     int status(String machineId, String path) {
         return get(machineId, path).map(HttpResponse::statusCode).orElse(0);
     }
@@ -131,9 +148,15 @@ final class FlyAppInDocker implements AutoCloseable {
         return get(machineId, path).filter(response -> response.statusCode() == 200).map(HttpResponse::body);
     }
 
+    /** The body of {@code GET path} on the member's sidecar API, whatever its status. */
+    Optional<String> bodyOf(String machineId, String path) {
+        return get(machineId, path).map(HttpResponse::body);
+    }
+
     private Optional<HttpResponse<String>> get(String machineId, String path) {
         try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://[" + addressOf(machineId) + "]:" + API_PORT + path))
+            int port = path.startsWith("/flycheck/") ? FLY_API_PORT : API_PORT;
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://[" + addressOf(machineId) + "]:" + port + path))
                     .timeout(Duration.ofSeconds(2)).GET().build();
             return Optional.of(http.send(request, HttpResponse.BodyHandlers.ofString()));
         } catch (IOException | RuntimeException e) {
@@ -227,9 +250,12 @@ final class FlyAppInDocker implements AutoCloseable {
                 "PRIMARY_REGION=ams",
                 "SU_PASSWORD=" + SUPERUSER_PASSWORD,
                 "REPL_PASSWORD=container-test-repl",
-                "OPERATOR_PASSWORD=container-test-token",
+                "OPERATOR_PASSWORD=" + OPERATOR_PASSWORD,
                 "PGMANAGER_STORE=" + storeAlias() + ":2181",
-                "PGMANAGER_ROUTER_LISTEN=[::]:" + ROUTER_PORT,
+                // Docker's DNS cannot list the organization's machines (_instances.internal) as Fly's does, so the flyctl
+                // API's changing calls are admitted from the whole network here; FlyctlCompatibilityTest covers the
+                // default, which admits WireGuard peers and refuses machines
+                "PGMANAGER_FLY_API_ADMIN_FROM=network",
                 // logs for machines (a log shipper), so that the tests see every line the image writes in that format
                 "PGMANAGER_LOG_FORMAT=json");
     }

@@ -11,6 +11,7 @@ import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.dns.MachineNameResolverProvider;
 import dev.pgmanager.dns.MachineNames;
 import dev.pgmanager.platform.dns.LocalDnsServer;
+import dev.pgmanager.store.testing.FreePorts;
 import dev.pgmanager.store.testing.TempDirs;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -61,6 +62,38 @@ class EnsembleBootstrapTest {
         EnsembleBootstrapException refused = assertThrows(EnsembleBootstrapException.class, () -> start("a1", settings));
         assertTrue(refused.getMessage().contains("lists 2 machine(s) [a1, b2], and store.ensemble.size is 3"), refused.getMessage());
         assertNothingWritten();
+    }
+
+    @Test
+    void aVolumeForkedFromAnotherAppsMemberNeverJoinsItsEnsemble() throws Exception {
+        // the volume of another app's peer, as fly pg create --fork-from copies it: its peer list names that app's machines
+        Files.createDirectories(dataDir.resolve("version-2"));
+        Files.writeString(dataDir.resolve("peers.cfg"), String.join("\n",
+                "server.1=a1.vm.source-db.internal:2888:3888:participant;2181",
+                "server.2=b2.vm.source-db.internal:2888:3888:participant;2181",
+                "server.3=c3.vm.source-db.internal:2888:3888:participant;2181") + "\n");
+        Files.writeString(dataDir.resolve("version-2").resolve("snapshot.0"), "the source app's tree");
+        for (String id : List.of("a1", "b2", "c3")) dns.put(id, InetAddress.getByName("127.0.0.1"));
+        DnsSettings settings = DnsSettings.forApp(APP).withServers(List.of(dns.address()));
+        int[] ports = {FreePorts.pick(), FreePorts.pick(), FreePorts.pick()};
+        StoreConfig.Ensemble ensemble = new StoreConfig.Ensemble(3, ports[0], ports[1], ports[2], dataDir);
+        DnsAddressResolver resolver = new DnsAddressResolver(settings);
+        MachineNameResolverProvider.install(new MachineNames(settings, "a1", Optional.empty(), resolver));
+
+        try (EnsembleMembership membership = EnsembleMembership.start("a1", APP, ensemble, settings, resolver, Duration.ofSeconds(2), "secret")) {
+            // this app's own peers, chosen afresh; none of the source app's
+            assertEquals("a1.vm.boot.internal:" + ports[0] + ",b2.vm.boot.internal:" + ports[0] + ",c3.vm.boot.internal:" + ports[0],
+                    membership.connectString());
+        }
+        String onVolume = Files.readString(dataDir.resolve("peers.cfg"));
+        assertFalse(onVolume.contains("source-db"), onVolume);
+        List<Path> aside;
+        try (var siblings = Files.list(dataDir.getParent())) {
+            aside = siblings.filter(p -> p.getFileName().toString().startsWith("zookeeper.another-app-")).toList();
+        }
+        assertEquals(1, aside.size(), "the other app's store data is kept aside, not deleted");
+        assertTrue(Files.readString(aside.getFirst().resolve("peers.cfg")).contains("a1.vm.source-db.internal"));
+        assertEquals("the source app's tree", Files.readString(aside.getFirst().resolve("version-2").resolve("snapshot.0")));
     }
 
     private void start(String me, DnsSettings settings) {

@@ -164,6 +164,35 @@ class FlyctlCompatibilityTest {
             assertNotEquals(before, harness.leader());
             Await.until(Duration.ofSeconds(30), "the role checks name the new primary", () -> picks(fly, harness.leader()));
 
+            // pgmanager's own way: config set, then restart --pending (replicas, a switchover, the old primary)
+            CommandRun bad = CommandRun.of("config", "set", "shared_buffers=lots", "--dir", dir);
+            assertEquals(2, bad.exit(), bad.out() + bad.err());
+            assertTrue(bad.err().contains("shared_buffers: 'lots' is not a number") && bad.err().contains("nothing was changed"), bad.err());
+            CommandRun set = CommandRun.of("config", "set", "shared_buffers=160MB", "work_mem=8MB", "--dir", dir);
+            assertEquals(0, set.exit(), set.err());
+            assertTrue(set.out().contains("shared_buffers take effect only at a restart: pgmanager restart --pending"), set.out());
+            for (String id : harness.machineIds()) {
+                Await.until(Duration.ofSeconds(15), id + " runs with work_mem = 8MB", () -> show(harness, id, "work_mem").equals("8MB"));
+                Await.until(Duration.ofSeconds(15), id + " waits for a restart for shared_buffers",
+                        () -> pendingRestart(harness, id).contains("shared_buffers"));
+            }
+            try (ZooKeeperClusterStore store = harness.store()) {
+                Await.until(Duration.ofSeconds(15), "every record says shared_buffers waits for a restart",
+                        () -> store.read().members().values().stream().allMatch(m -> m.pendingRestart().contains("shared_buffers")));
+            }
+            String leaderBeforeRolling = harness.leader();
+            CommandRun rolling = CommandRun.of("restart", "--pending", "--dir", dir);
+            assertEquals(0, rolling.exit(), rolling.out() + rolling.err());
+            assertTrue(rolling.out().contains("done: every member that waited runs with the cluster's parameters"), rolling.out());
+            harness.awaitHealthy(HEALTHY);
+            assertNotEquals(leaderBeforeRolling, harness.leader(), "the primary restarted after a switchover, not in place");
+            for (String id : harness.machineIds()) {
+                assertEquals("160MB", show(harness, id, "shared_buffers"), id);
+                assertEquals(List.of(), pendingRestart(harness, id), id);
+            }
+            CommandRun nothingWaits = CommandRun.of("restart", "--pending", "--dir", dir);
+            assertTrue(nothingWaits.out().contains("no member waits for a restart"), nothingWaits.out());
+
             // the application's rows survived every move; fly pg detach drops the user and keeps the data
             try (Connection app = connectAs(harness, harness.leader(), "my_app", credentials.group(2), "my_app");
                     Statement s = app.createStatement(); ResultSet r = s.executeQuery("SELECT count(*) FROM orders")) {

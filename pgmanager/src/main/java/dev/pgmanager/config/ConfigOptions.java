@@ -76,6 +76,9 @@ final class ConfigOptions {
     /** The role postgres's password, as flyctl sets it; the leader keeps the role so. */
     static final ConfigOption<String> OPERATOR_PASSWORD = optional("postgres.operator_password", ValueParsers::text,
             "OPERATOR_PASSWORD", "PGMANAGER_OPERATOR_PASSWORD").asSecret();
+    /** What the volume was restored or forked from, as flyctl marks such a machine. */
+    static final ConfigOption<String> RESTORED_FROM =
+            optional("postgres.restored_from", ValueParsers::text, "FLY_RESTORED_FROM", "PGMANAGER_RESTORED_FROM");
     static final ConfigOption<List<String>> ALLOWED_NETWORKS = withDefault("postgres.allowed_networks",
             "fdaa::/16,127.0.0.1/32,::1/128", ValueParsers::cidrList, "PGMANAGER_ALLOWED_NETWORKS");
     /** A map of postgresql.conf settings, read from the file only: {@code postgres.parameters.<name>}. */
@@ -183,7 +186,7 @@ final class ConfigOptions {
             STORE_CONNECT, STORE_MODE, STORE_SESSION_TIMEOUT, STORE_CONNECT_TIMEOUT, STORE_AUTH,
             ENSEMBLE_SIZE, ENSEMBLE_CLIENT_PORT, ENSEMBLE_QUORUM_PORT, ENSEMBLE_ELECTION_PORT, ENSEMBLE_DATA_DIR,
             DATA_DIR, BIN_DIR, LISTEN_ADDRESS, PORT, SOCKET_DIR, OS_USER,
-            SUPERUSER, SUPERUSER_PASSWORD, REPLICATION_USER, REPLICATION_PASSWORD, OPERATOR_PASSWORD, ALLOWED_NETWORKS,
+            SUPERUSER, SUPERUSER_PASSWORD, REPLICATION_USER, REPLICATION_PASSWORD, OPERATOR_PASSWORD, RESTORED_FROM, ALLOWED_NETWORKS,
             LOOP_WAIT, MAXIMUM_LAG_ON_FAILOVER, SLOT_RETENTION, NOFAILOVER, PRIORITY, STOP_HANDOVER_TIMEOUT, VERIFY_ON_MIGRATION,
             SYNCHRONOUS_MODE, SYNCHRONOUS_NODE_COUNT, SYNCHRONOUS_MODE_STRICT, NOSYNC, FAILSAFE_MODE,
             API_LISTEN, API_TOKEN, FLY_API_LISTEN, FLY_API_ADMIN_FROM, METRICS_LISTEN, ROUTER_LISTEN, DNS_SERVERS, DNS_NAME_PATTERN,

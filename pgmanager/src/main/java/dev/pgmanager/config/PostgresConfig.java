@@ -19,11 +19,14 @@ import java.util.TreeMap;
  * @param operatorPassword the password of the role {@code postgres}, the operator's and the applications' superuser as
  *                         Fly's postgres-flex has it ({@code OPERATOR_PASSWORD}), kept by the leader; absent: pgmanager
  *                         leaves that role alone
+ * @param restoredFrom     what this machine's volume was restored or forked from ({@code FLY_RESTORED_FROM}, set by
+ *                         {@code fly pg create --fork-from} or {@code --snapshot-id}); while the cluster is not
+ *                         initialized, a member of such an app with an empty data directory never makes a new cluster
  */
 public record PostgresConfig(Path dataDir, Optional<Path> binDir, String listenAddress, int port, Path socketDir,
                              String osUser, Map<String, String> parameters, String superuser, String superuserPassword,
                              String replicationUser, String replicationPassword, List<String> allowedNetworks,
-                             Optional<String> operatorPassword) {
+                             Optional<String> operatorPassword, Optional<String> restoredFrom) {
     /** The role flyctl and postgres-flex name {@code postgres}, whose password is {@code OPERATOR_PASSWORD}. */
     public static final String OPERATOR_ROLE = "postgres";
 
@@ -32,11 +35,12 @@ public record PostgresConfig(Path dataDir, Optional<Path> binDir, String listenA
             Map<String, String> parameters, String superuser, String superuserPassword, String replicationUser,
             String replicationPassword, List<String> allowedNetworks) {
         this(dataDir, binDir, listenAddress, port, socketDir, osUser, parameters, superuser, superuserPassword, replicationUser,
-                replicationPassword, allowedNetworks, Optional.empty());
+                replicationPassword, allowedNetworks, Optional.empty(), Optional.empty());
     }
 
     public PostgresConfig {
         Objects.requireNonNull(operatorPassword, "operatorPassword");
+        Objects.requireNonNull(restoredFrom, "restoredFrom");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(binDir, "binDir");
         Objects.requireNonNull(listenAddress, "listenAddress");
@@ -57,6 +61,6 @@ public record PostgresConfig(Path dataDir, Optional<Path> binDir, String listenA
                 + ", superuser=" + superuser + ", superuserPassword=" + Secrets.MASK
                 + ", replicationUser=" + replicationUser + ", replicationPassword=" + Secrets.MASK
                 + ", allowedNetworks=" + allowedNetworks + ", operatorPassword=" + operatorPassword.map(p -> Secrets.MASK).orElse("(none)")
-                + "]";
+                + ", restoredFrom=" + restoredFrom + "]";
     }
 }

@@ -72,7 +72,8 @@ public final class SidecarConfigLoader {
         PostgresConfig postgres = new PostgresConfig(settings.get(DATA_DIR), settings.find(BIN_DIR),
                 settings.get(LISTEN_ADDRESS), settings.get(PORT), settings.get(SOCKET_DIR), settings.get(OS_USER),
                 parameters, settings.get(SUPERUSER), settings.get(SUPERUSER_PASSWORD), settings.get(REPLICATION_USER),
-                settings.get(REPLICATION_PASSWORD), settings.get(ALLOWED_NETWORKS), settings.find(OPERATOR_PASSWORD));
+                settings.get(REPLICATION_PASSWORD), settings.get(ALLOWED_NETWORKS), settings.find(OPERATOR_PASSWORD),
+                settings.find(RESTORED_FROM));
         HaConfig ha = new HaConfig(settings.get(LOOP_WAIT), settings.get(MAXIMUM_LAG_ON_FAILOVER),
                 settings.get(SLOT_RETENTION), settings.get(NOFAILOVER), settings.get(PRIORITY),
                 settings.get(STOP_HANDOVER_TIMEOUT), settings.get(VERIFY_ON_MIGRATION),

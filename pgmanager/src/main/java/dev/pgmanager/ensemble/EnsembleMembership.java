@@ -4,6 +4,7 @@ import dev.pgmanager.config.StoreConfig;
 import dev.pgmanager.dns.DiscoveredMember;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
+import dev.pgmanager.dns.MachineNames;
 import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.StoreException;
 import dev.pgmanager.store.zookeeper.EmbeddedZooKeeper;
@@ -12,6 +13,9 @@ import dev.pgmanager.store.zookeeper.EnsembleStatus;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperDigest;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -68,6 +72,7 @@ public final class EnsembleMembership implements AutoCloseable {
                                            DnsAddressResolver resolver, Duration patience, String adminSecret) {
         var membership = new EnsembleMembership(app, dns.hostnameOf(MachineId.of(machineId)), settings, adminSecret);
         EnsembleConfig peers = membership.file.read()
+                .filter(onVolume -> !membership.setAsideIfAnotherApps(onVolume, MachineNames.forTool(dns, resolver)))
                 .orElseGet(() -> membership.choose(machineId, dns, resolver, patience));
         membership.peers = peers;
         peers.serverAt(membership.myHost).ifPresentOrElse(me -> membership.startPeer(me.id(), peers),
@@ -150,6 +155,32 @@ public final class EnsembleMembership implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("keeping the peer list current failed", e);
         }
+    }
+
+    /**
+     * A volume forked from another app's member ({@code fly pg create --fork-from}, a volume snapshot) carries that
+     * app's store: its peer list names the other app's machines. This member must never join that ensemble (it would
+     * serve as one of its peers under another's ID) nor read its cluster: the copy is moved aside, kept for an operator,
+     * and this app chooses its own peers. Its PostgreSQL data then becomes the first member of the new cluster.
+     *
+     * @return whether the store's data on this volume was another app's (and is now moved aside)
+     */
+    private boolean setAsideIfAnotherApps(EnsembleConfig onVolume, MachineNames ours) {
+        List<String> foreign = onVolume.servers().stream().map(EnsembleConfig.Server::host).filter(host -> !ours.owns(host)).toList();
+        if (foreign.isEmpty()) return false;
+        Path dataDir = settings.dataDir();
+        Path aside = dataDir.resolveSibling(dataDir.getFileName() + ".another-app-" + Instant.now().getEpochSecond());
+        try {
+            Files.move(dataDir, aside);
+        } catch (IOException e) {
+            throw new EnsembleBootstrapException("the store's data in " + dataDir + " belongs to another app (its peers are "
+                    + foreign + "; this volume was forked from one of its machines) and cannot be moved aside: " + e.getMessage()
+                    + "; move it away by hand, and this member starts the app's own ensemble");
+        }
+        log.warn("the store's data in {} belongs to another app (its peers are {}): this volume was forked from one of its "
+                + "machines. Moved it to {} and choosing this app's own peers; the other app's ensemble is never contacted",
+                dataDir, foreign, aside);
+        return true;
     }
 
     private EnsembleConfig choose(String machineId, DnsSettings dns, DnsAddressResolver resolver, Duration patience) {

@@ -129,6 +129,13 @@ public final class Decider {
     }
 
     private static Decision withoutData(Observation o) {
+        if (o.cluster().identity().isEmpty() && o.candidacy().restoredFrom().isPresent()) {
+            String why = "the cluster is uninitialized and this app was restored from " + o.candidacy().restoredFrom().get()
+                    + " (FLY_RESTORED_FROM), while my data directory is empty";
+            if (o.iLead()) return Decision.of(why + ": giving the lease up to the member that holds the restored data", new ReleaseLease());
+            return Decision.none(why + ": waiting for the member that holds the restored data to initialize the cluster "
+                    + "(a new, empty cluster is never made here)");
+        }
         if (o.cluster().identity().isEmpty()) {
             if (o.iLead()) {
                 return Decision.of("I hold the lease of an uninitialized cluster: initializing it", new InitializeCluster());

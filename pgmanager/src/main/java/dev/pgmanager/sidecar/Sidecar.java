@@ -215,7 +215,8 @@ public final class Sidecar implements AutoCloseable {
                 diskGuard::refusingWrites, backupSummary, () -> backupServing.flatMap(BackupServing::source),
                 () -> server.lastStatus().pendingRestart(), loopWait);
         Duration staleAfter = loopWait.multipliedBy(3).plus(config.store().sessionTimeout());
-        Candidacy candidacy = new Candidacy(config.primaryRegion(), config.failoverOutsidePrimaryRegion(), staleAfter, HANDOVER_TIMEOUT);
+        Candidacy candidacy = new Candidacy(config.primaryRegion(), config.failoverOutsidePrimaryRegion(), staleAfter, HANDOVER_TIMEOUT,
+                config.postgres().restoredFrom());
         ClusterSpec bootstrapSpec = new ClusterSpec(loopWait.toMillis(), config.ha().maximumLagOnFailoverBytes(), false, false,
                 config.postgres().parameters());
         Actor actor = new Actor(me, store, lease, server, upstreams,

@@ -95,7 +95,7 @@ class FlyTomlTest {
     }
 
     /** The ENV instruction of the Dockerfile: {@code NAME=value} pairs, build arguments left as written. */
-    private static Map<String, String> imageEnvironment() throws IOException {
+    static Map<String, String> imageEnvironment() throws IOException {
         String dockerfile = Files.readString(FLY_TOML.resolveSibling("Dockerfile"));
         Matcher env = Pattern.compile("(?m)^ENV ((?:.*\\\\\n)*.*)$").matcher(dockerfile.substring(dockerfile.lastIndexOf("\nFROM ")));
         Map<String, String> environment = new HashMap<>();

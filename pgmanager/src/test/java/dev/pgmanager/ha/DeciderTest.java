@@ -264,6 +264,12 @@ class DeciderTest {
                                 Duration.ofSeconds(5), Duration.ofSeconds(30))), List.of(), "outside the primary region fra"),
                 row("bootstrap: nobody leads", leaderless.uninitialized().local(empty), List.of(new AcquireLease(), new InitializeCluster()),
                         "taking the lease to initialize"),
+                row("bootstrap of a restored app: an empty member never makes a new cluster", leaderless.uninitialized().local(empty)
+                        .candidacy(new Candidacy(Optional.empty(), false, Duration.ofSeconds(5), Duration.ofSeconds(30), Optional.of("vol_fork1"))),
+                        List.of(), "restored from vol_fork1 (FLY_RESTORED_FROM), while my data directory is empty: waiting for the member"),
+                row("bootstrap of a restored app: an empty member that took the lease gives it up", leader.uninitialized().local(empty)
+                        .candidacy(new Candidacy(Optional.empty(), false, Duration.ofSeconds(5), Duration.ofSeconds(30), Optional.of("vol_fork1"))),
+                        List.of(new ReleaseLease()), "giving the lease up to the member that holds the restored data"),
                 row("no data but the lease", leader.local(empty), List.of(new ReleaseLease()), "giving the lease up"),
                 row("no data, a running leader", replica.local(empty), List.of(new CloneFrom(id(B))), "cloning from the leader " + B),
                 row("no data, the leader's server is down", replica.local(empty)

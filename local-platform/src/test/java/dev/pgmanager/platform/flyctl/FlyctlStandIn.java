@@ -93,12 +93,13 @@ public final class FlyctlStandIn {
     /**
      * @param machines the app's active machines with their checks now (flyctl's mach.ListActive)
      * @param shell how a command runs inside a machine
-     * @param from the address flyctl's WireGuard peer has on the private network
+     * @param from the address flyctl's WireGuard peer has on the private network (null: the system's choice)
      */
     public FlyctlStandIn(Supplier<List<Machine>> machines, Shell shell, java.net.InetAddress from) {
         this.machines = machines;
         this.shell = shell;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).localAddress(from).build();
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        this.http = (from == null ? builder : builder.localAddress(from)).build();
     }
 
     /** Fly's HTTP machine check of {@code path} on a machine's 5500: passing on 2xx, its body the output. */
