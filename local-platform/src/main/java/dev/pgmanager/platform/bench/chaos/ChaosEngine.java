@@ -211,7 +211,7 @@ public final class ChaosEngine {
         }
     }
 
-    private static String receivedLsn(LocalCluster cluster, String machineId) throws SQLException {
+    private static String receivedLsn(LocalCluster cluster, String machineId) throws SQLException, InterruptedException {
         try (Connection c = connect(cluster, machineId); Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("SELECT coalesce(pg_last_wal_receive_lsn()::text, 'none')")) {
             r.next();
@@ -301,7 +301,24 @@ public final class ChaosEngine {
         return writes.stream().map(Write::key).collect(Collectors.toSet());
     }
 
-    private static Connection connect(LocalCluster cluster, String machineId) throws SQLException {
+    /**
+     * A connection to the member, waiting (at most {@link #CATCH_UP}) while its server starts up or recovers: the writers
+     * can find the cluster converged a moment before a member restarted after the fault accepts the checker's connection.
+     */
+    private static Connection connect(LocalCluster cluster, String machineId) throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + CATCH_UP.toNanos();
+        while (true) {
+            try {
+                return connectOnce(cluster, machineId);
+            } catch (SQLException e) {
+                boolean starting = "57P03".equals(e.getSQLState()) || (e.getSQLState() != null && e.getSQLState().startsWith("08"));
+                if (!starting || System.nanoTime() > deadline) throw e;
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private static Connection connectOnce(LocalCluster cluster, String machineId) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", "postgres");
         p.setProperty("password", cluster.file().orElseThrow().superuserPassword());
