@@ -100,6 +100,29 @@ public final class LocalCluster {
         return awaitHealthy(cluster, timeout);
     }
 
+    /**
+     * Creates and starts a cluster that is a standby of a primary outside it ({@code settings}' migration): its roles are
+     * the source's, since its data is a copy of the source's ({@code replicationUser} is the source's replication role).
+     * Returns once the members run, without waiting for a primary: there is none until the cut-over.
+     */
+    LocalClusterFile upAsStandby(int nodes, NewClusterSettings settings, Roles roles, String replicationUser, PrintStream progress)
+            throws IOException {
+        requireReachableByPostgres(layout.dir());
+        LocalClusterFile cluster = create(APP, nodes, settings, roles, progress);
+        for (LocalMember member : cluster.members()) {
+            Path config = layout.memberConfig(member.machineId());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> all = MEMBER_CONFIG.readValue(config.toFile(), LinkedHashMap.class);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> postgres = (Map<String, Object>) all.get("postgres");
+            postgres.put("replication_user", replicationUser);
+            MEMBER_CONFIG.writeValue(config.toFile(), all);
+        }
+        startPlatform(cluster);
+        for (LocalMember member : cluster.members()) startMember(cluster, member.machineId());
+        return cluster;
+    }
+
     public LocalStatus status() {
         return LocalStatus.of(requireFile(), snapshot(requireFile()), this::sidecarPid, resolver(requireFile()));
     }
@@ -503,8 +526,9 @@ public final class LocalCluster {
         for (LocalMember m : members) registry.put(m.machineId(), new RegistryFile.Member(m.address(), "local"));
         new RegistryFile(app, 1, registry).write(layout.registry());
         for (int i = 0; i < members.size(); i++) {
-            writeMemberConfig(cluster, members.get(i), settings.sessionTimeout(), settings.ha().section(i, members.size()),
+            Path config = writeMemberConfig(cluster, members.get(i), settings.sessionTimeout(), settings.ha().section(i, members.size()),
                     settings.backupSettings());
+            if (!settings.migration().isEmpty()) addSection(config, "migration", settings.migration());
         }
         return cluster;
     }
@@ -590,6 +614,14 @@ public final class LocalCluster {
         MEMBER_CONFIG.writeValue(file.toFile(), config);
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         return file;
+    }
+
+    /** Adds a section to a member's config file (settings only a new cluster is made with, such as its migration source). */
+    private static void addSection(Path file, String name, Map<String, String> settings) throws IOException {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> config = MEMBER_CONFIG.readValue(file.toFile(), LinkedHashMap.class);
+        config.put(name, new LinkedHashMap<>(settings));
+        MEMBER_CONFIG.writeValue(file.toFile(), config);
     }
 
     /** Backup settings the platform writes afresh for each member config, not kept from the last one. */
@@ -687,7 +719,7 @@ public final class LocalCluster {
                 layout.memberPid(machineId), LocalCgroups.of(layout.dir()).prepare(machineId));
     }
 
-    private LocalStatus awaitHealthy(LocalClusterFile cluster, Duration timeout) {
+    LocalStatus awaitHealthy(LocalClusterFile cluster, Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
         LocalStatus status;
         do {

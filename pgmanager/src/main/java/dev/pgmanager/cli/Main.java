@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
             ResumeCommand.class,
             RestartCommand.class,
             ConfigCommand.class,
+            MigrateCommand.class,
             ReinitCommand.class,
             ForkCommand.class,
             AttachCommand.class,

@@ -178,6 +178,14 @@ final class ConfigOptions {
     static final ConfigOption<java.time.Instant> BACKUP_RESTORE_TARGET_TIME =
             optional("backup.restore_target_time", ValueParsers::instant, "PGMANAGER_RESTORE_TARGET_TIME");
 
+    /** A primary outside the cluster that a new cluster starts as a standby of (moving over from postgres-flex). */
+    static final ConfigOption<dev.pgmanager.net.HostPort> MIGRATE_FROM =
+            optional("migration.source", NetworkSyntax::hostPort, "PGMANAGER_MIGRATE_FROM");
+    static final ConfigOption<String> MIGRATE_FROM_USER =
+            withDefault("migration.source_user", "repmgr", ValueParsers::roleName, "PGMANAGER_MIGRATE_FROM_USER");
+    static final ConfigOption<String> MIGRATE_FROM_PASSWORD =
+            optional("migration.source_password", ValueParsers::text, "PGMANAGER_MIGRATE_FROM_PASSWORD").asSecret();
+
     static final ConfigOption<LogFormat> LOG_FORMAT =
             withDefault("log.format", "text", ValueParsers::logFormat, "PGMANAGER_LOG_FORMAT");
 
@@ -194,7 +202,8 @@ final class ConfigOptions {
             DISK_READ_ONLY_AT, DISK_WRITABLE_BELOW,
             BACKUP_BUCKET, BACKUP_ENDPOINT, BACKUP_REGION, BACKUP_ACCESS_KEY_ID, BACKUP_SECRET_ACCESS_KEY, BACKUP_PATH,
             BACKUP_CA_FILE, BACKUP_ENABLED, BACKUP_FULL_EVERY, BACKUP_DIFFERENTIAL_EVERY, BACKUP_RECOVERY_WINDOW,
-            BACKUP_ARCHIVE_TIMEOUT, BACKUP_SERVER_PORT, BACKUP_RESTORE_FROM, BACKUP_RESTORE_BACKUP, BACKUP_RESTORE_TARGET_TIME, LOG_FORMAT);
+            BACKUP_ARCHIVE_TIMEOUT, BACKUP_SERVER_PORT, BACKUP_RESTORE_FROM, BACKUP_RESTORE_BACKUP, BACKUP_RESTORE_TARGET_TIME,
+            MIGRATE_FROM, MIGRATE_FROM_USER, MIGRATE_FROM_PASSWORD, LOG_FORMAT);
 
     private ConfigOptions() {}
 }

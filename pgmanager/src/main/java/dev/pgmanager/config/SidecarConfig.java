@@ -13,11 +13,12 @@ import java.util.Optional;
  * @param address       this machine's current address, when the platform tells us; never stored
  * @param disk          when the primary refuses user writes because its volume is nearly full
  * @param backup        WAL archiving and base backups to object storage
+ * @param migration     a primary outside the cluster that it starts as a standby of, when moving over
  */
 public record SidecarConfig(String machineId, String app, String region, Optional<String> primaryRegion,
                             boolean failoverOutsidePrimaryRegion, Optional<InetAddress> address, StoreConfig store,
                             PostgresConfig postgres, HaConfig ha, ApiConfig api, MetricsConfig metrics, RouterConfig router, DnsConfig dns, RewriterConfig rewriter,
-                            DiskGuardConfig disk, BackupConfig backup, LogFormat logFormat) {
+                            DiskGuardConfig disk, BackupConfig backup, LogFormat logFormat, MigrationConfig migration) {
     public SidecarConfig {
         Objects.requireNonNull(machineId, "machineId");
         Objects.requireNonNull(app, "app");
@@ -35,6 +36,7 @@ public record SidecarConfig(String machineId, String app, String region, Optiona
         Objects.requireNonNull(disk, "disk");
         Objects.requireNonNull(backup, "backup");
         Objects.requireNonNull(logFormat, "logFormat");
+        Objects.requireNonNull(migration, "migration");
     }
 
     /**

@@ -91,7 +91,9 @@ public final class SidecarConfigLoader {
         DiskGuardConfig disk = new DiskGuardConfig(settings.get(DISK_READ_ONLY_AT), settings.get(DISK_WRITABLE_BELOW));
         return new SidecarConfig(settings.get(MACHINE_ID), settings.get(APP), settings.get(REGION),
                 settings.find(PRIMARY_REGION), settings.get(FAILOVER_OUTSIDE_PRIMARY_REGION), settings.find(ADDRESS),
-                store, postgres, ha, api, metrics, router, dns, rewriter, disk, backup(settings), settings.get(LOG_FORMAT));
+                store, postgres, ha, api, metrics, router, dns, rewriter, disk, backup(settings), settings.get(LOG_FORMAT),
+                new MigrationConfig(settings.find(MIGRATE_FROM), settings.get(MIGRATE_FROM_USER),
+                        settings.find(MIGRATE_FROM_PASSWORD).orElse(settings.get(REPLICATION_PASSWORD))));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.pgmanager.ha;
 
+import dev.pgmanager.store.ClusterSpec;
 import dev.pgmanager.net.MachineId;
 import dev.pgmanager.store.Leader;
 import java.net.InetAddress;
@@ -53,6 +54,12 @@ public sealed interface Action {
 
     /** Turn the local replica into the primary. */
     record Promote() implements Action {}
+
+    /**
+     * The leader of a standby cluster: start the server (empty: point the running one) as a replica of the primary
+     * outside the cluster that the spec names ({@code standbyOf}).
+     */
+    record FollowSource(ClusterSpec.Source source, boolean start) implements Action {}
 
     /**
      * Point the local replica at {@code leader} (rewrites primary_conninfo and reloads), at the {@code address} its name

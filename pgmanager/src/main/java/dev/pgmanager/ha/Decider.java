@@ -11,6 +11,7 @@ import dev.pgmanager.ha.Action.Follow;
 import dev.pgmanager.ha.Action.HandOver;
 import dev.pgmanager.ha.Action.InitializeCluster;
 import dev.pgmanager.ha.Action.KeepSlots;
+import dev.pgmanager.ha.Action.FollowSource;
 import dev.pgmanager.ha.Action.Promote;
 import dev.pgmanager.ha.Action.RecordIdentity;
 import dev.pgmanager.ha.Action.ReleaseLease;
@@ -169,6 +170,11 @@ public final class Decider {
     }
 
     private static Decision startServer(Observation o) {
+        Optional<ClusterSpec.Source> source = o.cluster().spec().value().standbyOf();
+        if (o.iLead() && source.isPresent()) {
+            return Decision.of("I lead a standby cluster and my server is down: starting it as a replica of " + source.get(),
+                    new FollowSource(source.get(), true));
+        }
         if (o.iLead()) {
             return Decision.of("I hold the lease (epoch " + o.lease().orElseThrow().epoch() + ") and my server is down: starting it",
                     new StartAsPrimary());
@@ -187,8 +193,14 @@ public final class Decider {
 
     private Decision asLeader(Observation o) {
         long epoch = o.lease().orElseThrow().epoch();
+        Optional<ClusterSpec.Source> source = o.cluster().spec().value().standbyOf();
+        if (o.local().isReplica() && source.isPresent()) return asStandbyLeader(o, source.get(), epoch);
         if (o.local().isReplica()) {
             return withPromotion(o, "I hold the lease (epoch " + epoch + ") and my server is a replica: promoting");
+        }
+        if (source.isPresent()) {
+            return Decision.none("the spec makes this cluster a standby of " + source.get() + ", but my server already runs as "
+                    + "primary: it stays so (a promoted cluster never follows another primary again); remove standbyOf");
         }
         if (o.cluster().identity().isEmpty()) {
             return Decision.of("I lead a cluster with no recorded identity: recording my data's", new RecordIdentity());
@@ -208,6 +220,22 @@ public final class Decider {
             return new Decision(actions, sync.get().reason());
         }
         return Decision.of("no action: I am the leader with the lease, epoch " + epoch + SynchronousStandbys.describe(o), keepSlots);
+    }
+
+    /**
+     * The leader of a standby cluster streams from the primary outside it and is never promoted while the spec says so.
+     * A leader that took over within the cluster follows a member still: it turns to the source.
+     */
+    private static Decision asStandbyLeader(Observation o, ClusterSpec.Source source, long epoch) {
+        if (o.cluster().identity().isEmpty()) {
+            return Decision.of("I lead a standby cluster with no recorded identity: recording my data's", new RecordIdentity());
+        }
+        if (o.local().following().isPresent()) {
+            return Decision.of("I lead a standby cluster (epoch " + epoch + "): following its source " + source + ", was following "
+                    + o.local().following().get().leader(), new FollowSource(source, false));
+        }
+        return Decision.of("no action: I lead a standby cluster (epoch " + epoch + "), " + (o.local().streaming() ? "streaming" : "not streaming yet")
+                + " from its source " + source, memberSlots(o));
     }
 
     private Decision handOver(Observation o, HandoverRequest request) {
@@ -333,6 +361,13 @@ public final class Decider {
     }
 
     private static List<Action> promotion(Observation o) {
+        Optional<ClusterSpec.Source> source = o.cluster().spec().value().standbyOf();
+        if (source.isPresent()) {
+            // A standby cluster's new leader is not promoted: it turns from its old leader to the source
+            List<Action> actions = new ArrayList<>(List.of(memberSlots(o), new FollowSource(source.get(), false)));
+            o.cluster().handover().ifPresent(r -> actions.add(ClearHandover.completed()));
+            return actions;
+        }
         List<Action> actions = new ArrayList<>(SynchronousStandbys.beforePromotion(o));
         // The others re-point at a new leader as soon as its lease is in the store, mostly before its promotion ends:
         // their slots must exist by then (a standby can hold them), or each first attempt fails and the replica waits
@@ -396,7 +431,10 @@ public final class Decider {
 
     /** Whether {@code machineId} is a live member whose record says it runs as the primary. */
     public static boolean runningPrimary(Observation o, String machineId) {
-        return o.cluster().member(machineId).filter(o::isFresh).map(m -> m.role() == MemberRole.PRIMARY).orElse(false);
+        return o.cluster().member(machineId).filter(o::isFresh).map(m -> m.role() == MemberRole.PRIMARY
+                // the leader of a standby cluster serves its members as a primary would, from its replica
+                || o.cluster().spec().value().standbyOf().isPresent() && m.role() == MemberRole.REPLICA
+                        && o.cluster().leader().map(l -> l.machineId().equals(machineId)).orElse(false)).orElse(false);
     }
 
     /** The store's leader record names its holder by the text of its machine ID. */

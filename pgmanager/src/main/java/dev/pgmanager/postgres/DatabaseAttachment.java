@@ -197,7 +197,7 @@ public final class DatabaseAttachment {
         return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 
-    private static boolean exists(Connection c, String query, String value) throws SQLException {
+    static boolean exists(Connection c, String query, String value) throws SQLException {
         try (PreparedStatement p = c.prepareStatement(query)) {
             p.setString(1, value);
             try (ResultSet r = p.executeQuery()) {

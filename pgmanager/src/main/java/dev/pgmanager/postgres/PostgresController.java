@@ -570,29 +570,8 @@ public final class PostgresController {
     private void ensureReplicationRole() {
         Credentials replication = config.replication();
         withConnection("create the replication role", connection -> {
-            try (PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
-                exists.setString(1, replication.user());
-                try (ResultSet row = exists.executeQuery()) {
-                    if (row.next()) {
-                        return;
-                    }
-                }
-            }
-            String create;
-            try (PreparedStatement format = connection.prepareStatement(
-                    "SELECT format('CREATE ROLE %I WITH LOGIN REPLICATION PASSWORD %L', ?, ?)")) {
-                format.setString(1, replication.user());
-                // The SCRAM-SHA-256 verifier, computed here: the password itself never reaches the server, so no
-                // statement log or error message there can show it.
-                format.setString(2, PasswordUtil.encodeScramSha256(replication.password().toCharArray()));
-                try (ResultSet row = format.executeQuery()) {
-                    row.next();
-                    create = row.getString(1);
-                }
-            }
-            try (var statement = connection.createStatement()) {
-                statement.execute(create);
-            }
+            if (roleExists(connection, replication.user())) return;
+            execute(connection, roleStatement(connection, "CREATE ROLE %I WITH LOGIN REPLICATION PASSWORD %L", replication));
             log.info("created replication role {} in {}", replication.user(), dataDirectory);
         });
     }
@@ -605,28 +584,42 @@ public final class PostgresController {
      */
     private void ensureOperatorRole() {
         config.operator().ifPresent(operator -> withConnection("keep the operator's role", connection -> {
-            boolean exists;
-            try (PreparedStatement p = connection.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
-                p.setString(1, operator.user());
-                try (ResultSet row = p.executeQuery()) {
-                    exists = row.next();
-                }
-            }
-            String statement;
-            try (PreparedStatement format = connection.prepareStatement(
-                    "SELECT format('" + (exists ? "ALTER" : "CREATE") + " ROLE %I WITH LOGIN SUPERUSER PASSWORD %L', ?, ?)")) {
-                format.setString(1, operator.user());
-                format.setString(2, PasswordUtil.encodeScramSha256(operator.password().toCharArray()));
-                try (ResultSet row = format.executeQuery()) {
-                    row.next();
-                    statement = row.getString(1);
-                }
-            }
-            try (var s = connection.createStatement()) {
-                s.execute(statement);
-            }
+            boolean exists = roleExists(connection, operator.user());
+            execute(connection, roleStatement(connection, (exists ? "ALTER" : "CREATE") + " ROLE %I WITH LOGIN SUPERUSER PASSWORD %L",
+                    operator));
             if (!exists) log.info("created the operator's role {} in {}", operator.user(), dataDirectory);
         }));
+    }
+
+    private static boolean roleExists(Connection connection, String role) throws SQLException {
+        try (PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
+            exists.setString(1, role);
+            try (ResultSet row = exists.executeQuery()) {
+                return row.next();
+            }
+        }
+    }
+
+    /**
+     * {@code template} with the role's name (%I) and its password's SCRAM-SHA-256 verifier (%L), quoted by the server
+     * (format). The verifier is computed here: the password itself never reaches the server, so no statement log or
+     * error message there can show it.
+     */
+    private static String roleStatement(Connection connection, String template, Credentials role) throws SQLException {
+        try (PreparedStatement format = connection.prepareStatement("SELECT format('" + template + "', ?, ?)")) {
+            format.setString(1, role.user());
+            format.setString(2, PasswordUtil.encodeScramSha256(role.password().toCharArray()));
+            try (ResultSet row = format.executeQuery()) {
+                row.next();
+                return row.getString(1);
+            }
+        }
+    }
+
+    private static void execute(Connection connection, String statement) throws SQLException {
+        try (var s = connection.createStatement()) {
+            s.execute(statement);
+        }
     }
 
     private static boolean slotExists(Connection connection, String name) throws SQLException {

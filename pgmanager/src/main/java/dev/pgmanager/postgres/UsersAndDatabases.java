@@ -2,7 +2,6 @@ package dev.pgmanager.postgres;
 
 import java.sql.Array;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -97,13 +96,13 @@ public final class UsersAndDatabases {
         requireNotReserved(name);
         if (password == null || password.isEmpty()) throw new Refused(400, "a password is required (nothing was changed)");
         try (Connection c = connector.open("postgres"); Statement s = c.createStatement()) {
-            if (exists(c, "SELECT 1 FROM pg_roles WHERE rolname = ?", name)) {
+            if (DatabaseAttachment.exists(c, "SELECT 1 FROM pg_roles WHERE rolname = ?", name)) {
                 throw new Refused(409, "role " + name + " already exists (nothing was changed)");
             }
             c.setAutoCommit(false);
-            s.execute("CREATE ROLE " + quote(name) + " LOGIN" + (superuser ? " SUPERUSER" : ""));
+            s.execute("CREATE ROLE " + DatabaseAttachment.quote(name) + " LOGIN" + (superuser ? " SUPERUSER" : ""));
             c.unwrap(PGConnection.class).alterUserPassword(name, password.toCharArray(), "scram-sha-256");
-            if (!superuser) s.execute("GRANT pg_read_all_data, pg_write_all_data TO " + quote(name));
+            if (!superuser) s.execute("GRANT pg_read_all_data, pg_write_all_data TO " + DatabaseAttachment.quote(name));
             c.commit();
         }
     }
@@ -125,10 +124,10 @@ public final class UsersAndDatabases {
         requireName("database", name);
         if (TEMPLATES.contains(name)) throw new Refused(400, name + " is a template database (nothing was changed)");
         try (Connection c = connector.open("postgres"); Statement s = c.createStatement()) {
-            if (exists(c, "SELECT 1 FROM pg_database WHERE datname = ?", name)) {
+            if (DatabaseAttachment.exists(c, "SELECT 1 FROM pg_database WHERE datname = ?", name)) {
                 throw new Refused(409, "database " + name + " already exists (nothing was changed)");
             }
-            s.execute("CREATE DATABASE " + quote(name));
+            s.execute("CREATE DATABASE " + DatabaseAttachment.quote(name));
         }
         try (Connection c = connector.open(name); Statement s = c.createStatement()) {
             s.execute("GRANT CREATE ON SCHEMA public TO PUBLIC");
@@ -146,19 +145,6 @@ public final class UsersAndDatabases {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new Refused(400, "'" + name + "' is not a valid " + what + " name: use 1 to 63 letters, digits or '_', starting "
                     + "with a letter or '_' (nothing was changed)");
-        }
-    }
-
-    private static String quote(String identifier) {
-        return '"' + identifier.replace("\"", "\"\"") + '"';
-    }
-
-    private static boolean exists(Connection c, String query, String value) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement(query)) {
-            p.setString(1, value);
-            try (ResultSet r = p.executeQuery()) {
-                return r.next();
-            }
         }
     }
 

@@ -163,7 +163,7 @@ public final class Sidecar implements AutoCloseable {
         // After the migration check, which records a new address: the rewriter's first sync then maps the old one.
         this.rewriting = StaleAddressRewriting.start(config.rewriter(), store::readAddressHistory, clock);
         Credentials replication = new Credentials(config.postgres().replicationUser(), config.postgres().replicationPassword());
-        Upstreams upstreams = new Upstreams(resolver, dns::hostnameOf, replication);
+        Upstreams upstreams = new Upstreams(resolver, dns::hostnameOf, replication, config.migration().password());
         metrics.serve(config.metrics().listen(), new SidecarMetrics.Sources(lastPass::get, lease::isHeld, server::lastStatus,
                 resolver::stats, rewriting::report, controller::connectWithin));
 
@@ -218,7 +218,7 @@ public final class Sidecar implements AutoCloseable {
         Candidacy candidacy = new Candidacy(config.primaryRegion(), config.failoverOutsidePrimaryRegion(), staleAfter, HANDOVER_TIMEOUT,
                 config.postgres().restoredFrom());
         ClusterSpec bootstrapSpec = new ClusterSpec(loopWait.toMillis(), config.ha().maximumLagOnFailoverBytes(), false, false,
-                config.postgres().parameters());
+                config.postgres().parameters(), standbyOf(config.migration()));
         Actor actor = new Actor(me, store, lease, server, upstreams,
                 new ReplicationSlots(controller, me, config.ha().slotRetention()), bootstrapSpec, failsafe, metrics, clock);
         this.loop = new ControlLoop(new Observer(store, server, lease, records, candidacy, resolver,
@@ -419,8 +419,20 @@ public final class Sidecar implements AutoCloseable {
      * that fails part way moves what it wrote aside (never deleted), so that the next pass does not take a half-restored
      * directory for a cluster's data.
      */
+    /** The primary outside the cluster that a new cluster starts as a standby of, as the spec names it. */
+    private static Optional<ClusterSpec.Source> standbyOf(dev.pgmanager.config.MigrationConfig migration) {
+        return migration.source().map(at -> new ClusterSpec.Source(at.host(), at.port(), migration.user()));
+    }
+
     private static LocalServer.FirstData firstData(SidecarConfig config, PostgresConfig postgres, OsUser osUser, PgBinaries binaries,
             Clock clock) {
+        Optional<ClusterSpec.Source> standbyOf = standbyOf(config.migration());
+        if (standbyOf.isPresent()) {
+            // a standby cluster's first member: a base backup of the primary outside, streaming from it
+            dev.pgmanager.postgres.Upstream source = dev.pgmanager.postgres.Upstream.of(standbyOf.get().host(), standbyOf.get().port(),
+                    new Credentials(standbyOf.get().user(), config.migration().password()));
+            return controller -> controller.cloneFrom(source);
+        }
         Optional<BackupConfig.RestoreSource> source = config.backup().restoreFrom();
         if (source.isEmpty()) return PostgresController::initdb;
         BackupConfig.Repository sourceRepository = config.backup().repository().orElseThrow()

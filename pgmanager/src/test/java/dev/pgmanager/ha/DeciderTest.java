@@ -11,6 +11,7 @@ import dev.pgmanager.ha.Action.CloneFrom;
 import dev.pgmanager.ha.Action.Demote;
 import dev.pgmanager.ha.Action.Follow;
 import dev.pgmanager.ha.Action.HandOver;
+import dev.pgmanager.ha.Action.FollowSource;
 import dev.pgmanager.ha.Action.InitializeCluster;
 import dev.pgmanager.ha.Action.KeepSlots;
 import dev.pgmanager.ha.Action.Promote;
@@ -72,6 +73,8 @@ class DeciderTest {
     private static final String B_OLD_ADDRESS = "fdaa:0:1::b1";
     /** The slots a leader keeps (and a member about to be promoted creates) in a cluster of ME, B and C. */
     private static final KeepSlots OTHERS_SLOTS = new KeepSlots(Set.of(id(B), id(C)));
+    private static final ClusterSpec.Source SOURCE = new ClusterSpec.Source("flex-primary.internal", 5433, "repmgr");
+    private static final ClusterSpec STANDBY = ClusterSpec.defaults().withStandbyOf(Optional.of(SOURCE));
     /** The slots a member taking the lease creates before its promotion, once the leader B is gone. */
     private static final KeepSlots SURVIVOR_SLOTS = new KeepSlots(Set.of(id(C)));
 
@@ -293,6 +296,19 @@ class DeciderTest {
                         .withFailedRewind(Optional.of("pg_rewind failed"))), List.of(), "left stopped"),
                 row("left stopped after a failed rejoin and nobody leads", leaderless.local(stopped.withFailedRewind(Optional.of(
                         "pg_rewind failed"))), List.of(), "left stopped"),
+                // A standby cluster (standbyOf in the spec): its leader streams from the source and is never promoted.
+                row("standby cluster: I lead and stream from the source", leader.spec(STANDBY)
+                        .local(running(ServerRole.REPLICA, TL, AT, Optional.empty(), true)),
+                        List.of(OTHERS_SLOTS), "I lead a standby cluster (epoch 7), streaming from its source " + SOURCE),
+                row("standby cluster: I took over and still follow the old leader", leader.spec(STANDBY)
+                        .local(running(ServerRole.REPLICA, TL, AT, Optional.of(B), true)),
+                        List.of(new FollowSource(SOURCE, false)), "following its source"),
+                row("standby cluster: I lead and my server is down", leader.spec(STANDBY).local(LocalPostgres.stopped(SYSID, TL, false)),
+                        List.of(new FollowSource(SOURCE, true)), "starting it as a replica of " + SOURCE),
+                row("standby cluster: nobody leads and I am the best candidate", leaderless.spec(STANDBY),
+                        List.of(new AcquireLease(), SURVIVOR_SLOTS, new FollowSource(SOURCE, false)), "I am the best candidate"),
+                row("standby cluster: the spec says standby but I run as primary", leader.spec(STANDBY), List.of(),
+                        "a promoted cluster never follows another primary again"),
                 // Leading.
                 row("I lead and run a replica", leader.local(running(ServerRole.REPLICA, TL, AT, Optional.empty(), false)),
                         List.of(OTHERS_SLOTS, new Promote()), "promoting"),

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.pgmanager.store.ClusterSpec;
 import dev.pgmanager.store.CorruptRecordException;
 import dev.pgmanager.store.HandoverRequest;
 import dev.pgmanager.store.Member;
@@ -43,7 +44,8 @@ final class RecordCodec {
                     JsonPointer.compile("/diskFull"), BooleanNode.FALSE,
                     JsonPointer.compile("/backups"), NullNode.getInstance(),
                     JsonPointer.compile("/backupSource"), NullNode.getInstance(),
-                    JsonPointer.compile("/pendingRestart"), com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode()));
+                    JsonPointer.compile("/pendingRestart"), com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode()),
+            ClusterSpec.class, Map.of(JsonPointer.compile("/standbyOf"), NullNode.getInstance()));
 
     /** The only fields a stored record may leave null: a hand-over request names its source and target optionally. */
     private static final Map<Class<? extends Record>, Set<String>> OPTIONAL_FIELDS = Map.of(

@@ -156,6 +156,10 @@ public final class Actor {
             case Action.StartAsPrimary a -> server.startAsPrimary();
             case Action.StartAsReplica a -> server.startAsReplica(a.leader().map(l -> upstreams.of(l, o.cluster())), a.leader());
             case Action.Promote a -> promote(o);
+            case Action.FollowSource a -> {
+                log.info("{} the primary outside the cluster, {}", a.start() ? "starting as a replica of" : "following", a.source());
+                server.followSource(upstreams.source(a.source()), a.start());
+            }
             case Action.Follow a -> server.follow(upstreams.at(a.leader(), a.address(), o.cluster()), a.leader());
             case Action.Demote a -> server.demote(a.leader().map(l -> upstreams.of(l, o.cluster())), a.leader());
             case Action.Rewind a -> server.rewindOrReclone(upstreams.of(a.leader(), o.cluster()), a.leader());

@@ -182,6 +182,20 @@ public final class LocalServer {
         following = null;
     }
 
+    /** Streams from the primary outside the cluster (a standby cluster's leader), starting the server when asked. */
+    void followSource(Upstream source, boolean start) {
+        controller.follow(source);
+        failedRewind.clear();
+        following = null;
+        if (start) controller.start();
+    }
+
+    /** Fills the empty data directory with a base backup of the primary outside the cluster (a standby cluster's first member). */
+    void cloneSource(Upstream source) {
+        controller.cloneFrom(source);
+        following = null;
+    }
+
     void follow(Upstream upstream, MachineId leader) {
         controller.follow(upstream);
         following = leader;

@@ -19,11 +19,23 @@ public final class Upstreams {
     private final AddressResolver resolver;
     private final Function<MachineId, String> hostnameOf;
     private final Credentials replication;
+    private final String sourcePassword;
 
     public Upstreams(AddressResolver resolver, Function<MachineId, String> hostnameOf, Credentials replication) {
+        this(resolver, hostnameOf, replication, replication.password());
+    }
+
+    /** @param sourcePassword the password of a standby cluster's source's role ({@code migration.source_password}) */
+    public Upstreams(AddressResolver resolver, Function<MachineId, String> hostnameOf, Credentials replication, String sourcePassword) {
         this.resolver = resolver;
         this.hostnameOf = hostnameOf;
         this.replication = replication;
+        this.sourcePassword = sourcePassword;
+    }
+
+    /** The primary outside the cluster that a standby cluster streams from; libpq resolves its name. */
+    public Upstream source(dev.pgmanager.store.ClusterSpec.Source source) {
+        return Upstream.of(source.host(), source.port(), new Credentials(source.user(), sourcePassword));
     }
 
     /** {@code machineId}'s server at the address its name resolves to now. */
