@@ -341,6 +341,28 @@ class FlyClusterContainerTest {
                 return false;
             }
         });
+        // fly pg restart, as machinesRestart does it: each replica's machine restarted, a failover through the API, then
+        // the old leader's machine
+        String leaderBefore = fly.pickLeader().id();
+        for (String member : app.machineIds()) {
+            if (member.equals(leaderBefore)) continue;
+            app.stop(member);
+            app.start(member);
+            awaitHealthy(HEALS_WITHIN);
+        }
+        fly.failover();
+        app.stop(leaderBefore);
+        app.start(leaderBefore);
+        awaitHealthy(HEALS_WITHIN);
+        Await.until(Duration.ofSeconds(30), "flyctl finds the leader after the restart", () -> {
+            try {
+                return fly.pickLeader().id().equals(primary());
+            } catch (IllegalStateException | AssertionError notYet) {
+                return false;
+            }
+        });
+        assertNotEquals(leaderBefore, primary(), "the old leader handed over before its machine restarted");
+
         fly.detach("shop_app");
         assertFalse(fly.userExists("shop_app"));
         String kept = fly.connect("shop_app", "postgres", "", "SELECT 'orders=' || count(*) FROM orders;");

@@ -95,8 +95,9 @@ class StaleAddressRewriterEndToEndTest {
         String report = "process " + client.pid() + " (psql) dialed " + migrated + "'s old address " + beforeMigration.address()
                 + " (tcp port " + beforeMigration.pgPort() + "); rewritten to " + after.address();
         Await.until(SYNC_BOUND, "the stale use is logged", () -> sidecarLog(manager).contains(report));
-        assertTrue(rewriterOf(manager).path("stale_uses").asLong() >= 1, rewriterOf(manager).toString());
-        assertTrue(rewriterOf(manager).path("hits").asLong() >= 1, rewriterOf(manager).toString());
+        // the report's counters are read from the rewriter's maps when asked, a moment after the log line is written
+        Await.until(SYNC_BOUND, "the report counts the stale use and the hit: " + rewriterOf(manager),
+                () -> rewriterOf(manager).path("stale_uses").asLong() >= 1 && rewriterOf(manager).path("hits").asLong() >= 1);
         PrometheusText metrics = metricsOf(manager);
         assertEquals(1, metrics.value("pgmanager_rewriter_enabled", "reason", ""), metrics.samples.toString());
         assertTrue(metrics.value("pgmanager_rewriter_stale_uses_total") >= 1, metrics.samples.toString());

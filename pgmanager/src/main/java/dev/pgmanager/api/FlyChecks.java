@@ -52,6 +52,8 @@ final class FlyChecks {
         if (!local.running()) return ApiResponse.text(500, "PostgreSQL is not running");
         if (local.isPrimary() && o.iLead()) return ApiResponse.text(200, "primary");
         if (local.isPrimary()) return ApiResponse.text(500, "PostgreSQL runs as primary without the lease");
+        // a standby cluster's leader streams from the primary outside (moving over): a replica, as far as flyctl goes
+        if (local.isReplica() && o.iLead() && o.cluster().spec().value().standbyOf().isPresent()) return ApiResponse.text(200, "replica");
         if (local.isReplica() && o.iLead()) return ApiResponse.text(500, "holds the lease, not promoted yet");
         if (local.isReplica()) return ApiResponse.text(200, "replica");
         return ApiResponse.text(500, "unknown");

@@ -152,6 +152,12 @@ final class MigrateCommand implements Callable<Integer> {
                 try (Connection s = source(source); Connection l = leader(cluster)) {
                     if (recovering(s)) throw new CommandFailed("the source " + source + " is itself a standby: cut over from its primary");
                     if (!recovering(l)) throw new CommandFailed("the leader " + leader + " runs as primary already");
+                    long sourceSystem = lsn(s, "SELECT system_identifier FROM pg_control_system()");
+                    long leaderSystem = lsn(l, "SELECT system_identifier FROM pg_control_system()");
+                    if (sourceSystem != leaderSystem) {
+                        throw new CommandFailed("the leader's data is not a copy of the source's (system identifier " + leaderSystem
+                                + ", the source's " + sourceSystem + "): nothing was changed");
+                    }
                     long sourceLsn = lsn(s, "SELECT pg_current_wal_lsn() - '0/0'");
                     long replayed = lsn(l, "SELECT coalesce(pg_last_wal_replay_lsn() - '0/0', 0)");
                     long others = cluster.members().values().stream().filter(m -> !m.machineId().equals(leader))
@@ -168,19 +174,31 @@ final class MigrateCommand implements Callable<Integer> {
                     }
                     long started = System.nanoTime();
                     setReadOnly(s, true);
-                    long last = lsn(s, "SELECT pg_current_wal_lsn() - '0/0'");
-                    out.println("the source is read-only at " + last + "; waiting for " + leader + " to replay it");
-                    out.flush();
-                    long deadline = System.nanoTime() + catchUp.toNanos();
-                    while (lsn(l, "SELECT coalesce(pg_last_wal_replay_lsn() - '0/0', 0)") < last) {
-                        if (System.nanoTime() > deadline) {
-                            setReadOnly(s, false);
-                            throw new CommandFailed(leader + " did not replay the source's WAL up to " + last + " within "
-                                    + catchUp.toSeconds() + " s; the source takes writes again and nothing changed");
+                    boolean promoted = false;
+                    try {
+                        long last = lsn(s, "SELECT pg_current_wal_lsn() - '0/0'");
+                        out.println("the source is read-only at " + last + "; waiting for " + leader + " to replay it");
+                        out.flush();
+                        long deadline = System.nanoTime() + catchUp.toNanos();
+                        // until the leader has replayed the source's last WAL and the source wrote nothing more meanwhile
+                        // (a commit already under way when its session was ended, a background worker)
+                        while (true) {
+                            while (lsn(l, "SELECT coalesce(pg_last_wal_replay_lsn() - '0/0', 0)") < last) {
+                                if (System.nanoTime() > deadline) {
+                                    throw new CommandFailed(leader + " did not replay the source's WAL up to " + last + " within "
+                                            + catchUp.toSeconds() + " s; the source takes writes again and nothing changed");
+                                }
+                                Thread.sleep(50);
+                            }
+                            long now = lsn(s, "SELECT pg_current_wal_lsn() - '0/0'");
+                            if (now <= last) break;
+                            last = now;
                         }
-                        Thread.sleep(50);
+                        promoted = true;
+                        promote(store, spec);
+                    } finally {
+                        if (!promoted) setReadOnly(s, false);
                     }
-                    promote(store, spec);
                     waitUntilPrimary(store, leader, Duration.ofSeconds(60));
                     out.println("cut over in " + (System.nanoTime() - started) / 1_000_000 + " ms: " + leader + " is the primary; "
                             + "point applications at this cluster. The source stays read-only: pgmanager migrate rollback "
@@ -296,7 +314,8 @@ final class MigrateCommand implements Callable<Integer> {
                 }
             }
             if (readOnly) {
-                s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                // ended, and gone: a session's last commit is in the WAL before the source's position is read
+                s.execute("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE backend_type = 'client backend' "
                         + "AND pid <> pg_backend_pid()");
             }
         }

@@ -20,6 +20,9 @@ public final class ManagedSettings {
             "recovery_target_timeline", "recovery_target_inclusive", "promote_trigger_file", "include", "include_dir",
             "include_if_exists");
 
+    /** Senders and slots: each replica's, plus a clone, a backup and a rejoin at once, in the smallest cluster. */
+    static final int REPLICATION_FLOOR = 5;
+
     private ManagedSettings() {}
 
     /** Why {@code name} cannot be set to {@code value} as a parameter; empty when it can. */
@@ -27,6 +30,11 @@ public final class ManagedSettings {
         String key = name.toLowerCase(Locale.ROOT);
         if (OWN.contains(key)) {
             return Optional.of("pgmanager sets " + name + " itself (replication, failover, fencing, TLS or backups depend on it)");
+        }
+        if ((key.equals("max_wal_senders") || key.equals("max_replication_slots")) && value.strip().matches("\\d+")
+                && Integer.parseInt(value.strip()) < REPLICATION_FLOOR) {
+            return Optional.of(name + " below " + REPLICATION_FLOOR + " leaves too few for the replicas, their slots, a clone and a backup "
+                    + "at once");
         }
         if (key.equals("wal_level") && value.strip().equalsIgnoreCase("minimal")) {
             return Optional.of("wal_level minimal leaves nothing for replicas to stream: use replica (the default) or logical");

@@ -233,8 +233,8 @@ public final class PostgresController {
         dataDirectory.requireEmptyOrMissing();
         prepareOwnDirectories();
         osUser.createPrivateDirectory(dataDirectory.path());
-        CommandResult result = baseBackup(upstream, true);
-        if (!result.succeeded() && result.output().contains("already exists")) {
+        CommandResult result = baseBackup(upstream, upstream.useSlot());
+        if (upstream.useSlot() && !result.succeeded() && result.output().contains("already exists")) {
             // the leader keeps a slot per member, and a member coming back after a move finds its old
             // one: use it rather than fail
             log.info("replication slot {} already exists on {}; cloning through it", config.machineId(), upstream);
@@ -247,6 +247,43 @@ public final class PostgresController {
         }
         log.info("cloned {} from {}", dataDirectory, upstream);
         follow(upstream);
+    }
+
+    /**
+     * Removes from the copied configuration the libraries {@code shared_preload_libraries} names that this machine's
+     * PostgreSQL does not have (postgres-flex preloads repmgr, which this image does not carry): the server would not
+     * start with them. Only for a data directory just cloned from outside the cluster; the lines changed are logged.
+     */
+    public void dropPreloadedLibrariesMissingHere() {
+        Path libdir = Path.of(binaries.tool("postgres")).getParent().resolveSibling("lib");
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile("(?m)^(\\s*shared_preload_libraries\\s*=?\\s*)'([^']*)'(.*)$");
+        try (var files = java.nio.file.Files.list(dataDirectory.path())) {
+            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".conf")).toList()) {
+                String text = java.nio.file.Files.readString(file);
+                java.util.regex.Matcher m = line.matcher(text);
+                StringBuilder out = new StringBuilder();
+                boolean changed = false;
+                while (m.find()) {
+                    List<String> kept = new ArrayList<>();
+                    List<String> dropped = new ArrayList<>();
+                    for (String library : m.group(2).split(",")) {
+                        String name = library.strip().replace("$libdir/", "");
+                        if (name.isEmpty()) continue;
+                        if (java.nio.file.Files.exists(libdir.resolve(name + ".so")) || java.nio.file.Files.exists(libdir.resolve(name))) kept.add(library.strip());
+                        else dropped.add(name);
+                    }
+                    if (!dropped.isEmpty()) {
+                        changed = true;
+                        log.warn("{}: dropped {} from shared_preload_libraries (not installed here)", file, dropped);
+                    }
+                    m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(m.group(1) + "'" + String.join(",", kept) + "'" + m.group(3)));
+                }
+                m.appendTail(out);
+                if (changed) osUser.writePrivateFile(file, out.toString());
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the copied configuration in " + dataDirectory, e);
+        }
     }
 
     /**
@@ -308,7 +345,7 @@ public final class PostgresController {
         dataDirectory.requireCluster();
         stop(StopMode.FAST);
         finishCrashRecovery();
-        Upstream asSuperuser = new Upstream(upstream.host(), upstream.hostaddr(), upstream.port(), config.superuser());
+        Upstream asSuperuser = new Upstream(upstream.host(), upstream.hostaddr(), upstream.port(), config.superuser(), upstream.useSlot());
         String source = asSuperuser.connInfo(config.superuser().user())
                 .with("dbname", "postgres")
                 .with("application_name", config.machineId().applicationName() + "_rewind")
@@ -360,12 +397,13 @@ public final class PostgresController {
      * Writes the cluster's parameters into this data directory and makes a running server re-read them when they
      * changed. Settings that need a restart are then pending ({@link PgStatus#pendingRestart()}).
      *
+     * @param reloadAnyway reload a running server even when the file holds these parameters already
      * @return whether they changed
      */
-    public boolean applyClusterParameters(Map<String, String> parameters) {
+    public boolean applyClusterParameters(Map<String, String> parameters, boolean reloadAnyway) {
         if (!dataDirectory.holdsCluster()) return false;
         boolean changed = configFiles.writeClusterParameters(parameters);
-        if (changed && isRunning()) reload();
+        if ((changed || reloadAnyway) && isRunning()) reload();
         return changed;
     }
 
@@ -517,8 +555,8 @@ public final class PostgresController {
                 "--dbname=" + source,
                 "--wal-method=stream",
                 "--checkpoint=fast",
-                "--no-password",
-                "--slot=" + config.machineId().slotName()));
+                "--no-password"));
+        if (upstream.useSlot()) command.add("--slot=" + config.machineId().slotName());
         if (createSlot) {
             command.add("--create-slot");
         }
@@ -616,8 +654,14 @@ public final class PostgresController {
         }
     }
 
+    /**
+     * Runs a role statement. Its commit does not wait for a synchronous standby: on a primary just promoted in strict
+     * synchronous mode none may confirm yet, and the promotion must not stall on it (the role reaches the standbys with
+     * the WAL all the same).
+     */
     private static void execute(Connection connection, String statement) throws SQLException {
         try (var s = connection.createStatement()) {
+            s.execute("SET synchronous_commit = local");
             s.execute(statement);
         }
     }

@@ -121,7 +121,7 @@ final class ServerConfigFiles {
         // setting it here would make emptying this file on promote a change that needs a restart
         osUser.writePrivateFile(dataDirectory.file(UPSTREAM_FILE), HEADER
                 + setting("primary_conninfo", conninfo)
-                + setting("primary_slot_name", config.machineId().slotName()));
+                + (upstream.useSlot() ? setting("primary_slot_name", config.machineId().slotName()) : ""));
     }
 
     /**

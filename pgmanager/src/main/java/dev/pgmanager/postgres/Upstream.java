@@ -9,7 +9,13 @@ import java.util.Optional;
  * present, is the address just resolved for it, so libpq skips its own lookup but still checks TLS and
  * passfile entries against {@code host}.
  */
-public record Upstream(String host, Optional<String> hostaddr, int port, Credentials replication) {
+public record Upstream(String host, Optional<String> hostaddr, int port, Credentials replication, boolean useSlot) {
+
+    /** A member of the cluster: streamed from through this machine's slot there. */
+    public Upstream(String host, Optional<String> hostaddr, int port, Credentials replication) {
+        this(host, hostaddr, port, replication, true);
+    }
+
     public Upstream {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(hostaddr, "hostaddr");
@@ -21,6 +27,14 @@ public record Upstream(String host, Optional<String> hostaddr, int port, Credent
 
     public static Upstream of(String host, int port, Credentials replication) {
         return new Upstream(host, Optional.empty(), port, replication);
+    }
+
+    /**
+     * A primary outside the cluster (a standby cluster's source): no slot of ours there, since whichever member leads the
+     * standby cluster streams from it and a slot left behind by a former leader would keep WAL on it until its disk fills.
+     */
+    public static Upstream outside(String host, int port, Credentials replication) {
+        return new Upstream(host, Optional.empty(), port, replication, false);
     }
 
     /** libpq connection parameters for this server as {@code user} (no password: see the passfile). */

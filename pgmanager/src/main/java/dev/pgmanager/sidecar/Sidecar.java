@@ -429,9 +429,12 @@ public final class Sidecar implements AutoCloseable {
         Optional<ClusterSpec.Source> standbyOf = standbyOf(config.migration());
         if (standbyOf.isPresent()) {
             // a standby cluster's first member: a base backup of the primary outside, streaming from it
-            dev.pgmanager.postgres.Upstream source = dev.pgmanager.postgres.Upstream.of(standbyOf.get().host(), standbyOf.get().port(),
+            dev.pgmanager.postgres.Upstream source = dev.pgmanager.postgres.Upstream.outside(standbyOf.get().host(), standbyOf.get().port(),
                     new Credentials(standbyOf.get().user(), config.migration().password()));
-            return controller -> controller.cloneFrom(source);
+            return controller -> {
+                controller.cloneFrom(source);
+                controller.dropPreloadedLibrariesMissingHere();
+            };
         }
         Optional<BackupConfig.RestoreSource> source = config.backup().restoreFrom();
         if (source.isEmpty()) return PostgresController::initdb;

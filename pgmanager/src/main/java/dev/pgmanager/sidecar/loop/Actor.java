@@ -185,16 +185,34 @@ public final class Actor {
     private void initialize() {
         server.initialize();
         String systemIdentifier = Long.toUnsignedString(server.systemIdentifier());
+        // The spec before the identity: a standby cluster's leader must find standbyOf in it on every pass from the one
+        // that sees the cluster initialized, or it would be promoted while its source still takes writes.
+        writeBootstrapSpec();
         if (!store.initialize(new ClusterIdentity(me, systemIdentifier, clock.instant()))) {
             throw new ActionFailedException("another member recorded the cluster's identity first; my new data is not the cluster's");
         }
-        try {
-            store.compareAndSetSpec(bootstrapSpec, Versioned.ABSENT);
-        } catch (StaleVersionException e) {
-            log.info("the cluster already has a spec; keeping it");
-        }
         store.appendHistory(new HistoryEntry(clock.instant(), "bootstrap", me, lease.held().map(Leader::epoch).orElse(0L), 1,
                 "initialized the cluster (system identifier " + systemIdentifier + ")"));
+    }
+
+    /** The bootstrap spec, unless one exists; one that exists gets the bootstrap's standbyOf when it lacks it. */
+    private void writeBootstrapSpec() {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Versioned<ClusterSpec> existing = store.read().spec();
+            try {
+                if (!existing.exists()) {
+                    store.compareAndSetSpec(bootstrapSpec, Versioned.ABSENT);
+                } else if (bootstrapSpec.standbyOf().isPresent() && existing.value().standbyOf().isEmpty()) {
+                    store.compareAndSetSpec(existing.value().withStandbyOf(bootstrapSpec.standbyOf()), existing.version());
+                } else {
+                    log.info("the cluster already has a spec; keeping it");
+                }
+                return;
+            } catch (StaleVersionException e) {
+                // someone else wrote the spec meanwhile: read it again
+            }
+        }
+        throw new ActionFailedException("the cluster's spec kept changing while it was being initialized; trying again next pass");
     }
 
     private void recordIdentity() {

@@ -136,7 +136,9 @@ public final class LocalServer {
         if (!spec.exists() || lastSeen.data() != DataState.CLUSTER) return;
         Map<String, String> parameters = spec.value().parameters();
         if (parameters.equals(appliedParameters)) return;
-        if (controller.applyClusterParameters(parameters)) {
+        // After a start the file is what the server read; later, a change is reloaded even when a pass that failed
+        // half-way wrote the file already
+        if (controller.applyClusterParameters(parameters, appliedParameters != null)) {
             log.info("the cluster's parameters are now {}", parameters.isEmpty() ? "none" : parameters);
         }
         appliedParameters = parameters;

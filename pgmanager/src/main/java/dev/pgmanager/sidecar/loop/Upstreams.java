@@ -35,7 +35,7 @@ public final class Upstreams {
 
     /** The primary outside the cluster that a standby cluster streams from; libpq resolves its name. */
     public Upstream source(dev.pgmanager.store.ClusterSpec.Source source) {
-        return Upstream.of(source.host(), source.port(), new Credentials(source.user(), sourcePassword));
+        return Upstream.outside(source.host(), source.port(), new Credentials(source.user(), sourcePassword));
     }
 
     /** {@code machineId}'s server at the address its name resolves to now. */
