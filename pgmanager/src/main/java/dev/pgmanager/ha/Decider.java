@@ -135,7 +135,8 @@ public final class Decider {
                     + " (FLY_RESTORED_FROM), while my data directory is empty";
             if (o.iLead()) return Decision.of(why + ": giving the lease up to the member that holds the restored data", new ReleaseLease());
             return Decision.none(why + ": waiting for the member that holds the restored data to initialize the cluster "
-                    + "(a new, empty cluster is never made here)");
+                    + "(a new, empty cluster is never made here; if no member holds it, remove FLY_RESTORED_FROM from the "
+                    + "machines' environment and secrets)");
         }
         if (o.cluster().identity().isEmpty()) {
             if (o.iLead()) {
