@@ -96,6 +96,23 @@ class EnsembleBootstrapTest {
         assertEquals("the source app's tree", Files.readString(aside.getFirst().resolve("version-2").resolve("snapshot.0")));
     }
 
+    @Test
+    void aPeerListOfNamesNoAppExplainsStopsTheMemberAndMovesNothing() throws Exception {
+        // names under another pattern (dns.name_pattern changed, say) prove no fork: nothing is moved on a guess
+        Files.createDirectories(dataDir);
+        String list = "server.1=a1.peers.example:2888:3888:participant;2181\n";
+        Files.writeString(dataDir.resolve("peers.cfg"), list);
+        for (String id : List.of("a1", "b2", "c3")) dns.put(id, InetAddress.getByName("127.0.0.1"));
+        EnsembleBootstrapException refused = assertThrows(EnsembleBootstrapException.class,
+                () -> start("a1", DnsSettings.forApp(APP).withServers(List.of(dns.address()))));
+        assertTrue(refused.getMessage().contains("a1.peers.example") && refused.getMessage().contains("Nothing was started or changed"),
+                refused.getMessage());
+        assertEquals(list, Files.readString(dataDir.resolve("peers.cfg")));
+        try (var siblings = Files.list(dataDir.getParent())) {
+            assertEquals(List.of(dataDir), siblings.toList(), "nothing moved aside");
+        }
+    }
+
     private void start(String me, DnsSettings settings) {
         StoreConfig.Ensemble ensemble = new StoreConfig.Ensemble(3, 2181, 2888, 3888, dataDir);
         DnsAddressResolver resolver = new DnsAddressResolver(settings);

@@ -18,14 +18,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code pgmanager config}: the server parameters of the whole cluster. */
 @Command(
@@ -45,15 +42,7 @@ import picocli.CommandLine.Spec;
             "fly pg config update reaches the same engine.",
         },
         subcommands = {ConfigCommand.Show.class, ConfigCommand.Set.class, ConfigCommand.Edit.class, ConfigCommand.StolonctlRun.class})
-final class ConfigCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-        return 2;
-    }
+final class ConfigCommand extends CommandGroup {
 
     /** {@code config show}. */
     @Command(name = "show", mixinStandardHelpOptions = true,

@@ -20,12 +20,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code pgmanager migrate}: the cut-over of a standby cluster from the primary it streams from (postgres-flex's). */
 @Command(
@@ -46,15 +43,7 @@ import picocli.CommandLine.Spec;
                     + "else OPERATOR_PASSWORD (postgres-flex's password of postgres).",
         },
         subcommands = {MigrateCommand.Status.class, MigrateCommand.Cutover.class, MigrateCommand.Rollback.class})
-final class MigrateCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-        return 2;
-    }
+final class MigrateCommand extends CommandGroup {
 
     /** What every subcommand needs: the cluster, and the source's superuser. */
     abstract static class SourceCommand extends ClusterCommand {

@@ -72,7 +72,7 @@ public final class EnsembleMembership implements AutoCloseable {
                                            DnsAddressResolver resolver, Duration patience, String adminSecret) {
         var membership = new EnsembleMembership(app, dns.hostnameOf(MachineId.of(machineId)), settings, adminSecret);
         EnsembleConfig peers = membership.file.read()
-                .filter(onVolume -> !membership.setAsideIfAnotherApps(onVolume, MachineNames.forTool(dns, resolver)))
+                .filter(onVolume -> !membership.setAsideIfAnotherApps(onVolume, MachineNames.forTool(dns, resolver), dns))
                 .orElseGet(() -> membership.choose(machineId, dns, resolver, patience));
         membership.peers = peers;
         peers.serverAt(membership.myHost).ifPresentOrElse(me -> membership.startPeer(me.id(), peers),
@@ -165,22 +165,54 @@ public final class EnsembleMembership implements AutoCloseable {
      *
      * @return whether the store's data on this volume was another app's (and is now moved aside)
      */
-    private boolean setAsideIfAnotherApps(EnsembleConfig onVolume, MachineNames ours) {
-        List<String> foreign = onVolume.servers().stream().map(EnsembleConfig.Server::host).filter(host -> !ours.owns(host)).toList();
-        if (foreign.isEmpty()) return false;
+    private boolean setAsideIfAnotherApps(EnsembleConfig onVolume, MachineNames ours, DnsSettings dns) {
+        List<String> strangers = onVolume.servers().stream().map(EnsembleConfig.Server::host).filter(host -> !ours.owns(host)).toList();
+        if (strangers.isEmpty()) return false;
+        // Only names that say which other app they belong to prove a fork; anything else (a changed dns.name_pattern,
+        // a hand-edited list) is not moved on a guess: the member stops and says what it found
+        java.util.regex.Pattern anotherApp = anotherAppsNames(dns);
+        List<String> unexplained = strangers.stream().filter(host -> {
+            java.util.regex.Matcher m = anotherApp.matcher(host.toLowerCase(java.util.Locale.ROOT));
+            return !m.matches() || m.groupCount() == 0 || m.group(1).equals(app.toLowerCase(java.util.Locale.ROOT));
+        }).toList();
+        if (!unexplained.isEmpty()) {
+            throw new EnsembleBootstrapException("the peer list " + file.path() + " names " + unexplained + ", which are not "
+                    + "this app's names (" + dns.namePattern() + ") nor another app's: if dns.name_pattern changed, change it "
+                    + "back; if the list is wrong, move " + settings.dataDir() + " aside by hand. Nothing was started or changed");
+        }
         Path dataDir = settings.dataDir();
         Path aside = dataDir.resolveSibling(dataDir.getFileName() + ".another-app-" + Instant.now().getEpochSecond());
         try {
             Files.move(dataDir, aside);
         } catch (IOException e) {
             throw new EnsembleBootstrapException("the store's data in " + dataDir + " belongs to another app (its peers are "
-                    + foreign + "; this volume was forked from one of its machines) and cannot be moved aside: " + e.getMessage()
+                    + strangers + "; this volume was forked from one of its machines) and cannot be moved aside: " + e.getMessage()
                     + "; move it away by hand, and this member starts the app's own ensemble");
         }
         log.warn("the store's data in {} belongs to another app (its peers are {}): this volume was forked from one of its "
                 + "machines. Moved it to {} and choosing this app's own peers; the other app's ensemble is never contacted",
-                dataDir, foreign, aside);
+                dataDir, strangers, aside);
         return true;
+    }
+
+    /** A member's name under the name pattern, whatever its app: the app in group 1. */
+    private static java.util.regex.Pattern anotherAppsNames(DnsSettings dns) {
+        String pattern = dns.namePattern().toLowerCase(java.util.Locale.ROOT);
+        StringBuilder regex = new StringBuilder();
+        int at = 0;
+        while (at < pattern.length()) {
+            if (pattern.startsWith(DnsSettings.MACHINE_ID, at)) {
+                regex.append("[a-z0-9][a-z0-9_]{0,62}");
+                at += DnsSettings.MACHINE_ID.length();
+            } else if (pattern.startsWith(DnsSettings.APP, at)) {
+                regex.append("([a-z0-9][a-z0-9-]{0,62})");
+                at += DnsSettings.APP.length();
+            } else {
+                regex.append(java.util.regex.Pattern.quote(String.valueOf(pattern.charAt(at))));
+                at++;
+            }
+        }
+        return java.util.regex.Pattern.compile(regex.toString());
     }
 
     private EnsembleConfig choose(String machineId, DnsSettings dns, DnsAddressResolver resolver, Duration patience) {
