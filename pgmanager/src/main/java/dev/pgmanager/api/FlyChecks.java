@@ -1,6 +1,5 @@
 package dev.pgmanager.api;
 
-import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.ha.Observation;
 import dev.pgmanager.postgres.DatabaseAttachment;
 import java.io.IOException;
@@ -48,15 +47,12 @@ final class FlyChecks {
         } catch (ApiError e) {
             return ApiResponse.text(500, e.getMessage());
         }
-        LocalPostgres local = o.local();
-        if (!local.running()) return ApiResponse.text(500, "PostgreSQL is not running");
-        if (local.isPrimary() && o.iLead()) return ApiResponse.text(200, "primary");
-        if (local.isPrimary()) return ApiResponse.text(500, "PostgreSQL runs as primary without the lease");
         // a standby cluster's leader streams from the primary outside (moving over): a replica, as far as flyctl goes
-        if (local.isReplica() && o.iLead() && o.cluster().spec().value().standbyOf().isPresent()) return ApiResponse.text(200, "replica");
-        if (local.isReplica() && o.iLead()) return ApiResponse.text(500, "holds the lease, not promoted yet");
-        if (local.isReplica()) return ApiResponse.text(200, "replica");
-        return ApiResponse.text(500, "unknown");
+        if (o.local().isReplica() && o.iLead() && o.cluster().spec().value().standbyOf().isPresent()) {
+            return ApiResponse.text(200, "replica");
+        }
+        RoleVerdict verdict = RoleVerdict.of(o);
+        return verdict.role().map(role -> ApiResponse.text(200, role)).orElseGet(() -> ApiResponse.text(500, verdict.problem()));
     }
 
     /** Connections in use, and on the primary how full the volume is. */

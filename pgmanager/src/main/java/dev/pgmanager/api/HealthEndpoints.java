@@ -78,16 +78,10 @@ final class HealthEndpoints {
      */
     ApiResponse role(ApiRequest request) {
         return withFreshPass(o -> {
-            LocalPostgres local = o.local();
-            if (!local.running()) return unavailable("PostgreSQL is not running (" + MemberJson.role(o) + ")", o);
-            if (local.isPrimary() && o.iLead()) return ok("primary", o).put("epoch", o.lease().orElseThrow().epoch());
-            if (local.isPrimary()) {
-                return unavailable("PostgreSQL runs as primary but this member does not hold the lease ("
-                        + o.leaseState().name().toLowerCase(Locale.ROOT) + ")", o);
-            }
-            if (local.isReplica() && o.iLead()) return unavailable("this member holds the lease and is not promoted yet", o);
-            if (local.isReplica()) return ok("replica", o);
-            return unavailable("PostgreSQL runs but its role is not known yet", o);
+            RoleVerdict verdict = RoleVerdict.of(o);
+            if (verdict.role().isEmpty()) return unavailable(verdict.problem(), o);
+            Body ok = ok(verdict.role().get(), o);
+            return verdict.role().get().equals("primary") ? ok.put("epoch", o.lease().orElseThrow().epoch()) : ok;
         });
     }
 
