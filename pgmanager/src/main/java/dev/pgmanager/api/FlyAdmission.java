@@ -1,7 +1,6 @@
 package dev.pgmanager.api;
 
 import dev.pgmanager.net.Network;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Locale;
@@ -53,7 +52,8 @@ final class FlyAdmission {
 
     private Optional<String> refusal(Optional<InetAddress> from) {
         if (from.isEmpty()) return Optional.of("the caller's address is unknown");
-        InetAddress address = unmapped(from.get());
+        // (the JVM gives an IPv4 client of a dual-stack socket as an Inet4Address, never as ::ffff:a.b.c.d)
+        InetAddress address = from.get();
         if (address.isLoopbackAddress()) return Optional.empty();
         if (mode == Mode.LOCAL) {
             return Optional.of("changes through this API are admitted from inside the machine only (flyapi.admin_from = local)");
@@ -67,28 +67,10 @@ final class FlyAdmission {
             return Optional.of("the organization's machines could not be listed (_instances.internal), so a call from a machine "
                     + "cannot be told from flyctl's; nothing was changed, try again");
         }
-        if (machines.get().stream().map(FlyAdmission::unmapped).anyMatch(address::equals)) {
+        if (machines.get().contains(address)) {
             return Optional.of("changes are not admitted from the organization's machines, only from flyctl over WireGuard "
                     + "(flyapi.admin_from = peers); inside a member, use pgmanager");
         }
         return Optional.empty();
-    }
-
-    /** An IPv4 address that arrived as ::ffff:a.b.c.d is that IPv4 address. */
-    private static InetAddress unmapped(InetAddress address) {
-        if (address instanceof Inet6Address v6) {
-            byte[] b = v6.getAddress();
-            boolean mapped = true;
-            for (int i = 0; i < 10; i++) mapped &= b[i] == 0;
-            mapped &= (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
-            if (mapped) {
-                try {
-                    return InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]});
-                } catch (java.net.UnknownHostException e) {
-                    return address;
-                }
-            }
-        }
-        return address;
     }
 }
