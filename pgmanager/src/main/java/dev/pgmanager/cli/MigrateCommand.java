@@ -103,8 +103,8 @@ final class MigrateCommand extends CommandGroup {
             ClusterSpec.Source source = sourceOf(cluster);
             PrintWriter out = out();
             try (Connection s = source(source); Connection l = leader(cluster)) {
-                long sourceLsn = lsn(s, "SELECT pg_current_wal_lsn() - '0/0'");
-                long replayed = lsn(l, "SELECT coalesce(pg_last_wal_replay_lsn() - '0/0', 0)");
+                long sourceLsn = number(s, "SELECT pg_current_wal_lsn() - '0/0'");
+                long replayed = number(l, "SELECT coalesce(pg_last_wal_replay_lsn() - '0/0', 0)");
                 out.println("standby of " + source + ": the leader " + cluster.leader().map(Leader::machineId).orElse("?") + " has replayed "
                         + replayed + " of " + sourceLsn + " bytes of WAL (" + Math.max(0, sourceLsn - replayed) + " behind)"
                         + (readOnly(s) ? "; the source is read-only" : ""));
@@ -141,14 +141,14 @@ final class MigrateCommand extends CommandGroup {
                 try (Connection s = source(source); Connection l = leader(cluster)) {
                     if (recovering(s)) throw new CommandFailed("the source " + source + " is itself a standby: cut over from its primary");
                     if (!recovering(l)) throw new CommandFailed("the leader " + leader + " runs as primary already");
-                    long sourceSystem = lsn(s, "SELECT system_identifier FROM pg_control_system()");
-                    long leaderSystem = lsn(l, "SELECT system_identifier FROM pg_control_system()");
+                    long sourceSystem = number(s, "SELECT system_identifier FROM pg_control_system()");
+                    long leaderSystem = number(l, "SELECT system_identifier FROM pg_control_system()");
                     if (sourceSystem != leaderSystem) {
                         throw new CommandFailed("the leader's data is not a copy of the source's (system identifier " + leaderSystem
                                 + ", the source's " + sourceSystem + "): nothing was changed");
                     }
-                    long sourceLsn = lsn(s, "SELECT pg_current_wal_lsn() - '0/0'");
-                    long replayed = lsn(l, "SELECT coalesce(pg_last_wal_replay_lsn() - '0/0', 0)");
+                    long sourceLsn = number(s, "SELECT pg_current_wal_lsn() - '0/0'");
+                    long replayed = number(l, "SELECT coalesce(pg_last_wal_replay_lsn() - '0/0', 0)");
                     long others = cluster.members().values().stream().filter(m -> !m.machineId().equals(leader))
                             .filter(m -> m.role() != MemberRole.REPLICA).count();
                     out.println("source " + source + " at " + sourceLsn + ", the leader " + leader + " replayed " + replayed
@@ -165,21 +165,21 @@ final class MigrateCommand extends CommandGroup {
                     setReadOnly(s, true);
                     boolean promoted = false;
                     try {
-                        long last = lsn(s, "SELECT pg_current_wal_lsn() - '0/0'");
+                        long last = number(s, "SELECT pg_current_wal_lsn() - '0/0'");
                         out.println("the source is read-only at " + last + "; waiting for " + leader + " to replay it");
                         out.flush();
                         long deadline = System.nanoTime() + catchUp.toNanos();
                         // until the leader has replayed the source's last WAL and the source wrote nothing more meanwhile
                         // (a commit already under way when its session was ended, a background worker)
                         while (true) {
-                            while (lsn(l, "SELECT coalesce(pg_last_wal_replay_lsn() - '0/0', 0)") < last) {
+                            while (number(l, "SELECT coalesce(pg_last_wal_replay_lsn() - '0/0', 0)") < last) {
                                 if (System.nanoTime() > deadline) {
                                     throw new CommandFailed(leader + " did not replay the source's WAL up to " + last + " within "
                                             + catchUp.toSeconds() + " s; the source takes writes again and nothing changed");
                                 }
                                 Thread.sleep(50);
                             }
-                            long now = lsn(s, "SELECT pg_current_wal_lsn() - '0/0'");
+                            long now = number(s, "SELECT pg_current_wal_lsn() - '0/0'");
                             if (now <= last) break;
                             last = now;
                         }
@@ -261,7 +261,8 @@ final class MigrateCommand extends CommandGroup {
         }
     }
 
-    static long lsn(Connection c, String query) throws SQLException {
+    /** The one number {@code query} answers. */
+    static long number(Connection c, String query) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(query)) {
             r.next();
             return r.getLong(1);

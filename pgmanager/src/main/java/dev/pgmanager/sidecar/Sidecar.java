@@ -157,13 +157,13 @@ public final class Sidecar implements AutoCloseable {
         // A third of the session: heartbeats stop half a session after the last confirmation at worst, so the guard
         // fires by five sixths of a session, before the server can expire the lease.
         this.watchdog = new Watchdog(store.sessionTimeout().dividedBy(3), () -> lease.isHeld() || failsafeConfirmation.holds());
+        Credentials replication = new Credentials(config.postgres().replicationUser(), config.postgres().replicationPassword());
+        Upstreams upstreams = new Upstreams(resolver, dns::hostnameOf, replication, config.migration().password());
         this.server = new LocalServer(controller, watchdog, new FailedRewindRecord(postgres.stateDirectory()),
-                firstData(config, postgres, osUser, binaries, clock));
+                firstData(config, postgres, osUser, binaries, upstreams, clock));
         Optional<AddressHistoryKeeper> addressHistory = checkForMigration(config, postgres, controller, clock);
         // After the migration check, which records a new address: the rewriter's first sync then maps the old one.
         this.rewriting = StaleAddressRewriting.start(config.rewriter(), store::readAddressHistory, clock);
-        Credentials replication = new Credentials(config.postgres().replicationUser(), config.postgres().replicationPassword());
-        Upstreams upstreams = new Upstreams(resolver, dns::hostnameOf, replication, config.migration().password());
         metrics.serve(config.metrics().listen(), new SidecarMetrics.Sources(lastPass::get, lease::isHeld, server::lastStatus,
                 resolver::stats, rewriting::report, controller::connectWithin));
 
@@ -425,12 +425,11 @@ public final class Sidecar implements AutoCloseable {
     }
 
     private static LocalServer.FirstData firstData(SidecarConfig config, PostgresConfig postgres, OsUser osUser, PgBinaries binaries,
-            Clock clock) {
+            Upstreams upstreams, Clock clock) {
         Optional<ClusterSpec.Source> standbyOf = standbyOf(config.migration());
         if (standbyOf.isPresent()) {
             // a standby cluster's first member: a base backup of the primary outside, streaming from it
-            dev.pgmanager.postgres.Upstream source = dev.pgmanager.postgres.Upstream.outside(standbyOf.get().host(), standbyOf.get().port(),
-                    new Credentials(standbyOf.get().user(), config.migration().password()));
+            dev.pgmanager.postgres.Upstream source = upstreams.source(standbyOf.get());
             return controller -> {
                 controller.cloneFrom(source);
                 controller.dropPreloadedLibrariesMissingHere();
