@@ -491,6 +491,14 @@ public final class LocalCluster {
         Files.deleteIfExists(layout.isolation(machineId));
     }
 
+    /** Where member {@code machineId}'s primary router listens, as its config file says; empty when it runs none. */
+    public Optional<HostPort> routerOf(String machineId) throws IOException {
+        Path file = layout.memberConfig(machineId);
+        if (!Files.exists(file)) return Optional.empty();
+        String listen = MEMBER_CONFIG.readTree(file.toFile()).path("router").path("listen").asText("");
+        return listen.isEmpty() ? Optional.empty() : Optional.of(HostPort.parse(listen));
+    }
+
     public Optional<Long> sidecarPid(String machineId) {
         return sidecar(machineId).map(ProcessHandle::pid);
     }
@@ -606,6 +614,8 @@ public final class LocalCluster {
         config.put("metrics", Map.of("listen", new HostPort(m.address(), freePort(m.address())).toString()));
         // flyctl's API (Fly's port 5500): members share this machine, so each has a port of its own
         config.put("flyapi", Map.of("listen", new HostPort(m.address(), freePort(m.address())).toString()));
+        // the primary router (Fly's 5432): a port of its own on each member's address, found by routerOf
+        config.put("router", Map.of("listen", new HostPort(m.address(), freePort(m.address())).toString()));
         config.put("dns", Map.of("servers", "127.0.0.1:" + cluster.dnsPort()));
         config.put("rewriter", rewriterSection(cluster, m));
         if (!haSection.isEmpty()) config.put("ha", haSection);

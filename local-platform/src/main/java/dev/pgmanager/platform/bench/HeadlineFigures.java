@@ -15,7 +15,8 @@ import java.util.Optional;
 
 /**
  * The headline figures in one run, each on a fresh local cluster: crash failover and switchover write gaps, the write
- * gap of a migrated primary, and the sidecars' memory at rest. Prints them with the run's date and machine, for the
+ * gap of a migrated primary, the sidecars' memory at rest, and the 5432 router's select-only throughput against stock
+ * HAProxy's (when haproxy is installed). Prints them with the run's date and machine, for the
  * README and for CI's log; it asserts nothing (absolute times on a shared machine are noisy).
  */
 public final class HeadlineFigures {
@@ -35,6 +36,9 @@ public final class HeadlineFigures {
                 .run(Files.createDirectory(work.resolve("failover")), 3, Optional.empty(), rounds, rounds);
         List<Step> migrations = new MigrationBenchmark(detail).run(Files.createDirectory(work.resolve("migration")), 3, quick ? 1 : 3);
         Optional<Long> primaryMigrationGap = Figures.median(migrations.stream().filter(Step::wasLeader).map(Step::gapMillis).toList());
+        Optional<RouterBenchmark.Result> router = RouterBenchmark.haproxyInstalled()
+                ? Optional.of(new RouterBenchmark(detail).run(Files.createDirectory(work.resolve("router")), 8, quick ? 5 : 10, quick ? 1 : 3))
+                : Optional.empty();
         long lost = failover.rounds().stream().mapToInt(FailoverBenchmark.Round::lostWrites).sum()
                 + migrations.stream().mapToInt(Step::lostWrites).sum();
 
@@ -47,6 +51,8 @@ public final class HeadlineFigures {
         line("sidecar memory at rest, PSS", memory(failover.memory(), SidecarMemory::proportionalMegabytes));
         line("sidecar memory at rest, RSS", memory(failover.memory(), SidecarMemory::residentMegabytes));
         line("acknowledged writes lost", Optional.of(Long.toString(lost)));
+        line("5432 router / stock HAProxy, tps", router.map(r -> String.format("%.2f (%.0f / %.0f select-only tps, direct %.0f)",
+                r.routerToHaproxy(), r.router(), r.haproxy(), r.direct())));
     }
 
     private void line(String what, Optional<String> figure) {

@@ -5,6 +5,7 @@ import dev.pgmanager.platform.bench.BackupBenchmark;
 import dev.pgmanager.platform.bench.FailoverBenchmark;
 import dev.pgmanager.platform.bench.HeadlineFigures;
 import dev.pgmanager.platform.bench.MigrationBenchmark;
+import dev.pgmanager.platform.bench.RouterBenchmark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Option;
 /** {@code pgmanager bench}: measurements that print their figures. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print their figures.",
         subcommands = {BenchCommand.All.class, BenchCommand.Failover.class, BenchCommand.Migration.class, BenchCommand.Backup.class,
-            ChaosCommand.class})
+            BenchCommand.Router.class, ChaosCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     private picocli.CommandLine.Model.CommandSpec spec;
@@ -27,8 +28,9 @@ final class BenchCommand implements Runnable {
 
     @Command(name = "all", mixinStandardHelpOptions = true, description = {
         "The headline figures, each on a fresh local cluster (removed afterwards): crash failover and switchover write",
-        "gaps, the write gap of a migrated primary, the sidecars' memory at rest (PSS and RSS), and the acknowledged",
-        "writes lost; printed with the run's date and machine. It asserts nothing: CI runs it with --quick at the end.",
+        "gaps, the write gap of a migrated primary, the sidecars' memory at rest (PSS and RSS), the acknowledged",
+        "writes lost, and the 5432 router's select-only throughput against stock HAProxy's (when haproxy is installed);",
+        "printed with the run's date and machine. It asserts nothing: CI runs it with --quick at the end.",
     })
     static final class All implements Callable<Integer> {
         @Option(names = "--quick", description = "One round of each (about two minutes) instead of 5 crashes, 5 switchovers and 3 migration rounds.")
@@ -138,6 +140,42 @@ final class BenchCommand implements Runnable {
             if (s < 1) throw new IllegalArgumentException("--scale must be at least 1, was " + s);
             if (rpo < 1) throw new IllegalArgumentException("--rpo-seconds must be at least 1, was " + rpo);
             new BackupBenchmark(System.out).run(benchDirectory(), nodes, s, java.time.Duration.ofSeconds(rpo), quick);
+            return 0;
+        }
+    }
+
+    @Command(name = "router", mixinStandardHelpOptions = true, description = {
+        "On a fresh local cluster (removed afterwards), select-only pgbench in alternating rounds: straight to the primary,",
+        "through a replica's primary router (what Fly's 5432 service reaches) and through a stock HAProxy that finds the",
+        "primary by the members' GET /primary check (as postgres-flex runs it; needs haproxy on the PATH). Prints each",
+        "round's transactions per second, the medians, and the router's ratio to HAProxy.",
+    })
+    static final class Router implements Callable<Integer> {
+        @Option(names = "--clients", defaultValue = "8", description = "pgbench's clients (default: ${DEFAULT-VALUE}).")
+        int clients;
+
+        @Option(names = "--seconds", defaultValue = "10", description = "Length of each round (default: ${DEFAULT-VALUE}).")
+        int seconds;
+
+        @Option(names = "--rounds", defaultValue = "3", description = "Rounds of each entry point (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Override
+        public Integer call() throws Exception {
+            if (clients < 1 || seconds < 1 || rounds < 1) {
+                throw new IllegalArgumentException("--clients, --seconds and --rounds must be at least 1");
+            }
+            Path work = benchDirectory();
+            try {
+                new RouterBenchmark(System.out).run(work, clients, seconds, rounds);
+            } finally {
+                // the cluster's removal takes the directory with it; a failed run may leave it to look at
+                if (Files.isDirectory(work)) {
+                    try (var left = Files.list(work)) {
+                        if (left.findAny().isEmpty()) Files.delete(work);
+                    }
+                }
+            }
             return 0;
         }
     }
