@@ -9,6 +9,7 @@ import dev.pgmanager.platform.LocalStatus.MemberStatus;
 import dev.pgmanager.platform.bench.SequenceWriter;
 import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.testing.Await;
+import dev.pgmanager.store.testing.Prerequisites;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -78,6 +79,33 @@ class HighAvailabilityTest {
                 assertEquals("on", r.getString(2), "data checksums on " + id);
             }
         }
+    }
+
+    /**
+     * A busy PostgreSQL must not starve its sidecar of the CPU (a lease not confirmed in time fences a healthy primary):
+     * the server runs in a session of its own, and the sidecar's session outranks it.
+     */
+    @Test
+    @Order(1)
+    void eachSidecarOutranksItsPostgresForTheCpu() throws Exception {
+        Prerequisites.require(Prerequisites.root(), "root (raising a session's CPU share needs CAP_SYS_NICE)");
+        Prerequisites.require(Files.exists(Path.of("/proc/self/autogroup"))
+                && !Files.readString(Path.of("/proc/sys/kernel/sched_autogroup_enabled")).strip().equals("0"),
+                "a kernel that shares the CPU between sessions (autogroups)");
+        for (String id : harness.machineIds()) {
+            long sidecar = harness.cluster.sidecarPid(id).orElseThrow();
+            long postmaster = Long.parseLong(Files.readAllLines(harness.cluster.memberData(id).resolve("postmaster.pid")).get(0).strip());
+            String[] sidecarGroup = autogroup(sidecar);
+            String[] postgresGroup = autogroup(postmaster);
+            assertNotEquals(sidecarGroup[0], postgresGroup[0], id + ": PostgreSQL shares the sidecar's session");
+            assertEquals("-5", sidecarGroup[2], id + "'s sidecar: " + String.join(" ", sidecarGroup));
+            assertEquals("0", postgresGroup[2], id + "'s PostgreSQL: " + String.join(" ", postgresGroup));
+        }
+    }
+
+    /** {@code /proc/PID/autogroup}: the group's name, "nice", its niceness. */
+    private static String[] autogroup(long pid) throws java.io.IOException {
+        return Files.readString(Path.of("/proc", Long.toString(pid), "autogroup")).strip().split("\\s+");
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.pgmanager.config.SidecarConfigLoader;
 import dev.pgmanager.config.ValueParsers;
 import dev.pgmanager.logging.LogFields;
 import dev.pgmanager.logging.LogOutput;
+import dev.pgmanager.sidecar.CpuShare;
 import dev.pgmanager.sidecar.Sidecar;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -48,6 +49,7 @@ final class RunCommand implements Callable<Integer> {
         LogFields.machineId(config.machineId());
         LogOutput.use(fromCommandLine.orElse(config.logFormat()));
         CountDownLatch stopped = new CountDownLatch(1);
+        CpuShare.raiseForThisProcess();
         Sidecar sidecar = Sidecar.start(config, Clock.systemUTC());
         Duration deadline = config.ha().stopHandoverTimeout().plus(SHUTDOWN_MARGIN);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

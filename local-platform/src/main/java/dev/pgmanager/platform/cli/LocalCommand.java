@@ -326,6 +326,8 @@ final class LocalCommand implements Runnable {
             LocalClusterFile cluster = LocalClusterFile.read(dir.dir)
                     .orElseThrow(() -> new IllegalArgumentException("no local cluster in " + dir.dir));
             CountDownLatch stopped = new CountDownLatch(1);
+            // The store's server wants the CPU as promptly as the sidecars do: its answers confirm their leases.
+            dev.pgmanager.sidecar.CpuShare.raiseForThisProcess();
             LocalPlatform platform = LocalPlatform.start(dir.dir, cluster);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 platform.close();
