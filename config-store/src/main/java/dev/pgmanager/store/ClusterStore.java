@@ -40,6 +40,14 @@ public interface ClusterStore extends AutoCloseable {
      */
     boolean confirmLeadership(Leader lease);
 
+    /**
+     * As {@link #confirmLeadership(Leader)}, without waiting: the answer arrives when the store gives it, however late
+     * ({@code false} when the store cannot be asked, or gives no answer within a session timeout). A late {@code true}
+     * still proves the session alive when the question was asked, so a holder that asks again before the last answer
+     * came loses no time to one slow round trip.
+     */
+    java.util.concurrent.CompletableFuture<Boolean> askLeadership(Leader lease);
+
     /** Gives the lease up, if this session still holds it. */
     void releaseLeadership(Leader lease);
 

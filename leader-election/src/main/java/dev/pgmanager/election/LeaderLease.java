@@ -30,13 +30,21 @@ import org.slf4j.LoggerFactory;
  */
 public final class LeaderLease implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LeaderLease.class);
+    /** Questions to the store at most unanswered at once. */
+    private static final int MAX_ASKS_IN_FLIGHT = 4;
 
     private final ClusterStore store;
     private final String machineId;
     private final Clock clock;
     private final ScheduledExecutorService timers;
     private final ExecutorService notifier;
+    /**
+     * Where answers are handled: a "no" asks the store again, which may block; the deadline checks on {@link #timers}
+     * must never wait behind it.
+     */
+    private final ExecutorService answers;
     private final List<Consumer<LeaseState>> listeners = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger asksInFlight = new java.util.concurrent.atomic.AtomicInteger();
 
     private Leader lease;
     private LeaseState state = LeaseState.NOT_HELD;
@@ -49,8 +57,10 @@ public final class LeaderLease implements AutoCloseable {
         this.clock = clock;
         this.timers = Executors.newScheduledThreadPool(2, Thread.ofPlatform().daemon().name("lease-" + machineId + "-", 0).factory());
         this.notifier = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("lease-" + machineId + "-events").factory());
+        this.answers = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("lease-" + machineId + "-answers").factory());
         store.addConnectionListener(this::onConnectionChange);
-        long renewMillis = Math.max(50, sessionTimeout().toMillis() / 6);
+        // Ten questions a session: the lease is suspended half a session after the last answered one was asked
+        long renewMillis = Math.max(50, sessionTimeout().toMillis() / 10);
         timers.scheduleWithFixedDelay(this::renew, renewMillis, renewMillis, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::checkDeadlines, 50, 50, TimeUnit.MILLISECONDS);
     }
@@ -145,6 +155,7 @@ public final class LeaderLease implements AutoCloseable {
     @Override
     public void close() {
         timers.shutdownNow();
+        answers.shutdownNow();
         notifier.shutdown();
         try {
             timers.awaitTermination(5, TimeUnit.SECONDS);
@@ -160,14 +171,29 @@ public final class LeaderLease implements AutoCloseable {
                 .filter(store::confirmLeadership);
     }
 
+    /**
+     * Asks the store whether the lease is still ours, without waiting for the answer: the next question goes out on time
+     * even while an earlier one waits (a busy store, a loaded machine), and a late answer still counts from when it was
+     * asked. Waiting instead, one round trip slower than a third of the session fenced a healthy primary.
+     */
     private void renew() {
         Leader current;
         synchronized (this) {
             if (lease == null || (state != LeaseState.HELD && state != LeaseState.SUSPENDED)) return;
             current = lease;
         }
+        // Answers come in order, so questions beyond a few only queue behind the first
+        if (asksInFlight.get() >= MAX_ASKS_IN_FLIGHT) return;
+        asksInFlight.incrementAndGet();
         Instant start = clock.instant();
-        if (store.confirmLeadership(current)) {
+        store.askLeadership(current).whenCompleteAsync((confirmed, error) -> {
+            asksInFlight.decrementAndGet();
+            onAnswer(current, start, Boolean.TRUE.equals(confirmed));
+        }, answers);
+    }
+
+    private void onAnswer(Leader current, Instant start, boolean confirmed) {
+        if (confirmed) {
             boolean resumed;
             synchronized (this) {
                 if (lease != current) return;

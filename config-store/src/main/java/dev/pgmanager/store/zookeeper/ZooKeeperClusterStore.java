@@ -36,6 +36,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -394,17 +395,35 @@ public final class ZooKeeperClusterStore implements ClusterStore {
     /**
      * {@inheritDoc}
      *
-     * <p>Syncs the server with the ensemble's leader and then reads the lease, so a lagging server cannot
-     * answer from old state. Gives up after a third of the session timeout: a later answer would leave the
-     * caller too little of its lease to act on. Connection trouble answers {@code false}, never an exception.
+     * <p>Gives up after a third of the session timeout: a later answer would leave the caller too little of its lease to
+     * act on. Connection trouble answers {@code false}, never an exception.
      */
     @Override
     public boolean confirmLeadership(Leader lease) {
         try {
-            if (!client.getZookeeperClient().isConnected()) return false;
+            return askLeadership(lease).get(sessionTimeout().toMillis() / 3, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.debug("could not confirm the leader lease of {} (epoch {})", lease.machineId(), lease.epoch(), e);
+            return false;
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Syncs the server with the ensemble's leader and then reads the lease, so a lagging server cannot answer from
+     * old state. The answer comes on ZooKeeper's event thread: callers must not block in what they chain to it.
+     */
+    @Override
+    public CompletableFuture<Boolean> askLeadership(Leader lease) {
+        var answer = new CompletableFuture<Boolean>();
+        try {
+            if (!client.getZookeeperClient().isConnected()) return CompletableFuture.completedFuture(false);
             var zooKeeper = client.getZookeeperClient().getZooKeeper();
             long session = zooKeeper.getSessionId();
-            var answer = new CompletableFuture<Boolean>();
             // Requests on one session are answered in order, so the read below comes after the sync completes.
             zooKeeper.sync(layout.leader(), (rc, path, context) -> {}, null);
             zooKeeper.getData(layout.leader(), false, (rc, path, context, data, stat) -> {
@@ -416,14 +435,11 @@ public final class ZooKeeperClusterStore implements ClusterStore {
                     answer.complete(false);
                 }
             }, null);
-            return answer.get(sessionTimeout().toMillis() / 3, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         } catch (Exception e) {
-            LOG.debug("could not confirm the leader lease of {} (epoch {})", lease.machineId(), lease.epoch(), e);
-            return false;
+            LOG.debug("could not ask for the leader lease of {} (epoch {})", lease.machineId(), lease.epoch(), e);
+            answer.complete(false);
         }
+        return answer.completeOnTimeout(false, sessionTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
