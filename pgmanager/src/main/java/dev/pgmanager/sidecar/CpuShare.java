@@ -1,8 +1,11 @@
 package dev.pgmanager.sidecar;
 
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +27,12 @@ public final class CpuShare {
     /** Weight 3121 against 1024 for nice 0 (the kernel's table). */
     public static final int SIDECAR_NICE = -5;
     private static final Logger log = LoggerFactory.getLogger(CpuShare.class);
+    /**
+     * The kernel lets a process without CAP_SYS_ADMIN change an autogroup's niceness once per 100 ms machine-wide and
+     * answers "try again" inside that window: sidecars starting together (containers on one host) take turns.
+     */
+    private static final int ATTEMPTS = 10;
+    private static final Duration RETRY_AFTER = Duration.ofMillis(150);
 
     private CpuShare() {}
 
@@ -38,13 +47,25 @@ public final class CpuShare {
             return Optional.of("the kernel shares the CPU without autogroups: the sidecar's priority is left as it is (under a "
                     + "CPU-bound load a primary may fence itself late in its lease; renice the sidecar to prevent it)");
         }
-        try {
-            Files.writeString(autogroup, Integer.toString(SIDECAR_NICE));
-            return Optional.empty();
-        } catch (IOException e) {
-            return Optional.of("could not raise the sidecar's CPU share above PostgreSQL's (" + e.getMessage() + "; it needs root): "
-                    + "under a CPU-bound load a primary may fence itself although nothing failed");
+        IOException last = null;
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            // A plain file stream: the kernel's "try again" (EAGAIN) is an IOException here, where an NIO channel's
+            // stream throws an unchecked "no bytes written"
+            try (FileOutputStream out = new FileOutputStream(autogroup.toFile())) {
+                out.write(Integer.toString(SIDECAR_NICE).getBytes(StandardCharsets.US_ASCII));
+                return Optional.empty();
+            } catch (IOException e) {
+                last = e;
+            }
+            try {
+                Thread.sleep(RETRY_AFTER.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
+        return Optional.of("could not raise the sidecar's CPU share above PostgreSQL's (" + last.getMessage() + "; it needs root): "
+                + "under a CPU-bound load a primary may fence itself although nothing failed");
     }
 
     private static Optional<String> readQuietly(Path file) {
