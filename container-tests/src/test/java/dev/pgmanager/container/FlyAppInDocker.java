@@ -5,6 +5,7 @@ import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
@@ -64,6 +65,11 @@ final class FlyAppInDocker implements AutoCloseable {
     private int nextHost = 0x10;
 
     FlyAppInDocker(String image, int memberCount) throws IOException {
+        this(image, memberCount, Optional.empty());
+    }
+
+    /** An app whose members are machines of {@code memberMemoryBytes} each (memory and swap), as Fly sizes them. */
+    FlyAppInDocker(String image, int memberCount, Optional<Long> memberMemoryBytes) throws IOException {
         this.image = image;
         SecureRandom random = new SecureRandom();
         String suffix = HexFormat.of().formatHex(random.generateSeed(3));
@@ -81,12 +87,12 @@ final class FlyAppInDocker implements AutoCloseable {
                 .exec().getId();
         try {
             this.storeContainer = create(app + "-store", storeAlias(), nextAddress(), List.of(),
-                    List.of("store", "serve", "--listen", "[::]:2181", "--data-dir", "/data/zookeeper"));
+                    List.of("store", "serve", "--listen", "[::]:2181", "--data-dir", "/data/zookeeper"), Optional.empty());
             docker.startContainerCmd(storeContainer).exec();
             for (int i = 0; i < memberCount; i++) {
                 String machineId = HexFormat.of().formatHex(random.generateSeed(7));
                 members.put(machineId, create(app + "-" + machineId, aliasOf(machineId), nextAddress(), memberEnvironment(machineId),
-                        List.of("run")));
+                        List.of("run"), memberMemoryBytes));
             }
             members.values().forEach(id -> docker.startContainerCmd(id).exec());
         } catch (RuntimeException e) {
@@ -177,6 +183,16 @@ final class FlyAppInDocker implements AutoCloseable {
         return inspect(machineId).getState().getExitCodeLong();
     }
 
+    /** Kills the member's container at once (SIGKILL to everything in it), as a machine that dies. */
+    void kill(String machineId) {
+        docker.killContainerCmd(members.get(machineId)).exec();
+    }
+
+    /** Whether the engine's OOM killer ended a process of the member's container. */
+    boolean oomKilled(String machineId) {
+        return Boolean.TRUE.equals(inspect(machineId).getState().getOOMKilled());
+    }
+
     void start(String machineId) {
         docker.startContainerCmd(members.get(machineId)).exec();
     }
@@ -227,14 +243,21 @@ final class FlyAppInDocker implements AutoCloseable {
         return logs(members.get(machineId));
     }
 
-    private String create(String name, String alias, String address, List<String> environment, List<String> command) {
+    /**
+     * A container as Fly runs a machine: root in a Firecracker VM has every capability, and the sidecar uses
+     * CAP_SYS_NICE (its CPU share above PostgreSQL's), which Docker leaves out by default.
+     */
+    private String create(String name, String alias, String address, List<String> environment, List<String> command,
+            Optional<Long> memoryBytes) {
+        HostConfig host = HostConfig.newHostConfig().withNetworkMode(app).withCapAdd(Capability.SYS_NICE);
+        memoryBytes.ifPresent(bytes -> host.withMemory(bytes).withMemorySwap(bytes));
         String id = docker.createContainerCmd(image).withName(name)
                 .withHostName(name.length() > 63 ? name.substring(0, 63) : name)
                 .withEnv(environment)
                 .withCmd(command)
                 .withStopSignal(killSignal)
                 .withStopTimeout(killTimeoutSeconds)
-                .withHostConfig(HostConfig.newHostConfig().withNetworkMode(app))
+                .withHostConfig(host)
                 .withAliases(alias)
                 .withIpv6Address(address)
                 .exec().getId();
