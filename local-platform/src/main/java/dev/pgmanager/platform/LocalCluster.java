@@ -491,6 +491,11 @@ public final class LocalCluster {
         Files.deleteIfExists(layout.isolation(machineId));
     }
 
+    /** The log member {@code machineId}'s sidecar writes (its PostgreSQL's output included). */
+    public Path sidecarLog(String machineId) {
+        return layout.memberLog(machineId);
+    }
+
     /** Where member {@code machineId}'s primary router listens, as its config file says; empty when it runs none. */
     public Optional<HostPort> routerOf(String machineId) throws IOException {
         Path file = layout.memberConfig(machineId);

@@ -6,6 +6,7 @@ import dev.pgmanager.platform.bench.FailoverBenchmark;
 import dev.pgmanager.platform.bench.HeadlineFigures;
 import dev.pgmanager.platform.bench.MigrationBenchmark;
 import dev.pgmanager.platform.bench.RouterBenchmark;
+import dev.pgmanager.platform.bench.StressBenchmark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Option;
 /** {@code pgmanager bench}: measurements that print their figures. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print their figures.",
         subcommands = {BenchCommand.All.class, BenchCommand.Failover.class, BenchCommand.Migration.class, BenchCommand.Backup.class,
-            BenchCommand.Router.class, ChaosCommand.class})
+            BenchCommand.Router.class, BenchCommand.Stress.class, ChaosCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     private picocli.CommandLine.Model.CommandSpec spec;
@@ -177,6 +178,31 @@ final class BenchCommand implements Runnable {
                 }
             }
             return 0;
+        }
+    }
+
+    @Command(name = "stress", mixinStandardHelpOptions = true, description = {
+        "No false failover on a loaded machine: a fresh, idle local cluster (removed afterwards; kept with its logs when",
+        "the run fails) beside stress-ng keeping every core busy with CPU and I/O work for the given time (needs stress-ng:",
+        "apt-get install stress-ng). The leader and its epoch are read every second. Exit 0 when the leader never changed",
+        "and no sidecar suspended its lease; 1 otherwise.",
+    })
+    static final class Stress implements Callable<Integer> {
+        @Option(names = "--minutes", defaultValue = "10", description = "How long the load runs (default: ${DEFAULT-VALUE}).")
+        int minutes;
+
+        @Option(names = "--nodes", defaultValue = "3", description = "Members (default: ${DEFAULT-VALUE}).")
+        int nodes;
+
+        @Option(names = "--workers", description = "stress-ng's CPU workers and as many I/O workers (default: one each per core).")
+        Integer workers;
+
+        @Override
+        public Integer call() throws Exception {
+            if (minutes < 1 || nodes < 1) throw new IllegalArgumentException("--minutes and --nodes must be at least 1");
+            int n = workers != null ? workers : Runtime.getRuntime().availableProcessors();
+            var result = new StressBenchmark(System.out).run(benchDirectory(), nodes, java.time.Duration.ofMinutes(minutes), n);
+            return result.passed() ? 0 : 1;
         }
     }
 }
