@@ -13,7 +13,9 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,15 +28,21 @@ import java.util.function.BooleanSupplier;
 /**
  * Measures what an application sees during failovers: on a fresh local cluster, crash failovers (the leader's
  * machine killed) and planned switchovers, each under a writer inserting every 20 ms. For each it reports the write
- * gap (the longest time between two acknowledged writes) and the acknowledged writes lost; then the median and the
- * maximum, and each sidecar's resident memory at rest.
+ * gap (the longest time between two acknowledged writes) and the acknowledged writes lost, and after a crash how long
+ * after the new primary's first acknowledged write every surviving replica streams its timeline; then the medians and
+ * maxima, and each sidecar's resident memory at rest.
  */
 public final class FailoverBenchmark {
     private static final Duration WRITE_INTERVAL = Duration.ofMillis(20);
     private static final Duration SETTLE_LIMIT = Duration.ofSeconds(120);
 
-    /** One measured event. */
-    public record Round(String kind, int number, long gapMillis, int lostWrites) {}
+    /**
+     * One measured event.
+     *
+     * @param followMillis after a crash, from the new primary's first acknowledged write until every surviving replica
+     *     streams its timeline; -1 when not measured
+     */
+    public record Round(String kind, int number, long gapMillis, int lostWrites, long followMillis) {}
 
     /** One sidecar's memory at rest: resident (RSS) and its proportional share of shared pages (PSS), in MB. */
     public record SidecarMemory(String machineId, long residentMegabytes, long proportionalMegabytes) {}
@@ -44,6 +52,11 @@ public final class FailoverBenchmark {
         /** The median write gap of the rounds of {@code kind}, if there were any. */
         public Optional<Long> medianGapMillis(String kind) {
             return Figures.median(rounds.stream().filter(r -> r.kind().equals(kind)).map(Round::gapMillis).toList());
+        }
+
+        /** The median time the surviving replicas took to follow a crash's new primary, if measured. */
+        public Optional<Long> medianFollowMillis() {
+            return Figures.median(rounds.stream().filter(r -> r.followMillis() >= 0).map(Round::followMillis).toList());
         }
     }
 
@@ -89,9 +102,14 @@ public final class FailoverBenchmark {
             Instant at = Instant.now();
             cluster.kill(leader);
             await(() -> writer.lastAcknowledged().isAfter(at) && !leader.equals(cluster.status().leader()), "a new leader takes writes");
+            String newLeader = cluster.status().leader();
+            List<String> survivors = file.members().stream().map(LocalMember::machineId)
+                    .filter(id -> !id.equals(leader) && !id.equals(newLeader)).toList();
+            await(() -> allFollow(file, newLeader, survivors), "the surviving replicas stream the new primary's timeline");
+            long follow = Duration.between(writer.endOfLongestGapSince(at.minusMillis(500)), Instant.now()).toMillis();
             awaitAcknowledged(writer, writer.acknowledgedCount() + 50);
             writer.close();
-            Round round = measure("crash", number, writer, at, cluster.status().leader(), file);
+            Round round = measure("crash", number, writer, at, newLeader, file, follow);
             cluster.start(leader);
             return round;
         }
@@ -110,20 +128,39 @@ public final class FailoverBenchmark {
             await(() -> writer.lastAcknowledged().isAfter(at) && !leader.equals(cluster.status().leader()), "a new leader takes writes");
             awaitAcknowledged(writer, writer.acknowledgedCount() + 50);
             writer.close();
-            return measure("switchover", number, writer, at, cluster.status().leader(), file);
+            return measure("switchover", number, writer, at, cluster.status().leader(), file, -1);
         }
     }
 
-    private Round measure(String kind, int number, SequenceWriter writer, Instant at, String leader, LocalClusterFile file)
-            throws SQLException {
+    private Round measure(String kind, int number, SequenceWriter writer, Instant at, String leader, LocalClusterFile file,
+            long followMillis) throws SQLException {
         long gap = writer.longestGapSince(at.minusMillis(500)).toMillis();
         int lost;
         try (Connection primary = connect(file, leader)) {
             lost = writer.lostWrites(primary).size();
         }
-        Round round = new Round(kind, number, gap, lost);
-        out.printf("%-10s #%d  write gap %6d ms  acknowledged writes lost %d%n", kind, number, gap, lost);
+        Round round = new Round(kind, number, gap, lost, followMillis);
+        out.printf("%-10s #%d  write gap %6d ms  acknowledged writes lost %d%s%n", kind, number, gap, lost,
+                followMillis >= 0 ? "  replicas following " + followMillis + " ms after the first write on the new primary" : "");
         return round;
+    }
+
+    /** Whether every member of {@code replicas} streams WAL of the timeline {@code leader} writes on. */
+    private static boolean allFollow(LocalClusterFile file, String leader, List<String> replicas) {
+        try (Connection primary = connect(file, leader); Statement s = primary.createStatement();
+                ResultSet r = s.executeQuery("SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int")) {
+            r.next();
+            int timeline = r.getInt(1);
+            for (String id : replicas) {
+                try (Connection replica = connect(file, id); Statement q = replica.createStatement();
+                        ResultSet w = q.executeQuery("SELECT status, received_tli FROM pg_stat_wal_receiver")) {
+                    if (!w.next() || !"streaming".equals(w.getString(1)) || w.getInt(2) != timeline) return false;
+                }
+            }
+            return true;
+        } catch (SQLException notYet) {
+            return false;
+        }
     }
 
     private void summarize(Result result, String kind) {
@@ -132,6 +169,10 @@ public final class FailoverBenchmark {
         out.printf("%-10s median write gap %d ms, max %d ms, acknowledged writes lost in total %d (%d rounds)%n", kind,
                 result.medianGapMillis(kind).orElseThrow(), of.stream().mapToLong(Round::gapMillis).max().orElseThrow(),
                 of.stream().mapToInt(Round::lostWrites).sum(), of.size());
+        if (kind.equals("crash")) {
+            result.medianFollowMillis().ifPresent(ms -> out.printf("crash      replicas following the new primary: median %d ms after "
+                    + "its first acknowledged write, max %d ms%n", ms, of.stream().mapToLong(Round::followMillis).max().orElseThrow()));
+        }
     }
 
     private List<SidecarMemory> measureMemory(LocalCluster cluster, LocalClusterFile file) throws IOException, InterruptedException {

@@ -46,6 +46,7 @@ public final class HeadlineFigures {
                 InetAddress.getLocalHost().getHostName(), Runtime.getRuntime().availableProcessors(), quick ? "a quick" : "a full",
                 Duration.between(started, Instant.now()).toSeconds());
         line("crash failover, write gap (median)", failover.medianGapMillis("crash").map(ms -> ms + " ms"));
+        line("replicas following a new primary (median)", failover.medianFollowMillis().map(ms -> ms + " ms after its first write"));
         line("switchover, write gap (median)", failover.medianGapMillis("switchover").map(ms -> ms + " ms"));
         line("primary migration, write gap (median)", primaryMigrationGap.map(ms -> ms + " ms"));
         line("sidecar memory at rest, PSS", memory(failover.memory(), SidecarMemory::proportionalMegabytes));

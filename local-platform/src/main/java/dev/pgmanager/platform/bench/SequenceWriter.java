@@ -135,7 +135,18 @@ public final class SequenceWriter implements AutoCloseable {
 
     /** The longest time between two consecutive acknowledged writes acknowledged after {@code since}. */
     public Duration longestGapSince(Instant since) {
-        Duration longest = Duration.ZERO;
+        return longestGap(since).length();
+    }
+
+    /** When the write that ended the longest gap since {@code since} was acknowledged (after a failover: the new primary's first). */
+    public Instant endOfLongestGapSince(Instant since) {
+        return longestGap(since).end();
+    }
+
+    private record Gap(Duration length, Instant end) {}
+
+    private Gap longestGap(Instant since) {
+        Gap longest = new Gap(Duration.ZERO, Instant.MIN);
         Instant previous = null;
         for (Instant at : acknowledged.values()) {
             if (at.isBefore(since)) {
@@ -144,7 +155,7 @@ public final class SequenceWriter implements AutoCloseable {
             }
             if (previous != null) {
                 Duration gap = Duration.between(previous, at);
-                if (gap.compareTo(longest) > 0) longest = gap;
+                if (gap.compareTo(longest.length()) > 0) longest = new Gap(gap, at);
             }
             previous = at;
         }
