@@ -186,15 +186,20 @@ public final class LeaderLease implements AutoCloseable {
         if (asksInFlight.get() >= MAX_ASKS_IN_FLIGHT) return;
         asksInFlight.incrementAndGet();
         Instant start = clock.instant();
-        store.askLeadership(current).whenCompleteAsync((confirmed, error) -> {
+        try {
+            store.askLeadership(current).whenCompleteAsync((confirmed, error) -> {
+                asksInFlight.decrementAndGet();
+                onAnswer(current, start, Boolean.TRUE.equals(confirmed));
+            }, answers);
+        } catch (RuntimeException e) {
             asksInFlight.decrementAndGet();
-            onAnswer(current, start, Boolean.TRUE.equals(confirmed));
-        }, answers);
+            log.debug("could not ask for the lease", e);
+        }
     }
 
+    /** State changes happen under the lock, after checking the lease is still the one asked about (release may intervene). */
     private void onAnswer(Leader current, Instant start, boolean confirmed) {
         if (confirmed) {
-            boolean resumed;
             synchronized (this) {
                 if (lease != current) return;
                 if (start.isAfter(lastConfirmedAt)) lastConfirmedAt = start;
@@ -202,17 +207,26 @@ public final class LeaderLease implements AutoCloseable {
                 // lease only up to when it was asked: resuming on it would report HELD past the suspend deadline, and
                 // a fenced primary would take writes for a moment before the deadline check suspends it again. Nor does
                 // an answer to a question asked before the connection was known broken: reconnecting renews anew.
-                resumed = state == LeaseState.SUSPENDED && clock.instant().isBefore(suspendDeadline())
-                        && connection != StoreConnectionState.SUSPENDED;
+                if (state == LeaseState.SUSPENDED && clock.instant().isBefore(suspendDeadline())
+                        && connection != StoreConnectionState.SUSPENDED) {
+                    moveTo(LeaseState.HELD, "lease confirmed again, epoch " + current.epoch());
+                }
             }
-            if (resumed) moveTo(LeaseState.HELD, "lease confirmed again, epoch " + current.epoch());
             return;
+        }
+        synchronized (this) {
+            // A later question was answered yes, or the store cannot be asked now: the deadlines decide, no need to look
+            if (lease != current || !start.isAfter(lastConfirmedAt) || connection == StoreConnectionState.SUSPENDED
+                    || connection == StoreConnectionState.LOST) {
+                return;
+            }
         }
         if (storeSaysNotOurs(current)) {
             synchronized (this) {
-                if (lease == current) lease = null;
+                if (lease != current) return;
+                lease = null;
+                moveTo(LeaseState.LOST, "the store no longer holds our lease of epoch " + current.epoch());
             }
-            moveTo(LeaseState.LOST, "the store no longer holds our lease of epoch " + current.epoch());
         }
         // Otherwise the store could not be asked; the deadlines decide.
     }

@@ -155,7 +155,7 @@ public final class Failsafe implements AutoCloseable {
     private void keepConfirming() {
         try {
             if (lease.isHeld()) {
-                // Not confirmed for a third of a session while renewals come every sixth: the store is in trouble.
+                // Not confirmed for a third of a session while renewals come every tenth: the store is in trouble.
                 // Asking now, before the lease is in doubt, keeps the watchdog fed without a gap when it is.
                 boolean lagging = clock.instant().isAfter(lease.expiresNoSoonerThan().minus(sessionTimeout.multipliedBy(2).dividedBy(3)));
                 if (lagging && server.lastSeen().isPrimary()) {
