@@ -83,7 +83,8 @@ class HighAvailabilityTest {
 
     /**
      * A busy PostgreSQL must not starve its sidecar of the CPU (a lease not confirmed in time fences a healthy primary):
-     * the server runs in a session of its own, and the sidecar's session outranks it.
+     * the server runs in a session of its own, and the sidecar's session outranks it; the server's niceness does the same
+     * where sessions do not count (a container's CPU cgroup).
      */
     @Test
     @Order(1)
@@ -100,7 +101,14 @@ class HighAvailabilityTest {
             assertNotEquals(sidecarGroup[0], postgresGroup[0], id + ": PostgreSQL shares the sidecar's session");
             assertEquals("-5", sidecarGroup[2], id + "'s sidecar: " + String.join(" ", sidecarGroup));
             assertEquals("0", postgresGroup[2], id + "'s PostgreSQL: " + String.join(" ", postgresGroup));
+            assertEquals(5, niceness(postmaster), id + "'s postmaster's niceness");
         }
+    }
+
+    /** The 19th field of {@code /proc/PID/stat} (the 17th after the command name, which may hold spaces). */
+    private static int niceness(long pid) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
     }
 
     /** {@code /proc/PID/autogroup}: the group's name, "nice", its niceness. */

@@ -19,18 +19,22 @@ import java.util.concurrent.Executors;
  * (autogroups) before it shares it between their threads: in the sidecar's session, a busy server's backends starved
  * the sidecar (a 50 ms garbage collection took 2 to 5 s under select-only pgbench on 2 cores, longer than the lease, and
  * the primary fenced itself). In a session of its own the sidecar gets its share of the CPU however many backends run.
- * It also keeps a terminal's Ctrl-C, meant for a sidecar run by hand, from reaching the server.
+ * It also keeps a terminal's Ctrl-C, meant for a sidecar run by hand, from reaching the server. Where the kernel shares
+ * the CPU between threads rather than sessions (a container's CPU cgroup, a kernel without autogroups), the server's
+ * niceness of {@value #POSTGRES_NICE} does the same: a third of the sidecar's weight per busy backend.
  */
 final class ServerLauncher {
     private static final ExecutorService LAUNCHER = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().daemon().name("postgres-launcher").factory());
+
+    static final int POSTGRES_NICE = 5;
 
     private ServerLauncher() {}
 
     static Process launch(OsUser user, List<String> command, Path log) {
         try {
             return LAUNCHER.submit(() -> {
-                List<String> inItsOwnSession = new ArrayList<>(List.of("setsid"));
+                List<String> inItsOwnSession = new ArrayList<>(List.of("setsid", "nice", "-n", Integer.toString(POSTGRES_NICE)));
                 inItsOwnSession.addAll(user.wrapTiedToParent(command));
                 ProcessBuilder builder = new ProcessBuilder(inItsOwnSession)
                         .directory(Path.of("/").toFile())

@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * session of its own ({@code ServerLauncher}), and the sidecar's session gets a niceness of {@value #SIDECAR_NICE}:
  * about three times PostgreSQL's weight while both are busy, and nothing taken from PostgreSQL while the sidecar is idle,
  * which it almost always is. Needs root (CAP_SYS_NICE), as the sidecar has in the image; elsewhere it is said and
- * skipped.
+ * skipped. Autogroups apply only to processes in the root CPU cgroup (a Fly machine's processes, a VM's): in a container's
+ * CPU cgroup the kernel shares between threads, and PostgreSQL's own niceness of 5 ({@code ServerLauncher}) keeps the
+ * sidecar ahead there.
  */
 public final class CpuShare {
     /** Weight 3121 against 1024 for nice 0 (the kernel's table). */
@@ -38,14 +40,20 @@ public final class CpuShare {
 
     /** Raises this process's session's share; a kernel without autogroups or a lack of privilege is logged, not fatal. */
     public static void raiseForThisProcess() {
-        raise(Path.of("/proc/self/autogroup"), Path.of("/proc/sys/kernel/sched_autogroup_enabled")).ifPresent(log::info);
+        raise(Path.of("/proc/self/autogroup"), Path.of("/proc/sys/kernel/sched_autogroup_enabled"), Path.of("/proc/self/cgroup"))
+                .ifPresent(log::info);
     }
 
     /** Writes the niceness to {@code autogroup}; returns what to tell the operator when it could not or need not. */
-    static Optional<String> raise(Path autogroup, Path enabledSwitch) {
+    static Optional<String> raise(Path autogroup, Path enabledSwitch, Path cgroups) {
         if (!Files.exists(autogroup) || readQuietly(enabledSwitch).map(v -> v.strip().equals("0")).orElse(false)) {
-            return Optional.of("the kernel shares the CPU without autogroups: the sidecar's priority is left as it is (under a "
-                    + "CPU-bound load a primary may fence itself late in its lease; renice the sidecar to prevent it)");
+            return Optional.of("the kernel shares the CPU without autogroups: the sidecar's session keeps its priority, and "
+                    + "PostgreSQL's niceness of 5 alone keeps the sidecar ahead of it");
+        }
+        Optional<String> cpuGroup = readQuietly(cgroups).flatMap(CpuShare::cpuCgroup).filter(path -> !path.equals("/"));
+        if (cpuGroup.isPresent()) {
+            return Optional.of("the sidecar runs in CPU cgroup " + cpuGroup.get() + " (a container), where the kernel shares "
+                    + "the CPU between threads, not sessions: PostgreSQL's niceness of 5 alone keeps the sidecar ahead of it");
         }
         IOException last = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -56,6 +64,7 @@ public final class CpuShare {
                 return Optional.empty();
             } catch (IOException e) {
                 last = e;
+                if (!String.valueOf(e.getMessage()).contains("temporarily unavailable")) break;
             }
             try {
                 Thread.sleep(RETRY_AFTER.toMillis());
@@ -66,6 +75,21 @@ public final class CpuShare {
         }
         return Optional.of("could not raise the sidecar's CPU share above PostgreSQL's (" + last.getMessage() + "; it needs root): "
                 + "under a CPU-bound load a primary may fence itself although nothing failed");
+    }
+
+    /**
+     * The cgroup that decides this process's CPU share, from {@code /proc/self/cgroup}: the v1 hierarchy with the cpu
+     * controller, else the v2 one ({@code 0::PATH}).
+     */
+    static Optional<String> cpuCgroup(String procCgroup) {
+        Optional<String> unified = Optional.empty();
+        for (String line : procCgroup.lines().toList()) {
+            String[] fields = line.split(":", 3);
+            if (fields.length < 3) continue;
+            if (java.util.Arrays.asList(fields[1].split(",")).contains("cpu")) return Optional.of(fields[2]);
+            if (fields[0].equals("0") && fields[1].isEmpty()) unified = Optional.of(fields[2]);
+        }
+        return unified;
     }
 
     private static Optional<String> readQuietly(Path file) {

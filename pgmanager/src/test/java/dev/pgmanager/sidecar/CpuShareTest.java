@@ -17,7 +17,8 @@ class CpuShareTest {
     void writesTheSidecarsNicenessToItsSessionsGroup() throws Exception {
         Path autogroup = Files.writeString(dir.resolve("autogroup"), "/autogroup-7 nice 0\n");
         Path enabled = Files.writeString(dir.resolve("enabled"), "1\n");
-        assertEquals(Optional.empty(), CpuShare.raise(autogroup, enabled));
+        Path cgroups = Files.writeString(dir.resolve("cgroup"), "0::/\n");
+        assertEquals(Optional.empty(), CpuShare.raise(autogroup, enabled, cgroups));
         assertEquals("-5", Files.readString(autogroup));
     }
 
@@ -25,14 +26,32 @@ class CpuShareTest {
     void aKernelWithoutAutogroupsIsSaidAndLeftAlone() throws Exception {
         Path enabled = Files.writeString(dir.resolve("enabled"), "0\n");
         Path autogroup = Files.writeString(dir.resolve("autogroup"), "/autogroup-7 nice 0\n");
-        assertTrue(CpuShare.raise(autogroup, enabled).orElseThrow().contains("without autogroups"));
+        assertTrue(CpuShare.raise(autogroup, enabled, dir.resolve("none")).orElseThrow().contains("without autogroups"));
         assertEquals("/autogroup-7 nice 0\n", Files.readString(autogroup), "nothing written");
-        assertTrue(CpuShare.raise(dir.resolve("missing"), dir.resolve("missing-too")).orElseThrow().contains("without autogroups"));
+        assertTrue(CpuShare.raise(dir.resolve("missing"), dir.resolve("missing-too"), dir.resolve("none")).orElseThrow()
+                .contains("without autogroups"));
     }
 
     @Test
     void aRefusedWriteIsSaidNotThrown() {
         // a directory cannot be written as a file: as for an unprivileged process, the write fails
-        assertTrue(CpuShare.raise(dir, dir.resolve("missing")).orElseThrow().contains("could not raise"));
+        assertTrue(CpuShare.raise(dir, dir.resolve("missing"), dir.resolve("none")).orElseThrow().contains("could not raise"));
+    }
+
+    @Test
+    void inAContainersCpuCgroupSessionsDoNotCountAndNothingIsWritten() throws Exception {
+        Path autogroup = Files.writeString(dir.resolve("autogroup"), "/autogroup-7 nice 0\n");
+        Path enabled = Files.writeString(dir.resolve("enabled"), "1\n");
+        Path cgroups = Files.writeString(dir.resolve("cgroup"), "0::/system.slice/docker-0123.scope\n");
+        assertTrue(CpuShare.raise(autogroup, enabled, cgroups).orElseThrow().contains("docker-0123.scope"));
+        assertEquals("/autogroup-7 nice 0\n", Files.readString(autogroup));
+    }
+
+    @Test
+    void theCpuCgroupIsTheV1CpuHierarchysElseTheUnifiedOne() {
+        assertEquals(Optional.of("/"), CpuShare.cpuCgroup("4:memory:/process_api/6c36\n1:cpu:/\n0::/pgmanager-local-1/m\n"));
+        assertEquals(Optional.of("/docker/abc"), CpuShare.cpuCgroup("2:cpu,cpuacct:/docker/abc\n0::/\n"));
+        assertEquals(Optional.of("/kubepods/x"), CpuShare.cpuCgroup("0::/kubepods/x\n"));
+        assertEquals(Optional.empty(), CpuShare.cpuCgroup(""));
     }
 }
