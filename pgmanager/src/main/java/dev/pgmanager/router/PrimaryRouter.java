@@ -8,6 +8,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -25,6 +26,7 @@ public final class PrimaryRouter implements AutoCloseable {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
     /** PostgreSQL's own socket buffers are 8 KiB messages and larger; 16 KiB moves most in one read. */
     private static final int BUFFER_BYTES = 16 * 1024;
+    private static final Duration ACCEPT_BACKOFF = Duration.ofMillis(100);
 
     private final ServerSocketChannel listener;
     private final Supplier<Optional<InetSocketAddress>> primary;
@@ -68,14 +70,33 @@ public final class PrimaryRouter implements AutoCloseable {
 
     private void acceptLoop() {
         while (listener.isOpen()) {
+            SocketChannel client;
             try {
-                SocketChannel client = listener.accept();
+                client = listener.accept();
+            } catch (IOException e) {
+                if (!listener.isOpen()) return;
+                // out of file descriptors, say: not a reason to spin
+                log.warn("primary router: accept failed: {}", e.getMessage());
+                pause();
+                continue;
+            }
+            try {
                 // Platform threads blocked in read(2) relay a message with one system call each way; a virtual thread's
                 // socket waits through the JDK's poller instead, which cost a third of the throughput (bench router).
                 Thread.ofPlatform().daemon().name("routed-connection").start(() -> route(client));
-            } catch (IOException e) {
-                if (listener.isOpen()) log.warn("primary router: accept failed: {}", e.getMessage());
+            } catch (Throwable e) { // no thread to be had (memory): this connection is refused, the router lives on
+                log.warn("primary router: cannot serve a connection: {}", e.toString());
+                closeQuietly(client);
+                pause();
             }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(ACCEPT_BACKOFF.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -87,8 +108,11 @@ public final class PrimaryRouter implements AutoCloseable {
                 return;
             }
             try (SocketChannel server = connect(target.get())) {
-                server.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                for (SocketChannel end : List.of(server, client)) {
+                    end.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                    // a peer that vanished without a word would hold two threads and a backend for ever
+                    end.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+                }
                 Thread upstream = Thread.ofPlatform().daemon().name("routed-upstream").start(() -> relay(client, server));
                 relay(server, client);
                 upstream.join();

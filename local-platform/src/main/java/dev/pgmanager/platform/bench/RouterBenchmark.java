@@ -88,7 +88,7 @@ public final class RouterBenchmark {
             HostPort balancer = new HostPort("127.0.0.1", freeLoopbackPort());
             haproxy = startHaproxy(dir, file, balancer);
             pgbench(file, direct, List.of("-i", "-q"), 0);
-            awaitHaproxyRoutes(file, balancer);
+            awaitHaproxyRoutes(file, balancer, haproxy);
 
             Map<String, HostPort> entries = new LinkedHashMap<>();
             entries.put("direct to the primary", direct);
@@ -142,16 +142,19 @@ public final class RouterBenchmark {
                 Integer.toString(target.port()), "-U", "postgres"));
         command.addAll(arguments);
         command.add("postgres");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        // its output goes to a file: a pipe that nobody reads while it runs would stall it once full
+        Path log = Files.createTempFile("pgmanager-pgbench-", ".log");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("PGPASSWORD", file.superuserPassword());
         builder.environment().put("PGSSLMODE", "disable");
         Process process = builder.start();
         String output;
         try {
             if (!process.waitFor(seconds + 120L, TimeUnit.SECONDS)) throw new IllegalStateException("pgbench did not finish: " + command);
-            output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            output = Files.readString(log, StandardCharsets.UTF_8);
         } finally {
             process.destroyForcibly();
+            Files.deleteIfExists(log);
         }
         if (process.exitValue() != 0) throw new IllegalStateException("pgbench failed (exit " + process.exitValue() + "): " + output);
         Matcher tps = TPS.matcher(output);
@@ -197,8 +200,9 @@ public final class RouterBenchmark {
     }
 
     /** Until HAProxy's first checks found the primary: a connection through it succeeds. */
-    private void awaitHaproxyRoutes(LocalClusterFile file, HostPort balancer) {
+    private void awaitHaproxyRoutes(LocalClusterFile file, HostPort balancer, Process haproxy) {
         FailoverBenchmark.await(() -> {
+            if (!haproxy.isAlive()) throw new IllegalStateException("haproxy exited (" + haproxy.exitValue() + "); see haproxy.log");
             try {
                 pgbench(file, balancer, List.of("-S", "-n", "-t", "1"), 0);
                 return true;

@@ -73,6 +73,10 @@ public final class StressBenchmark {
                 }
             }
             Duration held = Duration.between(started, Instant.now());
+            if (Instant.now().isBefore(end)) {
+                throw new IllegalStateException("stress-ng ended early (exit " + stress.exitValue() + "; see " + dir.resolve("stress-ng.log")
+                        + "): the cluster was not under load for the whole time");
+            }
             Result result = new Result(held, changes, suspensions(cluster));
             result.suspensions().forEach(line -> out.println("  " + line));
             out.printf("%npgmanager stress figures, %s on %s (%d CPUs): %d s of stress-ng (%d CPU, %d I/O workers, 1 disk writer) "
