@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -46,7 +47,7 @@ public interface ClusterStore extends AutoCloseable {
      * still proves the session alive when the question was asked, so a holder that asks again before the last answer
      * came loses no time to one slow round trip.
      */
-    java.util.concurrent.CompletableFuture<Boolean> askLeadership(Leader lease);
+    CompletableFuture<Boolean> askLeadership(Leader lease);
 
     /** Gives the lease up, if this session still holds it. */
     void releaseLeadership(Leader lease);

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +45,7 @@ public final class LeaderLease implements AutoCloseable {
      */
     private final ExecutorService answers;
     private final List<Consumer<LeaseState>> listeners = new CopyOnWriteArrayList<>();
-    private final java.util.concurrent.atomic.AtomicInteger asksInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger asksInFlight = new AtomicInteger();
 
     private Leader lease;
     private LeaseState state = LeaseState.NOT_HELD;

@@ -831,7 +831,7 @@ public final class LocalCluster {
      * (32768 and up on Linux), from which every outgoing connection takes its local port: a port picked there is soon
      * taken by some client's connection before its server binds it, which the tests, opening hundreds, saw happen.
      */
-    static int freePort(String address) throws IOException {
+    public static int freePort(String address) throws IOException {
         InetAddress at = InetAddress.getByName(address);
         for (int attempt = 0; attempt < 100; attempt++) {
             int port = 10_000 + RANDOM.nextInt(22_000);

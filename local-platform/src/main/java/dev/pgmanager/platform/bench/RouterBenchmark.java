@@ -8,8 +8,6 @@ import dev.pgmanager.platform.NewClusterSettings;
 import dev.pgmanager.postgres.PgBinaries;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,12 +34,10 @@ public final class RouterBenchmark {
     private static final Duration SETTLE_LIMIT = Duration.ofSeconds(120);
     private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
 
-    /** One entry point's rounds, in transactions per second. */
-    public record EntryPoint(String name, List<Double> tps) {
+    /** One entry point's rounds, in whole transactions per second. */
+    public record EntryPoint(String name, List<Long> tps) {
         public double median() {
-            List<Double> sorted = tps.stream().sorted().toList();
-            int n = sorted.size();
-            return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+            return Figures.median(tps).orElseThrow();
         }
     }
 
@@ -85,7 +81,7 @@ public final class RouterBenchmark {
             HostPort direct = new HostPort(primary.address(), primary.pgPort());
             HostPort router = cluster.routerOf(replica.machineId())
                     .orElseThrow(() -> new IllegalStateException("member " + replica.machineId() + " runs no router"));
-            HostPort balancer = new HostPort("127.0.0.1", freeLoopbackPort());
+            HostPort balancer = new HostPort("127.0.0.1", LocalCluster.freePort("127.0.0.1"));
             haproxy = startHaproxy(dir, file, balancer);
             pgbench(file, direct, List.of("-i", "-q"), 0);
             awaitHaproxyRoutes(file, balancer, haproxy);
@@ -102,7 +98,7 @@ public final class RouterBenchmark {
                 for (var entry : entries.entrySet()) {
                     double tps = pgbench(file, entry.getValue(), List.of("-S", "-n", "-c", Integer.toString(clients), "-j", "2",
                             "-T", Integer.toString(seconds)), seconds);
-                    results.get(entry.getKey()).tps().add(tps);
+                    results.get(entry.getKey()).tps().add(Math.round(tps));
                     out.printf("round %d  %-36s %9.0f tps%n", round, entry.getKey(), tps);
                 }
             }
@@ -227,10 +223,4 @@ public final class RouterBenchmark {
         }
     }
 
-    private static int freeLoopbackPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -44,11 +44,17 @@ final class BenchCommand implements Runnable {
                 new HeadlineFigures(System.out).run(work, quick);
             } finally {
                 // Each benchmark removes its cluster's directory; a failed one may leave it here to look at.
-                try (var left = Files.list(work)) {
-                    if (left.findAny().isEmpty()) Files.delete(work);
-                }
+                removeIfLeftEmpty(work);
             }
             return 0;
+        }
+    }
+
+    /** Removes a benchmark's directory once nothing is left in it (gone already is fine). */
+    static void removeIfLeftEmpty(Path work) throws java.io.IOException {
+        if (!Files.isDirectory(work)) return;
+        try (var left = Files.list(work)) {
+            if (left.findAny().isEmpty()) Files.delete(work);
         }
     }
 
@@ -171,11 +177,7 @@ final class BenchCommand implements Runnable {
                 new RouterBenchmark(System.out).run(work, clients, seconds, rounds);
             } finally {
                 // the cluster's removal takes the directory with it; a failed run may leave it to look at
-                if (Files.isDirectory(work)) {
-                    try (var left = Files.list(work)) {
-                        if (left.findAny().isEmpty()) Files.delete(work);
-                    }
-                }
+                removeIfLeftEmpty(work);
             }
             return 0;
         }
