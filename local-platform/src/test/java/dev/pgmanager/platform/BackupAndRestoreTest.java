@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgmanager.cli.CommandRun;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -346,20 +347,46 @@ class BackupAndRestoreTest {
         assertTrue(sound.out().contains("the repository verified"), sound.out());
 
         Path archive = source.cluster.dir().resolve("platform/s3/objects/backups/pgmanager/" + source.file.app() + "/archive");
-        Path segment;
+        List<Path> segments;
         try (Stream<Path> files = Files.walk(archive)) {
-            segment = files.filter(p -> p.getFileName().toString().matches("[0-9A-F]{24}-[0-9a-f]{40}\\.zst")).sorted().findFirst()
-                    .orElseThrow();
+            segments = files.filter(p -> p.getFileName().toString().matches("[0-9A-F]{24}-[0-9a-f]{40}\\.zst")).sorted().toList();
         }
-        try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
+        assertTrue(segments.size() >= 2, "two archived segments to damage: " + segments);
+        // Two kinds of damage, as pgBackRest words them differently: bytes overwritten mid-file (the file may no longer
+        // decompress, or decompress to other bytes, as the damage falls), and a well-formed file of the wrong content
+        // (all zeros: it decompresses, and its checksum is wrong).
+        Path garbled = segments.get(0);
+        try (RandomAccessFile file = new RandomAccessFile(garbled.toFile(), "rw")) {
             file.seek(file.length() / 2);
             file.write(new byte[] {0x13, 0x37, 0x13, 0x37});
         }
+        Path zeroed = segments.get(1);
+        Files.write(zeroed, zstdFrameOfZeros(16 * 1024 * 1024));
+
         CommandRun damaged = CommandRun.of("backup", "verify", "--dir", source.cluster.dir().toString());
         assertEquals(1, damaged.exit(), damaged.out() + damaged.err());
-        String segmentName = segment.getFileName().toString().substring(0, 24);
         assertTrue(damaged.err().contains("the repository failed verification"), damaged.err());
-        assertTrue(damaged.err().contains(segmentName), "names the damaged segment: " + damaged.err());
+        for (Path segment : List.of(garbled, zeroed)) {
+            String segmentName = segment.getFileName().toString().substring(0, 24);
+            assertTrue(damaged.err().contains(segmentName), "names the damaged segment " + segmentName + ": " + damaged.err());
+        }
+        assertTrue(damaged.err().contains("invalid checksum"), "says the zeroed segment's checksum is wrong: " + damaged.err());
+    }
+
+    /**
+     * A valid zstd frame that decompresses to {@code length} zero bytes: run-length blocks of 128 KiB (RFC 8878: the
+     * magic number, a header with a 128 KiB window and no content size or checksum, then 3-byte block headers).
+     */
+    private static byte[] zstdFrameOfZeros(int length) {
+        int block = 128 * 1024;
+        var frame = new ByteArrayOutputStream();
+        frame.writeBytes(new byte[] {0x28, (byte) 0xB5, 0x2F, (byte) 0xFD, 0x00, 0x38});
+        for (int done = 0; done < length; done += block) {
+            int size = Math.min(block, length - done);
+            int header = (size << 3) | (1 << 1) | (done + size >= length ? 1 : 0); // size, type 1 (RLE), last block
+            frame.writeBytes(new byte[] {(byte) header, (byte) (header >> 8), (byte) (header >> 16), 0x00});
+        }
+        return frame.toByteArray();
     }
 
     private static LocalClusterHarness restore(String name, String... target) throws IOException {

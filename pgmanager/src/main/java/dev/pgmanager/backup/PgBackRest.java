@@ -19,6 +19,9 @@ public final class PgBackRest {
     /** The program, found on PATH: the image installs Debian's package. */
     public static final String PROGRAM = "pgbackrest";
     private static final Duration QUICK = Duration.ofMinutes(2);
+    /** How pgBackRest's verify words a file it found damaged (one verdict or another, as the damage fell). */
+    private static final List<String> VERIFY_VERDICTS = List.of("invalid checksum", "invalid size", "invalid result",
+            "invalid verify");
 
     private final PgCommandRunner runner;
     private final String osUser;
@@ -92,16 +95,25 @@ public final class PgBackRest {
      */
     public String verify(Duration timeout) {
         String report = run(timeout, "verify", "--log-level-console=info").output();
-        List<String> damaged = report.lines()
-                .filter(line -> line.contains("invalid result") || line.contains("missing") && line.contains(": "))
-                .map(line -> line.replaceFirst("^.*?INFO: ", "").strip())
-                .toList();
+        List<String> damaged = damagedFiles(report);
         if (!damaged.isEmpty() || report.contains("status: error")) {
             throw new BackupException("the repository failed verification: " + (damaged.isEmpty() ? "pgBackRest reports errors"
                     : String.join("; ", damaged)) + " (a damaged WAL segment breaks recovery through it: take a full backup now, "
                     + "pgmanager backup create, so that recovery from then on does not need it)");
         }
         return report;
+    }
+
+    /**
+     * The lines of a verify report that name a damaged or missing file, without their log prefix. pgBackRest words its
+     * verdict on a damaged file as "invalid checksum" (the damage still decompressed), "invalid size", or "invalid
+     * result" when reading it failed (it no longer decompresses): which one depends on where the damage fell.
+     */
+    static List<String> damagedFiles(String report) {
+        return report.lines()
+                .filter(line -> VERIFY_VERDICTS.stream().anyMatch(line::contains) || line.contains("missing") && line.contains(": "))
+                .map(line -> line.replaceFirst("^.*?(INFO|WARN|ERROR): ", "").strip())
+                .toList();
     }
 
     /** Removes one backup and every backup that depends on it, and the WAL only they needed. */
