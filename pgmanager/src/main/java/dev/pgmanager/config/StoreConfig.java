@@ -18,6 +18,13 @@ import java.util.Optional;
  */
 public record StoreConfig(StoreMode mode, Optional<String> connect, Duration sessionTimeout, Duration connectTimeout,
                           String auth, Ensemble ensemble) {
+    /**
+     * The lease's length unless configured: a crashed primary's lease ends this long after its last word, so the crash
+     * failover takes it plus about 300 ms (`bench failover`); a primary fences itself half of it after its last
+     * confirmation, so it is also how long a primary rides out a store it cannot reach (twice that, 1.6 s).
+     */
+    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofMillis(1600);
+
     public StoreConfig {
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(connect, "connect");

@@ -15,11 +15,14 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.postgresql.util.PasswordUtil;
 import org.slf4j.Logger;
@@ -446,16 +449,40 @@ public final class PostgresController {
      */
     public void createReplicationSlot(String name) {
         withConnection("create replication slot " + name, connection -> {
-            if (slotExists(connection, name)) {
-                return;
-            }
-            try (PreparedStatement statement =
-                         connection.prepareStatement("SELECT pg_create_physical_replication_slot(?, true)")) {
-                statement.setString(1, name);
-                statement.execute();
-            }
-            log.info("created replication slot {} in {}", name, dataDirectory);
+            if (!slotExists(connection, name)) createSlot(connection, name);
         });
+    }
+
+    /**
+     * Creates the slots among {@code names} that do not exist yet (as {@link #createReplicationSlot}) and returns every
+     * slot of the server, all on one connection: a new leader runs this between taking the lease and its promotion,
+     * where each login (SCRAM, about 20 ms) would lengthen the failover. A slot that cannot be created
+     * (max_replication_slots reached, say) is logged and left out: it must not stop the others, or the promotion.
+     */
+    public List<ReplicationSlot> createMissingReplicationSlots(Collection<String> names) {
+        List<ReplicationSlot> slots = new ArrayList<>();
+        withConnection("look after the replication slots", connection -> {
+            Set<String> existing = new HashSet<>();
+            for (ReplicationSlot slot : StatusReader.slots(connection)) existing.add(slot.name());
+            for (String name : names) {
+                if (existing.contains(name)) continue;
+                try {
+                    createSlot(connection, name);
+                } catch (SQLException e) {
+                    log.warn("could not create the replication slot of {} (tried again next pass): {}", name, e.getMessage());
+                }
+            }
+            slots.addAll(StatusReader.slots(connection));
+        });
+        return List.copyOf(slots);
+    }
+
+    private void createSlot(Connection connection, String name) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT pg_create_physical_replication_slot(?, true)")) {
+            statement.setString(1, name);
+            statement.execute();
+        }
+        log.info("created replication slot {} in {}", name, dataDirectory);
     }
 
     /** Drops the slot if it exists. Fails if a replica is streaming through it. */

@@ -82,7 +82,7 @@ class SidecarConfigLoaderTest {
         assertFalse(config.failoverOutsidePrimaryRegion());
         assertTrue(config.regionAllowsLeadership());
         assertEquals(Optional.of(InetAddress.getByName("fdaa:0:1:a7b:1b5:5d4f:7b1e:2")), config.address());
-        assertEquals(new StoreConfig("zk1.internal:2181,zk2.internal:2181", Duration.ofSeconds(3), Duration.ofSeconds(15),
+        assertEquals(new StoreConfig("zk1.internal:2181,zk2.internal:2181", Duration.ofMillis(1600), Duration.ofSeconds(15),
                         StoreSecret.derive("my-db", SUPERUSER_SECRET)),
                 config.store());
 
@@ -231,7 +231,7 @@ class SidecarConfigLoaderTest {
                 postgres:
                   port: 6000
                 ha:
-                  loop_wait: 2s
+                  loop_wait: 1200ms
                 """);
         Map<String, String> environment = with(flyEnvironment(),
                 "PGMANAGER_MACHINE_ID", "second_choice",
@@ -245,7 +245,7 @@ class SidecarConfigLoaderTest {
         assertEquals("my-db", config.app());
         assertEquals("ams", config.region());
         assertEquals(6001, config.postgres().port());
-        assertEquals(Duration.ofSeconds(2), config.ha().loopWait());
+        assertEquals(Duration.ofMillis(1200), config.ha().loopWait());
     }
 
     @Test

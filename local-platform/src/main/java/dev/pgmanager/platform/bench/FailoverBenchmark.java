@@ -2,14 +2,17 @@ package dev.pgmanager.platform.bench;
 
 import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.cli.LocalClusterFile.LocalMember;
+import dev.pgmanager.config.StoreConfig;
 import dev.pgmanager.net.HostPort;
 import dev.pgmanager.platform.LocalCluster;
 import dev.pgmanager.platform.NewClusterSettings;
+import dev.pgmanager.sidecar.loop.ControlLoop;
 import dev.pgmanager.sidecar.loop.OperatorRequests;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -20,10 +23,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Measures what an application sees during failovers: on a fresh local cluster, crash failovers (the leader's
@@ -47,8 +54,13 @@ public final class FailoverBenchmark {
     /** One sidecar's memory at rest: resident (RSS) and its proportional share of shared pages (PSS), in MB. */
     public record SidecarMemory(String machineId, long residentMegabytes, long proportionalMegabytes) {}
 
-    /** What one run measured. */
-    public record Result(List<Round> rounds, List<SidecarMemory> memory) {
+    /**
+     * What one run measured.
+     *
+     * @param restartMillis for each sidecar restarted after a crash, from its process's start to its first observation of
+     *     the cluster (as on a machine's every migration or restart)
+     */
+    public record Result(List<Round> rounds, List<SidecarMemory> memory, List<Long> restartMillis) {
         /** The median write gap of the rounds of {@code kind}, if there were any. */
         public Optional<Long> medianGapMillis(String kind) {
             return Figures.median(rounds.stream().filter(r -> r.kind().equals(kind)).map(Round::gapMillis).toList());
@@ -77,7 +89,7 @@ public final class FailoverBenchmark {
         NewClusterSettings settings = NewClusterSettings.DEFAULTS.withSessionTimeout(sessionTimeout);
         cluster.up(nodes, backups ? settings : settings.withoutBackups(), SETTLE_LIMIT, out);
         out.println("backups " + (backups ? "on (WAL archived and a full backup taken at start, to the platform's S3 server)" : "off"));
-        out.println("session timeout " + sessionTimeout.map(d -> d.toMillis() + " ms").orElse("3000 ms (default)")
+        out.println("session timeout " + sessionTimeout.map(d -> d.toMillis() + " ms").orElse(StoreConfig.DEFAULT_SESSION_TIMEOUT.toMillis() + " ms (default)")
                 + ", loop_wait 1000 ms, writer every " + WRITE_INTERVAL.toMillis() + " ms");
         List<Round> rounds = new ArrayList<>();
         try {
@@ -85,9 +97,12 @@ public final class FailoverBenchmark {
             List<SidecarMemory> memory = measureMemory(cluster, file);
             for (int i = 1; i <= crashes; i++) rounds.add(crash(cluster, file, i));
             for (int i = 1; i <= switchovers; i++) rounds.add(switchover(cluster, file, i));
-            Result result = new Result(rounds, memory);
+            awaitHealthy(cluster); // the last crashed member is back and observing
+            Result result = new Result(rounds, memory, restartFigures(cluster, file));
             summarize(result, "crash");
             summarize(result, "switchover");
+            Figures.median(result.restartMillis()).ifPresent(ms -> out.printf("restart    sidecar start to first observation: median %d ms, "
+                    + "max %d ms (%d restarts)%n", ms, Collections.max(result.restartMillis()), result.restartMillis().size()));
             return result;
         } finally {
             cluster.down(true);
@@ -188,6 +203,21 @@ public final class FailoverBenchmark {
             memory.add(sidecar);
         }
         return memory;
+    }
+
+    /**
+     * From each sidecar's log, how long after its process started it first observed the cluster, for every start but
+     * the first (the cluster's formation, with every member starting at once).
+     */
+    private static List<Long> restartFigures(LocalCluster cluster, LocalClusterFile file) throws IOException {
+        Pattern figure = Pattern.compile(Pattern.quote(ControlLoop.FIRST_OBSERVATION) + " (\\d+) ms after the process started");
+        List<Long> restarts = new ArrayList<>();
+        for (LocalMember m : file.members()) {
+            try (Stream<String> lines = Files.lines(cluster.sidecarLog(m.machineId()))) {
+                lines.map(figure::matcher).filter(Matcher::find).skip(1).forEach(found -> restarts.add(Long.parseLong(found.group(1))));
+            }
+        }
+        return restarts;
     }
 
     static SequenceWriter writer(LocalClusterFile file, String table) throws SQLException {

@@ -49,6 +49,8 @@ public final class HeadlineFigures {
         line("replicas following a new primary (median)", failover.medianFollowMillis().map(ms -> ms + " ms after its first write"));
         line("switchover, write gap (median)", failover.medianGapMillis("switchover").map(ms -> ms + " ms"));
         line("primary migration, write gap (median)", primaryMigrationGap.map(ms -> ms + " ms"));
+        line("sidecar start to first observation", Figures.median(failover.restartMillis())
+                .map(ms -> ms + " ms (median of " + failover.restartMillis().size() + " restarts)"));
         line("sidecar memory at rest, PSS", memory(failover.memory(), SidecarMemory::proportionalMegabytes));
         line("sidecar memory at rest, RSS", memory(failover.memory(), SidecarMemory::residentMegabytes));
         line("acknowledged writes lost", Optional.of(Long.toString(lost)));

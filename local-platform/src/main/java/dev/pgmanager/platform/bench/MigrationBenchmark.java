@@ -1,5 +1,6 @@
 package dev.pgmanager.platform.bench;
 
+import dev.pgmanager.config.StoreConfig;
 import dev.pgmanager.platform.LocalCluster;
 import dev.pgmanager.platform.bench.RollingMigration.Step;
 import java.io.OutputStream;
@@ -28,7 +29,8 @@ public final class MigrationBenchmark {
     public List<Step> run(Path dir, int nodes, int rounds) throws Exception {
         LocalCluster cluster = LocalCluster.at(dir);
         cluster.up(nodes, SETTLE_LIMIT, out);
-        out.println("rolling migration of " + nodes + " members, " + rounds + " rounds; session timeout 3000 ms, loop_wait "
+        out.println("rolling migration of " + nodes + " members, " + rounds + " rounds; session timeout "
+                + StoreConfig.DEFAULT_SESSION_TIMEOUT.toMillis() + " ms, loop_wait "
                 + "1000 ms, a writer every 20 ms (one per migration, over the addresses of just before it)");
         List<Step> all = new ArrayList<>();
         // The cluster's own progress lines would bury the figures.

@@ -16,7 +16,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
- * No false failover on a loaded machine: an idle local cluster (a production one's defaults: lease 3 s, backups on) runs
+ * No false failover on a loaded machine: an idle local cluster (a production one's defaults: lease 1.6 s, backups on) runs
  * for a while beside stress-ng keeping every core busy with CPU and I/O work (CPU hogs, sync(2) callers and a disk
  * writer); the leader and its epoch are read every second. A leader change, or a lease suspended (a primary that fenced
  * itself and took it back), is a failure: nothing failed but the machine's load.
@@ -43,6 +43,7 @@ public final class StressBenchmark {
     }
 
     public Result run(Path dir, int nodes, Duration length, int workers) throws Exception {
+        requireStressNg();
         Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         LocalCluster cluster = LocalCluster.at(dir);
         Process stress = null;
@@ -95,6 +96,18 @@ public final class StressBenchmark {
             cluster.down(!failed);
             if (failed) out.println("the cluster's logs are kept in " + dir);
         }
+    }
+
+    /** Before any cluster is made: without stress-ng there is nothing to measure. */
+    private static void requireStressNg() throws InterruptedException {
+        try {
+            Process version = new ProcessBuilder("stress-ng", "--version").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (version.waitFor() == 0) return;
+        } catch (IOException notFound) {
+            // reported below
+        }
+        throw new IllegalStateException("stress-ng is not installed (Debian: apt-get install stress-ng); it makes the load");
     }
 
     private static List<String> suspensions(LocalCluster cluster) throws IOException {

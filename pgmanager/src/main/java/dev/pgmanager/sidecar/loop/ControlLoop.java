@@ -10,6 +10,7 @@ import dev.pgmanager.sidecar.SidecarMetrics;
 import dev.pgmanager.sidecar.volume.DiskFullGuard;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +21,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControlLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ControlLoop.class);
+    /** The words that start the line saying when the first observation came (see {@link #logFirstObservation}). */
+    public static final String FIRST_OBSERVATION = "first observation of the cluster";
     /** Wake-ups closer together than this are merged, so bursts of store events cannot spin the loop. */
     private static final Duration MIN_GAP = Duration.ofMillis(50);
 
@@ -37,6 +40,7 @@ public final class ControlLoop implements Runnable {
     private volatile boolean stopAfterHandOver;
     private String lastReason = "";
     private String lastFailure = "";
+    private boolean observedOnce;
 
     public ControlLoop(Observer observer, Decider decider, Actor actor, OperatorRequests operatorRequests, DiskFullGuard diskGuard,
                 LatestPass lastPass, WakeSignal wakeSignal, Duration loopWait, SidecarMetrics metrics, Clock clock) {
@@ -60,6 +64,16 @@ public final class ControlLoop implements Runnable {
             metrics.passFinished(Duration.ofNanos(System.nanoTime() - started), succeeded);
             sleepUntilWoken();
         }
+    }
+
+    /**
+     * How long this process took to see the cluster for the first time: a sidecar restarts on every migration, and until
+     * it observes, its member is not looked after. {@code bench failover} reads this line.
+     */
+    private void logFirstObservation() {
+        observedOnce = true;
+        ProcessHandle.current().info().startInstant().ifPresent(start -> log.info("{} {} ms after the process started",
+                FIRST_OBSERVATION, Duration.between(start, Instant.now()).toMillis()));
     }
 
     public void stop() {
@@ -94,6 +108,7 @@ public final class ControlLoop implements Runnable {
             return false;
         }
         LogFields.epoch(observation.cluster().leader().map(l -> OptionalLong.of(l.epoch())).orElse(OptionalLong.empty()));
+        if (!observedOnce) logFirstObservation();
         if (!lastFailure.isEmpty()) log.info("observing the cluster again");
         lastFailure = "";
         Decision decision = decider.decide(observation);

@@ -47,14 +47,9 @@ public final class ReplicationSlots {
 
     private void upkeep(Set<MachineId> members, Instant now) {
         Set<String> wantedSlots = members.stream().map(MachineId::slotName).collect(Collectors.toSet());
-        Map<String, ReplicationSlot> existing = new HashMap<>();
-        for (ReplicationSlot slot : controller.replicationSlots()) existing.put(slot.name(), slot);
-        for (String slotName : wantedSlots) {
-            if (slotName.equals(me)) continue;
-            lastWanted.put(slotName, now);
-            if (!existing.containsKey(slotName)) create(slotName);
-        }
-        for (ReplicationSlot slot : existing.values()) {
+        Set<String> othersSlots = wantedSlots.stream().filter(name -> !name.equals(me)).collect(Collectors.toSet());
+        for (String slotName : othersSlots) lastWanted.put(slotName, now);
+        for (ReplicationSlot slot : controller.createMissingReplicationSlots(othersSlots)) {
             String name = slot.name();
             if (wantedSlots.contains(name) || !MEMBER_SLOT.matcher(name).matches()) continue;
             // A slot first seen now (this member just became leader) counts as wanted now: its member may be mid-move.
@@ -64,15 +59,6 @@ public final class ReplicationSlots {
                 controller.dropReplicationSlot(name);
                 lastWanted.remove(name);
             }
-        }
-    }
-
-    /** One member's missing slot (max_replication_slots reached, say) must not stop the others or a promotion. */
-    private void create(String slotName) {
-        try {
-            controller.createReplicationSlot(slotName);
-        } catch (RuntimeException e) {
-            log.warn("could not create the replication slot of {} (tried again next pass): {}", slotName, e.getMessage());
         }
     }
 }
