@@ -227,9 +227,10 @@ public final class Sidecar implements AutoCloseable {
         Fencer fencer = new Fencer(server, failsafe, wakeSignal::wake);
         lease.addListener(fencer::onLeaseChange);
         // Member records change every pass; waking on them would make every loop chase every other. Changes that
-        // call for action now (a lease gone, a hand-over asked, a pause) wake the loop; the rest wait for its next pass.
+        // call for action now (a lease gone, a hand-over asked, a pause) wake the loop; the rest wait for its next pass,
+        // but for the records of a new leader not yet seen as primary: the router sends no connection to it until then.
         this.watch = store.watch(change -> {
-            if (WAKING_CHANGES.contains(change)) wakeSignal.wake();
+            if (WAKING_CHANGES.contains(change) || change == StoreChange.MEMBERS && awaitingPrimary()) wakeSignal.wake();
         });
         this.loopThread = Thread.ofPlatform().name("control-loop").start(loop);
         this.router = config.router().listen().isEmpty()
@@ -310,12 +311,22 @@ public final class Sidecar implements AutoCloseable {
 
     /** The server of the member that leads and runs as primary, as the last pass saw it, at its address now. */
     private Optional<InetSocketAddress> primaryServer(DnsAddressResolver resolver) {
-        return lastPass.get()
-                .map(pass -> pass.observation().cluster())
-                .flatMap(cluster -> cluster.leader().flatMap(leader -> cluster.member(leader.machineId())))
+        return leaderRecord()
                 .filter(leader -> leader.role() == MemberRole.PRIMARY)
                 .flatMap(leader -> resolver.resolve(MachineId.of(leader.machineId()))
                         .map(address -> new InetSocketAddress(address, leader.databasePort())));
+    }
+
+    /** The leader's member record as the last pass saw it. */
+    private Optional<Member> leaderRecord() {
+        return lastPass.get()
+                .map(pass -> pass.observation().cluster())
+                .flatMap(cluster -> cluster.leader().flatMap(leader -> cluster.member(leader.machineId())));
+    }
+
+    /** Whether the last pass saw a leader whose record did not say primary yet (it is being promoted). */
+    private boolean awaitingPrimary() {
+        return leaderRecord().filter(leader -> leader.role() != MemberRole.PRIMARY).isPresent();
     }
 
     public static Sidecar start(SidecarConfig config, Clock clock) throws Exception {

@@ -48,8 +48,10 @@ public final class FailoverBenchmark {
      *
      * @param followMillis after a crash, from the new primary's first acknowledged write until every surviving replica
      *     streams its timeline; -1 when not measured
+     * @param routerLagMillis after a crash, how much later than that write a second writer, connecting through a
+     *     replica's primary router (5432), got its first write acknowledged; -1 when not measured
      */
-    public record Round(String kind, int number, long gapMillis, int lostWrites, long followMillis) {}
+    public record Round(String kind, int number, long gapMillis, int lostWrites, long followMillis, long routerLagMillis) {}
 
     /** One sidecar's memory at rest: resident (RSS) and its proportional share of shared pages (PSS), in MB. */
     public record SidecarMemory(String machineId, long residentMegabytes, long proportionalMegabytes) {}
@@ -64,6 +66,11 @@ public final class FailoverBenchmark {
         /** The median write gap of the rounds of {@code kind}, if there were any. */
         public Optional<Long> medianGapMillis(String kind) {
             return Figures.median(rounds.stream().filter(r -> r.kind().equals(kind)).map(Round::gapMillis).toList());
+        }
+
+        /** The median of how much later than a direct client one through a replica's router wrote after a crash. */
+        public Optional<Long> medianRouterLagMillis() {
+            return Figures.median(rounds.stream().filter(r -> r.routerLagMillis() >= 0).map(Round::routerLagMillis).toList());
         }
 
         /** The median time the surviving replicas took to follow a crash's new primary, if measured. */
@@ -112,11 +119,24 @@ public final class FailoverBenchmark {
     private Round crash(LocalCluster cluster, LocalClusterFile file, int number) throws Exception {
         awaitHealthy(cluster);
         String leader = cluster.status().leader();
-        try (SequenceWriter writer = writer(file, "bench_crash_" + number)) {
+        // A second client connects through a replica's 5432, as an application on any machine does: once the new primary
+        // leads, that router must send new connections to it as soon as a client that lists every host reaches it.
+        String routed = file.members().stream().map(LocalMember::machineId).filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+        HostPort router = cluster.routerOf(routed).orElseThrow(() -> new IllegalStateException(routed + " runs no primary router"));
+        try (SequenceWriter writer = writer(file, "bench_crash_" + number);
+                SequenceWriter throughRouter = new SequenceWriter(SequenceWriter.primaryUrl(List.of(router.toString()), "postgres"),
+                        "postgres", file.superuserPassword(), "bench_crash_router_" + number, WRITE_INTERVAL)) {
             awaitAcknowledged(writer, 50);
+            awaitAcknowledged(throughRouter, 50);
             Instant at = Instant.now();
             cluster.kill(leader);
-            await(() -> writer.lastAcknowledged().isAfter(at) && !leader.equals(cluster.status().leader()), "a new leader takes writes");
+            // Every write acknowledged from here on is the new primary's: the old postmaster has exited, and a backend it
+            // left behind ends when it next waits for its client, one write interval later at most
+            Instant dead = Instant.now().plus(WRITE_INTERVAL.multipliedBy(5));
+            await(() -> writer.lastAcknowledged().isAfter(dead) && throughRouter.lastAcknowledged().isAfter(dead)
+                    && !leader.equals(cluster.status().leader()), "a new leader takes writes, directly and through the router");
+            long routerLag = Duration.between(writer.firstAcknowledgedAfter(dead).orElseThrow(),
+                    throughRouter.firstAcknowledgedAfter(dead).orElseThrow()).toMillis();
             String newLeader = cluster.status().leader();
             List<String> survivors = file.members().stream().map(LocalMember::machineId)
                     .filter(id -> !id.equals(leader) && !id.equals(newLeader)).toList();
@@ -124,7 +144,7 @@ public final class FailoverBenchmark {
             long follow = Duration.between(writer.endOfLongestGapSince(at.minusMillis(500)), Instant.now()).toMillis();
             awaitAcknowledged(writer, writer.acknowledgedCount() + 50);
             writer.close();
-            Round round = measure("crash", number, writer, at, newLeader, file, follow);
+            Round round = measure("crash", number, writer, at, newLeader, file, follow, routerLag);
             cluster.start(leader);
             return round;
         }
@@ -143,20 +163,21 @@ public final class FailoverBenchmark {
             await(() -> writer.lastAcknowledged().isAfter(at) && !leader.equals(cluster.status().leader()), "a new leader takes writes");
             awaitAcknowledged(writer, writer.acknowledgedCount() + 50);
             writer.close();
-            return measure("switchover", number, writer, at, cluster.status().leader(), file, -1);
+            return measure("switchover", number, writer, at, cluster.status().leader(), file, -1, -1);
         }
     }
 
     private Round measure(String kind, int number, SequenceWriter writer, Instant at, String leader, LocalClusterFile file,
-            long followMillis) throws SQLException {
+            long followMillis, long routerLagMillis) throws SQLException {
         long gap = writer.longestGapSince(at.minusMillis(500)).toMillis();
         int lost;
         try (Connection primary = connect(file, leader)) {
             lost = writer.lostWrites(primary).size();
         }
-        Round round = new Round(kind, number, gap, lost, followMillis);
-        out.printf("%-10s #%d  write gap %6d ms  acknowledged writes lost %d%s%n", kind, number, gap, lost,
-                followMillis >= 0 ? "  replicas following " + followMillis + " ms after the first write on the new primary" : "");
+        Round round = new Round(kind, number, gap, lost, followMillis, routerLagMillis);
+        out.printf("%-10s #%d  write gap %6d ms  acknowledged writes lost %d%s%s%n", kind, number, gap, lost,
+                followMillis >= 0 ? "  replicas following " + followMillis + " ms after the first write on the new primary" : "",
+                kind.equals("crash") ? "  through a replica's router " + routerLagMillis + " ms after it" : "");
         return round;
     }
 
@@ -187,6 +208,9 @@ public final class FailoverBenchmark {
         if (kind.equals("crash")) {
             result.medianFollowMillis().ifPresent(ms -> out.printf("crash      replicas following the new primary: median %d ms after "
                     + "its first acknowledged write, max %d ms%n", ms, of.stream().mapToLong(Round::followMillis).max().orElseThrow()));
+            result.medianRouterLagMillis().ifPresent(ms -> out.printf("crash      a client through a replica's 5432 router: its first "
+                    + "write median %d ms after the direct client's, max %d ms%n", ms,
+                    of.stream().mapToLong(Round::routerLagMillis).max().orElseThrow()));
         }
     }
 

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -131,6 +132,11 @@ public final class SequenceWriter implements AutoCloseable {
     /** Writes that failed (including those whose after-commit step failed). */
     public int errors() {
         return errors;
+    }
+
+    /** When the first write acknowledged after {@code since} was acknowledged, if one was. */
+    public Optional<Instant> firstAcknowledgedAfter(Instant since) {
+        return acknowledged.values().stream().filter(at -> at.isAfter(since)).min(Instant::compareTo);
     }
 
     /** The longest time between two consecutive acknowledged writes acknowledged after {@code since}. */

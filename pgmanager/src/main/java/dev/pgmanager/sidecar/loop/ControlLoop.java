@@ -119,6 +119,10 @@ public final class ControlLoop implements Runnable {
         lastReason = decision.reason();
         boolean completed = actor.perform(decision, observation);
         lastPass.set(new Pass(observation, decision, clock.instant()));
+        // A new primary says so in its record at once, not a loop_wait later: the other members' routers wait for it
+        if (completed && decision.actions().stream().anyMatch(a -> a instanceof Action.Promote || a instanceof Action.StartAsPrimary)) {
+            wakeSignal.wake();
+        }
         if (completed && stopAfterHandOver && decision.actions().stream().anyMatch(a -> a instanceof Action.HandOver)) {
             stopping = true;
             return true;
