@@ -179,8 +179,11 @@ class LeaderLeaseTest {
 
     @Test
     void aLeaseLostWhileItsSessionLivesOnIsReleasedSoThatAnotherCanTakeIt() throws Exception {
-        // A longer session than the others': the holder's connection must come back well within it.
-        Duration session = Duration.ofSeconds(6);
+        // A longer session than the others': the holder's connection must come back well within it. The cut silences
+        // the connection, so the client gives it up only after its read timeout (two thirds of the session), then waits
+        // up to a second before it reconnects: with 6 s that left under a second to spare, and a loaded CI machine once
+        // let the session expire. 12 s leaves three.
+        Duration session = Duration.ofSeconds(12);
         var proxy = CuttableProxy.to(serverAddress(0));
         closeables.add(proxy);
         var holderStore = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(proxy.connectString(), "stale")

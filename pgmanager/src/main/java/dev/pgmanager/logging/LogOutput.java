@@ -11,9 +11,9 @@ import java.util.Iterator;
 import org.slf4j.Logger;
 
 /**
- * Switches the sidecar's log (stderr, set up by logback.xml) to its member format: text lines for people, or JSON
- * lines for machines, both with the machine ID and the leader epoch on every line. The other commands keep
- * logback.xml's plain lines.
+ * Switches the sidecar's log (stderr, set up by {@link LogConfigurator}) to its member format: text lines for people,
+ * or JSON lines for machines, both with the machine ID and the leader epoch on every line. The other commands keep
+ * plain lines.
  */
 public final class LogOutput {
     /**

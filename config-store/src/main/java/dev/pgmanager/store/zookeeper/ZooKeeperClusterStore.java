@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -146,7 +147,8 @@ public final class ZooKeeperClusterStore implements ClusterStore {
         CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
                 .connectString(settings.connectString())
                 .sessionTimeoutMs(millis(settings.sessionTimeout()))
-                .connectionTimeoutMs(millis(settings.connectionTimeout()))
+                // One attempt waits a session at most (waiting longer outlives the session; Curator warns at every start)
+                .connectionTimeoutMs(millis(Collections.min(List.of(settings.connectionTimeout(), settings.sessionTimeout()))))
                 .retryPolicy(new TimeBoundedBackoffRetry(Duration.ofMillis(100), Duration.ofSeconds(1), OPERATION_RETRIES,
                         settings.connectionTimeout().multipliedBy(2)))
                 // The ensemble tracker would replace the connect string (which may hold DNS names, resolved at each
