@@ -45,8 +45,8 @@ final class ConfigOptions {
             withDefault("store.ensemble.election_port", "3888", NetworkSyntax::port, "PGMANAGER_ENSEMBLE_ELECTION_PORT");
     static final ConfigOption<Path> ENSEMBLE_DATA_DIR = withDefault("store.ensemble.data_dir", "/data/zookeeper",
             ValueParsers::absolutePath, "PGMANAGER_ENSEMBLE_DATA_DIR");
-    static final ConfigOption<Duration> STORE_SESSION_TIMEOUT = withDefault("store.session_timeout",
-            StoreConfig.DEFAULT_SESSION_TIMEOUT.toMillis() + "ms",
+    /** Its default is {@link StoreConfig#DEFAULT_SESSION_TIMEOUT}, written as the README's table shows it. */
+    static final ConfigOption<Duration> STORE_SESSION_TIMEOUT = withDefault("store.session_timeout", "3s",
             ValueParsers.durationBetween("1s", "60s"), "PGMANAGER_STORE_SESSION_TIMEOUT");
     /** The ZooKeeper digest secret over the cluster's znodes; derived from the superuser password when unset. */
     static final ConfigOption<String> STORE_AUTH =

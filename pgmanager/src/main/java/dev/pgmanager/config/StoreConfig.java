@@ -19,11 +19,13 @@ import java.util.Optional;
 public record StoreConfig(StoreMode mode, Optional<String> connect, Duration sessionTimeout, Duration connectTimeout,
                           String auth, Ensemble ensemble) {
     /**
-     * The lease's length unless configured: a crashed primary's lease ends this long after its last word, so the crash
-     * failover takes it plus about 300 ms (`bench failover`); a primary fences itself half of it after its last
-     * confirmation, so it is also how long a primary rides out a store it cannot reach (twice that, 1.6 s).
+     * The lease's length unless configured: a crashed primary's lease ends this long after its last word, so a crash
+     * failover takes it plus about 300 ms ({@code bench failover}); a primary fences itself half of it after its last
+     * confirmation, and its watchdog stops PostgreSQL after a third of it without word from the sidecar, so it also
+     * sets the stall a loaded machine may cause without a false failover. 1.6 s gave failovers under 2 s, and one CI run
+     * fenced a primary under pgbench with it (see the README's Timings).
      */
-    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofMillis(1600);
+    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(3);
 
     public StoreConfig {
         Objects.requireNonNull(mode, "mode");

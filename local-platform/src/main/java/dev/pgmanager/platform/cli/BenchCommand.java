@@ -81,7 +81,7 @@ final class BenchCommand implements Runnable {
         int nodes;
 
         @Option(names = "--session-timeout", converter = DurationConverter.class, paramLabel = "DURATION",
-                description = "The members' store.session_timeout (default: the sidecar's, 1600ms).")
+                description = "The members' store.session_timeout (default: the sidecar's, 3s).")
         java.time.Duration sessionTimeout;
 
         @Option(names = "--no-backups", description = "Members without backups (by default they archive WAL and take "
