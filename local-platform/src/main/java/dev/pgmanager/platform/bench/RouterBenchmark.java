@@ -103,7 +103,13 @@ public final class RouterBenchmark {
                 }
             }
             return summarize(results, started, clients);
-        } catch (Exception | Error e) {
+        } catch (Exception e) {
+            failed = true;
+            // The run's directory may be gone with its machine (a CI run): the lease's story goes with the error
+            List<String> trouble = LeaseEvents.trouble(cluster);
+            if (trouble.isEmpty()) throw e;
+            throw new IllegalStateException(e.getMessage() + "\nthe sidecars' lease events:\n  " + String.join("\n  ", trouble), e);
+        } catch (Error e) {
             failed = true;
             throw e;
         } finally {

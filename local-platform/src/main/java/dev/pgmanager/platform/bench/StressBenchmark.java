@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -78,7 +77,7 @@ public final class StressBenchmark {
                 throw new IllegalStateException("stress-ng ended early (exit " + stress.exitValue() + "; see " + dir.resolve("stress-ng.log")
                         + "): the cluster was not under load for the whole time");
             }
-            Result result = new Result(held, changes, suspensions(cluster));
+            Result result = new Result(held, changes, LeaseEvents.suspensions(cluster));
             result.suspensions().forEach(line -> out.println("  " + line));
             out.printf("%npgmanager stress figures, %s on %s (%d CPUs): %d s of stress-ng (%d CPU, %d I/O workers, 1 disk writer) "
                             + "beside an idle %d-member cluster%n", started, java.net.InetAddress.getLocalHost().getHostName(),
@@ -108,18 +107,5 @@ public final class StressBenchmark {
             // reported below
         }
         throw new IllegalStateException("stress-ng is not installed (Debian: apt-get install stress-ng); it makes the load");
-    }
-
-    private static List<String> suspensions(LocalCluster cluster) throws IOException {
-        List<String> lines = new ArrayList<>();
-        for (var member : cluster.file().orElseThrow().members()) {
-            Path log = cluster.sidecarLog(member.machineId());
-            if (!Files.exists(log)) continue;
-            try (var all = Files.lines(log)) {
-                all.filter(line -> line.contains("LeaderLease") && (line.contains("-> SUSPENDED") || line.contains("-> LOST")))
-                        .forEach(lines::add);
-            }
-        }
-        return lines;
     }
 }
