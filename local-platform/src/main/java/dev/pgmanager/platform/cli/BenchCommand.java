@@ -68,7 +68,10 @@ final class BenchCommand implements Runnable {
     @Command(name = "failover", mixinStandardHelpOptions = true, description = {
         "On a fresh local cluster (removed afterwards), crash failovers (the leader's machine killed) and planned",
         "switchovers, each under a writer inserting every 20 ms: prints each write gap and the acknowledged writes",
-        "lost, then the median and maximum, and each sidecar's memory at rest (RSS and PSS).",
+        "lost, then the median and maximum, and each sidecar's memory at rest (RSS and PSS). After each crash also:",
+        "how soon the surviving replicas stream from the new primary, how much later than that writer a second one",
+        "through a replica's 5432 router got through, and how long the killed member's restarted sidecar took from",
+        "its process's start to its first observation of the cluster.",
     })
     static final class Failover implements Callable<Integer> {
         @Option(names = "--crashes", defaultValue = "5", description = "Crash failovers (default: ${DEFAULT-VALUE}).")
