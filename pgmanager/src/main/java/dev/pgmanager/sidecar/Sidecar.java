@@ -99,6 +99,8 @@ public final class Sidecar implements AutoCloseable {
     private static final Duration HANDOVER_TIMEOUT = Duration.ofSeconds(30);
     /** How long the API waits for one ZooKeeper peer's answer when it reports the ensemble. */
     private static final Duration PEER_PROBE_TIMEOUT = Duration.ofSeconds(1);
+    /** How long after a lease is taken member records wake the loop until its holder's says primary (a promotion's span). */
+    private static final Duration AWAIT_PRIMARY = Duration.ofSeconds(30);
     private static final Set<StoreChange> WAKING_CHANGES =
             EnumSet.of(StoreChange.LEADER, StoreChange.HANDOVER, StoreChange.SPEC, StoreChange.IDENTITY, StoreChange.SYNC);
 
@@ -324,9 +326,20 @@ public final class Sidecar implements AutoCloseable {
                 .flatMap(cluster -> cluster.leader().flatMap(leader -> cluster.member(leader.machineId())));
     }
 
-    /** Whether the last pass saw a leader whose record did not say primary yet (it is being promoted). */
+    /**
+     * Whether the last pass saw a lease taken less than {@link #AWAIT_PRIMARY} ago by a member whose record did not say
+     * primary yet (it is being promoted). Bounded in time: a standby cluster's leader never says primary, and member
+     * records change at every pass while WAL flows, so an open-ended wait would run every loop twenty times a second.
+     */
     private boolean awaitingPrimary() {
-        return leaderRecord().filter(leader -> leader.role() != MemberRole.PRIMARY).isPresent();
+        Instant now = clock.instant();
+        return lastPass.get()
+                .map(pass -> pass.observation().cluster())
+                .flatMap(cluster -> cluster.leader()
+                        .filter(leader -> leader.acquiredAt().plus(AWAIT_PRIMARY).isAfter(now))
+                        .flatMap(leader -> cluster.member(leader.machineId())))
+                .filter(leader -> leader.role() != MemberRole.PRIMARY)
+                .isPresent();
     }
 
     public static Sidecar start(SidecarConfig config, Clock clock) throws Exception {
