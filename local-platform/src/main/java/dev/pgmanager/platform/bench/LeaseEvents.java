@@ -24,7 +24,7 @@ final class LeaseEvents {
         return lines(cluster, SUSPENDED_OR_LOST);
     }
 
-    /** Every sidecar's log lines of a lease in trouble and of the fencing that followed, each after its member's ID. */
+    /** Every sidecar's log lines of a lease in trouble and of the fencing that followed (each line names its member). */
     static List<String> trouble(LocalCluster cluster) throws IOException {
         return lines(cluster, TROUBLE);
     }
