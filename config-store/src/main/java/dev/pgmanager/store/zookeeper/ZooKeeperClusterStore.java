@@ -20,7 +20,6 @@ import dev.pgmanager.store.StoreException;
 import dev.pgmanager.store.StoreUnavailableException;
 import dev.pgmanager.store.SyncState;
 import dev.pgmanager.store.UnreadableRecord;
-import dev.pgmanager.store.UnreadableRecord.Owner;
 import dev.pgmanager.store.UnreadableRecord.Part;
 import dev.pgmanager.store.Versioned;
 import java.time.Duration;
@@ -32,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -99,6 +97,7 @@ public final class ZooKeeperClusterStore implements ClusterStore {
     private final CuratorFramework client;
     private final ClusterLayout layout;
     private final RecordCodec codec = new RecordCodec();
+    private final SnapshotReader snapshots;
     private final Set<CuratorCache> openWatches = ConcurrentHashMap.newKeySet();
     /** The last spec read that could be decoded: what a sidecar goes on with while the stored one is unreadable. */
     private volatile Versioned<ClusterSpec> lastReadSpec;
@@ -107,6 +106,7 @@ public final class ZooKeeperClusterStore implements ClusterStore {
         this.settings = settings;
         this.client = client;
         this.layout = ClusterLayout.forCluster(settings.clusterName());
+        this.snapshots = new SnapshotReader(client, layout, codec);
     }
 
     /**
@@ -256,22 +256,11 @@ public final class ZooKeeperClusterStore implements ClusterStore {
      */
     @Override
     public ClusterSnapshot read() {
-        var unreadable = new ArrayList<UnreadableRecord>();
-        var spec = readContained(layout.spec(), ClusterSpec.class, Part.SPEC, unreadable)
-                .map(stored -> new Versioned<>(stored.value(), stored.stat().getVersion()))
-                .map(this::rememberSpec)
-                .orElseGet(() -> unreadable.isEmpty() || lastReadSpec == null
-                        ? new Versioned<>(ClusterSpec.defaults(), Versioned.ABSENT) : lastReadSpec);
-        var identity = readValue(layout.identity(), ClusterIdentity.class);
-        var members = readMembers(unreadable);
-        var leader = readContained(layout.leader(), Leader.class, Part.LEADER, unreadable).map(Stored::value);
-        // Read after the leader, so that the epoch shown is never below the leader's.
-        long lastEpoch = readValue(layout.epoch(), EpochCounter.class).map(EpochCounter::epoch).orElse(0L);
-        var sync = readContained(layout.sync(), SyncState.class, Part.SYNC, unreadable).map(Stored::value);
-        var history = readHistory(unreadable);
-        var handover = readContained(layout.handover(), HandoverRequest.class, Part.HANDOVER, unreadable).map(Stored::value);
-        return new ClusterSnapshot(settings.clusterName(), spec, identity, members, leader, lastEpoch, sync, history, handover,
-                unreadable);
+        return call("read the records under " + layout.root(), () -> {
+            ClusterSnapshot snapshot = snapshots.read(settings.clusterName(), Optional.ofNullable(lastReadSpec), HISTORY_READ_LIMIT);
+            if (snapshot.spec().exists() && snapshot.unreadable().stream().noneMatch(r -> r.part() == Part.SPEC)) lastReadSpec = snapshot.spec();
+            return snapshot;
+        });
     }
 
     /**
@@ -283,11 +272,6 @@ public final class ZooKeeperClusterStore implements ClusterStore {
     public List<RecordRepair> repairUnreadable(boolean dryRun) {
         return call((dryRun ? "look for" : "repair") + " unreadable records under " + layout.root(),
                 () -> new StoreRepair(client, layout, codec, Instant.now()).repair(dryRun));
-    }
-
-    private Versioned<ClusterSpec> rememberSpec(Versioned<ClusterSpec> spec) {
-        lastReadSpec = spec;
-        return spec;
     }
 
     /**
@@ -721,61 +705,6 @@ public final class ZooKeeperClusterStore implements ClusterStore {
 
     private <T extends Record> Optional<T> readValue(String path, Class<T> type) {
         return readStored(path, type).map(Stored::value);
-    }
-
-    /** The record, or empty when absent or unreadable; an unreadable one is added to {@code unreadable}. */
-    private <T extends Record> Optional<Stored<T>> readContained(String path, Class<T> type, Part part, List<UnreadableRecord> unreadable) {
-        return call("read " + path, () -> {
-            var stat = new Stat();
-            byte[] data;
-            try {
-                data = client.getData().storingStatIn(stat).forPath(path);
-            } catch (KeeperException.NoNodeException absent) {
-                return Optional.empty();
-            }
-            try {
-                return Optional.of(new Stored<>(codec.decode(path, data, type), stat));
-            } catch (CorruptRecordException e) {
-                unreadable.add(unreadable(part, e, stat));
-                return Optional.empty();
-            }
-        });
-    }
-
-    private UnreadableRecord unreadable(Part part, CorruptRecordException e, Stat stat) throws Exception {
-        long owner = stat.getEphemeralOwner();
-        Owner whose = owner == 0 ? Owner.NONE : owner == sessionId() ? Owner.THIS_SESSION : Owner.ANOTHER_SESSION;
-        return new UnreadableRecord(part, e.location(), e.getMessage(), whose);
-    }
-
-    private SortedMap<String, Member> readMembers(List<UnreadableRecord> unreadable) {
-        var members = new TreeMap<String, Member>();
-        for (String machineId : children(layout.members())) {
-            String path = layout.members() + "/" + machineId;
-            // absent: its session ended since we listed it
-            Optional<Stored<Member>> stored = readContained(path, Member.class, Part.MEMBER, unreadable);
-            if (stored.isEmpty()) continue;
-            Member member = stored.get().value();
-            if (member.machineId().equals(machineId)) {
-                members.put(machineId, member);
-            } else {
-                var misfiled = new CorruptRecordException(path, "the record is for machine " + member.machineId()
-                        + " but is filed under " + machineId, null);
-                unreadable.add(call("read " + path, () -> unreadable(Part.MEMBER, misfiled, stored.get().stat())));
-            }
-        }
-        return members;
-    }
-
-    private List<HistoryEntry> readHistory(List<UnreadableRecord> unreadable) {
-        var names = call("list " + layout.history(), this::historyEntryNames);
-        var entries = new ArrayList<HistoryEntry>();
-        for (String name : names.subList(Math.max(0, names.size() - HISTORY_READ_LIMIT), names.size())) {
-            // absent: trimmed since listed
-            readContained(layout.history() + "/" + name, HistoryEntry.class, Part.HISTORY, unreadable)
-                    .ifPresent(stored -> entries.add(stored.value()));
-        }
-        return entries;
     }
 
     /** Oldest first: the zero-padded sequence suffix makes name order creation order. */

@@ -100,6 +100,16 @@ class ZooKeeperClusterStoreTest {
         assertEquals(ZooKeeperClusterStore.HISTORY_READ_LIMIT, history.size());
         assertEquals("event 5", history.getFirst().detail());
         assertEquals("event " + (written - 1), history.getLast().detail());
+
+        // a later read adds the new entries to those it already decoded, and leaves out those now too old
+        for (int i = written; i < written + 3; i++) {
+            store.appendHistory(new HistoryEntry(NOW.plusSeconds(i), "event", "m1", 0, 0, "event " + i));
+        }
+        var later = store.read().history();
+        assertEquals(ZooKeeperClusterStore.HISTORY_READ_LIMIT, later.size());
+        assertEquals("event 8", later.getFirst().detail());
+        assertEquals("event " + (written + 2), later.getLast().detail());
+        assertEquals(history.subList(3, history.size()), later.subList(0, later.size() - 3));
     }
 
     @Test
