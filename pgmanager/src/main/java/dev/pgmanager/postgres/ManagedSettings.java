@@ -11,7 +11,7 @@ import java.util.Set;
  */
 public final class ManagedSettings {
     private static final Set<String> OWN = Set.of("listen_addresses", "port", "unix_socket_directories",
-            "unix_socket_permissions", "unix_socket_group", "cluster_name", "password_encryption", "hot_standby",
+            "unix_socket_permissions", "unix_socket_group", "cluster_name", "update_process_title", "password_encryption", "hot_standby",
             "wal_log_hints", "ssl", "ssl_cert_file", "ssl_key_file", "logging_collector", "primary_conninfo",
             "primary_slot_name", "synchronous_standby_names", "default_transaction_read_only", "archive_mode",
             "archive_command", "archive_library", "archive_timeout", "restore_command", "data_directory", "hba_file",

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 public final class PostgresController {
     private static final Logger log = LoggerFactory.getLogger(PostgresController.class);
     private static final Duration QUICK_TOOL_TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(20);
     private static final int LOG_TAIL_LINES = 40;
 
     private final PgBinaries binaries;
@@ -126,17 +126,46 @@ public final class PostgresController {
         if (pid.isEmpty()) {
             return;
         }
-        long waitSeconds = config.startTimeout().toSeconds();
-        CommandResult result = runner.run(List.of(binaries.tool("pg_ctl"), "stop",
-                "--pgdata=" + dataDirectory.path(), "--mode=" + mode.pgCtlName(),
-                "--wait", "--timeout=" + waitSeconds), Map.of(), config.startTimeout().plusSeconds(10), null);
-        if (!result.succeeded() && isRunning()) {
-            throw new CommandFailedException("PostgreSQL in " + dataDirectory + " (pid " + pid.getAsLong()
-                    + ") did not stop (" + mode + "): " + result.outputTail(), serverLogTail());
+        signalStop(mode, pid.getAsLong());
+        awaitExit(mode, pid.getAsLong());
+    }
+
+    /**
+     * Begins a fast shutdown and returns once the server can write no more WAL and its replicas have all of it: the
+     * shutdown checkpoint is in the control file, and every WAL sender has exited (each waits until its replica has
+     * flushed the last record before it does). The postmaster may still be waiting for its archiver's last round:
+     * {@link #stop} waits for that. A switchover hands the lease over at this point, not after an upload to the
+     * backup repository.
+     */
+    public void stopWritingWal() {
+        OptionalLong pid = pid();
+        if (pid.isEmpty()) {
+            return;
         }
-        // pg_ctl is satisfied once postmaster.pid is gone; wait for the process itself too
-        waitUntil("postmaster " + pid.getAsLong() + " to exit", () -> !Postmaster.isLivePostgres(pid.getAsLong()));
-        log.info("stopped PostgreSQL in {} ({}, was pid {})", dataDirectory, mode, pid.getAsLong());
+        signalStop(StopMode.FAST, pid.getAsLong());
+        waitUntil("PostgreSQL in " + dataDirectory + " to write its shutdown checkpoint and send it to its replicas", () ->
+                !Postmaster.isLivePostgres(pid.getAsLong())
+                        || (Postmaster.walSenders(pid.getAsLong()).isEmpty() && controlData().shutDownCleanly()));
+    }
+
+    /** Asks the postmaster to stop in {@code mode} and returns at once; pg_ctl's own wait polls only every 100 ms. */
+    private void signalStop(StopMode mode, long pid) {
+        CommandResult result = runner.run(List.of(binaries.tool("pg_ctl"), "stop", "--pgdata=" + dataDirectory.path(),
+                "--mode=" + mode.pgCtlName(), "--no-wait"), Map.of(), QUICK_TOOL_TIMEOUT, null);
+        if (!result.succeeded() && Postmaster.isLivePostgres(pid)) {
+            throw new CommandFailedException("could not ask PostgreSQL in " + dataDirectory + " (pid " + pid + ") to stop ("
+                    + mode + "): " + result.outputTail(), serverLogTail());
+        }
+    }
+
+    private void awaitExit(StopMode mode, long pid) {
+        try {
+            waitUntil("postmaster " + pid + " to exit", () -> !Postmaster.isLivePostgres(pid));
+        } catch (CommandFailedException e) {
+            throw new CommandFailedException("PostgreSQL in " + dataDirectory + " (pid " + pid + ") did not stop (" + mode
+                    + ") within " + config.startTimeout().toSeconds() + "s", serverLogTail());
+        }
+        log.info("stopped PostgreSQL in {} ({}, was pid {})", dataDirectory, mode, pid);
     }
 
     public void restart() {
@@ -309,9 +338,13 @@ public final class PostgresController {
         if (status().role() != PgRole.REPLICA) {
             throw new PostgresException("cannot promote PostgreSQL in " + dataDirectory + ": it is not a running replica");
         }
-        runner.runChecked(List.of(binaries.tool("pg_ctl"), "promote", "--pgdata=" + dataDirectory.path(),
-                "--wait", "--timeout=" + config.startTimeout().toSeconds()), Map.of(), config.startTimeout().plusSeconds(10));
-        waitUntil("PostgreSQL in " + dataDirectory + " to leave recovery", () -> status().role() == PgRole.PRIMARY);
+        // Asked and watched on one connection: pg_ctl promote --wait (and pg_promote's own wait) look only every 100 ms.
+        withConnection("promote", connection -> {
+            try (var statement = connection.createStatement()) {
+                statement.execute("SELECT pg_promote(false)");
+                waitUntil("PostgreSQL in " + dataDirectory + " to leave recovery", () -> !inRecovery(statement));
+            }
+        });
         // The end-of-recovery checkpoint runs in the background, and until it completes the control file
         // names the old timeline. pg_rewind reads the source's timeline from there: rewinding the old
         // primary against us before then would find "the same timeline" and wrongly rewind nothing.
@@ -712,6 +745,15 @@ public final class PostgresController {
             work.run(connection);
         } catch (SQLException e) {
             throw new PostgresException("cannot " + what + " in " + dataDirectory + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean inRecovery(Statement statement) {
+        try (ResultSet row = statement.executeQuery("SELECT pg_is_in_recovery()")) {
+            row.next();
+            return row.getBoolean(1);
+        } catch (SQLException e) {
+            throw new PostgresException("cannot tell whether the server is still in recovery: " + e.getMessage(), e);
         }
     }
 

@@ -44,6 +44,27 @@ final class Postmaster {
                 .isPresent();
     }
 
+    /**
+     * The live WAL sender processes among {@code postmasterPid}'s children, told apart by the title PostgreSQL gives each
+     * process ({@code postgres: <cluster_name>: walsender ...}, kept on by {@code update_process_title}, which pgmanager sets).
+     */
+    static List<Long> walSenders(long postmasterPid) {
+        return ProcessHandle.of(postmasterPid).stream()
+                .flatMap(ProcessHandle::children)
+                .map(ProcessHandle::pid)
+                .filter(pid -> title(pid).contains(": walsender "))
+                .toList();
+    }
+
+    /** The process's command line as /proc shows it, where PostgreSQL writes each process's title. */
+    private static String title(long pid) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"), StandardCharsets.UTF_8).replace('\0', ' ');
+        } catch (IOException gone) {
+            return "";
+        }
+    }
+
     /** Exited but not yet reaped by its parent, which for a daemonised postmaster may never happen. */
     private static boolean isZombie(long pid) {
         Path stat = Path.of("/proc", Long.toString(pid), "stat");

@@ -78,6 +78,8 @@ final class ServerConfigFiles {
                 // only the OS user (and root) may use the socket at all; pg_hba.conf admits it by peer identity
                 + "unix_socket_permissions = 0700\n"
                 + setting("cluster_name", config.machineId().value())
+                // a switchover hands over once the WAL senders are gone, found by their process titles
+                + "update_process_title = on\n"
                 + "password_encryption = 'scram-sha-256'\n"
                 + "hot_standby = on\n"
                 // pg_rewind can only find the pages a diverged primary changed if every first change of a

@@ -183,6 +183,36 @@ class PostgresControllerTest {
         assertEquals(2, first.status().timeline());
     }
 
+    @Test
+    void aSwitchoverStopReturnsOnceTheReplicaHasTheLastWalSoItTakesOverWithoutARewind() throws Exception {
+        PostgresController first = nodes.node(FIRST_ID);
+        PostgresController second = nodes.node(SECOND_ID);
+        startPrimaryAndReplica(first, second);
+        await("the replica to stream", () -> first.status().replica(SECOND_ID).map(r -> r.state().equals("streaming")).orElse(false));
+        execute(first, "CREATE TABLE notes (id int PRIMARY KEY, note text)");
+        execute(first, "INSERT INTO notes VALUES (1, 'the last write before the switchover')");
+        String beforeStop = queryString(first, "SELECT pg_current_wal_lsn()");
+
+        first.stopWritingWal();
+
+        // the shutdown checkpoint, written after every write, is already on the replica: nothing is left to send
+        assertEquals("shut down", first.controlFile().clusterState());
+        assertEquals("t", queryString(second, "SELECT pg_last_wal_receive_lsn() > '" + beforeStop + "'::pg_lsn"),
+                "the replica received the shutdown checkpoint");
+        second.promote();
+        first.stop(StopMode.FAST);
+        assertFalse(first.isRunning());
+        assertEquals("the last write before the switchover", queryString(second, "SELECT note FROM notes WHERE id = 1"));
+
+        // its history is a prefix of the new primary's: it follows without a rewind
+        second.createReplicationSlot(FIRST_ID);
+        first.follow(upstream(second));
+        first.start();
+        execute(second, "INSERT INTO notes VALUES (2, 'after the switchover')");
+        await("row 2 on the old primary", () -> "after the switchover".equals(queryString(first, "SELECT note FROM notes WHERE id = 2")));
+        assertEquals(PgRole.REPLICA, first.status().role());
+    }
+
     /** A new primary, and a replica cloned from it and started. */
     private static void startPrimaryAndReplica(PostgresController primary, PostgresController replica) {
         primary.initdb();

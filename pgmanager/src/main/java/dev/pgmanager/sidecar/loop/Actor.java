@@ -6,6 +6,7 @@ import dev.pgmanager.ha.Action;
 import dev.pgmanager.ha.Decision;
 import dev.pgmanager.ha.Observation;
 import dev.pgmanager.net.MachineId;
+import dev.pgmanager.postgres.StopMode;
 import dev.pgmanager.sidecar.SidecarMetrics;
 import dev.pgmanager.sidecar.reflexes.Failsafe;
 import dev.pgmanager.store.ClusterIdentity;
@@ -235,9 +236,13 @@ public final class Actor {
         // Pin the target in the store before stepping down, so that only it takes the lease.
         store.clearHandover();
         store.requestHandover(new HandoverRequest(current.kind(), me, target.value(), current.requestedAt()));
-        server.stopForHandOver();
+        server.stopWritingWal();
+        // Released as soon as the target has all the WAL, not after the server exits: at a fast shutdown's end, the
+        // archiver pushes the last segment to the backup repository, which takes a few hundred milliseconds of writes
+        // refused. The new leader pushes the segments of the previous timeline that the archive lacks.
         lease.release();
         log.info("stepped down for {}; it takes over now", target);
+        server.stop(StopMode.FAST);
     }
 
     private void history(Observation o, String kind, String detail) {

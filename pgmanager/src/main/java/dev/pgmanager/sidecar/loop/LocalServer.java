@@ -271,9 +271,13 @@ public final class LocalServer {
         return aside;
     }
 
-    /** A clean stop for a switchover: a fast shutdown sends every replica all WAL before the server exits. */
-    void stopForHandOver() {
-        stop(StopMode.FAST);
+    /**
+     * The first half of a clean stop for a switchover: returns once the server writes no more WAL and its replicas have
+     * all of it (a fast shutdown sends it before the WAL senders exit); {@link #stop} then waits for the rest.
+     */
+    void stopWritingWal() {
+        watchdog.disarm();
+        controller.stopWritingWal();
     }
 
     public void stop(StopMode mode) {
