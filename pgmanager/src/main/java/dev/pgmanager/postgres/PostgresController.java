@@ -44,6 +44,7 @@ public final class PostgresController {
     private final DataDirectory dataDirectory;
     private final ServerConfigFiles configFiles;
     private final PgCommandRunner runner;
+    private final ReusedConnection sharedConnection = new ReusedConnection(this::connect);
 
     public PostgresController(PgBinaries binaries, PostgresConfig config, OsUser osUser) {
         this.binaries = binaries;
@@ -150,6 +151,7 @@ public final class PostgresController {
 
     /** Asks the postmaster to stop in {@code mode} and returns at once; pg_ctl's own wait polls only every 100 ms. */
     private void signalStop(StopMode mode, long pid) {
+        sharedConnection.close();
         CommandResult result = runner.run(List.of(binaries.tool("pg_ctl"), "stop", "--pgdata=" + dataDirectory.path(),
                 "--mode=" + mode.pgCtlName(), "--no-wait"), Map.of(), QUICK_TOOL_TIMEOUT, null);
         if (!result.succeeded() && Postmaster.isLivePostgres(pid)) {
@@ -189,13 +191,13 @@ public final class PostgresController {
         return Postmaster.pid(dataDirectory);
     }
 
-    /** The server's state, observed over one short-lived connection; {@link PgStatus#stopped()} if not running. */
+    /** The server's state, observed over the kept connection; {@link PgStatus#stopped()} if not running. */
     public PgStatus status() {
         if (!isRunning()) {
             return PgStatus.stopped();
         }
-        try (Connection connection = connect()) {
-            return StatusReader.read(connection);
+        try {
+            return sharedConnection.use(StatusReader::read);
         } catch (SQLException e) {
             throw new PostgresException("cannot read the status of PostgreSQL in " + dataDirectory + ": " + e.getMessage(), e);
         }
@@ -723,6 +725,7 @@ public final class PostgresController {
         try (var s = connection.createStatement()) {
             s.execute("SET synchronous_commit = local");
             s.execute(statement);
+            s.execute("RESET synchronous_commit");
         }
     }
 
@@ -740,9 +743,13 @@ public final class PostgresController {
         void run(Connection connection) throws SQLException;
     }
 
+    /** Runs {@code work} on the kept connection (see {@link ReusedConnection}): it must leave no session settings behind. */
     private void withConnection(String what, SqlWork work) {
-        try (Connection connection = connect()) {
-            work.run(connection);
+        try {
+            sharedConnection.use(connection -> {
+                work.run(connection);
+                return null;
+            });
         } catch (SQLException e) {
             throw new PostgresException("cannot " + what + " in " + dataDirectory + ": " + e.getMessage(), e);
         }
