@@ -45,6 +45,8 @@ public final class PostgresController {
     private final ServerConfigFiles configFiles;
     private final PgCommandRunner runner;
     private final ReusedConnection sharedConnection = new ReusedConnection(this::connect);
+    /** The timeline the WAL receiver was last seen streaming on, 0 before that (see {@link StatusReader#read}). */
+    private volatile int streamedTimeline;
 
     public PostgresController(PgBinaries binaries, PostgresConfig config, OsUser osUser) {
         this.binaries = binaries;
@@ -137,11 +139,19 @@ public final class PostgresController {
      * flushed the last record before it does). The postmaster may still be waiting for its archiver's last round:
      * {@link #stop} waits for that. A switchover hands the lease over at this point, not after an upload to the
      * backup repository.
+     *
+     * <p>A checkpoint comes first, while the server still takes writes: the shutdown checkpoint, during which it takes
+     * none, then has little left to write (on a busy server, seconds).
      */
     public void stopWritingWal() {
         OptionalLong pid = pid();
         if (pid.isEmpty()) {
             return;
+        }
+        try {
+            checkpoint("checkpoint before stopping");
+        } catch (PostgresException e) {
+            log.warn("{}; stopping all the same", e.getMessage());
         }
         signalStop(StopMode.FAST, pid.getAsLong());
         waitUntil("PostgreSQL in " + dataDirectory + " to write its shutdown checkpoint and send it to its replicas", () ->
@@ -197,7 +207,9 @@ public final class PostgresController {
             return PgStatus.stopped();
         }
         try {
-            return sharedConnection.use(StatusReader::read);
+            PgStatus status = sharedConnection.use(connection -> StatusReader.read(connection, streamedTimeline));
+            streamedTimeline = status.walReceiver().map(WalReceiverStatus::receivedTimeline).filter(tli -> tli > 0).orElse(streamedTimeline);
+            return status;
         } catch (SQLException e) {
             throw new PostgresException("cannot read the status of PostgreSQL in " + dataDirectory + ": " + e.getMessage(), e);
         }
@@ -350,11 +362,7 @@ public final class PostgresController {
         // The end-of-recovery checkpoint runs in the background, and until it completes the control file
         // names the old timeline. pg_rewind reads the source's timeline from there: rewinding the old
         // primary against us before then would find "the same timeline" and wrongly rewind nothing.
-        withConnection("checkpoint after promotion", connection -> {
-            try (var statement = connection.createStatement()) {
-                statement.execute("CHECKPOINT");
-            }
-        });
+        checkpoint("checkpoint after promotion");
         configFiles.clearUpstream();
         reload();
         ensureReplicationRole();
@@ -753,6 +761,14 @@ public final class PostgresController {
         } catch (SQLException e) {
             throw new PostgresException("cannot " + what + " in " + dataDirectory + ": " + e.getMessage(), e);
         }
+    }
+
+    private void checkpoint(String what) {
+        withConnection(what, connection -> {
+            try (var statement = connection.createStatement()) {
+                statement.execute("CHECKPOINT");
+            }
+        });
     }
 
     private static boolean inRecovery(Statement statement) {

@@ -14,7 +14,11 @@ import java.util.Optional;
 final class StatusReader {
     private StatusReader() {}
 
-    static PgStatus read(Connection connection) throws SQLException {
+    /**
+     * @param streamedTimeline the timeline the WAL receiver was last seen streaming on (0: not known), which tells
+     *     whether the control file's timeline is current when the receiver is gone
+     */
+    static PgStatus read(Connection connection, int streamedTimeline) throws SQLException {
         boolean inRecovery = queryBoolean(connection, "SELECT pg_is_in_recovery()");
         List<ReplicationConnection> replicas = replicationConnections(connection);
         Optional<WalReceiverStatus> receiver = walReceiver(connection);
@@ -33,7 +37,14 @@ final class StatusReader {
                         Optional.empty(), Optional.empty(), replicas, receiver, pendingRestart);
             }
         }
-        if (receiver.filter(r -> r.receivedTimeline() > 0).isEmpty()) makeRestartpoint(connection);
+        Optional<Integer> receiving = receiver.map(WalReceiverStatus::receivedTimeline).filter(tli -> tli > 0);
+        int checkpointTimeline = queryInt(connection, "SELECT timeline_id FROM pg_control_checkpoint()");
+        // Made while the receiver still streams (off the path of a failover), and again without it only when the
+        // control file may be behind what was streamed: the restartpoint after a switchover's shutdown checkpoint
+        // takes tens of milliseconds, at the very moment this replica is to take over.
+        boolean behind = receiving.map(tli -> tli > checkpointTimeline)
+                .orElse(streamedTimeline == 0 || checkpointTimeline < streamedTimeline);
+        if (behind) makeRestartpoint(connection);
         try (Statement statement = connection.createStatement();
              ResultSet row = statement.executeQuery("""
                      SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(),
@@ -58,6 +69,13 @@ final class StatusReader {
             while (rows.next()) names.add(rows.getString(1));
         }
         return names;
+    }
+
+    private static int queryInt(Connection connection, String sql) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(sql)) {
+            row.next();
+            return row.getInt(1);
+        }
     }
 
     /**
