@@ -314,7 +314,12 @@ public final class BackupKeeper implements AutoCloseable {
             throw new BackupException("cannot list " + walDirectory + ": " + e.getMessage());
         }
         for (Path segment : segments) {
-            pgBackRest.archivePush(segment);
+            if (!pgBackRest.archivePush(segment)) {
+                // A replica's copy of the segment its primary was writing when it stopped can end early, so the
+                // repository's copy (PostgreSQL archives complete segments only) is kept; this one must not stop the rest.
+                log.warn("the backup repository holds {} with other contents than this member's copy; keeping the "
+                        + "repository's (this member's may end early: it was still arriving when its primary stopped)", segment.getFileName());
+            }
         }
         if (!segments.isEmpty()) {
             log.info("checked that the {} segments of earlier timelines in pg_wal are archived ({} to {})", segments.size(),

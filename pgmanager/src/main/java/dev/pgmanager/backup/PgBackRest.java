@@ -19,6 +19,8 @@ public final class PgBackRest {
     /** The program, found on PATH: the image installs Debian's package. */
     public static final String PROGRAM = "pgbackrest";
     private static final Duration QUICK = Duration.ofMinutes(2);
+    /** pgBackRest's exit code for a segment the archive holds with another checksum (its error 45). */
+    private static final int ARCHIVED_WITH_OTHER_CONTENTS = 45;
     /** How pgBackRest's verify words a file it found damaged (one verdict or another, as the damage fell). */
     private static final List<String> VERIFY_VERDICTS = List.of("invalid checksum", "invalid size", "invalid result",
             "invalid verify");
@@ -122,8 +124,20 @@ public final class PgBackRest {
     }
 
     /** Pushes one WAL file now, outside PostgreSQL's archiver (a segment the previous primary did not get to). */
-    public void archivePush(Path walFile) {
-        run(QUICK, "archive-push", "--no-archive-async", walFile.toString());
+    /**
+     * Pushes one WAL segment, unless the repository holds one of that name already.
+     *
+     * @return false when the repository's segment of that name has other contents: pgBackRest never replaces one
+     */
+    public boolean archivePush(Path walFile) {
+        List<String> command = command("archive-push", "--no-archive-async", walFile.toString());
+        CommandResult result = runner.run(command, Map.of(), QUICK, null);
+        if (result.exitCode() == ARCHIVED_WITH_OTHER_CONTENTS) return false;
+        if (!result.succeeded()) {
+            throw BackupException.from("archive-push", new CommandFailedException(
+                    "'" + String.join(" ", command) + "' exited with " + result.exitCode(), result.outputTail()));
+        }
+        return true;
     }
 
     /**
@@ -138,9 +152,13 @@ public final class PgBackRest {
     }
 
     private CommandResult run(Duration timeout, String... args) {
+        return execute(timeout, command(args));
+    }
+
+    private List<String> command(String... args) {
         List<String> command = new ArrayList<>(List.of(PROGRAM, "--config=" + configFile, "--stanza=" + stanza));
         command.addAll(List.of(args));
-        return execute(timeout, command);
+        return command;
     }
 
     /** Runs a pgBackRest command line; its failure is named by the command word ({@code backup}, {@code repo-ls}...). */
