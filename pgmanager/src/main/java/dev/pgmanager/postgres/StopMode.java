@@ -1,21 +1,21 @@
 package dev.pgmanager.postgres;
 
-/** pg_ctl's shutdown modes. */
+/** PostgreSQL's shutdown modes, and the signal the postmaster takes each from. */
 public enum StopMode {
-    /** Wait for every client to disconnect. */
-    SMART("smart"),
-    /** Disconnect clients, checkpoint, shut down cleanly: the normal way to stop. */
-    FAST("fast"),
-    /** Kill everything without a checkpoint; the next start runs crash recovery. */
-    IMMEDIATE("immediate");
+    /** Wait for every client to disconnect (SIGTERM). */
+    SMART(15),
+    /** Disconnect clients, checkpoint, shut down cleanly: the normal way to stop (SIGINT). */
+    FAST(2),
+    /** Kill everything without a checkpoint; the next start runs crash recovery (SIGQUIT). */
+    IMMEDIATE(3);
 
-    private final String pgCtlName;
+    private final int signal;
 
-    StopMode(String pgCtlName) {
-        this.pgCtlName = pgCtlName;
+    StopMode(int signal) {
+        this.signal = signal;
     }
 
-    String pgCtlName() {
-        return pgCtlName;
+    int signal() {
+        return signal;
     }
 }
