@@ -1,5 +1,6 @@
 package dev.pgmanager.backup;
 
+import dev.pgmanager.config.Pbkdf2;
 import dev.pgmanager.postgres.OsUser;
 import dev.pgmanager.postgres.PgCommandRunner;
 import java.io.IOException;
@@ -21,8 +22,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import javax.crypto.SecretKeyFactory;
-import javax.crypto.spec.PBEKeySpec;
 
 /**
  * The certificates with which members' pgBackRest processes know each other: the leader's backup reads a replica's
@@ -166,10 +165,7 @@ public final class BackupTls {
      */
     static String derivedCaKey(String superuserPassword, String stanza) {
         try {
-            PBEKeySpec spec = new PBEKeySpec(superuserPassword.toCharArray(), (CONTEXT + stanza).getBytes(StandardCharsets.UTF_8),
-                    ITERATIONS, 384);
-            byte[] seed = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
-            spec.clearPassword();
+            byte[] seed = Pbkdf2.hmacSha256(superuserPassword, (CONTEXT + stanza).getBytes(StandardCharsets.UTF_8), ITERATIONS, 384);
             AlgorithmParameters parameters = AlgorithmParameters.getInstance("EC");
             parameters.init(new ECGenParameterSpec("secp256r1"));
             ECParameterSpec curve = parameters.getParameterSpec(ECParameterSpec.class);

@@ -1,10 +1,7 @@
 package dev.pgmanager.config;
 
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.util.HexFormat;
-import javax.crypto.SecretKeyFactory;
-import javax.crypto.spec.PBEKeySpec;
 
 /**
  * The secret that guards the cluster's znodes in ZooKeeper (a digest ACL). Operators may set it ({@code store.auth});
@@ -25,14 +22,7 @@ public final class StoreSecret {
 
     /** A secret for {@code context} (what it guards) and {@code app}, derived from the superuser password. */
     static String derive(String context, String app, String superuserPassword) {
-        try {
-            PBEKeySpec spec = new PBEKeySpec(superuserPassword.toCharArray(), (context + app).getBytes(StandardCharsets.UTF_8),
-                    ITERATIONS, 256);
-            byte[] key = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
-            spec.clearPassword();
-            return HexFormat.of().formatHex(key);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("this JVM cannot derive keys with PBKDF2WithHmacSHA256", e);
-        }
+        return HexFormat.of().formatHex(Pbkdf2.hmacSha256(superuserPassword, (context + app).getBytes(StandardCharsets.UTF_8),
+                ITERATIONS, 256));
     }
 }
