@@ -47,8 +47,6 @@ public final class PostgresController {
     private final ServerConfigFiles configFiles;
     private final PgCommandRunner runner;
     private final ReusedConnection sharedConnection = new ReusedConnection(this::connect);
-    /** The timeline the WAL receiver was last seen streaming on, 0 before that (see {@link StatusReader#read}). */
-    private volatile int streamedTimeline;
 
     public PostgresController(PgBinaries binaries, PostgresConfig config, OsUser osUser) {
         this.binaries = binaries;
@@ -147,18 +145,23 @@ public final class PostgresController {
      */
     public void stopWritingWal() {
         OptionalLong pid = pid();
-        if (pid.isEmpty()) {
-            return;
+        if (pid.isPresent()) {
+            try {
+                checkpoint("checkpoint before stopping");
+            } catch (PostgresException e) {
+                log.warn("{}; stopping all the same", e.getMessage());
+            }
+            signalStop(StopMode.FAST, pid.getAsLong());
+            waitUntil("PostgreSQL in " + dataDirectory + " to write its shutdown checkpoint and send it to its replicas", HAND_OVER_POLL,
+                    () -> !Postmaster.isLivePostgres(pid.getAsLong())
+                            || (Postmaster.walSenders(pid.getAsLong()).isEmpty() && controlData().shutDownCleanly()));
         }
-        try {
-            checkpoint("checkpoint before stopping");
-        } catch (PostgresException e) {
-            log.warn("{}; stopping all the same", e.getMessage());
+        // A server that crashed meanwhile (or was not running) may hold WAL no replica has: no clean hand-over then
+        ControlData control = controlData();
+        if (!control.shutDownCleanly()) {
+            throw new PostgresException("PostgreSQL in " + dataDirectory + " did not shut down cleanly (its control file says "
+                    + control.clusterState() + "): its replicas may lack its last WAL, so it hands over nothing");
         }
-        signalStop(StopMode.FAST, pid.getAsLong());
-        waitUntil("PostgreSQL in " + dataDirectory + " to write its shutdown checkpoint and send it to its replicas", HAND_OVER_POLL, () ->
-                !Postmaster.isLivePostgres(pid.getAsLong())
-                        || (Postmaster.walSenders(pid.getAsLong()).isEmpty() && controlData().shutDownCleanly()));
     }
 
     /**
@@ -212,9 +215,7 @@ public final class PostgresController {
             return PgStatus.stopped();
         }
         try {
-            PgStatus status = sharedConnection.use(connection -> StatusReader.read(connection, streamedTimeline));
-            streamedTimeline = status.walReceiver().map(WalReceiverStatus::receivedTimeline).filter(tli -> tli > 0).orElse(streamedTimeline);
-            return status;
+            return sharedConnection.use(StatusReader::read);
         } catch (SQLException e) {
             throw new PostgresException("cannot read the status of PostgreSQL in " + dataDirectory + ": " + e.getMessage(), e);
         }

@@ -14,11 +14,7 @@ import java.util.Optional;
 final class StatusReader {
     private StatusReader() {}
 
-    /**
-     * @param streamedTimeline the timeline the WAL receiver was last seen streaming on (0: not known), which tells
-     *     whether the control file's timeline is current when the receiver is gone
-     */
-    static PgStatus read(Connection connection, int streamedTimeline) throws SQLException {
+    static PgStatus read(Connection connection) throws SQLException {
         boolean inRecovery = queryBoolean(connection, "SELECT pg_is_in_recovery()");
         List<ReplicationConnection> replicas = replicationConnections(connection);
         Optional<WalReceiverStatus> receiver = walReceiver(connection);
@@ -39,11 +35,12 @@ final class StatusReader {
         }
         Optional<Integer> receiving = receiver.map(WalReceiverStatus::receivedTimeline).filter(tli -> tli > 0);
         int checkpointTimeline = queryInt(connection, "SELECT timeline_id FROM pg_control_checkpoint()");
-        // Made while the receiver still streams (off the path of a failover), and again without it only when the
-        // control file may be behind what was streamed: the restartpoint after a switchover's shutdown checkpoint
-        // takes tens of milliseconds, at the very moment this replica is to take over.
+        // Made while the receiver still streams (off the path of a failover), and without it only when the control file
+        // may be behind: when pg_wal holds the history of a newer timeline (a replica fetches it before it follows one).
+        // The restartpoint after a switchover's shutdown checkpoint takes tens of milliseconds, at the very moment this
+        // replica is to take over.
         boolean behind = receiving.map(tli -> tli > checkpointTimeline)
-                .orElse(streamedTimeline == 0 || checkpointTimeline < streamedTimeline);
+                .orElseGet(() -> newestKnownTimeline(connection) > checkpointTimeline);
         if (behind) makeRestartpoint(connection);
         try (Statement statement = connection.createStatement();
              ResultSet row = statement.executeQuery("""
@@ -69,6 +66,17 @@ final class StatusReader {
             while (rows.next()) names.add(rows.getString(1));
         }
         return names;
+    }
+
+    /** The newest timeline whose history file is in pg_wal (1, which has none, without one). */
+    private static int newestKnownTimeline(Connection connection) {
+        try {
+            return queryInt(connection, """
+                    SELECT coalesce(max(('x' || substr(name, 1, 8))::bit(32)::int), 1) FROM pg_ls_waldir()
+                    WHERE name ~ '^[0-9A-F]{8}\\.history$'""");
+        } catch (SQLException e) {
+            return Integer.MAX_VALUE; // unknown: make the restartpoint, as before this check
+        }
     }
 
     private static int queryInt(Connection connection, String sql) throws SQLException {
