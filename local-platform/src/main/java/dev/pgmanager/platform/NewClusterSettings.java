@@ -1,5 +1,6 @@
 package dev.pgmanager.platform;
 
+import dev.pgmanager.config.StoreConfig;
 import dev.pgmanager.config.StoreConfig.StoreMode;
 import java.time.Duration;
 import java.util.Objects;
@@ -27,6 +28,13 @@ public record NewClusterSettings(StoreMode storeMode, Optional<Duration> session
     public NewClusterSettings {
         Objects.requireNonNull(storeMode, "storeMode");
         Objects.requireNonNull(sessionTimeout, "sessionTimeout");
+        // Checked before anything is created: a member refuses a store.session_timeout outside its range at start
+        sessionTimeout.filter(t -> t.compareTo(StoreConfig.MIN_SESSION_TIMEOUT) < 0 || t.compareTo(StoreConfig.MAX_SESSION_TIMEOUT) > 0)
+                .ifPresent(t -> {
+                    throw new IllegalArgumentException("--session-timeout " + t.toMillis() + "ms is out of range: a member takes "
+                            + StoreConfig.MIN_SESSION_TIMEOUT.toSeconds() + "s to " + StoreConfig.MAX_SESSION_TIMEOUT.toSeconds()
+                            + "s (store.session_timeout)");
+                });
         Objects.requireNonNull(ha, "ha");
         backupSettings = java.util.Map.copyOf(backupSettings);
         migration = java.util.Map.copyOf(migration);

@@ -47,7 +47,8 @@ final class ConfigOptions {
             ValueParsers::absolutePath, "PGMANAGER_ENSEMBLE_DATA_DIR");
     /** Its default is {@link StoreConfig#DEFAULT_SESSION_TIMEOUT}, written as the README's table shows it. */
     static final ConfigOption<Duration> STORE_SESSION_TIMEOUT = withDefault("store.session_timeout", "3s",
-            ValueParsers.durationBetween("1s", "60s"), "PGMANAGER_STORE_SESSION_TIMEOUT");
+            ValueParsers.durationBetween(StoreConfig.MIN_SESSION_TIMEOUT.toSeconds() + "s", StoreConfig.MAX_SESSION_TIMEOUT.toSeconds() + "s"),
+            "PGMANAGER_STORE_SESSION_TIMEOUT");
     /** The ZooKeeper digest secret over the cluster's znodes; derived from the superuser password when unset. */
     static final ConfigOption<String> STORE_AUTH =
             optional("store.auth", ValueParsers::text, "PGMANAGER_STORE_AUTH").asSecret();

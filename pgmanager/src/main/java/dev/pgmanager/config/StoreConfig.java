@@ -26,6 +26,10 @@ public record StoreConfig(StoreMode mode, Optional<String> connect, Duration ses
      * fenced a primary under pgbench with it (see the README's Timings).
      */
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(3);
+    /** The shortest session timeout a member accepts (whole seconds, as {@code ConfigOptions} says them). */
+    public static final Duration MIN_SESSION_TIMEOUT = Duration.ofSeconds(1);
+    /** The longest session timeout a member accepts (whole seconds). */
+    public static final Duration MAX_SESSION_TIMEOUT = Duration.ofSeconds(60);
 
     public StoreConfig {
         Objects.requireNonNull(mode, "mode");

@@ -123,14 +123,14 @@ final class LocalCommand implements Runnable {
                 default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                         "--store must be external or ensemble, was " + store);
             };
-            LocalHaSettings ha;
+            NewClusterSettings settings;
             try {
-                ha = new LocalHaSettings(synchronousMode, synchronousNodeCount, synchronousStrict, failsafe, nosyncMembers);
+                LocalHaSettings ha = new LocalHaSettings(synchronousMode, synchronousNodeCount, synchronousStrict, failsafe, nosyncMembers);
+                settings = NewClusterSettings.DEFAULTS.withStoreMode(mode)
+                        .withSessionTimeout(java.util.Optional.ofNullable(sessionTimeout)).withHa(ha);
             } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
-            NewClusterSettings settings = NewClusterSettings.DEFAULTS.withStoreMode(mode)
-                    .withSessionTimeout(java.util.Optional.ofNullable(sessionTimeout)).withHa(ha);
             boolean backups = !noBackups && dev.pgmanager.backup.PgBackRest.installed();
             if (!noBackups && !backups && dir.cluster().file().isEmpty()) {
                 System.err.println("pgmanager: the new cluster has no backups: pgbackrest is not installed (Debian: apt-get "

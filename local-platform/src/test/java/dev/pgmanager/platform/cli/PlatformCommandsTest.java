@@ -24,6 +24,14 @@ class PlatformCommandsTest {
     }
 
     @Test
+    void upRefusesASessionTimeoutTheMembersWouldRefuseBeforeItCreatesAnything(@TempDir Path dir) throws Exception {
+        CommandRun run = CommandRun.of("local", "up", "--dir", dir.resolve("cluster").toString(), "--session-timeout", "500ms");
+        assertEquals(2, run.exit(), run.err());
+        assertTrue(run.err().contains("--session-timeout 500ms is out of range: a member takes 1s to 60s"), run.err());
+        assertTrue(java.nio.file.Files.notExists(dir.resolve("cluster")), "nothing was created");
+    }
+
+    @Test
     void aMemberCommandOnADirectoryWithoutAClusterSaysSoAndChangesNothing(@TempDir Path dir) throws Exception {
         for (String action : new String[] {"kill", "stop", "start", "migrate", "destroy", "isolate", "heal"}) {
             CommandRun run = CommandRun.of("local", action, "--dir", dir.toString(), "aaaaaaaaaaaaaa");
