@@ -23,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +45,6 @@ public final class BackupKeeper implements AutoCloseable {
     private static final Duration INFO_INTERVAL = Duration.ofMinutes(1);
     private static final Duration BACKUP_TIMEOUT = Duration.ofHours(12);
     private static final Duration VERIFY_TIMEOUT = Duration.ofHours(4);
-    private static final Pattern WAL_SEGMENT = Pattern.compile("[0-9A-F]{24}");
 
     /** What the keeper needs of the rest of the sidecar. */
     public interface Member {
@@ -299,31 +297,40 @@ public final class BackupKeeper implements AutoCloseable {
     /**
      * Pushes the complete segments of earlier timelines that are still in pg_wal. The former primary archived most of
      * them; pgBackRest skips a segment already in the repository with the same checksum, and refuses one that differs,
-     * so this only fills the gap a crashed primary left between its last archived segment and the promotion.
+     * so this only fills the gap a crashed primary left between its last archived segment and the promotion (or a
+     * switchover's leader left when it handed over before its last upload). Only segments wholly before the point where
+     * their timeline ended, as this timeline's history says: the one holding that point ends early (PostgreSQL archives
+     * it as {@code .partial}), and pushed under its full name it would stand in the repository for a complete one.
      */
     private void archivePreviousTimelines() {
         int timeline = member.localStatus().timeline();
         Path walDirectory = member.dataDirectory().resolve("pg_wal");
         List<Path> segments;
         try (Stream<Path> files = Files.list(walDirectory)) {
-            segments = files.filter(p -> WAL_SEGMENT.matcher(p.getFileName().toString()).matches())
-                    .filter(p -> Integer.parseInt(p.getFileName().toString().substring(0, 8), 16) < timeline)
+            TimelineHistory history = TimelineHistory.of(walDirectory, timeline);
+            segments = files.filter(p -> history.completeAncestorSegment(p.getFileName().toString(), size(p)))
                     .sorted()
                     .toList();
         } catch (IOException e) {
-            throw new BackupException("cannot list " + walDirectory + ": " + e.getMessage());
+            throw new BackupException("cannot read the earlier timelines' WAL in " + walDirectory + ": " + e.getMessage());
         }
         for (Path segment : segments) {
             if (!pgBackRest.archivePush(segment)) {
-                // A replica's copy of the segment its primary was writing when it stopped can end early, so the
-                // repository's copy (PostgreSQL archives complete segments only) is kept; this one must not stop the rest.
                 log.warn("the backup repository holds {} with other contents than this member's copy; keeping the "
-                        + "repository's (this member's may end early: it was still arriving when its primary stopped)", segment.getFileName());
+                        + "repository's", segment.getFileName());
             }
         }
         if (!segments.isEmpty()) {
             log.info("checked that the {} segments of earlier timelines in pg_wal are archived ({} to {})", segments.size(),
                     segments.getFirst().getFileName(), segments.getLast().getFileName());
+        }
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException gone) {
+            return 0; // removed since listed: not complete, not pushed
         }
     }
 
