@@ -11,6 +11,7 @@ import java.lang.invoke.MethodHandles;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Optional;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
@@ -22,13 +23,16 @@ import javax.crypto.spec.PBEKeySpec;
  * sidecar start and one on every CLI call; libcrypto's take a few milliseconds.
  */
 public final class Pbkdf2 {
+    /** PBKDF2-HMAC-SHA256("passwd", "salt", 1 round), its first 32 bytes (RFC 7914, section 11). */
+    private static final byte[] RFC_7914_VECTOR =
+            HexFormat.of().parseHex("55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc");
     private static final Optional<MethodHandle> NATIVE = loadLibcrypto();
 
     private Pbkdf2() {}
 
     /** {@code bits} (a multiple of 8) of key from {@code password} and {@code salt} in {@code iterations} rounds. */
     public static byte[] hmacSha256(String password, byte[] salt, int iterations, int bits) {
-        return NATIVE.map(pbkdf2 -> withLibcrypto(pbkdf2, password, salt, iterations, bits))
+        return NATIVE.flatMap(pbkdf2 -> withLibcrypto(pbkdf2, password, salt, iterations, bits))
                 .orElseGet(() -> withJdk(password, salt, iterations, bits));
     }
 
@@ -48,20 +52,21 @@ public final class Pbkdf2 {
         }
     }
 
-    private static byte[] withLibcrypto(MethodHandle pbkdf2, String password, byte[] salt, int iterations, int bits) {
+    /** Empty when libcrypto refused (a FIPS build's limits, say): the JDK does it then. */
+    private static Optional<byte[]> withLibcrypto(MethodHandle pbkdf2, String password, byte[] salt, int iterations, int bits) {
         byte[] passwordBytes = password.getBytes(StandardCharsets.UTF_8);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment pass = arena.allocateFrom(ValueLayout.JAVA_BYTE, passwordBytes);
-            MemorySegment saltSegment = arena.allocateFrom(ValueLayout.JAVA_BYTE, salt);
-            MemorySegment out = arena.allocate(bits / 8);
-            int ok = (int) pbkdf2.invokeExact(pass, passwordBytes.length, saltSegment, salt.length, iterations, bits / 8, out);
-            pass.fill((byte) 0);
-            if (ok != 1) throw new IllegalStateException("libcrypto's PKCS5_PBKDF2_HMAC failed");
-            return out.toArray(ValueLayout.JAVA_BYTE);
-        } catch (RuntimeException | Error e) {
-            throw e;
+            try {
+                MemorySegment saltSegment = arena.allocateFrom(ValueLayout.JAVA_BYTE, salt);
+                MemorySegment out = arena.allocate(bits / 8);
+                int ok = (int) pbkdf2.invokeExact(pass, passwordBytes.length, saltSegment, salt.length, iterations, bits / 8, out);
+                return ok == 1 ? Optional.of(out.toArray(ValueLayout.JAVA_BYTE)) : Optional.empty();
+            } finally {
+                pass.fill((byte) 0);
+            }
         } catch (Throwable e) {
-            throw new IllegalStateException("libcrypto's PKCS5_PBKDF2_HMAC failed", e);
+            return Optional.empty();
         } finally {
             Arrays.fill(passwordBytes, (byte) 0);
         }
@@ -72,7 +77,9 @@ public final class Pbkdf2 {
      * Empty when libcrypto, or native access, is not to be had.
      */
     private static Optional<MethodHandle> loadLibcrypto() {
-        for (String name : new String[] {"libcrypto.so.3", "libcrypto.so"}) {
+        // OpenSSL's own sonames only (3 and 1.1 take these int lengths): a libcrypto.so of another make (BoringSSL's
+        // lengths are size_t) is not bound at all.
+        for (String name : new String[] {"libcrypto.so.3", "libcrypto.so.1.1"}) {
             try {
                 Linker linker = Linker.nativeLinker();
                 SymbolLookup libcrypto = SymbolLookup.libraryLookup(name, Arena.global());
@@ -81,7 +88,12 @@ public final class Pbkdf2 {
                 MethodHandle pbkdf2 = linker.downcallHandle(libcrypto.findOrThrow("PKCS5_PBKDF2_HMAC"), FunctionDescriptor.of(
                         ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
                         ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-                return Optional.of(MethodHandles.insertArguments(pbkdf2, 5, digest));
+                MethodHandle bound = MethodHandles.insertArguments(pbkdf2, 5, digest);
+                // And it must give RFC 7914's PBKDF2-HMAC-SHA256 test vector before it is trusted with a password.
+                if (withLibcrypto(bound, "passwd", "salt".getBytes(StandardCharsets.UTF_8), 1, 256)
+                        .filter(key -> Arrays.equals(key, RFC_7914_VECTOR)).isPresent()) {
+                    return Optional.of(bound);
+                }
             } catch (Throwable unavailable) {
                 // not installed under this name, or native access refused: try the next, then the JDK
             }
