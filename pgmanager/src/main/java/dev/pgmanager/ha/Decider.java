@@ -322,6 +322,10 @@ public final class Decider {
         if (request.isPresent()) {
             String target = request.get().to();
             if (!target.equals(me)) return Decision.none("no leader: waiting for " + target + " to take over as requested");
+            Optional<String> lacking = lacksLastWal(o, request.get());
+            if (lacking.isPresent()) {
+                return Decision.of("refusing the " + kind(request.get()) + " to me: " + lacking.get(), ClearHandover.cancelled(lacking.get()));
+            }
             return withLease(o, "the " + kind(request.get()) + " to me was requested and nobody leads: taking the lease");
         }
         if (!o.candidacy().mayLead(o.me())) {
@@ -463,6 +467,20 @@ public final class Decider {
 
     private static String describeLocal(LocalPostgres local) {
         return local.server().map(s -> s.role().name().toLowerCase() + " on timeline " + local.timeline()).orElse("server down");
+    }
+
+    /**
+     * Why this member, a hand-over's target, lacks WAL that the leader who stepped down for it wrote (a replica that fell
+     * away just before the stop): it must not take over then, and a failover by rank picks a member that has it (the
+     * old leader's own data, restarted as a replica, if nobody else). Empty when it has it all, or nobody recorded where
+     * the old leader stopped (an older version's request).
+     */
+    private static Optional<String> lacksLastWal(Observation o, HandoverRequest request) {
+        if (request.lastLsn() == null) return Optional.empty();
+        OptionalLong received = o.local().wal().received();
+        if (received.isPresent() && received.getAsLong() > request.lastLsn()) return Optional.empty();
+        return Optional.of("my WAL ends at " + describe(received) + ", before the last record " + request.from()
+                + " wrote (its shutdown checkpoint at " + request.lastLsn() + "): a failover by rank picks a member that has it");
     }
 
     private static String describe(OptionalLong position) {

@@ -12,8 +12,11 @@ import java.util.Map;
  * @param checkpointTimeline the timeline of the latest checkpoint (or restartpoint on a replica)
  * @param crcMatches       whether the control file's CRC matched its contents: pg_controldata reports a mismatch as a
  *                         warning and prints the (untrustworthy) fields anyway
+ * @param checkpointLocation where the latest checkpoint record starts: after a clean shutdown, the last record the
+ *                         server wrote
  */
-public record ControlData(long systemIdentifier, String clusterState, int checkpointTimeline, boolean crcMatches) {
+public record ControlData(long systemIdentifier, String clusterState, int checkpointTimeline, boolean crcMatches,
+                          Lsn checkpointLocation) {
 
     /** The states a server leaves behind when it stopped or crashed; anything else means the file is not sane. */
     private static final java.util.Set<String> KNOWN_STATES = java.util.Set.of("starting up", "shut down",
@@ -50,7 +53,8 @@ public record ControlData(long systemIdentifier, String clusterState, int checkp
         String state = require(fields, "Database cluster state", output);
         String timeline = require(fields, "Latest checkpoint's TimeLineID", output);
         boolean crcMatches = !output.contains("calculated CRC checksum does not match");
-        return new ControlData(Long.parseUnsignedLong(id), state, Integer.parseInt(timeline), crcMatches);
+        Lsn checkpoint = Lsn.parse(require(fields, "Latest checkpoint location", output));
+        return new ControlData(Long.parseUnsignedLong(id), state, Integer.parseInt(timeline), crcMatches, checkpoint);
     }
 
     private static String require(Map<String, String> fields, String label, String output) {

@@ -165,8 +165,12 @@ class DeciderTest {
         }
 
         Situation handover(Kind kind, String from, String to, Instant at) {
-            return new Situation(spec, identity, members, leader, Optional.of(new HandoverRequest(kind, from, to, at)), local,
-                    leaseState, me, candidacy, notStreamingFor, leaderAddress);
+            return handover(new HandoverRequest(kind, from, to, at));
+        }
+
+        Situation handover(HandoverRequest request) {
+            return new Situation(spec, identity, members, leader, Optional.of(request), local, leaseState, me, candidacy,
+                    notStreamingFor, leaderAddress);
         }
 
         Situation me(Member m) {
@@ -376,6 +380,14 @@ class DeciderTest {
                         "waiting for " + C + " to take over"),
                 row("a requested target that is me", leaderless.handover(Kind.SWITCHOVER, B, ME, NOW),
                         List.of(new AcquireLease(), SURVIVOR_SLOTS, new Promote(), ClearHandover.completed()), "switchover to me was requested"),
+                row("a requested target that is me, with WAL past where the old leader stopped",
+                        leaderless.handover(new HandoverRequest(Kind.SWITCHOVER, B, ME, NOW).withLastLsn(AT - 1)),
+                        List.of(new AcquireLease(), SURVIVOR_SLOTS, new Promote(), ClearHandover.completed()), "switchover to me was requested"),
+                row("a requested target that is me, without the old leader's last record",
+                        leaderless.handover(new HandoverRequest(Kind.SWITCHOVER, B, ME, NOW).withLastLsn(AT)),
+                        List.of(ClearHandover.cancelled("my WAL ends at " + AT + ", before the last record " + B
+                                + " wrote (its shutdown checkpoint at " + AT + "): a failover by rank picks a member that has it")),
+                        "refusing the switchover to me: my WAL ends at " + AT),
                 row("I may not lead", leaderless.me(new Member(ME, "ams", MemberRole.REPLICA, MemberState.RUNNING, TL, AT, AT,
                         new Member.Tags(true, 0), 5433, 8008, NOW)), List.of(), "tagged nofailover"),
                 row("I am the best candidate", leaderless, List.of(new AcquireLease(), SURVIVOR_SLOTS, new Promote()), "I am the best candidate"),

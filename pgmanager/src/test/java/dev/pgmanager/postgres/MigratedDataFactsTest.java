@@ -14,6 +14,7 @@ class MigratedDataFactsTest {
             Catalog version number:               202209061
             Database system identifier:           7311111111111111111
             Database cluster state:               shut down in recovery
+            Latest checkpoint location:           0/3000028
             Latest checkpoint's TimeLineID:       3
             Data page checksum version:           1
             """;

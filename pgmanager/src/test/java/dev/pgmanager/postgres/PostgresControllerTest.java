@@ -199,6 +199,9 @@ class PostgresControllerTest {
         assertEquals("shut down", first.controlFile().clusterState());
         assertEquals("t", queryString(second, "SELECT pg_last_wal_receive_lsn() > '" + beforeStop + "'::pg_lsn"),
                 "the replica received the shutdown checkpoint");
+        // what a hand-over's target checks before it takes over: WAL past where the old primary's last record starts
+        Lsn last = first.controlFile().checkpointLocation();
+        assertEquals("t", queryString(second, "SELECT pg_last_wal_receive_lsn() > '" + last + "'::pg_lsn"), "past " + last);
         second.promote();
         first.stop(StopMode.FAST);
         assertFalse(first.isRunning());

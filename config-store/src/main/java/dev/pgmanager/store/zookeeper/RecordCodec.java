@@ -45,11 +45,15 @@ final class RecordCodec {
                     JsonPointer.compile("/backups"), NullNode.getInstance(),
                     JsonPointer.compile("/backupSource"), NullNode.getInstance(),
                     JsonPointer.compile("/pendingRestart"), com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode()),
-            ClusterSpec.class, Map.of(JsonPointer.compile("/standbyOf"), NullNode.getInstance()));
+            ClusterSpec.class, Map.of(JsonPointer.compile("/standbyOf"), NullNode.getInstance()),
+            HandoverRequest.class, Map.of(JsonPointer.compile("/lastLsn"), NullNode.getInstance()));
 
-    /** The only fields a stored record may leave null: a hand-over request names its source and target optionally. */
+    /**
+     * The only fields a stored record may leave null: a hand-over request names its source and target optionally, and
+     * where the leader stopped only once it did.
+     */
     private static final Map<Class<? extends Record>, Set<String>> OPTIONAL_FIELDS = Map.of(
-            HandoverRequest.class, Set.of("from", "to"));
+            HandoverRequest.class, Set.of("from", "to", "lastLsn"));
 
     private final ObjectMapper mapper = JsonMapper.builder()
             .addModule(new JavaTimeModule())

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgmanager.store.CorruptRecordException;
+import dev.pgmanager.store.HandoverRequest;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.MemberRole;
 import dev.pgmanager.store.MemberState;
@@ -38,6 +39,19 @@ class RecordCodecCompatibilityTest {
             + "\"updatedAt\":\"2026-05-01T12:00:00Z\"}";
 
     private final RecordCodec codec = new RecordCodec();
+
+    @Test
+    void aHandOverRequestWrittenBeforeTheLeadersLastLsnReadsWithoutOneAndTheLsnRoundTrips() {
+        String before = "{\"format\":1,\"kind\":\"SWITCHOVER\",\"from\":\"m1\",\"to\":\"m2\",\"requestedAt\":\"2026-12-03T00:00:00Z\"}";
+        HandoverRequest request = codec.decode("/pgmanager/c/handover", before.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                HandoverRequest.class);
+        assertEquals(new HandoverRequest(HandoverRequest.Kind.SWITCHOVER, "m1", "m2", java.time.Instant.parse("2026-12-03T00:00:00Z")),
+                request);
+        assertEquals(null, request.lastLsn());
+
+        HandoverRequest stepped = request.withLastLsn(0x1B000028L);
+        assertEquals(stepped, codec.decode("/pgmanager/c/handover", codec.encode(stepped), HandoverRequest.class));
+    }
 
     @Test
     void aMemberRecordWrittenBeforeTheNosyncTagReadsAsNotNosync() {

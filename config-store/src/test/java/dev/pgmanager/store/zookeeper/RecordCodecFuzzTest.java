@@ -35,7 +35,7 @@ class RecordCodecFuzzTest {
     private static final int MUTATIONS_PER_RECORD = 3000;
     private static final String PATH = "/pgmanager/fuzz/record";
     /** The only components a stored record may leave null: a hand-over request names its source or target optionally. */
-    private static final Set<String> NULLABLE = Set.of("HandoverRequest.from", "HandoverRequest.to");
+    private static final Set<String> NULLABLE = Set.of("HandoverRequest.from", "HandoverRequest.to", "HandoverRequest.lastLsn");
     private static final Instant AT = Instant.parse("2026-12-03T00:00:00Z");
     private static final List<String> TOKENS = List.of("null", "true", "false", "0", "-1", "1e999", "\"\"", "\"x\"", "[]", "{}",
             "\"UNKNOWN\"", "\"2026-13-45T99:99:99Z\"", "9223372036854775808", "\"\\u0000\"", "{\"format\":1}", ",", ":", "\"", "\uFFFF");
@@ -55,7 +55,7 @@ class RecordCodecFuzzTest {
                 EpochCounter.class, new EpochCounter(7),
                 SyncState.class, new SyncState("m1", 7, Set.of("m2", "m3"), 1),
                 HistoryEntry.class, new HistoryEntry(AT, "failover", "m2", 7, 3, "promoted"),
-                HandoverRequest.class, new HandoverRequest(HandoverRequest.Kind.SWITCHOVER, "m1", "m2", AT),
+                HandoverRequest.class, new HandoverRequest(HandoverRequest.Kind.SWITCHOVER, "m1", "m2", AT).withLastLsn(0x1B0000A0L),
                 AddressHistory.class, new AddressHistory(List.of(new AddressRecord("fdaa:0:1::2", AT, AT))));
         Random random = new Random(SEED);
         samples.forEach((type, sample) -> {

@@ -234,9 +234,14 @@ public final class Actor {
     private void handOver(MachineId target, Observation o) {
         HandoverRequest current = o.cluster().handover().orElseThrow();
         // Pin the target in the store before stepping down, so that only it takes the lease.
+        HandoverRequest pinned = new HandoverRequest(current.kind(), me, target.value(), current.requestedAt());
         store.clearHandover();
-        store.requestHandover(new HandoverRequest(current.kind(), me, target.value(), current.requestedAt()));
+        store.requestHandover(pinned);
         server.stopWritingWal();
+        // Then say where this server stopped writing: the target takes over only if it has WAL past that point (a
+        // replica that fell away just before the stop does not, and would lose the last acknowledged writes).
+        store.clearHandover();
+        store.requestHandover(pinned.withLastLsn(server.controller().controlFile().checkpointLocation().value()));
         // Released as soon as the target has all the WAL, not after the server exits: at a fast shutdown's end, the
         // archiver pushes the last segment to the backup repository, which takes a few hundred milliseconds of writes
         // refused. The new leader pushes the segments of the previous timeline that the archive lacks.
