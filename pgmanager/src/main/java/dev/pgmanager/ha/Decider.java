@@ -473,10 +473,11 @@ public final class Decider {
      * Why this member, a hand-over's target, lacks WAL that the leader who stepped down for it wrote (a replica that fell
      * away just before the stop): it must not take over then, and a failover by rank picks a member that has it (the
      * old leader's own data, restarted as a replica, if nobody else). Empty when it has it all, or nobody recorded where
-     * the old leader stopped (an older version's request).
+     * the old leader stopped (an older version's request), or for a failover the operator forced.
      */
     private static Optional<String> lacksLastWal(Observation o, HandoverRequest request) {
-        if (request.lastLsn() == null) return Optional.empty();
+        // A failover was asked knowing the target may lack WAL (pgmanager failover --force): the operator chose that loss
+        if (request.kind() != HandoverRequest.Kind.SWITCHOVER || request.lastLsn() == null) return Optional.empty();
         OptionalLong received = o.local().wal().received();
         if (received.isPresent() && received.getAsLong() > request.lastLsn()) return Optional.empty();
         return Optional.of("my WAL ends at " + describe(received) + ", before the last record " + request.from()

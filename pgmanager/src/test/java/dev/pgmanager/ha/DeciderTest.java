@@ -388,6 +388,9 @@ class DeciderTest {
                         List.of(ClearHandover.cancelled("my WAL ends at " + AT + ", before the last record " + B
                                 + " wrote (its shutdown checkpoint at " + AT + "): a failover by rank picks a member that has it")),
                         "refusing the switchover to me: my WAL ends at " + AT),
+                row("a forced failover to me, without the old leader's last record: the operator accepted the loss",
+                        leaderless.handover(new HandoverRequest(Kind.FAILOVER, B, ME, NOW).withLastLsn(AT)),
+                        List.of(new AcquireLease(), SURVIVOR_SLOTS, new Promote(), ClearHandover.completed()), "failover to me was requested"),
                 row("I may not lead", leaderless.me(new Member(ME, "ams", MemberRole.REPLICA, MemberState.RUNNING, TL, AT, AT,
                         new Member.Tags(true, 0), 5433, 8008, NOW)), List.of(), "tagged nofailover"),
                 row("I am the best candidate", leaderless, List.of(new AcquireLease(), SURVIVOR_SLOTS, new Promote()), "I am the best candidate"),
