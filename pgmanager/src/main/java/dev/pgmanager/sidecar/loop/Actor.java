@@ -15,6 +15,8 @@ import dev.pgmanager.store.ClusterStore;
 import dev.pgmanager.store.HandoverRequest;
 import dev.pgmanager.store.HistoryEntry;
 import dev.pgmanager.store.Leader;
+import dev.pgmanager.store.Member;
+import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.StaleVersionException;
 import dev.pgmanager.store.SyncState;
 import dev.pgmanager.store.Versioned;
@@ -247,7 +249,22 @@ public final class Actor {
         // refused. The new leader pushes the segments of the previous timeline that the archive lacks.
         lease.release();
         log.info("stepped down for {}; it takes over now", target);
+        steppedDown(o.me());
         server.stop(StopMode.FAST);
+    }
+
+    /**
+     * Says in this member's record that it no longer leads, before the server's last archiving round ends and the next
+     * pass publishes what is left of it: until then the record would show a primary that leads beside the new one.
+     */
+    private void steppedDown(Member me) {
+        try {
+            store.touchMember(new Member(me.machineId(), me.region(), me.role(), MemberState.RUNNING_WITHOUT_LEASE, me.timeline(),
+                    me.receivedPosition(), me.replayedPosition(), me.tags(), me.databasePort(), me.apiPort(), me.diskFull(),
+                    Optional.empty(), me.backupSource(), me.pendingRestart(), clock.instant()));
+        } catch (RuntimeException e) {
+            log.warn("could not say in my record that I stepped down (the next pass does): {}", e.getMessage());
+        }
     }
 
     private void history(Observation o, String kind, String detail) {
