@@ -142,8 +142,10 @@ public final class PostgresController {
      *
      * <p>A checkpoint comes first, while the server still takes writes: the shutdown checkpoint, during which it takes
      * none, then has little left to write (on a busy server, seconds).
+     *
+     * @return where the server's last record, its shutdown checkpoint, starts
      */
-    public void stopWritingWal() {
+    public Lsn stopWritingWal() {
         OptionalLong pid = pid();
         if (pid.isPresent()) {
             try {
@@ -162,6 +164,7 @@ public final class PostgresController {
             throw new PostgresException("PostgreSQL in " + dataDirectory + " did not shut down cleanly (its control file says "
                     + control.clusterState() + "): its replicas may lack its last WAL, so it hands over nothing");
         }
+        return control.checkpointLocation();
     }
 
     /**

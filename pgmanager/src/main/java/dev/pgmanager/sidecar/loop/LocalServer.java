@@ -274,10 +274,12 @@ public final class LocalServer {
     /**
      * The first half of a clean stop for a switchover: returns once the server writes no more WAL and its replicas have
      * all of it (a fast shutdown sends it before the WAL senders exit); {@link #stop} then waits for the rest.
+     *
+     * @return where the server's last record starts
      */
-    void stopWritingWal() {
+    Lsn stopWritingWal() {
         watchdog.disarm();
-        controller.stopWritingWal();
+        return controller.stopWritingWal();
     }
 
     public void stop(StopMode mode) {
