@@ -83,6 +83,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -321,9 +322,14 @@ public final class Sidecar implements AutoCloseable {
 
     /** The leader's member record as the last pass saw it. */
     private Optional<Member> leaderRecord() {
+        return leaderRecord(leader -> true);
+    }
+
+    /** The leader's member record as the last pass saw it, if its lease is one {@code which} accepts. */
+    private Optional<Member> leaderRecord(Predicate<Leader> which) {
         return lastPass.get()
                 .map(pass -> pass.observation().cluster())
-                .flatMap(cluster -> cluster.leader().flatMap(leader -> cluster.member(leader.machineId())));
+                .flatMap(cluster -> cluster.leader().filter(which).flatMap(leader -> cluster.member(leader.machineId())));
     }
 
     /**
@@ -333,11 +339,7 @@ public final class Sidecar implements AutoCloseable {
      */
     private boolean awaitingPrimary() {
         Instant now = clock.instant();
-        return lastPass.get()
-                .map(pass -> pass.observation().cluster())
-                .flatMap(cluster -> cluster.leader()
-                        .filter(leader -> leader.acquiredAt().plus(AWAIT_PRIMARY).isAfter(now))
-                        .flatMap(leader -> cluster.member(leader.machineId())))
+        return leaderRecord(leader -> leader.acquiredAt().plus(AWAIT_PRIMARY).isAfter(now))
                 .filter(leader -> leader.role() != MemberRole.PRIMARY)
                 .isPresent();
     }
