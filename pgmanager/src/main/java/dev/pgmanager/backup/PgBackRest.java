@@ -123,20 +123,16 @@ public final class PgBackRest {
         run(QUICK, "expire", "--set=" + label);
     }
 
-    /** Pushes one WAL file now, outside PostgreSQL's archiver (a segment the previous primary did not get to). */
     /**
-     * Pushes one WAL segment, unless the repository holds one of that name already.
+     * Pushes one WAL segment now, outside PostgreSQL's archiver (a segment the previous primary did not get to), unless
+     * the repository holds one of that name already.
      *
      * @return false when the repository's segment of that name has other contents: pgBackRest never replaces one
      */
     public boolean archivePush(Path walFile) {
-        List<String> command = command("archive-push", "--no-archive-async", walFile.toString());
-        CommandResult result = runner.run(command, Map.of(), QUICK, null);
+        CommandResult result = runner.run(command("archive-push", "--no-archive-async", walFile.toString()), Map.of(), QUICK, null);
         if (result.exitCode() == ARCHIVED_WITH_OTHER_CONTENTS) return false;
-        if (!result.succeeded()) {
-            throw BackupException.from("archive-push", new CommandFailedException(
-                    "'" + String.join(" ", command) + "' exited with " + result.exitCode(), result.outputTail()));
-        }
+        if (!result.succeeded()) throw BackupException.from("archive-push", result.failure());
         return true;
     }
 

@@ -10,6 +10,11 @@ public record CommandResult(List<String> command, int exitCode, String output) {
         return exitCode == 0;
     }
 
+    /** The failure this result is, saying the command line and its exit code, with the output's tail. */
+    public CommandFailedException failure() {
+        return new CommandFailedException("'" + String.join(" ", command) + "' exited with " + exitCode, outputTail());
+    }
+
     public String outputTail() {
         return tail(output, TAIL_LINES);
     }

@@ -45,10 +45,7 @@ public final class PgCommandRunner {
     /** Runs {@code command} and fails with its output when it exits non-zero. */
     public CommandResult runChecked(List<String> command, Map<String, String> env, Duration timeout) {
         CommandResult result = run(command, env, timeout, null);
-        if (!result.succeeded()) {
-            throw new CommandFailedException(
-                    "'" + String.join(" ", command) + "' exited with " + result.exitCode(), result.outputTail());
-        }
+        if (!result.succeeded()) throw result.failure();
         return result;
     }
 
