@@ -26,18 +26,23 @@ public final class HeadlineFigures {
         this.out = out;
     }
 
-    /** Runs the benchmarks, {@code quick}ly (one round each) or fully, in directories under {@code work}. */
-    public void run(Path work, boolean quick) throws Exception {
+    /**
+     * Runs the benchmarks, {@code quick}ly (one round each) or fully, in directories under {@code work}, with the members'
+     * {@code store.session_timeout} (empty: the default).
+     */
+    public void run(Path work, boolean quick, Optional<Duration> sessionTimeout) throws Exception {
         Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         int rounds = quick ? 1 : 5;
         // The benchmarks' own lines go to the log; the summary below is what this run is for.
         PrintStream detail = quick ? new PrintStream(OutputStream.nullOutputStream()) : out;
         FailoverBenchmark.Result failover = new FailoverBenchmark(detail)
-                .run(Files.createDirectory(work.resolve("failover")), 3, Optional.empty(), rounds, rounds);
-        List<Step> migrations = new MigrationBenchmark(detail).run(Files.createDirectory(work.resolve("migration")), 3, quick ? 1 : 3);
+                .run(Files.createDirectory(work.resolve("failover")), 3, sessionTimeout, rounds, rounds);
+        List<Step> migrations = new MigrationBenchmark(detail).run(Files.createDirectory(work.resolve("migration")), 3, quick ? 1 : 3,
+                sessionTimeout);
         Optional<Long> primaryMigrationGap = Figures.median(migrations.stream().filter(Step::wasLeader).map(Step::gapMillis).toList());
         Optional<RouterBenchmark.Result> router = RouterBenchmark.haproxyInstalled()
-                ? Optional.of(new RouterBenchmark(detail).run(Files.createDirectory(work.resolve("router")), 8, quick ? 5 : 10, quick ? 1 : 3))
+                ? Optional.of(new RouterBenchmark(detail).run(Files.createDirectory(work.resolve("router")), 8, quick ? 5 : 10, quick ? 1 : 3,
+                        sessionTimeout))
                 : Optional.empty();
         long lost = failover.rounds().stream().mapToInt(FailoverBenchmark.Round::lostWrites).sum()
                 + migrations.stream().mapToInt(Step::lostWrites).sum();
@@ -58,6 +63,7 @@ public final class HeadlineFigures {
         line("acknowledged writes lost", Optional.of(Long.toString(lost)));
         line("5432 router / stock HAProxy, tps", router.map(r -> String.format("%.2f (%.0f / %.0f select-only tps, direct %.0f)",
                 r.routerToHaproxy(), r.router(), r.haproxy(), r.direct())));
+        line("leases suspended or lost under pgbench", router.map(r -> r.suspensions().size() + " (goal 0)"));
     }
 
     private void line(String what, Optional<String> figure) {

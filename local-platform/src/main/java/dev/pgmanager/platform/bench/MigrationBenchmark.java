@@ -2,6 +2,7 @@ package dev.pgmanager.platform.bench;
 
 import dev.pgmanager.config.StoreConfig;
 import dev.pgmanager.platform.LocalCluster;
+import dev.pgmanager.platform.NewClusterSettings;
 import dev.pgmanager.platform.bench.RollingMigration.Step;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.ToLongFunction;
 
 /**
@@ -26,11 +28,12 @@ public final class MigrationBenchmark {
         this.out = out;
     }
 
-    public List<Step> run(Path dir, int nodes, int rounds) throws Exception {
+    /** @param sessionTimeout the members' {@code store.session_timeout}; empty for the default */
+    public List<Step> run(Path dir, int nodes, int rounds, Optional<Duration> sessionTimeout) throws Exception {
         LocalCluster cluster = LocalCluster.at(dir);
-        cluster.up(nodes, SETTLE_LIMIT, out);
+        cluster.up(nodes, NewClusterSettings.DEFAULTS.withSessionTimeout(sessionTimeout), SETTLE_LIMIT, out);
         out.println("rolling migration of " + nodes + " members, " + rounds + " rounds; session timeout "
-                + StoreConfig.DEFAULT_SESSION_TIMEOUT.toMillis() + " ms, loop_wait "
+                + sessionTimeout.orElse(StoreConfig.DEFAULT_SESSION_TIMEOUT).toMillis() + " ms, loop_wait "
                 + "1000 ms, a writer every 20 ms (one per migration, over the addresses of just before it)");
         List<Step> all = new ArrayList<>();
         // The cluster's own progress lines would bury the figures.

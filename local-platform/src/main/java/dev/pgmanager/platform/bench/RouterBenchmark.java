@@ -41,8 +41,15 @@ public final class RouterBenchmark {
         }
     }
 
-    /** The medians, in transactions per second. */
-    public record Result(double direct, double router, double haproxy) {
+    /**
+     * The medians, in transactions per second, and the sidecars' log lines of a lease suspended or lost meanwhile (the
+     * load must fail nothing over).
+     */
+    public record Result(double direct, double router, double haproxy, List<String> suspensions) {
+        public Result {
+            suspensions = List.copyOf(suspensions);
+        }
+
         public double routerToHaproxy() {
             return router / haproxy;
         }
@@ -64,15 +71,16 @@ public final class RouterBenchmark {
      * @param clients pgbench's client connections
      * @param seconds how long each round runs
      * @param rounds  rounds of each entry point, alternating
-     * @return the medians
+     * @param sessionTimeout the members' {@code store.session_timeout}; empty for the default
+     * @return the medians, and the leases suspended or lost under the load
      */
-    public Result run(Path dir, int clients, int seconds, int rounds) throws Exception {
+    public Result run(Path dir, int clients, int seconds, int rounds, Optional<Duration> sessionTimeout) throws Exception {
         Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         LocalCluster cluster = LocalCluster.at(dir);
         Process haproxy = null;
         boolean failed = false;
         try {
-            cluster.up(3, NewClusterSettings.DEFAULTS.withoutBackups(), SETTLE_LIMIT, out);
+            cluster.up(3, NewClusterSettings.DEFAULTS.withoutBackups().withSessionTimeout(sessionTimeout), SETTLE_LIMIT, out);
             FailoverBenchmark.awaitHealthy(cluster);
             LocalClusterFile file = cluster.file().orElseThrow();
             String leader = cluster.status().leader();
@@ -102,7 +110,7 @@ public final class RouterBenchmark {
                     out.printf("round %d  %-36s %9.0f tps%n", round, entry.getKey(), tps);
                 }
             }
-            return summarize(results, started, clients);
+            return summarize(results, started, clients, LeaseEvents.suspensions(cluster));
         } catch (Exception e) {
             failed = true;
             // The run's directory may be gone with its machine (a CI run): the lease's story goes with the error
@@ -123,7 +131,8 @@ public final class RouterBenchmark {
         }
     }
 
-    private Result summarize(Map<String, EntryPoint> results, Instant started, int clients) throws IOException {
+    private Result summarize(Map<String, EntryPoint> results, Instant started, int clients, List<String> suspensions)
+            throws IOException {
         var paths = List.copyOf(results.values());
         double direct = paths.get(0).median();
         double router = paths.get(1).median();
@@ -134,7 +143,9 @@ public final class RouterBenchmark {
         out.printf("  %-40s %9.0f tps  (%.2f of direct)%n", "stock HAProxy " + haproxyVersion(), haproxy, haproxy / direct);
         out.printf("  %-40s %9.0f tps  (%.2f of direct)%n", "pgmanager's primary router", router, router / direct);
         out.printf("  %-40s %9.2f  (goal >= 0.95)%n", "router / HAProxy", router / haproxy);
-        return new Result(direct, router, haproxy);
+        suspensions.forEach(line -> out.println("  " + line));
+        out.printf("  %-40s %9d  (goal 0)%n", "leases suspended or lost", suspensions.size());
+        return new Result(direct, router, haproxy, suspensions);
     }
 
     /** Runs pgbench against {@code target} as the superuser, without TLS (as the anchor runs); returns its tps figure. */

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,14 +42,15 @@ public final class StressBenchmark {
         this.out = out;
     }
 
-    public Result run(Path dir, int nodes, Duration length, int workers) throws Exception {
+    /** @param sessionTimeout the members' {@code store.session_timeout}; empty for the default */
+    public Result run(Path dir, int nodes, Duration length, int workers, Optional<Duration> sessionTimeout) throws Exception {
         requireStressNg();
         Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         LocalCluster cluster = LocalCluster.at(dir);
         Process stress = null;
         boolean failed = true;
         try {
-            cluster.up(nodes, NewClusterSettings.DEFAULTS, SETTLE_LIMIT, out);
+            cluster.up(nodes, NewClusterSettings.DEFAULTS.withSessionTimeout(sessionTimeout), SETTLE_LIMIT, out);
             FailoverBenchmark.awaitHealthy(cluster);
             LocalStatus before = cluster.status();
             Path scratch = Files.createDirectories(dir.resolve("stress-ng"));

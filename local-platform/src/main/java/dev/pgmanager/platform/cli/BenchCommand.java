@@ -37,16 +37,30 @@ final class BenchCommand implements Runnable {
         @Option(names = "--quick", description = "One round of each (about two minutes) instead of 5 crashes, 5 switchovers and 3 migration rounds.")
         boolean quick;
 
+        @picocli.CommandLine.Mixin
+        SessionTimeoutOption session;
+
         @Override
         public Integer call() throws Exception {
             Path work = benchDirectory();
             try {
-                new HeadlineFigures(System.out).run(work, quick);
+                new HeadlineFigures(System.out).run(work, quick, session.value());
             } finally {
                 // Each benchmark removes its cluster's directory; a failed one may leave it here to look at.
                 removeIfLeftEmpty(work);
             }
             return 0;
+        }
+    }
+
+    /** The members' lease length, for the benchmarks that make a cluster. */
+    static final class SessionTimeoutOption {
+        @Option(names = "--session-timeout", converter = DurationConverter.class, paramLabel = "DURATION",
+                description = "The members' store.session_timeout, the lease's length (default: the sidecar's, 3s).")
+        java.time.Duration sessionTimeout;
+
+        java.util.Optional<java.time.Duration> value() {
+            return java.util.Optional.ofNullable(sessionTimeout);
         }
     }
 
@@ -83,9 +97,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--nodes", defaultValue = "3", description = "Members (default: ${DEFAULT-VALUE}).")
         int nodes;
 
-        @Option(names = "--session-timeout", converter = DurationConverter.class, paramLabel = "DURATION",
-                description = "The members' store.session_timeout (default: the sidecar's, 3s).")
-        java.time.Duration sessionTimeout;
+        @picocli.CommandLine.Mixin
+        SessionTimeoutOption session;
 
         @Option(names = "--no-backups", description = "Members without backups (by default they archive WAL and take "
                 + "backups, as a production cluster does).")
@@ -93,7 +106,7 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            new FailoverBenchmark(System.out).run(benchDirectory(), nodes, java.util.Optional.ofNullable(sessionTimeout), crashes,
+            new FailoverBenchmark(System.out).run(benchDirectory(), nodes, session.value(), crashes,
                     switchovers, !noBackups);
             return 0;
         }
@@ -112,9 +125,12 @@ final class BenchCommand implements Runnable {
         @Option(names = "--nodes", defaultValue = "3", description = "Members (default: ${DEFAULT-VALUE}).")
         int nodes;
 
+        @picocli.CommandLine.Mixin
+        SessionTimeoutOption session;
+
         @Override
         public Integer call() throws Exception {
-            var steps = new MigrationBenchmark(System.out).run(benchDirectory(), nodes, rounds);
+            var steps = new MigrationBenchmark(System.out).run(benchDirectory(), nodes, rounds, session.value());
             // A lost acknowledged write is a failure, not a figure.
             return steps.stream().allMatch(s -> s.lostWrites() == 0) ? 0 : 1;
         }
@@ -158,7 +174,8 @@ final class BenchCommand implements Runnable {
         "On a fresh local cluster (removed afterwards), select-only pgbench in alternating rounds: straight to the primary,",
         "through a replica's primary router (what Fly's 5432 service reaches) and through a stock HAProxy that finds the",
         "primary by the members' GET /primary check (as postgres-flex runs it; needs haproxy on the PATH). Prints each",
-        "round's transactions per second, the medians, and the router's ratio to HAProxy.",
+        "round's transactions per second, the medians, and the router's ratio to HAProxy. Exit 1 when a sidecar suspended",
+        "or lost its lease under the load (a read-only load must fail nothing over).",
     })
     static final class Router implements Callable<Integer> {
         @Option(names = "--clients", defaultValue = "8", description = "pgbench's clients (default: ${DEFAULT-VALUE}).")
@@ -170,6 +187,9 @@ final class BenchCommand implements Runnable {
         @Option(names = "--rounds", defaultValue = "3", description = "Rounds of each entry point (default: ${DEFAULT-VALUE}).")
         int rounds;
 
+        @picocli.CommandLine.Mixin
+        SessionTimeoutOption session;
+
         @Override
         public Integer call() throws Exception {
             if (clients < 1 || seconds < 1 || rounds < 1) {
@@ -177,7 +197,9 @@ final class BenchCommand implements Runnable {
             }
             Path work = benchDirectory();
             try {
-                new RouterBenchmark(System.out).run(work, clients, seconds, rounds);
+                var result = new RouterBenchmark(System.out).run(work, clients, seconds, rounds, session.value());
+                // a failover under a read-only load is a failure, not a figure
+                if (!result.suspensions().isEmpty()) return 1;
             } finally {
                 // the cluster's removal takes the directory with it; a failed run may leave it to look at
                 removeIfLeftEmpty(work);
@@ -202,11 +224,15 @@ final class BenchCommand implements Runnable {
         @Option(names = "--workers", description = "stress-ng's CPU workers and as many I/O workers (default: one each per core).")
         Integer workers;
 
+        @picocli.CommandLine.Mixin
+        SessionTimeoutOption session;
+
         @Override
         public Integer call() throws Exception {
             if (minutes < 1 || nodes < 1) throw new IllegalArgumentException("--minutes and --nodes must be at least 1");
             int n = workers != null ? workers : Runtime.getRuntime().availableProcessors();
-            var result = new StressBenchmark(System.out).run(benchDirectory(), nodes, java.time.Duration.ofMinutes(minutes), n);
+            var result = new StressBenchmark(System.out).run(benchDirectory(), nodes, java.time.Duration.ofMinutes(minutes), n,
+                    session.value());
             return result.passed() ? 0 : 1;
         }
     }
