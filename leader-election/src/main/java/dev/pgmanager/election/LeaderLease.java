@@ -135,6 +135,11 @@ public final class LeaderLease implements AutoCloseable {
         return state == LeaseState.HELD && clock.instant().isBefore(suspendDeadline());
     }
 
+    /** Until when this member may act as leader on its last confirmation; empty while it may not ({@link #isHeld()}). */
+    public synchronized Optional<Instant> heldUntil() {
+        return isHeld() ? Optional.of(suspendDeadline()) : Optional.empty();
+    }
+
     /**
      * The moment after which the server may hand the lease to someone else, unless it is confirmed again. A
      * leader must have stopped accepting writes by then.
@@ -287,15 +292,19 @@ public final class LeaderLease implements AutoCloseable {
     }
 
     private void moveTo(LeaseState next, String why) {
+        LeaseState before;
         synchronized (this) {
             if (state == next) return;
-            log.info("lease {} -> {}: {}", state, next, why);
+            before = state;
             state = next;
             // Queued under the lock so listeners see the states in the order they happened.
             for (Consumer<LeaseState> listener : listeners) {
                 notifier.execute(() -> listener.accept(next));
             }
         }
+        // Outside the lock: a log line that waits for its output must not hold up isHeld(), which the watchdog's feeder
+        // and the deadline checks ask
+        log.info("lease {} -> {}: {}", before, next, why);
     }
 
     /** The last connection state the store reported (for diagnostics). */

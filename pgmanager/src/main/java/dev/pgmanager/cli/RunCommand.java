@@ -49,12 +49,20 @@ final class RunCommand implements Callable<Integer> {
         LogFields.machineId(config.machineId());
         LogOutput.use(fromCommandLine.orElse(config.logFormat()));
         CountDownLatch stopped = new CountDownLatch(1);
-        CpuShare.raiseForThisProcess();
-        Sidecar sidecar = Sidecar.start(config, Clock.systemUTC());
+        Sidecar sidecar;
+        try {
+            CpuShare.raiseForThisProcess();
+            sidecar = Sidecar.start(config, Clock.systemUTC());
+        } catch (Exception | Error e) {
+            // the lines that say why are still queued
+            LogOutput.drain();
+            throw e;
+        }
         Duration deadline = config.ha().stopHandoverTimeout().plus(SHUTDOWN_MARGIN);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             haltAfter(deadline);
             sidecar.close();
+            LogOutput.drain();
             stopped.countDown();
         }, "sidecar-shutdown"));
         stopped.await();

@@ -35,9 +35,12 @@ public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
             json.writeStringField("level", event.getLevel().toString());
             json.writeStringField("logger", event.getLoggerName());
             json.writeStringField("message", event.getFormattedMessage());
-            String machineId = LogFields.machineId(getContext());
+            // The context's fields as they were when the line was logged (it is written later, on the log's own thread)
+            java.util.Map<String, String> fields = event.getLoggerContextVO() == null ? java.util.Map.of()
+                    : event.getLoggerContextVO().getPropertyMap();
+            String machineId = fields.get(LogFields.MACHINE_ID);
             if (machineId != null) json.writeStringField(LogFields.MACHINE_ID, machineId);
-            String epoch = LogFields.epoch(getContext());
+            String epoch = fields.get(LogFields.EPOCH);
             if (epoch == null || epoch.equals(LogFields.NO_EPOCH)) json.writeNullField(LogFields.EPOCH);
             else json.writeNumberField(LogFields.EPOCH, Long.parseLong(epoch));
             json.writeStringField("thread", event.getThreadName());

@@ -1,7 +1,6 @@
 package dev.pgmanager.logging;
 
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.core.Context;
 import java.util.OptionalLong;
 import org.slf4j.LoggerFactory;
 
@@ -29,14 +28,6 @@ public final class LogFields {
         context().ifPresent(context -> {
             if (!value.equals(context.getProperty(EPOCH))) context.putProperty(EPOCH, value);
         });
-    }
-
-    static String machineId(Context context) {
-        return context == null ? null : context.getProperty(MACHINE_ID);
-    }
-
-    static String epoch(Context context) {
-        return context == null ? null : context.getProperty(EPOCH);
     }
 
     /** Empty when SLF4J is bound to another backend (an embedding application's choice). */

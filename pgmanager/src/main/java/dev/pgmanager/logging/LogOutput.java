@@ -26,21 +26,73 @@ public final class LogOutput {
 
     private LogOutput() {}
 
-    /** Uses {@code format} for every console appender of the root logger from now on. */
+    /**
+     * Uses {@code format} for the console appender of the root logger from now on, and writes through a
+     * {@link NonBlockingAppender}: no thread of the sidecar waits for its log output. {@link #drain()} before the process
+     * ends, or the lines still queued are lost.
+     */
     public static void use(LogFormat format) {
         LogFields.context().ifPresent(context -> {
             if (context.getProperty(LogFields.EPOCH) == null) context.putProperty(LogFields.EPOCH, LogFields.NO_EPOCH);
             if (context.getProperty(LogFields.MACHINE_ID) == null) context.putProperty(LogFields.MACHINE_ID, "-");
             ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
             for (Iterator<Appender<ILoggingEvent>> it = root.iteratorForAppenders(); it.hasNext(); ) {
-                if (it.next() instanceof ConsoleAppender<ILoggingEvent> console) {
-                    Encoder<ILoggingEvent> encoder = encoder(format, context);
-                    console.stop();
-                    console.setEncoder(encoder);
-                    console.start();
+                Appender<ILoggingEvent> appender = it.next();
+                ConsoleAppender<ILoggingEvent> console = consoleOf(appender);
+                if (console == null) continue;
+                Encoder<ILoggingEvent> encoder = encoder(format, context);
+                console.stop();
+                console.setEncoder(encoder);
+                console.start();
+                if (appender == console) {
+                    NonBlockingAppender queued = new NonBlockingAppender(context, console);
+                    queued.start();
+                    // Added before the console is taken off: a line may come out twice meanwhile, none is lost
+                    root.addAppender(queued);
+                    root.detachAppender(console);
+                }
+                return;
+            }
+        });
+    }
+
+    /**
+     * Writes every queued line, waiting a moment for them, and logs directly from then on: for the end of the process
+     * (a queued line would die with it) and after a failed start.
+     */
+    public static void drain() {
+        LogFields.context().ifPresent(context -> {
+            ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+            for (Iterator<Appender<ILoggingEvent>> it = root.iteratorForAppenders(); it.hasNext(); ) {
+                if (it.next() instanceof NonBlockingAppender queued) {
+                    // A console of its own: the queue's stop stops the appenders it writes through
+                    ConsoleAppender<ILoggingEvent> queuedConsole = consoleOf(queued);
+                    if (queuedConsole != null) {
+                        ConsoleAppender<ILoggingEvent> direct = new ConsoleAppender<>();
+                        direct.setContext(context);
+                        direct.setName(queuedConsole.getName());
+                        direct.setTarget(queuedConsole.getTarget());
+                        direct.setEncoder(queuedConsole.getEncoder());
+                        direct.start();
+                        root.addAppender(direct);
+                    }
+                    root.detachAppender(queued);
+                    queued.stop();
+                    return;
                 }
             }
         });
+    }
+
+    /** The console appender that {@code appender} is or writes through; null for any other. */
+    private static ConsoleAppender<ILoggingEvent> consoleOf(Appender<ILoggingEvent> appender) {
+        if (appender instanceof ConsoleAppender<ILoggingEvent> console) return console;
+        if (appender instanceof NonBlockingAppender queued) {
+            for (Iterator<Appender<ILoggingEvent>> it = queued.iteratorForAppenders(); it.hasNext(); ) {
+                if (it.next() instanceof ConsoleAppender<ILoggingEvent> console) return console;
+            }
+        }
+        return null;
     }
 
     static Encoder<ILoggingEvent> encoder(LogFormat format, LoggerContext context) {

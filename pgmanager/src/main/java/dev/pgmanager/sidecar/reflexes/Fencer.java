@@ -25,11 +25,12 @@ public final class Fencer {
 
     public void onLeaseChange(LeaseState state) {
         if ((state == LeaseState.SUSPENDED || state == LeaseState.LOST) && server.lastSeen().isPrimary() && !failsafe.confirmNow()) {
-            log.warn("lease {}: stopping PostgreSQL now so that it accepts no more writes", state);
+            // The stop first, the line after: writing a log line can wait (a full pipe, a disk in a writeback storm)
             try {
                 server.fence();
+                log.warn("lease {}: stopped PostgreSQL at once so that it accepts no more writes", state);
             } catch (RuntimeException e) {
-                log.error("could not stop PostgreSQL after losing the lease: {}", e.getMessage());
+                log.error("lease {}: could not stop PostgreSQL: {}", state, e.getMessage());
             }
         }
         wakeLoop.run();
