@@ -77,6 +77,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,6 +86,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -159,7 +161,10 @@ public final class Sidecar implements AutoCloseable {
         FailsafeConfirmation failsafeConfirmation = new FailsafeConfirmation(clock);
         // A third of the session: heartbeats stop half a session after the last confirmation at worst, so the guard
         // fires by five sixths of a session, before the server can expire the lease.
-        this.watchdog = new Watchdog(store.sessionTimeout().dividedBy(3), () -> lease.isHeld() || failsafeConfirmation.holds());
+        // A third of a session past the end of the latest confirmation (half a session after the lease's was asked):
+        // five sixths of a session after it at most, before the server can expire the session
+        this.watchdog = new Watchdog(store.sessionTimeout().dividedBy(3), clock, () -> Stream.of(lease.heldUntil(),
+                failsafeConfirmation.until()).flatMap(Optional::stream).max(Comparator.naturalOrder()));
         Credentials replication = new Credentials(config.postgres().replicationUser(), config.postgres().replicationPassword());
         Upstreams upstreams = new Upstreams(resolver, dns::hostnameOf, replication, config.migration().password());
         this.server = new LocalServer(controller, watchdog, new FailedRewindRecord(postgres.stateDirectory()),

@@ -21,6 +21,12 @@ public final class FailsafeConfirmation {
         return clock.instant().isBefore(confirmedUntil);
     }
 
+    /** Until when the last confirmation covers this primary's writes; empty once it does not. */
+    public java.util.Optional<Instant> until() {
+        Instant until = confirmedUntil;
+        return clock.instant().isBefore(until) ? java.util.Optional.of(until) : java.util.Optional.empty();
+    }
+
     /** Whether no round succeeded since the confirmation was last withdrawn: the primary is not in failsafe mode. */
     boolean withdrawn() {
         return confirmedUntil.equals(Instant.MIN);
