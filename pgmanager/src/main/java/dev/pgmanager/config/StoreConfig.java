@@ -20,12 +20,11 @@ public record StoreConfig(StoreMode mode, Optional<String> connect, Duration ses
                           String auth, Ensemble ensemble) {
     /**
      * The lease's length unless configured: a crashed primary's lease ends this long after its last word, so a crash
-     * failover takes it plus about 300 ms ({@code bench failover}); a primary fences itself half of it after its last
-     * confirmation, and its watchdog stops PostgreSQL after a third of it without word from the sidecar, so it also
-     * sets the stall a loaded machine may cause without a false failover. 1.6 s gave failovers under 2 s, and one CI run
-     * fenced a primary under pgbench with it (see the README's Timings).
+     * failover takes it plus about 150 ms ({@code bench failover}: 1.7-1.8 s); a primary fences itself half of it after
+     * its last confirmation (a store that does not answer for 800 ms), so it also sets the stall a loaded machine may
+     * cause without a false failover (see the README's Timings for why 1.6 s, and when to choose more).
      */
-    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(3);
+    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofMillis(1600);
     /** The shortest session timeout a member accepts (whole seconds, as {@code ConfigOptions} says them). */
     public static final Duration MIN_SESSION_TIMEOUT = Duration.ofSeconds(1);
     /** The longest session timeout a member accepts (whole seconds). */

@@ -82,7 +82,7 @@ class SidecarConfigLoaderTest {
         assertFalse(config.failoverOutsidePrimaryRegion());
         assertTrue(config.regionAllowsLeadership());
         assertEquals(Optional.of(InetAddress.getByName("fdaa:0:1:a7b:1b5:5d4f:7b1e:2")), config.address());
-        assertEquals(new StoreConfig("zk1.internal:2181,zk2.internal:2181", StoreConfig.DEFAULT_SESSION_TIMEOUT, Duration.ofSeconds(15),
+        assertEquals(new StoreConfig("zk1.internal:2181,zk2.internal:2181", Duration.ofMillis(1600), Duration.ofSeconds(15),
                         StoreSecret.derive("my-db", SUPERUSER_SECRET)),
                 config.store());
 

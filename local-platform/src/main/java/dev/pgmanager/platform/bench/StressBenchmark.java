@@ -16,7 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * No false failover on a loaded machine: an idle local cluster (a production one's defaults: lease 3 s, backups on) runs
+ * No false failover on a loaded machine: an idle local cluster (a production one's defaults: lease 1.6 s, backups on) runs
  * for a while beside stress-ng keeping every core busy with CPU and I/O work (CPU hogs, sync(2) callers and a disk
  * writer); the leader and its epoch are read every second. A leader change, or a lease suspended (a primary that fenced
  * itself and took it back), is a failure: nothing failed but the machine's load.

@@ -56,7 +56,7 @@ final class BenchCommand implements Runnable {
     /** The members' lease length, for the benchmarks that make a cluster. */
     static final class SessionTimeoutOption {
         @Option(names = "--session-timeout", converter = DurationConverter.class, paramLabel = "DURATION",
-                description = "The members' store.session_timeout, the lease's length (default: the sidecar's, 3s).")
+                description = "The members' store.session_timeout, the lease's length (default: the sidecar's, 1600ms).")
         java.time.Duration sessionTimeout;
 
         java.util.Optional<java.time.Duration> value() {
