@@ -302,9 +302,13 @@ public final class LeaderLease implements AutoCloseable {
                 notifier.execute(() -> listener.accept(next));
             }
         }
-        // Outside the lock: a log line that waits for its output must not hold up isHeld(), which the watchdog's feeder
-        // and the deadline checks ask
-        log.info("lease {} -> {}: {}", before, next, why);
+        // Outside this lock where the caller holds none (the sidecar's log does not block anyway: NonBlockingAppender).
+        // A lease in doubt is a warning: kept when the log queue drops INFO lines.
+        if (next == LeaseState.SUSPENDED || next == LeaseState.LOST) {
+            log.warn("lease {} -> {}: {}", before, next, why);
+        } else {
+            log.info("lease {} -> {}: {}", before, next, why);
+        }
     }
 
     /** The last connection state the store reported (for diagnostics). */

@@ -44,20 +44,21 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Optional<LogFormat> fromCommandLine = Optional.ofNullable(logFormat).map(ValueParsers::logFormat);
-        fromCommandLine.ifPresent(LogOutput::use);
-        SidecarConfig config = SidecarConfigLoader.load(Optional.ofNullable(configFile), System.getenv());
-        LogFields.machineId(config.machineId());
-        LogOutput.use(fromCommandLine.orElse(config.logFormat()));
-        CountDownLatch stopped = new CountDownLatch(1);
+        SidecarConfig config;
         Sidecar sidecar;
         try {
+            fromCommandLine.ifPresent(LogOutput::use);
+            config = SidecarConfigLoader.load(Optional.ofNullable(configFile), System.getenv());
+            LogFields.machineId(config.machineId());
+            LogOutput.use(fromCommandLine.orElse(config.logFormat()));
             CpuShare.raiseForThisProcess();
             sidecar = Sidecar.start(config, Clock.systemUTC());
         } catch (Exception | Error e) {
-            // the lines that say why are still queued
+            // the lines that say why may still be queued
             LogOutput.drain();
             throw e;
         }
+        CountDownLatch stopped = new CountDownLatch(1);
         Duration deadline = config.ha().stopHandoverTimeout().plus(SHUTDOWN_MARGIN);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             haltAfter(deadline);

@@ -31,26 +31,22 @@ public final class LogOutput {
      * {@link NonBlockingAppender}: no thread of the sidecar waits for its log output. {@link #drain()} before the process
      * ends, or the lines still queued are lost.
      */
-    public static void use(LogFormat format) {
+    public static synchronized void use(LogFormat format) {
+        // A second call (the command line's format, then the configuration's) starts again from the direct console: its
+        // encoder must not change while the queue's thread writes through it
+        drain();
         LogFields.context().ifPresent(context -> {
             if (context.getProperty(LogFields.EPOCH) == null) context.putProperty(LogFields.EPOCH, LogFields.NO_EPOCH);
             if (context.getProperty(LogFields.MACHINE_ID) == null) context.putProperty(LogFields.MACHINE_ID, "-");
             ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
             for (Iterator<Appender<ILoggingEvent>> it = root.iteratorForAppenders(); it.hasNext(); ) {
-                Appender<ILoggingEvent> appender = it.next();
-                ConsoleAppender<ILoggingEvent> console = consoleOf(appender);
-                if (console == null) continue;
-                Encoder<ILoggingEvent> encoder = encoder(format, context);
-                console.stop();
-                console.setEncoder(encoder);
-                console.start();
-                if (appender == console) {
-                    NonBlockingAppender queued = new NonBlockingAppender(context, console);
-                    queued.start();
-                    // Added before the console is taken off: a line may come out twice meanwhile, none is lost
-                    root.addAppender(queued);
-                    root.detachAppender(console);
-                }
+                if (!(it.next() instanceof ConsoleAppender<ILoggingEvent> direct)) continue;
+                NonBlockingAppender queued = new NonBlockingAppender(context, consoleLike(direct, encoder(format, context)));
+                queued.start();
+                // The new one is added before the old is taken off: a line may come out twice meanwhile, none is lost
+                root.addAppender(queued);
+                root.detachAppender(direct);
+                direct.stop();
                 return;
             }
         });
@@ -60,22 +56,14 @@ public final class LogOutput {
      * Writes every queued line, waiting a moment for them, and logs directly from then on: for the end of the process
      * (a queued line would die with it) and after a failed start.
      */
-    public static void drain() {
+    public static synchronized void drain() {
         LogFields.context().ifPresent(context -> {
             ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
             for (Iterator<Appender<ILoggingEvent>> it = root.iteratorForAppenders(); it.hasNext(); ) {
                 if (it.next() instanceof NonBlockingAppender queued) {
                     // A console of its own: the queue's stop stops the appenders it writes through
                     ConsoleAppender<ILoggingEvent> queuedConsole = consoleOf(queued);
-                    if (queuedConsole != null) {
-                        ConsoleAppender<ILoggingEvent> direct = new ConsoleAppender<>();
-                        direct.setContext(context);
-                        direct.setName(queuedConsole.getName());
-                        direct.setTarget(queuedConsole.getTarget());
-                        direct.setEncoder(queuedConsole.getEncoder());
-                        direct.start();
-                        root.addAppender(direct);
-                    }
+                    if (queuedConsole != null) root.addAppender(consoleLike(queuedConsole, queuedConsole.getEncoder()));
                     root.detachAppender(queued);
                     queued.stop();
                     return;
@@ -84,15 +72,23 @@ public final class LogOutput {
         });
     }
 
-    /** The console appender that {@code appender} is or writes through; null for any other. */
-    private static ConsoleAppender<ILoggingEvent> consoleOf(Appender<ILoggingEvent> appender) {
-        if (appender instanceof ConsoleAppender<ILoggingEvent> console) return console;
-        if (appender instanceof NonBlockingAppender queued) {
-            for (Iterator<Appender<ILoggingEvent>> it = queued.iteratorForAppenders(); it.hasNext(); ) {
-                if (it.next() instanceof ConsoleAppender<ILoggingEvent> console) return console;
-            }
+    /** The console appender {@code queued} writes through; null if none. */
+    private static ConsoleAppender<ILoggingEvent> consoleOf(NonBlockingAppender queued) {
+        for (Iterator<Appender<ILoggingEvent>> it = queued.iteratorForAppenders(); it.hasNext(); ) {
+            if (it.next() instanceof ConsoleAppender<ILoggingEvent> console) return console;
         }
         return null;
+    }
+
+    /** A started console appender to the same stream as {@code model} (by name and target), with {@code encoder}. */
+    private static ConsoleAppender<ILoggingEvent> consoleLike(ConsoleAppender<ILoggingEvent> model, Encoder<ILoggingEvent> encoder) {
+        ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
+        console.setContext(model.getContext());
+        console.setName(model.getName());
+        console.setTarget(model.getTarget());
+        console.setEncoder(encoder);
+        console.start();
+        return console;
     }
 
     static Encoder<ILoggingEvent> encoder(LogFormat format, LoggerContext context) {

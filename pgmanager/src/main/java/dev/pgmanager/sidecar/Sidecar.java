@@ -159,8 +159,6 @@ public final class Sidecar implements AutoCloseable {
         ensemble.ifPresent(e -> e.keepCurrent(store));
         this.lease = new LeaderLease(store, me, clock);
         FailsafeConfirmation failsafeConfirmation = new FailsafeConfirmation(clock);
-        // A third of the session: heartbeats stop half a session after the last confirmation at worst, so the guard
-        // fires by five sixths of a session, before the server can expire the lease.
         // A third of a session past the end of the latest confirmation (half a session after the lease's was asked):
         // five sixths of a session after it at most, before the server can expire the session
         this.watchdog = new Watchdog(store.sessionTimeout().dividedBy(3), clock, () -> Stream.of(lease.heldUntil(),

@@ -3,11 +3,12 @@ package dev.pgmanager.sidecar.reflexes;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -23,17 +24,40 @@ import org.slf4j.LoggerFactory;
  * the sidecar dies (its input closes).
  *
  * <p>Each heartbeat carries a deadline: {@code grace} past the end of the current confirmation (the lease's, or the
- * failsafe's), counted from when it was sent. On silence until the last deadline, or end of input, the guard sends
- * SIGQUIT (PostgreSQL's immediate shutdown) to the postmaster. So it fires at the same moment however long ago the
- * sidecar last spoke: a sidecar that stalls for a moment with a fresh confirmation does not trip it, and one frozen for
- * good is stopped no later than when heartbeats that said only "alive", {@code grace} apart, would have. Armed only
+ * failsafe's), as a moment of the machine's uptime ({@code /proc/uptime}), which the guard reads too. At that moment,
+ * unless a later heartbeat moved it, or at the end of its input, the guard sends SIGQUIT (PostgreSQL's immediate
+ * shutdown) to the postmaster. So it fires at the same moment however long ago the sidecar last spoke, and however late
+ * a heartbeat reached it: a sidecar that stalls for a moment with a fresh confirmation does not trip it, and one frozen
+ * for good is stopped no later than when heartbeats that said only "alive", {@code grace} apart, would have. Armed only
  * while the server runs as primary: a replica accepts no writes.
  */
 public final class Watchdog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Watchdog.class);
-    private static final String GUARD = "timeout=$1; while IFS= read -r -t \"$timeout\" line; do "
-            + "case \"$line\" in disarm) exit 0 ;; \"ok \"*) timeout=${line#ok } ;; esac; done; "
-            + "kill -QUIT \"$2\" 2>/dev/null; exit 1";
+    private static final Path UPTIME = Path.of("/proc/uptime");
+    /**
+     * $1 the deadline, $2 the postmaster. Times in hundredths of a second of uptime; no command forks a process, so the
+     * guard needs nothing but bash to fire. A heartbeat that is not a number is ignored (the deadline stands).
+     */
+    private static final String GUARD = """
+            deadline=$1
+            while :; do
+                read -r up _ < /proc/uptime
+                left=$(( deadline - (10#${up%.*} * 100 + 10#${up#*.}) ))
+                (( left > 0 )) || break
+                IFS= read -r -t "$(( left / 100 )).$(( left % 100 / 10 ))$(( left % 10 ))" line
+                status=$?
+                if (( status == 0 )); then
+                    case $line in
+                        disarm) exit 0 ;;
+                        "ok "*) [[ ${line#ok } =~ ^[0-9]+$ ]] && deadline=${line#ok } ;;
+                    esac
+                elif (( status <= 128 )); then
+                    break
+                fi
+            done
+            kill -QUIT "$2" 2>/dev/null
+            exit 1
+            """;
 
     private final Duration grace;
     private final Clock clock;
@@ -60,17 +84,18 @@ public final class Watchdog implements AutoCloseable {
     public synchronized void arm(long postmasterPid) {
         if (guard != null && guard.isAlive() && guardedPid == postmasterPid) return;
         disarm();
-        Optional<String> deadline = deadline();
-        if (deadline.isEmpty()) return;
         try {
-            guard = new ProcessBuilder(List.of("bash", "-c", GUARD, "watchdog", deadline.get(), Long.toString(postmasterPid)))
+            Optional<Long> deadline = deadline();
+            if (deadline.isEmpty()) return;
+            guard = new ProcessBuilder(List.of("bash", "-c", GUARD, "watchdog", Long.toString(deadline.get()),
+                    Long.toString(postmasterPid)))
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
             guardedPid = postmasterPid;
             log.info("watchdog armed for the primary's postmaster {} (it stops it {} ms after the lease's confirmation runs out "
                     + "unless this sidecar confirms it again)", postmasterPid, grace.toMillis());
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             log.warn("cannot start the watchdog ({}); the lease reflex still fences this primary", e.getMessage());
         }
     }
@@ -84,15 +109,33 @@ public final class Watchdog implements AutoCloseable {
 
     private synchronized void feed() {
         if (guard == null || !guard.isAlive()) return;
-        deadline().ifPresent(seconds -> send("ok " + seconds));
+        try {
+            deadline().ifPresent(deadline -> send("ok " + deadline));
+        } catch (IOException | RuntimeException e) {
+            // no heartbeat: the guard keeps the last deadline, which errs on the side of stopping
+            log.debug("no watchdog heartbeat", e);
+        }
     }
 
-    /** Seconds from now until the guard must fire, as its {@code read -t} takes them; empty while the primary may not write. */
-    private Optional<String> deadline() {
+    /**
+     * When the guard must fire, in hundredths of a second of the machine's uptime (rounded down); empty while the
+     * primary may not write.
+     */
+    private Optional<Long> deadline() throws IOException {
+        Optional<Instant> until = heldUntil.get();
+        // The clocks are read after the lease's answer: waiting for it must not lengthen the deadline
         Instant now = clock.instant();
-        return heldUntil.get()
-                .filter(now::isBefore)
-                .map(until -> String.format(Locale.ROOT, "%.3f", Duration.between(now, until.plus(grace)).toNanos() / 1e9));
+        long uptime = uptimeHundredths();
+        if (until.isEmpty() || !now.isBefore(until.get())) return Optional.empty();
+        // one hundredth less: the uptime read here may be up to one behind, and the guard's may be too
+        return Optional.of(uptime + Duration.between(now, until.get().plus(grace)).toMillis() / 10 - 1);
+    }
+
+    /** The machine's uptime in hundredths of a second: the clock the guard reads too ({@code /proc/uptime}, "12345.67 ..."). */
+    static long uptimeHundredths() throws IOException {
+        String seconds = Files.readString(UPTIME, StandardCharsets.US_ASCII).split(" ", 2)[0].strip();
+        int dot = seconds.indexOf('.');
+        return Long.parseLong(seconds.substring(0, dot)) * 100 + Long.parseLong(seconds.substring(dot + 1));
     }
 
     private void send(String line) {
