@@ -215,12 +215,16 @@ public final class LocalCluster {
         return layout.memberConfig(machineId);
     }
 
-    /** SIGKILL a member's sidecar and its PostgreSQL at once: a crash of the whole machine. */
+    /**
+     * SIGKILL a member's sidecar and its PostgreSQL at once: a crash of the whole machine. Every PostgreSQL process goes
+     * in the same instant (the postmaster leads a process group of its own): a postmaster killed alone left its backends
+     * a moment to acknowledge a commit that its WAL senders, which exit as soon as the postmaster is gone, never sent.
+     */
     public void kill(String machineId) {
         requireMember(machineId);
         Optional<ProcessHandle> sidecar = sidecar(machineId);
         Optional<ProcessHandle> postgres = postmaster(machineId);
-        postgres.ifPresent(ProcessHandle::destroyForcibly);
+        postgres.ifPresent(LocalProcesses::killGroup);
         sidecar.ifPresent(LocalProcesses::kill);
         postgres.ifPresent(p -> LocalProcesses.waitForExit(p, Duration.ofSeconds(10)));
     }

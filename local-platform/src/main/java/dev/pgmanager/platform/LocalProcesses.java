@@ -122,6 +122,38 @@ final class LocalProcesses {
         }
     }
 
+    /**
+     * SIGKILL to {@code leader} and every process of its process group in one kill(2), as a machine that loses power
+     * stops them all at the same instant; a process that does not lead its group gets it alone.
+     */
+    static void killGroup(ProcessHandle leader) {
+        if (processGroupOf(leader.pid()) != leader.pid()) {
+            leader.destroyForcibly();
+            return;
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-KILL", "--", "-" + leader.pid()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (kill.waitFor() != 0) leader.destroyForcibly();
+        } catch (IOException e) {
+            leader.destroyForcibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            leader.destroyForcibly();
+        }
+    }
+
+    /** The process group of {@code pid} (the fifth field of /proc/PID/stat, after the command in parentheses); -1 if unknown. */
+    static long processGroupOf(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[2]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** SIGKILL now, as a machine that loses power. */
     static void kill(ProcessHandle process) {
         process.destroyForcibly();
