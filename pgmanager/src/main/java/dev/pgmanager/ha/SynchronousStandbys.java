@@ -107,9 +107,14 @@ final class SynchronousStandbys {
         return actions;
     }
 
-    /** Who may be promoted under {@code sync}: its standbys, and the leader that wrote it (it holds every write). */
+    /**
+     * Who may be promoted under {@code sync}: the leader that wrote it (it holds every write) and, unless the record says
+     * that none of them surely holds every acknowledged write (quorum 0: standbys named before the leader waits for them),
+     * its standbys. Naming them there let the leader, back after a crash, wait for a better-ranked standby that itself
+     * waited for the leader: nobody took over.
+     */
     static Set<String> promotable(SyncState sync) {
-        Set<String> ids = new HashSet<>(sync.synchronousStandbys());
+        Set<String> ids = new HashSet<>(sync.quorum() == 0 ? Set.of() : sync.synchronousStandbys());
         ids.add(sync.leader());
         return ids;
     }

@@ -527,6 +527,12 @@ class DeciderTest {
                         "I am the best candidate"),
                 row("the last leader had no synchronous standby: only it may take over", leaderless.recorded(B, 8, Set.of(), 0),
                         List.of(), "only it may take over"),
+                row("the last leader had named a standby it did not wait for yet (quorum 0): that standby waits for it, so it "
+                                + "takes over even when the standby ranks first (found by bench chaos: neither took over)",
+                        leaderless.on(Situation.leaderless().changing(C, m -> member(C, MemberRole.REPLICA, MemberState.RUNNING, TL, AT + 10)))
+                                .recorded(ME, 8, Set.of(C), 0),
+                        List.of(new AcquireLease(), new WriteSyncState(Set.of(), 0), SURVIVOR_SLOTS, new Promote()), "I am the best candidate"),
+                row("... and that standby waits for it", leaderless.recorded(B, 8, Set.of(ME), 0), List.of(), "only it may take over"),
                 row("quorum: not enough synchronous standbys heard from", leaderless.recorded(B, 8, Set.of(ME, "dddd0000000004"), 1),
                         List.of(), "waiting to hear from 2 of the synchronous standbys"),
                 row("quorum: enough heard, the most advanced of them is promoted", leaderless.recorded(B, 8, Set.of(ME, C), 1),
