@@ -46,7 +46,7 @@ final class ConfigOptions {
     static final ConfigOption<Path> ENSEMBLE_DATA_DIR = withDefault("store.ensemble.data_dir", "/data/zookeeper",
             ValueParsers::absolutePath, "PGMANAGER_ENSEMBLE_DATA_DIR");
     /** Its default is {@link StoreConfig#DEFAULT_SESSION_TIMEOUT}, written as the README's table shows it. */
-    static final ConfigOption<Duration> STORE_SESSION_TIMEOUT = withDefault("store.session_timeout", "1600ms",
+    static final ConfigOption<Duration> STORE_SESSION_TIMEOUT = withDefault("store.session_timeout", StoreConfig.DEFAULT_SESSION_TIMEOUT_TEXT,
             ValueParsers.durationBetween(StoreConfig.MIN_SESSION_TIMEOUT.toSeconds() + "s", StoreConfig.MAX_SESSION_TIMEOUT.toSeconds() + "s"),
             "PGMANAGER_STORE_SESSION_TIMEOUT");
     /** The ZooKeeper digest secret over the cluster's znodes; derived from the superuser password when unset. */

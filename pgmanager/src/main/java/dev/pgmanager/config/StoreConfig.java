@@ -25,6 +25,8 @@ public record StoreConfig(StoreMode mode, Optional<String> connect, Duration ses
      * cause without a false failover (see the README's Timings for why 1.6 s, and when to choose more).
      */
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofMillis(1600);
+    /** {@link #DEFAULT_SESSION_TIMEOUT} as the configuration and the commands' help write it (a test checks they agree). */
+    public static final String DEFAULT_SESSION_TIMEOUT_TEXT = "1600ms";
     /** The shortest session timeout a member accepts (whole seconds, as {@code ConfigOptions} says them). */
     public static final Duration MIN_SESSION_TIMEOUT = Duration.ofSeconds(1);
     /** The longest session timeout a member accepts (whole seconds). */

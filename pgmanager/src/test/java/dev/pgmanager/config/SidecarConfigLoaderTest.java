@@ -85,6 +85,7 @@ class SidecarConfigLoaderTest {
         assertEquals(new StoreConfig("zk1.internal:2181,zk2.internal:2181", Duration.ofMillis(1600), Duration.ofSeconds(15),
                         StoreSecret.derive("my-db", SUPERUSER_SECRET)),
                 config.store());
+        assertEquals(StoreConfig.DEFAULT_SESSION_TIMEOUT, config.store().sessionTimeout(), "the constant is the default applied");
 
         PostgresConfig postgres = config.postgres();
         assertEquals(Path.of("/data/postgresql"), postgres.dataDir());

@@ -56,7 +56,8 @@ final class BenchCommand implements Runnable {
     /** The members' lease length, for the benchmarks that make a cluster. */
     static final class SessionTimeoutOption {
         @Option(names = "--session-timeout", converter = DurationConverter.class, paramLabel = "DURATION",
-                description = "The members' store.session_timeout, the lease's length (default: the sidecar's, 1600ms).")
+                description = "The members' store.session_timeout, the lease's length (default: the sidecar's, "
+                        + dev.pgmanager.config.StoreConfig.DEFAULT_SESSION_TIMEOUT_TEXT + ").")
         java.time.Duration sessionTimeout;
 
         java.util.Optional<java.time.Duration> value() {

@@ -79,7 +79,8 @@ final class LocalCommand implements Runnable {
         Duration timeout;
 
         @Option(names = "--session-timeout", converter = DurationConverter.class, paramLabel = "DURATION",
-                description = "The members' store.session_timeout (the lease's length) for a new cluster (default: the sidecar's, 1600ms).")
+                description = "The members' store.session_timeout (the lease's length) for a new cluster (default: the sidecar's, "
+                        + dev.pgmanager.config.StoreConfig.DEFAULT_SESSION_TIMEOUT_TEXT + ").")
         Duration sessionTimeout;
 
         @Option(names = "--synchronous-mode", paramLabel = "MODE", defaultValue = "off",
