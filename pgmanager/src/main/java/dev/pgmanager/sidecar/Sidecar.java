@@ -13,6 +13,7 @@ import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.dns.MachineNameResolverProvider;
 import dev.pgmanager.dns.MachineNames;
 import dev.pgmanager.election.LeaderLease;
+import dev.pgmanager.election.MonotonicClock;
 import dev.pgmanager.ensemble.EnsembleMembership;
 import dev.pgmanager.ha.Candidacy;
 import dev.pgmanager.ha.Decider;
@@ -157,11 +158,14 @@ public final class Sidecar implements AutoCloseable {
                 .withSessionTimeout(config.store().sessionTimeout())
                 .withStartupWait(config.store().connectTimeout()));
         ensemble.ifPresent(e -> e.keepCurrent(store));
-        this.lease = new LeaderLease(store, me, clock);
-        FailsafeConfirmation failsafeConfirmation = new FailsafeConfirmation(clock);
+        // The lease's, the watchdog's and the failsafe's deadlines move with the monotonic clock: a step of the wall clock
+        // must not keep a primary writing past its lease, nor end a promise early
+        Clock deadlines = MonotonicClock.startingNow();
+        this.lease = new LeaderLease(store, me, deadlines);
+        FailsafeConfirmation failsafeConfirmation = new FailsafeConfirmation(deadlines);
         // A third of a session past the end of the latest confirmation (half a session after the lease's was asked):
         // five sixths of a session after it at most, before the server can expire the session
-        this.watchdog = new Watchdog(store.sessionTimeout().dividedBy(3), clock, () -> Stream.of(lease.heldUntil(),
+        this.watchdog = new Watchdog(store.sessionTimeout().dividedBy(3), deadlines, () -> Stream.of(lease.heldUntil(),
                 failsafeConfirmation.until()).flatMap(Optional::stream).max(Comparator.naturalOrder()));
         Credentials replication = new Credentials(config.postgres().replicationUser(), config.postgres().replicationPassword());
         Upstreams upstreams = new Upstreams(resolver, dns::hostnameOf, replication, config.migration().password());
@@ -176,7 +180,7 @@ public final class Sidecar implements AutoCloseable {
         Duration loopWait = config.ha().loopWait();
         OperatorRequests requests = new OperatorRequests(store, clock, wakeSignal::wake);
         this.failsafe = new Failsafe(me, config.ha().failsafeMode(), store.sessionTimeout(), lease, server, failsafeConfirmation,
-                () -> lastPass.get().map(Pass::observation), resolver, config.api().token(), clock);
+                () -> lastPass.get().map(Pass::observation), resolver, config.api().token(), deadlines);
         SidecarView view = new View(lastPass, loopWait, config, resolver, store, failsafe, rewriting, ensemble, names);
         this.backupServing = backupSetup.flatMap(setup -> backupServing(config, osUser, postgres, setup));
         this.backups = backupSetup.map(setup -> new BackupKeeper(setup, () -> backupServing.flatMap(BackupServing::tls), lease::isHeld,
