@@ -25,7 +25,7 @@ final class LocalProcesses {
      */
     static final String DEFAULT_JVM_OPTIONS = "-Xmx32m -Xms8m -Xss256k -XX:+UseSerialGC -XX:MinHeapFreeRatio=10 "
             + "-XX:MaxHeapFreeRatio=30 -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:MaxMetaspaceSize=80m "
-            + "-XX:-UsePerfData";
+            + "-XX:-UsePerfData -XX:TrimNativeHeapInterval=5000";
 
     /**
      * The platform process's heap ceiling, after those options (the last {@code -Xmx} wins): it serves the store, the DNS
