@@ -42,9 +42,10 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            var timeout = session.value();
             Path work = benchDirectory();
             try {
-                new HeadlineFigures(System.out).run(work, quick, session.value());
+                new HeadlineFigures(System.out).run(work, quick, timeout);
             } finally {
                 // Each benchmark removes its cluster's directory; a failed one may leave it here to look at.
                 removeIfLeftEmpty(work);
@@ -60,8 +61,10 @@ final class BenchCommand implements Runnable {
                         + dev.pgmanager.config.StoreConfig.DEFAULT_SESSION_TIMEOUT_TEXT + ").")
         java.time.Duration sessionTimeout;
 
+        /** The option, checked against the members' range: call it before making anything. */
         java.util.Optional<java.time.Duration> value() {
-            return java.util.Optional.ofNullable(sessionTimeout);
+            return dev.pgmanager.platform.NewClusterSettings.DEFAULTS.withSessionTimeout(java.util.Optional.ofNullable(sessionTimeout))
+                    .sessionTimeout();
         }
     }
 
@@ -107,7 +110,8 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            new FailoverBenchmark(System.out).run(benchDirectory(), nodes, session.value(), crashes,
+            var timeout = session.value();
+            new FailoverBenchmark(System.out).run(benchDirectory(), nodes, timeout, crashes,
                     switchovers, !noBackups);
             return 0;
         }
@@ -131,7 +135,8 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            var steps = new MigrationBenchmark(System.out).run(benchDirectory(), nodes, rounds, session.value());
+            var timeout = session.value();
+            var steps = new MigrationBenchmark(System.out).run(benchDirectory(), nodes, rounds, timeout);
             // A lost acknowledged write is a failure, not a figure.
             return steps.stream().allMatch(s -> s.lostWrites() == 0) ? 0 : 1;
         }
@@ -196,9 +201,10 @@ final class BenchCommand implements Runnable {
             if (clients < 1 || seconds < 1 || rounds < 1) {
                 throw new IllegalArgumentException("--clients, --seconds and --rounds must be at least 1");
             }
+            var timeout = session.value();
             Path work = benchDirectory();
             try {
-                var result = new RouterBenchmark(System.out).run(work, clients, seconds, rounds, session.value());
+                var result = new RouterBenchmark(System.out).run(work, clients, seconds, rounds, timeout);
                 // a failover under a read-only load is a failure, not a figure
                 if (!result.suspensions().isEmpty()) return 1;
             } finally {
@@ -232,8 +238,9 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             if (minutes < 1 || nodes < 1) throw new IllegalArgumentException("--minutes and --nodes must be at least 1");
             int n = workers != null ? workers : Runtime.getRuntime().availableProcessors();
+            var timeout = session.value();
             var result = new StressBenchmark(System.out).run(benchDirectory(), nodes, java.time.Duration.ofMinutes(minutes), n,
-                    session.value());
+                    timeout);
             return result.passed() ? 0 : 1;
         }
     }

@@ -32,6 +32,23 @@ class PlatformCommandsTest {
     }
 
     @Test
+    void everyBenchmarkRefusesASessionTimeoutOutOfRangeBeforeItMakesADirectory() throws Exception {
+        for (String bench : new String[] {"all", "failover", "migration", "router", "stress"}) {
+            java.util.Set<Path> before = benchDirectories();
+            CommandRun run = CommandRun.of("bench", bench, "--session-timeout", "500ms");
+            assertEquals(2, run.exit(), bench + ": " + run.err());
+            assertTrue(run.err().contains("--session-timeout 500ms is out of range: a member takes 1s to 60s"), bench + ": " + run.err());
+            assertEquals(before, benchDirectories(), bench + " made no directory");
+        }
+    }
+
+    private static java.util.Set<Path> benchDirectories() throws java.io.IOException {
+        try (var all = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return all.filter(p -> p.getFileName().toString().startsWith("pgmanager-bench-")).collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
+    @Test
     void aMemberCommandOnADirectoryWithoutAClusterSaysSoAndChangesNothing(@TempDir Path dir) throws Exception {
         for (String action : new String[] {"kill", "stop", "start", "migrate", "destroy", "isolate", "heal"}) {
             CommandRun run = CommandRun.of("local", action, "--dir", dir.toString(), "aaaaaaaaaaaaaa");
