@@ -416,6 +416,9 @@ public final class LocalCluster {
     public void destroy(String machineId) throws IOException {
         LocalClusterFile cluster = requireFile();
         requireMember(machineId);
+        // Its PostgreSQL gets an immediate stop first rather than SIGKILL: only a server that exits by itself removes its
+        // shared memory (in /dev/shm and System V), and with its data directory deleted below, no later start would
+        postmaster(machineId).ifPresent(LocalProcesses::stopImmediately);
         kill(machineId);
         Path volume = layout.member(machineId);
         Path remains = volume.resolveSibling(machineId + ".destroyed-" + System.currentTimeMillis());

@@ -143,6 +143,23 @@ final class LocalProcesses {
         }
     }
 
+    /**
+     * SIGQUIT to a postmaster, PostgreSQL's immediate shutdown (no checkpoint, like a crash for its data, but it removes
+     * its shared memory on the way out), and wait for it to exit; SIGKILL if it has not within 10 s.
+     */
+    static void stopImmediately(ProcessHandle postmaster) {
+        try {
+            Process quit = new ProcessBuilder("kill", "-QUIT", Long.toString(postmaster.pid())).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            quit.waitFor();
+        } catch (IOException e) {
+            // the SIGKILL below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!waitForExit(postmaster, Duration.ofSeconds(10))) killGroup(postmaster);
+    }
+
     /** The process group of {@code pid} (the fifth field of /proc/PID/stat, after the command in parentheses); -1 if unknown. */
     static long processGroupOf(long pid) {
         try {

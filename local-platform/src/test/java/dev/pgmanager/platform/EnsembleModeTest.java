@@ -187,6 +187,21 @@ class EnsembleModeTest {
         }
     }
 
+    /** The System V shared memory segment of a member's running PostgreSQL: the second number of postmaster.pid's 7th line. */
+    private static long sysVSegmentOf(String machineId) throws IOException {
+        List<String> lines = Files.readAllLines(harness.cluster.memberData(machineId).resolve("postmaster.pid"));
+        return Long.parseLong(lines.get(6).strip().split("\\s+")[1]);
+    }
+
+    /** The machine's System V shared memory segments by ID (/proc/sysvipc/shm, second column). */
+    private static Set<Long> sysVSegments() throws IOException {
+        Set<Long> ids = new LinkedHashSet<>();
+        for (String line : Files.readAllLines(Path.of("/proc/sysvipc/shm")).stream().skip(1).toList()) {
+            ids.add(Long.parseLong(line.strip().split("\\s+")[1]));
+        }
+        return ids;
+    }
+
     @Test
     @Order(4)
     void aDestroyedPeerIsReplacedByANewMachineAfterAReplacementThatWouldBreakTheQuorumIsRefused() throws Exception {
@@ -196,7 +211,11 @@ class EnsembleModeTest {
         List<String> replicas = harness.machineIds().stream().filter(id -> !id.equals(primary)).toList();
         String destroyed = replicas.get(0);
         String healthy = replicas.get(1);
+        long sharedMemory = sysVSegmentOf(destroyed);
+        assertTrue(sysVSegments().contains(sharedMemory), "its PostgreSQL's shared memory segment " + sharedMemory + " exists");
         harness.cluster.destroy(destroyed);
+        // With its data directory gone, nothing would ever remove a killed server's shared memory from this machine
+        assertFalse(sysVSegments().contains(sharedMemory), "the destroyed member's PostgreSQL removed its shared memory");
         LocalMember added = harness.cluster.add(Duration.ofMinutes(3), System.err);
         Await.until(HEALTHY_BOUND, added.machineId() + " streams as a replica", () -> harness.receiverStreaming(added.machineId()));
         List<JsonNode> findings = ensembleFindings();
