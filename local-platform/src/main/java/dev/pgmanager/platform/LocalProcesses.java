@@ -1,6 +1,8 @@
 package dev.pgmanager.platform;
 
 import dev.pgmanager.logging.LogFiles;
+import dev.pgmanager.postgres.ProcessSignal;
+import dev.pgmanager.postgres.StopMode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -132,13 +134,8 @@ final class LocalProcesses {
             return;
         }
         try {
-            Process kill = new ProcessBuilder("kill", "-KILL", "--", "-" + leader.pid()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (kill.waitFor() != 0) leader.destroyForcibly();
-        } catch (IOException e) {
-            leader.destroyForcibly();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            ProcessSignal.send(-leader.pid(), ProcessSignal.SIGKILL);
+        } catch (RuntimeException e) {
             leader.destroyForcibly();
         }
     }
@@ -149,13 +146,9 @@ final class LocalProcesses {
      */
     static void stopImmediately(ProcessHandle postmaster) {
         try {
-            Process quit = new ProcessBuilder("kill", "-QUIT", Long.toString(postmaster.pid())).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            quit.waitFor();
-        } catch (IOException e) {
-            // the SIGKILL below
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            ProcessSignal.send(postmaster.pid(), StopMode.IMMEDIATE.signal());
+        } catch (RuntimeException e) {
+            // gone already, or the SIGKILL below
         }
         if (!waitForExit(postmaster, Duration.ofSeconds(10))) killGroup(postmaster);
     }

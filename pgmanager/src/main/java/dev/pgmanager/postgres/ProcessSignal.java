@@ -11,9 +11,12 @@ import java.lang.invoke.VarHandle;
 
 /**
  * Sends a signal to a process with kill(2), which Java has no API for (ProcessHandle can only terminate or kill). A
- * switchover stops the primary this way: starting pg_ctl to send the signal took ~25 ms of the write gap.
+ * switchover stops the primary this way: starting pg_ctl to send the signal took ~25 ms of the write gap. The local
+ * platform signals its members' servers with it too.
  */
-final class ProcessSignal {
+public final class ProcessSignal {
+    public static final int SIGKILL = 9;
+
     private static final Linker LINKER = Linker.nativeLinker();
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
     private static final VarHandle ERRNO = Linker.Option.captureStateLayout().varHandle(MemoryLayout.PathElement.groupElement("errno"));
@@ -22,8 +25,11 @@ final class ProcessSignal {
 
     private ProcessSignal() {}
 
-    /** @throws PostgresException when the signal could not be sent (no such process, not permitted), saying why */
-    static void send(long pid, int signal) {
+    /**
+     * @param pid a process, or the negated ID of a process group: every process of it
+     * @throws PostgresException when the signal could not be sent (no such process, not permitted), saying why
+     */
+    public static void send(long pid, int signal) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment errno = arena.allocate(Linker.Option.captureStateLayout());
             int result = (int) KILL.invokeExact(errno, Math.toIntExact(pid), signal);

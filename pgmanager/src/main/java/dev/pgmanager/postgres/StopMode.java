@@ -15,7 +15,8 @@ public enum StopMode {
         this.signal = signal;
     }
 
-    int signal() {
+    /** The signal that asks the postmaster for this stop. */
+    public int signal() {
         return signal;
     }
 }
