@@ -2,6 +2,7 @@ package dev.pgmanager.sidecar.reflexes;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * Until when this primary may go on accepting writes without a confirmed lease, because every member confirmed it
@@ -18,13 +19,13 @@ public final class FailsafeConfirmation {
 
     /** Whether the last confirmation still covers this moment. */
     public boolean holds() {
-        return clock.instant().isBefore(confirmedUntil);
+        return until().isPresent();
     }
 
     /** Until when the last confirmation covers this primary's writes; empty once it does not. */
-    public java.util.Optional<Instant> until() {
+    public Optional<Instant> until() {
         Instant until = confirmedUntil;
-        return clock.instant().isBefore(until) ? java.util.Optional.of(until) : java.util.Optional.empty();
+        return clock.instant().isBefore(until) ? Optional.of(until) : Optional.empty();
     }
 
     /** Whether no round succeeded since the confirmation was last withdrawn: the primary is not in failsafe mode. */
