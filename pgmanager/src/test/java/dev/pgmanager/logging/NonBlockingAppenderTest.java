@@ -100,10 +100,13 @@ class NonBlockingAppenderTest {
         assertEquals("line 0", lines.getFirst(), "in order, from the first");
         int warning = lines.indexOf("a warning while the queue is nearly full");
         assertTrue(warning > 0, "a warning is kept while INFO lines are dropped");
-        int notice = indexOf(lines, "log lines were dropped");
-        assertEquals(warning - 1, notice, "the line that found room came after the count of those that did not");
-        long dropped = Long.parseLong(lines.get(notice).split(" ")[0]);
-        assertEquals(logged + 2, lines.size() - 1 + dropped, "every line is either written or counted as dropped: " + lines.size());
+        assertTrue(lines.get(warning - 1).contains("log lines were dropped"),
+                "the line that found room came after the count of those that did not: " + lines.get(warning - 1));
+        // The queue's writer takes the lines out in batches, so room may open, and a count be written, more than once
+        List<String> notices = lines.stream().filter(line -> line.contains("log lines were dropped")).toList();
+        long dropped = notices.stream().mapToLong(line -> Long.parseLong(line.split(" ")[0])).sum();
+        assertEquals(logged + 2, lines.size() - notices.size() + dropped,
+                "every line is either written or counted as dropped: " + lines.size() + " lines, " + notices);
         assertEquals("after the stall", lines.getLast());
     }
 
@@ -147,10 +150,5 @@ class NonBlockingAppenderTest {
         List<Appender<ILoggingEvent>> all = new ArrayList<>();
         for (Iterator<Appender<ILoggingEvent>> it = logger.iteratorForAppenders(); it.hasNext(); ) all.add(it.next());
         return all;
-    }
-
-    private static int indexOf(List<String> lines, String part) {
-        for (int i = 0; i < lines.size(); i++) if (lines.get(i).contains(part)) return i;
-        return -1;
     }
 }
