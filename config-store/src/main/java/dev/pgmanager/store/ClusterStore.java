@@ -93,6 +93,12 @@ public interface ClusterStore extends AutoCloseable {
      */
     boolean requestHandover(HandoverRequest request);
 
+    /**
+     * Rewrites the pending request in one write, so that it never disappears meanwhile (a stopping leader waiting for
+     * its hand-over reads "no request" as "refused"); files it when none is pending.
+     */
+    void replaceHandover(HandoverRequest request);
+
     /** Removes the pending switchover or failover request, if any. */
     void clearHandover();
 

@@ -579,6 +579,18 @@ public final class ZooKeeperClusterStore implements ClusterStore {
     }
 
     @Override
+    public void replaceHandover(HandoverRequest request) {
+        byte[] data = codec.encode(request);
+        run("replace the handover request at " + layout.handover(), () -> {
+            try {
+                client.setData().forPath(layout.handover(), data);
+            } catch (KeeperException.NoNodeException nonePending) {
+                client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(layout.handover(), data);
+            }
+        });
+    }
+
+    @Override
     public void clearHandover() {
         run("clear the handover request at " + layout.handover(), () -> {
             try {

@@ -282,6 +282,19 @@ class ZooKeeperClusterStoreTest {
     }
 
     @Test
+    void aPendingRequestIsReplacedInOneWriteAndFiledWhenNoneIsPending() {
+        var store = zk.store(zk.newCluster());
+        var filed = new HandoverRequest(HandoverRequest.Kind.SWITCHOVER, null, null, NOW);
+        var pinned = new HandoverRequest(HandoverRequest.Kind.SWITCHOVER, "m1", "m2", NOW);
+
+        store.replaceHandover(filed);
+        assertEquals(Optional.of(filed), store.read().handover(), "filed when none was pending");
+        store.replaceHandover(pinned.withLastLsn(1234));
+        assertEquals(Optional.of(pinned.withLastLsn(1234)), store.read().handover(), "replaced");
+        assertFalse(store.requestHandover(filed), "still pending: one request at a time");
+    }
+
+    @Test
     void watchFiresOnAnotherClientsChange() throws Exception {
         String cluster = zk.newCluster();
         var watcher = zk.store(cluster);

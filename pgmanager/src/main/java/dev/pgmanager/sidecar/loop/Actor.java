@@ -237,13 +237,11 @@ public final class Actor {
         HandoverRequest current = o.cluster().handover().orElseThrow();
         // Pin the target in the store before stepping down, so that only it takes the lease.
         HandoverRequest pinned = new HandoverRequest(current.kind(), me, target.value(), current.requestedAt());
-        store.clearHandover();
-        store.requestHandover(pinned);
+        store.replaceHandover(pinned);
         long lastRecord = server.stopWritingWal().value();
         // Then say where this server stopped writing: the target takes over only if it has WAL past that point (a
         // replica that fell away just before the stop does not, and would lose the last acknowledged writes).
-        store.clearHandover();
-        store.requestHandover(pinned.withLastLsn(lastRecord));
+        store.replaceHandover(pinned.withLastLsn(lastRecord));
         // Released as soon as the target has all the WAL, not after the server exits: at a fast shutdown's end, the
         // archiver pushes the last segment to the backup repository, which takes a few hundred milliseconds of writes
         // refused. The new leader pushes the segments of the previous timeline that the archive lacks.
