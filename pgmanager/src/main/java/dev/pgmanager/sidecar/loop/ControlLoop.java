@@ -7,6 +7,7 @@ import dev.pgmanager.ha.Observation;
 import dev.pgmanager.ha.Pass;
 import dev.pgmanager.logging.LogFields;
 import dev.pgmanager.sidecar.SidecarMetrics;
+import dev.pgmanager.sidecar.Uptime;
 import dev.pgmanager.sidecar.volume.DiskFullGuard;
 import java.time.Clock;
 import java.time.Duration;
@@ -72,8 +73,7 @@ public final class ControlLoop implements Runnable {
      */
     private void logFirstObservation() {
         observedOnce = true;
-        ProcessHandle.current().info().startInstant().ifPresent(start -> log.info("{} {} ms after the process started",
-                FIRST_OBSERVATION, Duration.between(start, Instant.now()).toMillis()));
+        Uptime.processAge().ifPresent(age -> log.info("{} {} ms after the process started", FIRST_OBSERVATION, age.toMillis()));
     }
 
     public void stop() {

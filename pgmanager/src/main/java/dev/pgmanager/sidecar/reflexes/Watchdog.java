@@ -1,10 +1,9 @@
 package dev.pgmanager.sidecar.reflexes;
 
 import java.io.IOException;
+import dev.pgmanager.sidecar.Uptime;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,7 +32,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Watchdog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Watchdog.class);
-    private static final Path UPTIME = Path.of("/proc/uptime");
     /**
      * $1 the deadline, $2 the postmaster. Times in hundredths of a second of uptime; no command forks a process, so the
      * guard needs nothing but bash to fire. A heartbeat that is not a number is ignored (the deadline stands).
@@ -125,17 +123,10 @@ public final class Watchdog implements AutoCloseable {
         Optional<Instant> until = heldUntil.get();
         // The clocks are read after the lease's answer: waiting for it must not lengthen the deadline
         Instant now = clock.instant();
-        long uptime = uptimeHundredths();
+        long uptime = Uptime.hundredths();
         if (until.isEmpty() || !now.isBefore(until.get())) return Optional.empty();
         // one hundredth less: the uptime read here may be up to one behind, and the guard's may be too
         return Optional.of(uptime + Duration.between(now, until.get().plus(grace)).toMillis() / 10 - 1);
-    }
-
-    /** The machine's uptime in hundredths of a second: the clock the guard reads too ({@code /proc/uptime}, "12345.67 ..."). */
-    static long uptimeHundredths() throws IOException {
-        String seconds = Files.readString(UPTIME, StandardCharsets.US_ASCII).split(" ", 2)[0].strip();
-        int dot = seconds.indexOf('.');
-        return Long.parseLong(seconds.substring(0, dot)) * 100 + Long.parseLong(seconds.substring(dot + 1));
     }
 
     private void send(String line) {
