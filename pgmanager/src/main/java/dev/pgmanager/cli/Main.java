@@ -1,6 +1,7 @@
 package dev.pgmanager.cli;
 
 import dev.pgmanager.dns.MachineNameResolverProvider;
+import java.util.Arrays;
 import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -50,6 +51,9 @@ import picocli.CommandLine.Spec;
             "2:invalid command line or configuration",
         })
 public final class Main implements Runnable {
+    /** The sidecar's command, the container's entry point. */
+    private static final String SIDECAR = "run";
+
     @Spec
     private CommandSpec spec;
 
@@ -61,7 +65,26 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         // Before anything resolves a name: the JVM reads its address cache policy once (see the provider).
         MachineNameResolverProvider.disableJvmAddressCache();
-        System.exit(commandLine().execute(args));
+        Invocation invocation = invocation(args);
+        System.exit(invocation.commandLine().execute(invocation.arguments()));
+    }
+
+    /** A command line and the arguments it is to execute. */
+    public record Invocation(CommandLine commandLine, String[] arguments) {
+    }
+
+    /**
+     * What executes {@code args}: for {@code pgmanager run}, the sidecar's command alone, with the same name and help. A
+     * sidecar restarts on every migration, and the model of every other command (read from their annotations, a fifth
+     * of a second with the C1 compiler) is not worth its wait. Shared by {@link #main} and tests.
+     */
+    public static Invocation invocation(String... args) {
+        if (args.length > 0 && args[0].equals(SIDECAR)) {
+            CommandLine sidecar = new CommandLine(new RunCommand()).setCommandName("pgmanager " + SIDECAR)
+                    .setExecutionExceptionHandler(new ErrorReporter());
+            return new Invocation(sidecar, Arrays.copyOfRange(args, 1, args.length));
+        }
+        return new Invocation(commandLine(), args);
     }
 
     /** The configured command line, with every {@link CommandExtension} on the class path; shared by {@link #main} and tests. */

@@ -10,10 +10,11 @@ public record CommandRun(int exit, String out, String err) {
     public static CommandRun of(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine commandLine = Main.commandLine();
+        Main.Invocation invocation = Main.invocation(args);
+        CommandLine commandLine = invocation.commandLine();
         commandLine.setOut(new PrintWriter(out, true));
         commandLine.setErr(new PrintWriter(err, true));
-        int exit = commandLine.execute(args);
+        int exit = commandLine.execute(invocation.arguments());
         return new CommandRun(exit, out.toString(), err.toString());
     }
 }
