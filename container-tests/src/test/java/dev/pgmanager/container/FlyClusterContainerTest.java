@@ -80,6 +80,9 @@ class FlyClusterContainerTest {
             assertEquals(member.equals(primary) ? "primary" : "replica", app.body(member, "/flycheck/role").orElseThrow(),
                     member + "'s role check names its role");
             assertEquals(member.equals(primary) ? 200 : 503, app.status(member, "/primary"), member + " /primary");
+            // the sidecar started with the AOT cache the image's build made: its JVM maps it (one it refused, it would not)
+            FlyAppInDocker.ExecResult mapping = app.exec(member, "sh", "-c", "grep -l /opt/pgmanager/pgmanager.aot /proc/[0-9]*/maps");
+            assertTrue(mapping.exitCode() == 0 && !mapping.stdout().isBlank(), member + "'s sidecar maps no AOT cache: " + mapping);
         }
         // each replica found the primary by its DNS name in Docker's DNS, and streams from its own current address
         Map<String, String> streaming = streamingReplicas();

@@ -13,6 +13,7 @@ import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.net.HostPort;
 import dev.pgmanager.platform.dns.RegistryFile;
+import dev.pgmanager.postgres.OsUser;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.StoreException;
@@ -20,7 +21,6 @@ import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -28,7 +28,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -95,6 +94,7 @@ public final class LocalCluster {
             progress.println("created a " + nodes + "-member cluster in " + layout.dir()
                     + (cluster.ensembleMode() ? " (store mode ensemble: ZooKeeper peers in the first " + ENSEMBLE_SIZE + " members)" : ""));
         }
+        SidecarAotCache.ensure(progress);
         startPlatform(cluster);
         for (LocalMember member : cluster.members()) startMember(cluster, member.machineId());
         return awaitHealthy(cluster, timeout);
@@ -118,6 +118,7 @@ public final class LocalCluster {
             postgres.put("replication_user", replicationUser);
             MEMBER_CONFIG.writeValue(config.toFile(), all);
         }
+        SidecarAotCache.ensure(progress);
         startPlatform(cluster);
         for (LocalMember member : cluster.members()) startMember(cluster, member.machineId());
         return cluster;
@@ -146,6 +147,7 @@ public final class LocalCluster {
         try {
             LocalClusterFile cluster = create(app, 1, NewClusterSettings.DEFAULTS.withSessionTimeout(sessionTimeout), roles, progress);
             seed.fill(layout.memberData(cluster.members().getFirst().machineId()));
+            SidecarAotCache.ensure(progress);
             startPlatform(cluster);
             startMember(cluster, cluster.members().getFirst().machineId());
             return awaitHealthy(cluster, timeout);
@@ -802,17 +804,7 @@ public final class LocalCluster {
 
     /** PostgreSQL runs as the unprivileged postgres user when we are root: it must be able to reach the directory. */
     private static void requireReachableByPostgres(Path dir) {
-        if (!"root".equals(System.getProperty("user.name"))) return;
-        for (Path p = dir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
-            try {
-                if (Files.exists(p) && !Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
-                    throw new IllegalArgumentException("the postgres OS user cannot reach " + dir + ": " + p
-                            + " is not traversable by others (chmod o+x " + p + ", or choose another --dir)");
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
+        OsUser.requireReachableByPostgres(dir, "choose another --dir");
     }
 
     private static void makeTraversable(Path dir) throws IOException {

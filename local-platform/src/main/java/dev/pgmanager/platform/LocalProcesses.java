@@ -96,6 +96,7 @@ final class LocalProcesses {
         String options = System.getenv().getOrDefault("PGMANAGER_SIDECAR_JAVA_OPTS", DEFAULT_JVM_OPTIONS);
         command.addAll(List.of(options.trim().split("\\s+")));
         command.addAll(extraJvmOptions);
+        SidecarAotCache.fresh().ifPresent(cache -> command.add("-XX:AOTCache=" + cache));
         // Whatever the options: a JVM out of memory exits rather than live on with dead threads.
         command.add("-XX:+ExitOnOutOfMemoryError");
         command.add("--enable-native-access=ALL-UNNAMED");

@@ -42,6 +42,7 @@ import picocli.CommandLine.Spec;
             RewriteCommand.class,
             BackupCommand.class,
             RestoreCommand.class,
+            AotCacheCommand.class,
             CommandLine.HelpCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",

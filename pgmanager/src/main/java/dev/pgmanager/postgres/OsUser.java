@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,6 +50,24 @@ public final class OsUser {
 
     public String name() {
         return name;
+    }
+
+    /**
+     * When we are root, and PostgreSQL is to run as another user below {@code dir}: fails unless every directory above
+     * it lets others pass, naming the one that does not; {@code otherwise} says what else the operator can do.
+     */
+    public static void requireReachableByPostgres(Path dir, String otherwise) {
+        if (new UnixSystem().getUid() != 0) return;
+        for (Path p = dir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            try {
+                if (Files.exists(p) && !Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                    throw new IllegalArgumentException("the postgres OS user cannot reach " + dir + ": " + p
+                            + " is not traversable by others (chmod o+x " + p + ", or " + otherwise + ")");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     /** The command line that runs {@code command} as this user. */

@@ -78,6 +78,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         return standalone(dataDir, clientAddress, DEFAULT_TICK_TIME);
     }
 
+    /** Starts a single-server ZooKeeper; returns once it accepts clients. Port 0 takes a free port ({@link #connectString}). */
     public static EmbeddedZooKeeper standalone(Path dataDir, InetSocketAddress clientAddress, Duration tickTime) {
         prepareProcessWideSettings();
         FileTxnSnapLog txnLog = null;
@@ -90,8 +91,10 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
             connections.startup(server);
             var startedLog = txnLog;
             var startedConnections = connections;
-            LOG.info("standalone ZooKeeper serving at {} from {}", clientAddress, dataDir);
-            return new EmbeddedZooKeeper(clientAddress, () -> stopStandalone(startedConnections, server, startedLog),
+            // port 0 asks for any free port: clients need the one bound
+            var bound = new InetSocketAddress(clientAddress.getAddress(), connections.getLocalPort());
+            LOG.info("standalone ZooKeeper serving at {} from {}", bound, dataDir);
+            return new EmbeddedZooKeeper(bound, () -> stopStandalone(startedConnections, server, startedLog),
                     server::isRunning, () -> "standalone");
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (connections != null) connections.shutdown();
