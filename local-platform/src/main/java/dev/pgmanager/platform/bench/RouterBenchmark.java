@@ -110,7 +110,10 @@ public final class RouterBenchmark {
                     out.printf("round %d  %-36s %9.0f tps%n", round, entry.getKey(), tps);
                 }
             }
-            return summarize(results, started, clients, LeaseEvents.suspensions(cluster));
+            Result result = summarize(results, started, clients, LeaseEvents.suspensions(cluster));
+            // a lease suspended under the load is the finding to read up on: its sidecar's log tells why
+            failed = !result.suspensions().isEmpty();
+            return result;
         } catch (Exception e) {
             failed = true;
             // The run's directory may be gone with its machine (a CI run): the lease's story goes with the error
@@ -125,7 +128,7 @@ public final class RouterBenchmark {
                 haproxy.destroy();
                 if (!haproxy.waitFor(5, TimeUnit.SECONDS)) haproxy.destroyForcibly();
             }
-            // a failed run stops the cluster and leaves its logs to read
+            // a failed run, or one that suspended a lease, stops the cluster and leaves its logs to read
             cluster.down(!failed);
             if (failed) out.println("the cluster's logs are kept in " + dir);
         }
