@@ -84,7 +84,7 @@ COPY --from=build /opt/pgmanager.jar /opt/pgmanager/pgmanager.jar
 COPY docker/pgmanager /usr/local/bin/pgmanager
 COPY docker/entrypoint /usr/local/bin/pgmanager-entrypoint
 # The JDK's AOT cache, with which the sidecar starts in about half the time (every migration restarts it): recorded from
-# a training member of its own on loopback, launched as the sidecar is, which leaves nothing behind (about 15 s).
+# a training member of its own on loopback, launched as the sidecar is, which leaves nothing behind (about 10 s).
 RUN pgmanager aot-cache --output /opt/pgmanager/pgmanager.aot --pg-bin /usr/lib/postgresql/${PG_MAJOR}/bin
 # What flyctl runs inside the leader: "connect DB USER PASSWORD" (fly pg connect) and "stolonctl-run BASE64"
 # (fly pg config update on an image that is not postgres-flex).

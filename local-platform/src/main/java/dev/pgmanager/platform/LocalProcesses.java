@@ -93,8 +93,7 @@ final class LocalProcesses {
     private static List<String> javaCommand(List<String> arguments, List<String> extraJvmOptions) {
         List<String> command = new ArrayList<>();
         command.add(javaBinary());
-        String options = System.getenv().getOrDefault("PGMANAGER_SIDECAR_JAVA_OPTS", DEFAULT_JVM_OPTIONS);
-        command.addAll(List.of(options.trim().split("\\s+")));
+        command.addAll(List.of(jvmOptions().split("\\s+")));
         command.addAll(extraJvmOptions);
         SidecarAotCache.fresh().ifPresent(cache -> command.add("-XX:AOTCache=" + cache));
         // Whatever the options: a JVM out of memory exits rather than live on with dead threads.
@@ -194,7 +193,12 @@ final class LocalProcesses {
         }
     }
 
-    private static String javaBinary() {
+    /** The JVM options of every process of the local cluster: {@code PGMANAGER_SIDECAR_JAVA_OPTS}, or the defaults. */
+    static String jvmOptions() {
+        return System.getenv().getOrDefault("PGMANAGER_SIDECAR_JAVA_OPTS", DEFAULT_JVM_OPTIONS).trim();
+    }
+
+    static String javaBinary() {
         return ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }

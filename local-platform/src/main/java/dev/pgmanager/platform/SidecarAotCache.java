@@ -3,6 +3,7 @@ package dev.pgmanager.platform;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -14,55 +15,70 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The JDK's AOT cache the local cluster's JVMs start with ({@code pgmanager aot-cache}): a sidecar starts in about half
- * the time with it. It sits beside the jar they run from and is made once per build of that jar, by a training run with
- * the sidecars' own JVM options (a cache records them); a cache older than the jar is not used. When they run from
- * classes (the tests), there is no jar and no cache: the JDK caches only what comes from jars.
+ * the time with it. It sits beside the jar they run from and is made by a training run with the sidecars' own JDK and
+ * JVM options; a stamp beside it names the jar (size and time), the JDK and the options it was made for, and a cache
+ * whose stamp does not match them now is made again rather than refused by every JVM. When they run from classes (the
+ * tests), there is no jar and no cache: the JDK caches only what comes from jars.
  */
 final class SidecarAotCache {
-    private static final Duration TRAINING_LIMIT = Duration.ofMinutes(5);
+    /** Longer than the training's own limits together (two starts of 120 s, two stops of 90 s, the check). */
+    private static final Duration TRAINING_LIMIT = Duration.ofMinutes(10);
 
     private SidecarAotCache() {}
 
-    /** The cache, when the class path is one jar and the cache beside it was made from it. */
+    /** The cache, when the class path is one jar and the cache beside it was made for it and for these JVMs. */
     static Optional<Path> fresh() {
-        return jar().map(SidecarAotCache::cacheOf).filter(SidecarAotCache::isFresh);
+        return jar().filter(jar -> stampOf(jar).equals(readStamp(cacheOf(jar)))).map(SidecarAotCache::cacheOf);
     }
 
     /**
-     * Makes the cache if the jar has none yet, one local command at a time (the others wait, then find it made).
+     * Makes the cache if there is none for the jar yet, one command at a time (the others wait, then find it made).
      * Failing to make it costs only speed: it is reported, and the cluster starts without.
      */
-    static void ensure(PrintStream progress) {
+    static synchronized void ensure(PrintStream progress) {
         Optional<Path> jar = jar();
         if (jar.isEmpty()) return;
         Path cache = cacheOf(jar.get());
-        Path lock = cache.resolveSibling(cache.getFileName() + ".lock");
-        Path log = cache.resolveSibling(cache.getFileName() + ".log");
-        try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                var held = channel.lock()) {
-            if (isFresh(cache)) return;
+        Path log = sibling(cache, ".log");
+        try (FileChannel lock = FileChannel.open(sibling(cache, ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                var held = lock.lock()) {
+            if (fresh().isPresent()) return;
+            // taken before the training: a jar rebuilt meanwhile no longer matches, and the next command trains again
+            String stamp = stampOf(jar.get());
             progress.println("making the JDK's AOT cache for the sidecars, once per build of " + jar.get().getFileName()
                     + " (about 10 s; they start in about half the time with it)");
             Instant start = Instant.now();
-            Process training = new ProcessBuilder(LocalProcesses.javaCommand(List.of("aot-cache", "--output", cache.toString())))
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .start();
-            if (!training.waitFor(TRAINING_LIMIT.toSeconds(), TimeUnit.SECONDS)) {
-                training.destroy();
-                training.waitFor(TRAINING_LIMIT.toSeconds(), TimeUnit.SECONDS);
-            }
-            if (training.isAlive() || training.exitValue() != 0 || !isFresh(cache)) {
-                training.destroyForcibly();
+            if (!train(cache, log)) {
                 progress.println("could not make the AOT cache (see " + log + "): the sidecars start without it");
                 return;
             }
+            Files.writeString(sibling(cache, ".stamp"), stamp, StandardCharsets.UTF_8);
             progress.printf("made %s in %.1f s%n", cache, Duration.between(start, Instant.now()).toMillis() / 1000.0);
         } catch (IOException e) {
             progress.println("could not make the AOT cache (" + e.getMessage() + "): the sidecars start without it");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Runs {@code pgmanager aot-cache} as the sidecars are run; ends it and whatever it started if it takes too long. */
+    private static boolean train(Path cache, Path log) throws IOException, InterruptedException {
+        Process training = new ProcessBuilder(LocalProcesses.javaCommand(List.of("aot-cache", "--output", cache.toString())))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .start();
+        try {
+            if (training.waitFor(TRAINING_LIMIT.toSeconds(), TimeUnit.SECONDS)) return training.exitValue() == 0;
+            // SIGTERM: its own clean-up stops the training member and removes its files
+            training.destroy();
+            if (!training.waitFor(2, TimeUnit.MINUTES)) training.descendants().forEach(ProcessHandle::destroyForcibly);
+            return false;
+        } finally {
+            if (training.isAlive()) {
+                training.descendants().forEach(ProcessHandle::destroyForcibly);
+                training.destroyForcibly();
+            }
         }
     }
 
@@ -77,12 +93,25 @@ final class SidecarAotCache {
         return jar.resolveSibling(jar.getFileName().toString().replaceFirst("\\.jar$", "") + ".aot");
     }
 
-    private static boolean isFresh(Path cache) {
+    private static Path sibling(Path cache, String suffix) {
+        return cache.resolveSibling(cache.getFileName() + suffix);
+    }
+
+    /** What a cache is made for: the jar as it is now, the JDK, and the JVM options of the local cluster's processes. */
+    private static String stampOf(Path jar) {
         try {
-            Path jar = jar().orElseThrow();
-            return Files.isRegularFile(cache) && Files.getLastModifiedTime(cache).compareTo(Files.getLastModifiedTime(jar)) > 0;
-        } catch (IOException | RuntimeException e) {
-            return false;
+            return "jar " + Files.size(jar) + " " + Files.getLastModifiedTime(jar).toMillis() + "\njdk " + LocalProcesses.javaBinary() + " "
+                    + System.getProperty("java.runtime.version") + "\noptions " + LocalProcesses.jvmOptions() + "\n";
+        } catch (IOException e) {
+            return "unknown: " + e.getMessage();
+        }
+    }
+
+    private static String readStamp(Path cache) {
+        try {
+            return Files.isRegularFile(cache) ? Files.readString(sibling(cache, ".stamp"), StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            return "";
         }
     }
 }

@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pgmanager.store.testing.Await;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +69,32 @@ class AotCacheTest {
     }
 
     @Test
+    void aTrainingStoppedHalfWayStopsItsMemberAndRemovesItsFiles() throws Exception {
+        Path cache = dir.resolve("stopped/pgmanager.aot");
+        Path output = Files.createTempFile(dir, "output-", ".txt");
+        Process training = start(Map.of(), List.of(), output, "aot-cache", "--output", cache.toString());
+        try {
+            // until its member's PostgreSQL runs: the most there is to clean up
+            Await.until(Duration.ofMinutes(2), "the training member's PostgreSQL runs", () -> {
+                try (Stream<Path> work = Files.list(tmp)) {
+                    return work.anyMatch(path -> Files.exists(path.resolve("data/postmaster.pid")));
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            training.destroy();
+            assertTrue(training.waitFor(2, TimeUnit.MINUTES), "the training stopped on SIGTERM");
+
+            assertEmpty(tmp);
+            assertNoProcessMentions(dir);
+            assertFalse(Files.exists(cache), "no cache");
+        } finally {
+            stopWithDescendants(training);
+            Files.delete(output);
+        }
+    }
+
+    @Test
     void aTrainingThatFailsSaysWhyAndWritesNothing() throws Exception {
         Path cache = dir.resolve("failed/pgmanager.aot");
         Result failed = pgmanager(Map.of(), List.of(), "aot-cache", "--output", cache.toString(), "--pg-bin", dir.resolve("no-such-dir").toString());
@@ -98,17 +126,32 @@ class AotCacheTest {
 
     /** The product's jar on this JVM's binary, launched as the image launches it, its temporary files in {@link #tmp}. */
     private static Result pgmanager(Map<String, String> environment, List<String> jvmOptions, String... arguments) throws Exception {
+        Path output = Files.createTempFile(dir, "output-", ".txt");
+        Process process = start(environment, jvmOptions, output, arguments);
+        try {
+            assertTrue(process.waitFor(5, TimeUnit.MINUTES), "pgmanager " + String.join(" ", arguments) + " ended");
+            return new Result(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
+        } finally {
+            stopWithDescendants(process);
+            Files.delete(output);
+        }
+    }
+
+    private static Process start(Map<String, String> environment, List<String> jvmOptions, Path output, String... arguments)
+            throws IOException {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(), "-XX:+UseSerialGC",
                 "-Xmx64m", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + tmp));
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", PRODUCT_JAR.toString()));
         command.addAll(List.of(arguments));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
         builder.environment().putAll(environment);
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(5, TimeUnit.MINUTES), "pgmanager " + String.join(" ", arguments) + " ended");
-        return new Result(process.exitValue(), output);
+        return builder.start();
+    }
+
+    private static void stopWithDescendants(Process process) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
     }
 
     private static void assertEmpty(Path directory) throws IOException {

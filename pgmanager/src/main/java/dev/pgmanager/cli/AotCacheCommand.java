@@ -15,12 +15,12 @@ import picocli.CommandLine.Spec;
         name = "aot-cache",
         mixinStandardHelpOptions = true,
         description = {
-            "Makes the JDK's AOT cache for the sidecar (-XX:AOTCache): the classes it loads, parsed and linked, and the",
-            "profiles of what it ran, recorded from a training run, so that a sidecar starts in about half the time.",
+            "Makes the JDK's AOT cache for the sidecar (-XX:AOTCache): the classes it loads, parsed and linked, recorded",
+            "from a training run, so that a sidecar starts in about half the time.",
             "The training is a one-member cluster of its own on loopback (an embedded store, a throwaway PostgreSQL in a",
             "temporary directory), started, restarted and stopped cleanly; nothing of it is left. A cache fits only the JDK",
             "and class path that made it: run this command as the sidecar is launched (the image's build does; bin/pgmanager",
-            "does for the local cluster). Needs PostgreSQL's programs, and root or the PostgreSQL user. About 15 s.",
+            "does for the local cluster). Needs PostgreSQL's programs, and root or the PostgreSQL user. About 10 s.",
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

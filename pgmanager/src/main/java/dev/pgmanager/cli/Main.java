@@ -1,7 +1,6 @@
 package dev.pgmanager.cli;
 
 import dev.pgmanager.dns.MachineNameResolverProvider;
-import java.util.Arrays;
 import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -66,26 +65,21 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         // Before anything resolves a name: the JVM reads its address cache policy once (see the provider).
         MachineNameResolverProvider.disableJvmAddressCache();
-        Invocation invocation = invocation(args);
-        System.exit(invocation.commandLine().execute(invocation.arguments()));
-    }
-
-    /** A command line and the arguments it is to execute. */
-    public record Invocation(CommandLine commandLine, String[] arguments) {
+        System.exit(commandLineFor(args).execute(args));
     }
 
     /**
-     * What executes {@code args}: for {@code pgmanager run}, the sidecar's command alone, with the same name and help. A
-     * sidecar restarts on every migration, and the model of every other command (read from their annotations, a fifth
-     * of a second with the C1 compiler) is not worth its wait. Shared by {@link #main} and tests.
+     * The command line to execute {@code args}: for {@code pgmanager run}, one of the sidecar's command alone (same
+     * name, help and errors). A sidecar restarts on every migration, and the model of every other command (read from
+     * their annotations, a fifth of a second with the C1 compiler) is not worth its wait. Shared by {@link #main} and tests.
      */
-    public static Invocation invocation(String... args) {
+    public static CommandLine commandLineFor(String... args) {
         if (args.length > 0 && args[0].equals(SIDECAR)) {
-            CommandLine sidecar = new CommandLine(new RunCommand()).setCommandName("pgmanager " + SIDECAR)
+            return new CommandLine(CommandSpec.create().name("pgmanager"))
+                    .addSubcommand(SIDECAR, new RunCommand())
                     .setExecutionExceptionHandler(new ErrorReporter());
-            return new Invocation(sidecar, Arrays.copyOfRange(args, 1, args.length));
         }
-        return new Invocation(commandLine(), args);
+        return commandLine();
     }
 
     /** The configured command line, with every {@link CommandExtension} on the class path; shared by {@link #main} and tests. */

@@ -10,11 +10,10 @@ public record CommandRun(int exit, String out, String err) {
     public static CommandRun of(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        Main.Invocation invocation = Main.invocation(args);
-        CommandLine commandLine = invocation.commandLine();
+        CommandLine commandLine = Main.commandLineFor(args);
         commandLine.setOut(new PrintWriter(out, true));
         commandLine.setErr(new PrintWriter(err, true));
-        int exit = commandLine.execute(invocation.arguments());
+        int exit = commandLine.execute(args);
         return new CommandRun(exit, out.toString(), err.toString());
     }
 }

@@ -11,7 +11,6 @@ import dev.pgmanager.sidecar.Uptime;
 import dev.pgmanager.sidecar.volume.DiskFullGuard;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

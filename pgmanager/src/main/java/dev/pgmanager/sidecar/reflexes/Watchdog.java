@@ -1,7 +1,7 @@
 package dev.pgmanager.sidecar.reflexes;
 
-import java.io.IOException;
 import dev.pgmanager.sidecar.Uptime;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
