@@ -56,7 +56,9 @@ final class LocalProcesses {
      */
     static long start(List<String> arguments, Map<String, String> environment, Path log, Path pidFile, Optional<Path> cgroup)
             throws IOException {
-        return start(arguments, List.of(), environment, log, pidFile, cgroup);
+        // the sidecars' AOT cache, for sidecars alone: the platform is another program (a store, a DNS and an S3 server)
+        List<String> cache = SidecarAotCache.fresh().map(file -> List.of("-XX:AOTCache=" + file)).orElse(List.of());
+        return start(arguments, cache, environment, log, pidFile, cgroup);
     }
 
     /** The local platform's process ({@code local platform}), with its own heap ceiling ({@link #PLATFORM_HEAP}). */
@@ -95,7 +97,6 @@ final class LocalProcesses {
         command.add(javaBinary());
         command.addAll(List.of(jvmOptions().split("\\s+")));
         command.addAll(extraJvmOptions);
-        SidecarAotCache.fresh().ifPresent(cache -> command.add("-XX:AOTCache=" + cache));
         // Whatever the options: a JVM out of memory exits rather than live on with dead threads.
         command.add("-XX:+ExitOnOutOfMemoryError");
         command.add("--enable-native-access=ALL-UNNAMED");

@@ -14,7 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The JDK's AOT cache the local cluster's JVMs start with ({@code pgmanager aot-cache}): a sidecar starts in about half
+ * The JDK's AOT cache the local cluster's sidecars start with ({@code pgmanager aot-cache}): a sidecar starts in about half
  * the time with it. It sits beside the jar they run from and is made by a training run with the sidecars' own JDK and
  * JVM options; a stamp beside it names the jar (size and time), the JDK and the options it was made for, and a cache
  * whose stamp does not match them now is made again rather than refused by every JVM. When they run from classes (the
