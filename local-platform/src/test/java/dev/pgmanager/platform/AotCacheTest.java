@@ -117,6 +117,10 @@ class AotCacheTest {
                 unreachable.output());
         assertFalse(Files.exists(cache), "no cache");
 
+        Result badOutput = pgmanager(Map.of(), List.of(), "aot-cache", "--output", "/proc/no-such-dir/pgmanager.aot");
+        assertEquals(2, badOutput.exit(), badOutput.output());
+        assertTrue(badOutput.output().contains("cannot make the directory of --output, /proc/no-such-dir"), badOutput.output());
+
         Result noOutput = pgmanager(Map.of(), List.of(), "aot-cache");
         assertEquals(2, noOutput.exit(), noOutput.output());
         assertTrue(noOutput.output().contains("--output"), noOutput.output());

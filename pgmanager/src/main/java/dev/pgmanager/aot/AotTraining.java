@@ -67,7 +67,7 @@ public final class AotTraining {
     public long run() throws IOException, InterruptedException {
         Path temporary = Path.of(System.getProperty("java.io.tmpdir"));
         OsUser.requireReachableByPostgres(temporary.resolve("pgmanager-aot"), "give the JVM another -Djava.io.tmpdir");
-        Files.createDirectories(output.getParent());
+        requireWritableDirectory(output.getParent());
         Path work = Files.createTempDirectory(temporary, "pgmanager-aot-");
         // PostgreSQL runs as its own user when we are root: it must reach its data directory below this one
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -106,6 +106,17 @@ public final class AotTraining {
                 // we are stopping already: the hook has done the same
             }
         }
+    }
+
+    /** Before ten seconds of training: the cache's directory exists (made if need be) and takes files. */
+    private static void requireWritableDirectory(Path directory) {
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot make the directory of --output, " + directory + " ("
+                    + e.getClass().getSimpleName() + ")", e);
+        }
+        if (!Files.isWritable(directory)) throw new IllegalArgumentException("cannot write in the directory of --output, " + directory);
     }
 
     /** One run of the member's sidecar until it leads; tried again on new ports when one was taken meanwhile. */

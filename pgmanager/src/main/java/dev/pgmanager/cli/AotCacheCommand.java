@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
         exitCodeList = {
             "0:the cache is written, and this JVM accepts it",
             "1:the training failed (the message says why, with the end of its sidecar's log); no cache is written",
-            "2:invalid command line, or PostgreSQL's user could not reach the temporary directory (java.io.tmpdir)",
+            "2:invalid command line, a directory for --output that cannot be made or written, or a temporary directory "
+                    + "(java.io.tmpdir) that PostgreSQL's user cannot reach",
         })
 final class AotCacheCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "FILE", description = "The cache to write (replaced once made).")
