@@ -1,5 +1,6 @@
 package dev.pgmanager.aot;
 
+import dev.pgmanager.postgres.Postmaster;
 import dev.pgmanager.postgres.ProcessSignal;
 import dev.pgmanager.postgres.StopMode;
 import java.io.IOException;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -160,16 +162,14 @@ final class TrainingMember {
 
     /** A sidecar killed on the way leaves its PostgreSQL running in a session of its own: stop it immediately. */
     private void stopLeftoverServer() throws InterruptedException {
-        Path pidFile = work.resolve("data").resolve("postmaster.pid");
         try {
-            if (!Files.exists(pidFile)) return;
-            long pid = Long.parseLong(Files.readAllLines(pidFile, StandardCharsets.US_ASCII).getFirst().strip());
-            Optional<ProcessHandle> server = ProcessHandle.of(pid);
-            if (server.isEmpty()) return;
+            OptionalLong pid = Postmaster.of(work.resolve("data"));
+            if (pid.isEmpty()) return;
+            Optional<ProcessHandle> server = ProcessHandle.of(pid.getAsLong());
             // an immediate shutdown removes its shared memory on the way out, which a kill would leave
-            ProcessSignal.send(pid, StopMode.IMMEDIATE.signal());
-            server.get().onExit().get(10, TimeUnit.SECONDS);
-        } catch (IOException | RuntimeException | ExecutionException | TimeoutException e) {
+            ProcessSignal.send(pid.getAsLong(), StopMode.IMMEDIATE.signal());
+            if (server.isPresent()) server.get().onExit().get(10, TimeUnit.SECONDS);
+        } catch (RuntimeException | ExecutionException | TimeoutException e) {
             // best effort: its directory goes with the training's
         }
     }

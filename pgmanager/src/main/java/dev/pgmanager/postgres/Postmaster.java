@@ -13,8 +13,13 @@ import java.util.OptionalLong;
  * outlive its process (a crash, or a volume forked to another host where that PID now belongs to
  * something else), so a PID counts only if that process is alive and is a postgres binary.
  */
-final class Postmaster {
+public final class Postmaster {
     private Postmaster() {}
+
+    /** The live postmaster of the data directory at {@code dataDirectory}, by its pid file; empty when none runs there. */
+    public static OptionalLong of(Path dataDirectory) {
+        return pid(new DataDirectory(dataDirectory));
+    }
 
     static OptionalLong pid(DataDirectory dataDirectory) {
         List<String> lines;
