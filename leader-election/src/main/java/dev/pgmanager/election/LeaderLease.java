@@ -1,5 +1,6 @@
 package dev.pgmanager.election;
 
+import dev.pgmanager.realtime.RealTimeThreads;
 import dev.pgmanager.store.ClusterStore;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.StoreConnectionState;
@@ -56,9 +57,13 @@ public final class LeaderLease implements AutoCloseable {
         this.store = store;
         this.machineId = machineId;
         this.clock = clock;
-        this.timers = Executors.newScheduledThreadPool(2, Thread.ofPlatform().daemon().name("lease-" + machineId + "-", 0).factory());
-        this.notifier = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("lease-" + machineId + "-events").factory());
-        this.answers = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("lease-" + machineId + "-answers").factory());
+        // Real-time priority where permitted: a deadline checked late under a CPU-bound load lets a lapsed lease act on
+        this.timers = Executors.newScheduledThreadPool(2, RealTimeThreads.raising(
+                Thread.ofPlatform().daemon().name("lease-" + machineId + "-", 0).factory()));
+        this.notifier = Executors.newSingleThreadExecutor(RealTimeThreads.raising(
+                Thread.ofPlatform().daemon().name("lease-" + machineId + "-events").factory()));
+        this.answers = Executors.newSingleThreadExecutor(RealTimeThreads.raising(
+                Thread.ofPlatform().daemon().name("lease-" + machineId + "-answers").factory()));
         store.addConnectionListener(this::onConnectionChange);
         // Ten questions a session: the lease is suspended half a session after the last answered one was asked
         long renewMillis = Math.max(50, sessionTimeout().toMillis() / 10);

@@ -148,6 +148,17 @@ final class LocalClusterHarness implements AutoCloseable {
         return DriverManager.getConnection(new HostPort(m.address(), m.pgPort()).jdbcUrl("postgres"), p);
     }
 
+    /** A connection through member {@code machineId}'s primary router (to whichever member leads), as the superuser. */
+    Connection connectThroughRouter(String machineId) throws SQLException, IOException {
+        HostPort router = cluster.routerOf(machineId).orElseThrow(() -> new AssertionError(machineId + " runs no router"));
+        Properties p = new Properties();
+        p.setProperty("user", "postgres");
+        p.setProperty("password", file.superuserPassword());
+        p.setProperty("connectTimeout", "2");
+        p.setProperty("socketTimeout", "3");
+        return DriverManager.getConnection(router.jdbcUrl("postgres"), p);
+    }
+
     /** A writer inserting a sequence every {@code interval} through a multi-host URL of the members' current addresses. */
     SequenceWriter writer(String table, Duration interval) throws SQLException {
         List<String> hostPorts = currentFile().members().stream().map(m -> new HostPort(m.address(), m.pgPort()).toString()).toList();

@@ -6,6 +6,7 @@ import dev.pgmanager.config.SidecarConfigLoader;
 import dev.pgmanager.config.ValueParsers;
 import dev.pgmanager.logging.LogFields;
 import dev.pgmanager.logging.LogOutput;
+import dev.pgmanager.realtime.RealTimeThreads;
 import dev.pgmanager.sidecar.CpuShare;
 import dev.pgmanager.sidecar.Sidecar;
 import java.nio.file.Path;
@@ -52,6 +53,7 @@ final class RunCommand implements Callable<Integer> {
             LogFields.machineId(config.machineId());
             LogOutput.use(fromCommandLine.orElse(config.logFormat()));
             CpuShare.raiseForThisProcess();
+            RealTimeThreads.enableForThisProcess();
             sidecar = Sidecar.start(config, Clock.systemUTC());
         } catch (Exception | Error e) {
             // the lines that say why may still be queued

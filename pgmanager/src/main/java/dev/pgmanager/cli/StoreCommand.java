@@ -6,6 +6,7 @@ import dev.pgmanager.config.NetworkSyntax;
 import dev.pgmanager.dns.DnsSettings;
 import dev.pgmanager.ensemble.EnsembleMembership;
 import dev.pgmanager.ensemble.PeerReplacement;
+import dev.pgmanager.realtime.RealTimeThreads;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.zookeeper.EmbeddedZooKeeper;
 import dev.pgmanager.store.zookeeper.EnsembleConfig;
@@ -66,6 +67,7 @@ final class StoreCommand implements Runnable {
         public void run() {
             InetSocketAddress address = NetworkSyntax.socketAddress(listen);
             CountDownLatch stopped = new CountDownLatch(1);
+            RealTimeThreads.enableForThisProcess();
             try (EmbeddedZooKeeper server = EmbeddedZooKeeper.standalone(dataDir, address, tickTime)) {
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     server.close();

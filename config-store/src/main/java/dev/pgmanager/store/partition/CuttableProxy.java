@@ -1,5 +1,6 @@
 package dev.pgmanager.store.partition;
 
+import dev.pgmanager.realtime.RealTimeThreads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -46,7 +47,7 @@ public final class CuttableProxy implements AutoCloseable {
         try {
             var listener = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
             var proxy = new CuttableProxy(target, listener);
-            Thread.ofVirtual().name("proxy-accept-" + listener.getLocalPort()).start(proxy::acceptLoop);
+            relayThread("proxy-accept-" + listener.getLocalPort(), proxy::acceptLoop);
             return proxy;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open a proxy port", e);
@@ -96,12 +97,20 @@ public final class CuttableProxy implements AutoCloseable {
                 var connection = new Connection(client);
                 connections.add(connection);
                 if (cut) connection.silence();
-                Thread.ofVirtual().name("proxy-connect-" + port()).start(connection::start);
+                relayThread("proxy-connect-" + port(), connection::start);
             } catch (IOException e) {
                 if (!closed) LOG.warn("proxy {} stopped accepting", port(), e);
                 return;
             }
         }
+    }
+
+    /**
+     * A local cluster's members reach their store through these proxies: the pings that keep their leases alive pass
+     * them, so they run on threads of real-time priority as the store's own do ({@link RealTimeThreads}).
+     */
+    private static void relayThread(String name, Runnable task) {
+        RealTimeThreads.raising(Thread.ofPlatform().daemon().name(name).factory()).newThread(task).start();
     }
 
     /**
@@ -137,8 +146,8 @@ public final class CuttableProxy implements AutoCloseable {
                 close();
                 return;
             }
-            Thread.ofVirtual().name("proxy-up-" + port()).start(() -> pump(client, server));
-            Thread.ofVirtual().name("proxy-down-" + port()).start(() -> pump(server, client));
+            relayThread("proxy-up-" + port(), () -> pump(client, server));
+            relayThread("proxy-down-" + port(), () -> pump(server, client));
         }
 
         void silence() {

@@ -1,5 +1,6 @@
 package dev.pgmanager.store.zookeeper;
 
+import dev.pgmanager.realtime.RealTimeThreads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -78,8 +79,16 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         return standalone(dataDir, clientAddress, DEFAULT_TICK_TIME);
     }
 
-    /** Starts a single-server ZooKeeper; returns once it accepts clients. Port 0 takes a free port ({@link #connectString}). */
+    /**
+     * Starts a single-server ZooKeeper; returns once it accepts clients. Port 0 takes a free port ({@link #connectString}).
+     * Its threads, which answer the pings that keep every member's lease, run at real-time priority where the process
+     * enabled it ({@link RealTimeThreads}).
+     */
     public static EmbeddedZooKeeper standalone(Path dataDir, InetSocketAddress clientAddress, Duration tickTime) {
+        return RealTimeThreads.raisingThreadsStartedBy(() -> startStandalone(dataDir, clientAddress, tickTime));
+    }
+
+    private static EmbeddedZooKeeper startStandalone(Path dataDir, InetSocketAddress clientAddress, Duration tickTime) {
         prepareProcessWideSettings();
         FileTxnSnapLog txnLog = null;
         ServerCnxnFactory connections = null;
@@ -120,7 +129,15 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         return peer(myId, dataDir, peers, DEFAULT_TICK_TIME);
     }
 
+    /**
+     * As {@link #peer(long, Path, List)}. The threads it starts here run at real-time priority where the process enabled
+     * it, as a standalone's do; not yet those its elections start later (the request pipeline of a leader or follower).
+     */
     public static EmbeddedZooKeeper peer(long myId, Path dataDir, List<PeerSpec> peers, Duration tickTime) {
+        return RealTimeThreads.raisingThreadsStartedBy(() -> startPeer(myId, dataDir, peers, tickTime));
+    }
+
+    private static EmbeddedZooKeeper startPeer(long myId, Path dataDir, List<PeerSpec> peers, Duration tickTime) {
         prepareProcessWideSettings();
         var me = peers.stream().filter(p -> p.id() == myId).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("peer " + myId + " is not among " + peers));
@@ -204,6 +221,10 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
      */
     private static void prepareProcessWideSettings() {
         System.setProperty("zookeeper.admin.enableServer", "false");
+        // Requests are read on the connections' selector threads, which start with the server and so run at real-time
+        // priority (RealTimeThreads): a pool of workers would be started later, by those threads, at ordinary priority.
+        // A store of a few clients and kilobytes needs no pool.
+        System.setProperty("zookeeper.nio.numWorkerThreads", "0");
         ServiceUtils.setSystemExitProcedure(code -> LOG.error("ZooKeeper asked to exit the JVM with code {}; ignored in embedded mode", code));
     }
 

@@ -146,6 +146,8 @@ public final class ZooKeeperClusterStore implements ClusterStore {
     private static CuratorFramework startClient(ZooKeeperStoreSettings settings) {
         CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
                 .connectString(settings.connectString())
+                // the threads that keep the session alive run at real-time priority where permitted
+                .zookeeperFactory(new RealTimeZooKeeperFactory())
                 .sessionTimeoutMs(millis(settings.sessionTimeout()))
                 // One attempt waits a session at most (waiting longer outlives the session; Curator warns at every start)
                 .connectionTimeoutMs(millis(Collections.min(List.of(settings.connectionTimeout(), settings.sessionTimeout()))))

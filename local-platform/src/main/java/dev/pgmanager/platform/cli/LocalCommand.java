@@ -329,6 +329,7 @@ final class LocalCommand implements Runnable {
             CountDownLatch stopped = new CountDownLatch(1);
             // The store's server wants the CPU as promptly as the sidecars do: its answers confirm their leases.
             dev.pgmanager.sidecar.CpuShare.raiseForThisProcess();
+            dev.pgmanager.realtime.RealTimeThreads.enableForThisProcess();
             LocalPlatform platform = LocalPlatform.start(dir.dir, cluster);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 platform.close();

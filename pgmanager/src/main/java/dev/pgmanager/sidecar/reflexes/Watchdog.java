@@ -1,5 +1,6 @@
 package dev.pgmanager.sidecar.reflexes;
 
+import dev.pgmanager.realtime.RealTimeThreads;
 import dev.pgmanager.sidecar.Uptime;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -63,6 +64,8 @@ public final class Watchdog implements AutoCloseable {
     private final ScheduledExecutorService feeder;
     private Process guard;
     private long guardedPid;
+    /** How often {@link #disarm()} was called: an {@link #arm} that a disarm overtook must not leave its guard behind. */
+    private long disarms;
 
     /**
      * @param grace how long past the end of the confirmation the guard waits; together they must end before the lease
@@ -73,24 +76,47 @@ public final class Watchdog implements AutoCloseable {
         this.grace = grace;
         this.clock = clock;
         this.heldUntil = heldUntil;
-        this.feeder = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("watchdog").factory());
+        // Real-time priority where permitted, for the feeder as for the guard: a heartbeat late under a CPU-bound load
+        // would fence a healthy primary, a guard late would leave a fenced one writing past its lease
+        this.feeder = Executors.newSingleThreadScheduledExecutor(RealTimeThreads.raising(
+                Thread.ofPlatform().daemon().name("watchdog").factory()));
         long every = Math.max(50, grace.toMillis() / 4);
         feeder.scheduleWithFixedDelay(this::feed, every, every, TimeUnit.MILLISECONDS);
     }
 
-    /** Guards {@code postmasterPid} (a new guard when the postmaster changed). */
-    public synchronized void arm(long postmasterPid) {
-        if (guard != null && guard.isAlive() && guardedPid == postmasterPid) return;
-        disarm();
+    /**
+     * Guards {@code postmasterPid} (a new guard when the postmaster changed). The guard is started outside this object's
+     * lock: the feeder and the fencer take it at real-time priority, and must not wait behind a process start made at
+     * ordinary priority under a load.
+     */
+    public void arm(long postmasterPid) {
+        long disarmsBefore;
+        synchronized (this) {
+            if (guard != null && guard.isAlive() && guardedPid == postmasterPid) return;
+            disarmsBefore = disarms;
+        }
         try {
             Optional<Long> deadline = deadline();
-            if (deadline.isEmpty()) return;
-            guard = new ProcessBuilder(List.of("bash", "-c", GUARD, "watchdog", Long.toString(deadline.get()),
+            if (deadline.isEmpty()) {
+                disarm();
+                return;
+            }
+            Process started = new ProcessBuilder(List.of("bash", "-c", GUARD, "watchdog", Long.toString(deadline.get()),
                     Long.toString(postmasterPid)))
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
-            guardedPid = postmasterPid;
+            RealTimeThreads.raise(started.pid());
+            synchronized (this) {
+                if (disarms != disarmsBefore) {
+                    // disarmed while it started (the server stops): a guard now would outlive its postmaster
+                    send(started, "disarm");
+                    return;
+                }
+                standDown();
+                guard = started;
+                guardedPid = postmasterPid;
+            }
             log.info("watchdog armed for the primary's postmaster {} (it stops it {} ms after the lease's confirmation runs out "
                     + "unless this sidecar confirms it again)", postmasterPid, grace.toMillis());
         } catch (IOException | RuntimeException e) {
@@ -100,15 +126,20 @@ public final class Watchdog implements AutoCloseable {
 
     /** Stands the guard down without firing (the server is no longer a primary, or stops cleanly). */
     public synchronized void disarm() {
+        disarms++;
+        standDown();
+    }
+
+    private void standDown() {
         if (guard == null) return;
-        if (guard.isAlive()) send("disarm");
+        if (guard.isAlive()) send(guard, "disarm");
         guard = null;
     }
 
     private synchronized void feed() {
         if (guard == null || !guard.isAlive()) return;
         try {
-            deadline().ifPresent(deadline -> send("ok " + deadline));
+            deadline().ifPresent(deadline -> send(guard, "ok " + deadline));
         } catch (IOException | RuntimeException e) {
             // no heartbeat: the guard keeps the last deadline, which errs on the side of stopping
             log.debug("no watchdog heartbeat", e);
@@ -129,7 +160,7 @@ public final class Watchdog implements AutoCloseable {
         return Optional.of(uptime + Duration.between(now, until.get().plus(grace)).toMillis() / 10 - 1);
     }
 
-    private void send(String line) {
+    private static void send(Process guard, String line) {
         try {
             OutputStream in = guard.getOutputStream();
             in.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
