@@ -94,24 +94,36 @@ public final class RealTimeThreads {
      * later (a store peer's request pipeline after an election, a snapshot's thread) runs at ordinary priority.
      */
     public static <T, E extends Exception> T raisingThreadsStartedBy(Creation<T, E> creation) throws E {
-        if (!enabled.get() || refused.get()) return creation.create();
         Set<Long> before = threadIds();
+        try {
+            return raisingAllThreadsStartedBy(creation);
+        } finally {
+            // twice: a thread the first pass finds may have started another before it got the flag
+            for (int pass = 0; pass < 2 && enabled.get() && !refused.get(); pass++) {
+                for (long id : threadIds()) {
+                    if (!before.contains(id) && scheduler(id) == SCHED_RR) set(Math.toIntExact(id), SCHED_RR | SCHED_RESET_ON_FORK, PRIORITY);
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs {@code creation} with the calling thread raised meanwhile, without SCHED_RESET_ON_FORK, then puts the caller
+     * back: the threads it starts, and every thread they start later, inherit real-time priority. For a store peer, whose
+     * request pipeline its elections start long after it was created. Only for a library that runs none of our code and
+     * starts no processes: ZooKeeper's server reaches no other code but its own, and the JVM's common pool only through
+     * a client's getAllChildrenNumber, which pgmanager never sends.
+     */
+    public static <T, E extends Exception> T raisingAllThreadsStartedBy(Creation<T, E> creation) throws E {
+        if (!enabled.get() || refused.get()) return creation.create();
         int callerScheduler = scheduler(0);
         boolean inheriting = set(0, SCHED_RR, PRIORITY);
         try {
             return creation.create();
         } finally {
-            if (inheriting) {
-                if (!set(0, callerScheduler, isRealTime(callerScheduler) ? PRIORITY : 0)) {
-                    log.error("could not put thread {} back to its own scheduling; it stays at real-time priority",
-                            Thread.currentThread().getName());
-                }
-                // twice: a thread the first pass finds may have started another before it got the flag
-                for (int pass = 0; pass < 2; pass++) {
-                    for (long id : threadIds()) {
-                        if (!before.contains(id) && scheduler(id) == SCHED_RR) set(Math.toIntExact(id), SCHED_RR | SCHED_RESET_ON_FORK, PRIORITY);
-                    }
-                }
+            if (inheriting && !set(0, callerScheduler, isRealTime(callerScheduler) ? PRIORITY : 0)) {
+                log.error("could not put thread {} back to its own scheduling; it stays at real-time priority",
+                        Thread.currentThread().getName());
             }
         }
     }

@@ -16,6 +16,7 @@ import dev.pgmanager.platform.bench.RollingMigration;
 import dev.pgmanager.platform.bench.RollingMigration.Step;
 import dev.pgmanager.platform.bench.SequenceWriter;
 import dev.pgmanager.store.testing.Await;
+import dev.pgmanager.store.testing.Prerequisites;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -108,6 +109,17 @@ class EnsembleModeTest {
             assertTrue(findings.stream().anyMatch(f -> f.path("subject").asText().equals(m.machineId())
                     && f.path("severity").asText().equals("ok") && f.path("message").asText().contains(m.address())),
                     m.machineId() + " serves as a peer at " + m.address() + ": " + findings);
+        }
+
+        // Each peer's request pipeline, started by its election, runs at real-time priority as the rest of the lease's
+        // path does (it needs CAP_SYS_NICE: root, as in CI); nothing of the JVM's common pool does.
+        if (Prerequisites.root() || Prerequisites.inCi()) {
+            for (String id : harness.machineIds()) {
+                Set<String> raised = SchedulingPolicies.threadsOf(harness.cluster.sidecarPid(id).orElseThrow(), "2");
+                assertTrue(raised.contains("CommitProcessor") && raised.stream().anyMatch(name -> name.startsWith("SyncThread:"))
+                        && raised.contains("main-SendThread"), id + "'s raised threads: " + raised);
+                assertFalse(raised.stream().anyMatch(name -> name.startsWith("ForkJoinPool")), id + "'s raised threads: " + raised);
+            }
         }
     }
 

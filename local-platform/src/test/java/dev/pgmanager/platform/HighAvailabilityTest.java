@@ -116,20 +116,29 @@ class HighAvailabilityTest {
     void theLeasesPathRunsAtRealTimePriorityAndPostgresNever() throws Exception {
         Prerequisites.require(Prerequisites.root(), "root (real-time priority needs CAP_SYS_NICE)");
         long platform = Long.parseLong(Files.readString(LocalLayout.of(harness.cluster.dir()).platformPid()).strip());
-        Set<String> platformRaised = threadsOf(platform, "2");
+        Set<String> platformRaised = SchedulingPolicies.threadsOf(platform, "2");
         assertTrue(platformRaised.containsAll(Set.of("VM Thread", "SyncThread:0", "ProcessThread(s", "NIOServerCxnFac"))
                 && platformRaised.stream().anyMatch(name -> name.startsWith("proxy-up-")), "platform: " + platformRaised);
         String leader = harness.leader();
         // a connection through a replica's router, so that its relay threads exist
         String replica = harness.machineIds().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
-        try (Connection routed = harness.connectThroughRouter(replica); Statement statement = routed.createStatement()) {
+        var opened = new java.util.concurrent.atomic.AtomicReference<Connection>();
+        Await.untilAnswered(Duration.ofSeconds(30), "a connection through " + replica + "'s router", () -> {
+            try {
+                opened.set(harness.connectThroughRouter(replica));
+                return true;
+            } catch (SQLException | java.io.IOException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        });
+        try (Connection routed = opened.get(); Statement statement = routed.createStatement()) {
             statement.execute("SELECT 1");
             for (String id : harness.machineIds()) {
                 long sidecar = harness.cluster.sidecarPid(id).orElseThrow();
-                Set<String> raised = threadsOf(sidecar, "2");
+                Set<String> raised = SchedulingPolicies.threadsOf(sidecar, "2");
                 assertTrue(raised.containsAll(Set.of("VM Thread", "main-SendThread", "main-EventThrea", "watchdog"))
                         && raised.stream().anyMatch(name -> name.startsWith("lease-")), id + "'s sidecar: " + raised);
-                Set<String> ordinary = threadsOf(sidecar, "0");
+                Set<String> ordinary = SchedulingPolicies.threadsOf(sidecar, "0");
                 assertTrue(ordinary.contains("control-loop"), id + "'s sidecar: " + ordinary);
                 assertFalse(raised.stream().anyMatch(name -> name.startsWith("routed") || name.startsWith("primary-rout")),
                         id + "'s router relays: " + raised);
@@ -138,49 +147,25 @@ class HighAvailabilityTest {
                 servers.add(postmaster);
                 for (long server : servers) {
                     try {
-                        assertEquals("0", statField(server, 38), id + "'s PostgreSQL process " + server);
+                        assertEquals("0", SchedulingPolicies.statField(server, 38), id + "'s PostgreSQL process " + server);
                     } catch (java.nio.file.NoSuchFileException ended) {
                         // a backend or worker that ended meanwhile
                     }
                 }
             }
-            assertTrue(threadsOf(harness.cluster.sidecarPid(replica).orElseThrow(), "0").contains("routed-connecti"),
+            assertTrue(SchedulingPolicies.threadsOf(harness.cluster.sidecarPid(replica).orElseThrow(), "0").contains("routed-connecti"),
                     "the replica's router relays its connection on ordinary threads");
         }
         // the guard: bash -c SCRIPT watchdog DEADLINE PID
         ProcessHandle leaderSidecar = ProcessHandle.of(harness.cluster.sidecarPid(leader).orElseThrow()).orElseThrow();
         Await.until(Duration.ofSeconds(30), "the primary's watchdog guard", () -> watchdogGuard(leaderSidecar).isPresent());
-        assertEquals("2", statField(watchdogGuard(leaderSidecar).orElseThrow(), 38), "the primary's watchdog guard");
+        assertEquals("2", SchedulingPolicies.statField(watchdogGuard(leaderSidecar).orElseThrow(), 38), "the primary's watchdog guard");
     }
 
     private static java.util.Optional<Long> watchdogGuard(ProcessHandle sidecar) {
         return sidecar.children().map(ProcessHandle::pid)
                 .filter(pid -> LocalProcesses.commandLine(pid).startsWith("bash -c ") && LocalProcesses.commandLine(pid).contains(" watchdog "))
                 .findFirst();
-    }
-
-    /** The names of process {@code pid}'s threads whose scheduling policy (field 41 of their stat) is {@code policy}. */
-    private static Set<String> threadsOf(long pid, String policy) throws java.io.IOException {
-        Set<String> names = new HashSet<>();
-        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-            for (Path task : tasks.toList()) {
-                try {
-                    String stat = Files.readString(task.resolve("stat"));
-                    if (stat.substring(stat.lastIndexOf(')') + 2).split(" ")[38].equals(policy)) {
-                        names.add(Files.readString(task.resolve("comm")).strip());
-                    }
-                } catch (java.io.IOException ended) {
-                    // the thread ended meanwhile
-                }
-            }
-        }
-        return names;
-    }
-
-    /** Field {@code index} + 3 of {@code /proc/PID/stat} (counted after the command name, which may hold spaces). */
-    private static String statField(long pid, int index) throws java.io.IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        return stat.substring(stat.lastIndexOf(')') + 2).split(" ")[index];
     }
 
     /** The 19th field of {@code /proc/PID/stat} (the 17th after the command name, which may hold spaces). */

@@ -130,11 +130,11 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     }
 
     /**
-     * As {@link #peer(long, Path, List)}. The threads it starts here run at real-time priority where the process enabled
-     * it, as a standalone's do; not yet those its elections start later (the request pipeline of a leader or follower).
+     * As {@link #peer(long, Path, List)}. Its threads run at real-time priority where the process enabled it, as a
+     * standalone's do, and so do those they start later (the request pipeline each election starts).
      */
     public static EmbeddedZooKeeper peer(long myId, Path dataDir, List<PeerSpec> peers, Duration tickTime) {
-        return RealTimeThreads.raisingThreadsStartedBy(() -> startPeer(myId, dataDir, peers, tickTime));
+        return RealTimeThreads.raisingAllThreadsStartedBy(() -> startPeer(myId, dataDir, peers, tickTime));
     }
 
     private static EmbeddedZooKeeper startPeer(long myId, Path dataDir, List<PeerSpec> peers, Duration tickTime) {
