@@ -53,7 +53,7 @@ final class RunCommand implements Callable<Integer> {
             LogFields.machineId(config.machineId());
             LogOutput.use(fromCommandLine.orElse(config.logFormat()));
             CpuShare.raiseForThisProcess();
-            RealTimeThreads.enableForThisProcess();
+            if (config.ha().realtimePriority()) RealTimeThreads.enableForThisProcess();
             sidecar = Sidecar.start(config, Clock.systemUTC());
         } catch (Exception | Error e) {
             // the lines that say why may still be queued

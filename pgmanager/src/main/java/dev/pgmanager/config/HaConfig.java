@@ -19,11 +19,12 @@ import java.util.Objects;
  * @param noSync                    this member is never made a synchronous standby
  * @param failsafeMode              a primary that loses the store keeps accepting writes while every member it knows
  *                                  confirms over the API that it follows it
+ * @param realtimePriority          the threads that keep the lease run at real-time priority where permitted
  */
 public record HaConfig(Duration loopWait, long maximumLagOnFailoverBytes, Duration slotRetention, boolean noFailover,
                        int priority, Duration stopHandoverTimeout,
                        MigrationVerification verifyOnMigration, SynchronousSettings synchronous, boolean noSync,
-                       boolean failsafeMode) {
+                       boolean failsafeMode, boolean realtimePriority) {
     public HaConfig {
         Objects.requireNonNull(stopHandoverTimeout, "stopHandoverTimeout");
         Objects.requireNonNull(loopWait, "loopWait");
