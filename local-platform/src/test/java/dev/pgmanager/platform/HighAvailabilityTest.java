@@ -162,6 +162,33 @@ class HighAvailabilityTest {
         assertEquals("2", SchedulingPolicies.statField(watchdogGuard(leaderSidecar).orElseThrow(), 38), "the primary's watchdog guard");
     }
 
+    /** {@code ha.realtime_priority: false} keeps every thread of the sidecar at ordinary priority. */
+    @Test
+    @Order(1)
+    void anOperatorCanKeepTheSidecarAtOrdinaryPriority() throws Exception {
+        Prerequisites.require(Prerequisites.root(), "root (real-time priority needs CAP_SYS_NICE)");
+        String replica = harness.machineIds().stream().filter(id -> !id.equals(harness.leader())).findFirst().orElseThrow();
+        Path config = LocalLayout.of(harness.cluster.dir()).memberConfig(replica);
+        String original = Files.readString(config);
+        assertFalse(original.contains("\nha:"), "the test adds the ha section itself: " + original);
+        try {
+            Files.writeString(config, original + "ha:\n  realtime_priority: false\n");
+            harness.cluster.stop(replica);
+            harness.cluster.start(replica);
+            Await.until(Duration.ofSeconds(60), replica + " streaming again", () -> harness.status().isHealthy());
+            long sidecar = harness.cluster.sidecarPid(replica).orElseThrow();
+            Set<String> threads = SchedulingPolicies.threadsOf(sidecar, "0");
+            assertTrue(threads.contains("main-SendThread") && threads.stream().anyMatch(name -> name.startsWith("lease-")),
+                    "the lease's threads are there: " + threads);
+            assertEquals(Set.of(), SchedulingPolicies.threadsOf(sidecar, "2"), "raised threads with ha.realtime_priority: false");
+        } finally {
+            Files.writeString(config, original);
+            harness.cluster.stop(replica);
+            harness.cluster.start(replica);
+            harness.awaitHealthy(Duration.ofSeconds(60));
+        }
+    }
+
     private static java.util.Optional<Long> watchdogGuard(ProcessHandle sidecar) {
         return sidecar.children().map(ProcessHandle::pid)
                 .filter(pid -> LocalProcesses.commandLine(pid).startsWith("bash -c ") && LocalProcesses.commandLine(pid).contains(" watchdog "))
