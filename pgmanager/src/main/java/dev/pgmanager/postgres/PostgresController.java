@@ -156,15 +156,24 @@ public final class PostgresController {
             signalStop(StopMode.FAST, pid.getAsLong());
             waitUntil("PostgreSQL in " + dataDirectory + " to write its shutdown checkpoint and send it to its replicas", HAND_OVER_POLL,
                     () -> !Postmaster.isLivePostgres(pid.getAsLong())
-                            || (Postmaster.walSenders(pid.getAsLong()).isEmpty() && controlData().shutDownCleanly()));
+                            || (Postmaster.walSenders(pid.getAsLong()).isEmpty() && shutDownCleanly()));
         }
         // A server that crashed meanwhile (or was not running) may hold WAL no replica has: no clean hand-over then
-        ControlData control = controlData();
+        ControlFile.Snapshot control = ControlFile.read(dataDirectory.path()).orElseGet(() -> {
+            ControlData data = controlData();
+            return new ControlFile.Snapshot(data.clusterState(), data.checkpointLocation());
+        });
         if (!control.shutDownCleanly()) {
             throw new PostgresException("PostgreSQL in " + dataDirectory + " did not shut down cleanly (its control file says "
                     + control.clusterState() + "): its replicas may lack its last WAL, so it hands over nothing");
         }
         return control.checkpointLocation();
+    }
+
+    /** Whether the control file says shut down: read directly where it can be (a switchover waits on it), else by pg_controldata. */
+    private boolean shutDownCleanly() {
+        return ControlFile.read(dataDirectory.path()).map(ControlFile.Snapshot::shutDownCleanly)
+                .orElseGet(() -> controlData().shutDownCleanly());
     }
 
     /**
