@@ -110,9 +110,10 @@ public final class RealTimeThreads {
     /**
      * Runs {@code creation} with the calling thread raised meanwhile, without SCHED_RESET_ON_FORK, then puts the caller
      * back: the threads it starts, and every thread they start later, inherit real-time priority. For a store peer, whose
-     * request pipeline its elections start long after it was created. Only for a library that runs none of our code and
-     * starts no processes: ZooKeeper's server reaches no other code but its own, and the JVM's common pool only through
-     * a client's getAllChildrenNumber, which pgmanager never sends.
+     * request pipeline its elections start long after it was created. Only for a library that starts no processes and
+     * calls little of ours: ZooKeeper's server calls pgmanager's code only through the JVM's name resolver, which moves
+     * to an ordinary thread ({@link #passesItOn}), and reaches the JVM's common pool only through a client's
+     * getAllChildrenNumber, which pgmanager never sends.
      */
     public static <T, E extends Exception> T raisingAllThreadsStartedBy(Creation<T, E> creation) throws E {
         if (!enabled.get() || refused.get()) return creation.create();
@@ -126,6 +127,41 @@ public final class RealTimeThreads {
                         Thread.currentThread().getName());
             }
         }
+    }
+
+    /**
+     * Whether the calling thread passes real-time priority on to what it starts: a store peer's thread
+     * ({@link #raisingAllThreadsStartedBy}). Code of ours that such a thread calls into (a name lookup through the JVM's
+     * resolver, which reaches pgmanager's DNS client) must run elsewhere ({@link #onOrdinaryThread}), or the threads it
+     * starts on the way (the DNS client's selector, the virtual threads' carriers) would run at real-time priority for good.
+     */
+    public static boolean passesItOn() {
+        return enabled.get() && scheduler(0) == SCHED_RR;
+    }
+
+    /** Runs {@code task} on a thread of ordinary priority and waits for it; its failure is thrown here, as it was. */
+    public static <T, E extends Exception> T onOrdinaryThread(Creation<T, E> task, Class<E> failure) throws E {
+        try {
+            return Ordinary.THREADS.submit(task::create).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (failure.isInstance(cause)) throw failure.cast(cause);
+            if (cause instanceof RuntimeException unchecked) throw unchecked;
+            if (cause instanceof Error error) throw error;
+            throw new IllegalStateException(cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for " + task, e);
+        }
+    }
+
+    /** Threads that put themselves back to ordinary priority when they start: whoever starts them, they pass nothing on. */
+    private static final class Ordinary {
+        static final java.util.concurrent.ExecutorService THREADS = java.util.concurrent.Executors.newCachedThreadPool(
+                task -> Thread.ofPlatform().daemon().name("ordinary-priority").unstarted(() -> {
+                    set(0, 0, 0);
+                    task.run();
+                }));
     }
 
     /** Code that creates something, starting threads on the way. */

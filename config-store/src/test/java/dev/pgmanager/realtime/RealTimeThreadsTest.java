@@ -1,6 +1,7 @@
 package dev.pgmanager.realtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgmanager.store.testing.Prerequisites;
@@ -79,6 +80,32 @@ class RealTimeThreadsTest {
             inside.join();
         }
         assertEquals("policy 0 priority 0", startedLater.get(10, TimeUnit.SECONDS), "a thread that one starts later");
+    }
+
+    @Test
+    void aThreadThatPassesItOnRunsOurCodeOnAnOrdinaryThread() throws Exception {
+        var seen = new CompletableFuture<String>();
+        Thread peer = RealTimeThreads.raisingAllThreadsStartedBy(() -> Thread.ofPlatform().start(() -> {
+            try {
+                String own = scheduling(Path.of("/proc/thread-self/stat"));
+                boolean passesItOn = RealTimeThreads.passesItOn();
+                String elsewhere = RealTimeThreads.onOrdinaryThread(() -> scheduling(Path.of("/proc/thread-self/stat")), IOException.class);
+                IOException thrown = null;
+                try {
+                    RealTimeThreads.onOrdinaryThread(() -> {
+                        throw new IOException("as it was");
+                    }, IOException.class);
+                } catch (IOException e) {
+                    thrown = e;
+                }
+                seen.complete(own + " | " + passesItOn + " | " + elsewhere + " | " + (thrown == null ? "none" : thrown.getMessage()));
+            } catch (Throwable e) {
+                seen.completeExceptionally(e);
+            }
+        }));
+        peer.join();
+        assertEquals("policy 2 priority 1 | true | policy 0 priority 0 | as it was", seen.get());
+        assertFalse(RealTimeThreads.passesItOn(), "an ordinary thread");
     }
 
     @Test

@@ -118,7 +118,40 @@ class EnsembleModeTest {
                 Set<String> raised = SchedulingPolicies.threadsOf(harness.cluster.sidecarPid(id).orElseThrow(), "2");
                 assertTrue(raised.contains("CommitProcessor") && raised.stream().anyMatch(name -> name.startsWith("SyncThread:"))
                         && raised.contains("main-SendThread"), id + "'s raised threads: " + raised);
-                assertFalse(raised.stream().anyMatch(name -> name.startsWith("ForkJoinPool")), id + "'s raised threads: " + raised);
+                // the peers look each other up by name through pgmanager's DNS client, whose threads stay ordinary
+                assertFalse(raised.stream().anyMatch(name -> name.startsWith("ForkJoinPool") || name.startsWith("dnsjava")
+                        || name.startsWith("dns-reply") || name.startsWith("ordinary-prior")), id + "'s raised threads: " + raised);
+            }
+        }
+    }
+
+    /**
+     * After elections, migrations and a replaced peer (the peers looked each other up by name again and again through
+     * pgmanager's DNS client), real-time priority has reached nothing outside the lease's path: not the DNS client's
+     * threads, not the virtual threads' carriers or pollers, not the router, the API or the control loop, and no
+     * PostgreSQL process (a process started from a real-time carrier would be one).
+     */
+    @Test
+    @Order(5)
+    void realTimePriorityReachedNothingButTheLeasesPath() throws Exception {
+        Prerequisites.require(Prerequisites.root(), "root (real-time priority needs CAP_SYS_NICE)");
+        List<String> ordinary = List.of("ForkJoinPool", "dnsjava", "dns-reply", "VirtualThread", "MasterPoller", "Read-Poller",
+                "Write-Poller", "routed", "primary-router", "control-loop", "qtp", "Curator", "ordinary-prior", "postgres-launch");
+        harness.awaitHealthy(HEALTHY_BOUND);
+        List<String> members = harness.currentFile().members().stream().map(LocalMember::machineId).toList();
+        for (String id : members) {
+            long sidecar = harness.cluster.sidecarPid(id).orElseThrow(() -> new AssertionError(id + " runs no sidecar"));
+            Set<String> raised = SchedulingPolicies.threadsOf(sidecar, "2");
+            assertTrue(raised.contains("VM Thread"), id + ": " + raised);
+            assertFalse(raised.stream().anyMatch(name -> ordinary.stream().anyMatch(name::startsWith)), id + "'s raised threads: " + raised);
+            for (ProcessHandle child : ProcessHandle.of(sidecar).orElseThrow().descendants().toList()) {
+                try {
+                    String policy = SchedulingPolicies.statField(child.pid(), 38);
+                    boolean guard = LocalProcesses.commandLine(child.pid()).contains(" watchdog ");
+                    assertEquals(guard ? "2" : "0", policy, id + "'s child process " + LocalProcesses.commandLine(child.pid()));
+                } catch (java.nio.file.NoSuchFileException ended) {
+                    // a process that ended meanwhile
+                }
             }
         }
     }

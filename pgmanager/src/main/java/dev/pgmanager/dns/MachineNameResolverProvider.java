@@ -1,5 +1,6 @@
 package dev.pgmanager.dns;
 
+import dev.pgmanager.realtime.RealTimeThreads;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.net.spi.InetAddressResolver;
@@ -49,6 +50,14 @@ public final class MachineNameResolverProvider extends InetAddressResolverProvid
         return new InetAddressResolver() {
             @Override
             public Stream<InetAddress> lookupByName(String host, LookupPolicy policy) throws UnknownHostException {
+                // a store peer's thread: the DNS client would start its threads at real-time priority, for good
+                if (RealTimeThreads.passesItOn()) {
+                    return RealTimeThreads.onOrdinaryThread(() -> lookUp(host, policy).toList(), UnknownHostException.class).stream();
+                }
+                return lookUp(host, policy);
+            }
+
+            private Stream<InetAddress> lookUp(String host, LookupPolicy policy) throws UnknownHostException {
                 MachineNames names = INSTALLED.get();
                 if (names == null || !names.owns(host)) return builtin.lookupByName(host, policy);
                 InetAddress address = names.lookUp(host).orElseThrow(() ->

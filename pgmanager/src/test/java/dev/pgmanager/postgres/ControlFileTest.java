@@ -59,10 +59,23 @@ class ControlFileTest {
         flipped[33] ^= 1; // a bit of the checkpoint's location: the CRC no longer matches
         assertEquals(Optional.empty(), ControlFile.parse(flipped));
         byte[] otherVersion = Arrays.copyOf(file, file.length);
-        otherVersion[8] ^= 1; // a layout this does not know (and a CRC that no longer matches either)
-        assertEquals(Optional.empty(), ControlFile.parse(otherVersion));
+        otherVersion[8] ^= 1; // a layout this does not know, its CRC made right
+        assertEquals(Optional.empty(), ControlFile.parse(withCrc(otherVersion)));
+        byte[] unknownState = Arrays.copyOf(file, file.length);
+        unknownState[16] = 42; // no state PostgreSQL writes, its CRC made right
+        assertEquals(Optional.empty(), ControlFile.parse(withCrc(unknownState)));
+        assertEquals("shut down", ControlFile.parse(withCrc(Arrays.copyOf(file, file.length))).orElseThrow().clusterState(),
+                "the CRC as this test computes it");
         assertEquals(Optional.empty(), ControlFile.parse(Arrays.copyOf(file, 100)), "a short read");
         assertEquals(Optional.empty(), ControlFile.read(root.resolve("not-a-cluster")));
+    }
+
+    /** {@code file} with the CRC-32C of its first 288 bytes stored after them, as PostgreSQL stores it. */
+    private static byte[] withCrc(byte[] file) {
+        var crc = new java.util.zip.CRC32C();
+        crc.update(file, 0, 288);
+        java.nio.ByteBuffer.wrap(file).order(java.nio.ByteOrder.nativeOrder()).putInt(288, (int) crc.getValue());
+        return file;
     }
 
     private static void assertAgrees(PostgresController server, String state) {
