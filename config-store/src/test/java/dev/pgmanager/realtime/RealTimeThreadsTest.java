@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgmanager.store.testing.Prerequisites;
+import dev.pgmanager.store.testing.ProcStat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -138,8 +139,7 @@ class RealTimeThreadsTest {
     }
 
     private static String scheduling(String stat) {
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return "policy " + fields[38] + " priority " + fields[37];
+        return "policy " + ProcStat.field(stat, ProcStat.POLICY) + " priority " + ProcStat.field(stat, ProcStat.RT_PRIORITY);
     }
 
     private static void awaitQuietly(CountDownLatch latch) {

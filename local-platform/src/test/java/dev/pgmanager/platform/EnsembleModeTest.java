@@ -17,6 +17,7 @@ import dev.pgmanager.platform.bench.RollingMigration.Step;
 import dev.pgmanager.platform.bench.SequenceWriter;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.testing.Prerequisites;
+import dev.pgmanager.store.testing.ProcStat;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -115,7 +116,7 @@ class EnsembleModeTest {
         // path does (it needs CAP_SYS_NICE: root, as in CI); nothing of the JVM's common pool does.
         if (Prerequisites.root() || Prerequisites.inCi()) {
             for (String id : harness.machineIds()) {
-                Set<String> raised = SchedulingPolicies.threadsOf(harness.cluster.sidecarPid(id).orElseThrow(), "2");
+                Set<String> raised = ProcStat.threadsWithPolicy(harness.cluster.sidecarPid(id).orElseThrow(), "2");
                 assertTrue(raised.contains("CommitProcessor") && raised.stream().anyMatch(name -> name.startsWith("SyncThread:"))
                         && raised.contains("main-SendThread"), id + "'s raised threads: " + raised);
                 // the peers look each other up by name through pgmanager's DNS client, whose threads stay ordinary
@@ -141,12 +142,12 @@ class EnsembleModeTest {
         List<String> members = harness.currentFile().members().stream().map(LocalMember::machineId).toList();
         for (String id : members) {
             long sidecar = harness.cluster.sidecarPid(id).orElseThrow(() -> new AssertionError(id + " runs no sidecar"));
-            Set<String> raised = SchedulingPolicies.threadsOf(sidecar, "2");
+            Set<String> raised = ProcStat.threadsWithPolicy(sidecar, "2");
             assertTrue(raised.contains("VM Thread"), id + ": " + raised);
             assertFalse(raised.stream().anyMatch(name -> ordinary.stream().anyMatch(name::startsWith)), id + "'s raised threads: " + raised);
             for (ProcessHandle child : ProcessHandle.of(sidecar).orElseThrow().descendants().toList()) {
                 try {
-                    String policy = SchedulingPolicies.statField(child.pid(), 38);
+                    String policy = ProcStat.field(child.pid(), ProcStat.POLICY);
                     boolean guard = LocalProcesses.commandLine(child.pid()).contains(" watchdog ");
                     assertEquals(guard ? "2" : "0", policy, id + "'s child process " + LocalProcesses.commandLine(child.pid()));
                 } catch (java.nio.file.NoSuchFileException ended) {

@@ -10,6 +10,7 @@ import dev.pgmanager.platform.bench.SequenceWriter;
 import dev.pgmanager.store.MemberState;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.testing.Prerequisites;
+import dev.pgmanager.store.testing.ProcStat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -101,7 +102,7 @@ class HighAvailabilityTest {
             assertNotEquals(sidecarGroup[0], postgresGroup[0], id + ": PostgreSQL shares the sidecar's session");
             assertEquals("-5", sidecarGroup[2], id + "'s sidecar: " + String.join(" ", sidecarGroup));
             assertEquals("0", postgresGroup[2], id + "'s PostgreSQL: " + String.join(" ", postgresGroup));
-            assertEquals(5, niceness(postmaster), id + "'s postmaster's niceness");
+            assertEquals(5, Integer.parseInt(ProcStat.field(postmaster, ProcStat.NICE)), id + "'s postmaster's niceness");
         }
     }
 
@@ -116,7 +117,7 @@ class HighAvailabilityTest {
     void theLeasesPathRunsAtRealTimePriorityAndPostgresNever() throws Exception {
         Prerequisites.require(Prerequisites.root(), "root (real-time priority needs CAP_SYS_NICE)");
         long platform = Long.parseLong(Files.readString(LocalLayout.of(harness.cluster.dir()).platformPid()).strip());
-        Set<String> platformRaised = SchedulingPolicies.threadsOf(platform, "2");
+        Set<String> platformRaised = ProcStat.threadsWithPolicy(platform, "2");
         assertTrue(platformRaised.containsAll(Set.of("VM Thread", "SyncThread:0", "ProcessThread(s", "NIOServerCxnFac"))
                 && platformRaised.stream().anyMatch(name -> name.startsWith("proxy-up-")), "platform: " + platformRaised);
         String leader = harness.leader();
@@ -135,10 +136,10 @@ class HighAvailabilityTest {
             statement.execute("SELECT 1");
             for (String id : harness.machineIds()) {
                 long sidecar = harness.cluster.sidecarPid(id).orElseThrow();
-                Set<String> raised = SchedulingPolicies.threadsOf(sidecar, "2");
+                Set<String> raised = ProcStat.threadsWithPolicy(sidecar, "2");
                 assertTrue(raised.containsAll(Set.of("VM Thread", "main-SendThread", "main-EventThrea", "watchdog"))
                         && raised.stream().anyMatch(name -> name.startsWith("lease-")), id + "'s sidecar: " + raised);
-                Set<String> ordinary = SchedulingPolicies.threadsOf(sidecar, "0");
+                Set<String> ordinary = ProcStat.threadsWithPolicy(sidecar, "0");
                 assertTrue(ordinary.contains("control-loop"), id + "'s sidecar: " + ordinary);
                 assertFalse(raised.stream().anyMatch(name -> name.startsWith("routed") || name.startsWith("primary-rout")),
                         id + "'s router relays: " + raised);
@@ -147,19 +148,19 @@ class HighAvailabilityTest {
                 servers.add(postmaster);
                 for (long server : servers) {
                     try {
-                        assertEquals("0", SchedulingPolicies.statField(server, 38), id + "'s PostgreSQL process " + server);
+                        assertEquals("0", ProcStat.field(server, ProcStat.POLICY), id + "'s PostgreSQL process " + server);
                     } catch (java.nio.file.NoSuchFileException ended) {
                         // a backend or worker that ended meanwhile
                     }
                 }
             }
-            assertTrue(SchedulingPolicies.threadsOf(harness.cluster.sidecarPid(replica).orElseThrow(), "0").contains("routed-connecti"),
+            assertTrue(ProcStat.threadsWithPolicy(harness.cluster.sidecarPid(replica).orElseThrow(), "0").contains("routed-connecti"),
                     "the replica's router relays its connection on ordinary threads");
         }
         // the guard: bash -c SCRIPT watchdog DEADLINE PID
         ProcessHandle leaderSidecar = ProcessHandle.of(harness.cluster.sidecarPid(leader).orElseThrow()).orElseThrow();
         Await.until(Duration.ofSeconds(30), "the primary's watchdog guard", () -> watchdogGuard(leaderSidecar).isPresent());
-        assertEquals("2", SchedulingPolicies.statField(watchdogGuard(leaderSidecar).orElseThrow(), 38), "the primary's watchdog guard");
+        assertEquals("2", ProcStat.field(watchdogGuard(leaderSidecar).orElseThrow(), ProcStat.POLICY), "the primary's watchdog guard");
     }
 
     /** {@code ha.realtime_priority: false} keeps every thread of the sidecar at ordinary priority. Last: it restarts a member. */
@@ -179,13 +180,13 @@ class HighAvailabilityTest {
             harness.cluster.start(replica);
             Await.untilAnswered(Duration.ofSeconds(60), replica + "'s sidecar with its store client and lease threads", () -> {
                 try {
-                    Set<String> threads = SchedulingPolicies.threadsOf(harness.cluster.sidecarPid(replica).orElseThrow(), "0");
+                    Set<String> threads = ProcStat.threadsWithPolicy(harness.cluster.sidecarPid(replica).orElseThrow(), "0");
                     return threads.contains("main-SendThread") && threads.stream().anyMatch(name -> name.startsWith("lease-"));
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
             });
-            assertEquals(Set.of(), SchedulingPolicies.threadsOf(harness.cluster.sidecarPid(replica).orElseThrow(), "2"),
+            assertEquals(Set.of(), ProcStat.threadsWithPolicy(harness.cluster.sidecarPid(replica).orElseThrow(), "2"),
                     "raised threads with ha.realtime_priority: false");
         } catch (Exception | AssertionError e) {
             failure = e;
@@ -207,12 +208,6 @@ class HighAvailabilityTest {
         return sidecar.children().map(ProcessHandle::pid)
                 .filter(pid -> LocalProcesses.commandLine(pid).startsWith("bash -c ") && LocalProcesses.commandLine(pid).contains(" watchdog "))
                 .findFirst();
-    }
-
-    /** The 19th field of {@code /proc/PID/stat} (the 17th after the command name, which may hold spaces). */
-    private static int niceness(long pid) throws java.io.IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
     }
 
     /** {@code /proc/PID/autogroup}: the group's name, "nice", its niceness. */

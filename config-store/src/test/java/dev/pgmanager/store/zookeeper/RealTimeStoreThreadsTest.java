@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import dev.pgmanager.realtime.RealTimeThreads;
 import dev.pgmanager.store.testing.FreePorts;
 import dev.pgmanager.store.testing.Prerequisites;
+import dev.pgmanager.store.testing.ProcStat;
 import dev.pgmanager.store.testing.TempDirs;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -96,9 +97,7 @@ class RealTimeStoreThreadsTest {
         }
     }
 
-    /** Field 41 of a {@code stat} file of /proc: 0 ordinary, 2 round-robin real-time. */
     private static String policy(Path stat) throws IOException {
-        String text = Files.readString(stat, StandardCharsets.US_ASCII);
-        return text.substring(text.lastIndexOf(')') + 2).split(" ")[38];
+        return ProcStat.field(stat, ProcStat.POLICY);
     }
 }
