@@ -124,7 +124,7 @@ class DoctorTest {
         assertEquals("pgmanager rejoin " + replica + " --dir " + dir, finding.path("fix").asText());
 
         CommandRun fix = runFix(finding);
-        assertEquals(0, fix.exit(), fix.err());
+        assertEquals(0, fix.exit(), fix.err() + harness.sidecarWarnings());
         String leaderAddress = dnsAddress(leader);
         Await.until(HEAL, replica + " streams from the leader's address in DNS", () -> streamsFrom(replica, leaderAddress));
         try (Connection c = harness.connect(replica); Statement s = c.createStatement();
@@ -190,7 +190,7 @@ class DoctorTest {
                     "a primary without the lease is named too");
 
             CommandRun fix = runFix(finding);
-            assertEquals(0, fix.exit(), fix.err());
+            assertEquals(0, fix.exit(), fix.err() + harness.sidecarWarnings());
             assertTrue(fix.out().contains("rewound"), fix.out());
             Await.untilAnswered(HEAL, replica + " streams on the leader's timeline again",
                     () -> harness.receiverStreaming(replica) && timeline(replica) == timeline(leader));
@@ -260,7 +260,7 @@ class DoctorTest {
 
         CommandRun reinit = runFix(finding);
 
-        assertEquals(0, reinit.exit(), reinit.out() + reinit.err());
+        assertEquals(0, reinit.exit(), reinit.out() + reinit.err() + harness.sidecarWarnings());
         Path aside = asidePath(reinit.out(), "kept at ");
         assertTrue(Files.exists(aside.resolve("PG_VERSION")), "the old data is kept aside: " + aside);
         assertEquals(systemIdentifier, controlDataSystemIdentifier(aside), "the old data moved aside whole");
@@ -284,7 +284,7 @@ class DoctorTest {
         assertTrue(finding.path("message").asText().contains("has no DNS answer"), finding.toString());
         assertEquals("pgmanager local start " + replica + " --dir " + dir, finding.path("fix").asText());
         CommandRun fix = runFix(finding);
-        assertEquals(0, fix.exit(), fix.err());
+        assertEquals(0, fix.exit(), fix.err() + harness.sidecarWarnings());
         Await.until(HEAL, replica + " resolves again", () -> resolver().resolve(MachineId.of(replica)).isPresent());
         awaitFinding("dns", replica, "ok");
     }
@@ -389,7 +389,7 @@ class DoctorTest {
         assertFalse(report.about("member", harness.machineIds().getFirst()).isEmpty(), "members examined: " + report.out());
 
         CommandRun fix = runFix(store);
-        assertEquals(0, fix.exit(), fix.err());
+        assertEquals(0, fix.exit(), fix.err() + harness.sidecarWarnings());
         Await.until(HEAL, "a healthy doctor report", () -> doctor().healthy());
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pgmanager.cli.CommandRun;
 import dev.pgmanager.platform.LocalStatus.MemberStatus;
 import dev.pgmanager.platform.bench.SequenceWriter;
 import dev.pgmanager.store.MemberState;
@@ -311,6 +312,64 @@ class HighAvailabilityTest {
         long sidecar = harness.cluster.sidecarPid(oldLeader).orElseThrow();
         // SIGSTOP: the sidecar can neither confirm its lease nor fence; only its watchdog can stop PostgreSQL.
         assertOneWriterAtATime(oldLeader, () -> LocalClusterHarness.signal("-STOP", sidecar), () -> LocalClusterHarness.signal("-CONT", sidecar));
+    }
+
+    @Test
+    @Order(6)
+    void aPausedClustersLeaderStartsAgainThePrimaryItsOwnFencingStopped() throws Exception {
+        harness.awaitHealthy(REJOIN_BOUND);
+        String leader = harness.leader();
+        String dir = harness.cluster.dir().toString();
+        long before = postmasterPid(leader);
+        try (Connection c = harness.connect(leader); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE paused_fence (n int)");
+            s.execute("INSERT INTO paused_fence VALUES (1)");
+        }
+        assertEquals(0, CommandRun.of("pause", "--dir", dir).exit());
+        try {
+            // Cut off long enough that the store expires its session: the lease is lost, not only in doubt.
+            harness.cluster.isolate(leader);
+            Await.until(FAILOVER_BOUND, leader + " fenced its primary and the store names no leader",
+                    () -> !harness.cluster.postgresRunning(leader) && harness.status().leader() == null);
+            assertEquals(0, harness.status().members().stream().filter(m -> m.role().equals("primary")).count(),
+                    "paused, nobody is promoted: " + harness.status().summary());
+            harness.cluster.heal(leader);
+
+            Await.untilAnswered(REJOIN_BOUND, leader + " leads again and its primary takes writes, the cluster still paused",
+                    () -> leader.equals(harness.status().leader()) && insertedSecondRow(leader));
+            assertNotEquals(before, postmasterPid(leader), "a new postmaster");
+            assertEquals(2, rows(leader), "every row kept");
+            // The members' records follow within a pass.
+            Await.until(REJOIN_BOUND, "exactly one primary, " + leader, () -> {
+                LocalStatus status = harness.status();
+                List<String> primaries = status.members().stream().filter(m -> m.role().equals("primary")).map(MemberStatus::machineId).toList();
+                return primaries.equals(List.of(leader));
+            });
+            try (var store = harness.store()) {
+                assertTrue(store.read().spec().value().paused(), "still paused: nothing but the fenced primary was started");
+            }
+        } finally {
+            harness.cluster.heal(leader);
+            assertEquals(0, CommandRun.of("resume", "--dir", dir).exit());
+        }
+        harness.awaitHealthy(REJOIN_BOUND);
+    }
+
+    private static boolean insertedSecondRow(String machineId) {
+        try (Connection c = harness.connect(machineId); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO paused_fence VALUES (2)");
+            return true;
+        } catch (SQLException notYet) {
+            return false;
+        }
+    }
+
+    private static long rows(String machineId) throws SQLException {
+        try (Connection c = harness.connect(machineId); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT count(*) FROM paused_fence")) {
+            r.next();
+            return r.getLong(1);
+        }
     }
 
     @Test

@@ -251,6 +251,25 @@ final class LocalClusterHarness implements AutoCloseable {
         }
     }
 
+    /**
+     * Each sidecar's last warnings and errors (fencing, a lost lease, a failed action), for a failure message: what the
+     * cluster did while a step failed, which CI keeps only in the output.
+     */
+    String sidecarWarnings() {
+        StringBuilder out = new StringBuilder();
+        for (String machineId : machineIds()) {
+            out.append("\n--- warnings of ").append(machineId).append("'s sidecar (last 8):");
+            try (var lines = Files.lines(memberDir(machineId).resolve("sidecar.log"))) {
+                List<String> warnings = lines.filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).toList();
+                warnings.subList(Math.max(0, warnings.size() - 8), warnings.size())
+                        .forEach(l -> out.append("\n").append(l, 0, Math.min(l.length(), 400)));
+            } catch (IOException | java.io.UncheckedIOException e) {
+                out.append(" unreadable: ").append(e.getMessage());
+            }
+        }
+        return out.toString();
+    }
+
     Path memberDir(String machineId) {
         return cluster.dir().resolve("members").resolve(machineId);
     }

@@ -58,9 +58,7 @@ public final class Decider {
         }
         Optional<String> mismatch = foreignCluster(o);
         if (mismatch.isPresent()) return Decision.none(mismatch.get());
-        if (spec(o).paused()) {
-            return Decision.none("paused: observing only (" + describeLocal(local) + ")");
-        }
+        if (spec(o).paused()) return paused(o);
         if (local.isPrimary() && !o.iLead()) return withoutLease(o);
         if (local.data() == DataState.EMPTY) return withoutData(o);
         if (!local.running()) return local.failedRewind().map(why -> leftStopped(o, why)).orElseGet(() -> startServer(o));
@@ -77,6 +75,35 @@ public final class Decider {
         Optional<Leader> leader = o.otherLeader();
         if (leader.isPresent()) return asFollower(o, leader.get());
         return leaderless(o);
+    }
+
+    /**
+     * Paused, PostgreSQL is the operator's: nothing is started, stopped or promoted. Except a primary this sidecar's own
+     * fencing stopped (its lease was in doubt): that was no operator's doing, and left down the cluster would have no
+     * primary until it is resumed. It takes the lease back when nobody took it and no member's data got past its
+     * timeline (the replicas, paused, promote nobody), and starts again.
+     */
+    private static Decision paused(Observation o) {
+        LocalPostgres local = o.local();
+        String observing = "paused: observing only (" + describeLocal(local) + ")";
+        if (!local.fenced() || local.failedRewind().isPresent() || spec(o).standbyOf().isPresent()) {
+            return Decision.none(observing);
+        }
+        String fenced = "paused, but I stopped my own primary while my lease was in doubt";
+        if (o.iLead()) {
+            return Decision.of(fenced + " and I hold the lease again (epoch " + o.lease().orElseThrow().epoch() + "): starting it",
+                    new StartAsPrimary());
+        }
+        if (o.cluster().leader().isPresent() || o.cluster().unreadable(Part.LEADER).isPresent()) return Decision.none(observing);
+        Optional<Member> ahead = o.cluster().membersExcept(o.id().value()).values().stream()
+                .filter(o::isFresh)
+                .filter(m -> m.role() == MemberRole.PRIMARY || m.timeline() > local.timeline())
+                .findFirst();
+        if (ahead.isPresent()) {
+            return Decision.none(fenced + ", and " + ahead.get().machineId() + " runs as primary or on a later timeline: "
+                    + "leaving the cluster to the operator");
+        }
+        return Decision.of(fenced + "; nobody leads and no member got past my timeline: taking the lease back", new AcquireLease());
     }
 
     /**

@@ -16,6 +16,8 @@ import java.util.OptionalLong;
  * @param lastRanAsPrimary a stopped server's data was last a primary's (it may hold WAL no one else has)
  * @param failedRewind why an operator's rejoin could not rewind this data, recorded until a rewind or re-clone succeeds;
  *     pg_rewind may have left the data half-rewound, so the server is not started while this is present
+ * @param fenced a stopped server was stopped by this sidecar's fencing (its lease in doubt, or the store out of reach),
+ *     not by an operator, and has not run since
  */
 public record LocalPostgres(
         DataState data,
@@ -23,7 +25,8 @@ public record LocalPostgres(
         long timeline,
         Optional<Server> server,
         boolean lastRanAsPrimary,
-        Optional<String> failedRewind) {
+        Optional<String> failedRewind,
+        boolean fenced) {
 
     public enum DataState {
         /** Missing or empty: safe to initialize or clone into. */
@@ -96,27 +99,32 @@ public record LocalPostgres(
 
     /** A missing or empty data directory. */
     public static LocalPostgres empty() {
-        return new LocalPostgres(DataState.EMPTY, Optional.empty(), 0, Optional.empty(), false, Optional.empty());
+        return new LocalPostgres(DataState.EMPTY, Optional.empty(), 0, Optional.empty(), false, Optional.empty(), false);
     }
 
     /** A data directory of files that are not a PostgreSQL cluster. */
     public static LocalPostgres foreign() {
-        return new LocalPostgres(DataState.FOREIGN, Optional.empty(), 0, Optional.empty(), false, Optional.empty());
+        return new LocalPostgres(DataState.FOREIGN, Optional.empty(), 0, Optional.empty(), false, Optional.empty(), false);
     }
 
     public static LocalPostgres stopped(String systemIdentifier, long timeline, boolean lastRanAsPrimary) {
         return new LocalPostgres(DataState.CLUSTER, Optional.of(systemIdentifier), timeline, Optional.empty(), lastRanAsPrimary,
-                Optional.empty());
+                Optional.empty(), false);
     }
 
     public static LocalPostgres running(String systemIdentifier, long timeline, Server server) {
         return new LocalPostgres(DataState.CLUSTER, Optional.of(systemIdentifier), timeline, Optional.of(server), false,
-                Optional.empty());
+                Optional.empty(), false);
     }
 
     /** The same, with {@code reason} (or none) as the failed rewind on record. */
     public LocalPostgres withFailedRewind(Optional<String> reason) {
-        return new LocalPostgres(data, systemIdentifier, timeline, server, lastRanAsPrimary, reason);
+        return new LocalPostgres(data, systemIdentifier, timeline, server, lastRanAsPrimary, reason, fenced);
+    }
+
+    /** The same, stopped by this sidecar's fencing (or not); only a stopped server can be. */
+    public LocalPostgres withFenced(boolean byFencing) {
+        return new LocalPostgres(data, systemIdentifier, timeline, server, lastRanAsPrimary, failedRewind, byFencing && server.isEmpty());
     }
 
     public boolean running() {

@@ -75,6 +75,7 @@ class DeciderTest {
     private static final KeepSlots OTHERS_SLOTS = new KeepSlots(Set.of(id(B), id(C)));
     private static final ClusterSpec.Source SOURCE = new ClusterSpec.Source("flex-primary.internal", 5433, "repmgr");
     private static final ClusterSpec STANDBY = ClusterSpec.defaults().withStandbyOf(Optional.of(SOURCE));
+    private static final ClusterSpec PAUSED = ClusterSpec.defaults().withPaused(true);
     /** The slots a member taking the lease creates before its promotion, once the leader B is gone. */
     private static final KeepSlots SURVIVOR_SLOTS = new KeepSlots(Set.of(id(C)));
 
@@ -246,6 +247,28 @@ class DeciderTest {
                 row("a data directory of another cluster", replica.local(LocalPostgres.stopped("999", TL, false)), List.of(),
                         "holds another cluster"),
                 row("paused", replica.spec(ClusterSpec.defaults().withPaused(true)).local(stopped), List.of(), "paused"),
+                // Paused, a primary that the sidecar's own fencing stopped is started again (the operator did not stop it).
+                row("paused, leading again after fencing my primary",
+                        leader.spec(PAUSED).local(LocalPostgres.stopped(SYSID, TL, true).withFenced(true)), List.of(new StartAsPrimary()),
+                        "paused, but I stopped my own primary while my lease was in doubt and I hold the lease again (epoch 7): starting it"),
+                row("paused, a primary stopped by an operator stays down",
+                        leader.spec(PAUSED).local(LocalPostgres.stopped(SYSID, TL, true)), List.of(), "paused: observing only"),
+                row("paused, fenced and the lease lost: nobody leads",
+                        leader.spec(PAUSED).lease(LeaseState.LOST).noLeader().local(LocalPostgres.stopped(SYSID, TL, true).withFenced(true)),
+                        List.of(new AcquireLease()), "nobody leads and no member got past my timeline: taking the lease back"),
+                row("paused, fenced while the lease is in doubt: waits",
+                        leader.spec(PAUSED).lease(LeaseState.SUSPENDED).local(LocalPostgres.stopped(SYSID, TL, true).withFenced(true)),
+                        List.of(), "paused: observing only"),
+                row("paused, fenced, and an operator failed over to another member",
+                        leader.spec(PAUSED).lease(LeaseState.LOST).leader(new Leader(B, 8, NOW)).local(LocalPostgres.stopped(SYSID, TL, true).withFenced(true)),
+                        List.of(), "paused: observing only"),
+                row("paused, fenced, and another member runs on a later timeline",
+                        leader.spec(PAUSED).lease(LeaseState.LOST).noLeader().local(LocalPostgres.stopped(SYSID, TL, true).withFenced(true))
+                                .changing(B, m -> member(B, MemberRole.PRIMARY, MemberState.RUNNING_WITHOUT_LEASE, TL + 1, AT)),
+                        List.of(), B + " runs as primary or on a later timeline: leaving the cluster to the operator"),
+                row("paused, fenced after a failed rewind: stays down",
+                        leader.spec(PAUSED).local(LocalPostgres.stopped(SYSID, TL, true).withFenced(true).withFailedRewind(Optional.of("x"))),
+                        List.of(), "paused: observing only"),
                 // Fencing.
                 row("primary while another member leads", replica.local(running(ServerRole.PRIMARY, TL, AT, Optional.empty(), false)),
                         List.of(new Demote(Optional.of(id(B)))), B + " holds the lease (epoch 8) but I run as primary"),

@@ -46,6 +46,12 @@ public final class LocalServer {
     private volatile OptionalLong standbyNamesAppliedAt = OptionalLong.empty();
     private String systemIdentifier;
     private final FirstData firstData;
+    /**
+     * The postmaster this sidecar's fencing stopped, until another one runs (0: none): a paused cluster's leader starts
+     * again the primary it stopped itself, never one an operator stopped. Kept by PID, not cleared by a pass that saw the
+     * server running, since that pass may have looked just before the fence.
+     */
+    private volatile long fencedPostmaster;
     /** The cluster's parameters as last written to the data directory; null until the first pass writes them. */
     private Map<String, String> appliedParameters;
 
@@ -87,9 +93,10 @@ public final class LocalServer {
             ControlData control = controller.controlFile();
             systemIdentifier = Long.toUnsignedString(control.systemIdentifier());
             lastSeen = LocalPostgres.stopped(systemIdentifier, control.checkpointTimeline(), control.lastRanAsPrimary())
-                    .withFailedRewind(failedRewind.read());
+                    .withFailedRewind(failedRewind.read()).withFenced(fencedPostmaster != 0);
             return lastSeen;
         }
+        if (fencedPostmaster != 0 && controller.pid().orElse(fencedPostmaster) != fencedPostmaster) fencedPostmaster = 0;
         // The identity cannot change under a running server: read it once per start, not every pass.
         if (systemIdentifier == null) systemIdentifier = Long.toUnsignedString(controller.systemIdentifier());
         boolean primary = status.role() == PgRole.PRIMARY;
@@ -205,6 +212,7 @@ public final class LocalServer {
 
     /** Stops accepting writes now: an immediate stop, so no transaction commits after this returns. */
     public void fence() {
+        controller.pid().ifPresent(pid -> fencedPostmaster = pid);
         stop(StopMode.IMMEDIATE);
     }
 
