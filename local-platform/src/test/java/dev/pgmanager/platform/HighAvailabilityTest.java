@@ -294,6 +294,22 @@ class HighAvailabilityTest {
             assertEquals("replica", harness.member(oldLeader).role());
             System.out.printf("switchover: write gap %d ms, 0 acknowledged writes lost%n", gap.toMillis());
         }
+        // The old leader kept its members' slots through the demotion; as a replica nobody streams through them, and
+        // a standby keeps every WAL segment since an idle slot's position: they must go, the new leader's stay.
+        List<String> others = harness.machineIds().stream().filter(id -> !id.equals(target)).sorted().toList();
+        Await.until(REJOIN_BOUND, oldLeader + ", now a replica, holds no slot", () -> slots(oldLeader).isEmpty());
+        assertEquals(others, slots(target), "the new leader keeps a slot for each other member");
+    }
+
+    private static List<String> slots(String machineId) {
+        try (Connection c = harness.connect(machineId); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT slot_name FROM pg_replication_slots ORDER BY slot_name")) {
+            List<String> names = new ArrayList<>();
+            while (r.next()) names.add(r.getString(1));
+            return names;
+        } catch (SQLException e) {
+            throw new AssertionError("cannot list " + machineId + "'s slots", e);
+        }
     }
 
     @Test

@@ -92,6 +92,21 @@ public sealed interface Action {
     }
 
     /**
+     * Drop these idle slots of a replica: members' slots left from when it led (or from a promotion that did not happen).
+     * Nobody streams through them, so nothing moves them on, and a standby keeps every WAL segment since their position.
+     */
+    record DropIdleSlots(Set<String> names) implements Action {
+        public DropIdleSlots {
+            names = Set.copyOf(names);
+        }
+
+        @Override
+        public boolean isUpkeep() {
+            return true;
+        }
+    }
+
+    /**
      * Record in the store (fenced on the lease) that every acknowledged write is on at least {@code quorum} of
      * {@code standbys}: only they may then be promoted in a failover.
      */

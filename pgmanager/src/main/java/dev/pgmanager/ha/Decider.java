@@ -7,6 +7,7 @@ import dev.pgmanager.ha.Action.AcquireLease;
 import dev.pgmanager.ha.Action.ClearHandover;
 import dev.pgmanager.ha.Action.CloneFrom;
 import dev.pgmanager.ha.Action.Demote;
+import dev.pgmanager.ha.Action.DropIdleSlots;
 import dev.pgmanager.ha.Action.Follow;
 import dev.pgmanager.ha.Action.HandOver;
 import dev.pgmanager.ha.Action.InitializeCluster;
@@ -40,6 +41,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The control loop's brain: a pure function from one {@link Observation} to a {@link Decision}. One decision tree,
@@ -333,8 +335,27 @@ public final class Decider {
             return Decision.of("not streaming from " + id + " for " + o.notStreamingFor().toSeconds()
                     + " s although it runs: assuming our histories diverged, rewinding", new Rewind(id));
         }
-        return Decision.none("no action: " + (local.streaming() ? "streaming from" : "following, not yet streaming from")
-                + " the leader " + id + ", epoch " + leader.epoch());
+        String state = (local.streaming() ? "streaming from" : "following, not yet streaming from") + " the leader " + id
+                + ", epoch " + leader.epoch();
+        Set<String> leftOver = membersIdleSlots(o);
+        if (!leftOver.isEmpty()) {
+            return Decision.of(state + "; dropping the slots " + String.join(", ", new TreeSet<>(leftOver))
+                    + " I hold as a replica: nobody streams through them, and they keep WAL on my disk", new DropIdleSlots(leftOver));
+        }
+        return Decision.none("no action: " + state);
+    }
+
+    /**
+     * A replica's idle slots named after members: left from when it led, or from a promotion that did not happen (a
+     * promotion creates the slots it needs). Slots of other names are an operator's, and stay.
+     */
+    private static Set<String> membersIdleSlots(Observation o) {
+        Set<String> members = new HashSet<>();
+        o.slotHolders().forEach(m -> members.add(m.slotName()));
+        o.cluster().members().keySet().forEach(m -> members.add(MachineId.of(m).slotName()));
+        Set<String> idle = new HashSet<>(o.local().server().map(LocalPostgres.Server::idleSlots).orElse(List.of()));
+        idle.retainAll(members);
+        return idle;
     }
 
     private Decision leaderless(Observation o) {

@@ -2,6 +2,7 @@ package dev.pgmanager.ha;
 
 import dev.pgmanager.net.MachineId;
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -46,12 +47,23 @@ public record LocalPostgres(
      * @param wal how far its WAL got
      * @param following the member a replica is configured to follow, if any
      * @param streaming a replica's WAL receiver is streaming
+     * @param idleSlots a replica's physical replication slots that nobody streams through, by name
      */
-    public record Server(ServerRole role, WalPositions wal, Optional<Following> following, boolean streaming) {
+    public record Server(ServerRole role, WalPositions wal, Optional<Following> following, boolean streaming, List<String> idleSlots) {
         public Server {
             Objects.requireNonNull(role, "role");
             Objects.requireNonNull(wal, "wal");
             Objects.requireNonNull(following, "following");
+            idleSlots = List.copyOf(idleSlots);
+        }
+
+        public Server(ServerRole role, WalPositions wal, Optional<Following> following, boolean streaming) {
+            this(role, wal, following, streaming, List.of());
+        }
+
+        /** The same, holding these idle slots. */
+        public Server withIdleSlots(List<String> names) {
+            return new Server(role, wal, following, streaming, names);
         }
 
         /** A primary, which writes WAL: it has received and replayed all it wrote. */

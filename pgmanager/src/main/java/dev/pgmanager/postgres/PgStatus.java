@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param walReceiver    replica: the {@code pg_stat_wal_receiver} row, absent while not streaming
  * @param pendingRestart the settings changed in the configuration files that the server applies only when it restarts
  *                       ({@code pg_settings.pending_restart}), by name
+ * @param idleSlots      replica: the physical replication slots nobody streams through, by name (a standby's slots hold
+ *                       its WAL too, and nothing moves an idle one on)
  */
 public record PgStatus(
         PgRole role,
@@ -27,17 +29,19 @@ public record PgStatus(
         Optional<Lsn> replayedLsn,
         List<ReplicationConnection> replicas,
         Optional<WalReceiverStatus> walReceiver,
-        List<String> pendingRestart) {
+        List<String> pendingRestart,
+        List<String> idleSlots) {
 
     public PgStatus {
         Objects.requireNonNull(role, "role");
         replicas = List.copyOf(replicas);
         pendingRestart = List.copyOf(pendingRestart);
+        idleSlots = List.copyOf(idleSlots);
     }
 
     public static PgStatus stopped() {
         return new PgStatus(PgRole.STOPPED, 0, Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), List.of(), Optional.empty(), List.of());
+                Optional.empty(), List.of(), Optional.empty(), List.of(), List.of());
     }
 
     public boolean running() {

@@ -30,7 +30,7 @@ final class StatusReader {
                                 ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int""")) {
                 row.next();
                 return new PgStatus(PgRole.PRIMARY, row.getInt(3), lsn(row, 1), lsn(row, 2),
-                        Optional.empty(), Optional.empty(), replicas, receiver, pendingRestart);
+                        Optional.empty(), Optional.empty(), replicas, receiver, pendingRestart, List.of());
             }
         }
         Optional<Integer> receiving = receiver.map(WalReceiverStatus::receivedTimeline).filter(tli -> tli > 0);
@@ -45,7 +45,9 @@ final class StatusReader {
         try (Statement statement = connection.createStatement();
              ResultSet row = statement.executeQuery("""
                      SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(),
-                            (SELECT timeline_id FROM pg_control_checkpoint())""")) {
+                            (SELECT timeline_id FROM pg_control_checkpoint()),
+                            (SELECT array_agg(slot_name::text ORDER BY slot_name) FROM pg_replication_slots
+                             WHERE slot_type = 'physical' AND NOT active)""")) {
             row.next();
             // While streaming, the timeline is the one the WAL receiver is receiving: that is the one
             // this replica follows and the one failover must compare. Without a receiver the best we
@@ -53,8 +55,10 @@ final class StatusReader {
             int timeline = receiver.map(WalReceiverStatus::receivedTimeline)
                     .filter(tli -> tli > 0)
                     .orElse(row.getInt(3));
+            java.sql.Array idle = row.getArray(4);
+            List<String> idleSlots = idle == null ? List.of() : List.of((String[]) idle.getArray());
             return new PgStatus(PgRole.REPLICA, timeline, Optional.empty(), Optional.empty(),
-                    lsn(row, 1), lsn(row, 2), replicas, receiver, pendingRestart);
+                    lsn(row, 1), lsn(row, 2), replicas, receiver, pendingRestart, idleSlots);
         }
     }
 

@@ -221,6 +221,10 @@ class DeciderTest {
         return LocalPostgres.running(SYSID, timeline, new Server(role, wal, followed, streaming));
     }
 
+    private static LocalPostgres idleSlots(LocalPostgres running, String... names) {
+        return LocalPostgres.running(SYSID, running.timeline(), running.server().orElseThrow().withIdleSlots(List.of(names)));
+    }
+
     private static MachineId id(String machineId) {
         return MachineId.of(machineId);
     }
@@ -381,6 +385,12 @@ class DeciderTest {
                 row("not streaming for long", replica.local(running(ServerRole.REPLICA, TL, AT, Optional.of(B), false))
                         .notStreamingFor(Duration.ofSeconds(20)), List.of(new Rewind(id(B))), "not streaming from " + B + " for 20 s"),
                 row("streaming", replica, List.of(), "streaming from the leader " + B),
+                // A replica holds no member's slot: a former leader's would keep WAL on its disk for good.
+                row("a former leader streaming, with its members' slots", replica.local(idleSlots(replica.local, ME, C, "barman")),
+                        List.of(new Action.DropIdleSlots(Set.of(ME, C))),
+                        "streaming from the leader " + B + ", epoch 8; dropping the slots " + ME + ", " + C + " I hold as a replica"),
+                row("a replica with an operator's slot only", replica.local(idleSlots(replica.local, "barman")), List.of(),
+                        "no action: streaming from the leader " + B),
                 // The leader moved (a migration): same machine ID, new address.
                 row("the leader moved while I stream from its old address", replica.local(following(ServerRole.REPLICA, TL, AT,
                         Optional.of(B), Optional.of(B_OLD_ADDRESS), true)), List.of(new Follow(id(B), address(B_ADDRESS))),

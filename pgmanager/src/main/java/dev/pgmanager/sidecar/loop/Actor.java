@@ -168,6 +168,7 @@ public final class Actor {
             case Action.Rewind a -> server.rewindOrReclone(upstreams.of(a.leader(), o.cluster()), a.leader());
             case Action.HandOver a -> handOver(a.target(), o);
             case Action.KeepSlots a -> slots.keep(a.members(), clock.instant());
+            case Action.DropIdleSlots a -> slots.dropIdle(a.names());
             case Action.WriteSyncState a -> {
                 Leader held = heldLease();
                 store.writeSyncState(held, new SyncState(me, held.epoch(), a.standbys(), a.quorum()));

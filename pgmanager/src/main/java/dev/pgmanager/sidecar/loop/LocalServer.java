@@ -106,7 +106,8 @@ public final class LocalServer {
         } else {
             WalPositions wal = new WalPositions(position(status.receivedLsn().or(status::replayedLsn)), position(status.replayedLsn()));
             boolean streaming = status.walReceiver().map(w -> "streaming".equals(w.status())).orElse(false);
-            server = Server.replica(wal, Optional.ofNullable(following).map(leader -> new Following(leader, followedAddress())), streaming);
+            server = Server.replica(wal, Optional.ofNullable(following).map(leader -> new Following(leader, followedAddress())), streaming)
+                    .withIdleSlots(status.idleSlots());
         }
         lastSeen = LocalPostgres.running(systemIdentifier, status.timeline(), server).withFailedRewind(failedRewind.read());
         guardWrites(primary);

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The leader keeps a physical replication slot for every member, named by machine ID, so a replica that is away
  * for a while (a migration, a restart) finds its WAL still there. A departed member's slot is dropped only after the
- * retention, since a slot holds WAL on the primary's disk for as long as it exists.
+ * retention, since a slot holds WAL on the primary's disk for as long as it exists. A replica holds none: a former
+ * leader's slots are dropped once it follows (a standby keeps WAL for its slots too).
  */
 public final class ReplicationSlots {
     private static final Logger log = LoggerFactory.getLogger(ReplicationSlots.class);
@@ -42,6 +43,20 @@ public final class ReplicationSlots {
             upkeep(members, now);
         } catch (RuntimeException e) {
             log.warn("could not look after the replication slots (tried again next pass): {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Drops a replica's idle member slots, each on its own: one that is in use again (the member it names connected
+     * meanwhile: it cannot, to a replica) or already gone is logged and tried again next pass if it is still there.
+     */
+    void dropIdle(Set<String> names) {
+        for (String name : names) {
+            try {
+                controller.dropReplicationSlot(name);
+            } catch (RuntimeException e) {
+                log.warn("could not drop the idle replication slot {} (tried again next pass): {}", name, e.getMessage());
+            }
         }
     }
 
