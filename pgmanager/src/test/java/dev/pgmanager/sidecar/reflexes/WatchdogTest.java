@@ -86,6 +86,26 @@ class WatchdogTest {
         assertFalse(postmaster.waitFor(0, TimeUnit.SECONDS), "a disarmed guard never fires");
     }
 
+    @Test
+    void aDisarmThatOvertakesTheArmingLeavesNoGuardBehind() throws Exception {
+        // The arming asks for the deadline outside the lock; a disarm (the server stopping) lands right then, before
+        // the guard process has started. That guard must stand down, not watch a postmaster the sidecar let go of.
+        AtomicReference<Watchdog> self = new AtomicReference<>();
+        AtomicBoolean overtaken = new AtomicBoolean();
+        watchdog = new Watchdog(GRACE, clock, () -> {
+            if (overtaken.compareAndSet(false, true)) self.get().disarm();
+            return Optional.of(clock.instant().plusMillis(200));
+        });
+        self.set(watchdog);
+        watchdog.arm(standIn().pid());
+
+        assertTrue(overtaken.get(), "the disarm came while arming");
+        Thread.sleep(GRACE.multipliedBy(3).plusMillis(200));
+        assertTrue(postmaster.isAlive(), "no guard fired after the disarm");
+        assertTrue(ProcessHandle.current().children().noneMatch(p -> p.info().commandLine().orElse("").contains("watchdog")),
+                "no guard process is left");
+    }
+
     private static void sleep(Duration duration) {
         try {
             Thread.sleep(duration);
