@@ -337,6 +337,13 @@ public final class Decider {
         }
         String state = (local.streaming() ? "streaming from" : "following, not yet streaming from") + " the leader " + id
                 + ", epoch " + leader.epoch();
+        Optional<HandoverRequest> toMe = o.cluster().handover().filter(r -> o.id().value().equals(r.to()) && !expired(o, r));
+        if (toMe.isPresent()) {
+            // The leader pins its target before it stops, a checkpoint and the WAL senders' exit (about 100 ms) ahead of
+            // the lease's release: the slots made now are not made between taking the lease and promoting.
+            return Decision.of(state + "; the " + kind(toMe.get()) + " to me is under way: creating the others' slots ahead "
+                    + "of my promotion", memberSlots(o));
+        }
         Set<String> leftOver = membersIdleSlots(o);
         if (!leftOver.isEmpty()) {
             return Decision.of(state + "; dropping the slots " + String.join(", ", new TreeSet<>(leftOver))

@@ -389,6 +389,10 @@ class DeciderTest {
                 row("a former leader streaming, with its members' slots", replica.local(idleSlots(replica.local, ME, C, "barman")),
                         List.of(new Action.DropIdleSlots(Set.of(ME, C))),
                         "streaming from the leader " + B + ", epoch 8; dropping the slots " + ME + ", " + C + " I hold as a replica"),
+                row("the switchover to me is pinned, the leader still stopping", replica.handover(Kind.SWITCHOVER, B, ME, NOW),
+                        List.of(OTHERS_SLOTS), "the switchover to me is under way: creating the others' slots ahead of my promotion"),
+                row("a switchover to another member: my idle slots go", replica.local(idleSlots(replica.local, C))
+                        .handover(Kind.SWITCHOVER, B, C, NOW), List.of(new Action.DropIdleSlots(Set.of(C))), "dropping the slots " + C),
                 row("a replica with an operator's slot only", replica.local(idleSlots(replica.local, "barman")), List.of(),
                         "no action: streaming from the leader " + B),
                 // The leader moved (a migration): same machine ID, new address.
