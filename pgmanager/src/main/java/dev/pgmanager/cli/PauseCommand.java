@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
             "The sidecars keep observing and reporting but take no action of their own (no failover, no promotion, "
                     + "no start of a stopped server) until pgmanager resume; a restart or reinit an operator asks for "
                     + "still runs. Fencing stays on: a primary whose lease is in doubt still stops, and its leader starts "
-                    + "it again once it holds the lease (the one start a paused sidecar makes: that stop was not yours). "
+                    + "it again while it holds that lease, or takes it back when nobody has led since (the one start a "
+                    + "paused sidecar makes: that stop was not yours). "
                     + "Sets paused in the cluster spec in the store. Talks to the store only.",
         },
         exitCodeListHeading = "%nExit codes:%n",

@@ -81,31 +81,41 @@ public final class Decider {
 
     /**
      * Paused, PostgreSQL is the operator's: nothing is started, stopped or promoted. Except a primary this sidecar's own
-     * fencing stopped (its lease was in doubt): that was no operator's doing, and left down the cluster would have no
-     * primary until it is resumed. It takes the lease back when nobody took it and no member's data got past its
-     * timeline (the replicas, paused, promote nobody), and starts again.
+     * lease reflex stopped (its lease was in doubt): that was no operator's doing, and left down the cluster would have no
+     * primary until it is resumed. Its leader starts it again while it holds that lease still (or the one it took back
+     * right after it); it takes the lease back only when nobody has held one since its own (the store's epoch counter
+     * has not moved, so nobody was promoted through pgmanager) and no member, by any record, runs as primary or got
+     * past its timeline (an operator's promotion by hand).
      */
     private static Decision paused(Observation o) {
         LocalPostgres local = o.local();
         String observing = "paused: observing only (" + describeLocal(local) + ")";
-        if (!local.fenced() || local.failedRewind().isPresent() || spec(o).standbyOf().isPresent()) {
+        OptionalLong fencedIn = local.fencedInEpoch();
+        if (fencedIn.isEmpty() || !local.lastRanAsPrimary() || local.failedRewind().isPresent() || spec(o).standbyOf().isPresent()) {
             return Decision.none(observing);
         }
-        String fenced = "paused, but I stopped my own primary while my lease was in doubt";
+        long fencedEpoch = fencedIn.getAsLong();
+        String fenced = "paused, but my lease reflex stopped my primary while my lease (epoch " + fencedEpoch + ") was in doubt";
         if (o.iLead()) {
-            return Decision.of(fenced + " and I hold the lease again (epoch " + o.lease().orElseThrow().epoch() + "): starting it",
-                    new StartAsPrimary());
+            long epoch = o.lease().orElseThrow().epoch();
+            if (epoch != fencedEpoch && epoch != fencedEpoch + 1) return Decision.none(observing);
+            return Decision.of(fenced + ", and I hold the lease (epoch " + epoch + "): starting it", new StartAsPrimary());
         }
         if (o.cluster().leader().isPresent() || o.cluster().unreadable(Part.LEADER).isPresent()) return Decision.none(observing);
+        if (o.cluster().lastEpoch() != fencedEpoch) {
+            return Decision.none(fenced + "; a lease was handed out since (epoch " + o.cluster().lastEpoch()
+                    + "): leaving the cluster to the operator");
+        }
         Optional<Member> ahead = o.cluster().membersExcept(o.id().value()).values().stream()
-                .filter(o::isFresh)
                 .filter(m -> m.role() == MemberRole.PRIMARY || m.timeline() > local.timeline())
                 .findFirst();
         if (ahead.isPresent()) {
-            return Decision.none(fenced + ", and " + ahead.get().machineId() + " runs as primary or on a later timeline: "
+            return Decision.none(fenced + "; " + ahead.get().machineId() + " runs as primary or on a later timeline: "
                     + "leaving the cluster to the operator");
         }
-        return Decision.of(fenced + "; nobody leads and no member got past my timeline: taking the lease back", new AcquireLease());
+        if (o.cluster().unreadable(Part.MEMBER).isPresent() || !o.candidacy().mayLead(o.me())) return Decision.none(observing);
+        return Decision.of(fenced + "; nobody has led since and no member got past my timeline: taking the lease back",
+                new AcquireLease());
     }
 
     /**

@@ -17,8 +17,8 @@ import java.util.OptionalLong;
  * @param lastRanAsPrimary a stopped server's data was last a primary's (it may hold WAL no one else has)
  * @param failedRewind why an operator's rejoin could not rewind this data, recorded until a rewind or re-clone succeeds;
  *     pg_rewind may have left the data half-rewound, so the server is not started while this is present
- * @param fenced a stopped server was stopped by this sidecar's fencing (its lease in doubt, or the store out of reach),
- *     not by an operator, and has not run since
+ * @param fencedInEpoch the epoch of the lease this member held when its own fencing stopped this server (its lease in
+ *     doubt), while the server has not run since; empty when an operator, a demotion or anything else stopped it
  */
 public record LocalPostgres(
         DataState data,
@@ -27,7 +27,7 @@ public record LocalPostgres(
         Optional<Server> server,
         boolean lastRanAsPrimary,
         Optional<String> failedRewind,
-        boolean fenced) {
+        OptionalLong fencedInEpoch) {
 
     public enum DataState {
         /** Missing or empty: safe to initialize or clone into. */
@@ -107,36 +107,38 @@ public record LocalPostgres(
         Objects.requireNonNull(systemIdentifier, "systemIdentifier");
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(failedRewind, "failedRewind");
+        Objects.requireNonNull(fencedInEpoch, "fencedInEpoch");
     }
 
     /** A missing or empty data directory. */
     public static LocalPostgres empty() {
-        return new LocalPostgres(DataState.EMPTY, Optional.empty(), 0, Optional.empty(), false, Optional.empty(), false);
+        return new LocalPostgres(DataState.EMPTY, Optional.empty(), 0, Optional.empty(), false, Optional.empty(), OptionalLong.empty());
     }
 
     /** A data directory of files that are not a PostgreSQL cluster. */
     public static LocalPostgres foreign() {
-        return new LocalPostgres(DataState.FOREIGN, Optional.empty(), 0, Optional.empty(), false, Optional.empty(), false);
+        return new LocalPostgres(DataState.FOREIGN, Optional.empty(), 0, Optional.empty(), false, Optional.empty(), OptionalLong.empty());
     }
 
     public static LocalPostgres stopped(String systemIdentifier, long timeline, boolean lastRanAsPrimary) {
         return new LocalPostgres(DataState.CLUSTER, Optional.of(systemIdentifier), timeline, Optional.empty(), lastRanAsPrimary,
-                Optional.empty(), false);
+                Optional.empty(), OptionalLong.empty());
     }
 
     public static LocalPostgres running(String systemIdentifier, long timeline, Server server) {
         return new LocalPostgres(DataState.CLUSTER, Optional.of(systemIdentifier), timeline, Optional.of(server), false,
-                Optional.empty(), false);
+                Optional.empty(), OptionalLong.empty());
     }
 
     /** The same, with {@code reason} (or none) as the failed rewind on record. */
     public LocalPostgres withFailedRewind(Optional<String> reason) {
-        return new LocalPostgres(data, systemIdentifier, timeline, server, lastRanAsPrimary, reason, fenced);
+        return new LocalPostgres(data, systemIdentifier, timeline, server, lastRanAsPrimary, reason, fencedInEpoch);
     }
 
-    /** The same, stopped by this sidecar's fencing (or not); only a stopped server can be. */
-    public LocalPostgres withFenced(boolean byFencing) {
-        return new LocalPostgres(data, systemIdentifier, timeline, server, lastRanAsPrimary, failedRewind, byFencing && server.isEmpty());
+    /** The same, stopped by this sidecar's fencing while it held the lease of {@code epoch} (or not); only a stopped server can be. */
+    public LocalPostgres withFencedInEpoch(OptionalLong epoch) {
+        return new LocalPostgres(data, systemIdentifier, timeline, server, lastRanAsPrimary, failedRewind,
+                server.isEmpty() ? epoch : OptionalLong.empty());
     }
 
     public boolean running() {

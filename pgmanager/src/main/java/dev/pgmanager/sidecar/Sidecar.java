@@ -84,6 +84,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -234,7 +235,9 @@ public final class Sidecar implements AutoCloseable {
         this.loop = new ControlLoop(new Observer(store, server, lease, records, candidacy, resolver,
                 addressHistory, config.ha().synchronous(), failsafe::state, clock), new Decider(), actor, requests,
                 diskGuard, lastPass, wakeSignal, loopWait, metrics, clock);
-        Fencer fencer = new Fencer(server, failsafe, wakeSignal::wake);
+        Fencer fencer = new Fencer(server, failsafe, wakeSignal::wake, () -> lastPass.get()
+                .flatMap(pass -> pass.observation().lease())
+                .map(held -> OptionalLong.of(held.epoch())).orElse(OptionalLong.empty()));
         lease.addListener(fencer::onLeaseChange);
         // Member records change every pass; waking on them would make every loop chase every other. Changes that
         // call for action now (a lease gone, a hand-over asked, a pause) wake the loop; the rest wait for its next pass,

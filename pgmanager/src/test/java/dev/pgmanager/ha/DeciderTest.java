@@ -221,6 +221,11 @@ class DeciderTest {
         return LocalPostgres.running(SYSID, timeline, new Server(role, wal, followed, streaming));
     }
 
+    /** A stopped primary's data that the lease reflex stopped while this member led in {@code epoch}. */
+    private static LocalPostgres fenced(long epoch) {
+        return LocalPostgres.stopped(SYSID, TL, true).withFencedInEpoch(OptionalLong.of(epoch));
+    }
+
     private static LocalPostgres idleSlots(LocalPostgres running, String... names) {
         return LocalPostgres.running(SYSID, running.timeline(), running.server().orElseThrow().withIdleSlots(List.of(names)));
     }
@@ -251,28 +256,43 @@ class DeciderTest {
                 row("a data directory of another cluster", replica.local(LocalPostgres.stopped("999", TL, false)), List.of(),
                         "holds another cluster"),
                 row("paused", replica.spec(ClusterSpec.defaults().withPaused(true)).local(stopped), List.of(), "paused"),
-                // Paused, a primary that the sidecar's own fencing stopped is started again (the operator did not stop it).
-                row("paused, leading again after fencing my primary",
-                        leader.spec(PAUSED).local(LocalPostgres.stopped(SYSID, TL, true).withFenced(true)), List.of(new StartAsPrimary()),
-                        "paused, but I stopped my own primary while my lease was in doubt and I hold the lease again (epoch 7): starting it"),
+                // Paused, a primary that the sidecar's own lease reflex stopped is started again (no operator stopped it).
+                row("paused, leading again after fencing my primary", leader.spec(PAUSED).local(fenced(7)), List.of(new StartAsPrimary()),
+                        "paused, but my lease reflex stopped my primary while my lease (epoch 7) was in doubt, and I hold the lease (epoch 7): starting it"),
+                row("paused, leading with the lease taken back right after the fenced one",
+                        leader.spec(PAUSED).leader(new Leader(ME, 8, NOW)).local(fenced(7)), List.of(new StartAsPrimary()),
+                        "I hold the lease (epoch 8): starting it"),
+                row("paused, leading a lease of long after the fenced one", leader.spec(PAUSED).leader(new Leader(ME, 9, NOW)).local(fenced(7)),
+                        List.of(), "paused: observing only"),
                 row("paused, a primary stopped by an operator stays down",
                         leader.spec(PAUSED).local(LocalPostgres.stopped(SYSID, TL, true)), List.of(), "paused: observing only"),
-                row("paused, fenced and the lease lost: nobody leads",
-                        leader.spec(PAUSED).lease(LeaseState.LOST).noLeader().local(LocalPostgres.stopped(SYSID, TL, true).withFenced(true)),
-                        List.of(new AcquireLease()), "nobody leads and no member got past my timeline: taking the lease back"),
+                // The fixture's store has handed out epochs up to 8: a member fenced in epoch 8 is the last that led.
+                row("paused, fenced and the lease lost: nobody leads nor led since",
+                        leader.spec(PAUSED).lease(LeaseState.LOST).noLeader().local(fenced(8)),
+                        List.of(new AcquireLease()), "nobody has led since and no member got past my timeline: taking the lease back"),
+                row("paused, fenced and the lease lost: someone led since",
+                        leader.spec(PAUSED).lease(LeaseState.LOST).noLeader().local(fenced(7)),
+                        List.of(), "a lease was handed out since (epoch 8): leaving the cluster to the operator"),
                 row("paused, fenced while the lease is in doubt: waits",
-                        leader.spec(PAUSED).lease(LeaseState.SUSPENDED).local(LocalPostgres.stopped(SYSID, TL, true).withFenced(true)),
-                        List.of(), "paused: observing only"),
+                        leader.spec(PAUSED).lease(LeaseState.SUSPENDED).local(fenced(7)), List.of(), "paused: observing only"),
                 row("paused, fenced, and an operator failed over to another member",
-                        leader.spec(PAUSED).lease(LeaseState.LOST).leader(new Leader(B, 8, NOW)).local(LocalPostgres.stopped(SYSID, TL, true).withFenced(true)),
+                        leader.spec(PAUSED).lease(LeaseState.LOST).leader(new Leader(B, 8, NOW)).local(fenced(7)), List.of(), "paused: observing only"),
+                row("paused, fenced, and another member runs as primary (promoted by hand)",
+                        leader.spec(PAUSED).lease(LeaseState.LOST).noLeader().local(fenced(8))
+                                .changing(B, m -> member(B, MemberRole.PRIMARY, MemberState.RUNNING_WITHOUT_LEASE, TL, AT)),
+                        List.of(), B + " runs as primary or on a later timeline"),
+                row("paused, fenced, and another member's record, stale, on a later timeline",
+                        leader.spec(PAUSED).lease(LeaseState.LOST).noLeader().local(fenced(8))
+                                .changing(B, m -> new Member(B, "ams", MemberRole.REPLICA, MemberState.STREAMING, TL + 1, AT, AT,
+                                        Member.Tags.NONE, 5433, 8008, NOW.minusSeconds(3600))),
+                        List.of(), B + " runs as primary or on a later timeline"),
+                row("paused, fenced, but my data was not a primary's",
+                        leader.spec(PAUSED).lease(LeaseState.LOST).noLeader().local(LocalPostgres.stopped(SYSID, TL, false)
+                                .withFencedInEpoch(OptionalLong.of(8))), List.of(), "paused: observing only"),
+                row("paused, fenced, in a standby cluster", leader.spec(PAUSED.withStandbyOf(Optional.of(SOURCE))).local(fenced(7)),
                         List.of(), "paused: observing only"),
-                row("paused, fenced, and another member runs on a later timeline",
-                        leader.spec(PAUSED).lease(LeaseState.LOST).noLeader().local(LocalPostgres.stopped(SYSID, TL, true).withFenced(true))
-                                .changing(B, m -> member(B, MemberRole.PRIMARY, MemberState.RUNNING_WITHOUT_LEASE, TL + 1, AT)),
-                        List.of(), B + " runs as primary or on a later timeline: leaving the cluster to the operator"),
                 row("paused, fenced after a failed rewind: stays down",
-                        leader.spec(PAUSED).local(LocalPostgres.stopped(SYSID, TL, true).withFenced(true).withFailedRewind(Optional.of("x"))),
-                        List.of(), "paused: observing only"),
+                        leader.spec(PAUSED).local(fenced(7).withFailedRewind(Optional.of("x"))), List.of(), "paused: observing only"),
                 // Fencing.
                 row("primary while another member leads", replica.local(running(ServerRole.PRIMARY, TL, AT, Optional.empty(), false)),
                         List.of(new Demote(Optional.of(id(B)))), B + " holds the lease (epoch 8) but I run as primary"),
@@ -594,7 +614,13 @@ class DeciderTest {
         var replica = Synced.of(Situation.healthyReplica().noLeader(), SynchronousSettings.OFF);
         var leaderless = Synced.of(Situation.leaderless(), SynchronousSettings.OFF);
         var leader = Synced.of(Situation.healthyLeader(), SynchronousSettings.OFF);
+        var pausedAfterFencing = Synced.of(Situation.healthyLeader().spec(PAUSED).lease(LeaseState.LOST).noLeader().local(fenced(8)),
+                SynchronousSettings.OFF);
         return Stream.of(
+                row("paused, fenced in the last epoch, the leader record unreadable", pausedAfterFencing.unreadable(Part.LEADER, Owner.NONE),
+                        List.of(), "paused: observing only"),
+                row("paused, fenced in the last epoch, a member record unreadable", pausedAfterFencing.unreadable(Part.MEMBER, Owner.ANOTHER_SESSION),
+                        List.of(), "paused: observing only"),
                 // The leader record: nobody can take the lease while it exists, nobody can follow it.
                 row("an unreadable leader record of my session, my server a replica", replica.unreadable(Part.LEADER, Owner.THIS_SESSION),
                         List.of(new RemoveUnreadableLeader()), "the leader record is unreadable (" + UNREADABLE + ") and it is my "

@@ -47,11 +47,13 @@ public final class LocalServer {
     private String systemIdentifier;
     private final FirstData firstData;
     /**
-     * The postmaster this sidecar's fencing stopped, until another one runs (0: none): a paused cluster's leader starts
-     * again the primary it stopped itself, never one an operator stopped. Kept by PID, not cleared by a pass that saw the
-     * server running, since that pass may have looked just before the fence.
+     * The postmaster the lease reflex stopped and the epoch it led in, until another postmaster runs (null: none): a
+     * paused cluster's leader starts again the primary it stopped itself, never one an operator stopped. Kept by PID, not
+     * cleared by a pass that saw the server running, since that pass may have looked just before the fence.
      */
-    private volatile long fencedPostmaster;
+    private volatile FencedPostmaster fenced;
+
+    private record FencedPostmaster(long pid, long epoch) {}
     /** The cluster's parameters as last written to the data directory; null until the first pass writes them. */
     private Map<String, String> appliedParameters;
 
@@ -93,10 +95,11 @@ public final class LocalServer {
             ControlData control = controller.controlFile();
             systemIdentifier = Long.toUnsignedString(control.systemIdentifier());
             lastSeen = LocalPostgres.stopped(systemIdentifier, control.checkpointTimeline(), control.lastRanAsPrimary())
-                    .withFailedRewind(failedRewind.read()).withFenced(fencedPostmaster != 0);
+                    .withFailedRewind(failedRewind.read()).withFencedInEpoch(fencedEpoch());
             return lastSeen;
         }
-        if (fencedPostmaster != 0 && controller.pid().orElse(fencedPostmaster) != fencedPostmaster) fencedPostmaster = 0;
+        FencedPostmaster stopped = fenced;
+        if (stopped != null && controller.pid().orElse(stopped.pid()) != stopped.pid()) fenced = null;
         // The identity cannot change under a running server: read it once per start, not every pass.
         if (systemIdentifier == null) systemIdentifier = Long.toUnsignedString(controller.systemIdentifier());
         boolean primary = status.role() == PgRole.PRIMARY;
@@ -211,10 +214,30 @@ public final class LocalServer {
         following = leader;
     }
 
+    private OptionalLong fencedEpoch() {
+        FencedPostmaster stopped = fenced;
+        return stopped == null ? OptionalLong.empty() : OptionalLong.of(stopped.epoch());
+    }
+
     /** Stops accepting writes now: an immediate stop, so no transaction commits after this returns. */
     public void fence() {
-        controller.pid().ifPresent(pid -> fencedPostmaster = pid);
         stop(StopMode.IMMEDIATE);
+    }
+
+    /**
+     * {@link #fence} by the lease reflex, whose primary held the lease of {@code epoch} until it came into doubt: a paused
+     * cluster's leader may start this server again (see {@code Decider}), never one stopped any other way. Marked before
+     * the stop (a pass that looks meanwhile must not find it stopped and unmarked), unmarked if the stop failed.
+     */
+    public void fenceForLease(long epoch) {
+        OptionalLong postmaster = controller.pid();
+        postmaster.ifPresent(pid -> fenced = new FencedPostmaster(pid, epoch));
+        try {
+            fence();
+        } catch (RuntimeException e) {
+            fenced = null;
+            throw e;
+        }
     }
 
     /** Becomes a replica of {@code leader} (or a replica waiting for a leader), rewinding when needed. */

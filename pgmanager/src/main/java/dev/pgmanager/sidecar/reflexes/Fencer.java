@@ -2,6 +2,8 @@ package dev.pgmanager.sidecar.reflexes;
 
 import dev.pgmanager.election.LeaseState;
 import dev.pgmanager.sidecar.loop.LocalServer;
+import java.util.OptionalLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,18 +18,26 @@ public final class Fencer {
     private final LocalServer server;
     private final Failsafe failsafe;
     private final Runnable wakeLoop;
+    private final Supplier<OptionalLong> ledEpoch;
 
-    public Fencer(LocalServer server, Failsafe failsafe, Runnable wakeLoop) {
+    /** @param ledEpoch the epoch of the lease the control loop's last pass saw this member hold, if it held one */
+    public Fencer(LocalServer server, Failsafe failsafe, Runnable wakeLoop, Supplier<OptionalLong> ledEpoch) {
         this.server = server;
         this.failsafe = failsafe;
         this.wakeLoop = wakeLoop;
+        this.ledEpoch = ledEpoch;
     }
 
     public void onLeaseChange(LeaseState state) {
         if ((state == LeaseState.SUSPENDED || state == LeaseState.LOST) && server.lastSeen().isPrimary() && !failsafe.confirmNow()) {
             // The stop first, the line after: writing a log line can wait (a full pipe, a disk in a writeback storm)
             try {
-                server.fence();
+                OptionalLong epoch = ledEpoch.get();
+                if (epoch.isPresent()) {
+                    server.fenceForLease(epoch.getAsLong());
+                } else {
+                    server.fence();
+                }
                 log.warn("lease {}: stopped PostgreSQL at once so that it accepts no more writes", state);
             } catch (RuntimeException e) {
                 log.error("lease {}: could not stop PostgreSQL: {}", state, e.getMessage());
