@@ -413,6 +413,11 @@ class DeciderTest {
                         List.of(OTHERS_SLOTS), "the switchover to me is under way: creating the others' slots ahead of my promotion"),
                 row("a switchover to another member: my idle slots go", replica.local(idleSlots(replica.local, C))
                         .handover(Kind.SWITCHOVER, B, C, NOW), List.of(new Action.DropIdleSlots(Set.of(C))), "dropping the slots " + C),
+                row("a failover to me requested while the leader still runs", replica.handover(Kind.FAILOVER, B, ME, NOW),
+                        List.of(OTHERS_SLOTS), "the failover to me is under way: creating the others' slots ahead of my promotion"),
+                row("an expired switchover to me: the slots made for it go", replica.local(idleSlots(replica.local, B, C))
+                        .handover(Kind.SWITCHOVER, B, ME, NOW.minusSeconds(60)), List.of(new Action.DropIdleSlots(Set.of(B, C))),
+                        "dropping the slots " + B + ", " + C),
                 row("a replica with an operator's slot only", replica.local(idleSlots(replica.local, "barman")), List.of(),
                         "no action: streaming from the leader " + B),
                 // The leader moved (a migration): same machine ID, new address.
