@@ -15,9 +15,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,13 +27,13 @@ import org.junit.jupiter.api.io.TempDir;
 class ArchivePushTest {
     @TempDir
     Path root;
-    private TestNodes nodes;
+    @RegisterExtension
+    final TestNodes nodes = new TestNodes(() -> root);
     private PostgresController server;
     private PgBackRest pgBackRest;
 
     @BeforeEach
     void createStanza() throws Exception {
-        nodes = new TestNodes(root);
         server = nodes.node("a1b2c3d4e5f601");
         server.initdb();
         server.start();
@@ -48,11 +48,6 @@ class ArchivePushTest {
                 "pg1-port=" + server.config().port(), "pg1-user=" + TestNodes.SUPERUSER.user(), ""));
         pgBackRest = new PgBackRest(postgres, config, "app");
         pgBackRest.stanzaCreate();
-    }
-
-    @AfterEach
-    void stopServer() {
-        nodes.close();
     }
 
     @Test

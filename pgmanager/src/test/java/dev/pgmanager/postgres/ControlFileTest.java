@@ -6,9 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The control file read directly agrees with pg_controldata on real servers, and a file it cannot trust gives nothing. */
@@ -18,17 +17,8 @@ class ControlFileTest {
 
     @TempDir
     Path root;
-    private TestNodes nodes;
-
-    @BeforeEach
-    void createNodes() {
-        nodes = new TestNodes(root);
-    }
-
-    @AfterEach
-    void stopNodes() {
-        nodes.close();
-    }
+    @RegisterExtension
+    final TestNodes nodes = new TestNodes(() -> root);
 
     @Test
     void agreesWithPgControldataWhileRunningInRecoveryAndAfterACleanStop() throws Exception {

@@ -1,8 +1,7 @@
 package dev.pgmanager.postgres;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -18,17 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DataDirectoryGuardTest {
     @TempDir
     Path root;
-    private TestNodes nodes;
-
-    @BeforeEach
-    void createNodes() {
-        nodes = new TestNodes(root);
-    }
-
-    @AfterEach
-    void stopNodes() {
-        nodes.close();
-    }
+    @RegisterExtension
+    final TestNodes nodes = new TestNodes(() -> root);
 
     @Test
     void initdbRefusesADirectoryThatIsNotEmpty() throws Exception {

@@ -23,9 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A whole failover with real servers: create, clone, stream, fail over, rewind the old primary, rejoin. */
@@ -35,17 +34,8 @@ class PostgresControllerTest {
 
     @TempDir
     Path root;
-    private TestNodes nodes;
-
-    @BeforeEach
-    void createNodes() {
-        nodes = new TestNodes(root);
-    }
-
-    @AfterEach
-    void stopNodes() {
-        nodes.close();
-    }
+    @RegisterExtension
+    final TestNodes nodes = new TestNodes(() -> root);
 
     @Test
     void servesTlsWithACertificateOfItsOwnAndItsReplicaStreamsOverIt() throws Exception {

@@ -7,9 +7,8 @@ import static dev.pgmanager.postgres.TestNodes.upstream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,17 +22,8 @@ class ReplicaTimelineTest {
 
     @TempDir
     Path root;
-    private TestNodes nodes;
-
-    @BeforeEach
-    void createNodes() {
-        nodes = new TestNodes(root);
-    }
-
-    @AfterEach
-    void stopNodes() {
-        nodes.close();
-    }
+    @RegisterExtension
+    final TestNodes nodes = new TestNodes(() -> root);
 
     @Test
     void aReplicaThatFollowedAPromotionReportsTheNewTimelineAfterItsNewPrimaryDies() throws Exception {

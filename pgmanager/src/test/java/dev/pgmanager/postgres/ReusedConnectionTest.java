@@ -12,19 +12,20 @@ import java.sql.Statement;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The kept connection with a real server: reused while it works, replaced when it does not, never kept mid-transaction. */
 class ReusedConnectionTest {
     @TempDir
     Path root;
-    private TestNodes nodes;
+    @RegisterExtension
+    final TestNodes nodes = new TestNodes(() -> root);
     private PostgresController server;
     private ReusedConnection reused;
 
     @BeforeEach
     void startServer() {
-        nodes = new TestNodes(root);
         server = nodes.node("a1b2c3d4e5f601");
         server.initdb();
         server.start();
@@ -34,7 +35,6 @@ class ReusedConnectionTest {
     @AfterEach
     void stopServer() {
         reused.close();
-        nodes.close();
     }
 
     @Test

@@ -22,29 +22,53 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Real PostgreSQL instances for a test, each in its own directories under one temporary root, on a free
  * loopback port. {@link #close()} kills every server that is still running and checks, by PID, that it
  * is gone. Public for the tests of other packages that need a real server (the sidecar's metrics).
+ *
+ * <p>As a JUnit extension it closes itself after each test, before JUnit removes the test's temporary directory:
+ * {@code @TempDir Path root; @RegisterExtension final TestNodes nodes = new TestNodes(() -> root);}
  */
-public final class TestNodes implements AutoCloseable {
+public final class TestNodes implements AutoCloseable, AfterEachCallback {
     static final PgBinaries BINARIES = PgBinaries.locate(Optional.empty());
     static final OsUser OS_USER = OsUser.named("postgres");
     public static final Credentials SUPERUSER = new Credentials("postgres", "super'secret\\pw");
     static final Credentials REPLICATION = new Credentials("replicator", "repl:secret pw");
 
-    private final Path root;
+    private final Supplier<Path> rootDirectory;
     private final List<PostgresController> started = new ArrayList<>();
+    private Path root;
 
     public TestNodes(Path root) {
-        this.root = root;
-        try {
-            // JUnit's temporary directory is private to root; the postgres user must be able to traverse it
-            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        this(() -> root);
+    }
+
+    /** Under {@code root}, asked for at the first node: a {@code @TempDir} field is injected after an extension field is set. */
+    public TestNodes(Supplier<Path> root) {
+        this.rootDirectory = root;
+    }
+
+    private Path root() {
+        if (root == null) {
+            root = rootDirectory.get();
+            try {
+                // JUnit's temporary directory is private to root; the postgres user must be able to traverse it
+                Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
+        return root;
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        close();
     }
 
     public PostgresController node(String machineId) {
@@ -53,7 +77,7 @@ public final class TestNodes implements AutoCloseable {
 
     /** A node whose server gets {@code settings} before pgmanager's own, as a sidecar's sized memory and parameters. */
     public PostgresController node(String machineId, Map<String, String> settings) {
-        Path home = root.resolve(machineId);
+        Path home = root().resolve(machineId);
         PostgresConfig config = new PostgresConfig(home.resolve("data"), home.resolve("state"), home.resolve("sock"),
                 List.of("127.0.0.1"), freePort(), PostgresConfig.LOOPBACK, SUPERUSER, REPLICATION, MachineId.of(machineId),
                 Duration.ofSeconds(30), Duration.ofSeconds(60), settings);

@@ -24,9 +24,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,20 +40,15 @@ class PostgresMetricsTest {
 
     @TempDir
     Path root;
-    private TestNodes nodes;
+    @RegisterExtension
+    final TestNodes nodes = new TestNodes(() -> root);
     private PostgresController server;
 
     @BeforeEach
     void startServer() {
-        nodes = new TestNodes(root);
         server = nodes.node("a1b2c3d4e5f601");
         server.initdb();
         server.start();
-    }
-
-    @AfterEach
-    void stopServer() {
-        nodes.close();
     }
 
     @Test
