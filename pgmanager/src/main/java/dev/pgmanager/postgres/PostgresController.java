@@ -159,10 +159,7 @@ public final class PostgresController {
                             || (Postmaster.walSenders(pid.getAsLong()).isEmpty() && shutDownCleanly()));
         }
         // A server that crashed meanwhile (or was not running) may hold WAL no replica has: no clean hand-over then
-        ControlFile.Snapshot control = ControlFile.read(dataDirectory.path()).orElseGet(() -> {
-            ControlData data = controlData();
-            return new ControlFile.Snapshot(data.clusterState(), data.checkpointLocation());
-        });
+        ControlFile.Snapshot control = controlSnapshot();
         if (!control.shutDownCleanly()) {
             throw new PostgresException("PostgreSQL in " + dataDirectory + " did not shut down cleanly (its control file says "
                     + control.clusterState() + "): its replicas may lack its last WAL, so it hands over nothing");
@@ -170,10 +167,16 @@ public final class PostgresController {
         return control.checkpointLocation();
     }
 
-    /** Whether the control file says shut down: read directly where it can be (a switchover waits on it), else by pg_controldata. */
     private boolean shutDownCleanly() {
-        return ControlFile.read(dataDirectory.path()).map(ControlFile.Snapshot::shutDownCleanly)
-                .orElseGet(() -> controlData().shutDownCleanly());
+        return controlSnapshot().shutDownCleanly();
+    }
+
+    /** The control file's state and checkpoint: read directly where it can be (a switchover waits on it), else by pg_controldata. */
+    private ControlFile.Snapshot controlSnapshot() {
+        return ControlFile.read(dataDirectory.path()).orElseGet(() -> {
+            ControlData data = controlData();
+            return new ControlFile.Snapshot(data.clusterState(), data.checkpointLocation());
+        });
     }
 
     /**
