@@ -369,7 +369,6 @@ public final class Decider {
     private static Set<String> membersIdleSlots(Observation o) {
         Set<String> members = new HashSet<>();
         o.slotHolders().forEach(m -> members.add(m.slotName()));
-        o.cluster().members().keySet().forEach(m -> members.add(MachineId.of(m).slotName()));
         Set<String> idle = new HashSet<>(o.local().server().map(LocalPostgres.Server::idleSlots).orElse(List.of()));
         idle.retainAll(members);
         return idle;
