@@ -517,6 +517,11 @@ public final class LocalCluster {
         return sidecar(machineId).map(ProcessHandle::pid);
     }
 
+    /** The platform's process (the store, the DNS and the S3 server of the whole cluster), while it runs. */
+    public Optional<Long> platformPid() {
+        return LocalProcesses.running(layout.platformPid(), layout.dir().toString()).map(ProcessHandle::pid);
+    }
+
     /** The passwords of the superuser and the replication role, which live in the data. */
     record Roles(String superuserPassword, String replicationPassword) {
         @Override

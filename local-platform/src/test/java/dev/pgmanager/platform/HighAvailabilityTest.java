@@ -336,9 +336,9 @@ class HighAvailabilityTest {
         harness.awaitHealthy(REJOIN_BOUND);
         String leader = harness.leader();
         String dir = harness.cluster.dir().toString();
-        long before = postmasterPid(leader);
+        long before = harness.postmasterPid(leader);
         List<String> replicas = harness.machineIds().stream().filter(id -> !id.equals(leader)).toList();
-        List<Long> replicaPostmasters = replicas.stream().map(HighAvailabilityTest::postmasterPid).toList();
+        List<Long> replicaPostmasters = replicas.stream().map(harness::postmasterPid).toList();
         try (Connection c = harness.connect(leader); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE paused_fence (n int PRIMARY KEY)");
             s.execute("INSERT INTO paused_fence VALUES (1)");
@@ -355,7 +355,7 @@ class HighAvailabilityTest {
 
             Await.untilAnswered(REJOIN_BOUND, leader + " leads again and its primary takes writes, the cluster still paused",
                     () -> leader.equals(harness.status().leader()) && insertedSecondRow(leader));
-            assertNotEquals(before, postmasterPid(leader), "a new postmaster");
+            assertNotEquals(before, harness.postmasterPid(leader), "a new postmaster");
             assertEquals(2, rows(leader), "every row kept");
             // The members' records follow within a pass.
             Await.until(REJOIN_BOUND, "exactly one primary, " + leader, () -> {
@@ -366,7 +366,7 @@ class HighAvailabilityTest {
             try (var store = harness.store()) {
                 assertTrue(store.read().spec().value().paused(), "the cluster is still paused");
             }
-            assertEquals(replicaPostmasters, replicas.stream().map(HighAvailabilityTest::postmasterPid).toList(),
+            assertEquals(replicaPostmasters, replicas.stream().map(harness::postmasterPid).toList(),
                     "paused, the replicas' servers were left as they ran");
         } finally {
             harness.cluster.heal(leader);
@@ -399,10 +399,10 @@ class HighAvailabilityTest {
         harness.awaitHealthy(REJOIN_BOUND);
         String leader = harness.leader();
         String replica = otherThan(leader, leader);
-        long postmasterBefore = postmasterPid(replica);
+        long postmasterBefore = harness.postmasterPid(replica);
         assertEquals(202, postToApi(replica, "/restart", ""), "restart accepted");
         Await.until(Duration.ofSeconds(60), "the replica restarted and streams again",
-                () -> postmasterPid(replica) != postmasterBefore && streamsOnLeaderTimeline(replica));
+                () -> harness.postmasterPid(replica) != postmasterBefore && streamsOnLeaderTimeline(replica));
 
         try (Connection primary = harness.connect(leader); Statement s = primary.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS reinit_marker (note text)");
@@ -429,15 +429,6 @@ class HighAvailabilityTest {
             r.next();
             return r.getInt(1);
         } catch (SQLException e) {
-            return -1;
-        }
-    }
-
-    private static long postmasterPid(String machineId) {
-        try {
-            Path pidFile = harness.cluster.dir().resolve("members").resolve(machineId).resolve("data").resolve("postmaster.pid");
-            return Long.parseLong(Files.readAllLines(pidFile).getFirst().strip());
-        } catch (java.io.IOException | RuntimeException e) {
             return -1;
         }
     }

@@ -71,6 +71,13 @@ final class LocalClusterHarness implements AutoCloseable {
         return upIn(dir, nodes, storeMode, ha);
     }
 
+    /** A cluster without backups whose store sessions last {@code sessionTimeout}. */
+    static LocalClusterHarness upWithSessionTimeout(int nodes, Duration sessionTimeout) throws IOException {
+        Path dir = Files.createTempDirectory("pgmanager-it-");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return upIn(dir, nodes, NewClusterSettings.DEFAULTS.withoutBackups().withSessionTimeout(Optional.of(sessionTimeout)));
+    }
+
     /** A cluster of {@code nodes} in {@code dir}, an empty directory the postgres user can traverse. */
     static LocalClusterHarness upIn(Path dir, int nodes) throws IOException {
         return upIn(dir, nodes, StoreMode.EXTERNAL, LocalHaSettings.DEFAULTS);
@@ -268,6 +275,15 @@ final class LocalClusterHarness implements AutoCloseable {
             }
         }
         return out.toString();
+    }
+
+    /** The PID member {@code machineId}'s postmaster.pid names (-1 when there is none), whether or not it still runs. */
+    long postmasterPid(String machineId) {
+        try {
+            return Long.parseLong(Files.readAllLines(memberDir(machineId).resolve("data").resolve("postmaster.pid")).getFirst().strip());
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     Path memberDir(String machineId) {

@@ -66,6 +66,10 @@ final class HealthEndpoints {
                 return unavailable("not the primary: PostgreSQL runs as primary but this member does not hold the lease ("
                         + o.leaseState().name().toLowerCase(Locale.ROOT) + ")", o);
             }
+            if (o.local().frozen()) {
+                return unavailable("not the primary for a moment: PostgreSQL is frozen until its lease reflex sees the lease "
+                        + "confirmed again", o);
+            }
             return ok("primary", o).put("epoch", o.lease().orElseThrow().epoch());
         });
     }

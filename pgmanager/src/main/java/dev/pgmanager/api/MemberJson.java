@@ -30,6 +30,8 @@ final class MemberJson {
         json.put("replayed_lsn", lsnText(local.wal().replayed()));
         json.put("lag_bytes", boxed(ReplicationLag.ofLocal(o)));
         json.put("streaming", local.streaming());
+        // Its lease in doubt, the primary is held still (SIGSTOP) until the lease is confirmed again or lost
+        json.put("frozen", local.frozen());
         json.put("upstream", local.following().map(f -> f.leader().value()).orElse(null));
         json.put("lease_state", o.leaseState().name().toLowerCase(Locale.ROOT));
         json.put("epoch", o.iLead() ? o.lease().orElseThrow().epoch() : null);

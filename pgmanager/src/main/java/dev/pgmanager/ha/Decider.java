@@ -3,6 +3,7 @@ package dev.pgmanager.ha;
 import dev.pgmanager.election.Candidate;
 import dev.pgmanager.election.CandidateRanking;
 import dev.pgmanager.election.FailoverRules;
+import dev.pgmanager.election.LeaseState;
 import dev.pgmanager.ha.Action.AcquireLease;
 import dev.pgmanager.ha.Action.ClearHandover;
 import dev.pgmanager.ha.Action.CloneFrom;
@@ -60,6 +61,7 @@ public final class Decider {
         }
         Optional<String> mismatch = foreignCluster(o);
         if (mismatch.isPresent()) return Decision.none(mismatch.get());
+        if (local.frozen()) return frozen(o);
         if (spec(o).paused()) return paused(o);
         if (local.isPrimary() && !o.iLead()) return withoutLease(o);
         if (local.data() == DataState.EMPTY) return withoutData(o);
@@ -150,12 +152,32 @@ public final class Decider {
                         + "`pgmanager reinit " + o.id() + "` moves it aside and clones the leader"));
     }
 
+    /**
+     * My lease reflex froze my primary when the lease came into doubt: the reflex alone thaws it (the store confirms the
+     * lease again) or kills it (the lease is lost), and it answers no query meanwhile. Should the lease be lost with the
+     * server still frozen (the kill failed), demoting kills it, as the reflex would have; paused, nothing is demoted.
+     */
+    private static Decision frozen(Observation o) {
+        String why = "my primary is frozen by my lease reflex (the lease is " + o.leaseState() + ")";
+        if (o.iLead() || o.leaseState() == LeaseState.SUSPENDED) {
+            return Decision.none(why + "; it goes on when the store confirms the lease, and is stopped if the lease is lost");
+        }
+        if (spec(o).paused()) return Decision.none(why + "; paused: waiting for the lease reflex to stop it");
+        return demote(o);
+    }
+
     private static Decision withoutLease(Observation o) {
         if (o.failsafe().confirmedByAll() && o.cluster().leader().isEmpty()) {
             // Every member promised not to take the lease while it confirmed it follows us: nobody else can have
             // accepted writes, so this primary takes the lease back rather than stop.
             return Decision.of("I run as primary without the lease, nobody leads, and every member confirmed it follows me "
                     + "while the store was unreachable (failsafe mode): taking the lease again", new AcquireLease());
+        }
+        if (o.leaseState() == LeaseState.SUSPENDED && o.otherLeader().isEmpty()) {
+            // The lease reflex fences it (it freezes it, to go on if the lease is confirmed again): a demotion now would
+            // turn a moment's doubt into a restart on a new timeline.
+            return Decision.none("my lease is in doubt (SUSPENDED): my lease reflex fences my primary; it goes on if the "
+                    + "store confirms the lease, and is demoted if the lease is lost");
         }
         return demote(o);
     }

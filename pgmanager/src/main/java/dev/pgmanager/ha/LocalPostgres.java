@@ -19,6 +19,8 @@ import java.util.OptionalLong;
  *     pg_rewind may have left the data half-rewound, so the server is not started while this is present
  * @param fencedInEpoch the epoch of the lease this member held when its own fencing stopped this server (its lease in
  *     doubt), while the server has not run since; empty when an operator, a demotion or anything else stopped it
+ * @param frozen the running server is frozen by this sidecar's lease reflex (its lease in doubt): it answers no query,
+ *     and the reflex alone thaws it (the lease confirmed again) or stops it (the lease lost)
  */
 public record LocalPostgres(
         DataState data,
@@ -27,7 +29,8 @@ public record LocalPostgres(
         Optional<Server> server,
         boolean lastRanAsPrimary,
         Optional<String> failedRewind,
-        OptionalLong fencedInEpoch) {
+        OptionalLong fencedInEpoch,
+        boolean frozen) {
 
     public enum DataState {
         /** Missing or empty: safe to initialize or clone into. */
@@ -112,33 +115,41 @@ public record LocalPostgres(
 
     /** A missing or empty data directory. */
     public static LocalPostgres empty() {
-        return new LocalPostgres(DataState.EMPTY, Optional.empty(), 0, Optional.empty(), false, Optional.empty(), OptionalLong.empty());
+        return new LocalPostgres(DataState.EMPTY, Optional.empty(), 0, Optional.empty(), false, Optional.empty(), OptionalLong.empty(),
+                false);
     }
 
     /** A data directory of files that are not a PostgreSQL cluster. */
     public static LocalPostgres foreign() {
-        return new LocalPostgres(DataState.FOREIGN, Optional.empty(), 0, Optional.empty(), false, Optional.empty(), OptionalLong.empty());
+        return new LocalPostgres(DataState.FOREIGN, Optional.empty(), 0, Optional.empty(), false, Optional.empty(), OptionalLong.empty(),
+                false);
     }
 
     public static LocalPostgres stopped(String systemIdentifier, long timeline, boolean lastRanAsPrimary) {
         return new LocalPostgres(DataState.CLUSTER, Optional.of(systemIdentifier), timeline, Optional.empty(), lastRanAsPrimary,
-                Optional.empty(), OptionalLong.empty());
+                Optional.empty(), OptionalLong.empty(), false);
     }
 
     public static LocalPostgres running(String systemIdentifier, long timeline, Server server) {
         return new LocalPostgres(DataState.CLUSTER, Optional.of(systemIdentifier), timeline, Optional.of(server), false,
-                Optional.empty(), OptionalLong.empty());
+                Optional.empty(), OptionalLong.empty(), false);
     }
 
     /** The same, with {@code reason} (or none) as the failed rewind on record. */
     public LocalPostgres withFailedRewind(Optional<String> reason) {
-        return new LocalPostgres(data, systemIdentifier, timeline, server, lastRanAsPrimary, reason, fencedInEpoch);
+        return new LocalPostgres(data, systemIdentifier, timeline, server, lastRanAsPrimary, reason, fencedInEpoch, frozen);
     }
 
     /** The same, stopped by this sidecar's fencing while it held the lease of {@code epoch} (or not); only a stopped server can be. */
     public LocalPostgres withFencedInEpoch(OptionalLong epoch) {
         return new LocalPostgres(data, systemIdentifier, timeline, server, lastRanAsPrimary, failedRewind,
-                server.isEmpty() ? epoch : OptionalLong.empty());
+                server.isEmpty() ? epoch : OptionalLong.empty(), frozen);
+    }
+
+    /** The same, frozen by the lease reflex (or not); only a running server can be. */
+    public LocalPostgres withFrozen(boolean isFrozen) {
+        return new LocalPostgres(data, systemIdentifier, timeline, server, lastRanAsPrimary, failedRewind, fencedInEpoch,
+                isFrozen && server.isPresent());
     }
 
     public boolean running() {

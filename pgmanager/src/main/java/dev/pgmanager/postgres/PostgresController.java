@@ -123,14 +123,54 @@ public final class PostgresController {
         log.info("started PostgreSQL in {} on port {} (pid {})", dataDirectory, config.port(), postmaster.pid());
     }
 
-    /** Stops the server and waits until the postmaster is gone; does nothing if it is not running. */
+    /**
+     * Stops the server and waits until the postmaster is gone; does nothing if it is not running. A frozen server
+     * ({@link #freeze}) is killed instead: it cannot shut down, and thawing it to ask would let it commit first.
+     */
     public void stop(StopMode mode) {
         OptionalLong pid = pid();
         if (pid.isEmpty()) {
             return;
         }
+        if (ServerFreezer.isStopped(pid.getAsLong())) {
+            kill(pid.getAsLong());
+            return;
+        }
         signalStop(mode, pid.getAsLong());
         awaitExit(mode, pid.getAsLong());
+    }
+
+    /**
+     * Freezes the running server: every one of its processes stopped where it is (SIGSTOP), so that it commits nothing
+     * and answers nobody until {@link #thaw} lets it go on, or {@link #stop} kills it.
+     *
+     * @return the frozen postmaster; empty when no server runs
+     */
+    public OptionalLong freeze() {
+        OptionalLong pid = pid();
+        if (pid.isEmpty()) return pid;
+        ServerFreezer.freeze(pid.getAsLong());
+        log.warn("froze PostgreSQL in {} (postmaster {}): it accepts no writes until it is thawed or stopped", dataDirectory,
+                pid.getAsLong());
+        return pid;
+    }
+
+    /** Lets the server frozen as {@code postmaster} go on, if it still is this data directory's. */
+    public void thaw(long postmaster) {
+        if (pid().orElse(-1) != postmaster) return;
+        ServerFreezer.thaw(postmaster);
+        log.info("thawed PostgreSQL in {} (postmaster {})", dataDirectory, postmaster);
+    }
+
+    /** True while the server is frozen ({@link #freeze}): it answers no query until it is thawed or stopped. */
+    public boolean isFrozen() {
+        return pid().stream().anyMatch(ServerFreezer::isStopped);
+    }
+
+    private void kill(long postmaster) {
+        sharedConnection.close();
+        ServerFreezer.kill(postmaster);
+        log.warn("killed the frozen PostgreSQL in {} (was postmaster {})", dataDirectory, postmaster);
     }
 
     /**
@@ -229,6 +269,8 @@ public final class PostgresController {
         if (!isRunning()) {
             return PgStatus.stopped();
         }
+        // It would answer nobody: a query would wait out its timeout.
+        if (isFrozen()) throw new PostgresException("PostgreSQL in " + dataDirectory + " is frozen (SIGSTOP)");
         try {
             return sharedConnection.use(StatusReader::read);
         } catch (SQLException e) {

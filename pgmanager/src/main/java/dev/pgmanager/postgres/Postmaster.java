@@ -72,14 +72,18 @@ public final class Postmaster {
 
     /** Exited but not yet reaped by its parent, which for a daemonised postmaster may never happen. */
     private static boolean isZombie(long pid) {
-        Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        return state(pid) == 'Z';
+    }
+
+    /** The process's state letter in /proc/PID/stat (R, S, D, T, Z...); 0 when there is no such process. */
+    static char state(long pid) {
         try {
-            String content = Files.readString(stat, StandardCharsets.UTF_8);
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
             // the state letter follows the parenthesised command name, which may itself contain ") "
-            int afterName = content.lastIndexOf(')');
-            return afterName > 0 && content.length() > afterName + 2 && content.charAt(afterName + 2) == 'Z';
-        } catch (IOException e) {
-            return false;
+            int afterName = stat.lastIndexOf(')');
+            return afterName > 0 && stat.length() > afterName + 2 ? stat.charAt(afterName + 2) : 0;
+        } catch (IOException gone) {
+            return 0;
         }
     }
 }

@@ -273,6 +273,12 @@ class HttpApiTest {
         assertEquals(503, suspended.statusCode());
         assertTrue(error(suspended).contains("does not hold the lease (suspended)"), error(suspended));
 
+        // Frozen by the lease reflex: the lease confirmed again, but not yet thawed.
+        view.lastPass = Optional.of(pass(leadingPrimary(LeaseState.HELD, true), NOW.minusSeconds(1)));
+        var frozen = get(api, "/primary");
+        assertEquals(503, frozen.statusCode());
+        assertTrue(error(frozen).contains("PostgreSQL is frozen"), error(frozen));
+
         view.lastPass = Optional.of(pass(streamingReplica(0), NOW.minusSeconds(1)));
         assertEquals(503, get(api, "/primary").statusCode());
 
@@ -391,8 +397,18 @@ class HttpApiTest {
         assertEquals(7, member.path("epoch").asLong());
         assertEquals(ME, member.path("leader").asText());
         assertEquals("held", member.path("lease_state").asText());
+        assertFalse(member.path("frozen").asBoolean(true));
         assertEquals(0, member.path("lag_bytes").asLong());
         assertTrue(member.has("address") && member.path("address").isNull(), member.toString());
+    }
+
+    @Test
+    void memberSaysWhenItsPrimaryIsFrozenWhileItsLeaseIsInDoubt() throws Exception {
+        view.lastPass = Optional.of(pass(leadingPrimary(LeaseState.SUSPENDED, true), NOW.minusSeconds(1)));
+        JsonNode member = body(get(start(), "/member"));
+        assertTrue(member.path("frozen").asBoolean(false), member.toString());
+        assertEquals("primary_without_lease", member.path("role").asText());
+        assertEquals("suspended", member.path("lease_state").asText());
     }
 
     @Test
@@ -898,12 +914,17 @@ class HttpApiTest {
 
     /** {@link #ME} leads epoch 7 and runs the primary; {@link #B} streams, {@link #C} streams 5000 bytes behind. */
     private static Observation leadingPrimary(LeaseState leaseState) {
+        return leadingPrimary(leaseState, false);
+    }
+
+    /** @param frozen the lease reflex holds the primary still (SIGSTOP) */
+    private static Observation leadingPrimary(LeaseState leaseState, boolean frozen) {
         var members = new TreeMap<String, Member>();
         members.put(ME, member(ME, MemberRole.PRIMARY, MemberState.RUNNING, AT, AT, false));
         members.put(B, member(B, MemberRole.REPLICA, MemberState.STREAMING, AT, AT, false));
         members.put(C, member(C, MemberRole.REPLICA, MemberState.STREAMING, AT - 5000, AT - 5000, true));
         var leader = new Leader(ME, 7, NOW.minusSeconds(60));
-        var local = LocalPostgres.running(SYSID, TL, Server.primary(OptionalLong.of(AT)));
+        var local = LocalPostgres.running(SYSID, TL, Server.primary(OptionalLong.of(AT))).withFrozen(frozen);
         return observation(members, leader, local, leaseState);
     }
 

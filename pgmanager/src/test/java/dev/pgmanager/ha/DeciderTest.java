@@ -222,6 +222,10 @@ class DeciderTest {
     }
 
     /** A stopped primary's data that the lease reflex stopped while this member led in {@code epoch}. */
+    private static LocalPostgres frozen() {
+        return running(ServerRole.PRIMARY, TL, AT, Optional.empty(), false).withFrozen(true);
+    }
+
     private static LocalPostgres fenced(long epoch) {
         return LocalPostgres.stopped(SYSID, TL, true).withFencedInEpoch(OptionalLong.of(epoch));
     }
@@ -296,8 +300,20 @@ class DeciderTest {
                 // Fencing.
                 row("primary while another member leads", replica.local(running(ServerRole.PRIMARY, TL, AT, Optional.empty(), false)),
                         List.of(new Demote(Optional.of(id(B)))), B + " holds the lease (epoch 8) but I run as primary"),
-                row("primary whose lease is suspended", leader.lease(LeaseState.SUSPENDED), List.of(new Demote(Optional.empty())),
-                        "without the lease (SUSPENDED)"),
+                // The lease reflex fences it (freezes it): demoting it now would turn a late answer into a new timeline.
+                row("primary whose lease is suspended", leader.lease(LeaseState.SUSPENDED), List.of(),
+                        "my lease is in doubt (SUSPENDED): my lease reflex fences my primary"),
+                row("primary whose lease is suspended while another member leads", leader.lease(LeaseState.SUSPENDED)
+                        .leader(new Leader(B, 9, NOW)), List.of(new Demote(Optional.of(id(B)))), B + " holds the lease (epoch 9)"),
+                // Frozen by the lease reflex: it thaws it or kills it; the loop waits, as the server answers nothing.
+                row("frozen primary, lease suspended", leader.lease(LeaseState.SUSPENDED).local(frozen()), List.of(),
+                        "my primary is frozen by my lease reflex (the lease is SUSPENDED); it goes on when the store confirms"),
+                row("frozen primary, lease confirmed again (the reflex thaws it)", leader.local(frozen()), List.of(),
+                        "my primary is frozen by my lease reflex (the lease is HELD)"),
+                row("frozen primary, lease lost, nobody leads", leader.lease(LeaseState.LOST).noLeader().local(frozen()),
+                        List.of(new Demote(Optional.empty())), "without the lease (LOST)"),
+                row("frozen primary, lease lost, paused", leader.spec(PAUSED).lease(LeaseState.LOST).noLeader().local(frozen()),
+                        List.of(), "paused: waiting for the lease reflex to stop it"),
                 row("primary whose lease is lost and nobody leads", leader.lease(LeaseState.LOST).noLeader(), List.of(new Demote(Optional.empty())),
                         "without the lease (LOST)"),
                 // The lease ran out by my own deadlines while my store session lived on: my record stands in everyone's way.

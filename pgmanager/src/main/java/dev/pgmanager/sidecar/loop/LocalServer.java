@@ -54,6 +54,15 @@ public final class LocalServer {
     private volatile FencedPostmaster fenced;
 
     private record FencedPostmaster(long pid, long epoch) {}
+
+    /**
+     * The postmaster the lease reflex froze while its lease was in doubt, and the epoch it led in (null: none): the
+     * loop leaves it alone (it answers no query) until the reflex thaws or kills it. Set before the freeze, so that a
+     * pass looking meanwhile does not take it for a server frozen by someone else.
+     */
+    private volatile FrozenPostmaster frozen;
+
+    private record FrozenPostmaster(long pid, OptionalLong epoch) {}
     /** The cluster's parameters as last written to the data directory; null until the first pass writes them. */
     private Map<String, String> appliedParameters;
 
@@ -88,6 +97,20 @@ public final class LocalServer {
             lastStatus = PgStatus.stopped();
             lastSeen = data == DataState.EMPTY ? LocalPostgres.empty() : LocalPostgres.foreign();
             return lastSeen;
+        }
+        FrozenPostmaster holding = frozen;
+        if (holding != null) {
+            if (controller.pid().orElse(-1) == holding.pid()) {
+                lastSeen = lastSeen.withFrozen(true);
+                return lastSeen;
+            }
+            frozen = null; // gone since: seen as it is now
+        } else if (controller.isFrozen()) {
+            // Not by this sidecar: by its previous run, stopped while its lease was in doubt (it cannot know whether
+            // that lease still holds), or by hand. Thawed, it could commit on a lease long gone.
+            log.warn("PostgreSQL is frozen (SIGSTOP), and not by this sidecar: killing it, since nobody can tell whether "
+                    + "the lease it wrote under still holds");
+            controller.stop(StopMode.IMMEDIATE);
         }
         PgStatus status = controller.status();
         lastStatus = status;
@@ -219,25 +242,68 @@ public final class LocalServer {
         return stopped == null ? OptionalLong.empty() : OptionalLong.of(stopped.epoch());
     }
 
-    /** Stops accepting writes now: an immediate stop, so no transaction commits after this returns. */
+    /** Stops accepting writes now: an immediate stop (a kill, if frozen), so no transaction commits after this returns. */
     public void fence() {
         stop(StopMode.IMMEDIATE);
+        frozen = null;
     }
 
     /**
-     * {@link #fence} by the lease reflex, whose primary held the lease of {@code epoch} until it came into doubt: a paused
-     * cluster's leader may start this server again (see {@code Decider}), never one stopped any other way. Marked before
-     * the stop (a pass that looks meanwhile must not find it stopped and unmarked), unmarked if the stop failed.
+     * {@link #fence} by the lease reflex, whose primary held the lease of {@code epoch} (the one it was frozen in, if it
+     * was) until it came into doubt: a paused cluster's leader may start this server again (see {@code Decider}), never
+     * one stopped any other way. Marked before the stop (a pass that looks meanwhile must not find it stopped and
+     * unmarked), unmarked if the stop failed.
      */
-    public void fenceForLease(long epoch) {
+    public void fenceForLease(OptionalLong epoch) {
+        FrozenPostmaster holding = frozen;
+        OptionalLong ledIn = holding != null && holding.epoch().isPresent() ? holding.epoch() : epoch;
         OptionalLong postmaster = controller.pid();
-        postmaster.ifPresent(pid -> fenced = new FencedPostmaster(pid, epoch));
+        if (ledIn.isPresent()) postmaster.ifPresent(pid -> fenced = new FencedPostmaster(pid, ledIn.getAsLong()));
         try {
             fence();
         } catch (RuntimeException e) {
             fenced = null;
             throw e;
         }
+    }
+
+    /**
+     * The lease reflex's first step when the lease comes into doubt: the primary stops where it is, committing nothing,
+     * but keeps its connections and its place. {@link #thaw} undoes it if the store confirms the lease again; a fence
+     * ({@link #fenceForLease}) kills it if the lease is lost. The watchdog stands down while it is frozen (a frozen
+     * server writes nothing) and is armed again before the thaw. Falls back to a fence when it cannot freeze.
+     *
+     * @param epoch the epoch of the lease the primary held, if the loop saw it held
+     * @return whether it froze a server (false: none ran, or it could not and stopped it instead)
+     */
+    public boolean freezeForLease(OptionalLong epoch) {
+        OptionalLong postmaster = controller.pid();
+        if (postmaster.isEmpty()) return false;
+        frozen = new FrozenPostmaster(postmaster.getAsLong(), epoch);
+        try {
+            controller.freeze();
+        } catch (RuntimeException e) {
+            log.error("could not freeze PostgreSQL ({}): stopping it instead", e.getMessage());
+            fenceForLease(epoch);
+            return false;
+        }
+        watchdog.disarm();
+        return true;
+    }
+
+    /** Lets the primary {@link #freezeForLease} froze go on, the lease confirmed again; does nothing if none is frozen. */
+    public void thaw() {
+        FrozenPostmaster holding = frozen;
+        if (holding == null) return;
+        // Guarded again before it can write: a sidecar that freezes right after must not leave it writing.
+        watchdog.arm(holding.pid());
+        controller.thaw(holding.pid());
+        frozen = null;
+    }
+
+    /** True while a primary {@link #freezeForLease} froze waits to be thawed or fenced. */
+    public boolean isFrozen() {
+        return frozen != null;
     }
 
     /** Becomes a replica of {@code leader} (or a replica waiting for a leader), rewinding when needed. */

@@ -11,6 +11,11 @@ import org.slf4j.LoggerFactory;
  * The reflex that keeps one writer per epoch: the moment the lease is in doubt, a primary stops accepting writes,
  * without waiting for the control loop's next pass. The lease reports doubt at half a session timeout, so this runs
  * well before the server can give the lease to anyone else.
+ *
+ * <p>In doubt, the primary is frozen rather than stopped: a store that answers late (a loaded machine, a slow network)
+ * confirms the lease again before it could have expired, and the primary goes on with its connections, with no restart
+ * and no new timeline; clients only waited. Lost, the lease ends it: the frozen server is killed (it can neither shut
+ * down frozen nor be let run to do so).
  */
 public final class Fencer {
     private static final Logger log = LoggerFactory.getLogger(Fencer.class);
@@ -28,20 +33,35 @@ public final class Fencer {
         this.ledEpoch = ledEpoch;
     }
 
+    /** Called with each new state of the lease, in order, on the lease's own thread. */
     public void onLeaseChange(LeaseState state) {
-        if ((state == LeaseState.SUSPENDED || state == LeaseState.LOST) && server.lastSeen().isPrimary() && !failsafe.confirmNow()) {
-            // The stop first, the line after: writing a log line can wait (a full pipe, a disk in a writeback storm)
-            try {
-                OptionalLong epoch = ledEpoch.get();
-                if (epoch.isPresent()) {
-                    server.fenceForLease(epoch.getAsLong());
-                } else {
-                    server.fence();
+        // The signal first, the line after: writing a log line can wait (a full pipe, a disk in a writeback storm)
+        try {
+            switch (state) {
+                case SUSPENDED -> {
+                    if (server.lastSeen().isPrimary() && !server.isFrozen() && !failsafe.confirmNow()
+                            && server.freezeForLease(ledEpoch.get())) {
+                        log.warn("lease {}: froze PostgreSQL at once so that it accepts no writes until the lease is "
+                                + "confirmed again (then it goes on) or lost (then it is stopped)", state);
+                    }
                 }
-                log.warn("lease {}: stopped PostgreSQL at once so that it accepts no more writes", state);
-            } catch (RuntimeException e) {
-                log.error("lease {}: could not stop PostgreSQL: {}", state, e.getMessage());
+                case HELD -> {
+                    if (server.isFrozen()) {
+                        server.thaw();
+                        log.info("lease confirmed again: PostgreSQL goes on");
+                    }
+                }
+                case LOST, NOT_HELD -> {
+                    boolean wasFrozen = server.isFrozen();
+                    if (wasFrozen || (state == LeaseState.LOST && server.lastSeen().isPrimary() && !failsafe.confirmNow())) {
+                        server.fenceForLease(ledEpoch.get());
+                        log.warn("lease {}: stopped PostgreSQL{} so that it accepts no more writes", state,
+                                wasFrozen ? " (frozen until now)" : " at once");
+                    }
+                }
             }
+        } catch (RuntimeException e) {
+            log.error("lease {}: could not fence or thaw PostgreSQL: {}", state, e.getMessage());
         }
         wakeLoop.run();
     }
