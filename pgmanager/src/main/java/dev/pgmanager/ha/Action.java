@@ -37,6 +37,20 @@ public sealed interface Action {
      */
     record RemoveUnreadableLeader() implements Action {}
 
+    /**
+     * Bring the server in line with the lease as it stands now, as the lease reflex does on each change of the lease:
+     * freeze a primary whose lease is in doubt, let a frozen one go on once the lease is confirmed, kill a frozen one
+     * whose lease is lost. The loop asks for it when it finds them out of line (a promotion that ended after the lease
+     * came into doubt, a thaw or a kill that failed); paused or not, since it is fencing.
+     */
+    record ApplyLeaseReflex() implements Action {
+        /** Asked for again each pass until the lease settles; the lease's own changes wake the loop, not this. */
+        @Override
+        public boolean isUpkeep() {
+            return true;
+        }
+    }
+
     /** Create a new cluster in the empty data directory, start it as primary and record its identity. */
     record InitializeCluster() implements Action {}
 

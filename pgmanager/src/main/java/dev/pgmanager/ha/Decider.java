@@ -5,6 +5,7 @@ import dev.pgmanager.election.CandidateRanking;
 import dev.pgmanager.election.FailoverRules;
 import dev.pgmanager.election.LeaseState;
 import dev.pgmanager.ha.Action.AcquireLease;
+import dev.pgmanager.ha.Action.ApplyLeaseReflex;
 import dev.pgmanager.ha.Action.ClearHandover;
 import dev.pgmanager.ha.Action.CloneFrom;
 import dev.pgmanager.ha.Action.Demote;
@@ -153,17 +154,17 @@ public final class Decider {
     }
 
     /**
-     * My lease reflex froze my primary when the lease came into doubt: the reflex alone thaws it (the store confirms the
-     * lease again) or kills it (the lease is lost), and it answers no query meanwhile. Should the lease be lost with the
-     * server still frozen (the kill failed), demoting kills it, as the reflex would have; paused, nothing is demoted.
+     * My lease reflex froze my primary when the lease came into doubt: it answers no query, and goes on once the lease
+     * is confirmed again, or is killed once the lease is lost. The reflex does both on the lease's changes; the loop asks
+     * for them again (they may have failed), paused or not.
      */
     private static Decision frozen(Observation o) {
         String why = "my primary is frozen by my lease reflex (the lease is " + o.leaseState() + ")";
-        if (o.iLead() || o.leaseState() == LeaseState.SUSPENDED) {
+        if (o.iLead()) return Decision.of(why + "; the lease is confirmed again: letting it go on", new ApplyLeaseReflex());
+        if (o.leaseState() == LeaseState.SUSPENDED) {
             return Decision.none(why + "; it goes on when the store confirms the lease, and is stopped if the lease is lost");
         }
-        if (spec(o).paused()) return Decision.none(why + "; paused: waiting for the lease reflex to stop it");
-        return demote(o);
+        return Decision.of(why + "; the lease is lost: stopping it", new ApplyLeaseReflex());
     }
 
     private static Decision withoutLease(Observation o) {
@@ -174,10 +175,10 @@ public final class Decider {
                     + "while the store was unreachable (failsafe mode): taking the lease again", new AcquireLease());
         }
         if (o.leaseState() == LeaseState.SUSPENDED && o.otherLeader().isEmpty()) {
-            // The lease reflex fences it (it freezes it, to go on if the lease is confirmed again): a demotion now would
-            // turn a moment's doubt into a restart on a new timeline.
-            return Decision.none("my lease is in doubt (SUSPENDED): my lease reflex fences my primary; it goes on if the "
-                    + "store confirms the lease, and is demoted if the lease is lost");
+            // Frozen, it goes on if the lease is confirmed again; a demotion would turn a late answer into a restart on
+            // a new timeline. The reflex froze it already, unless it was no primary yet then (a promotion under way).
+            return Decision.of("my lease is in doubt (SUSPENDED) and my primary runs: freezing it until the lease is "
+                    + "confirmed again or lost", new ApplyLeaseReflex());
         }
         return demote(o);
     }

@@ -133,7 +133,7 @@ public final class PostgresController {
             return;
         }
         if (ServerFreezer.isStopped(pid.getAsLong())) {
-            kill(pid.getAsLong());
+            ProcessHandle.of(pid.getAsLong()).ifPresent(postmaster -> kill(new FrozenServer(postmaster, List.of(postmaster))));
             return;
         }
         signalStop(mode, pid.getAsLong());
@@ -142,35 +142,33 @@ public final class PostgresController {
 
     /**
      * Freezes the running server: every one of its processes stopped where it is (SIGSTOP), so that it commits nothing
-     * and answers nobody until {@link #thaw} lets it go on, or {@link #stop} kills it.
+     * and answers nobody until {@link #thaw} lets it go on, or {@link #kill} (or {@link #stop}) ends it.
      *
-     * @return the frozen postmaster; empty when no server runs
+     * @return what was frozen; empty when no server runs
      */
-    public OptionalLong freeze() {
-        OptionalLong pid = pid();
-        if (pid.isEmpty()) return pid;
-        ServerFreezer.freeze(pid.getAsLong());
-        log.warn("froze PostgreSQL in {} (postmaster {}): it accepts no writes until it is thawed or stopped", dataDirectory,
-                pid.getAsLong());
-        return pid;
+    public Optional<FrozenServer> freeze() {
+        Optional<FrozenServer> frozen = pid().stream().boxed().findFirst().flatMap(ProcessHandle::of).map(ServerFreezer::freeze);
+        frozen.ifPresent(f -> log.warn("froze PostgreSQL in {} (postmaster {}, {} processes): it accepts no writes until it is "
+                + "thawed or stopped", dataDirectory, f.postmaster().pid(), f.processes().size()));
+        return frozen;
     }
 
-    /** Lets the server frozen as {@code postmaster} go on, if it still is this data directory's. */
-    public void thaw(long postmaster) {
-        if (pid().orElse(-1) != postmaster) return;
-        ServerFreezer.thaw(postmaster);
-        log.info("thawed PostgreSQL in {} (postmaster {})", dataDirectory, postmaster);
+    /** Lets a server {@link #freeze} froze go on. */
+    public void thaw(FrozenServer server) {
+        ServerFreezer.thaw(server);
+        log.info("thawed PostgreSQL in {} (postmaster {})", dataDirectory, server.postmaster().pid());
+    }
+
+    /** Kills a server {@link #freeze} froze, every process of it, and returns once they are gone. */
+    public void kill(FrozenServer server) {
+        sharedConnection.close();
+        ServerFreezer.kill(server);
+        log.warn("killed the frozen PostgreSQL in {} (was postmaster {})", dataDirectory, server.postmaster().pid());
     }
 
     /** True while the server is frozen ({@link #freeze}): it answers no query until it is thawed or stopped. */
     public boolean isFrozen() {
         return pid().stream().anyMatch(ServerFreezer::isStopped);
-    }
-
-    private void kill(long postmaster) {
-        sharedConnection.close();
-        ServerFreezer.kill(postmaster);
-        log.warn("killed the frozen PostgreSQL in {} (was postmaster {})", dataDirectory, postmaster);
     }
 
     /**

@@ -2,9 +2,10 @@ package dev.pgmanager.postgres;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Holds every process of a running server still (SIGSTOP), then lets it go on (SIGCONT) or kills it (SIGKILL). A frozen
@@ -12,54 +13,60 @@ import java.util.Set;
  * place in the WAL: thawed, it goes on as if it had been slow for a moment. That makes a fence that can be undone.
  *
  * <p>PostgreSQL puts each of its children in a session of its own, so no process group reaches them all: the postmaster
- * is stopped first (it forks no more), then every process under it, scanned again until a scan finds none new (a child
- * running archive_command may itself have started one).
+ * is stopped first (it forks no more), then every process under it, scanned again until a scan finds none new (a fork
+ * under way when the postmaster stopped completes first; a child running archive_command may have started another).
+ * Processes are held by {@link ProcessHandle}, which knows each one's start time: a PID the kernel gave to another
+ * process since is never signalled.
  */
 final class ServerFreezer {
     static final int SIGCONT = 18;
     static final int SIGSTOP = 19;
-    /** How long a postmaster caught in a system call (an fsync, a fork) may take to stop before its children are listed. */
     private static final Duration STOP_WAIT = Duration.ofSeconds(1);
+    private static final Duration KILL_WAIT = Duration.ofSeconds(10);
     private static final int SCANS = 5;
 
     private ServerFreezer() {}
 
-    /** Stops {@code postmaster} and every process under it; returns once none of them can run again until thawed. */
-    static void freeze(long postmaster) {
-        ProcessSignal.send(postmaster, SIGSTOP);
-        // A fork under way completes before the postmaster stops: its child is then in the scan below.
+    /**
+     * Stops {@code postmaster} and every process under it.
+     *
+     * @return the processes stopped, the postmaster first
+     */
+    static FrozenServer freeze(ProcessHandle postmaster) {
+        signal(postmaster, SIGSTOP);
+        Set<ProcessHandle> stopped = new LinkedHashSet<>();
+        stopped.add(postmaster);
+        // The children at once (a backend waits for nothing), then again once the postmaster has surely stopped: a
+        // fork under way when the signal came completes before it does.
+        stopNew(postmaster, stopped);
         awaitStopped(postmaster);
-        Set<Long> stopped = new HashSet<>();
         for (int scan = 0; scan < SCANS; scan++) {
-            List<Long> fresh = descendants(postmaster).stream().filter(pid -> !stopped.contains(pid)).toList();
-            if (fresh.isEmpty()) return;
-            for (long pid : fresh) {
-                signalIfAlive(pid, SIGSTOP);
-                stopped.add(pid);
-            }
+            if (!stopNew(postmaster, stopped)) break;
         }
+        return new FrozenServer(postmaster, List.copyOf(stopped));
     }
 
-    /** Lets {@code postmaster} and every process under it run again. */
-    static void thaw(long postmaster) {
-        for (long pid : descendants(postmaster)) signalIfAlive(pid, SIGCONT);
-        ProcessSignal.send(postmaster, SIGCONT);
+    /** Lets a frozen server go on: the postmaster first, so that a shutdown it was asked for meanwhile reaches its children first. */
+    static void thaw(FrozenServer server) {
+        for (ProcessHandle process : server.processes()) signal(process, SIGCONT);
     }
 
     /**
-     * Kills {@code postmaster} and every process under it, frozen or not, and returns once they are gone: a frozen
-     * server cannot shut down (a stop request waits for it to run), and thawing it to ask would let it commit first.
+     * Kills every process of a frozen server, those it held and any under its postmaster now, and returns once they are
+     * gone: a frozen server cannot shut down (a stop request waits for it to run), and thawing it to ask would let it
+     * commit first. Also when its postmaster is gone already: a stopped backend never runs to notice, and would hold the
+     * server's shared memory, so that no new postmaster could start.
      */
-    static void kill(long postmaster) {
-        List<Long> all = new ArrayList<>(descendants(postmaster));
-        all.addFirst(postmaster);
-        for (long pid : all) signalIfAlive(pid, ProcessSignal.SIGKILL);
-        long deadline = System.nanoTime() + STOP_WAIT.multipliedBy(10).toNanos();
+    static void kill(FrozenServer server) {
+        List<ProcessHandle> all = Stream.concat(server.processes().stream(), server.postmaster().descendants())
+                .distinct().toList();
+        for (ProcessHandle process : all) signal(process, ProcessSignal.SIGKILL);
+        long deadline = System.nanoTime() + KILL_WAIT.toNanos();
         // A new postmaster refuses to start while a process of the old one still holds its shared memory.
-        while (all.stream().anyMatch(ServerFreezer::isAlive)) {
+        while (all.stream().anyMatch(ServerFreezer::running)) {
             if (System.nanoTime() > deadline) {
-                throw new PostgresException("processes of the killed postmaster " + postmaster + " are still alive after "
-                        + STOP_WAIT.multipliedBy(10).toSeconds() + " s: " + all.stream().filter(ServerFreezer::isAlive).toList());
+                throw new PostgresException("processes of the killed postmaster " + server.postmaster().pid() + " are still alive after "
+                        + KILL_WAIT.toSeconds() + " s: " + all.stream().filter(ServerFreezer::running).map(ProcessHandle::pid).toList());
             }
             pause();
         }
@@ -70,27 +77,35 @@ final class ServerFreezer {
         return Postmaster.state(pid) == 'T';
     }
 
-    private static void awaitStopped(long pid) {
+    /** Stops the processes under {@code postmaster} not stopped yet; returns whether there were any. */
+    private static boolean stopNew(ProcessHandle postmaster, Set<ProcessHandle> stopped) {
+        List<ProcessHandle> fresh = new ArrayList<>(postmaster.descendants().filter(p -> !stopped.contains(p)).toList());
+        for (ProcessHandle process : fresh) {
+            signal(process, SIGSTOP);
+            stopped.add(process);
+        }
+        return !fresh.isEmpty();
+    }
+
+    private static void awaitStopped(ProcessHandle process) {
         long deadline = System.nanoTime() + STOP_WAIT.toNanos();
-        while (!isStopped(pid) && isAlive(pid) && System.nanoTime() < deadline) pause();
+        while (!isStopped(process.pid()) && running(process) && System.nanoTime() < deadline) pause();
     }
 
-    private static List<Long> descendants(long pid) {
-        return ProcessHandle.of(pid).stream().flatMap(ProcessHandle::descendants).map(ProcessHandle::pid).toList();
-    }
-
-    /** A process that exited meanwhile needs no signal; any other failure is the caller's. */
-    private static void signalIfAlive(long pid, int signal) {
+    /** Signals a process that is still the one the handle names; one that exited meanwhile needs none. */
+    private static void signal(ProcessHandle process, int signal) {
+        if (!process.isAlive()) return;
         try {
-            ProcessSignal.send(pid, signal);
+            ProcessSignal.send(process.pid(), signal);
         } catch (PostgresException e) {
-            if (isAlive(pid)) throw e;
+            if (process.isAlive()) throw e;
         }
     }
 
-    /** Alive, and not a zombie: a killed process its parent has not reaped yet holds nothing any more. */
-    private static boolean isAlive(long pid) {
-        char state = Postmaster.state(pid);
+    /** Alive and not a zombie: a killed process its parent has not reaped yet holds nothing any more. */
+    private static boolean running(ProcessHandle process) {
+        if (!process.isAlive()) return false;
+        char state = Postmaster.state(process.pid());
         return state != 0 && state != 'Z' && state != 'X';
     }
 

@@ -108,6 +108,8 @@ public final class Sidecar implements AutoCloseable {
     private static final Duration AWAIT_PRIMARY = Duration.ofSeconds(30);
     private static final Set<StoreChange> WAKING_CHANGES =
             EnumSet.of(StoreChange.LEADER, StoreChange.HANDOVER, StoreChange.SPEC, StoreChange.IDENTITY, StoreChange.SYNC);
+    /** On the path of a failover or switchover: the lease changed hands, or a hand-over was asked. */
+    private static final Set<StoreChange> URGENT_CHANGES = EnumSet.of(StoreChange.LEADER, StoreChange.HANDOVER);
 
     private final SidecarConfig config;
     private final Clock clock;
@@ -182,6 +184,11 @@ public final class Sidecar implements AutoCloseable {
         OperatorRequests requests = new OperatorRequests(store, clock, wakeSignal::wake);
         this.failsafe = new Failsafe(me, config.ha().failsafeMode(), store.sessionTimeout(), lease, server, failsafeConfirmation,
                 () -> lastPass.get().map(Pass::observation), resolver, config.api().token(), deadlines);
+        // The first to hear of the lease's changes: the others (backups) may do I/O first.
+        Fencer fencer = new Fencer(lease, server, failsafe::confirmNow, wakeSignal::wakeAtOnce, () -> lastPass.get()
+                .flatMap(pass -> pass.observation().lease())
+                .map(held -> OptionalLong.of(held.epoch())).orElse(OptionalLong.empty()));
+        lease.addListener(fencer::onLeaseChange);
         SidecarView view = new View(lastPass, loopWait, config, resolver, store, failsafe, rewriting, ensemble, names);
         this.backupServing = backupSetup.flatMap(setup -> backupServing(config, osUser, postgres, setup));
         this.backups = backupSetup.map(setup -> new BackupKeeper(setup, () -> backupServing.flatMap(BackupServing::tls), lease::isHeld,
@@ -231,19 +238,19 @@ public final class Sidecar implements AutoCloseable {
         ClusterSpec bootstrapSpec = new ClusterSpec(loopWait.toMillis(), config.ha().maximumLagOnFailoverBytes(), false, false,
                 config.postgres().parameters(), standbyOf(config.migration()));
         Actor actor = new Actor(me, store, lease, server, upstreams,
-                new ReplicationSlots(controller, me, config.ha().slotRetention()), bootstrapSpec, failsafe, metrics, clock);
+                new ReplicationSlots(controller, me, config.ha().slotRetention()), bootstrapSpec, failsafe, fencer::reconcile, metrics, clock);
         this.loop = new ControlLoop(new Observer(store, server, lease, records, candidacy, resolver,
                 addressHistory, config.ha().synchronous(), failsafe::state, clock), new Decider(), actor, requests,
                 diskGuard, lastPass, wakeSignal, loopWait, metrics, clock);
-        Fencer fencer = new Fencer(server, failsafe, wakeSignal::wake, () -> lastPass.get()
-                .flatMap(pass -> pass.observation().lease())
-                .map(held -> OptionalLong.of(held.epoch())).orElse(OptionalLong.empty()));
-        lease.addListener(fencer::onLeaseChange);
         // Member records change every pass; waking on them would make every loop chase every other. Changes that
         // call for action now (a lease gone, a hand-over asked, a pause) wake the loop; the rest wait for its next pass,
         // but for the records of a new leader not yet seen as primary: the router sends no connection to it until then.
         this.watch = store.watch(change -> {
-            if (WAKING_CHANGES.contains(change) || change == StoreChange.MEMBERS && awaitingPrimary()) wakeSignal.wake();
+            if (URGENT_CHANGES.contains(change)) {
+                wakeSignal.wakeAtOnce();
+            } else if (WAKING_CHANGES.contains(change) || change == StoreChange.MEMBERS && awaitingPrimary()) {
+                wakeSignal.wake();
+            }
         });
         this.loopThread = Thread.ofPlatform().name("control-loop").start(loop);
         this.router = config.router().listen().isEmpty()

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgmanager.election.LeaseState;
 import dev.pgmanager.ha.Action.AcquireLease;
+import dev.pgmanager.ha.Action.ApplyLeaseReflex;
 import dev.pgmanager.ha.Action.ClearHandover;
 import dev.pgmanager.ha.Action.ClearSyncState;
 import dev.pgmanager.ha.Action.CloneFrom;
@@ -300,20 +301,23 @@ class DeciderTest {
                 // Fencing.
                 row("primary while another member leads", replica.local(running(ServerRole.PRIMARY, TL, AT, Optional.empty(), false)),
                         List.of(new Demote(Optional.of(id(B)))), B + " holds the lease (epoch 8) but I run as primary"),
-                // The lease reflex fences it (freezes it): demoting it now would turn a late answer into a new timeline.
-                row("primary whose lease is suspended", leader.lease(LeaseState.SUSPENDED), List.of(),
-                        "my lease is in doubt (SUSPENDED): my lease reflex fences my primary"),
+                // Frozen, it goes on if the lease is confirmed; demoting it would turn a late answer into a new timeline.
+                row("primary whose lease is suspended (the reflex froze it, or it was promoted since)", leader.lease(LeaseState.SUSPENDED),
+                        List.of(new ApplyLeaseReflex()), "my lease is in doubt (SUSPENDED) and my primary runs: freezing it"),
                 row("primary whose lease is suspended while another member leads", leader.lease(LeaseState.SUSPENDED)
                         .leader(new Leader(B, 9, NOW)), List.of(new Demote(Optional.of(id(B)))), B + " holds the lease (epoch 9)"),
-                // Frozen by the lease reflex: it thaws it or kills it; the loop waits, as the server answers nothing.
+                // Frozen by the lease reflex: the reflex thaws or kills it on the lease's changes; the loop asks again.
                 row("frozen primary, lease suspended", leader.lease(LeaseState.SUSPENDED).local(frozen()), List.of(),
                         "my primary is frozen by my lease reflex (the lease is SUSPENDED); it goes on when the store confirms"),
-                row("frozen primary, lease confirmed again (the reflex thaws it)", leader.local(frozen()), List.of(),
-                        "my primary is frozen by my lease reflex (the lease is HELD)"),
+                row("frozen primary, lease confirmed again", leader.local(frozen()), List.of(new ApplyLeaseReflex()),
+                        "my primary is frozen by my lease reflex (the lease is HELD); the lease is confirmed again: letting it go on"),
                 row("frozen primary, lease lost, nobody leads", leader.lease(LeaseState.LOST).noLeader().local(frozen()),
-                        List.of(new Demote(Optional.empty())), "without the lease (LOST)"),
-                row("frozen primary, lease lost, paused", leader.spec(PAUSED).lease(LeaseState.LOST).noLeader().local(frozen()),
-                        List.of(), "paused: waiting for the lease reflex to stop it"),
+                        List.of(new ApplyLeaseReflex()), "(the lease is LOST); the lease is lost: stopping it"),
+                row("frozen primary, lease lost, another member leads", leader.lease(LeaseState.LOST).leader(new Leader(B, 9, NOW))
+                        .local(frozen()), List.of(new ApplyLeaseReflex()), "the lease is lost: stopping it"),
+                row("frozen primary, lease lost, paused: fencing is no operator's business",
+                        leader.spec(PAUSED).lease(LeaseState.LOST).noLeader().local(frozen()), List.of(new ApplyLeaseReflex()),
+                        "the lease is lost: stopping it"),
                 row("primary whose lease is lost and nobody leads", leader.lease(LeaseState.LOST).noLeader(), List.of(new Demote(Optional.empty())),
                         "without the lease (LOST)"),
                 // The lease ran out by my own deadlines while my store session lived on: my record stands in everyone's way.

@@ -38,12 +38,15 @@ public final class Actor {
     private final ReplicationSlots slots;
     private final ClusterSpec bootstrapSpec;
     private final Failsafe failsafe;
+    private final Runnable leaseReflex;
     private final SidecarMetrics metrics;
     private final Clock clock;
 
+    /** @param leaseReflex brings the server in line with the lease as it stands now (the lease reflex's own step) */
     public Actor(String me, ClusterStore store, LeaderLease lease, LocalServer server, Upstreams upstreams, ReplicationSlots slots,
-            ClusterSpec bootstrapSpec, Failsafe failsafe, SidecarMetrics metrics, Clock clock) {
+            ClusterSpec bootstrapSpec, Failsafe failsafe, Runnable leaseReflex, SidecarMetrics metrics, Clock clock) {
         this.me = me;
+        this.leaseReflex = leaseReflex;
         this.store = store;
         this.lease = lease;
         this.server = server;
@@ -153,6 +156,7 @@ public final class Actor {
             case Action.ReleaseLease a -> lease.release();
             case Action.ReleaseStaleLease a -> lease.releaseStale(a.record());
             case Action.RemoveUnreadableLeader a -> store.removeUnreadableLeader();
+            case Action.ApplyLeaseReflex a -> leaseReflex.run();
             case Action.InitializeCluster a -> initialize();
             case Action.RecordIdentity a -> recordIdentity();
             case Action.CloneFrom a -> server.cloneFrom(upstreams.of(a.leader(), o.cluster()), a.leader());

@@ -120,7 +120,7 @@ public final class ControlLoop implements Runnable {
         lastPass.set(new Pass(observation, decision, clock.instant()));
         // A new primary says so in its record at once, not a loop_wait later: the other members' routers wait for it
         if (completed && decision.actions().stream().anyMatch(a -> a instanceof Action.Promote || a instanceof Action.StartAsPrimary)) {
-            wakeSignal.wake();
+            wakeSignal.wakeAtOnce();
         }
         if (completed && stopAfterHandOver && decision.actions().stream().anyMatch(a -> a instanceof Action.HandOver)) {
             stopping = true;
@@ -133,7 +133,7 @@ public final class ControlLoop implements Runnable {
 
     private void sleepUntilWoken() {
         try {
-            Thread.sleep(MIN_GAP);
+            wakeSignal.pause(MIN_GAP);
             // stop() wakes the signal after setting stopping: no extra check needed while waiting.
             wakeSignal.await(loopWait);
         } catch (InterruptedException e) {

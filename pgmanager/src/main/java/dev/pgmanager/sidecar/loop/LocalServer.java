@@ -10,10 +10,12 @@ import dev.pgmanager.ha.StandbyNames;
 import dev.pgmanager.ha.SynchronousSettings;
 import dev.pgmanager.net.MachineId;
 import dev.pgmanager.postgres.ControlData;
+import dev.pgmanager.postgres.FrozenServer;
 import dev.pgmanager.postgres.Lsn;
 import dev.pgmanager.postgres.PgRole;
 import dev.pgmanager.postgres.PgStatus;
 import dev.pgmanager.postgres.PostgresController;
+import dev.pgmanager.postgres.PostgresException;
 import dev.pgmanager.postgres.RewindFailedException;
 import dev.pgmanager.postgres.StopMode;
 import dev.pgmanager.postgres.Upstream;
@@ -56,13 +58,18 @@ public final class LocalServer {
     private record FencedPostmaster(long pid, long epoch) {}
 
     /**
-     * The postmaster the lease reflex froze while its lease was in doubt, and the epoch it led in (null: none): the
-     * loop leaves it alone (it answers no query) until the reflex thaws or kills it. Set before the freeze, so that a
-     * pass looking meanwhile does not take it for a server frozen by someone else.
+     * The server the lease reflex froze while its lease was in doubt, and the epoch it led in (null: none): the loop
+     * leaves it alone (it answers no query) until it is thawed or killed. Changed only under {@link #fencing}.
      */
-    private volatile FrozenPostmaster frozen;
+    private volatile Frozen frozen;
 
-    private record FrozenPostmaster(long pid, OptionalLong epoch) {}
+    private record Frozen(FrozenServer server, OptionalLong epoch) {}
+
+    /**
+     * Freezing, thawing, fencing and the loop's look at a frozen server take turns: the lease reflex and the control loop
+     * both do them, and neither may act on what the other is changing.
+     */
+    private final Object fencing = new Object();
     /** The cluster's parameters as last written to the data directory; null until the first pass writes them. */
     private Map<String, String> appliedParameters;
 
@@ -98,19 +105,24 @@ public final class LocalServer {
             lastSeen = data == DataState.EMPTY ? LocalPostgres.empty() : LocalPostgres.foreign();
             return lastSeen;
         }
-        FrozenPostmaster holding = frozen;
-        if (holding != null) {
-            if (controller.pid().orElse(-1) == holding.pid()) {
+        synchronized (fencing) {
+            Frozen holding = frozen;
+            if (holding != null && holding.server().postmaster().isAlive()) {
                 lastSeen = lastSeen.withFrozen(true);
                 return lastSeen;
             }
-            frozen = null; // gone since: seen as it is now
-        } else if (controller.isFrozen()) {
-            // Not by this sidecar: by its previous run, stopped while its lease was in doubt (it cannot know whether
-            // that lease still holds), or by hand. Thawed, it could commit on a lease long gone.
-            log.warn("PostgreSQL is frozen (SIGSTOP), and not by this sidecar: killing it, since nobody can tell whether "
-                    + "the lease it wrote under still holds");
-            controller.stop(StopMode.IMMEDIATE);
+            if (holding != null) {
+                // Its postmaster was killed from outside (the OOM killer, kill -9): the stopped processes left would
+                // never run to notice, and would hold its shared memory so that no new postmaster could start.
+                controller.kill(holding.server());
+                frozen = null;
+            } else if (controller.isFrozen()) {
+                // Not by this sidecar: by its previous run, stopped while its lease was in doubt (it cannot know whether
+                // that lease still holds), or by hand. Thawed, it could commit on a lease long gone.
+                log.warn("PostgreSQL is frozen (SIGSTOP), and not by this sidecar: killing it, since nobody can tell whether "
+                        + "the lease it wrote under still holds");
+                controller.stop(StopMode.IMMEDIATE);
+            }
         }
         PgStatus status = controller.status();
         lastStatus = status;
@@ -244,8 +256,19 @@ public final class LocalServer {
 
     /** Stops accepting writes now: an immediate stop (a kill, if frozen), so no transaction commits after this returns. */
     public void fence() {
-        stop(StopMode.IMMEDIATE);
-        frozen = null;
+        synchronized (fencing) {
+            Frozen holding = frozen;
+            try {
+                if (holding != null) {
+                    controller.kill(holding.server());
+                } else {
+                    stop(StopMode.IMMEDIATE);
+                }
+            } finally {
+                // Whatever came of it: a server still frozen without the mark is killed at the loop's next look.
+                frozen = null;
+            }
+        }
     }
 
     /**
@@ -255,50 +278,62 @@ public final class LocalServer {
      * unmarked), unmarked if the stop failed.
      */
     public void fenceForLease(OptionalLong epoch) {
-        FrozenPostmaster holding = frozen;
-        OptionalLong ledIn = holding != null && holding.epoch().isPresent() ? holding.epoch() : epoch;
-        OptionalLong postmaster = controller.pid();
-        if (ledIn.isPresent()) postmaster.ifPresent(pid -> fenced = new FencedPostmaster(pid, ledIn.getAsLong()));
-        try {
-            fence();
-        } catch (RuntimeException e) {
-            fenced = null;
-            throw e;
+        synchronized (fencing) {
+            Frozen holding = frozen;
+            OptionalLong ledIn = holding != null && holding.epoch().isPresent() ? holding.epoch() : epoch;
+            OptionalLong postmaster = controller.pid();
+            if (ledIn.isPresent()) postmaster.ifPresent(pid -> fenced = new FencedPostmaster(pid, ledIn.getAsLong()));
+            try {
+                fence();
+            } catch (RuntimeException e) {
+                fenced = null;
+                throw e;
+            }
         }
     }
 
     /**
      * The lease reflex's first step when the lease comes into doubt: the primary stops where it is, committing nothing,
-     * but keeps its connections and its place. {@link #thaw} undoes it if the store confirms the lease again; a fence
-     * ({@link #fenceForLease}) kills it if the lease is lost. The watchdog stands down while it is frozen (a frozen
-     * server writes nothing) and is armed again before the thaw. Falls back to a fence when it cannot freeze.
+     * but keeps its connections and its place. {@link #thaw} undoes it if the lease is confirmed again; {@link
+     * #fenceForLease} kills it if the lease is lost. The watchdog stands down while it is frozen (a frozen server writes
+     * nothing) and is armed again before the thaw. Falls back to a fence when it cannot freeze.
      *
      * @param epoch the epoch of the lease the primary held, if the loop saw it held
-     * @return whether it froze a server (false: none ran, or it could not and stopped it instead)
+     * @return whether it froze a server (false: none ran, it was frozen already, or it could not and was fenced instead)
      */
     public boolean freezeForLease(OptionalLong epoch) {
-        OptionalLong postmaster = controller.pid();
-        if (postmaster.isEmpty()) return false;
-        frozen = new FrozenPostmaster(postmaster.getAsLong(), epoch);
-        try {
-            controller.freeze();
-        } catch (RuntimeException e) {
-            log.error("could not freeze PostgreSQL ({}): stopping it instead", e.getMessage());
-            fenceForLease(epoch);
-            return false;
+        synchronized (fencing) {
+            if (frozen != null) return false;
+            Optional<FrozenServer> stopped;
+            try {
+                stopped = controller.freeze();
+            } catch (RuntimeException e) {
+                log.error("could not freeze PostgreSQL ({}): stopping it instead", e.getMessage());
+                fenceForLease(epoch);
+                return false;
+            }
+            if (stopped.isEmpty()) return false;
+            frozen = new Frozen(stopped.get(), epoch);
+            watchdog.disarm();
+            return true;
         }
-        watchdog.disarm();
-        return true;
     }
 
-    /** Lets the primary {@link #freezeForLease} froze go on, the lease confirmed again; does nothing if none is frozen. */
-    public void thaw() {
-        FrozenPostmaster holding = frozen;
-        if (holding == null) return;
-        // Guarded again before it can write: a sidecar that freezes right after must not leave it writing.
-        watchdog.arm(holding.pid());
-        controller.thaw(holding.pid());
-        frozen = null;
+    /**
+     * Lets the primary {@link #freezeForLease} froze go on, once the lease is confirmed again: the watchdog is armed
+     * first, with the deadline of that confirmation, so that a sidecar stalling right after cannot leave it writing.
+     *
+     * @return whether it thawed it (false: none is frozen, its postmaster is gone, or the lease allows no writes now)
+     */
+    public boolean thaw() {
+        synchronized (fencing) {
+            Frozen holding = frozen;
+            if (holding == null || !holding.server().postmaster().isAlive()) return false;
+            if (!watchdog.arm(holding.server().postmaster().pid())) return false;
+            controller.thaw(holding.server());
+            frozen = null;
+            return true;
+        }
     }
 
     /** True while a primary {@link #freezeForLease} froze waits to be thawed or fenced. */
@@ -381,6 +416,11 @@ public final class LocalServer {
     }
 
     public void stop(StopMode mode) {
+        // A frozen server cannot shut down: it is killed, with the processes it was frozen with
+        if (isFrozen()) {
+            fence();
+            return;
+        }
         watchdog.disarm();
         controller.stop(mode);
     }
@@ -395,6 +435,10 @@ public final class LocalServer {
     }
 
     void restart() {
+        if (isFrozen()) {
+            throw new PostgresException("PostgreSQL is frozen while this member's lease is in doubt: it goes on when the "
+                    + "lease is confirmed, and is stopped if the lease is lost; restart it after that");
+        }
         watchdog.disarm();
         controller.restart();
     }

@@ -5,13 +5,35 @@ import java.time.Duration;
 /**
  * Pulls the control loop's next pass forward: store watches, lease changes and operator requests wake it. Built before
  * the loop, so the parts that wake it can be built before the loop too.
+ *
+ * <p>The loop waits a short gap after each pass, so that a burst of store events cannot spin it; a wake-up {@link
+ * #wakeAtOnce at once} cuts that gap short too. That is for the few events on the path of a failover or switchover (the
+ * lease changed hands, a hand-over asked, a new primary to announce), where the gap was up to 50 ms of the write gap.
  */
 public final class WakeSignal {
     private boolean woken;
+    private boolean atOnce;
 
     public synchronized void wake() {
         woken = true;
         notifyAll();
+    }
+
+    /** Wakes the loop without waiting out its gap between passes. */
+    public synchronized void wakeAtOnce() {
+        woken = true;
+        atOnce = true;
+        notifyAll();
+    }
+
+    /** Waits out {@code gap}, or less if woken {@link #wakeAtOnce at once}; leaves the wake-up for {@link #await}. */
+    synchronized void pause(Duration gap) throws InterruptedException {
+        long deadline = System.nanoTime() + gap.toNanos();
+        while (!atOnce) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) break;
+            wait(Math.max(1, left / 1_000_000));
+        }
     }
 
     /** Waits until woken or until {@code timeout} passed, whichever comes first, and consumes the wake-up. */
@@ -23,5 +45,6 @@ public final class WakeSignal {
             wait(Math.max(1, left / 1_000_000));
         }
         woken = false;
+        atOnce = false;
     }
 }

@@ -138,7 +138,7 @@ public final class Failsafe implements AutoCloseable {
      * The lease is in doubt: true when failsafe mode lets this primary go on (every member confirmed it follows it),
      * false when it must stop accepting writes.
      */
-    boolean confirmNow() {
+    public boolean confirmNow() {
         if (!enabled || !server.lastSeen().isPrimary()) return false;
         Instant start = clock.instant();
         Optional<String> refusal = askEveryMember();

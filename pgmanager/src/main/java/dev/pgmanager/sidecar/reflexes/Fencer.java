@@ -1,8 +1,10 @@
 package dev.pgmanager.sidecar.reflexes;
 
+import dev.pgmanager.election.LeaderLease;
 import dev.pgmanager.election.LeaseState;
 import dev.pgmanager.sidecar.loop.LocalServer;
 import java.util.OptionalLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,49 +22,63 @@ import org.slf4j.LoggerFactory;
 public final class Fencer {
     private static final Logger log = LoggerFactory.getLogger(Fencer.class);
 
+    private final LeaderLease lease;
     private final LocalServer server;
-    private final Failsafe failsafe;
+    private final BooleanSupplier failsafeConfirms;
     private final Runnable wakeLoop;
     private final Supplier<OptionalLong> ledEpoch;
 
-    /** @param ledEpoch the epoch of the lease the control loop's last pass saw this member hold, if it held one */
-    public Fencer(LocalServer server, Failsafe failsafe, Runnable wakeLoop, Supplier<OptionalLong> ledEpoch) {
+    /**
+     * @param failsafeConfirms asks every member now whether it still follows this primary (failsafe mode: then a primary
+     *     without its lease runs on), false when not in failsafe
+     * @param ledEpoch the epoch of the lease the control loop's last pass saw this member hold, if it held one
+     */
+    public Fencer(LeaderLease lease, LocalServer server, BooleanSupplier failsafeConfirms, Runnable wakeLoop,
+            Supplier<OptionalLong> ledEpoch) {
+        this.lease = lease;
         this.server = server;
-        this.failsafe = failsafe;
+        this.failsafeConfirms = failsafeConfirms;
         this.wakeLoop = wakeLoop;
         this.ledEpoch = ledEpoch;
     }
 
     /** Called with each new state of the lease, in order, on the lease's own thread. */
-    public void onLeaseChange(LeaseState state) {
+    public void onLeaseChange(LeaseState event) {
+        reconcile();
+        wakeLoop.run();
+    }
+
+    /**
+     * Brings the server in line with the lease as it stands now, not as the event that called for it said: events queue
+     * behind one another (a thaw on a "confirmed" handled after the lease was lost would let a primary write past its
+     * lease). The control loop calls it too, when it finds them out of line (a promotion that ended after the lease came
+     * into doubt). In doubt, a running primary is frozen; confirmed, a frozen one goes on; lost, a frozen one, or a
+     * running primary, is killed or stopped. A lease released on purpose stops nothing that runs: whoever released it
+     * stops the server.
+     */
+    public synchronized void reconcile() {
+        LeaseState now = lease.state();
         // The signal first, the line after: writing a log line can wait (a full pipe, a disk in a writeback storm)
         try {
-            switch (state) {
-                case SUSPENDED -> {
-                    if (server.lastSeen().isPrimary() && !server.isFrozen() && !failsafe.confirmNow()
-                            && server.freezeForLease(ledEpoch.get())) {
-                        log.warn("lease {}: froze PostgreSQL at once so that it accepts no writes until the lease is "
-                                + "confirmed again (then it goes on) or lost (then it is stopped)", state);
-                    }
+            if (server.isFrozen()) {
+                if (lease.isHeld()) {
+                    if (server.thaw()) log.info("lease confirmed again: PostgreSQL goes on");
+                } else if (now == LeaseState.LOST || now == LeaseState.NOT_HELD) {
+                    server.fenceForLease(ledEpoch.get());
+                    log.warn("lease {}: stopped PostgreSQL, frozen until now, so that it accepts no more writes", now);
                 }
-                case HELD -> {
-                    if (server.isFrozen()) {
-                        server.thaw();
-                        log.info("lease confirmed again: PostgreSQL goes on");
-                    }
-                }
-                case LOST, NOT_HELD -> {
-                    boolean wasFrozen = server.isFrozen();
-                    if (wasFrozen || (state == LeaseState.LOST && server.lastSeen().isPrimary() && !failsafe.confirmNow())) {
-                        server.fenceForLease(ledEpoch.get());
-                        log.warn("lease {}: stopped PostgreSQL{} so that it accepts no more writes", state,
-                                wasFrozen ? " (frozen until now)" : " at once");
-                    }
-                }
+                return;
+            }
+            if (!server.lastSeen().isPrimary() || lease.isHeld() || now == LeaseState.NOT_HELD || failsafeConfirms.getAsBoolean()) return;
+            if (now == LeaseState.LOST) {
+                server.fenceForLease(ledEpoch.get());
+                log.warn("lease {}: stopped PostgreSQL at once so that it accepts no more writes", now);
+            } else if (server.freezeForLease(ledEpoch.get())) {
+                log.warn("lease {}: froze PostgreSQL at once so that it accepts no writes until the lease is confirmed again "
+                        + "(then it goes on) or lost (then it is stopped)", now);
             }
         } catch (RuntimeException e) {
-            log.error("lease {}: could not fence or thaw PostgreSQL: {}", state, e.getMessage());
+            log.error("lease {}: could not fence or thaw PostgreSQL: {}", now, e.getMessage());
         }
-        wakeLoop.run();
     }
 }

@@ -88,18 +88,21 @@ public final class Watchdog implements AutoCloseable {
      * Guards {@code postmasterPid} (a new guard when the postmaster changed). The guard is started outside this object's
      * lock: the feeder and the fencer take it at real-time priority, and must not wait behind a process start made at
      * ordinary priority under a load.
+     *
+     * @return false when the primary may not write now (no confirmation runs): then there is no guard; true otherwise,
+     *     also when the guard could not be started (that is logged, and the lease reflex still fences the primary)
      */
-    public void arm(long postmasterPid) {
+    public boolean arm(long postmasterPid) {
         long disarmsBefore;
         synchronized (this) {
-            if (guard != null && guard.isAlive() && guardedPid == postmasterPid) return;
+            if (guard != null && guard.isAlive() && guardedPid == postmasterPid) return true;
             disarmsBefore = disarms;
         }
         try {
             Optional<Long> deadline = deadline();
             if (deadline.isEmpty()) {
                 disarm();
-                return;
+                return false;
             }
             Process started = new ProcessBuilder(List.of("bash", "-c", GUARD, "watchdog", Long.toString(deadline.get()),
                     Long.toString(postmasterPid)))
@@ -111,7 +114,7 @@ public final class Watchdog implements AutoCloseable {
                 if (disarms != disarmsBefore) {
                     // disarmed while it started (the server stops): a guard now would outlive its postmaster
                     send(started, "disarm");
-                    return;
+                    return true;
                 }
                 standDown();
                 guard = started;
@@ -122,6 +125,7 @@ public final class Watchdog implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             log.warn("cannot start the watchdog ({}); the lease reflex still fences this primary", e.getMessage());
         }
+        return true;
     }
 
     /** Stands the guard down without firing (the server is no longer a primary, or stops cleanly). */

@@ -7,12 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pgmanager.election.LeaderLease;
+import dev.pgmanager.election.LeaseState;
 import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.postgres.PostgresController;
 import dev.pgmanager.postgres.TestNodes;
+import dev.pgmanager.sidecar.reflexes.Fencer;
 import dev.pgmanager.sidecar.reflexes.Watchdog;
 import dev.pgmanager.sidecar.volume.FailedRewindRecord;
+import dev.pgmanager.store.partition.CuttableProxy;
+import dev.pgmanager.store.testing.Await;
+import dev.pgmanager.store.testing.EmbeddedEnsemble;
+import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
+import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -45,9 +54,10 @@ class LeaseFreezeTest {
     @RegisterExtension
     final TestNodes nodes = new TestNodes(() -> root);
 
-    /** The lease as the watchdog sees it: held for a while yet, so that an armed guard never fires here. */
+    /** Whether the lease allows writing, as the watchdog sees it: held for a while yet, so that an armed guard never fires here. */
+    private volatile boolean leaseHeld = true;
     private final Watchdog watchdog = new Watchdog(Duration.ofSeconds(1), Clock.systemUTC(),
-            () -> Optional.of(Instant.now().plusSeconds(60)));
+            () -> leaseHeld ? Optional.of(Instant.now().plusSeconds(60)) : Optional.empty());
 
     @AfterEach
     void closeWatchdog() {
@@ -63,8 +73,9 @@ class LeaseFreezeTest {
         try (Connection client = controller.connect(); Statement statement = client.createStatement()) {
             statement.execute("INSERT INTO notes VALUES (1)");
 
-            server.freezeForLease(OptionalLong.of(7));
+            assertTrue(server.freezeForLease(OptionalLong.of(7)));
             assertTrue(server.isFrozen());
+            assertFalse(server.freezeForLease(OptionalLong.of(7)), "frozen once");
             List<Long> processes = processesOf(postmaster);
             assertTrue(processes.size() >= 5, "the postmaster and its children: " + processes);
             for (long pid : processes) assertEquals('T', state(pid), "process " + pid + " is stopped");
@@ -74,7 +85,12 @@ class LeaseFreezeTest {
             LocalPostgres seen = server.observe();
             assertTrue(seen.frozen() && seen.isPrimary(), "the loop sees it frozen, without asking it: " + seen);
 
-            server.thaw();
+            assertThrows(RuntimeException.class, server::restart, "no restart of a frozen server: its lease is in doubt");
+            leaseHeld = false;
+            assertFalse(server.thaw(), "not thawed while the lease allows no writes");
+            assertThrows(TimeoutException.class, () -> insert.get(200, TimeUnit.MILLISECONDS), "still frozen");
+            leaseHeld = true;
+            assertTrue(server.thaw());
             insert.get(30, TimeUnit.SECONDS);
             assertFalse(server.isFrozen());
             try (ResultSet rows = statement.executeQuery("SELECT count(*) FROM notes")) {
@@ -133,6 +149,70 @@ class LeaseFreezeTest {
 
         controller.start();
         assertEquals("1", queryString(controller, "SELECT count(*) FROM notes"), "its data is intact");
+    }
+
+    @Test
+    void aFrozenServerWhosePostmasterIsKilledFromOutsideLeavesNoStoppedProcessBehind() throws Exception {
+        PostgresController controller = primary("m1");
+        execute(controller, "INSERT INTO notes VALUES (1)");
+        LocalServer server = new LocalServer(controller, watchdog, new FailedRewindRecord(root.resolve("m1-state")));
+        server.observe();
+        long postmaster = controller.pid().orElseThrow();
+        List<Long> processes = processesOf(postmaster);
+        assertTrue(server.freezeForLease(OptionalLong.of(7)));
+        ProcessHandle.of(postmaster).orElseThrow().destroyForcibly(); // the OOM killer, a kill -9 by hand
+        Await.until(Duration.ofSeconds(10), "the postmaster gone", () -> !alive(postmaster));
+
+        LocalPostgres seen = server.observe();
+        assertFalse(seen.running(), seen.toString());
+        assertFalse(server.isFrozen());
+        for (long pid : processes) assertFalse(alive(pid), "process " + pid + " of the frozen server is gone");
+        controller.start(); // which a stopped backend holding the shared memory would refuse
+        assertEquals("1", queryString(controller, "SELECT count(*) FROM notes"));
+    }
+
+    /**
+     * The reflex on a real lease: the store cut off, the lease comes into doubt and the reflex freezes the primary; a
+     * "confirmed" event handled late (events queue) thaws nothing while the lease is not held; lost, the server is killed.
+     */
+    @Test
+    void theReflexFreezesOnDoubtNeverThawsOnALateEventAndKillsOnLoss() throws Exception {
+        PostgresController controller = primary("m1");
+        execute(controller, "INSERT INTO notes VALUES (1)");
+        try (EmbeddedEnsemble ensemble = EmbeddedEnsemble.startWith(1);
+                CuttableProxy proxy = CuttableProxy.to(address(ensemble.connectString(0)));
+                ZooKeeperClusterStore store = ZooKeeperClusterStore.connect(ZooKeeperStoreSettings.of(proxy.connectString(), "reflex")
+                        .withSessionTimeout(Duration.ofSeconds(2)).withStartupWait(Duration.ofSeconds(10)));
+                LeaderLease lease = new LeaderLease(store, "m1", Clock.systemUTC());
+                Watchdog guard = new Watchdog(Duration.ofMillis(600), Clock.systemUTC(), lease::heldUntil)) {
+            long epoch = lease.tryAcquire().orElseThrow().epoch();
+            LocalServer server = new LocalServer(controller, guard, new FailedRewindRecord(root.resolve("m1-state")));
+            assertTrue(server.observe().isPrimary());
+            long postmaster = controller.pid().orElseThrow();
+            List<Long> processes = processesOf(postmaster);
+            Fencer fencer = new Fencer(lease, server, () -> false, () -> {}, () -> OptionalLong.of(epoch));
+            lease.addListener(fencer::onLeaseChange);
+
+            proxy.cut();
+            Await.until(Duration.ofSeconds(5), "the primary frozen", server::isFrozen);
+            assertEquals('T', state(postmaster));
+            fencer.onLeaseChange(LeaseState.HELD); // a confirmation handled after the lease came into doubt again
+            assertTrue(server.isFrozen(), "not thawed: the lease is " + lease.state());
+            assertEquals('T', state(postmaster));
+
+            Await.until(Duration.ofSeconds(10), "the lease lost and the frozen server killed, every process of it",
+                    () -> processes.stream().noneMatch(LeaseFreezeTest::alive));
+            fencer.onLeaseChange(LeaseState.HELD);
+            assertEquals(OptionalLong.empty(), controller.pid(), "nothing started or thawed");
+            assertEquals(OptionalLong.of(epoch), server.observe().fencedInEpoch(), "fenced in the epoch it led in");
+        }
+        controller.start();
+        assertEquals("1", queryString(controller, "SELECT count(*) FROM notes"));
+    }
+
+    private static InetSocketAddress address(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
     }
 
     private PostgresController primary(String id) throws SQLException {
