@@ -240,7 +240,7 @@ public final class Sidecar implements AutoCloseable {
         Actor actor = new Actor(me, store, lease, server, upstreams,
                 new ReplicationSlots(controller, me, config.ha().slotRetention()), bootstrapSpec, failsafe, fencer::reconcile, metrics, clock);
         this.loop = new ControlLoop(new Observer(store, server, lease, records, candidacy, resolver,
-                addressHistory, config.ha().synchronous(), failsafe::state, clock), new Decider(), actor, requests,
+                addressHistory, config.ha().synchronous(), failsafe::state, fencer::reconcile, clock), new Decider(), actor, requests,
                 diskGuard, lastPass, wakeSignal, loopWait, metrics, clock);
         // Member records change every pass; waking on them would make every loop chase every other. Changes that
         // call for action now (a lease gone, a hand-over asked, a pause) wake the loop; the rest wait for its next pass,

@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -259,11 +260,10 @@ public final class LocalServer {
         synchronized (fencing) {
             Frozen holding = frozen;
             try {
-                if (holding != null) {
-                    controller.kill(holding.server());
-                } else {
-                    stop(StopMode.IMMEDIATE);
-                }
+                if (holding != null) controller.kill(holding.server());
+                // And whatever runs now, should another postmaster have started since it was frozen
+                watchdog.disarm();
+                controller.stop(StopMode.IMMEDIATE);
             } finally {
                 // Whatever came of it: a server still frozen without the mark is killed at the loop's next look.
                 frozen = null;
@@ -323,13 +323,15 @@ public final class LocalServer {
      * Lets the primary {@link #freezeForLease} froze go on, once the lease is confirmed again: the watchdog is armed
      * first, with the deadline of that confirmation, so that a sidecar stalling right after cannot leave it writing.
      *
+     * @param mayWrite whether the lease allows writing now: asked again after the guard is armed (a process start, slow
+     *     under a load), right before the thaw
      * @return whether it thawed it (false: none is frozen, its postmaster is gone, or the lease allows no writes now)
      */
-    public boolean thaw() {
+    public boolean thaw(BooleanSupplier mayWrite) {
         synchronized (fencing) {
             Frozen holding = frozen;
             if (holding == null || !holding.server().postmaster().isAlive()) return false;
-            if (!watchdog.arm(holding.server().postmaster().pid())) return false;
+            if (!watchdog.arm(holding.server().postmaster().pid()) || !mayWrite.getAsBoolean()) return false;
             controller.thaw(holding.server());
             frozen = null;
             return true;
@@ -416,13 +418,15 @@ public final class LocalServer {
     }
 
     public void stop(StopMode mode) {
-        // A frozen server cannot shut down: it is killed, with the processes it was frozen with
-        if (isFrozen()) {
-            fence();
-            return;
+        synchronized (fencing) {
+            // A frozen server cannot shut down: it is killed, with the processes it was frozen with
+            if (frozen != null) {
+                fence();
+                return;
+            }
+            watchdog.disarm();
+            controller.stop(mode);
         }
-        watchdog.disarm();
-        controller.stop(mode);
     }
 
     /** A primary is watched, so that it stops if this sidecar freezes; a replica accepts no writes to guard. */
@@ -434,13 +438,16 @@ public final class LocalServer {
         controller.pid().ifPresent(watchdog::arm);
     }
 
+    /** Restarts the server; refused while it is frozen, and the reflex waits for it (a freeze cannot land half way). */
     void restart() {
-        if (isFrozen()) {
-            throw new PostgresException("PostgreSQL is frozen while this member's lease is in doubt: it goes on when the "
-                    + "lease is confirmed, and is stopped if the lease is lost; restart it after that");
+        synchronized (fencing) {
+            if (frozen != null) {
+                throw new PostgresException("PostgreSQL is frozen while this member's lease is in doubt: it goes on when the "
+                        + "lease is confirmed, and is stopped if the lease is lost; restart it after that");
+            }
+            watchdog.disarm();
+            controller.restart();
         }
-        watchdog.disarm();
-        controller.restart();
     }
 
     /** Why an operator's rejoin could not rewind the data, while that is on record (the server is then left stopped). */

@@ -2,6 +2,7 @@ package dev.pgmanager.sidecar.loop;
 
 import dev.pgmanager.dns.AddressResolver;
 import dev.pgmanager.election.LeaderLease;
+import dev.pgmanager.election.LeaseState;
 import dev.pgmanager.ha.Candidacy;
 import dev.pgmanager.ha.FailsafeState;
 import dev.pgmanager.ha.LocalPostgres;
@@ -11,6 +12,7 @@ import dev.pgmanager.net.MachineId;
 import dev.pgmanager.sidecar.migration.AddressHistoryKeeper;
 import dev.pgmanager.store.ClusterSnapshot;
 import dev.pgmanager.store.ClusterStore;
+import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
 import dev.pgmanager.store.UnreadableRecord;
 import java.net.InetAddress;
@@ -43,13 +45,16 @@ public final class Observer {
     private final Clock clock;
     private final SynchronousSettings synchronous;
     private final Supplier<FailsafeState> failsafe;
+    /** Brings the server in line with the lease as it stands now (the lease reflex's own step). */
+    private final Runnable leaseReflex;
     private final AtomicReference<Observation> last = new AtomicReference<>();
     private Instant notStreamingSince;
     private List<UnreadableRecord> unreadableSeen = List.of();
 
     public Observer(ClusterStore store, LocalServer server, LeaderLease lease, MemberRecords records, Candidacy candidacy,
             AddressResolver resolver, Optional<AddressHistoryKeeper> addressHistory, SynchronousSettings synchronous,
-            Supplier<FailsafeState> failsafe, Clock clock) {
+            Supplier<FailsafeState> failsafe, Runnable leaseReflex, Clock clock) {
+        this.leaseReflex = leaseReflex;
         this.store = store;
         this.server = server;
         this.lease = lease;
@@ -64,14 +69,25 @@ public final class Observer {
 
     Observation observe() {
         LocalPostgres local = server.observe();
+        if (local.isPrimary() && !local.frozen() && !lease.isHeld()) {
+            // Before any store I/O, which may be what fails: a primary whose lease is not held (a promotion or start that
+            // ended after the lease came into doubt, which the reflex found no primary yet) is fenced now.
+            leaseReflex.run();
+            local = server.observe();
+        }
         Instant now = clock.instant();
         Member me = records.describe(local, lease.isHeld(), now);
         records.publish(me);
         addressHistory.ifPresent(history -> history.refresh(now));
         ClusterSnapshot cluster = store.read();
         noticeUnreadable(cluster);
+        Optional<Leader> held = lease.held();
+        LeaseState leaseState = lease.state();
+        // Past its deadline, not yet moved by the lease's own check (every 50 ms): in doubt, as it is about to say. Taken
+        // as held-but-not-leading, a moment's doubt demoted a healthy primary.
+        if (leaseState == LeaseState.HELD && held.isEmpty()) leaseState = LeaseState.SUSPENDED;
         Observation observation = Observation.of(me, now, cluster, local, candidacy)
-                .lease(lease.state(), lease.held())
+                .lease(leaseState, held)
                 .slotHolders(cluster.members().keySet().stream().map(MachineId::of).collect(Collectors.toSet()))
                 .notStreamingFor(notStreamingFor(local, now))
                 .leaderAddress(leaderAddress(cluster, me))

@@ -62,7 +62,7 @@ public final class Fencer {
         try {
             if (server.isFrozen()) {
                 if (lease.isHeld()) {
-                    if (server.thaw()) log.info("lease confirmed again: PostgreSQL goes on");
+                    if (server.thaw(lease::isHeld)) log.info("lease confirmed again: PostgreSQL goes on");
                 } else if (now == LeaseState.LOST || now == LeaseState.NOT_HELD) {
                     server.fenceForLease(ledEpoch.get());
                     log.warn("lease {}: stopped PostgreSQL, frozen until now, so that it accepts no more writes", now);

@@ -89,8 +89,9 @@ public final class Watchdog implements AutoCloseable {
      * lock: the feeder and the fencer take it at real-time priority, and must not wait behind a process start made at
      * ordinary priority under a load.
      *
-     * @return false when the primary may not write now (no confirmation runs): then there is no guard; true otherwise,
-     *     also when the guard could not be started (that is logged, and the lease reflex still fences the primary)
+     * @return false when the primary may not write now (no confirmation runs), or a disarm overtook this: then there is
+     *     no guard; true otherwise, also when the guard could not be started (that is logged, and the lease reflex still
+     *     fences the primary)
      */
     public boolean arm(long postmasterPid) {
         long disarmsBefore;
@@ -114,7 +115,7 @@ public final class Watchdog implements AutoCloseable {
                 if (disarms != disarmsBefore) {
                     // disarmed while it started (the server stops): a guard now would outlive its postmaster
                     send(started, "disarm");
-                    return true;
+                    return false;
                 }
                 standDown();
                 guard = started;

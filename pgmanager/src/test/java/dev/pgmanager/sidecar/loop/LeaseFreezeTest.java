@@ -87,10 +87,11 @@ class LeaseFreezeTest {
 
             assertThrows(RuntimeException.class, server::restart, "no restart of a frozen server: its lease is in doubt");
             leaseHeld = false;
-            assertFalse(server.thaw(), "not thawed while the lease allows no writes");
-            assertThrows(TimeoutException.class, () -> insert.get(200, TimeUnit.MILLISECONDS), "still frozen");
+            assertFalse(server.thaw(() -> true), "not thawed while the lease allows the watchdog no deadline");
             leaseHeld = true;
-            assertTrue(server.thaw());
+            assertFalse(server.thaw(() -> false), "nor when the lease lapsed while the guard started");
+            assertThrows(TimeoutException.class, () -> insert.get(200, TimeUnit.MILLISECONDS), "still frozen");
+            assertTrue(server.thaw(() -> true));
             insert.get(30, TimeUnit.SECONDS);
             assertFalse(server.isFrozen());
             try (ResultSet rows = statement.executeQuery("SELECT count(*) FROM notes")) {
