@@ -43,6 +43,9 @@ final class ServerFreezer {
         for (int scan = 0; scan < SCANS; scan++) {
             if (!stopNew(postmaster, stopped)) break;
         }
+        // A signal takes effect when its process next runs: one busy on the other core stops a moment later, one in a
+        // system call (an fsync) when that returns, before it runs another instruction of its own.
+        for (ProcessHandle process : stopped) awaitStopped(process);
         return new FrozenServer(postmaster, List.copyOf(stopped));
     }
 
@@ -87,6 +90,7 @@ final class ServerFreezer {
         return !fresh.isEmpty();
     }
 
+    /** Until {@code process} is stopped or gone, for at most a second: one in uninterruptible I/O stops when that ends. */
     private static void awaitStopped(ProcessHandle process) {
         long deadline = System.nanoTime() + STOP_WAIT.toNanos();
         while (!isStopped(process.pid()) && running(process) && System.nanoTime() < deadline) pause();
