@@ -39,13 +39,14 @@ final class ServerFreezer {
         // The children at once (a backend waits for nothing), then again once the postmaster has surely stopped: a
         // fork under way when the signal came completes before it does.
         stopNew(postmaster, stopped);
-        awaitStopped(postmaster);
+        awaitStopped(postmaster, System.nanoTime() + STOP_WAIT.toNanos());
         for (int scan = 0; scan < SCANS; scan++) {
             if (!stopNew(postmaster, stopped)) break;
         }
         // A signal takes effect when its process next runs: one busy on the other core stops a moment later, one in a
         // system call (an fsync) when that returns, before it runs another instruction of its own.
-        for (ProcessHandle process : stopped) awaitStopped(process);
+        long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+        for (ProcessHandle process : stopped) awaitStopped(process, deadline);
         return new FrozenServer(postmaster, List.copyOf(stopped));
     }
 
@@ -90,9 +91,8 @@ final class ServerFreezer {
         return !fresh.isEmpty();
     }
 
-    /** Until {@code process} is stopped or gone, for at most a second: one in uninterruptible I/O stops when that ends. */
-    private static void awaitStopped(ProcessHandle process) {
-        long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+    /** Until {@code process} is stopped or gone, or the deadline (nanoTime): one in uninterruptible I/O stops when that ends. */
+    private static void awaitStopped(ProcessHandle process, long deadline) {
         while (!isStopped(process.pid()) && running(process) && System.nanoTime() < deadline) pause();
     }
 
