@@ -10,6 +10,7 @@ import dev.pgmanager.cli.CommandRun;
 import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
+import dev.pgmanager.ha.Decider;
 import dev.pgmanager.net.AddressText;
 import dev.pgmanager.net.HostPort;
 import dev.pgmanager.net.MachineId;
@@ -98,13 +99,10 @@ class DoctorTest {
         String replica = replicas().getFirst();
         String stale = LocalCluster.nextUnusedAddress(harness.currentFile());
         // paused, so that the sidecar's own retries (a rewind after 15 s without streaming) do not run meanwhile
-        pause();
-        try {
+        whilePaused(() -> {
             pinUpstream(replica, stale);
             rejoinRepointsAPinnedReplica(leader, replica, stale);
-        } finally {
-            resume();
-        }
+        });
         awaitFinding("upstream", replica, "ok");
     }
 
@@ -158,8 +156,7 @@ class DoctorTest {
     void aMissingSlotIsFoundAndTheSuggestedSqlRecreatesIt() throws Exception {
         String leader = harness.leader();
         String replica = replicas().getLast();
-        pause();
-        try {
+        whilePaused(() -> {
             dropSlotUnderAStreamingReplica(leader, replica);
             JsonNode finding = awaitFinding("slots", replica, "critical");
             assertTrue(finding.path("fix").asText().startsWith("psql \"host="), finding.toString());
@@ -167,9 +164,7 @@ class DoctorTest {
             assertTrue(slotExists(leader, replica), "the slot is back");
             Await.untilAnswered(HEAL, replica + " streams through its slot again", () -> harness.receiverStreaming(replica));
             awaitFinding("slots", replica, "ok");
-        } finally {
-            resume();
-        }
+        });
     }
 
     @Test
@@ -177,8 +172,7 @@ class DoctorTest {
     void aReplicaOnADivergedTimelineIsFoundAndRejoinRewindsIt() throws Exception {
         String leader = harness.leader();
         String replica = replicas().getFirst();
-        pause();
-        try {
+        whilePaused(() -> {
             try (Connection c = harness.connect(replica); Statement s = c.createStatement()) {
                 s.execute("SELECT pg_promote()");
                 s.execute("CREATE TABLE diverged_writes (n int)");
@@ -199,9 +193,7 @@ class DoctorTest {
                 assertFalse(bool(s, "SELECT to_regclass('diverged_writes') IS NOT NULL"), "its diverged writes are rewound away");
             }
             awaitFinding("timeline", replica, "ok");
-        } finally {
-            resume();
-        }
+        });
     }
 
     @Test
@@ -328,6 +320,30 @@ class DoctorTest {
 
         assertEquals(1, run.exit(), run.out());
         assertTrue(run.err().contains(leader + " leads the cluster"), run.err());
+    }
+
+    @Test
+    @Order(10)
+    void aReplicaThatNoRewindCanHelpIsRewoundOnceInFifteenSecondsNotInALoop() throws Exception {
+        String leader = harness.awaitHealthy(HEAL).leader();
+        String replica = replicas().getFirst();
+        String stale = LocalCluster.nextUnusedAddress(harness.currentFile());
+        Path log = harness.memberDir(replica).resolve("sidecar.log");
+        long before = rewinds(log);
+        // Not paused: the sidecar retries on its own, rewinding after 15 s without streaming, which cannot help here.
+        pinUpstream(replica, stale);
+        Duration watched = Decider.REWIND_AFTER_NOT_STREAMING.plusSeconds(8);
+        Thread.sleep(watched.toMillis());
+        long rewound = rewinds(log) - before;
+        assertTrue(rewound >= 1 && rewound <= 2, replica + " rewound " + rewound + " times in " + watched.toSeconds()
+                + " s: once per 15 s without streaming since its server's start, not in a loop");
+        whilePaused(() -> rejoinRepointsAPinnedReplica(leader, replica, stale));
+    }
+
+    private static long rewinds(Path sidecarLog) throws IOException {
+        try (var lines = Files.lines(sidecarLog)) {
+            return lines.filter(l -> l.contains("although it runs: assuming our histories diverged, rewinding")).count();
+        }
     }
 
     @Test
@@ -471,6 +487,26 @@ class DoctorTest {
     private void resume() {
         assertEquals(0, CommandRun.of("resume", "--dir", dir).exit());
         harness.awaitHealthy(HEAL);
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code step} with the cluster paused, then resumes it; a step's failure is reported, not the resume's after it. */
+    private void whilePaused(Step step) throws Exception {
+        pause();
+        try {
+            step.run();
+        } catch (Exception | AssertionError failure) {
+            try {
+                resume();
+            } catch (RuntimeException | AssertionError alsoFailed) {
+                failure.addSuppressed(alsoFailed);
+            }
+            throw failure;
+        }
+        resume();
     }
 
     private DnsAddressResolver resolver() {

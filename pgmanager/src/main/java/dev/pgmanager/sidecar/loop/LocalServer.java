@@ -338,6 +338,11 @@ public final class LocalServer {
         }
     }
 
+    /** The running postmaster's PID, if a server runs. */
+    OptionalLong postmasterPid() {
+        return controller.pid();
+    }
+
     /** True while a primary {@link #freezeForLease} froze waits to be thawed or fenced. */
     public boolean isFrozen() {
         return frozen != null;
