@@ -50,7 +50,10 @@ final class ServerFreezer {
         return new FrozenServer(postmaster, List.copyOf(stopped));
     }
 
-    /** Lets a frozen server go on: the postmaster first, so that a shutdown it was asked for meanwhile reaches its children first. */
+    /**
+     * Lets a frozen server go on: the postmaster first, so that a shutdown it was asked for meanwhile reaches its children
+     * before they run.
+     */
     static void thaw(FrozenServer server) {
         for (ProcessHandle process : server.processes()) signal(process, SIGCONT);
     }
@@ -69,8 +72,9 @@ final class ServerFreezer {
         // A new postmaster refuses to start while a process of the old one still holds its shared memory.
         while (all.stream().anyMatch(ServerFreezer::running)) {
             if (System.nanoTime() > deadline) {
-                throw new PostgresException("processes of the killed postmaster " + server.postmaster().pid() + " are still alive after "
-                        + KILL_WAIT.toSeconds() + " s: " + all.stream().filter(ServerFreezer::running).map(ProcessHandle::pid).toList());
+                List<Long> left = all.stream().filter(ServerFreezer::running).map(ProcessHandle::pid).toList();
+                throw new PostgresException("processes of the killed postmaster " + server.postmaster().pid()
+                        + " are still alive after " + KILL_WAIT.toSeconds() + " s: " + left);
             }
             pause();
         }

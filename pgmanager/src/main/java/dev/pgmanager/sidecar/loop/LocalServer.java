@@ -276,8 +276,10 @@ public final class LocalServer {
      * was) until it came into doubt: a paused cluster's leader may start this server again (see {@code Decider}), never
      * one stopped any other way. Marked before the stop (a pass that looks meanwhile must not find it stopped and
      * unmarked), unmarked if the stop failed.
+     *
+     * @return whether a server ran (or was frozen) to be stopped
      */
-    public void fenceForLease(OptionalLong epoch) {
+    public boolean fenceForLease(OptionalLong epoch) {
         synchronized (fencing) {
             Frozen holding = frozen;
             OptionalLong ledIn = holding != null && holding.epoch().isPresent() ? holding.epoch() : epoch;
@@ -289,6 +291,7 @@ public final class LocalServer {
                 fenced = null;
                 throw e;
             }
+            return postmaster.isPresent() || holding != null;
         }
     }
 

@@ -63,16 +63,17 @@ public final class Fencer {
             if (server.isFrozen()) {
                 if (lease.isHeld()) {
                     if (server.thaw(lease::isHeld)) log.info("lease confirmed again: PostgreSQL goes on");
-                } else if (now == LeaseState.LOST || now == LeaseState.NOT_HELD) {
-                    server.fenceForLease(ledEpoch.get());
+                } else if ((now == LeaseState.LOST || now == LeaseState.NOT_HELD) && server.fenceForLease(ledEpoch.get())) {
                     log.warn("lease {}: stopped PostgreSQL, frozen until now, so that it accepts no more writes", now);
                 }
                 return;
             }
-            if (!server.lastSeen().isPrimary() || lease.isHeld() || now == LeaseState.NOT_HELD || failsafeConfirms.getAsBoolean()) return;
+            boolean inDoubt = server.lastSeen().isPrimary() && !lease.isHeld() && now != LeaseState.NOT_HELD;
+            if (!inDoubt || failsafeConfirms.getAsBoolean()) return;
             if (now == LeaseState.LOST) {
-                server.fenceForLease(ledEpoch.get());
-                log.warn("lease {}: stopped PostgreSQL at once so that it accepts no more writes", now);
+                if (server.fenceForLease(ledEpoch.get())) {
+                    log.warn("lease {}: stopped PostgreSQL at once so that it accepts no more writes", now);
+                }
             } else if (server.freezeForLease(ledEpoch.get())) {
                 log.warn("lease {}: froze PostgreSQL at once so that it accepts no writes until the lease is confirmed again "
                         + "(then it goes on) or lost (then it is stopped)", now);
