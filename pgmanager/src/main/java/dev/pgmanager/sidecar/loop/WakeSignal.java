@@ -1,6 +1,7 @@
 package dev.pgmanager.sidecar.loop;
 
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 /**
  * Pulls the control loop's next pass forward: store watches, lease changes and operator requests wake it. Built before
@@ -28,23 +29,23 @@ public final class WakeSignal {
 
     /** Waits out {@code gap}, or less if woken {@link #wakeAtOnce at once}; leaves the wake-up for {@link #await}. */
     synchronized void pause(Duration gap) throws InterruptedException {
-        long deadline = System.nanoTime() + gap.toNanos();
-        while (!atOnce) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) break;
-            wait(Math.max(1, left / 1_000_000));
-        }
+        waitFor(() -> atOnce, gap);
     }
 
     /** Waits until woken or until {@code timeout} passed, whichever comes first, and consumes the wake-up. */
     synchronized void await(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!woken) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) break;
-            wait(Math.max(1, left / 1_000_000));
-        }
+        waitFor(() -> woken, timeout);
         woken = false;
         atOnce = false;
+    }
+
+    /** Called holding this object's monitor, which {@link #wait} gives up while it waits. */
+    private void waitFor(BooleanSupplier done, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!done.getAsBoolean()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) return;
+            wait(Math.max(1, left / 1_000_000));
+        }
     }
 }
