@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pgmanager.postgres.Postmaster;
 import dev.pgmanager.store.testing.Await;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -50,7 +50,7 @@ class StoreStallTest {
                 CompletableFuture<Void> insert;
                 try {
                     Await.until(SESSION.dividedBy(2).plusMillis(500), leader + "'s primary frozen by its lease reflex",
-                            () -> state(postmaster) == 'T');
+                            () -> Postmaster.state(postmaster) == 'T');
                     insert = CompletableFuture.runAsync(() -> run(statement, "INSERT INTO stall VALUES (2)"));
                     assertThrows(TimeoutException.class, () -> insert.get(150, TimeUnit.MILLISECONDS),
                             "a frozen primary commits nothing" + harness.sidecarWarnings());
@@ -66,7 +66,7 @@ class StoreStallTest {
             LocalStatus after = harness.awaitHealthy(Duration.ofSeconds(30));
             assertEquals(leader, after.leader(), "nobody else was promoted");
             assertEquals(postmaster, harness.postmasterPid(leader), "the same postmaster, never restarted");
-            assertFalse(state(postmaster) == 'T', "thawed");
+            assertFalse(Postmaster.state(postmaster) == 'T', "thawed");
             assertEquals(timeline, harness.member(leader).timeline(), "the same timeline: no promotion");
             assertEquals(List.of(leader), after.members().stream().filter(m -> m.role().equals("primary"))
                     .map(LocalStatus.MemberStatus::machineId).toList(), "exactly one primary");
@@ -81,15 +81,6 @@ class StoreStallTest {
             statement.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException(e.getMessage(), e);
-        }
-    }
-
-    private static char state(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            return stat.charAt(stat.lastIndexOf(')') + 2);
-        } catch (java.io.IOException gone) {
-            return 0;
         }
     }
 }

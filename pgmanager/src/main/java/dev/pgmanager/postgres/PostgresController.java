@@ -147,7 +147,9 @@ public final class PostgresController {
      * @return what was frozen; empty when no server runs
      */
     public Optional<FrozenServer> freeze() {
-        Optional<FrozenServer> frozen = pid().stream().boxed().findFirst().flatMap(ProcessHandle::of).map(ServerFreezer::freeze);
+        OptionalLong pid = pid();
+        if (pid.isEmpty()) return Optional.empty();
+        Optional<FrozenServer> frozen = ProcessHandle.of(pid.getAsLong()).map(ServerFreezer::freeze);
         frozen.ifPresent(f -> log.warn("froze PostgreSQL in {} (postmaster {}, {} processes): it accepts no writes until it is "
                 + "thawed or stopped", dataDirectory, f.postmaster().pid(), f.processes().size()));
         return frozen;
@@ -264,11 +266,12 @@ public final class PostgresController {
 
     /** The server's state, observed over the kept connection; {@link PgStatus#stopped()} if not running. */
     public PgStatus status() {
-        if (!isRunning()) {
+        OptionalLong pid = pid();
+        if (pid.isEmpty()) {
             return PgStatus.stopped();
         }
         // It would answer nobody: a query would wait out its timeout.
-        if (isFrozen()) throw new PostgresException("PostgreSQL in " + dataDirectory + " is frozen (SIGSTOP)");
+        if (ServerFreezer.isStopped(pid.getAsLong())) throw new PostgresException("PostgreSQL in " + dataDirectory + " is frozen (SIGSTOP)");
         try {
             return sharedConnection.use(StatusReader::read);
         } catch (SQLException e) {

@@ -76,7 +76,7 @@ public final class Postmaster {
     }
 
     /** The process's state letter in /proc/PID/stat (R, S, D, T, Z...); 0 when there is no such process. */
-    static char state(long pid) {
+    public static char state(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
             // the state letter follows the parenthesised command name, which may itself contain ") "

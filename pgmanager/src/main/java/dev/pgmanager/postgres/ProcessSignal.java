@@ -16,6 +16,8 @@ import java.lang.invoke.VarHandle;
  */
 public final class ProcessSignal {
     public static final int SIGKILL = 9;
+    public static final int SIGCONT = 18;
+    public static final int SIGSTOP = 19;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");

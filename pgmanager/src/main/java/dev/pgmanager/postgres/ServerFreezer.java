@@ -19,8 +19,6 @@ import java.util.stream.Stream;
  * process since is never signalled.
  */
 final class ServerFreezer {
-    static final int SIGCONT = 18;
-    static final int SIGSTOP = 19;
     private static final Duration STOP_WAIT = Duration.ofSeconds(1);
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
     private static final int SCANS = 5;
@@ -33,7 +31,7 @@ final class ServerFreezer {
      * @return the processes stopped, the postmaster first
      */
     static FrozenServer freeze(ProcessHandle postmaster) {
-        signal(postmaster, SIGSTOP);
+        signal(postmaster, ProcessSignal.SIGSTOP);
         Set<ProcessHandle> stopped = new LinkedHashSet<>();
         stopped.add(postmaster);
         // The children at once (a backend waits for nothing), then again once the postmaster has surely stopped: a
@@ -55,7 +53,7 @@ final class ServerFreezer {
      * before they run.
      */
     static void thaw(FrozenServer server) {
-        for (ProcessHandle process : server.processes()) signal(process, SIGCONT);
+        for (ProcessHandle process : server.processes()) signal(process, ProcessSignal.SIGCONT);
     }
 
     /**
@@ -89,7 +87,7 @@ final class ServerFreezer {
     private static boolean stopNew(ProcessHandle postmaster, Set<ProcessHandle> stopped) {
         List<ProcessHandle> fresh = new ArrayList<>(postmaster.descendants().filter(p -> !stopped.contains(p)).toList());
         for (ProcessHandle process : fresh) {
-            signal(process, SIGSTOP);
+            signal(process, ProcessSignal.SIGSTOP);
             stopped.add(process);
         }
         return !fresh.isEmpty();

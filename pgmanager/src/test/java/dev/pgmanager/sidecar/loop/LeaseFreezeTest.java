@@ -11,6 +11,7 @@ import dev.pgmanager.election.LeaderLease;
 import dev.pgmanager.election.LeaseState;
 import dev.pgmanager.ha.LocalPostgres;
 import dev.pgmanager.postgres.PostgresController;
+import dev.pgmanager.postgres.Postmaster;
 import dev.pgmanager.postgres.TestNodes;
 import dev.pgmanager.sidecar.reflexes.Fencer;
 import dev.pgmanager.sidecar.reflexes.Watchdog;
@@ -20,9 +21,7 @@ import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.testing.EmbeddedEnsemble;
 import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -78,7 +77,7 @@ class LeaseFreezeTest {
             assertFalse(server.freezeForLease(OptionalLong.of(7)), "frozen once");
             List<Long> processes = processesOf(postmaster);
             assertTrue(processes.size() >= 5, "the postmaster and its children: " + processes);
-            for (long pid : processes) assertEquals('T', state(pid), "process " + pid + " is stopped");
+            for (long pid : processes) assertEquals('T', Postmaster.state(pid), "process " + pid + " is stopped");
 
             CompletableFuture<Void> insert = CompletableFuture.runAsync(() -> run(statement, "INSERT INTO notes VALUES (2)"));
             assertThrows(TimeoutException.class, () -> insert.get(500, TimeUnit.MILLISECONDS), "a frozen primary commits nothing");
@@ -196,10 +195,10 @@ class LeaseFreezeTest {
 
             proxy.cut();
             Await.until(Duration.ofSeconds(5), "the primary frozen", server::isFrozen);
-            assertEquals('T', state(postmaster));
+            assertEquals('T', Postmaster.state(postmaster));
             fencer.onLeaseChange(LeaseState.HELD); // a confirmation handled after the lease came into doubt again
             assertTrue(server.isFrozen(), "not thawed: the lease is " + lease.state());
-            assertEquals('T', state(postmaster));
+            assertEquals('T', Postmaster.state(postmaster));
 
             Await.until(Duration.ofSeconds(10), "the lease lost and the frozen server killed, every process of it",
                     () -> processes.stream().noneMatch(LeaseFreezeTest::alive));
@@ -239,16 +238,7 @@ class LeaseFreezeTest {
     }
 
     private static boolean alive(long pid) {
-        char state = state(pid);
+        char state = Postmaster.state(pid);
         return state != 0 && state != 'Z';
-    }
-
-    private static char state(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            return stat.charAt(stat.lastIndexOf(')') + 2);
-        } catch (IOException gone) {
-            return 0;
-        }
     }
 }
