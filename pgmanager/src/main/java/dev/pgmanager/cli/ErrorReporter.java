@@ -1,5 +1,6 @@
 package dev.pgmanager.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
@@ -14,8 +15,13 @@ final class ErrorReporter implements IExecutionExceptionHandler {
 
     @Override
     public int handleExecutionException(Exception e, CommandLine commandLine, ParseResult parseResult) {
-        commandLine.getErr().println("pgmanager: " + describe(e));
-        if ("1".equals(System.getenv("PGMANAGER_DEBUG"))) e.printStackTrace(commandLine.getErr());
+        return report(e, commandLine.getErr());
+    }
+
+    /** Says why on {@code err} and returns the exit code; also for the sidecar's command read without picocli. */
+    static int report(Exception e, PrintWriter err) {
+        err.println("pgmanager: " + describe(e));
+        if ("1".equals(System.getenv("PGMANAGER_DEBUG"))) e.printStackTrace(err);
         return e instanceof IllegalArgumentException ? INVALID_INPUT : FAILED;
     }
 

@@ -1,6 +1,7 @@
 package dev.pgmanager.cli;
 
 import dev.pgmanager.dns.MachineNameResolverProvider;
+import java.io.PrintWriter;
 import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -52,7 +53,7 @@ import picocli.CommandLine.Spec;
         })
 public final class Main implements Runnable {
     /** The sidecar's command, the container's entry point. */
-    private static final String SIDECAR = "run";
+    static final String SIDECAR = "run";
 
     @Spec
     private CommandSpec spec;
@@ -65,7 +66,9 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         // Before anything resolves a name: the JVM reads its address cache policy once (see the provider).
         MachineNameResolverProvider.disableJvmAddressCache();
-        System.exit(commandLineFor(args).execute(args));
+        System.exit(RunCommand.plainInvocation(args, System.getenv())
+                .map(sidecar -> sidecar.callReporting(new PrintWriter(System.err, true)))
+                .orElseGet(() -> commandLineFor(args).execute(args)));
     }
 
     /**

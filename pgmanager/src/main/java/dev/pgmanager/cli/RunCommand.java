@@ -9,9 +9,12 @@ import dev.pgmanager.logging.LogOutput;
 import dev.pgmanager.realtime.RealTimeThreads;
 import dev.pgmanager.sidecar.CpuShare;
 import dev.pgmanager.sidecar.Sidecar;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -32,8 +35,11 @@ import picocli.CommandLine.Option;
 final class RunCommand implements Callable<Integer> {
     /** Beyond the hand-over's own limit: PostgreSQL's clean stop and the sidecar's own (fly.toml's kill_timeout is 30 s). */
     private static final Duration SHUTDOWN_MARGIN = Duration.ofSeconds(8);
+    private static final String CONFIG_ENV = "PGMANAGER_CONFIG";
+    private static final List<String> CONFIG_NAMES = List.of("-c", "--config");
+    private static final String LOG_FORMAT_NAME = "--log-format";
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "${env:PGMANAGER_CONFIG}",
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "${env:" + CONFIG_ENV + "}",
             description = "Configuration file (.yml, .yaml or .properties); env PGMANAGER_CONFIG.")
     Path configFile;
 
@@ -41,6 +47,45 @@ final class RunCommand implements Callable<Integer> {
             description = "text (lines for people) or json (one JSON object per line, for a log pipeline); both carry the "
                     + "machine ID and the leader epoch. Overrides log.format and PGMANAGER_LOG_FORMAT (default text).")
     String logFormat;
+
+    /**
+     * The sidecar's command as a platform starts it, read without picocli: {@code run} with at most {@code --config FILE}
+     * ({@code -c FILE}, {@code --config=FILE}) and {@code --log-format FORMAT}, each once, to the same values picocli
+     * gives. Picocli's classes are compiled for Java 5, which the JDK's AOT cache cannot hold, and reading them and
+     * building the model takes 90 ms of a sidecar's start (which every migration waits for). Empty for any other command
+     * line (help, version, an error, a value that starts with a dash): picocli reads those, with its help and messages.
+     */
+    static Optional<RunCommand> plainInvocation(String[] args, Map<String, String> environment) {
+        if (args.length == 0 || !args[0].equals(Main.SIDECAR)) return Optional.empty();
+        RunCommand command = new RunCommand();
+        String config = null;
+        for (int i = 1; i < args.length; i++) {
+            String arg = args[i];
+            int equals = arg.indexOf('=');
+            String name = arg.startsWith("--") && equals > 0 ? arg.substring(0, equals) : arg;
+            String value = name.equals(arg) ? (i + 1 < args.length ? args[++i] : null) : arg.substring(equals + 1);
+            if (value == null || value.startsWith("-")) return Optional.empty();
+            if (CONFIG_NAMES.contains(name) && config == null) {
+                config = value;
+            } else if (name.equals(LOG_FORMAT_NAME) && command.logFormat == null) {
+                command.logFormat = value;
+            } else {
+                return Optional.empty();
+            }
+        }
+        command.configFile = Optional.ofNullable(config).or(() -> Optional.ofNullable(environment.get(CONFIG_ENV)))
+                .map(Path::of).orElse(null);
+        return Optional.of(command);
+    }
+
+    /** Runs the sidecar, and on a failure says why on {@code err} as picocli's run would, returning the exit code. */
+    int callReporting(PrintWriter err) {
+        try {
+            return call();
+        } catch (Exception e) {
+            return ErrorReporter.report(e, err);
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
