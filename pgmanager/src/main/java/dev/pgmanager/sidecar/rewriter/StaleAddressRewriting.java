@@ -35,6 +35,8 @@ public final class StaleAddressRewriting implements AutoCloseable {
     /** Events wait in the ring buffer (256 KiB) in between; a second keeps reports prompt and the ring far from full. */
     static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
     private static final Logger log = LoggerFactory.getLogger(StaleAddressRewriting.class);
+    /** The report's reason while the rewriter's thread opens it. */
+    static final String OPENING = "opening";
 
     private final RewriterConfig config;
     private final Supplier<Map<String, List<AddressRecord>>> addressHistory;
@@ -57,15 +59,25 @@ public final class StaleAddressRewriting implements AutoCloseable {
     }
 
     /**
-     * Opens the rewriter (or finds it off) and, when it runs, starts keeping it in step. The first sync happens at
-     * once, so a member that just recorded its new address after a migration has its old one rewritten right away.
+     * Opens the rewriter (or finds it off) on its own thread and, when it runs, keeps it in step from there: loading
+     * and attaching the programs takes 60 ms, which the sidecar's start need not wait for (pinned, they went on
+     * rewriting while it was away). The first sync follows at once, so a member that just recorded its new address after
+     * a migration has its old one rewritten right away. Until the rewriter is open, its report says so.
      */
     public static StaleAddressRewriting start(RewriterConfig config, Supplier<Map<String, List<AddressRecord>>> addressHistory,
                                               Clock clock) {
-        StaleAddressRewriting rewriting = open(config, addressHistory, clock);
-        if (rewriting.rewriter != null) {
-            rewriting.thread.scheduleWithFixedDelay(rewriting::tick, 0, POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-        }
+        StaleAddressRewriting rewriting = new StaleAddressRewriting(config, addressHistory, clock);
+        rewriting.report = RewriterReport.off(OPENING, 0);
+        rewriting.thread.execute(() -> {
+            try {
+                rewriting.open();
+            } catch (RuntimeException e) {
+                rewriting.turnOff("could not be opened: " + e.getMessage());
+            }
+            if (rewriting.rewriter != null) {
+                rewriting.thread.scheduleWithFixedDelay(rewriting::tick, 0, POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        });
         return rewriting;
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pgmanager.api.RewriterReport;
 import dev.pgmanager.config.RewriterConfig;
 import dev.pgmanager.ebpf.RewriteEntry;
 import dev.pgmanager.ebpf.RewriterSettings;
@@ -96,6 +97,20 @@ class StaleAddressRewritingTest {
         rewriting.tick();
         assertEquals(Map.of(), entries(), "fdaa::a2 last seen 25 h ago is past retention; the other member is gone");
         assertEquals(0, rewriting.report().entries());
+    }
+
+    @Test
+    void startedItOpensOnItsOwnThreadAndMapsTheHistoryAtOnce() throws InterruptedException {
+        history = Map.of("e2865d13a56789", List.of(record("fdaa::a1", Duration.ofHours(1)), record("fdaa::a2", Duration.ZERO)));
+        rewriting = StaleAddressRewriting.start(new RewriterConfig(true, Optional.of(cgroup), pinRoot, Duration.ofHours(24),
+                Duration.ofMinutes(10)), () -> history, clock);
+        RewriterReport first = rewriting.report();
+        assertTrue(first.on() || first.reason().equals(Optional.of(StaleAddressRewriting.OPENING)), first::toString);
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (rewriting.report().entries() == 0 && System.nanoTime() < deadline) Thread.sleep(10);
+        assertTrue(rewriting.report().on(), () -> "on: " + rewriting.report());
+        assertEquals(Map.of(ip("fdaa::a1"), ip("fdaa::a2")), entries());
     }
 
     @Test
