@@ -12,13 +12,19 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.pgmanager.store.AddressHistory;
+import dev.pgmanager.store.ClusterIdentity;
 import dev.pgmanager.store.ClusterSpec;
 import dev.pgmanager.store.CorruptRecordException;
 import dev.pgmanager.store.HandoverRequest;
+import dev.pgmanager.store.HistoryEntry;
+import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.Member;
+import dev.pgmanager.store.SyncState;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -55,6 +61,10 @@ final class RecordCodec {
     private static final Map<Class<? extends Record>, Set<String>> OPTIONAL_FIELDS = Map.of(
             HandoverRequest.class, Set.of("from", "to", "lastLsn"));
 
+    /** Every kind of record the store holds. */
+    private static final List<Class<? extends Record>> RECORD_TYPES = List.of(Leader.class, Member.class, ClusterSpec.class,
+            HandoverRequest.class, HistoryEntry.class, SyncState.class, EpochCounter.class, ClusterIdentity.class, AddressHistory.class);
+
     private final ObjectMapper mapper = JsonMapper.builder()
             .addModule(new JavaTimeModule())
             .addModule(new Jdk8Module())
@@ -69,6 +79,17 @@ final class RecordCodec {
             // the record is rejected).
             .enable(DeserializationFeature.READ_UNKNOWN_ENUM_VALUES_USING_DEFAULT_VALUE)
             .build();
+
+    /**
+     * Makes the readers and writers of every kind of record now, which the first read or write would otherwise make on
+     * its way (Jackson looks each record's shape up once, slowly before the JIT has compiled anything). Thread-safe.
+     */
+    void prepare() {
+        for (Class<? extends Record> type : RECORD_TYPES) {
+            mapper.readerFor(type);
+            mapper.writerFor(type);
+        }
+    }
 
     byte[] encode(Record record) {
         ObjectNode json = mapper.createObjectNode();

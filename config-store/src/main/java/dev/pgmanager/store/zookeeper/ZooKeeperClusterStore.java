@@ -96,15 +96,16 @@ public final class ZooKeeperClusterStore implements ClusterStore {
     private final ZooKeeperStoreSettings settings;
     private final CuratorFramework client;
     private final ClusterLayout layout;
-    private final RecordCodec codec = new RecordCodec();
+    private final RecordCodec codec;
     private final SnapshotReader snapshots;
     private final Set<CuratorCache> openWatches = ConcurrentHashMap.newKeySet();
     /** The last spec read that could be decoded: what a sidecar goes on with while the stored one is unreadable. */
     private volatile Versioned<ClusterSpec> lastReadSpec;
 
-    private ZooKeeperClusterStore(ZooKeeperStoreSettings settings, CuratorFramework client) {
+    private ZooKeeperClusterStore(ZooKeeperStoreSettings settings, CuratorFramework client, RecordCodec codec) {
         this.settings = settings;
         this.client = client;
+        this.codec = codec;
         this.layout = ClusterLayout.forCluster(settings.clusterName());
         this.snapshots = new SnapshotReader(client, layout, codec);
     }
@@ -115,9 +116,12 @@ public final class ZooKeeperClusterStore implements ClusterStore {
      * @throws StoreUnavailableException when ZooKeeper cannot be reached in that time
      */
     public static ZooKeeperClusterStore connect(ZooKeeperStoreSettings settings) {
+        // The first pass reads and writes every kind of record: their readers and writers are made while the session is.
+        RecordCodec codec = new RecordCodec();
+        Thread.ofVirtual().name("record-codec-warm-up").start(codec::prepare);
         CuratorFramework client = startClient(settings);
         try {
-            var store = new ZooKeeperClusterStore(settings, client);
+            var store = new ZooKeeperClusterStore(settings, client, codec);
             store.createRoot();
             return store;
         } catch (RuntimeException e) {
@@ -136,7 +140,7 @@ public final class ZooKeeperClusterStore implements ClusterStore {
      */
     public static Optional<ClusterSnapshot> readIfPresent(ZooKeeperStoreSettings settings) {
         CuratorFramework client = startClient(settings);
-        try (var store = new ZooKeeperClusterStore(settings, client)) {
+        try (var store = new ZooKeeperClusterStore(settings, client, new RecordCodec())) {
             boolean present = store.call("look for " + store.layout.root(), () -> client.checkExists().forPath(store.layout.root()) != null);
             return present ? Optional.of(store.read()) : Optional.empty();
         }
