@@ -114,7 +114,10 @@ public final class PostgresController {
                 throw new CommandFailedException("PostgreSQL in " + dataDirectory + " exited during start-up with code "
                         + postmaster.exitValue(), serverLogTail());
             }
-            return acceptsConnections();
+            // The server that answers must be the one just started, not another on the same port or on this data
+            // directory (whose lock file the new one then finds, and exits): taken for started, it was started again
+            // at every pass.
+            return acceptsConnections() && postmaster.isAlive() && pid().equals(OptionalLong.of(postmaster.pid()));
         });
         if (status().role() == PgRole.PRIMARY) {
             ensureReplicationRole();

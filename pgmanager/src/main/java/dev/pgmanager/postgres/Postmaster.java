@@ -14,6 +14,9 @@ import java.util.OptionalLong;
  * something else), so a PID counts only if that process is alive and is a postgres binary.
  */
 public final class Postmaster {
+    /** What the kernel adds to the name of a program whose file was removed or replaced after it started. */
+    private static final String REPLACED = " (deleted)";
+
     private Postmaster() {}
 
     /** The live postmaster of the data directory at {@code dataDirectory}, by its pid file; empty when none runs there. */
@@ -43,10 +46,19 @@ public final class Postmaster {
         return ProcessHandle.of(pid)
                 .filter(ProcessHandle::isAlive)
                 .filter(handle -> !isZombie(pid))
-                .filter(handle -> handle.info().command()
-                        .map(command -> command.endsWith("/postgres") || command.endsWith("/postmaster"))
-                        .orElse(true))
+                .filter(handle -> handle.info().command().map(Postmaster::isPostgresProgram).orElse(true))
                 .isPresent();
+    }
+
+    /**
+     * Whether a process's program (its {@code /proc/PID/exe}) is PostgreSQL's server. A program whose file was replaced
+     * since it started, as a package upgrade replaces {@code postgres} under a running server, is named with the
+     * kernel's {@code " (deleted)"} after it: the server runs on all the same, and taking it for gone had its sidecar
+     * start another on its data directory thirty times a second, each refused by the lock file.
+     */
+    static boolean isPostgresProgram(String program) {
+        String path = program.endsWith(REPLACED) ? program.substring(0, program.length() - REPLACED.length()) : program;
+        return path.endsWith("/postgres") || path.endsWith("/postmaster");
     }
 
     /**

@@ -77,11 +77,25 @@ public final class TestNodes implements AutoCloseable, AfterEachCallback {
 
     /** A node whose server gets {@code settings} before pgmanager's own, as a sidecar's sized memory and parameters. */
     public PostgresController node(String machineId, Map<String, String> settings) {
+        return node(machineId, settings, BINARIES);
+    }
+
+    /** A node whose server runs the programs of {@code binaries}. */
+    PostgresController node(String machineId, Map<String, String> settings, PgBinaries binaries) {
+        return node(machineId, settings, binaries, freePort());
+    }
+
+    /** A node whose server listens on {@code port}, which another may hold already. */
+    PostgresController nodeOnPort(String machineId, int port) {
+        return node(machineId, Map.of(), BINARIES, port);
+    }
+
+    private PostgresController node(String machineId, Map<String, String> settings, PgBinaries binaries, int port) {
         Path home = root().resolve(machineId);
         PostgresConfig config = new PostgresConfig(home.resolve("data"), home.resolve("state"), home.resolve("sock"),
-                List.of("127.0.0.1"), freePort(), PostgresConfig.LOOPBACK, SUPERUSER, REPLICATION, MachineId.of(machineId),
+                List.of("127.0.0.1"), port, PostgresConfig.LOOPBACK, SUPERUSER, REPLICATION, MachineId.of(machineId),
                 Duration.ofSeconds(30), Duration.ofSeconds(60), settings);
-        PostgresController controller = new PostgresController(BINARIES, config, OS_USER);
+        PostgresController controller = new PostgresController(binaries, config, OS_USER);
         started.add(controller);
         return controller;
     }
