@@ -13,4 +13,12 @@ public record FrozenServer(ProcessHandle postmaster, List<ProcessHandle> process
     public FrozenServer {
         processes = List.copyOf(processes);
     }
+
+    /**
+     * Whether its postmaster has ended, killed from outside: a zombie too (dead, not yet reaped by its parent, which
+     * {@link ProcessHandle#isAlive} still counts), since its stopped children must not wait for the reaping.
+     */
+    public boolean postmasterEnded() {
+        return !postmaster.isAlive() || Postmaster.state(postmaster.pid()) == 'Z';
+    }
 }

@@ -108,7 +108,7 @@ public final class LocalServer {
         }
         synchronized (fencing) {
             Frozen holding = frozen;
-            if (holding != null && holding.server().postmaster().isAlive()) {
+            if (holding != null && !holding.server().postmasterEnded()) {
                 lastSeen = lastSeen.withFrozen(true);
                 return lastSeen;
             }
@@ -333,7 +333,7 @@ public final class LocalServer {
     public boolean thaw(BooleanSupplier mayWrite) {
         synchronized (fencing) {
             Frozen holding = frozen;
-            if (holding == null || !holding.server().postmaster().isAlive()) return false;
+            if (holding == null || holding.server().postmasterEnded()) return false;
             if (!watchdog.arm(holding.server().postmaster().pid()) || !mayWrite.getAsBoolean()) return false;
             controller.thaw(holding.server());
             frozen = null;
