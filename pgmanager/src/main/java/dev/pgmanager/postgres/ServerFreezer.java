@@ -17,6 +17,12 @@ import java.util.stream.Stream;
  * under way when the postmaster stopped completes first; a child running archive_command may have started another).
  * Processes are held by {@link ProcessHandle}, which knows each one's start time: a PID the kernel gave to another
  * process since is never signalled.
+ *
+ * <p>The WAL senders are left running. They commit nothing, and they ship to the replicas the WAL of every commit
+ * acknowledged before the freeze (a commit is acknowledged once it is flushed here, not once it is sent; a backend may
+ * acknowledge one in the moment between the postmaster's stop and its own). Frozen with the rest, a sender could hold
+ * such a commit back, and a primary killed for a lost lease then lost an acknowledged write that its replicas would
+ * otherwise have had before any of them could be promoted (a CI run of a migration in ensemble mode did).
  */
 final class ServerFreezer {
     private static final Duration STOP_WAIT = Duration.ofSeconds(1);
@@ -83,9 +89,11 @@ final class ServerFreezer {
         return Postmaster.state(pid) == 'T';
     }
 
-    /** Stops the processes under {@code postmaster} not stopped yet; returns whether there were any. */
+    /** Stops the processes under {@code postmaster} not stopped yet, but its WAL senders; returns whether there were any. */
     private static boolean stopNew(ProcessHandle postmaster, Set<ProcessHandle> stopped) {
-        List<ProcessHandle> fresh = new ArrayList<>(postmaster.descendants().filter(p -> !stopped.contains(p)).toList());
+        Set<Long> senders = Set.copyOf(Postmaster.walSenders(postmaster.pid()));
+        List<ProcessHandle> fresh = new ArrayList<>(postmaster.descendants()
+                .filter(p -> !stopped.contains(p) && !senders.contains(p.pid())).toList());
         for (ProcessHandle process : fresh) {
             signal(process, ProcessSignal.SIGSTOP);
             stopped.add(process);

@@ -6,6 +6,7 @@ import static dev.pgmanager.postgres.TestNodes.queryString;
 import static dev.pgmanager.postgres.TestNodes.upstream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -207,6 +208,32 @@ class PostgresControllerTest {
     }
 
     /** A new primary, and a replica cloned from it and started. */
+    @Test
+    void aFrozenPrimaryStillShipsTheWalOfItsAcknowledgedCommitsToItsReplica() throws Exception {
+        PostgresController first = nodes.node(FIRST_ID);
+        PostgresController second = nodes.node(SECOND_ID);
+        startPrimaryAndReplica(first, second);
+        await("the replica to stream", () -> first.status().replica(SECOND_ID).map(r -> r.state().equals("streaming")).orElse(false));
+        execute(first, "CREATE TABLE acknowledged (id int)");
+        long sender = Postmaster.walSenders(first.pid().orElseThrow()).getFirst();
+        // The sender held back: the commit below is acknowledged (flushed here) but not sent, as in the moment of a freeze.
+        ProcessSignal.send(sender, ProcessSignal.SIGSTOP);
+        try {
+            execute(first, "INSERT INTO acknowledged VALUES (1)");
+        } finally {
+            ProcessSignal.send(sender, ProcessSignal.SIGCONT);
+        }
+        FrozenServer frozen = first.freeze().orElseThrow();
+        try {
+            assertNotEquals('T', Postmaster.state(sender), "the WAL sender runs on");
+            for (ProcessHandle process : frozen.processes()) assertEquals('T', Postmaster.state(process.pid()), "stopped: " + process.pid());
+            await("the acknowledged commit on the replica while the primary is frozen",
+                    () -> "1".equals(queryString(second, "SELECT count(*) FROM acknowledged")));
+        } finally {
+            first.kill(frozen);
+        }
+    }
+
     private static void startPrimaryAndReplica(PostgresController primary, PostgresController replica) {
         primary.initdb();
         primary.start();
