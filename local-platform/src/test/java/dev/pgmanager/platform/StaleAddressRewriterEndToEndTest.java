@@ -135,7 +135,9 @@ class StaleAddressRewriterEndToEndTest {
         harness.cluster.start(migrated);
         harness.awaitHealthy(REJOIN_BOUND);
 
-        Await.until(SYNC_BOUND, "the member answers", () -> !rewriterOf(migrated).isMissingNode());
+        // the rewriter opens on a thread of its own: "opening" until it has tried
+        Await.until(SYNC_BOUND, "the member reports its rewriter", () -> !rewriterOf(migrated).isMissingNode()
+                && !rewriterOf(migrated).path("reason").asText().equals("opening"));
         JsonNode rewriter = rewriterOf(migrated);
         assertEquals("off", rewriter.path("state").asText(), rewriter.toString());
         assertTrue(rewriter.path("reason").asText().contains(notBpffs.toString()), rewriter.toString());

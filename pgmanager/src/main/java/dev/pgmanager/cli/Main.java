@@ -1,7 +1,9 @@
 package dev.pgmanager.cli;
 
 import dev.pgmanager.dns.MachineNameResolverProvider;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -67,7 +69,7 @@ public final class Main implements Runnable {
         // Before anything resolves a name: the JVM reads its address cache policy once (see the provider).
         MachineNameResolverProvider.disableJvmAddressCache();
         System.exit(RunCommand.plainInvocation(args, System.getenv())
-                .map(sidecar -> sidecar.callReporting(new PrintWriter(System.err, true)))
+                .map(sidecar -> sidecar.callReporting(new PrintWriter(new OutputStreamWriter(System.err, Charset.defaultCharset()), true)))
                 .orElseGet(() -> commandLineFor(args).execute(args)));
     }
 

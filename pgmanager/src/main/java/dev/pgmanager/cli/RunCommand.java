@@ -53,7 +53,8 @@ final class RunCommand implements Callable<Integer> {
      * ({@code -c FILE}, {@code --config=FILE}) and {@code --log-format FORMAT}, each once, to the same values picocli
      * gives. Picocli's classes are compiled for Java 5, which the JDK's AOT cache cannot hold, and reading them and
      * building the model takes 90 ms of a sidecar's start (which every migration waits for). Empty for any other command
-     * line (help, version, an error, a value that starts with a dash): picocli reads those, with its help and messages.
+     * line (help, version, an error, a value that starts with a dash or an {@code @}, a {@code $} in the environment's
+     * file name): picocli reads those, with its help and messages.
      */
     static Optional<RunCommand> plainInvocation(String[] args, Map<String, String> environment) {
         if (args.length == 0 || !args[0].equals(Main.SIDECAR)) return Optional.empty();
@@ -64,7 +65,8 @@ final class RunCommand implements Callable<Integer> {
             int equals = arg.indexOf('=');
             String name = arg.startsWith("--") && equals > 0 ? arg.substring(0, equals) : arg;
             String value = name.equals(arg) ? (i + 1 < args.length ? args[++i] : null) : arg.substring(equals + 1);
-            if (value == null || value.startsWith("-")) return Optional.empty();
+            // picocli reads "@file" as the file's arguments
+            if (value == null || value.startsWith("-") || value.startsWith("@")) return Optional.empty();
             if (CONFIG_NAMES.contains(name) && config == null) {
                 config = value;
             } else if (name.equals(LOG_FORMAT_NAME) && command.logFormat == null) {
@@ -73,8 +75,10 @@ final class RunCommand implements Callable<Integer> {
                 return Optional.empty();
             }
         }
-        command.configFile = Optional.ofNullable(config).or(() -> Optional.ofNullable(environment.get(CONFIG_ENV)))
-                .map(Path::of).orElse(null);
+        String fromEnvironment = environment.get(CONFIG_ENV);
+        // picocli substitutes variables in the default it reads from there ("$$", "${...}")
+        if (config == null && fromEnvironment != null && fromEnvironment.contains("$")) return Optional.empty();
+        command.configFile = Optional.ofNullable(config).or(() -> Optional.ofNullable(fromEnvironment)).map(Path::of).orElse(null);
         return Optional.of(command);
     }
 

@@ -39,7 +39,8 @@ class SidecarCommandLineTest {
                 List.of("run", "-c", "a.yml"), List.of("run", "--config=/x/y z.yml"), List.of("run", "--log-format", "json"),
                 List.of("run", "--log-format=text", "-c", "b.properties"), List.of("run", "--config="))) {
             String[] argv = args.toArray(String[]::new);
-            RunCommand plain = RunCommand.plainInvocation(argv, Map.of()).orElseThrow(() -> new AssertionError("not read: " + args));
+            // picocli reads the environment (PGMANAGER_CONFIG): so does this, for the same values
+            RunCommand plain = RunCommand.plainInvocation(argv, System.getenv()).orElseThrow(() -> new AssertionError("not read: " + args));
             RunCommand picocli = new RunCommand();
             new CommandLine(picocli).parseArgs(Arrays.copyOfRange(argv, 1, argv.length));
             assertEquals(picocli.configFile, plain.configFile, args.toString());
@@ -52,7 +53,8 @@ class SidecarCommandLineTest {
         for (List<String> args : List.<List<String>>of(List.of(), List.of("list"), List.of("run", "--help"), List.of("run", "-h"),
                 List.of("run", "--version"), List.of("run", "extra"), List.of("run", "--config"), List.of("run", "-c", "a", "-c", "b"),
                 List.of("run", "--log-format", "json", "--log-format", "text"), List.of("run", "-ca.yml"), List.of("run", "-c=a.yml"),
-                List.of("run", "--config", "--log-format"), List.of("run", "--", "a"), List.of("run", "--conf", "a"))) {
+                List.of("run", "--config", "--log-format"), List.of("run", "--", "a"), List.of("run", "--conf", "a"),
+                List.of("run", "-c", "@args"), List.of("run", "--config=@args"))) {
             assertEquals(Optional.empty(), RunCommand.plainInvocation(args.toArray(String[]::new), Map.of()).map(c -> "read"),
                     args.toString());
         }
@@ -64,6 +66,8 @@ class SidecarCommandLineTest {
         assertEquals(Path.of("/from/env.yml"), RunCommand.plainInvocation(new String[] {"run"}, environment).orElseThrow().configFile);
         assertEquals(Path.of("given.yml"), RunCommand.plainInvocation(new String[] {"run", "-c", "given.yml"}, environment)
                 .orElseThrow().configFile);
+        assertTrue(RunCommand.plainInvocation(new String[] {"run"}, Map.of("PGMANAGER_CONFIG", "/a/$${b}.yml")).isEmpty(),
+                "picocli substitutes in it");
     }
 
     @Test

@@ -43,7 +43,7 @@ public final class StaleAddressRewriting implements AutoCloseable {
     private final Clock clock;
     private final StaleUseReporter reporter;
     private final ScheduledExecutorService thread;
-    private StaleAddressRewriter rewriter;
+    private volatile StaleAddressRewriter rewriter;
     private Map<InetAddress, WantedRewrites.Target> wanted = Map.of();
     private Instant lastSync;
     private boolean historyUnreadable;
@@ -71,12 +71,18 @@ public final class StaleAddressRewriting implements AutoCloseable {
         rewriting.thread.execute(() -> {
             try {
                 rewriting.open();
-            } catch (RuntimeException e) {
-                rewriting.turnOff("could not be opened: " + e.getMessage());
+            } catch (RuntimeException | Error e) {
+                // the executor would keep it to itself: said here, or the report would say opening for good
+                rewriting.turnOff("could not be opened: " + e);
             }
-            if (rewriting.rewriter != null) {
-                rewriting.thread.scheduleWithFixedDelay(rewriting::tick, 0, POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+            if (rewriting.rewriter == null) return;
+            if (rewriting.thread.isShutdown()) {
+                // closed while it opened, and close() waited no longer: nobody else would close the handle
+                closeQuietly(rewriting.rewriter);
+                rewriting.rewriter = null;
+                return;
             }
+            rewriting.thread.scheduleWithFixedDelay(rewriting::tick, 0, POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         });
         return rewriting;
     }
@@ -193,11 +199,15 @@ public final class StaleAddressRewriting implements AutoCloseable {
     @Override
     public void close() {
         thread.shutdown();
+        boolean stopped = false;
         try {
-            thread.awaitTermination(5, TimeUnit.SECONDS);
+            stopped = thread.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // Still running after 5 s: an open closes what it opened once it sees the close, and a handle closed under a
+        // running step would free libbpf's memory under it (a step stuck that long leaves its handle to the process's exit).
+        if (!stopped) return;
         if (rewriter != null) closeQuietly(rewriter);
         rewriter = null;
     }
