@@ -158,17 +158,22 @@ class LeaseFreezeTest {
         LocalServer server = new LocalServer(controller, watchdog, new FailedRewindRecord(root.resolve("m1-state")));
         server.observe();
         long postmaster = controller.pid().orElseThrow();
-        List<Long> processes = processesOf(postmaster);
-        assertTrue(server.freezeForLease(OptionalLong.of(7)));
-        ProcessHandle.of(postmaster).orElseThrow().destroyForcibly(); // the OOM killer, a kill -9 by hand
-        Await.until(Duration.ofSeconds(10), "the postmaster gone", () -> !alive(postmaster));
+        List<ProcessHandle> processes = processesOf(postmaster).stream().flatMap(pid -> ProcessHandle.of(pid).stream()).toList();
+        try {
+            assertTrue(server.freezeForLease(OptionalLong.of(7)));
+            ProcessHandle.of(postmaster).orElseThrow().destroyForcibly(); // the OOM killer, a kill -9 by hand
+            Await.until(Duration.ofSeconds(10), "the postmaster gone", () -> !alive(postmaster));
 
-        LocalPostgres seen = server.observe();
-        assertFalse(seen.running(), seen.toString());
-        assertFalse(server.isFrozen());
-        for (long pid : processes) assertFalse(alive(pid), "process " + pid + " of the frozen server is gone");
-        controller.start(); // which a stopped backend holding the shared memory would refuse
-        assertEquals("1", queryString(controller, "SELECT count(*) FROM notes"));
+            LocalPostgres seen = server.observe();
+            assertFalse(seen.running(), seen.toString());
+            assertFalse(server.isFrozen());
+            for (ProcessHandle process : processes) assertFalse(alive(process.pid()), "process " + process.pid() + " of the frozen server is gone");
+            controller.start(); // which a stopped backend holding the shared memory would refuse
+            assertEquals("1", queryString(controller, "SELECT count(*) FROM notes"));
+        } finally {
+            // failed half way, the stopped children would outlive the test: nothing else knows them once the postmaster is gone
+            processes.forEach(ProcessHandle::destroyForcibly);
+        }
     }
 
     /**
