@@ -19,6 +19,6 @@ public record FrozenServer(ProcessHandle postmaster, List<ProcessHandle> process
      * {@link ProcessHandle#isAlive} still counts), since its stopped children must not wait for the reaping.
      */
     public boolean postmasterEnded() {
-        return !postmaster.isAlive() || Postmaster.state(postmaster.pid()) == 'Z';
+        return !ServerFreezer.running(postmaster);
     }
 }

@@ -117,7 +117,7 @@ final class ServerFreezer {
     }
 
     /** Alive and not a zombie: a killed process its parent has not reaped yet holds nothing any more. */
-    private static boolean running(ProcessHandle process) {
+    static boolean running(ProcessHandle process) {
         if (!process.isAlive()) return false;
         char state = Postmaster.state(process.pid());
         return state != 0 && state != 'Z' && state != 'X';

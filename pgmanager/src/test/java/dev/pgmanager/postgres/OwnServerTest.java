@@ -1,5 +1,6 @@
 package dev.pgmanager.postgres;
 
+import static dev.pgmanager.postgres.TestNodes.execute;
 import static dev.pgmanager.postgres.TestNodes.queryString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -63,10 +64,6 @@ class OwnServerTest {
         assertTrue(failed.getMessage().contains("could not"), "the server's own words: " + failed.getMessage());
         assertFalse(server.isRunning());
         assertTrue(other.isRunning(), "the other server is left alone");
-    }
-
-    private static void execute(PostgresController server, String sql) throws Exception {
-        TestNodes.execute(server, sql);
     }
 
     /**
