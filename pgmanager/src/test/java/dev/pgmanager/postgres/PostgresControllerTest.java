@@ -42,8 +42,7 @@ class PostgresControllerTest {
     void servesTlsWithACertificateOfItsOwnAndItsReplicaStreamsOverIt() throws Exception {
         PostgresController first = nodes.node(FIRST_ID);
         PostgresController second = nodes.node(SECOND_ID);
-        startPrimaryAndReplica(first, second);
-        await("the replica to stream", () -> first.status().replica(SECOND_ID).map(r -> r.state().equals("streaming")).orElse(false));
+        startPrimaryAndStreamingReplica(first, second);
 
         assertEquals("on", queryString(first, "SHOW ssl"));
         // libpq prefers TLS: the WAL the replica receives is encrypted without anyone asking.
@@ -178,8 +177,7 @@ class PostgresControllerTest {
     void aSwitchoverStopReturnsOnceTheReplicaHasTheLastWalSoItTakesOverWithoutARewind() throws Exception {
         PostgresController first = nodes.node(FIRST_ID);
         PostgresController second = nodes.node(SECOND_ID);
-        startPrimaryAndReplica(first, second);
-        await("the replica to stream", () -> first.status().replica(SECOND_ID).map(r -> r.state().equals("streaming")).orElse(false));
+        startPrimaryAndStreamingReplica(first, second);
         execute(first, "CREATE TABLE notes (id int PRIMARY KEY, note text)");
         execute(first, "INSERT INTO notes VALUES (1, 'the last write before the switchover')");
         String beforeStop = queryString(first, "SELECT pg_current_wal_lsn()");
@@ -207,13 +205,11 @@ class PostgresControllerTest {
         assertEquals(PgRole.REPLICA, first.status().role());
     }
 
-    /** A new primary, and a replica cloned from it and started. */
     @Test
     void aFrozenPrimaryStillShipsTheWalOfItsAcknowledgedCommitsToItsReplica() throws Exception {
         PostgresController first = nodes.node(FIRST_ID);
         PostgresController second = nodes.node(SECOND_ID);
-        startPrimaryAndReplica(first, second);
-        await("the replica to stream", () -> first.status().replica(SECOND_ID).map(r -> r.state().equals("streaming")).orElse(false));
+        startPrimaryAndStreamingReplica(first, second);
         execute(first, "CREATE TABLE acknowledged (id int)");
         long sender = Postmaster.walSenders(first.pid().orElseThrow()).getFirst();
         // The sender held back: the commit below is acknowledged (flushed here) but not sent, as in the moment of a freeze.
@@ -226,7 +222,11 @@ class PostgresControllerTest {
         FrozenServer frozen = first.freeze().orElseThrow();
         try {
             assertNotEquals('T', Postmaster.state(sender), "the WAL sender runs on");
-            for (ProcessHandle process : frozen.processes()) assertEquals('T', Postmaster.state(process.pid()), "stopped: " + process.pid());
+            // stopped, or exited just before (a backend of a connection the test closed, a zombie until the postmaster runs)
+            for (ProcessHandle process : frozen.processes()) {
+                char state = Postmaster.state(process.pid());
+                assertTrue(state == 'T' || state == 'Z', "stopped: " + process.pid() + " is " + state);
+            }
             await("the acknowledged commit on the replica while the primary is frozen",
                     () -> "1".equals(queryString(second, "SELECT count(*) FROM acknowledged")));
         } finally {
@@ -234,10 +234,18 @@ class PostgresControllerTest {
         }
     }
 
+    /** A new primary, and a replica cloned from it and started. */
     private static void startPrimaryAndReplica(PostgresController primary, PostgresController replica) {
         primary.initdb();
         primary.start();
         replica.cloneFrom(upstream(primary));
         replica.start();
+    }
+
+    /** As {@link #startPrimaryAndReplica}, and returns once the replica streams. */
+    private static void startPrimaryAndStreamingReplica(PostgresController primary, PostgresController replica) throws Exception {
+        startPrimaryAndReplica(primary, replica);
+        String name = replica.config().machineId().value();
+        await("the replica to stream", () -> primary.status().replica(name).map(r -> r.state().equals("streaming")).orElse(false));
     }
 }
