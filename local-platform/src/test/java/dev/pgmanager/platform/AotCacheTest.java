@@ -45,6 +45,8 @@ class AotCacheTest {
     void theCacheHoldsTheSidecarsClassesAndTheTrainingLeavesNothingBehind() throws Exception {
         Path cache = dir.resolve("out/pgmanager.aot");
         Path notToBeTouched = dir.resolve("a-members-real-data");
+        // the training's sidecar raises its session's CPU share: that session must be its own, not this test's (a shell's)
+        String ourSession = Files.readString(Path.of("/proc/self/autogroup"));
         // On a member's machine the environment names the real data directory: the training must not take it
         Result made = pgmanager(Map.of("PGMANAGER_DATA_DIR", notToBeTouched.toString(), "PGMANAGER_API_LISTEN", "0.0.0.0:1"),
                 List.of(), "aot-cache", "--output", cache.toString());
@@ -55,6 +57,7 @@ class AotCacheTest {
         assertFalse(Files.exists(notToBeTouched), "the training used the data directory of its environment");
         assertEmpty(tmp);
         assertNoProcessMentions(dir);
+        assertEquals(ourSession, Files.readString(Path.of("/proc/self/autogroup")), "the training changed its caller's session");
         try (Stream<Path> beside = Files.list(cache.getParent())) {
             assertEquals(List.of(cache), beside.toList(), "only the cache is left beside it");
         }

@@ -101,7 +101,9 @@ final class TrainingMember {
      * then stops it cleanly (SIGTERM) and waits for its exit. It gets SIGTERM too if this process dies first.
      */
     void runUntilItLeads(List<String> jvm, Duration timeout, String step) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("setpriv", "--pdeathsig", "TERM", "--"));
+        // A session of its own: a sidecar raises its session's CPU share (CpuShare), which must not be the caller's
+        // (a terminal's shell, or the benchmark's session, whose pgbench then outweighed the cluster it measured)
+        List<String> command = new ArrayList<>(List.of("setsid", "setpriv", "--pdeathsig", "TERM", "--"));
         command.addAll(jvm);
         command.addAll(List.of("run", "--config", config.toString()));
         ProcessBuilder builder = new ProcessBuilder(command);
