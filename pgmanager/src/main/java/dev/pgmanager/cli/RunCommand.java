@@ -101,7 +101,8 @@ final class RunCommand implements Callable<Integer> {
             config = SidecarConfigLoader.load(Optional.ofNullable(configFile), System.getenv());
             LogFields.machineId(config.machineId());
             LogOutput.use(fromCommandLine.orElse(config.logFormat()));
-            CpuShare.raiseForThisProcess();
+            if (config.ha().autogroups().turnsOff(System.getenv())) CpuShare.turnAutogroupsOffThenRaise();
+            else CpuShare.raiseForThisProcess();
             if (config.ha().realtimePriority()) RealTimeThreads.enableForThisProcess();
             sidecar = Sidecar.start(config, Clock.systemUTC());
         } catch (Exception | Error e) {

@@ -20,16 +20,18 @@ import java.util.Objects;
  * @param failsafeMode              a primary that loses the store keeps accepting writes while every member it knows
  *                                  confirms over the API that it follows it
  * @param realtimePriority          the threads that keep the lease run at real-time priority where permitted
+ * @param autogroups                whether the sidecar turns the kernel's autogroup scheduling off
  */
 public record HaConfig(Duration loopWait, long maximumLagOnFailoverBytes, Duration slotRetention, boolean noFailover,
                        int priority, Duration stopHandoverTimeout,
                        MigrationVerification verifyOnMigration, SynchronousSettings synchronous, boolean noSync,
-                       boolean failsafeMode, boolean realtimePriority) {
+                       boolean failsafeMode, boolean realtimePriority, AutogroupScheduling autogroups) {
     public HaConfig {
         Objects.requireNonNull(stopHandoverTimeout, "stopHandoverTimeout");
         Objects.requireNonNull(loopWait, "loopWait");
         Objects.requireNonNull(verifyOnMigration, "verifyOnMigration");
         Objects.requireNonNull(synchronous, "synchronous");
         Objects.requireNonNull(slotRetention, "slotRetention");
+        Objects.requireNonNull(autogroups, "autogroups");
     }
 }

@@ -79,7 +79,8 @@ public final class SidecarConfigLoader {
                 settings.get(STOP_HANDOVER_TIMEOUT), settings.get(VERIFY_ON_MIGRATION),
                 new SynchronousSettings(settings.get(SYNCHRONOUS_MODE), settings.get(SYNCHRONOUS_NODE_COUNT),
                         settings.get(SYNCHRONOUS_MODE_STRICT)),
-                settings.get(NOSYNC), settings.get(FAILSAFE_MODE), settings.get(REALTIME_PRIORITY));
+                settings.get(NOSYNC), settings.get(FAILSAFE_MODE), settings.get(REALTIME_PRIORITY),
+                settings.get(AUTOGROUPS));
         String apiToken = settings.find(API_TOKEN).orElseGet(() -> ApiToken.derive(settings.get(APP), settings.get(SUPERUSER_PASSWORD)));
         ApiConfig api = new ApiConfig(settings.get(API_LISTEN), Optional.of(apiToken), settings.get(FLY_API_LISTEN),
                 settings.get(FLY_API_ADMIN_FROM));

@@ -109,6 +109,16 @@ public final class ValueParsers {
         };
     }
 
+    static AutogroupScheduling autogroupScheduling(String text) {
+        return switch (text.strip().toLowerCase(Locale.ROOT)) {
+            case "auto" -> AutogroupScheduling.AUTO;
+            case "off" -> AutogroupScheduling.OFF;
+            case "keep" -> AutogroupScheduling.KEEP;
+            default -> throw new IllegalArgumentException(ShownValue.of(text)
+                    + " is not what to do with the kernel's autogroup scheduling (use auto, off or keep)");
+        };
+    }
+
     static java.util.Optional<java.net.InetSocketAddress> socketAddressOrOff(String text) {
         return text.strip().equalsIgnoreCase("off") ? java.util.Optional.empty()
                 : java.util.Optional.of(NetworkSyntax.socketAddress(text));

@@ -24,6 +24,13 @@ import org.slf4j.LoggerFactory;
  * skipped. Autogroups apply only to processes in the root CPU cgroup (a Fly machine's processes, a VM's): in a container's
  * CPU cgroup the kernel shares between threads, and PostgreSQL's own niceness of 5 ({@code ServerLauncher}) keeps the
  * sidecar ahead there.
+ *
+ * <p>Sharing between sessions first has a flaw of its own: on a 2-core machine with Linux 6.18 (EEVDF), under
+ * select-only pgbench through HAProxy, a process that sleeps 10 ms in a loop in a session of its own went 0.5 to 11 s
+ * without the CPU, at niceness 0 or -5 alike, and so did the sidecars (their lease lost, their API silent); with
+ * autogroups off, 8 ms at most. A member that has its machine to itself (a Fly machine; {@code ha.autogroups}) turns
+ * them off, as PostgreSQL's tuning guides advise for database servers: threads then share the CPU, and PostgreSQL's
+ * niceness keeps the sidecar ahead.
  */
 public final class CpuShare {
     /** Weight 3121 against 1024 for nice 0 (the kernel's table). */
@@ -38,10 +45,37 @@ public final class CpuShare {
 
     private CpuShare() {}
 
+    private static final Path AUTOGROUP_SWITCH = Path.of("/proc/sys/kernel/sched_autogroup_enabled");
+
     /** Raises this process's session's share; a kernel without autogroups or a lack of privilege is logged, not fatal. */
     public static void raiseForThisProcess() {
-        raise(Path.of("/proc/self/autogroup"), Path.of("/proc/sys/kernel/sched_autogroup_enabled"), Path.of("/proc/self/cgroup"))
-                .ifPresent(log::info);
+        raise(Path.of("/proc/self/autogroup"), AUTOGROUP_SWITCH, Path.of("/proc/self/cgroup")).ifPresent(log::info);
+    }
+
+    /** Turns the kernel's autogroup scheduling off, then raises this process's session's share as far as it still counts. */
+    public static void turnAutogroupsOffThenRaise() {
+        turnAutogroupsOff(AUTOGROUP_SWITCH).ifPresent(log::info);
+        raiseForThisProcess();
+    }
+
+    /**
+     * Writes 0 to the kernel's switch {@code enabledSwitch} when it is on; returns what to tell the operator: that it was
+     * turned off, or why it could not be (a container's read-only {@code /proc/sys}, no root). Nothing when already off.
+     */
+    static Optional<String> turnAutogroupsOff(Path enabledSwitch) {
+        Optional<String> current = readQuietly(enabledSwitch).map(String::strip);
+        if (current.isEmpty()) return Optional.of("the kernel has no autogroup scheduling to turn off (no " + enabledSwitch + ")");
+        if (current.get().equals("0")) return Optional.empty();
+        try (FileOutputStream out = new FileOutputStream(enabledSwitch.toFile())) {
+            out.write('0');
+        } catch (IOException e) {
+            return Optional.of("could not turn the kernel's autogroup scheduling off (" + e.getMessage() + "; it needs root and a "
+                    + "writable /proc/sys, as a Fly machine has): sessions share the CPU first, and a busy session can keep "
+                    + "the sidecar's waiting for seconds; ha.autogroups: keep says nothing of it");
+        }
+        return Optional.of("turned the kernel's autogroup scheduling off (" + enabledSwitch + " was " + current.get() + "): "
+                + "threads, not sessions, now share this machine's CPU, and PostgreSQL's niceness of 5 keeps the sidecar ahead "
+                + "of it (sessions sharing first left a waiting session seconds without the CPU; ha.autogroups: keep leaves it on)");
     }
 
     /** Writes the niceness to {@code autogroup}; returns what to tell the operator when it could not or need not. */

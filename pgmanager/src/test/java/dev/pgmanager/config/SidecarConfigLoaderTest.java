@@ -101,7 +101,7 @@ class SidecarConfigLoaderTest {
         assertEquals(REPLICATION_SECRET, postgres.replicationPassword());
         assertEquals(List.of("fdaa::/16", "127.0.0.1/32", "::1/128"), postgres.allowedNetworks());
 
-        assertEquals(new HaConfig(Duration.ofSeconds(1), 16L << 20, Duration.ofMinutes(30), false, 0, Duration.ofSeconds(20), MigrationVerification.FULL, dev.pgmanager.ha.SynchronousSettings.OFF, false, false, true), config.ha());
+        assertEquals(new HaConfig(Duration.ofSeconds(1), 16L << 20, Duration.ofMinutes(30), false, 0, Duration.ofSeconds(20), MigrationVerification.FULL, dev.pgmanager.ha.SynchronousSettings.OFF, false, false, true, AutogroupScheduling.AUTO), config.ha());
 
         assertTrue(config.api().listen().getAddress().isAnyLocalAddress());
         assertTrue(config.api().listen().getAddress() instanceof java.net.Inet6Address);
@@ -161,6 +161,7 @@ class SidecarConfigLoaderTest {
                   priority: 7
                   stop_handover_timeout: 45s
                   realtime_priority: false
+                  autogroups: keep
                   verify_on_migration: quick
                 api:
                   listen: 127.0.0.5:9000
@@ -185,7 +186,7 @@ class SidecarConfigLoaderTest {
                 Map.of("shared_buffers", "256MB", "max_connections", "200", "pg_stat_statements.track", "all"),
                 "admin", "from-file-su", "replicator", "from-file-repl", List.of("10.0.0.0/8", "fdaa::/16")),
                 config.postgres());
-        assertEquals(new HaConfig(Duration.ofMillis(500), 1L << 30, Duration.ofHours(2), true, 7, Duration.ofSeconds(45), MigrationVerification.QUICK, dev.pgmanager.ha.SynchronousSettings.OFF, false, false, false), config.ha());
+        assertEquals(new HaConfig(Duration.ofMillis(500), 1L << 30, Duration.ofHours(2), true, 7, Duration.ofSeconds(45), MigrationVerification.QUICK, dev.pgmanager.ha.SynchronousSettings.OFF, false, false, false, AutogroupScheduling.KEEP), config.ha());
         assertEquals("127.0.0.5", config.api().listen().getAddress().getHostAddress());
         assertEquals(9000, config.api().listen().getPort());
         assertEquals(Optional.of("from-file-token"), config.api().token());
@@ -409,12 +410,14 @@ class SidecarConfigLoaderTest {
                 "PGMANAGER_DATA_DIR", "relative/data",
                 "FLY_PRIVATE_IP", "my-host",
                 "PGMANAGER_API_LISTEN", "8008",
-                "FLY_APP_NAME", "My_App"));
+                "FLY_APP_NAME", "My_App",
+                "PGMANAGER_AUTOGROUPS", "no"));
         assertMentions(error, "ha.nofailover: \"maybe\" is not a boolean", "ha.priority: \"high\" is not a whole number",
+                "ha.autogroups: \"no\" is not what to do with the kernel's autogroup scheduling (use auto, off or keep)",
                 "log.format: \"xml\" is not a log format", "postgres.data_dir: \"relative/data\" is not an absolute path",
                 "address: \"my-host\" is not an IP address", "set by FLY_PRIVATE_IP", "api.listen: 8008 has no port",
                 "app: \"My_App\" is not a valid app name");
-        assertEquals(7, error.problems().size());
+        assertEquals(8, error.problems().size());
     }
 
     @Test

@@ -48,6 +48,29 @@ class CpuShareTest {
     }
 
     @Test
+    void turnsAutogroupSchedulingOffOnceAndSaysSo() throws Exception {
+        Path enabled = Files.writeString(dir.resolve("enabled"), "1\n");
+        assertTrue(CpuShare.turnAutogroupsOff(enabled).orElseThrow().contains("turned the kernel's autogroup scheduling off"));
+        assertEquals("0", Files.readString(enabled));
+        assertEquals(Optional.empty(), CpuShare.turnAutogroupsOff(enabled), "already off: nothing to say");
+        assertEquals("0", Files.readString(enabled));
+    }
+
+    @Test
+    void autogroupsThatCannotBeTurnedOffAreSaidNotThrown() {
+        assertTrue(CpuShare.turnAutogroupsOff(dir.resolve("missing")).orElseThrow().contains("no autogroup scheduling"));
+        // a directory reads as nothing: as a kernel without the switch
+        assertTrue(CpuShare.turnAutogroupsOff(dir).orElseThrow().contains("no autogroup scheduling"));
+    }
+
+    @Test
+    void aSwitchThatRefusesTheWriteIsSaidNotThrown() {
+        // a kernel file that takes no writes, whoever writes it (root included), as a container's read-only /proc/sys
+        assertTrue(CpuShare.turnAutogroupsOff(Path.of("/proc/version")).orElseThrow()
+                .contains("could not turn the kernel's autogroup scheduling off"));
+    }
+
+    @Test
     void theCpuCgroupIsTheV1CpuHierarchysElseTheUnifiedOne() {
         assertEquals(Optional.of("/"), CpuShare.cpuCgroup("4:memory:/process_api/6c36\n1:cpu:/\n0::/pgmanager-local-1/m\n"));
         assertEquals(Optional.of("/docker/abc"), CpuShare.cpuCgroup("2:cpu,cpuacct:/docker/abc\n0::/\n"));
