@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,8 +46,9 @@ class AotCacheTest {
     void theCacheHoldsTheSidecarsClassesAndTheTrainingLeavesNothingBehind() throws Exception {
         Path cache = dir.resolve("out/pgmanager.aot");
         Path notToBeTouched = dir.resolve("a-members-real-data");
-        // the training's sidecar raises its session's CPU share: that session must be its own, not this test's (a shell's)
-        String ourSession = Files.readString(Path.of("/proc/self/autogroup"));
+        // the training's sidecar raises its session's CPU share: that session must be its own, not this test's (a shell's);
+        // a kernel without autogroups, or with them off, has no share to raise
+        Optional<String> ourSession = sessionShare();
         // On a member's machine the environment names the real data directory: the training must not take it
         Result made = pgmanager(Map.of("PGMANAGER_DATA_DIR", notToBeTouched.toString(), "PGMANAGER_API_LISTEN", "0.0.0.0:1"),
                 List.of(), "aot-cache", "--output", cache.toString());
@@ -57,7 +59,7 @@ class AotCacheTest {
         assertFalse(Files.exists(notToBeTouched), "the training used the data directory of its environment");
         assertEmpty(tmp);
         assertNoProcessMentions(dir);
-        assertEquals(ourSession, Files.readString(Path.of("/proc/self/autogroup")), "the training changed its caller's session");
+        assertEquals(ourSession, sessionShare(), "the training changed its caller's session");
         try (Stream<Path> beside = Files.list(cache.getParent())) {
             assertEquals(List.of(cache), beside.toList(), "only the cache is left beside it");
         }
@@ -142,6 +144,14 @@ class AotCacheTest {
             stopWithDescendants(process);
             Files.delete(output);
         }
+    }
+
+    /** This process's session's CPU share ({@code /autogroup-N nice K}), where the kernel shares the CPU so. */
+    private static Optional<String> sessionShare() throws IOException {
+        Path autogroup = Path.of("/proc/self/autogroup");
+        Path enabled = Path.of("/proc/sys/kernel/sched_autogroup_enabled");
+        if (!Files.exists(autogroup) || !Files.exists(enabled) || Files.readString(enabled).strip().equals("0")) return Optional.empty();
+        return Optional.of(Files.readString(autogroup));
     }
 
     private static Process start(Map<String, String> environment, List<String> jvmOptions, Path output, String... arguments)

@@ -112,7 +112,8 @@ public final class ValueParsers {
     static AutogroupScheduling autogroupScheduling(String text) {
         return switch (text.strip().toLowerCase(Locale.ROOT)) {
             case "auto" -> AutogroupScheduling.AUTO;
-            case "off" -> AutogroupScheduling.OFF;
+            // YAML reads a bare off as the boolean false
+            case "off", "false" -> AutogroupScheduling.OFF;
             case "keep" -> AutogroupScheduling.KEEP;
             default -> throw new IllegalArgumentException(ShownValue.of(text)
                     + " is not what to do with the kernel's autogroup scheduling (use auto, off or keep)");

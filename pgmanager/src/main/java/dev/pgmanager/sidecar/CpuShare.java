@@ -54,24 +54,31 @@ public final class CpuShare {
 
     /** Turns the kernel's autogroup scheduling off, then raises this process's session's share as far as it still counts. */
     public static void turnAutogroupsOffThenRaise() {
-        turnAutogroupsOff(AUTOGROUP_SWITCH).ifPresent(log::info);
+        turnAutogroupsOff(AUTOGROUP_SWITCH, Path.of("/proc/self/cgroup")).ifPresent(log::info);
         raiseForThisProcess();
     }
 
     /**
-     * Writes 0 to the kernel's switch {@code enabledSwitch} when it is on; returns what to tell the operator: that it was
-     * turned off, or why it could not be (a container's read-only {@code /proc/sys}, no root). Nothing when already off.
+     * Writes 0 to the kernel's switch {@code enabledSwitch} when it is on and this process is in the root CPU cgroup;
+     * returns what to tell the operator: that it was turned off, or why not. Nothing when there is nothing to do (the
+     * switch off already, or missing: {@link #raise} says so). The switch is the whole machine's and stays as written
+     * after the sidecar exits; in a container's CPU cgroup autogroups do not apply to the sidecar, and the machine is
+     * the host's (a privileged container can write its {@code /proc/sys}), so it is left alone there.
      */
-    static Optional<String> turnAutogroupsOff(Path enabledSwitch) {
+    static Optional<String> turnAutogroupsOff(Path enabledSwitch, Path cgroups) {
         Optional<String> current = readQuietly(enabledSwitch).map(String::strip);
-        if (current.isEmpty()) return Optional.of("the kernel has no autogroup scheduling to turn off (no " + enabledSwitch + ")");
-        if (current.get().equals("0")) return Optional.empty();
+        if (current.isEmpty() || current.get().equals("0")) return Optional.empty();
+        Optional<String> cpuGroup = readQuietly(cgroups).flatMap(CpuShare::cpuCgroup).filter(path -> !path.equals("/"));
+        if (cpuGroup.isPresent()) {
+            return Optional.of("left the kernel's autogroup scheduling on: the sidecar runs in CPU cgroup " + cpuGroup.get()
+                    + " (a container), where autogroups do not apply to it, and the switch is the host's");
+        }
         try (FileOutputStream out = new FileOutputStream(enabledSwitch.toFile())) {
             out.write('0');
         } catch (IOException e) {
             return Optional.of("could not turn the kernel's autogroup scheduling off (" + e.getMessage() + "; it needs root and a "
                     + "writable /proc/sys, as a Fly machine has): sessions share the CPU first, and a busy session can keep "
-                    + "the sidecar's waiting for seconds; ha.autogroups: keep says nothing of it");
+                    + "the sidecar waiting for seconds; set ha.autogroups: keep to leave them on without this message");
         }
         return Optional.of("turned the kernel's autogroup scheduling off (" + enabledSwitch + " was " + current.get() + "): "
                 + "threads, not sessions, now share this machine's CPU, and PostgreSQL's niceness of 5 keeps the sidecar ahead "

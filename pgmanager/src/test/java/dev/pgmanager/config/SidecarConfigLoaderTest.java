@@ -402,6 +402,15 @@ class SidecarConfigLoaderTest {
     }
 
     @Test
+    void autogroupsOffInTheFileIsOffThoughYamlReadsItAsABoolean() throws Exception {
+        Path yaml = file("autogroups.yml", """
+                ha:
+                  autogroups: off
+                """);
+        assertEquals(AutogroupScheduling.OFF, SidecarConfigLoader.load(Optional.of(yaml), flyEnvironment()).ha().autogroups());
+    }
+
+    @Test
     void badValuesOfOtherKinds() {
         ConfigException error = rejected(with(flyEnvironment(),
                 "PGMANAGER_NOFAILOVER", "maybe",

@@ -50,23 +50,32 @@ class CpuShareTest {
     @Test
     void turnsAutogroupSchedulingOffOnceAndSaysSo() throws Exception {
         Path enabled = Files.writeString(dir.resolve("enabled"), "1\n");
-        assertTrue(CpuShare.turnAutogroupsOff(enabled).orElseThrow().contains("turned the kernel's autogroup scheduling off"));
+        Path cgroups = Files.writeString(dir.resolve("cgroup"), "4:memory:/process_api/6c36\n1:cpu:/\n0::/\n");
+        assertTrue(CpuShare.turnAutogroupsOff(enabled, cgroups).orElseThrow().contains("turned the kernel's autogroup scheduling off"));
         assertEquals("0", Files.readString(enabled));
-        assertEquals(Optional.empty(), CpuShare.turnAutogroupsOff(enabled), "already off: nothing to say");
+        assertEquals(Optional.empty(), CpuShare.turnAutogroupsOff(enabled, cgroups), "already off: nothing to say");
         assertEquals("0", Files.readString(enabled));
     }
 
     @Test
-    void autogroupsThatCannotBeTurnedOffAreSaidNotThrown() {
-        assertTrue(CpuShare.turnAutogroupsOff(dir.resolve("missing")).orElseThrow().contains("no autogroup scheduling"));
+    void aContainersSidecarLeavesTheHostsSwitchAlone() throws Exception {
+        Path enabled = Files.writeString(dir.resolve("enabled"), "1\n");
+        Path cgroups = Files.writeString(dir.resolve("cgroup"), "0::/system.slice/docker-0123.scope\n");
+        assertTrue(CpuShare.turnAutogroupsOff(enabled, cgroups).orElseThrow().contains("docker-0123.scope"));
+        assertEquals("1\n", Files.readString(enabled));
+    }
+
+    @Test
+    void aKernelWithoutTheSwitchHasNothingToTurnOff() {
+        assertEquals(Optional.empty(), CpuShare.turnAutogroupsOff(dir.resolve("missing"), dir.resolve("none")));
         // a directory reads as nothing: as a kernel without the switch
-        assertTrue(CpuShare.turnAutogroupsOff(dir).orElseThrow().contains("no autogroup scheduling"));
+        assertEquals(Optional.empty(), CpuShare.turnAutogroupsOff(dir, dir.resolve("none")));
     }
 
     @Test
     void aSwitchThatRefusesTheWriteIsSaidNotThrown() {
         // a kernel file that takes no writes, whoever writes it (root included), as a container's read-only /proc/sys
-        assertTrue(CpuShare.turnAutogroupsOff(Path.of("/proc/version")).orElseThrow()
+        assertTrue(CpuShare.turnAutogroupsOff(Path.of("/proc/version"), dir.resolve("none")).orElseThrow()
                 .contains("could not turn the kernel's autogroup scheduling off"));
     }
 

@@ -17,7 +17,6 @@ import dev.pgmanager.postgres.PgBinaries;
 import dev.pgmanager.postgres.PgCommandRunner;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -447,9 +446,9 @@ public final class BackupBenchmark {
         Optional<Long> maxLatency = BackupFigures.max(r.archiveLatencyMillis());
         Optional<Long> maxExposure = BackupFigures.max(r.exposureMillis());
 
-        out.printf("pgmanager backup figures, %s on %s (%d CPUs, load average %s at the start), %s run in %d s: %d-member cluster, "
-                        + "pgbench scale %d%n", started, InetAddress.getLocalHost().getHostName(), Runtime.getRuntime().availableProcessors(),
-                load, quick ? "a quick" : "a full", Duration.between(started, Instant.now()).toSeconds(), nodes, scale);
+        out.printf("pgmanager backup figures, %s on %s, load average %s at the start, %s run in %d s: %d-member cluster, "
+                        + "pgbench scale %d%n", started, Figures.machine(), load, quick ? "a quick" : "a full",
+                Duration.between(started, Instant.now()).toSeconds(), nodes, scale);
         line("database, as pgBackRest backed it up", BackupFigures.size(r.databaseBytes()) + " (" + r.rows() + " rows)");
         line("full backup, pgBackRest to S3", String.format(Locale.ROOT, "%.1f MB/s (%s end to end)", pgBackRest,
                 BackupFigures.seconds(r.pgBackRest())));

@@ -18,6 +18,21 @@ final class Figures {
         return Optional.of(n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2);
     }
 
+    /**
+     * The machine a benchmark ran on, for its header: {@code host (2 CPUs, autogroups on)}. Whether the kernel shares the
+     * CPU between sessions first changes what a loaded machine does to the sidecars (README, *Under load*).
+     */
+    static String machine() throws IOException {
+        String autogroups;
+        try {
+            autogroups = Files.readString(Path.of("/proc/sys/kernel/sched_autogroup_enabled")).strip().equals("0") ? "off" : "on";
+        } catch (IOException e) {
+            autogroups = "none in this kernel";
+        }
+        return "%s (%d CPUs, autogroups %s)".formatted(java.net.InetAddress.getLocalHost().getHostName(),
+                Runtime.getRuntime().availableProcessors(), autogroups);
+    }
+
     /** A kB figure of a process's {@code /proc/PID/FILE} line that starts with {@code field}, in MB (-1 when absent). */
     static long procMegabytes(long pid, String file, String field) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), file))) {

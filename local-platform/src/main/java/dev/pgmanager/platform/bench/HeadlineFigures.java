@@ -4,7 +4,6 @@ import dev.pgmanager.platform.bench.FailoverBenchmark.SidecarMemory;
 import dev.pgmanager.platform.bench.RollingMigration.Step;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,8 +46,7 @@ public final class HeadlineFigures {
         long lost = failover.rounds().stream().mapToInt(FailoverBenchmark.Round::lostWrites).sum()
                 + migrations.stream().mapToInt(Step::lostWrites).sum();
 
-        out.printf("pgmanager headline figures, %s on %s (%d CPUs), %s run in %d s%n", started,
-                InetAddress.getLocalHost().getHostName(), Runtime.getRuntime().availableProcessors(), quick ? "a quick" : "a full",
+        out.printf("pgmanager headline figures, %s on %s, %s run in %d s%n", started, Figures.machine(), quick ? "a quick" : "a full",
                 Duration.between(started, Instant.now()).toSeconds());
         line("crash failover, write gap (median)", failover.medianGapMillis("crash").map(ms -> ms + " ms"));
         line("replicas following a new primary (median)", failover.medianFollowMillis().map(ms -> ms + " ms after its first write"));

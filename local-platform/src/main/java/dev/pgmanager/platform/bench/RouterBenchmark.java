@@ -140,8 +140,8 @@ public final class RouterBenchmark {
         double direct = paths.get(0).median();
         double router = paths.get(1).median();
         double haproxy = paths.get(2).median();
-        out.printf("%npgmanager router figures, %s on %s (%d CPUs), select-only pgbench with %d clients (medians)%n", started,
-                java.net.InetAddress.getLocalHost().getHostName(), Runtime.getRuntime().availableProcessors(), clients);
+        out.printf("%npgmanager router figures, %s on %s, select-only pgbench with %d clients (medians)%n", started,
+                Figures.machine(), clients);
         out.printf("  %-40s %9.0f tps%n", "direct to the primary", direct);
         out.printf("  %-40s %9.0f tps  (%.2f of direct)%n", "stock HAProxy " + haproxyVersion(), haproxy, haproxy / direct);
         out.printf("  %-40s %9.0f tps  (%.2f of direct)%n", "pgmanager's primary router", router, router / direct);

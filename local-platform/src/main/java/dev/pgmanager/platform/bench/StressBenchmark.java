@@ -81,9 +81,8 @@ public final class StressBenchmark {
             }
             Result result = new Result(held, changes, LeaseEvents.suspensions(cluster));
             result.suspensions().forEach(line -> out.println("  " + line));
-            out.printf("%npgmanager stress figures, %s on %s (%d CPUs): %d s of stress-ng (%d CPU, %d I/O workers, 1 disk writer) "
-                            + "beside an idle %d-member cluster%n", started, java.net.InetAddress.getLocalHost().getHostName(),
-                    Runtime.getRuntime().availableProcessors(), length.toSeconds(), workers, workers, nodes);
+            out.printf("%npgmanager stress figures, %s on %s: %d s of stress-ng (%d CPU, %d I/O workers, 1 disk writer) "
+                            + "beside an idle %d-member cluster%n", started, Figures.machine(), length.toSeconds(), workers, workers, nodes);
             out.printf("  %-40s %d (goal 0)%n", "leader changes", result.leaderChanges());
             out.printf("  %-40s %d (goal 0)%n", "leases suspended or lost", result.suspensions().size());
             failed = !result.passed();
