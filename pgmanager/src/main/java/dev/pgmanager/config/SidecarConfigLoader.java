@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -63,6 +64,11 @@ public final class SidecarConfigLoader {
     }
 
     private static SidecarConfig assemble(ResolvedSettings settings, Map<String, String> parameters) {
+        // A Fly member derives both secrets, each 100,000 rounds of PBKDF2 (slow on purpose): side by side, on a machine
+        // of more than one CPU they cost the start the time of one
+        CompletableFuture<String> apiToken = settings.find(API_TOKEN).map(CompletableFuture::completedFuture)
+                .orElseGet(() -> CompletableFuture.supplyAsync(() -> ApiToken.derive(settings.get(APP), settings.get(SUPERUSER_PASSWORD)),
+                        task -> Thread.ofVirtual().name("api-token-derivation").start(task)));
         String storeAuth = settings.find(STORE_AUTH)
                 .orElseGet(() -> StoreSecret.derive(settings.get(APP), settings.get(SUPERUSER_PASSWORD)));
         StoreConfig.Ensemble ensemble = new StoreConfig.Ensemble(settings.get(ENSEMBLE_SIZE), settings.get(ENSEMBLE_CLIENT_PORT),
@@ -81,8 +87,7 @@ public final class SidecarConfigLoader {
                         settings.get(SYNCHRONOUS_MODE_STRICT)),
                 settings.get(NOSYNC), settings.get(FAILSAFE_MODE), settings.get(REALTIME_PRIORITY),
                 settings.get(AUTOGROUPS));
-        String apiToken = settings.find(API_TOKEN).orElseGet(() -> ApiToken.derive(settings.get(APP), settings.get(SUPERUSER_PASSWORD)));
-        ApiConfig api = new ApiConfig(settings.get(API_LISTEN), Optional.of(apiToken), settings.get(FLY_API_LISTEN),
+        ApiConfig api = new ApiConfig(settings.get(API_LISTEN), Optional.of(apiToken.join()), settings.get(FLY_API_LISTEN),
                 settings.get(FLY_API_ADMIN_FROM));
         MetricsConfig metrics = new MetricsConfig(settings.get(METRICS_LISTEN));
         RouterConfig router = new RouterConfig(settings.find(ROUTER_LISTEN));
