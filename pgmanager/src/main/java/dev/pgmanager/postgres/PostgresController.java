@@ -116,8 +116,10 @@ public final class PostgresController {
             }
             // The server that answers must be the one just started, not another on the same port or on this data
             // directory (whose lock file the new one then finds, and exits): taken for started, it was started again
-            // at every pass.
-            return acceptsConnections() && postmaster.isAlive() && pid().equals(OptionalLong.of(postmaster.pid()));
+            // at every pass. Its data directory tells another cluster's server from ours (the new one writes its lock
+            // file before it finds the port taken, so the file alone names it for a moment); the lock file's pid
+            // tells an older server on our own data directory from the new one.
+            return answersForOurDataDirectory() && postmaster.isAlive() && pid().equals(OptionalLong.of(postmaster.pid()));
         });
         if (status().role() == PgRole.PRIMARY) {
             ensureReplicationRole();
@@ -847,10 +849,12 @@ public final class PostgresController {
         }
     }
 
-    private boolean acceptsConnections() {
-        try (Connection connection = connect()) {
-            return connection.isValid(5);
-        } catch (SQLException e) {
+    /** Whether a server accepts connections here and says its data directory is ours. */
+    private boolean answersForOurDataDirectory() {
+        try (Connection connection = connect(); Statement statement = connection.createStatement();
+                ResultSet row = statement.executeQuery("SHOW data_directory")) {
+            return row.next() && Files.isSameFile(Path.of(row.getString(1)), dataDirectory.path());
+        } catch (SQLException | IOException | java.nio.file.InvalidPathException e) {
             return false;
         }
     }
