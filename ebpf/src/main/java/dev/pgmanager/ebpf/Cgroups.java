@@ -2,10 +2,12 @@ package dev.pgmanager.ebpf;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /** Cgroup v2 directories: the machine's root one, checking a requested one, and naming one by its kernel id. */
 final class Cgroups {
@@ -41,11 +43,37 @@ final class Cgroups {
         if (root.isEmpty() || id == 0) {
             return Optional.empty();
         }
-        try (Stream<Path> directories = Files.walk(root.get())) {
-            return directories.filter(Files::isDirectory).filter(d -> idOrZero(d) == id).findFirst();
-        } catch (IOException | UncheckedIOException e) {
-            return Optional.empty(); // a cgroup removed while walking: report the id only
+        // Other cgroups come and go meanwhile (a container's, another test's): one removed under the walk is skipped,
+        // not the end of the search (Files.walk gave up on the first, and the message then named only the id)
+        Path[] found = new Path[1];
+        try {
+            Files.walkFileTree(root.get(), new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path directory, BasicFileAttributes attributes) {
+                    if (idOrZero(directory) != id) return FileVisitResult.CONTINUE;
+                    found[0] = directory;
+                    return FileVisitResult.TERMINATE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path path, IOException e) {
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path directory, IOException e) {
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            return Optional.empty();
         }
+        return Optional.ofNullable(found[0]);
     }
 
     private static long idOrZero(Path directory) {
