@@ -219,7 +219,15 @@ final class LocalCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            dir.cluster().down(purge);
+            LocalCluster cluster = dir.cluster();
+            // --purge deletes the directory: never one that is not a local cluster's (a mistyped --dir), and without
+            // its cluster.json nothing would be stopped anyway
+            if (cluster.file().isEmpty()) {
+                throw new IllegalArgumentException("no local cluster in " + dir.dir + " (no cluster.json): nothing stopped"
+                        + (purge ? ", nothing removed" : "") + ". A cluster whose directory was removed by hand leaves its "
+                        + "processes running: their command lines name the directory (pgrep -af " + dir.dir + ")");
+            }
+            cluster.down(purge);
             System.out.println(purge ? "stopped and removed " + dir.dir : "stopped the cluster in " + dir.dir + " (its data is kept)");
             return 0;
         }

@@ -49,6 +49,18 @@ class PlatformCommandsTest {
     }
 
     @Test
+    void downWithPurgeOnADirectoryThatHoldsNoClusterRemovesNothing(@TempDir Path dir) throws Exception {
+        Path precious = Files.writeString(dir.resolve("precious.txt"), "not a cluster's");
+        for (String[] command : new String[][] {{"local", "down", "--purge", "--dir", dir.toString()},
+            {"local", "down", "--dir", dir.toString()}}) {
+            CommandRun run = CommandRun.of(command);
+            assertEquals(2, run.exit(), run.err());
+            assertTrue(run.err().contains("no local cluster in " + dir + " (no cluster.json): nothing stopped"), run.err());
+        }
+        assertEquals("not a cluster's", Files.readString(precious), "the directory and its files are left alone");
+    }
+
+    @Test
     void aMemberCommandOnADirectoryWithoutAClusterSaysSoAndChangesNothing(@TempDir Path dir) throws Exception {
         for (String action : new String[] {"kill", "stop", "start", "migrate", "destroy", "isolate", "heal"}) {
             CommandRun run = CommandRun.of("local", action, "--dir", dir.toString(), "aaaaaaaaaaaaaa");
