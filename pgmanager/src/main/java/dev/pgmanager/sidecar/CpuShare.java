@@ -68,7 +68,7 @@ public final class CpuShare {
     static Optional<String> turnAutogroupsOff(Path enabledSwitch, Path cgroups) {
         Optional<String> current = readQuietly(enabledSwitch).map(String::strip);
         if (current.isEmpty() || current.get().equals("0")) return Optional.empty();
-        Optional<String> cpuGroup = readQuietly(cgroups).flatMap(CpuShare::cpuCgroup).filter(path -> !path.equals("/"));
+        Optional<String> cpuGroup = containerCpuGroup(cgroups);
         if (cpuGroup.isPresent()) {
             return Optional.of("left the kernel's autogroup scheduling on: the sidecar runs in CPU cgroup " + cpuGroup.get()
                     + " (a container), where autogroups do not apply to it, and the switch is the host's");
@@ -91,7 +91,7 @@ public final class CpuShare {
             return Optional.of("the kernel shares the CPU without autogroups: the sidecar's session keeps its priority, and "
                     + "PostgreSQL's niceness of 5 alone keeps the sidecar ahead of it");
         }
-        Optional<String> cpuGroup = readQuietly(cgroups).flatMap(CpuShare::cpuCgroup).filter(path -> !path.equals("/"));
+        Optional<String> cpuGroup = containerCpuGroup(cgroups);
         if (cpuGroup.isPresent()) {
             return Optional.of("the sidecar runs in CPU cgroup " + cpuGroup.get() + " (a container), where the kernel shares "
                     + "the CPU between threads, not sessions: PostgreSQL's niceness of 5 alone keeps the sidecar ahead of it");
@@ -131,6 +131,11 @@ public final class CpuShare {
             if (fields[0].equals("0") && fields[1].isEmpty()) unified = Optional.of(fields[2]);
         }
         return unified;
+    }
+
+    /** This process's CPU cgroup when it is not the root one (a container's), from {@code /proc/self/cgroup}. */
+    private static Optional<String> containerCpuGroup(Path cgroups) {
+        return readQuietly(cgroups).flatMap(CpuShare::cpuCgroup).filter(path -> !path.equals("/"));
     }
 
     private static Optional<String> readQuietly(Path file) {
