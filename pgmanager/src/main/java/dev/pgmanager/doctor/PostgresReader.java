@@ -5,6 +5,7 @@ import dev.pgmanager.doctor.ServerFacts.Slot;
 import dev.pgmanager.net.HostPort;
 import dev.pgmanager.postgres.Credentials;
 import dev.pgmanager.postgres.Lsn;
+import dev.pgmanager.postgres.TimelineHistory;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -12,7 +13,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -82,25 +82,16 @@ final class PostgresReader {
         return slots;
     }
 
-    /**
-     * The timeline history file of {@code timeline}: one line per earlier timeline, {@code <tli> <switchpoint> <reason>}.
-     * Timeline 1 has none.
-     */
+    /** The earlier timelines of {@code timeline}'s history and where each ended (timeline 1 has none). */
     private static Map<Long, Lsn> switchpoints(Connection c, long timeline) throws SQLException {
-        Map<Long, Lsn> switchpoints = new HashMap<>();
-        if (timeline <= 1) return switchpoints;
+        if (timeline <= 1) return Map.of();
         try (PreparedStatement s = c.prepareStatement("SELECT pg_read_file(?)")) {
             s.setString(1, "pg_wal/%08X.history".formatted(timeline));
             try (ResultSet r = s.executeQuery()) {
                 r.next();
-                for (String line : r.getString(1).split("\n")) {
-                    String[] fields = line.strip().split("\\s+");
-                    if (fields.length < 2 || fields[0].startsWith("#") || fields[0].isEmpty()) continue;
-                    switchpoints.put(Long.parseLong(fields[0]), Lsn.parse(fields[1]));
-                }
+                return TimelineHistory.switchpoints(r.getString(1));
             }
         }
-        return switchpoints;
     }
 
     private static boolean bool(Connection c, String sql) throws SQLException {

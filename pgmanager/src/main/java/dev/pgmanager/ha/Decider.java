@@ -359,6 +359,13 @@ public final class Decider {
         Optional<Member> leaderMember = o.cluster().member(id.value()).filter(m -> publishedSinceLeading(m, leader));
         // A replica streaming from the leader has its history. And a just-promoted leader's record still shows its old
         // timeline while its replicas already follow the new one: only a record written since it leads is compared.
+        Optional<LocalPostgres.PastSwitchpoint> past = local.server().flatMap(LocalPostgres.Server::pastSwitchpoint);
+        if (past.isPresent() && leaderMember.isPresent() && leaderMember.get().timeline() == past.get().timeline()) {
+            // PostgreSQL will never follow it: waiting out REWIND_AFTER_NOT_STREAMING only delays the rewind.
+            return Decision.of("the leader's timeline " + past.get().timeline() + " left mine at " + lsn(past.get().switchpoint())
+                    + " and I replayed on to " + lsn(past.get().replayed()) + ": our histories diverged, rewinding to " + id,
+                    new Rewind(id));
+        }
         if (!local.streaming() && leaderMember.isPresent() && leaderMember.get().timeline() > 0
                 && local.timeline() > leaderMember.get().timeline()) {
             return Decision.of("my timeline " + local.timeline() + " is ahead of the leader's " + leaderMember.get().timeline()
@@ -517,6 +524,11 @@ public final class Decider {
     }
 
     /** Whether the leader wrote {@code record} after it took the lease, and so after its promotion. */
+    /** A WAL position as PostgreSQL writes it. */
+    private static String lsn(long position) {
+        return "%X/%X".formatted(position >>> 32, position & 0xFFFFFFFFL);
+    }
+
     private static boolean publishedSinceLeading(Member record, Leader leader) {
         return record.updatedAt() != null && leader.acquiredAt() != null && record.updatedAt().isAfter(leader.acquiredAt());
     }

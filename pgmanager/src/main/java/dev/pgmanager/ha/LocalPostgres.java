@@ -44,29 +44,44 @@ public record LocalPostgres(
     public enum ServerRole { PRIMARY, REPLICA }
 
     /**
+     * A replica's history that the newest timeline it knows of left behind: that timeline ended the replica's at
+     * {@code switchpoint}, and the replica replayed on to {@code replayed} (WAL positions as numbers).
+     */
+    public record PastSwitchpoint(long timeline, long switchpoint, long replayed) {}
+
+    /**
      * The running server.
      *
      * @param role primary or replica
      * @param wal how far its WAL got
      * @param following the member a replica is configured to follow, if any
-     * @param streaming a replica's WAL receiver is streaming
+     * @param streaming a replica's WAL receiver is streaming, and on a history it can follow
      * @param idleSlots a replica's physical replication slots that nobody streams through, by name
+     * @param pastSwitchpoint a replica replayed past where the newest timeline it knows of left its own: it cannot follow
+     *     that timeline without a rewind
      */
-    public record Server(ServerRole role, WalPositions wal, Optional<Following> following, boolean streaming, List<String> idleSlots) {
+    public record Server(ServerRole role, WalPositions wal, Optional<Following> following, boolean streaming, List<String> idleSlots,
+            Optional<PastSwitchpoint> pastSwitchpoint) {
         public Server {
             Objects.requireNonNull(role, "role");
             Objects.requireNonNull(wal, "wal");
             Objects.requireNonNull(following, "following");
             idleSlots = List.copyOf(idleSlots);
+            Objects.requireNonNull(pastSwitchpoint, "pastSwitchpoint");
         }
 
         public Server(ServerRole role, WalPositions wal, Optional<Following> following, boolean streaming) {
-            this(role, wal, following, streaming, List.of());
+            this(role, wal, following, streaming, List.of(), Optional.empty());
         }
 
         /** The same, holding these idle slots. */
         public Server withIdleSlots(List<String> names) {
-            return new Server(role, wal, following, streaming, names);
+            return new Server(role, wal, following, streaming, names, pastSwitchpoint);
+        }
+
+        /** The same, a replica that replayed past the newest timeline's switchpoint: not streaming anything it can follow. */
+        public Server pastSwitchpoint(PastSwitchpoint past) {
+            return new Server(role, wal, following, false, idleSlots, Optional.of(past));
         }
 
         /** A primary, which writes WAL: it has received and replayed all it wrote. */

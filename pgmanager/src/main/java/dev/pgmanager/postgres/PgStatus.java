@@ -19,6 +19,8 @@ import java.util.Optional;
  *                       ({@code pg_settings.pending_restart}), by name
  * @param idleSlots      replica: the physical replication slots nobody streams through, by name (a standby's slots hold
  *                       its WAL too, and nothing moves an idle one on)
+ * @param pastSwitchpoint replica: it replayed past where the newest timeline it knows of left its own, so it cannot
+ *                       follow that timeline without a rewind
  */
 public record PgStatus(
         PgRole role,
@@ -30,7 +32,8 @@ public record PgStatus(
         List<ReplicationConnection> replicas,
         Optional<WalReceiverStatus> walReceiver,
         List<String> pendingRestart,
-        List<String> idleSlots) {
+        List<String> idleSlots,
+        Optional<PastSwitchpoint> pastSwitchpoint) {
 
     public PgStatus {
         Objects.requireNonNull(role, "role");
@@ -41,7 +44,7 @@ public record PgStatus(
 
     public static PgStatus stopped() {
         return new PgStatus(PgRole.STOPPED, 0, Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), List.of(), Optional.empty(), List.of(), List.of());
+                Optional.empty(), List.of(), Optional.empty(), List.of(), List.of(), Optional.empty());
     }
 
     public boolean running() {

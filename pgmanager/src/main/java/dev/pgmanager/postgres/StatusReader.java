@@ -30,7 +30,7 @@ final class StatusReader {
                                 ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int""")) {
                 row.next();
                 return new PgStatus(PgRole.PRIMARY, row.getInt(3), lsn(row, 1), lsn(row, 2),
-                        Optional.empty(), Optional.empty(), replicas, receiver, pendingRestart, List.of());
+                        Optional.empty(), Optional.empty(), replicas, receiver, pendingRestart, List.of(), Optional.empty());
             }
         }
         Optional<Integer> receiving = receiver.map(WalReceiverStatus::receivedTimeline).filter(tli -> tli > 0);
@@ -57,8 +57,31 @@ final class StatusReader {
                     .orElse(row.getInt(3));
             java.sql.Array idle = row.getArray(4);
             List<String> idleSlots = idle == null ? List.of() : List.of((String[]) idle.getArray());
+            Optional<Lsn> replayed = lsn(row, 2);
             return new PgStatus(PgRole.REPLICA, timeline, Optional.empty(), Optional.empty(),
-                    lsn(row, 1), lsn(row, 2), replicas, receiver, pendingRestart, idleSlots);
+                    lsn(row, 1), replayed, replicas, receiver, pendingRestart, idleSlots,
+                    replayed.flatMap(position -> pastSwitchpoint(connection, timeline, position)));
+        }
+    }
+
+    /**
+     * Whether the newest timeline this replica knows of (its history file is in pg_wal: a WAL receiver fetches it from
+     * the primary before it follows) left {@code timeline} before {@code replayed}, PostgreSQL's own test before it
+     * follows a newer timeline. Nothing is known when the history cannot be read.
+     */
+    private static Optional<PastSwitchpoint> pastSwitchpoint(Connection connection, int timeline, Lsn replayed) {
+        try (Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery("""
+                     SELECT name, pg_read_file('pg_wal/' || name) FROM (SELECT name FROM pg_ls_waldir()
+                     WHERE name ~ '^[0-9A-F]{8}\\.history$' ORDER BY name DESC LIMIT 1) newest""")) {
+            if (!row.next()) return Optional.empty();
+            int newest = Integer.parseInt(row.getString(1).substring(0, 8), 16);
+            if (newest <= timeline) return Optional.empty();
+            return Optional.ofNullable(TimelineHistory.switchpoints(row.getString(2)).get((long) timeline))
+                    .filter(replayed::isAfter)
+                    .map(switchpoint -> new PastSwitchpoint(newest, switchpoint, replayed));
+        } catch (SQLException | RuntimeException e) {
+            return Optional.empty(); // unknown: the sidecar falls back on how long the replica has not streamed
         }
     }
 

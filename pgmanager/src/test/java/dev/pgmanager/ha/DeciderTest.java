@@ -222,6 +222,12 @@ class DeciderTest {
         return LocalPostgres.running(SYSID, timeline, new Server(role, wal, followed, streaming));
     }
 
+    /** A replica on the timeline before {@link #TL} that replayed past where {@code newerTimeline}'s history left it. */
+    private static LocalPostgres pastSwitchpoint(long newerTimeline) {
+        Server server = running(ServerRole.REPLICA, TL - 1, AT, Optional.of(B), false).server().orElseThrow();
+        return LocalPostgres.running(SYSID, TL - 1, server.pastSwitchpoint(new LocalPostgres.PastSwitchpoint(newerTimeline, AT - 100, AT)));
+    }
+
     /** A stopped primary's data that the lease reflex stopped while this member led in {@code epoch}. */
     private static LocalPostgres frozen() {
         return running(ServerRole.PRIMARY, TL, AT, Optional.empty(), false).withFrozen(true);
@@ -415,6 +421,17 @@ class DeciderTest {
                         "following the leader " + B + " (epoch 8) at " + B_ADDRESS + ", was following " + C),
                 row("my timeline is ahead of the leader's", replica.local(running(ServerRole.REPLICA, TL + 1, AT, Optional.of(B), false)),
                         List.of(new Rewind(id(B))), "diverged"),
+                // An asynchronous replica that received more of the old primary's WAL than the member promoted: PostgreSQL
+                // never follows the new timeline, and waiting to see it not stream only delays the rewind.
+                row("past where the leader's timeline left mine", replica.local(pastSwitchpoint(TL)), List.of(new Rewind(id(B))),
+                        "the leader's timeline " + TL + " left mine at 0/" + Long.toHexString(AT - 100).toUpperCase()
+                                + " and I replayed on to 0/" + Long.toHexString(AT).toUpperCase() + ": our histories diverged, rewinding to " + B),
+                row("past where a timeline other than the leader's left mine", replica.local(pastSwitchpoint(TL + 1)), List.of(),
+                        "following, not yet streaming from the leader " + B),
+                row("past where the leader's timeline left mine, its record written before it took the lease", replica
+                        .changing(B, m -> new Member(B, "ams", MemberRole.PRIMARY, MemberState.RUNNING, TL, AT, AT, Member.Tags.NONE, 5433,
+                                8008, NOW.minusSeconds(6)))
+                        .local(pastSwitchpoint(TL)), List.of(), "following, not yet streaming from the leader " + B),
                 // Right after a promotion the replica follows the new timeline before the leader's record shows it.
                 row("ahead of the leader's record while streaming from it", replica.local(running(ServerRole.REPLICA, TL + 1, AT,
                         Optional.of(B), true)), List.of(), "streaming from the leader"),

@@ -5,8 +5,10 @@ import static dev.pgmanager.postgres.TestNodes.execute;
 import static dev.pgmanager.postgres.TestNodes.queryString;
 import static dev.pgmanager.postgres.TestNodes.upstream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,6 +38,50 @@ class ReplicaTimelineTest {
         // the new primary died before a pass of this replica's sidecar looked: its control file still names timeline 1
         PostgresController third = followAPromotionAndLoseTheNewPrimary(false);
         assertEquals(2, third.status().timeline(), "the new timeline's history file in pg_wal calls for the restartpoint");
+    }
+
+    @Test
+    void aReplicaThatReplayedPastWhereTheNewTimelineLeftItsOwnSaysSoAndOneThatFollowedItDoesNot() throws Exception {
+        PostgresController first = nodes.node(FIRST_ID);
+        PostgresController second = nodes.node(SECOND_ID);
+        PostgresController third = nodes.node(THIRD_ID);
+        first.initdb();
+        first.start();
+        for (PostgresController replica : new PostgresController[] {second, third}) {
+            replica.cloneFrom(upstream(first));
+            replica.start();
+        }
+        execute(first, "CREATE TABLE notes (id int PRIMARY KEY, note text)");
+        await("the table on both replicas", () -> queryString(second, "SELECT to_regclass('notes')") != null
+                && queryString(third, "SELECT to_regclass('notes')") != null);
+        // The second stops; the third replays a write the second never receives (an asynchronous replica ahead of the
+        // member promoted in the old primary's place).
+        second.stop(StopMode.FAST);
+        execute(first, "INSERT INTO notes VALUES (1, 'only the third has it')");
+        await("the third replays the write", () -> queryString(third, "SELECT note FROM notes WHERE id = 1") != null);
+        first.stop(StopMode.FAST);
+        second.start();
+        second.promote();
+        second.createReplicationSlot(THIRD_ID);
+        third.follow(upstream(second));
+
+        await("the third finds the second's timeline left its own before what it replayed",
+                () -> third.status().pastSwitchpoint().isPresent());
+        PastSwitchpoint past = third.status().pastSwitchpoint().orElseThrow();
+        assertEquals(2, past.timeline());
+        assertTrue(past.replayed().isAfter(past.switchpoint()), past.toString());
+        assertEquals(1, third.status().timeline(), "still on its own timeline: PostgreSQL does not follow the new one");
+        assertEquals(past.switchpoint().toString(), queryString(second,
+                "SELECT split_part(pg_read_file('pg_wal/00000002.history'), E'\t', 2)"), "the switchpoint of the second's history");
+
+        // Rewound onto the second's history, it follows the new timeline, and nothing is past any switchpoint.
+        third.stop(StopMode.FAST);
+        third.rewind(upstream(second));
+        third.start();
+        await("the rewound third streams on the new timeline", () -> third.status().timeline() == 2
+                && third.status().walReceiver().map(w -> "streaming".equals(w.status())).orElse(false));
+        assertEquals(Optional.empty(), third.status().pastSwitchpoint());
+        assertEquals(null, queryString(third, "SELECT note FROM notes WHERE id = 1"), "the write only the third had is gone");
     }
 
     /**

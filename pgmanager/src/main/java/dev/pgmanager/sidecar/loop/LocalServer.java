@@ -12,6 +12,7 @@ import dev.pgmanager.net.MachineId;
 import dev.pgmanager.postgres.ControlData;
 import dev.pgmanager.postgres.FrozenServer;
 import dev.pgmanager.postgres.Lsn;
+import dev.pgmanager.postgres.PastSwitchpoint;
 import dev.pgmanager.postgres.PgRole;
 import dev.pgmanager.postgres.PgStatus;
 import dev.pgmanager.postgres.PostgresController;
@@ -147,6 +148,12 @@ public final class LocalServer {
             boolean streaming = status.walReceiver().map(w -> "streaming".equals(w.status())).orElse(false);
             server = Server.replica(wal, Optional.ofNullable(following).map(leader -> new Following(leader, followedAddress())), streaming)
                     .withIdleSlots(status.idleSlots());
+            // Its WAL receiver streams the old timeline for a moment, over and over: that is not following anyone.
+            if (status.pastSwitchpoint().isPresent()) {
+                PastSwitchpoint past = status.pastSwitchpoint().get();
+                server = server.pastSwitchpoint(new LocalPostgres.PastSwitchpoint(past.timeline(), past.switchpoint().value(),
+                        past.replayed().value()));
+            }
         }
         lastSeen = LocalPostgres.running(systemIdentifier, status.timeline(), server).withFailedRewind(failedRewind.read());
         guardWrites(primary);
