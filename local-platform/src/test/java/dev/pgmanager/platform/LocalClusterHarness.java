@@ -43,7 +43,8 @@ final class LocalClusterHarness implements AutoCloseable {
      * sidecars' default (1.6 s), which a member loses when it or the store waits about a second for the CPU: on a 2-core
      * machine running two clusters of three members and the tests' JVMs, every process stalls for 1 to 3 s now and then
      * (a process sleeping 10 ms in a loop beside the suite measured it), and each such stall failed a cluster over in the
-     * middle of what a test checked. The benchmarks keep the default and measure with it.
+     * middle of what a test checked (README, "Tests": the VM's host backing fresh memory as a JVM starts). The benchmarks
+     * keep the default and measure with it.
      */
     static final Duration SESSION_TIMEOUT = Duration.ofSeconds(4);
     /** The sidecars' default pass interval. */
