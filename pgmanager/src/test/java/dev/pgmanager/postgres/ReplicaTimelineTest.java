@@ -42,18 +42,10 @@ class ReplicaTimelineTest {
 
     @Test
     void aReplicaThatReplayedPastWhereTheNewTimelineLeftItsOwnSaysSoAndOneThatFollowedItDoesNot() throws Exception {
-        PostgresController first = nodes.node(FIRST_ID);
-        PostgresController second = nodes.node(SECOND_ID);
-        PostgresController third = nodes.node(THIRD_ID);
-        first.initdb();
-        first.start();
-        for (PostgresController replica : new PostgresController[] {second, third}) {
-            replica.cloneFrom(upstream(first));
-            replica.start();
-        }
-        execute(first, "CREATE TABLE notes (id int PRIMARY KEY, note text)");
-        await("the table on both replicas", () -> queryString(second, "SELECT to_regclass('notes')") != null
-                && queryString(third, "SELECT to_regclass('notes')") != null);
+        PostgresController[] servers = primaryAndTwoReplicasWithATable();
+        PostgresController first = servers[0];
+        PostgresController second = servers[1];
+        PostgresController third = servers[2];
         // The second stops; the third replays a write the second never receives (an asynchronous replica ahead of the
         // member promoted in the old primary's place).
         second.stop(StopMode.FAST);
@@ -89,18 +81,10 @@ class ReplicaTimelineTest {
      * timeline, and then the second dies: returns the third, its WAL receiver gone.
      */
     private PostgresController followAPromotionAndLoseTheNewPrimary(boolean observeWhileStreaming) throws Exception {
-        PostgresController first = nodes.node(FIRST_ID);
-        PostgresController second = nodes.node(SECOND_ID);
-        PostgresController third = nodes.node(THIRD_ID);
-        first.initdb();
-        first.start();
-        for (PostgresController replica : new PostgresController[] {second, third}) {
-            replica.cloneFrom(upstream(first));
-            replica.start();
-        }
-        execute(first, "CREATE TABLE notes (id int PRIMARY KEY, note text)");
-        await("the table on both replicas", () -> queryString(second, "SELECT to_regclass('notes')") != null
-                && queryString(third, "SELECT to_regclass('notes')") != null);
+        PostgresController[] servers = primaryAndTwoReplicasWithATable();
+        PostgresController first = servers[0];
+        PostgresController second = servers[1];
+        PostgresController third = servers[2];
 
         first.stop(StopMode.FAST);
         second.promote();
@@ -117,5 +101,22 @@ class ReplicaTimelineTest {
         second.stop(StopMode.IMMEDIATE);
         await("the third's receiver is gone", () -> queryString(third, "SELECT count(*) FROM pg_stat_wal_receiver").equals("0"));
         return third;
+    }
+
+    /** A primary and two replicas cloned from it, all three holding the table {@code notes}. */
+    private PostgresController[] primaryAndTwoReplicasWithATable() throws Exception {
+        PostgresController first = nodes.node(FIRST_ID);
+        PostgresController second = nodes.node(SECOND_ID);
+        PostgresController third = nodes.node(THIRD_ID);
+        first.initdb();
+        first.start();
+        for (PostgresController replica : new PostgresController[] {second, third}) {
+            replica.cloneFrom(upstream(first));
+            replica.start();
+        }
+        execute(first, "CREATE TABLE notes (id int PRIMARY KEY, note text)");
+        await("the table on both replicas", () -> queryString(second, "SELECT to_regclass('notes')") != null
+                && queryString(third, "SELECT to_regclass('notes')") != null);
+        return new PostgresController[] {first, second, third};
     }
 }
