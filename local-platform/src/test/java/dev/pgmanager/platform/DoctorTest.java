@@ -560,12 +560,18 @@ class DoctorTest {
     }
 
     /** Sets full_page_writes on the leader as an operator would (ALTER SYSTEM), and waits until new sessions see it. */
-    private void setFullPageWritesOnLeader(String leader, boolean on) throws SQLException {
-        try (Connection c = harness.connect(leader); Statement s = c.createStatement()) {
-            s.execute(on ? "ALTER SYSTEM RESET full_page_writes" : "ALTER SYSTEM SET full_page_writes = off");
-            s.execute("SELECT pg_reload_conf()");
-        }
+    private void setFullPageWritesOnLeader(String leader, boolean on) {
         String wanted = on ? "on" : "off";
+        // Also from a finally block, where a failure would hide the test's own: a leader starting up is waited for.
+        Await.until(HEAL, "ALTER SYSTEM of full_page_writes " + wanted + " on " + leader, () -> {
+            try (Connection c = harness.connect(leader); Statement s = c.createStatement()) {
+                s.execute(on ? "ALTER SYSTEM RESET full_page_writes" : "ALTER SYSTEM SET full_page_writes = off");
+                s.execute("SELECT pg_reload_conf()");
+                return true;
+            } catch (SQLException e) {
+                return false;
+            }
+        });
         Await.until(HEAL, "full_page_writes " + wanted + " on " + leader, () -> {
             try (Connection c = harness.connect(leader); Statement s = c.createStatement()) {
                 return show(s, "full_page_writes").equals(wanted);
