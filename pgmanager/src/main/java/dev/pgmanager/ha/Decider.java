@@ -523,12 +523,12 @@ public final class Decider {
         return SwitchoverTarget.whyNot(o.cluster(), o.id().value(), m, o.local().timeline(), o.local().wal().replayed());
     }
 
-    /** Whether the leader wrote {@code record} after it took the lease, and so after its promotion. */
     /** A WAL position as PostgreSQL writes it. */
     private static String lsn(long position) {
         return "%X/%X".formatted(position >>> 32, position & 0xFFFFFFFFL);
     }
 
+    /** Whether the leader wrote {@code record} after it took the lease, and so after its promotion. */
     private static boolean publishedSinceLeading(Member record, Leader leader) {
         return record.updatedAt() != null && leader.acquiredAt() != null && record.updatedAt().isAfter(leader.acquiredAt());
     }

@@ -60,7 +60,10 @@ final class StatusReader {
             Optional<Lsn> replayed = lsn(row, 2);
             return new PgStatus(PgRole.REPLICA, timeline, Optional.empty(), Optional.empty(),
                     lsn(row, 1), replayed, replicas, receiver, pendingRestart, idleSlots,
-                    replayed.flatMap(position -> pastSwitchpoint(connection, timeline, position)));
+                    // Only with a WAL receiver: without one the timeline is the last restartpoint's, which on a replica
+                    // that followed the new timeline well can still name the old one after it replayed past the switch.
+                    receiving.isPresent() ? replayed.flatMap(position -> pastSwitchpoint(connection, timeline, position))
+                            : Optional.empty());
         }
     }
 

@@ -46,6 +46,12 @@ public final class LocalServer {
     private volatile MachineId following;
     private volatile LocalPostgres lastSeen = LocalPostgres.empty();
     private volatile PgStatus lastStatus = PgStatus.stopped();
+    /**
+     * The divergence a rewind was made for: should the replica still be past that same switchpoint afterwards (pg_rewind
+     * found nothing to do), it is no longer reported, so that the rewind is not repeated every pass; the 15 s rule,
+     * counted per server start, then applies.
+     */
+    private PastSwitchpoint rewoundPast;
     /** Where the primary's WAL was once its synchronous_standby_names surely applied to every process; empty: not yet. */
     private volatile OptionalLong standbyNamesAppliedAt = OptionalLong.empty();
     private String systemIdentifier;
@@ -149,7 +155,7 @@ public final class LocalServer {
             server = Server.replica(wal, Optional.ofNullable(following).map(leader -> new Following(leader, followedAddress())), streaming)
                     .withIdleSlots(status.idleSlots());
             // Its WAL receiver streams the old timeline for a moment, over and over: that is not following anyone.
-            if (status.pastSwitchpoint().isPresent()) {
+            if (status.pastSwitchpoint().isPresent() && !sameDivergence(status.pastSwitchpoint().get(), rewoundPast)) {
                 PastSwitchpoint past = status.pastSwitchpoint().get();
                 server = server.pastSwitchpoint(new LocalPostgres.PastSwitchpoint(past.timeline(), past.switchpoint().value(),
                         past.replayed().value()));
@@ -369,11 +375,16 @@ public final class LocalServer {
         }
     }
 
+    private static boolean sameDivergence(PastSwitchpoint past, PastSwitchpoint rewound) {
+        return rewound != null && past.timeline() == rewound.timeline() && past.switchpoint().equals(rewound.switchpoint());
+    }
+
     /**
      * Brings diverged data onto {@code leader}'s history with pg_rewind (a no-op when nothing diverged); when that
      * fails, moves the data aside (never deletes it) and clones afresh.
      */
     void rewindOrReclone(Upstream upstream, MachineId leader) {
+        rewoundPast = lastStatus.pastSwitchpoint().orElse(null);
         try {
             controller.rewind(upstream);
             failedRewind.clear();
