@@ -65,13 +65,23 @@ class LocalDnsRegistryFileTest {
         Optional<InetAddress> after = awaitAnswer(resolver, InetAddress.ofLiteral("127.0.0.12"));
         Files.writeString(file, "{\"app\": \"pg-local\", \"members\": {");
         Await.until(RegistryFileWatcher.POLL_INTERVAL.multipliedBy(15), "the watcher reads the broken file and keeps the last good one",
-                () -> watcherLog.list.stream().anyMatch(e -> e.getFormattedMessage()
+                () -> loggedByTheWatcher().stream().anyMatch(e -> e.getFormattedMessage()
                         .startsWith("keeping the previous DNS registry: cannot use " + file)));
 
         assertEquals(Optional.of(InetAddress.ofLiteral("127.0.0.11")), before);
         assertEquals(Optional.of(InetAddress.ofLiteral("127.0.0.12")), after);
         assertEquals(APP, server.app());
         assertEquals(Optional.of(InetAddress.ofLiteral("127.0.0.12")), resolver.resolve(MachineId.of(MACHINE)));
+    }
+
+    /**
+     * A copy of what the watcher logged so far: it appends from its own thread (under the appender's lock), and reading
+     * the list meanwhile threw ConcurrentModificationException in CI.
+     */
+    private List<ILoggingEvent> loggedByTheWatcher() {
+        synchronized (watcherLog) {
+            return List.copyOf(watcherLog.list);
+        }
     }
 
     @Test
