@@ -80,7 +80,7 @@ public record LocalPostgres(
         }
 
         /** The same, a replica that replayed past the newest timeline's switchpoint: not streaming anything it can follow. */
-        public Server pastSwitchpoint(PastSwitchpoint past) {
+        public Server withPastSwitchpoint(PastSwitchpoint past) {
             return new Server(role, wal, following, false, idleSlots, Optional.of(past));
         }
 

@@ -225,7 +225,7 @@ class DeciderTest {
     /** A replica on the timeline before {@link #TL} that replayed past where {@code newerTimeline}'s history left it. */
     private static LocalPostgres pastSwitchpoint(long newerTimeline) {
         Server server = running(ServerRole.REPLICA, TL - 1, AT, Optional.of(B), false).server().orElseThrow();
-        return LocalPostgres.running(SYSID, TL - 1, server.pastSwitchpoint(new LocalPostgres.PastSwitchpoint(newerTimeline, AT - 100, AT)));
+        return LocalPostgres.running(SYSID, TL - 1, server.withPastSwitchpoint(new LocalPostgres.PastSwitchpoint(newerTimeline, AT - 100, AT)));
     }
 
     /** A stopped primary's data that the lease reflex stopped while this member led in {@code epoch}. */

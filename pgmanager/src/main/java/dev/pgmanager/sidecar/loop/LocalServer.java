@@ -157,7 +157,7 @@ public final class LocalServer {
             // Its WAL receiver streams the old timeline for a moment, over and over: that is not following anyone.
             if (status.pastSwitchpoint().isPresent() && !sameDivergence(status.pastSwitchpoint().get(), rewoundPast)) {
                 PastSwitchpoint past = status.pastSwitchpoint().get();
-                server = server.pastSwitchpoint(new LocalPostgres.PastSwitchpoint(past.timeline(), past.switchpoint().value(),
+                server = server.withPastSwitchpoint(new LocalPostgres.PastSwitchpoint(past.timeline(), past.switchpoint().value(),
                         past.replayed().value()));
             }
         }
