@@ -12,6 +12,9 @@ import java.util.Optional;
 
 /** Reads a {@link PgStatus} and the replication slots over one JDBC connection. */
 final class StatusReader {
+    /** The SQL condition on a name from {@code pg_ls_waldir()} that picks the timeline history files. */
+    private static final String HISTORY_FILE = "name ~ '^[0-9A-F]{8}\\.history$'";
+
     private StatusReader() {}
 
     static PgStatus read(Connection connection) throws SQLException {
@@ -76,7 +79,7 @@ final class StatusReader {
         try (Statement statement = connection.createStatement();
              ResultSet row = statement.executeQuery("""
                      SELECT name, pg_read_file('pg_wal/' || name) FROM (SELECT name FROM pg_ls_waldir()
-                     WHERE name ~ '^[0-9A-F]{8}\\.history$' ORDER BY name DESC LIMIT 1) newest""")) {
+                     WHERE %s ORDER BY name DESC LIMIT 1) newest""".formatted(HISTORY_FILE))) {
             if (!row.next()) return Optional.empty();
             int newest = Integer.parseInt(row.getString(1).substring(0, 8), 16);
             if (newest <= timeline) return Optional.empty();
@@ -103,7 +106,7 @@ final class StatusReader {
         try {
             return queryInt(connection, """
                     SELECT coalesce(max(('x' || substr(name, 1, 8))::bit(32)::int), 1) FROM pg_ls_waldir()
-                    WHERE name ~ '^[0-9A-F]{8}\\.history$'""");
+                    WHERE %s""".formatted(HISTORY_FILE));
         } catch (SQLException e) {
             return Integer.MAX_VALUE; // unknown: make the restartpoint, as before this check
         }
