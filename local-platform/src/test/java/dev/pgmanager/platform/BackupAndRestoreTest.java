@@ -159,12 +159,16 @@ class BackupAndRestoreTest {
             Thread.sleep(1100);
             s.execute("INSERT INTO fly_rows SELECT generate_series(701, 900)");
             awaitArchived(c);
+            assertEquals("4MB", single(s, "SHOW wal_segment_size"), "initdb made the source with the default segment size");
         }
         Set<String> membersBefore = Set.copyOf(source.machineIds());
         String dns = "127.0.0.1:" + source.file.dnsPort();
         try (NewMachine machine = NewMachine.withPasswordsOf(source.file)) {
-            // As fly storage create gives an app its bucket: the same bucket, the new cluster under a path of its own.
-            machine.startSidecar("flyrestored", source.file.storeConnectString(), dns, restoreFrom(source.file.app(), target));
+            // As fly storage create gives an app its bucket: the same bucket, the new cluster under a path of its own. The
+            // segment size configured applies to initdb alone: the restored data keeps the backup's.
+            Map<String, String> settings = new java.util.HashMap<>(restoreFrom(source.file.app(), target));
+            settings.put("PGMANAGER_WAL_SEGMENT_SIZE", "1MB");
+            machine.startSidecar("flyrestored", source.file.storeConnectString(), dns, settings);
             Await.until(Duration.ofSeconds(180), "the new machine restored the backups and leads", quietly(() -> {
                 machine.requireSidecarRunning();
                 try (Connection c = machine.connect(); Statement s = c.createStatement()) {
@@ -173,6 +177,7 @@ class BackupAndRestoreTest {
             }));
             try (Connection c = machine.connect(); Statement s = c.createStatement()) {
                 assertEquals("700", single(s, "SELECT count(*) FROM fly_rows"), "the rows committed by the target, none after");
+                assertEquals("4MB", single(s, "SHOW wal_segment_size"), "the backup's segment size, not the one configured");
                 s.execute("INSERT INTO fly_rows VALUES (10000)");
             }
             Path bucket = source.cluster.dir().resolve("platform/s3/objects/backups/pgmanager");

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
 import dev.pgmanager.ha.SynchronousMode;
+import dev.pgmanager.postgres.WalSegmentSize;
 
 import static dev.pgmanager.config.ConfigOption.optional;
 import static dev.pgmanager.config.ConfigOption.required;
@@ -83,6 +84,9 @@ final class ConfigOptions {
             optional("postgres.restored_from", ValueParsers::text, "FLY_RESTORED_FROM", "PGMANAGER_RESTORED_FROM");
     static final ConfigOption<List<String>> ALLOWED_NETWORKS = withDefault("postgres.allowed_networks",
             "fdaa::/16,127.0.0.1/32,::1/128", ValueParsers::cidrList, "PGMANAGER_ALLOWED_NETWORKS");
+    /** Its default is {@link WalSegmentSize#DEFAULT}, written as the README's table shows it. */
+    static final ConfigOption<WalSegmentSize> WAL_SEGMENT_SIZE = withDefault("postgres.wal_segment_size", "4MB",
+            ValueParsers::walSegmentSize, "PGMANAGER_WAL_SEGMENT_SIZE");
     /** A map of postgresql.conf settings, read from the file only: {@code postgres.parameters.<name>}. */
     static final String POSTGRES_PARAMETERS = "postgres.parameters";
 
@@ -201,6 +205,7 @@ final class ConfigOptions {
             ENSEMBLE_SIZE, ENSEMBLE_CLIENT_PORT, ENSEMBLE_QUORUM_PORT, ENSEMBLE_ELECTION_PORT, ENSEMBLE_DATA_DIR,
             DATA_DIR, BIN_DIR, LISTEN_ADDRESS, PORT, SOCKET_DIR, OS_USER,
             SUPERUSER, SUPERUSER_PASSWORD, REPLICATION_USER, REPLICATION_PASSWORD, OPERATOR_PASSWORD, RESTORED_FROM, ALLOWED_NETWORKS,
+            WAL_SEGMENT_SIZE,
             LOOP_WAIT, MAXIMUM_LAG_ON_FAILOVER, SLOT_RETENTION, NOFAILOVER, PRIORITY, STOP_HANDOVER_TIMEOUT, REALTIME_PRIORITY, AUTOGROUPS,
             VERIFY_ON_MIGRATION,
             SYNCHRONOUS_MODE, SYNCHRONOUS_NODE_COUNT, SYNCHRONOUS_MODE_STRICT, NOSYNC, FAILSAFE_MODE,

@@ -1,5 +1,6 @@
 package dev.pgmanager.config;
 
+import dev.pgmanager.postgres.WalSegmentSize;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
@@ -22,11 +23,14 @@ import java.util.TreeMap;
  * @param restoredFrom     what this machine's volume was restored or forked from ({@code FLY_RESTORED_FROM}, set by
  *                         {@code fly pg create --fork-from} or {@code --snapshot-id}); while the cluster is not
  *                         initialized, a member of such an app with an empty data directory never makes a new cluster
+ * @param walSegmentSize   the WAL segment size initdb gives a new cluster; a cloned, restored or forked member has its
+ *                         source's
  */
 public record PostgresConfig(Path dataDir, Optional<Path> binDir, String listenAddress, int port, Path socketDir,
                              String osUser, Map<String, String> parameters, String superuser, String superuserPassword,
                              String replicationUser, String replicationPassword, List<String> allowedNetworks,
-                             Optional<String> operatorPassword, Optional<String> restoredFrom) {
+                             Optional<String> operatorPassword, Optional<String> restoredFrom,
+                             WalSegmentSize walSegmentSize) {
     /** The role flyctl and postgres-flex name {@code postgres}, whose password is {@code OPERATOR_PASSWORD}. */
     public static final String OPERATOR_ROLE = "postgres";
 
@@ -35,7 +39,7 @@ public record PostgresConfig(Path dataDir, Optional<Path> binDir, String listenA
             Map<String, String> parameters, String superuser, String superuserPassword, String replicationUser,
             String replicationPassword, List<String> allowedNetworks) {
         this(dataDir, binDir, listenAddress, port, socketDir, osUser, parameters, superuser, superuserPassword, replicationUser,
-                replicationPassword, allowedNetworks, Optional.empty(), Optional.empty());
+                replicationPassword, allowedNetworks, Optional.empty(), Optional.empty(), WalSegmentSize.DEFAULT);
     }
 
     public PostgresConfig {
@@ -52,6 +56,7 @@ public record PostgresConfig(Path dataDir, Optional<Path> binDir, String listenA
         Objects.requireNonNull(replicationUser, "replicationUser");
         Objects.requireNonNull(replicationPassword, "replicationPassword");
         allowedNetworks = List.copyOf(allowedNetworks);
+        Objects.requireNonNull(walSegmentSize, "walSegmentSize");
     }
 
     @Override
@@ -61,6 +66,6 @@ public record PostgresConfig(Path dataDir, Optional<Path> binDir, String listenA
                 + ", superuser=" + superuser + ", superuserPassword=" + Secrets.MASK
                 + ", replicationUser=" + replicationUser + ", replicationPassword=" + Secrets.MASK
                 + ", allowedNetworks=" + allowedNetworks + ", operatorPassword=" + operatorPassword.map(p -> Secrets.MASK).orElse("(none)")
-                + ", restoredFrom=" + restoredFrom + "]";
+                + ", restoredFrom=" + restoredFrom + ", walSegmentSize=" + walSegmentSize + "]";
     }
 }

@@ -79,7 +79,7 @@ public final class SidecarConfigLoader {
                 settings.get(LISTEN_ADDRESS), settings.get(PORT), settings.get(SOCKET_DIR), settings.get(OS_USER),
                 parameters, settings.get(SUPERUSER), settings.get(SUPERUSER_PASSWORD), settings.get(REPLICATION_USER),
                 settings.get(REPLICATION_PASSWORD), settings.get(ALLOWED_NETWORKS), settings.find(OPERATOR_PASSWORD),
-                settings.find(RESTORED_FROM));
+                settings.find(RESTORED_FROM), settings.get(WAL_SEGMENT_SIZE));
         HaConfig ha = new HaConfig(settings.get(LOOP_WAIT), settings.get(MAXIMUM_LAG_ON_FAILOVER),
                 settings.get(SLOT_RETENTION), settings.get(NOFAILOVER), settings.get(PRIORITY),
                 settings.get(STOP_HANDOVER_TIMEOUT), settings.get(VERIFY_ON_MIGRATION),

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.OptionalInt;
 import dev.pgmanager.ha.SynchronousMode;
+import dev.pgmanager.postgres.WalSegmentSize;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -149,6 +150,15 @@ public final class ValueParsers {
             throw new IllegalArgumentException(size + " is not an ensemble size (use 3, which survives one lost peer, or 5, which survives two)");
         }
         return size;
+    }
+
+    static WalSegmentSize walSegmentSize(String text) {
+        long bytes = Sizes.parseBytes(text);
+        try {
+            return new WalSegmentSize(bytes);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(ShownValue.of(text) + " is not a WAL segment size (use " + e.getMessage() + ")");
+        }
     }
 
     static MigrationVerification migrationVerification(String text) {

@@ -15,7 +15,10 @@ import java.util.OptionalLong;
  * machine's VM) or, without one, the memory the kernel reports. PostgreSQL's defaults assume neither a small machine
  * (128 MB of shared buffers on a 256 MB machine that also runs the sidecar) nor a large one (the same 128 MB on 8 GB).
  * The usual rules: a quarter of the memory for shared buffers, three quarters as the planner's idea of the cache, a
- * twentieth for maintenance work (each autovacuum worker may take as much).
+ * twentieth for maintenance work (each autovacuum worker may take as much). And PostgreSQL's own rule for the WAL
+ * buffers (a 32nd of the shared buffers, at most 16 MB), written out: left to itself PostgreSQL caps them at one WAL
+ * segment, which would be 4 MB in a cluster pgmanager made ({@link WalSegmentSize#DEFAULT}) and slow heavy concurrent
+ * writes on a large machine.
  *
  * @param memoryBytes the memory the machine may use
  */
@@ -23,11 +26,13 @@ public record MemorySizing(long memoryBytes) {
     private static final long MB = 1024 * 1024;
     private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
 
-    /** The settings, in whole megabytes. */
+    /** The settings, in whole megabytes (the WAL buffers in kilobytes). */
     public Map<String, String> settings() {
         long megabytes = memoryBytes / MB;
+        long sharedBuffers = Math.max(16, megabytes / 4);
         Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("shared_buffers", Math.max(16, megabytes / 4) + "MB");
+        settings.put("shared_buffers", sharedBuffers + "MB");
+        settings.put("wal_buffers", Math.clamp(sharedBuffers * 1024 / 32, 64, 16 * 1024) + "kB");
         settings.put("effective_cache_size", Math.max(32, megabytes * 3 / 4) + "MB");
         settings.put("maintenance_work_mem", Math.clamp(megabytes / 20, 8, 2048) + "MB");
         return settings;

@@ -30,6 +30,8 @@ import java.util.Optional;
  *                         off the archive the backups depend on); empty when the cluster has no backups
  * @param operator         the role {@code postgres} and its password ({@code OPERATOR_PASSWORD}), kept so by every
  *                         primary this server becomes; empty: that role is left alone
+ * @param walSegmentSize   the WAL segment size of a cluster this server makes ({@code initdb}); one it clones keeps its
+ *                         source's
  */
 public record PostgresConfig(
         Path dataDirectory,
@@ -45,14 +47,16 @@ public record PostgresConfig(
         Duration copyTimeout,
         Map<String, String> settings,
         Map<String, String> archiving,
-        Optional<Credentials> operator) {
+        Optional<Credentials> operator,
+        WalSegmentSize walSegmentSize) {
 
     /** A server whose operator role pgmanager leaves alone. */
     public PostgresConfig(Path dataDirectory, Path stateDirectory, Path socketDirectory, List<String> listenAddresses, int port,
             List<String> allowedNetworks, Credentials superuser, Credentials replication, MachineId machineId,
             Duration startTimeout, Duration copyTimeout, Map<String, String> settings, Map<String, String> archiving) {
         this(dataDirectory, stateDirectory, socketDirectory, listenAddresses, port, allowedNetworks, superuser, replication,
-                machineId, startTimeout, copyTimeout, settings, archiving, Optional.empty());
+                machineId, startTimeout, copyTimeout, settings, archiving, Optional.empty(),
+                WalSegmentSize.DEFAULT);
     }
 
     /** A server without WAL archiving. */
@@ -77,6 +81,7 @@ public record PostgresConfig(
         settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
         archiving = Collections.unmodifiableMap(new LinkedHashMap<>(archiving));
         Objects.requireNonNull(operator, "operator");
+        Objects.requireNonNull(walSegmentSize, "walSegmentSize");
         if (listenAddresses.isEmpty()) {
             throw new IllegalArgumentException("listenAddresses must not be empty");
         }

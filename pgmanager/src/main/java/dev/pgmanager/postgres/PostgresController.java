@@ -86,7 +86,8 @@ public final class PostgresController {
                     // the C locale's sort order never changes with a glibc upgrade, which would
                     // otherwise silently corrupt text indexes, and differently on each member
                     "--encoding=UTF8",
-                    "--locale=C"), Map.of(), Duration.ofMinutes(2));
+                    "--locale=C",
+                    "--wal-segsize=" + config.walSegmentSize().megabytes()), Map.of(), Duration.ofMinutes(2));
         } finally {
             deleteIfExists(pwfile);
         }

@@ -536,7 +536,8 @@ public final class Sidecar implements AutoCloseable {
                 new Credentials(pg.superuser(), pg.superuserPassword()),
                 new Credentials(pg.replicationUser(), pg.replicationPassword()),
                 MachineId.of(config.machineId()), Duration.ofSeconds(60), Duration.ofHours(2), settings, archiving,
-                pg.operatorPassword().map(password -> new Credentials(dev.pgmanager.config.PostgresConfig.OPERATOR_ROLE, password)));
+                pg.operatorPassword().map(password -> new Credentials(dev.pgmanager.config.PostgresConfig.OPERATOR_ROLE, password)),
+                pg.walSegmentSize());
     }
 
     /** What the HTTP API reads. */

@@ -1,5 +1,6 @@
 package dev.pgmanager.config;
 
+import dev.pgmanager.postgres.WalSegmentSize;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -362,6 +363,20 @@ class SidecarConfigLoaderTest {
     void sizeThatIsNotOne() {
         ConfigException error = rejected(with(flyEnvironment(), "PGMANAGER_MAXIMUM_LAG_ON_FAILOVER", "16 megs"));
         assertMentions(error, "ha.maximum_lag_on_failover: \"16 megs\" is not a size", "PGMANAGER_MAXIMUM_LAG_ON_FAILOVER");
+    }
+
+    @Test
+    void walSegmentSizeIsInitdbsPowerOfTwo() throws Exception {
+        assertEquals(WalSegmentSize.DEFAULT, SidecarConfigLoader.load(Optional.empty(), flyEnvironment()).postgres().walSegmentSize());
+        assertEquals(new WalSegmentSize(1L << 20), SidecarConfigLoader.load(Optional.empty(),
+                with(flyEnvironment(), "PGMANAGER_WAL_SEGMENT_SIZE", "1MB")).postgres().walSegmentSize());
+        for (String bad : List.of("3MB", "512kB", "2GB")) {
+            ConfigException error = rejected(with(flyEnvironment(), "PGMANAGER_WAL_SEGMENT_SIZE", bad));
+            assertMentions(error, "postgres.wal_segment_size: \"" + bad + "\" is not a WAL segment size (use a power of two from 1MB to 1GB",
+                    "PGMANAGER_WAL_SEGMENT_SIZE");
+        }
+        assertMentions(rejected(with(flyEnvironment(), "PGMANAGER_WAL_SEGMENT_SIZE", "4 megs")),
+                "postgres.wal_segment_size: \"4 megs\" is not a size");
     }
 
     @Test

@@ -18,14 +18,16 @@ class MemorySizingTest {
 
     @Test
     void aQuarterForSharedBuffersThreeQuartersForTheCacheATwentiethForMaintenance() {
-        assertEquals(Map.of("shared_buffers", "64MB", "effective_cache_size", "192MB", "maintenance_work_mem", "12MB"),
-                new MemorySizing(256 * MB).settings());
-        assertEquals(Map.of("shared_buffers", "2048MB", "effective_cache_size", "6144MB", "maintenance_work_mem", "409MB"),
-                new MemorySizing(8192 * MB).settings());
+        assertEquals(Map.of("shared_buffers", "64MB", "wal_buffers", "2048kB", "effective_cache_size", "192MB",
+                "maintenance_work_mem", "12MB"), new MemorySizing(256 * MB).settings());
+        assertEquals(Map.of("shared_buffers", "2048MB", "wal_buffers", "16384kB", "effective_cache_size", "6144MB",
+                "maintenance_work_mem", "409MB"), new MemorySizing(8192 * MB).settings());
         // Floors for the tiny and a ceiling for maintenance work on the huge.
-        assertEquals(Map.of("shared_buffers", "16MB", "effective_cache_size", "32MB", "maintenance_work_mem", "8MB"),
-                new MemorySizing(32 * MB).settings());
+        assertEquals(Map.of("shared_buffers", "16MB", "wal_buffers", "512kB", "effective_cache_size", "32MB",
+                "maintenance_work_mem", "8MB"), new MemorySizing(32 * MB).settings());
         assertEquals("2048MB", new MemorySizing(1024 * 1024 * MB).settings().get("maintenance_work_mem"));
+        // PostgreSQL's own rule, a 32nd of the shared buffers at most 16 MB, whatever the WAL segment size
+        assertEquals("4096kB", new MemorySizing(512 * MB).settings().get("wal_buffers"));
     }
 
     @Test

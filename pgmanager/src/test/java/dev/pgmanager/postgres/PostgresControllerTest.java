@@ -70,6 +70,16 @@ class PostgresControllerTest {
     }
 
     @Test
+    void aNewClusterHasFourMegabyteWalSegmentsAndItsReplicaThoseOfItsPrimary() throws Exception {
+        PostgresController first = nodes.node(FIRST_ID);
+        PostgresController second = nodes.node(SECOND_ID);
+        startPrimaryAndStreamingReplica(first, second);
+
+        assertEquals("4MB", queryString(first, "SHOW wal_segment_size"));
+        assertEquals("4MB", queryString(second, "SHOW wal_segment_size"), "a clone has its source's segments");
+    }
+
+    @Test
     void theServerRunsWithTheSizedMemoryAndTheOperatorsParametersButPgmanagersOwnWin() throws Exception {
         Map<String, String> settings = new LinkedHashMap<>(new MemorySizing(256L << 20).settings());
         settings.put("work_mem", "7MB");
@@ -80,6 +90,7 @@ class PostgresControllerTest {
         assertEquals("64MB", queryString(node, "SHOW shared_buffers"), "a quarter of a 256 MB machine");
         assertEquals("192MB", queryString(node, "SHOW effective_cache_size"));
         assertEquals("12MB", queryString(node, "SHOW maintenance_work_mem"));
+        assertEquals("2MB", queryString(node, "SHOW wal_buffers"), "a 32nd of the shared buffers");
         assertEquals("7MB", queryString(node, "SHOW work_mem"), "the operator's parameter");
         assertEquals("replica", queryString(node, "SHOW wal_level"), "pgmanager's own setting");
     }
