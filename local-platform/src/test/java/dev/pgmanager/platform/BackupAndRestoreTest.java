@@ -366,7 +366,7 @@ class BackupAndRestoreTest {
             file.write(new byte[] {0x13, 0x37, 0x13, 0x37});
         }
         Path zeroed = segments.get(1);
-        Files.write(zeroed, zstdFrameOfZeros(16 * 1024 * 1024));
+        Files.write(zeroed, zstdFrameOfZeros(4 * 1024 * 1024)); // a segment of the cluster's size, 4 MB
 
         CommandRun damaged = CommandRun.of("backup", "verify", "--dir", source.cluster.dir().toString());
         assertEquals(1, damaged.exit(), damaged.out() + damaged.err());

@@ -65,7 +65,9 @@ public final class RecoveryWindow {
                         .orElseThrow(() -> outsideWindow(target, "the oldest backup there finished at " + oldest.stopped()));
             }
             case RecoveryTarget.Position position -> {
-                Optional<Lsn> archived = info.archiveMax().map(RecoveryWindow::segmentEnd);
+                // without a segment size read from the backups the archive's end is unknown: PostgreSQL's recovery says
+                Optional<Lsn> archived = segmentSize(info.backups())
+                        .flatMap(size -> info.archiveMax().map(max -> segmentEnd(max, size)));
                 if (archived.isPresent() && position.lsn().isAfter(archived.get())) {
                     throw new BackupException("the target " + target + " lies after the end of the archive (" + archived.get()
                             + "): that WAL has not been archived");
@@ -81,10 +83,43 @@ public final class RecoveryWindow {
                 + " (pgmanager backup list shows the recovery window)");
     }
 
-    /** The WAL position just past the end of segment {@code name} (16 MB segments, PostgreSQL's default). */
-    static Lsn segmentEnd(String name) {
+    /** The WAL position just past the end of segment {@code name} of a cluster with {@code segmentSize}-byte segments. */
+    static Lsn segmentEnd(String name, long segmentSize) {
         long log = Long.parseUnsignedLong(name.substring(8, 16), 16);
         long segment = Long.parseUnsignedLong(name.substring(16, 24), 16);
-        return new Lsn((log << 32) + (segment + 1) * 16L * 1024 * 1024);
+        return new Lsn((log << 32) + (segment + 1) * segmentSize);
+    }
+
+    /**
+     * The WAL segment size of the cluster whose backups these are (a cluster chooses it at initdb: pgmanager's are 4 MB,
+     * PostgreSQL's default 16, a migrated cluster's anything from 1 MB to 1 GB): each backup names the segments its start
+     * and stop positions lie in, and one size alone puts a position in its segment, but for a position in the first
+     * segment of its 4 GB log, where every size would.
+     */
+    static Optional<Long> segmentSize(List<BackupSet> backups) {
+        for (BackupSet backup : backups) {
+            for (String[] position : List.of(new String[] {backup.startLsn(), backup.walStart()},
+                    new String[] {backup.stopLsn(), backup.walStop()})) {
+                Optional<Long> size = segmentSizePlacing(position[0], position[1]);
+                if (size.isPresent()) return size;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Long> segmentSizePlacing(String lsnText, String segmentName) {
+        if (lsnText.isEmpty() || segmentName.length() != 24) return Optional.empty();
+        try {
+            long lsn = Lsn.parse(lsnText).value();
+            long log = Long.parseUnsignedLong(segmentName.substring(8, 16), 16);
+            long segment = Long.parseUnsignedLong(segmentName.substring(16, 24), 16);
+            if (segment == 0 || lsn >>> 32 != log) return Optional.empty();
+            for (long size = 1L << 20; size <= 1L << 30; size <<= 1) {
+                if ((lsn & 0xFFFF_FFFFL) / size == segment) return Optional.of(size);
+            }
+        } catch (IllegalArgumentException unreadable) {
+            // pgBackRest's output is not what we expect: no size from this one
+        }
+        return Optional.empty();
     }
 }

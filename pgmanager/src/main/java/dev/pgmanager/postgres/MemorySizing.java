@@ -9,33 +9,68 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * PostgreSQL's memory settings sized from the memory this machine may use: its cgroup's limit (a container's, a Fly
  * machine's VM) or, without one, the memory the kernel reports. PostgreSQL's defaults assume neither a small machine
  * (128 MB of shared buffers on a 256 MB machine that also runs the sidecar) nor a large one (the same 128 MB on 8 GB).
  * The usual rules: a quarter of the memory for shared buffers, three quarters as the planner's idea of the cache, a
- * twentieth for maintenance work (each autovacuum worker may take as much). And PostgreSQL's own rule for the WAL
- * buffers (a 32nd of the shared buffers, at most 16 MB), written out: left to itself PostgreSQL caps them at one WAL
- * segment, which would be 4 MB in a cluster pgmanager made ({@link WalSegmentSize#DEFAULT}) and slow heavy concurrent
- * writes on a large machine.
+ * twentieth for maintenance work (each autovacuum worker may take as much).
  *
  * @param memoryBytes the memory the machine may use
  */
 public record MemorySizing(long memoryBytes) {
     private static final long MB = 1024 * 1024;
     private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
+    private static final Pattern SETTING_SIZE = Pattern.compile("(\\d+)\\s*(kB|MB|GB|TB)?");
 
-    /** The settings, in whole megabytes (the WAL buffers in kilobytes). */
+    /** The settings, in whole megabytes. */
     public Map<String, String> settings() {
         long megabytes = memoryBytes / MB;
-        long sharedBuffers = Math.max(16, megabytes / 4);
         Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("shared_buffers", sharedBuffers + "MB");
-        settings.put("wal_buffers", Math.clamp(sharedBuffers * 1024 / 32, 64, 16 * 1024) + "kB");
+        settings.put("shared_buffers", Math.max(16, megabytes / 4) + "MB");
         settings.put("effective_cache_size", Math.max(32, megabytes * 3 / 4) + "MB");
         settings.put("maintenance_work_mem", Math.clamp(megabytes / 20, 8, 2048) + "MB");
         return settings;
+    }
+
+    /**
+     * The settings, then the operator's {@code parameters}, which win; then {@code wal_buffers} from the shared buffers
+     * these give, unless the operator set it too.
+     */
+    public Map<String, String> settingsWith(Map<String, String> parameters) {
+        Map<String, String> settings = settings();
+        settings.putAll(parameters);
+        if (!settings.containsKey("wal_buffers")) {
+            walBuffersFor(settings.get("shared_buffers")).ifPresent(size -> settings.put("wal_buffers", size));
+        }
+        return settings;
+    }
+
+    /**
+     * PostgreSQL's own rule for {@code wal_buffers}, a 32nd of {@code sharedBuffers} (a setting's value: {@code 128MB},
+     * or 8 kB pages without a unit) from 64 kB to 16 MB, written out: left to itself PostgreSQL also caps it at one WAL
+     * segment, 4 MB in a cluster pgmanager made ({@link WalSegmentSize#DEFAULT}), which would slow heavy concurrent
+     * writes on a large machine. Empty for a value that is not a size of those units.
+     */
+    public static Optional<String> walBuffersFor(String sharedBuffers) {
+        Matcher size = SETTING_SIZE.matcher(sharedBuffers.strip());
+        if (!size.matches()) return Optional.empty();
+        long kilobytes;
+        try {
+            kilobytes = Math.multiplyExact(Long.parseLong(size.group(1)), switch (size.group(2) == null ? "" : size.group(2)) {
+                case "" -> 8L;
+                case "kB" -> 1L;
+                case "MB" -> 1024L;
+                case "GB" -> 1024L * 1024;
+                default -> 1024L * 1024 * 1024;
+            });
+        } catch (ArithmeticException | NumberFormatException tooLarge) {
+            return Optional.empty();
+        }
+        return Optional.of(Math.clamp(kilobytes / 32, 64, 16 * 1024) + "kB");
     }
 
     /** This machine's, from {@code /proc} and {@code /sys/fs/cgroup}. */

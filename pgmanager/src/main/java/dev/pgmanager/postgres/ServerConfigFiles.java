@@ -66,6 +66,10 @@ final class ServerConfigFiles {
                 // again after this; PostgreSQL's 5 s default would hold up every failover's replicas, and a strict
                 // synchronous primary's writes with them, by up to that long
                 + "wal_retrieve_retry_interval = '1s'\n"
+                // PostgreSQL's defaults, written out: initdb writes them into postgresql.conf as 5 and 64 segments, which
+                // with pgmanager's 4 MB segments (WalSegmentSize) would be 20 MB and 256 MB, a checkpoint four times as often
+                + "min_wal_size = '80MB'\n"
+                + "max_wal_size = '1GB'\n"
                 + chosen
                 // the cluster's parameters (pgmanager config set, fly pg config update): the same on every member,
                 // changed while the server runs; validated before they are stored, so none of pgmanager's own below

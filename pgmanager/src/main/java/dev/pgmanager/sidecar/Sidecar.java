@@ -80,7 +80,6 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -529,9 +528,7 @@ public final class Sidecar implements AutoCloseable {
         Path dataDir = pg.dataDir();
         Path stateDir = stateDirectory(dataDir);
         List<String> listen = Arrays.stream(pg.listenAddress().split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
-        // Sized for this machine unless the operator set them: their postgres.parameters come after and win.
-        Map<String, String> settings = new LinkedHashMap<>(MemorySizing.ofThisMachine().settings());
-        settings.putAll(pg.parameters());
+        Map<String, String> settings = MemorySizing.ofThisMachine().settingsWith(pg.parameters());
         return new PostgresConfig(dataDir, stateDir, pg.socketDir(), listen, pg.port(), pg.allowedNetworks(),
                 new Credentials(pg.superuser(), pg.superuserPassword()),
                 new Credentials(pg.replicationUser(), pg.replicationPassword()),

@@ -99,8 +99,43 @@ class RecoveryWindowTest {
     }
 
     @Test
-    void aSegmentEndsSixteenMegabytesAfterItStarts() {
-        assertEquals(Lsn.parse("0/6000000"), RecoveryWindow.segmentEnd("000000010000000000000005"));
-        assertEquals(Lsn.parse("1/1000000"), RecoveryWindow.segmentEnd("000000020000000100000000"));
+    void aSegmentEndsOneSegmentSizeAfterItStarts() {
+        assertEquals(Lsn.parse("0/6000000"), RecoveryWindow.segmentEnd("000000010000000000000005", 16L << 20));
+        assertEquals(Lsn.parse("1/1000000"), RecoveryWindow.segmentEnd("000000020000000100000000", 16L << 20));
+        assertEquals(Lsn.parse("0/1800000"), RecoveryWindow.segmentEnd("000000010000000000000005", 4L << 20));
+    }
+
+    @Test
+    void theSegmentSizeIsTheOneThatPutsEachBackupsPositionsInTheSegmentsItNames() {
+        assertEquals(Optional.of(16L << 20), RecoveryWindow.segmentSize(List.of(
+                backup("0/6000060", "000000010000000000000006", "0/6000138", "000000010000000000000006"))));
+        assertEquals(Optional.of(4L << 20), RecoveryWindow.segmentSize(List.of(
+                backup("0/1800028", "000000010000000000000006", "0/1800100", "000000010000000000000006"))));
+        assertEquals(Optional.of(1L << 30), RecoveryWindow.segmentSize(List.of(
+                backup("1/40000028", "000000010000000100000001", "1/40000100", "000000010000000100000001"))));
+        // in the first segment of a log every size fits: the next backup decides
+        assertEquals(Optional.of(4L << 20), RecoveryWindow.segmentSize(List.of(
+                backup("1/28", "000000010000000100000000", "1/100", "000000010000000100000000"),
+                backup("1/C00028", "000000010000000100000003", "1/C00100", "000000010000000100000003"))));
+        assertEquals(Optional.empty(), RecoveryWindow.segmentSize(List.of(
+                backup("1/28", "000000010000000100000000", "1/100", "000000010000000100000000"))));
+    }
+
+    @Test
+    void withFourMegabyteSegmentsATargetPastTheArchivesEndIsRefused() {
+        RepositoryInfo info = new RepositoryInfo("ok", 0, List.of(
+                backup("0/1800028", "000000010000000000000006", "0/1800100", "000000010000000000000006")),
+                Optional.of("000000010000000000000006"), Optional.of("000000010000000000000007"));
+        // segment 7 ends at 0/2000000 with 4 MB segments (it would end at 0/8000000 with 16 MB ones)
+        assertEquals("0/1800100", RecoveryWindow.startingPoint(info, Optional.empty(),
+                new RecoveryTarget.Position(Lsn.parse("0/1FFFFFF")), NOW).stopLsn());
+        BackupException past = assertThrows(BackupException.class, () -> RecoveryWindow.startingPoint(info, Optional.empty(),
+                new RecoveryTarget.Position(Lsn.parse("0/2000001")), NOW));
+        assertTrue(past.getMessage().contains("after the end of the archive (0/2000000)"), past.getMessage());
+    }
+
+    private static BackupSet backup(String startLsn, String walStart, String stopLsn, String walStop) {
+        return new BackupSet("20261206-000000F", "full", Optional.empty(), NOW.minusSeconds(60), NOW.minusSeconds(30),
+                startLsn, stopLsn, walStart, walStop, 1, 1);
     }
 }

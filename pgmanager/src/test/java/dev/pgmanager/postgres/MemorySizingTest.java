@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,16 +19,29 @@ class MemorySizingTest {
 
     @Test
     void aQuarterForSharedBuffersThreeQuartersForTheCacheATwentiethForMaintenance() {
-        assertEquals(Map.of("shared_buffers", "64MB", "wal_buffers", "2048kB", "effective_cache_size", "192MB",
-                "maintenance_work_mem", "12MB"), new MemorySizing(256 * MB).settings());
-        assertEquals(Map.of("shared_buffers", "2048MB", "wal_buffers", "16384kB", "effective_cache_size", "6144MB",
-                "maintenance_work_mem", "409MB"), new MemorySizing(8192 * MB).settings());
+        assertEquals(Map.of("shared_buffers", "64MB", "effective_cache_size", "192MB", "maintenance_work_mem", "12MB"),
+                new MemorySizing(256 * MB).settings());
+        assertEquals(Map.of("shared_buffers", "2048MB", "effective_cache_size", "6144MB", "maintenance_work_mem", "409MB"),
+                new MemorySizing(8192 * MB).settings());
         // Floors for the tiny and a ceiling for maintenance work on the huge.
-        assertEquals(Map.of("shared_buffers", "16MB", "wal_buffers", "512kB", "effective_cache_size", "32MB",
-                "maintenance_work_mem", "8MB"), new MemorySizing(32 * MB).settings());
+        assertEquals(Map.of("shared_buffers", "16MB", "effective_cache_size", "32MB", "maintenance_work_mem", "8MB"),
+                new MemorySizing(32 * MB).settings());
         assertEquals("2048MB", new MemorySizing(1024 * 1024 * MB).settings().get("maintenance_work_mem"));
-        // PostgreSQL's own rule, a 32nd of the shared buffers at most 16 MB, whatever the WAL segment size
-        assertEquals("4096kB", new MemorySizing(512 * MB).settings().get("wal_buffers"));
+    }
+
+    @Test
+    void walBuffersArePostgresqlsOwnRuleWhateverTheSegmentSize() {
+        assertEquals(Optional.of("2048kB"), MemorySizing.walBuffersFor("64MB"));
+        assertEquals(Optional.of("4096kB"), MemorySizing.walBuffersFor("16384"), "8 kB pages without a unit");
+        assertEquals(Optional.of("16384kB"), MemorySizing.walBuffersFor("2GB"), "at most 16 MB");
+        assertEquals(Optional.of("16384kB"), MemorySizing.walBuffersFor("1TB"));
+        assertEquals(Optional.of("64kB"), MemorySizing.walBuffersFor("1024kB"), "at least 64 kB");
+        assertEquals(Optional.empty(), MemorySizing.walBuffersFor("lots"));
+
+        // from the shared buffers the server gets: sized from the machine, or the operator's
+        assertEquals("16384kB", new MemorySizing(8192 * MB).settingsWith(Map.of()).get("wal_buffers"));
+        assertEquals("8192kB", new MemorySizing(8192 * MB).settingsWith(Map.of("shared_buffers", "256MB")).get("wal_buffers"));
+        assertEquals("1MB", new MemorySizing(8192 * MB).settingsWith(Map.of("wal_buffers", "1MB")).get("wal_buffers"));
     }
 
     @Test

@@ -72,11 +72,31 @@ class PostgresControllerTest {
     @Test
     void aNewClusterHasFourMegabyteWalSegmentsAndItsReplicaThoseOfItsPrimary() throws Exception {
         PostgresController first = nodes.node(FIRST_ID);
-        PostgresController second = nodes.node(SECOND_ID);
+        PostgresController second = nodes.node(SECOND_ID, new WalSegmentSize(1L << 20));
         startPrimaryAndStreamingReplica(first, second);
 
         assertEquals("4MB", queryString(first, "SHOW wal_segment_size"));
-        assertEquals("4MB", queryString(second, "SHOW wal_segment_size"), "a clone has its source's segments");
+        assertEquals("4MB", queryString(second, "SHOW wal_segment_size"), "a clone has its source's segments, not its own setting's");
+        // initdb writes these as 5 and 64 segments; pgmanager keeps PostgreSQL's defaults
+        assertEquals("80MB", queryString(first, "SHOW min_wal_size"));
+        assertEquals("1GB", queryString(first, "SHOW max_wal_size"));
+    }
+
+    @Test
+    void aClusterMadeWithOtherSegmentsHasThem() throws Exception {
+        PostgresController node = nodes.node(FIRST_ID, new WalSegmentSize(1L << 20));
+        node.initdb();
+        node.start();
+        assertEquals("1MB", queryString(node, "SHOW wal_segment_size"));
+        assertEquals("1GB", queryString(node, "SHOW max_wal_size"), "not initdb's 64 segments");
+    }
+
+    @Test
+    void walBuffersAreAThirtySecondOfTheSharedBuffersPastOneSegment() throws Exception {
+        PostgresController node = nodes.node(FIRST_ID, new MemorySizing(256L << 20).settingsWith(Map.of("shared_buffers", "256MB")));
+        node.initdb();
+        node.start();
+        assertEquals("8MB", queryString(node, "SHOW wal_buffers"), "PostgreSQL alone would stop at one 4 MB segment");
     }
 
     @Test
@@ -90,7 +110,6 @@ class PostgresControllerTest {
         assertEquals("64MB", queryString(node, "SHOW shared_buffers"), "a quarter of a 256 MB machine");
         assertEquals("192MB", queryString(node, "SHOW effective_cache_size"));
         assertEquals("12MB", queryString(node, "SHOW maintenance_work_mem"));
-        assertEquals("2MB", queryString(node, "SHOW wal_buffers"), "a 32nd of the shared buffers");
         assertEquals("7MB", queryString(node, "SHOW work_mem"), "the operator's parameter");
         assertEquals("replica", queryString(node, "SHOW wal_level"), "pgmanager's own setting");
     }

@@ -82,19 +82,25 @@ public final class TestNodes implements AutoCloseable, AfterEachCallback {
 
     /** A node whose server runs the programs of {@code binaries}. */
     PostgresController node(String machineId, Map<String, String> settings, PgBinaries binaries) {
-        return node(machineId, settings, binaries, freePort());
+        return node(machineId, settings, binaries, freePort(), WalSegmentSize.DEFAULT);
+    }
+
+    /** A node that makes a cluster of {@code segments} if it makes one ({@link PostgresController#initdb()}). */
+    PostgresController node(String machineId, WalSegmentSize segments) {
+        return node(machineId, Map.of(), BINARIES, freePort(), segments);
     }
 
     /** A node whose server listens on {@code port}, which another may hold already. */
     PostgresController nodeOnPort(String machineId, int port) {
-        return node(machineId, Map.of(), BINARIES, port);
+        return node(machineId, Map.of(), BINARIES, port, WalSegmentSize.DEFAULT);
     }
 
-    private PostgresController node(String machineId, Map<String, String> settings, PgBinaries binaries, int port) {
+    private PostgresController node(String machineId, Map<String, String> settings, PgBinaries binaries, int port,
+            WalSegmentSize segments) {
         Path home = root().resolve(machineId);
         PostgresConfig config = new PostgresConfig(home.resolve("data"), home.resolve("state"), home.resolve("sock"),
                 List.of("127.0.0.1"), port, PostgresConfig.LOOPBACK, SUPERUSER, REPLICATION, MachineId.of(machineId),
-                Duration.ofSeconds(30), Duration.ofSeconds(60), settings);
+                Duration.ofSeconds(30), Duration.ofSeconds(60), settings, Map.of(), Optional.empty(), segments);
         PostgresController controller = new PostgresController(binaries, config, OS_USER);
         started.add(controller);
         return controller;
