@@ -419,25 +419,44 @@ public final class PostgresController {
 
     /** Turns this replica into a primary and waits until it accepts writes. */
     public void promote() {
-        if (status().role() != PgRole.REPLICA) {
-            throw new PostgresException("cannot promote PostgreSQL in " + dataDirectory + ": it is not a running replica");
-        }
+        if (pid().isEmpty()) throw new PostgresException("cannot promote PostgreSQL in " + dataDirectory + ": it is not running");
+        int[] timeline = new int[1];
         // Asked and watched on one connection: pg_ctl promote --wait (and pg_promote's own wait) look only every 100 ms.
+        // A look at the recovery state alone, not the whole status: this is on the path of every failover.
         withConnection("promote", connection -> {
             try (var statement = connection.createStatement()) {
+                if (!inRecovery(statement)) {
+                    throw new PostgresException("cannot promote PostgreSQL in " + dataDirectory + ": it is not a replica");
+                }
                 statement.execute("SELECT pg_promote(false)");
                 waitUntil("PostgreSQL in " + dataDirectory + " to leave recovery", HAND_OVER_POLL, () -> !inRecovery(statement));
+                try (ResultSet row = statement.executeQuery(
+                        "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int")) {
+                    row.next();
+                    timeline[0] = row.getInt(1);
+                }
             }
         });
-        // The end-of-recovery checkpoint runs in the background, and until it completes the control file
-        // names the old timeline. pg_rewind reads the source's timeline from there: rewinding the old
-        // primary against us before then would find "the same timeline" and wrongly rewind nothing.
-        checkpoint("checkpoint after promotion");
         configFiles.clearUpstream();
         reload();
         ensureReplicationRole();
         ensureOperatorRole();
-        log.info("promoted PostgreSQL in {} to primary on timeline {}", dataDirectory, status().timeline());
+        log.info("promoted PostgreSQL in {} to primary on timeline {}", dataDirectory, timeline[0]);
+        // Until a checkpoint completes, the control file names the old timeline, and pg_rewind reads the source's
+        // timeline from there: a member rewinding against us would find "the same timeline" and rewind nothing (it
+        // checkpoints us first if need be: see rewind). Begun now so that it is done by then, but not waited for: the
+        // promotion is announced without it (about 100 ms sooner here), and clients reach us through the routers sooner.
+        // A connection of its own: the kept one stays free for the control loop's next look.
+        Thread.ofVirtual().name("checkpoint-after-promotion").start(() -> {
+            // an immediate checkpoint writes every dirty buffer: minutes on a large, busy server
+            try (Connection connection = DriverManager.getConnection(localUrl(), superuserProperties(5, 10, 3600));
+                    Statement statement = connection.createStatement()) {
+                statement.execute("CHECKPOINT");
+            } catch (SQLException e) {
+                log.warn("the checkpoint after promotion failed (a member that rewinds against this server runs one): {}",
+                        e.getMessage());
+            }
+        });
     }
 
     /**
@@ -461,6 +480,7 @@ public final class PostgresController {
         dataDirectory.requireCluster();
         stop(StopMode.FAST);
         finishCrashRecovery();
+        checkpointIfControlFileBehind(upstream);
         Upstream asSuperuser = new Upstream(upstream.host(), upstream.hostaddr(), upstream.port(), config.superuser(), upstream.useSlot());
         String source = asSuperuser.connInfo(config.superuser().user())
                 .with("dbname", "postgres")
@@ -830,6 +850,32 @@ public final class PostgresController {
             });
         } catch (SQLException e) {
             throw new PostgresException("cannot " + what + " in " + dataDirectory + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checkpoints {@code source}, a primary, if its control file still names a timeline before the one it writes: after
+     * a promotion that lasts until its first checkpoint completes, and pg_rewind, which reads the source's timeline from
+     * there, would find "the same timeline" and wrongly rewind nothing. PostgreSQL's own checkpoint at the end of
+     * recovery is spread over time; ours is immediate, and hurries one under way. Trouble reaching the source is left
+     * for pg_rewind to report.
+     */
+    private void checkpointIfControlFileBehind(Upstream source) {
+        String url = new HostPort(source.hostaddr().orElse(source.host()), source.port()).jdbcUrl("postgres");
+        Properties properties = superuserProperties(10, 10, 300);
+        // another machine: TLS where it serves it, as pg_rewind's own connection (libpq's default)
+        properties.setProperty("sslmode", "prefer");
+        try (Connection connection = DriverManager.getConnection(url, properties);
+                Statement statement = connection.createStatement()) {
+            try (ResultSet row = statement.executeQuery("""
+                    SELECT NOT pg_is_in_recovery() AND (SELECT timeline_id FROM pg_control_checkpoint())
+                        < ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int""")) {
+                if (!row.next() || !row.getBoolean(1)) return;
+            }
+            log.info("checkpointing {} first: its control file still names the timeline before the one it writes", source);
+            statement.execute("CHECKPOINT");
+        } catch (SQLException e) {
+            log.debug("could not check the control file of {} before rewinding: {}", source, e.getMessage());
         }
     }
 

@@ -183,6 +183,40 @@ class PostgresControllerTest {
     }
 
     @Test
+    void rewindCheckpointsASourceWhoseControlFileStillNamesTheOldTimeline() throws Exception {
+        PostgresController first = nodes.node(FIRST_ID);
+        PostgresController second = nodes.node(SECOND_ID);
+        startPrimaryAndStreamingReplica(first, second);
+        // Pages the replica's recovery dirtied: PostgreSQL's own checkpoint at the end of recovery is spread over
+        // minutes, a page every 100 ms while it is ahead of its schedule, so the control file keeps the old timeline
+        execute(first, "CREATE TABLE notes (id int PRIMARY KEY, note text)");
+        execute(first, "INSERT INTO notes SELECT g, 'before failover' FROM generate_series(1, 50000) g");
+        String end = queryString(first, "SELECT pg_current_wal_lsn()");
+        await("the replica to replay it all", () -> Boolean.TRUE.toString().equals(queryString(second,
+                "SELECT (pg_last_wal_replay_lsn() >= '" + end + "')::text")));
+
+        // promoted by hand, without the checkpoint pgmanager's promotion begins, while the old primary writes on
+        queryString(second, "SELECT pg_promote(true)");
+        assertEquals("1", queryString(second, "SELECT timeline_id FROM pg_control_checkpoint()"),
+                "the case under test: the new primary's control file still names timeline 1");
+        execute(first, "INSERT INTO notes VALUES (50001, 'lost with the old timeline')");
+        first.stop(StopMode.FAST);
+        second.createReplicationSlot(FIRST_ID);
+        execute(second, "INSERT INTO notes VALUES (50002, 'after failover')");
+
+        // pg_rewind alone would find "the same timeline" and rewind nothing: the diverged row would stay, and the old
+        // primary could not follow
+        first.rewind(upstream(second));
+        assertEquals("2", queryString(second, "SELECT timeline_id FROM pg_control_checkpoint()"));
+        first.start();
+        await("the new primary's row on the rewound old primary",
+                () -> "after failover".equals(queryString(first, "SELECT note FROM notes WHERE id = 50002")));
+        assertNull(queryString(first, "SELECT note FROM notes WHERE id = 50001"), "the diverged write was rewound away");
+        await("the old primary to stream from the new one", () -> second.status().replica(FIRST_ID)
+                .map(r -> r.state().equals("streaming")).orElse(false));
+    }
+
+    @Test
     void rewindFinishesCrashRecoveryOfAPrimaryThatDiedFirst() throws Exception {
         PostgresController first = nodes.node(FIRST_ID);
         PostgresController second = nodes.node(SECOND_ID);
