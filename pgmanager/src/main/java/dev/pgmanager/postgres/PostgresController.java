@@ -437,19 +437,13 @@ public final class PostgresController {
                 }
             }
         });
-        configFiles.clearUpstream();
-        reload();
-        ensureReplicationRole();
-        ensureOperatorRole();
-        log.info("promoted PostgreSQL in {} to primary on timeline {}", dataDirectory, timeline[0]);
         // Until a checkpoint completes, the control file names the old timeline, and pg_rewind reads the source's
         // timeline from there: a member rewinding against us would find "the same timeline" and rewind nothing (it
-        // checkpoints us first if need be: see rewind). Begun now so that it is done by then, but not waited for: the
-        // promotion is announced without it (about 100 ms sooner here), and clients reach us through the routers sooner.
-        // A connection of its own: the kept one stays free for the control loop's next look.
+        // checkpoints us first if need be: see rewind). Begun as soon as recovery ended, whatever fails next, so that it
+        // is done by then, but not waited for: the promotion is announced without it (about 100 ms sooner here), and
+        // clients reach us through the routers sooner. On a connection of its own: the kept one stays free for the loop.
         Thread.ofVirtual().name("checkpoint-after-promotion").start(() -> {
-            // an immediate checkpoint writes every dirty buffer: minutes on a large, busy server
-            try (Connection connection = DriverManager.getConnection(localUrl(), superuserProperties(5, 10, 3600));
+            try (Connection connection = DriverManager.getConnection(localUrl(), checkpointProperties());
                     Statement statement = connection.createStatement()) {
                 statement.execute("CHECKPOINT");
             } catch (SQLException e) {
@@ -457,6 +451,11 @@ public final class PostgresController {
                         e.getMessage());
             }
         });
+        configFiles.clearUpstream();
+        reload();
+        ensureReplicationRole();
+        ensureOperatorRole();
+        log.info("promoted PostgreSQL in {} to primary on timeline {}", dataDirectory, timeline[0]);
     }
 
     /**
@@ -855,27 +854,51 @@ public final class PostgresController {
 
     /**
      * Checkpoints {@code source}, a primary, if its control file still names a timeline before the one it writes: after
-     * a promotion that lasts until its first checkpoint completes, and pg_rewind, which reads the source's timeline from
-     * there, would find "the same timeline" and wrongly rewind nothing. PostgreSQL's own checkpoint at the end of
-     * recovery is spread over time; ours is immediate, and hurries one under way. Trouble reaching the source is left
-     * for pg_rewind to report.
+     * a promotion that lasts until its first checkpoint completes, and pg_rewind (before PostgreSQL 16), which reads the
+     * source's timeline from there, would find "the same timeline" and wrongly rewind nothing. PostgreSQL's own checkpoint
+     * at the end of recovery is spread over time; ours is immediate, and hurries one under way. A source that cannot be
+     * reached is left for pg_rewind to report; one in recovery (a standby cluster's leader) is left as it is.
+     *
+     * @throws PostgresException when the checkpoint fails or leaves the control file behind: the rewind is put off,
+     *     not turned into a re-clone
      */
     private void checkpointIfControlFileBehind(Upstream source) {
         String url = new HostPort(source.hostaddr().orElse(source.host()), source.port()).jdbcUrl("postgres");
-        Properties properties = superuserProperties(10, 10, 300);
+        Properties properties = checkpointProperties();
         // another machine: TLS where it serves it, as pg_rewind's own connection (libpq's default)
         properties.setProperty("sslmode", "prefer");
-        try (Connection connection = DriverManager.getConnection(url, properties);
-                Statement statement = connection.createStatement()) {
-            try (ResultSet row = statement.executeQuery("""
-                    SELECT NOT pg_is_in_recovery() AND (SELECT timeline_id FROM pg_control_checkpoint())
-                        < ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int""")) {
-                if (!row.next() || !row.getBoolean(1)) return;
-            }
+        Connection connection;
+        try {
+            connection = DriverManager.getConnection(url, properties);
+        } catch (SQLException e) {
+            log.debug("could not reach {} to check its control file before rewinding: {}", source, e.getMessage());
+            return;
+        }
+        try (connection; Statement statement = connection.createStatement()) {
+            if (!controlFileBehind(statement)) return;
             log.info("checkpointing {} first: its control file still names the timeline before the one it writes", source);
             statement.execute("CHECKPOINT");
+            if (controlFileBehind(statement)) throw new PostgresException("the control file of " + source
+                    + " still names the timeline before the one it writes after a checkpoint: not rewinding onto it yet");
         } catch (SQLException e) {
-            log.debug("could not check the control file of {} before rewinding: {}", source, e.getMessage());
+            throw new PostgresException("cannot checkpoint " + source + " before rewinding onto it (pg_rewind would find its "
+                    + "previous timeline there and rewind nothing): " + e.getMessage(), e);
+        }
+    }
+
+    /** An immediate checkpoint writes every dirty buffer, minutes on a large busy server: no timeout may cut it short. */
+    private Properties checkpointProperties() {
+        Properties properties = superuserProperties(10, 10, 3600);
+        properties.setProperty("options", properties.getProperty("options") + " -c statement_timeout=0");
+        return properties;
+    }
+
+    private static boolean controlFileBehind(Statement statement) throws SQLException {
+        try (ResultSet row = statement.executeQuery("""
+                SELECT CASE WHEN pg_is_in_recovery() THEN false
+                            ELSE (SELECT timeline_id FROM pg_control_checkpoint())
+                                < ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END""")) {
+            return row.next() && row.getBoolean(1);
         }
     }
 

@@ -384,13 +384,16 @@ public final class LocalServer {
      * fails, moves the data aside (never deletes it) and clones afresh.
      */
     void rewindOrReclone(Upstream upstream, MachineId leader) {
-        rewoundPast = lastStatus.pastSwitchpoint().orElse(null);
+        PastSwitchpoint divergence = lastStatus.pastSwitchpoint().orElse(null);
         try {
             controller.rewind(upstream);
+            // remembered only once acted on: a rewind put off (its source not ready) sees the divergence again
+            rewoundPast = divergence;
             failedRewind.clear();
             following = leader;
             controller.start();
         } catch (RewindFailedException e) {
+            rewoundPast = divergence;
             log.warn("rewind from {} failed ({}); moving the data aside and cloning afresh", leader, e.getMessage());
             reclone(upstream, leader);
         }
