@@ -49,9 +49,13 @@ public final class FailoverBenchmark {
      * @param followMillis after a crash, from the new primary's first acknowledged write until every surviving replica
      *     streams its timeline; -1 when not measured
      * @param routerLagMillis after a crash, how much later than that write a second writer, connecting through a
-     *     replica's primary router (5432), got its first write acknowledged; -1 when not measured
+     *     replica's primary router (5432), got its first write acknowledged (negative: sooner); {@link #NOT_MEASURED}
+     *     when not measured
      */
-    public record Round(String kind, int number, long gapMillis, int lostWrites, long followMillis, long routerLagMillis) {}
+    public record Round(String kind, int number, long gapMillis, int lostWrites, long followMillis, long routerLagMillis) {
+        /** A router lag can be negative (the routed client got through first): this says there is none. */
+        public static final long NOT_MEASURED = Long.MIN_VALUE;
+    }
 
     /** One sidecar's memory at rest: resident (RSS) and its proportional share of shared pages (PSS), in MB. */
     public record SidecarMemory(String machineId, long residentMegabytes, long proportionalMegabytes) {}
@@ -70,7 +74,8 @@ public final class FailoverBenchmark {
 
         /** The median of how much later than a direct client one through a replica's router wrote after a crash. */
         public Optional<Long> medianRouterLagMillis() {
-            return Figures.median(rounds.stream().filter(r -> r.routerLagMillis() >= 0).map(Round::routerLagMillis).toList());
+            return Figures.median(rounds.stream().filter(r -> r.routerLagMillis() != Round.NOT_MEASURED)
+                    .map(Round::routerLagMillis).toList());
         }
 
         /** The median time the surviving replicas took to follow a crash's new primary, if measured. */
@@ -163,7 +168,7 @@ public final class FailoverBenchmark {
             await(() -> writer.lastAcknowledged().isAfter(at) && !leader.equals(cluster.status().leader()), "a new leader takes writes");
             awaitAcknowledged(writer, writer.acknowledgedCount() + 50);
             writer.close();
-            return measure("switchover", number, writer, at, cluster.status().leader(), file, -1, -1);
+            return measure("switchover", number, writer, at, cluster.status().leader(), file, -1, Round.NOT_MEASURED);
         }
     }
 
@@ -177,8 +182,13 @@ public final class FailoverBenchmark {
         Round round = new Round(kind, number, gap, lost, followMillis, routerLagMillis);
         out.printf("%-10s #%d  write gap %6d ms  acknowledged writes lost %d%s%s%n", kind, number, gap, lost,
                 followMillis >= 0 ? "  replicas following " + followMillis + " ms after the first write on the new primary" : "",
-                kind.equals("crash") ? "  through a replica's router " + routerLagMillis + " ms after it" : "");
+                kind.equals("crash") ? "  through a replica's router " + afterOrBefore(routerLagMillis) + " it" : "");
         return round;
+    }
+
+    /** "12 ms after", or "5 ms before" for a negative lag. */
+    static String afterOrBefore(long lagMillis) {
+        return lagMillis >= 0 ? lagMillis + " ms after" : -lagMillis + " ms before";
     }
 
     /** Whether every member of {@code replicas} streams WAL of the timeline {@code leader} writes on. */
@@ -209,8 +219,8 @@ public final class FailoverBenchmark {
             result.medianFollowMillis().ifPresent(ms -> out.printf("crash      replicas following the new primary: median %d ms after "
                     + "its first acknowledged write, max %d ms%n", ms, of.stream().mapToLong(Round::followMillis).max().orElseThrow()));
             result.medianRouterLagMillis().ifPresent(ms -> out.printf("crash      a client through a replica's 5432 router: its first "
-                    + "write median %d ms after the direct client's, max %d ms%n", ms,
-                    of.stream().mapToLong(Round::routerLagMillis).max().orElseThrow()));
+                    + "write median %s the direct client's, at most %s%n", afterOrBefore(ms),
+                    afterOrBefore(of.stream().mapToLong(Round::routerLagMillis).max().orElseThrow())));
         }
     }
 

@@ -51,7 +51,7 @@ public final class HeadlineFigures {
         line("crash failover, write gap (median)", failover.medianGapMillis("crash").map(ms -> ms + " ms"));
         line("replicas following a new primary (median)", failover.medianFollowMillis().map(ms -> ms + " ms after its first write"));
         line("a client through a replica's router", failover.medianRouterLagMillis()
-                .map(ms -> ms + " ms after a direct one (crash, median)"));
+                .map(ms -> FailoverBenchmark.afterOrBefore(ms) + " a direct one (crash, median)"));
         line("switchover, write gap (median)", failover.medianGapMillis("switchover").map(ms -> ms + " ms"));
         line("primary migration, write gap (median)", primaryMigrationGap.map(ms -> ms + " ms"));
         line("sidecar start to first observation", Figures.median(failover.restartMillis())
