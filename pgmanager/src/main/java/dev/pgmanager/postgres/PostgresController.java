@@ -278,11 +278,7 @@ public final class PostgresController {
         }
         // It would answer nobody: a query would wait out its timeout.
         if (ServerFreezer.isStopped(pid.getAsLong())) throw new PostgresException("PostgreSQL in " + dataDirectory + " is frozen (SIGSTOP)");
-        try {
-            return sharedConnection.use(StatusReader::read);
-        } catch (SQLException e) {
-            throw new PostgresException("cannot read the status of PostgreSQL in " + dataDirectory + ": " + e.getMessage(), e);
-        }
+        return query("read the status of PostgreSQL", StatusReader::read);
     }
 
     /**
@@ -420,22 +416,17 @@ public final class PostgresController {
     /** Turns this replica into a primary and waits until it accepts writes. */
     public void promote() {
         if (pid().isEmpty()) throw new PostgresException("cannot promote PostgreSQL in " + dataDirectory + ": it is not running");
-        int[] timeline = new int[1];
         // Asked and watched on one connection: pg_ctl promote --wait (and pg_promote's own wait) look only every 100 ms.
         // A look at the recovery state alone, not the whole status: this is on the path of every failover.
-        withConnection("promote", connection -> {
+        int timeline = query("promote", connection -> {
             try (var statement = connection.createStatement()) {
                 if (!inRecovery(statement)) {
                     throw new PostgresException("cannot promote PostgreSQL in " + dataDirectory + ": it is not a replica");
                 }
                 statement.execute("SELECT pg_promote(false)");
                 waitUntil("PostgreSQL in " + dataDirectory + " to leave recovery", HAND_OVER_POLL, () -> !inRecovery(statement));
-                try (ResultSet row = statement.executeQuery(
-                        "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int")) {
-                    row.next();
-                    timeline[0] = row.getInt(1);
-                }
             }
+            return StatusReader.queryInt(connection, "SELECT " + StatusReader.WRITING_TIMELINE);
         });
         // Until a checkpoint completes, the control file names the old timeline, and pg_rewind reads the source's
         // timeline from there: a member rewinding against us would find "the same timeline" and rewind nothing (it
@@ -455,7 +446,7 @@ public final class PostgresController {
         reload();
         ensureReplicationRole();
         ensureOperatorRole();
-        log.info("promoted PostgreSQL in {} to primary on timeline {}", dataDirectory, timeline[0]);
+        log.info("promoted PostgreSQL in {} to primary on timeline {}", dataDirectory, timeline);
     }
 
     /**
@@ -842,11 +833,16 @@ public final class PostgresController {
 
     /** Runs {@code work} on the kept connection (see {@link ReusedConnection}): it must leave no session settings behind. */
     private void withConnection(String what, SqlWork work) {
+        query(what, connection -> {
+            work.run(connection);
+            return null;
+        });
+    }
+
+    /** As {@link #withConnection}, returning what {@code work} found. */
+    private <T> T query(String what, ReusedConnection.Work<T> work) {
         try {
-            sharedConnection.use(connection -> {
-                work.run(connection);
-                return null;
-            });
+            return sharedConnection.use(work);
         } catch (SQLException e) {
             throw new PostgresException("cannot " + what + " in " + dataDirectory + ": " + e.getMessage(), e);
         }
@@ -896,8 +892,7 @@ public final class PostgresController {
     private static boolean controlFileBehind(Statement statement) throws SQLException {
         try (ResultSet row = statement.executeQuery("""
                 SELECT CASE WHEN pg_is_in_recovery() THEN false
-                            ELSE (SELECT timeline_id FROM pg_control_checkpoint())
-                                < ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END""")) {
+                            ELSE (SELECT timeline_id FROM pg_control_checkpoint()) < %s END""".formatted(StatusReader.WRITING_TIMELINE))) {
             return row.next() && row.getBoolean(1);
         }
     }

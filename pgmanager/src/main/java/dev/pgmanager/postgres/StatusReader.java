@@ -14,6 +14,12 @@ import java.util.Optional;
 final class StatusReader {
     /** The SQL condition on a name from {@code pg_ls_waldir()} that picks the timeline history files. */
     private static final String HISTORY_FILE = "name ~ '^[0-9A-F]{8}\\.history$'";
+    /**
+     * The timeline a primary writes WAL on, read from the name of its current WAL segment (its first 8 hex digits). Not
+     * {@code pg_control_checkpoint().timeline_id}: after a promotion the control file names the old timeline until a
+     * checkpoint completes, although new WAL is already on the new one.
+     */
+    static final String WRITING_TIMELINE = "('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int";
 
     private StatusReader() {}
 
@@ -24,13 +30,8 @@ final class StatusReader {
         List<String> pendingRestart = pendingRestart(connection);
         if (!inRecovery) {
             try (Statement statement = connection.createStatement();
-                 // The timeline WAL is being written on, read from the name of the current WAL segment
-                 // (its first 8 hex digits). Not pg_control_checkpoint().timeline_id: after a promotion
-                 // the end-of-recovery checkpoint runs in the background, so for a while the control
-                 // file still names the old timeline although new WAL is already on the new one.
-                 ResultSet row = statement.executeQuery("""
-                         SELECT pg_current_wal_lsn(), pg_current_wal_flush_lsn(),
-                                ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int""")) {
+                 ResultSet row = statement.executeQuery(
+                         "SELECT pg_current_wal_lsn(), pg_current_wal_flush_lsn(), " + WRITING_TIMELINE)) {
                 row.next();
                 return new PgStatus(PgRole.PRIMARY, row.getInt(3), lsn(row, 1), lsn(row, 2),
                         Optional.empty(), Optional.empty(), replicas, receiver, pendingRestart, List.of(), Optional.empty());
@@ -112,7 +113,7 @@ final class StatusReader {
         }
     }
 
-    private static int queryInt(Connection connection, String sql) throws SQLException {
+    static int queryInt(Connection connection, String sql) throws SQLException {
         try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(sql)) {
             row.next();
             return row.getInt(1);
