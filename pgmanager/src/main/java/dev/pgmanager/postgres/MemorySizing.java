@@ -8,9 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * PostgreSQL's memory settings sized from the memory this machine may use: its cgroup's limit (a container's, a Fly
@@ -24,7 +23,6 @@ import java.util.regex.Pattern;
 public record MemorySizing(long memoryBytes) {
     private static final long MB = 1024 * 1024;
     private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
-    private static final Pattern SETTING_SIZE = Pattern.compile("(\\d+)\\s*(kB|MB|GB|TB)?");
 
     /** The settings, in whole megabytes. */
     public Map<String, String> settings() {
@@ -56,21 +54,9 @@ public record MemorySizing(long memoryBytes) {
      * writes on a large machine. Empty for a value that is not a size of those units.
      */
     public static Optional<String> walBuffersFor(String sharedBuffers) {
-        Matcher size = SETTING_SIZE.matcher(sharedBuffers.strip());
-        if (!size.matches()) return Optional.empty();
-        long kilobytes;
-        try {
-            kilobytes = Math.multiplyExact(Long.parseLong(size.group(1)), switch (size.group(2) == null ? "" : size.group(2)) {
-                case "" -> 8L;
-                case "kB" -> 1L;
-                case "MB" -> 1024L;
-                case "GB" -> 1024L * 1024;
-                default -> 1024L * 1024 * 1024;
-            });
-        } catch (ArithmeticException | NumberFormatException tooLarge) {
-            return Optional.empty();
-        }
-        return Optional.of(Math.clamp(kilobytes / 32, 64, 16 * 1024) + "kB");
+        OptionalDouble pages = ParameterCheck.inBaseUnit(sharedBuffers, "8kB");
+        if (pages.isEmpty()) return Optional.empty();
+        return Optional.of(Math.clamp((long) (pages.getAsDouble() * 8 / 32), 64, 16 * 1024) + "kB");
     }
 
     /** This machine's, from {@code /proc} and {@code /sys/fs/cgroup}. */

@@ -129,6 +129,15 @@ public final class ParameterCheck {
         return Optional.empty();
     }
 
+    /**
+     * A setting's {@code value}, a number with a unit or without, in the setting's {@code base} unit ({@code 8kB} for
+     * {@code shared_buffers}, as {@code pg_settings} names it); empty when it is no number, or its unit does not fit.
+     */
+    static OptionalDouble inBaseUnit(String value, String base) {
+        Matcher m = NUMBER.matcher(value);
+        return m.matches() ? inBaseUnit(Double.parseDouble(m.group(1)), m.group(2), base) : OptionalDouble.empty();
+    }
+
     /** {@code number} of {@code unit} in the setting's {@code base} unit; empty when the unit does not fit it. */
     private static OptionalDouble inBaseUnit(double number, String unit, String base) {
         if (unit.isEmpty()) return OptionalDouble.of(number);
