@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Which backups a recovery window needs, which one a restore starts from, and which restore targets the repository can
@@ -85,9 +86,20 @@ public final class RecoveryWindow {
 
     /** The WAL position just past the end of segment {@code name} of a cluster with {@code segmentSize}-byte segments. */
     static Lsn segmentEnd(String name, long segmentSize) {
-        long log = Long.parseUnsignedLong(name.substring(8, 16), 16);
-        long segment = Long.parseUnsignedLong(name.substring(16, 24), 16);
-        return new Lsn((log << 32) + (segment + 1) * segmentSize);
+        return new Lsn(SegmentName.parse(name).start(segmentSize) + segmentSize);
+    }
+
+    /** A WAL segment's file name: its timeline, the 4 GB log and the segment in it, 8 hex digits each. */
+    private record SegmentName(long log, long segment) {
+        static SegmentName parse(String name) {
+            if (name.length() != 24) throw new IllegalArgumentException("not a WAL segment's name: " + name);
+            return new SegmentName(Long.parseUnsignedLong(name.substring(8, 16), 16), Long.parseUnsignedLong(name.substring(16, 24), 16));
+        }
+
+        /** Where it starts, in a cluster of {@code segmentSize}-byte segments. */
+        long start(long segmentSize) {
+            return (log << 32) + segment * segmentSize;
+        }
     }
 
     /**
@@ -97,25 +109,19 @@ public final class RecoveryWindow {
      * segment of its 4 GB log, where every size would.
      */
     static Optional<Long> segmentSize(List<BackupSet> backups) {
-        for (BackupSet backup : backups) {
-            for (String[] position : List.of(new String[] {backup.startLsn(), backup.walStart()},
-                    new String[] {backup.stopLsn(), backup.walStop()})) {
-                Optional<Long> size = segmentSizePlacing(position[0], position[1]);
-                if (size.isPresent()) return size;
-            }
-        }
-        return Optional.empty();
+        return backups.stream()
+                .flatMap(b -> Stream.of(sizePlacing(b.startLsn(), b.walStart()), sizePlacing(b.stopLsn(), b.walStop())))
+                .flatMap(Optional::stream)
+                .findFirst();
     }
 
-    private static Optional<Long> segmentSizePlacing(String lsnText, String segmentName) {
-        if (lsnText.isEmpty() || segmentName.length() != 24) return Optional.empty();
+    private static Optional<Long> sizePlacing(String lsnText, String segmentName) {
         try {
             long lsn = Lsn.parse(lsnText).value();
-            long log = Long.parseUnsignedLong(segmentName.substring(8, 16), 16);
-            long segment = Long.parseUnsignedLong(segmentName.substring(16, 24), 16);
-            if (segment == 0 || lsn >>> 32 != log) return Optional.empty();
+            SegmentName name = SegmentName.parse(segmentName);
+            if (name.segment() == 0 || lsn >>> 32 != name.log()) return Optional.empty();
             for (long size = 1L << 20; size <= 1L << 30; size <<= 1) {
-                if ((lsn & 0xFFFF_FFFFL) / size == segment) return Optional.of(size);
+                if (lsn >= name.start(size) && lsn < name.start(size) + size) return Optional.of(size);
             }
         } catch (IllegalArgumentException unreadable) {
             // pgBackRest's output is not what we expect: no size from this one
