@@ -437,16 +437,38 @@ public final class ZooKeeperClusterStore implements ClusterStore {
 
     @Override
     public void releaseLeadership(Leader lease) {
-        run("release the leader lease at " + layout.leader(), () -> {
+        run("release the leader lease at " + layout.leader(), () -> deleteOurLease(lease));
+    }
+
+    @Override
+    public void handOverLeadership(Leader lease, HandoverRequest handover) {
+        byte[] data = codec.encode(handover);
+        run("hand the leader lease at " + layout.leader() + " over", () -> {
             var ours = ourLease(lease);
-            if (ours.isEmpty()) return;
-            try {
-                client.delete().withVersion(ours.get().getVersion()).forPath(layout.leader());
-                LOG.info("{} released the leader lease of cluster {} (epoch {})", lease.machineId(), clusterName(), lease.epoch());
-            } catch (KeeperException.NoNodeException | KeeperException.BadVersionException alreadyGone) {
-                // the session ended or it was released meanwhile: not ours anymore either way
+            if (ours.isPresent()) {
+                try {
+                    client.transaction().forOperations(client.transactionOp().setData().forPath(layout.handover(), data),
+                            client.transactionOp().delete().withVersion(ours.get().getVersion()).forPath(layout.leader()));
+                    LOG.info("{} handed the leader lease of cluster {} over (epoch {})", lease.machineId(), clusterName(), lease.epoch());
+                    return;
+                } catch (KeeperException.NoNodeException | KeeperException.BadVersionException changed) {
+                    // The request was cleared, or the lease ended, since they were read: each on its own, as far as still ours
+                }
             }
+            writeHandover(data);
+            deleteOurLease(lease);
         });
+    }
+
+    private void deleteOurLease(Leader lease) throws Exception {
+        var ours = ourLease(lease);
+        if (ours.isEmpty()) return;
+        try {
+            client.delete().withVersion(ours.get().getVersion()).forPath(layout.leader());
+            LOG.info("{} released the leader lease of cluster {} (epoch {})", lease.machineId(), clusterName(), lease.epoch());
+        } catch (KeeperException.NoNodeException | KeeperException.BadVersionException alreadyGone) {
+            // the session ended or it was released meanwhile: not ours anymore either way
+        }
     }
 
     @Override
@@ -587,13 +609,15 @@ public final class ZooKeeperClusterStore implements ClusterStore {
     @Override
     public void replaceHandover(HandoverRequest request) {
         byte[] data = codec.encode(request);
-        run("replace the handover request at " + layout.handover(), () -> {
-            try {
-                client.setData().forPath(layout.handover(), data);
-            } catch (KeeperException.NoNodeException nonePending) {
-                client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(layout.handover(), data);
-            }
-        });
+        run("replace the handover request at " + layout.handover(), () -> writeHandover(data));
+    }
+
+    private void writeHandover(byte[] data) throws Exception {
+        try {
+            client.setData().forPath(layout.handover(), data);
+        } catch (KeeperException.NoNodeException nonePending) {
+            client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(layout.handover(), data);
+        }
     }
 
     @Override
