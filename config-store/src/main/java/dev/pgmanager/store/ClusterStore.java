@@ -53,13 +53,6 @@ public interface ClusterStore extends AutoCloseable {
     void releaseLeadership(Leader lease);
 
     /**
-     * Writes {@code handover} (filing it when none is pending) and gives {@code lease} up, in one transaction while this
-     * session holds the lease: whoever finds the lease free finds that request with it, and the two cost one durable
-     * write instead of two on the way of a switchover. The request alone when the lease is no longer this session's.
-     */
-    void handOverLeadership(Leader lease, HandoverRequest handover);
-
-    /**
      * Writes the synchronous-replication state, only while {@code lease} is held (fenced in the same
      * transaction).
      *

@@ -2,7 +2,6 @@ package dev.pgmanager.election;
 
 import dev.pgmanager.realtime.RealTimeThreads;
 import dev.pgmanager.store.ClusterStore;
-import dev.pgmanager.store.HandoverRequest;
 import dev.pgmanager.store.Leader;
 import dev.pgmanager.store.StoreConnectionState;
 import dev.pgmanager.store.StoreException;
@@ -49,7 +48,6 @@ public final class LeaderLease implements AutoCloseable {
     private final List<Consumer<LeaseState>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicInteger asksInFlight = new AtomicInteger();
 
-    /** The lease while held; null while it is being handed over, as no renewal may act on it then. */
     private Leader lease;
     private LeaseState state = LeaseState.NOT_HELD;
     private Instant lastConfirmedAt = Instant.MIN;
@@ -80,7 +78,7 @@ public final class LeaderLease implements AutoCloseable {
      */
     public Optional<Leader> tryAcquire() {
         synchronized (this) {
-            if (state == LeaseState.HELD) return Optional.ofNullable(lease);
+            if (state == LeaseState.HELD) return Optional.of(lease);
         }
         Instant start = clock.instant();
         Optional<Leader> taken = store.tryAcquireLeadership(machineId);
@@ -112,31 +110,6 @@ public final class LeaderLease implements AutoCloseable {
     }
 
     /**
-     * Gives the lease up to a hand-over: {@code handover} is written in the same store transaction (see {@link
-     * ClusterStore#handOverLeadership}). Not best effort, unlike {@link #release}: its holder stopped writing already,
-     * and if the store cannot be reached the lease is kept and the exception thrown, so that the hand-over fails as a
-     * whole rather than leave a target to take over without the request's last position.
-     */
-    public void handOver(HandoverRequest handover) {
-        Leader held;
-        synchronized (this) {
-            // From here no renewal's answer acts on it (it is about to leave the store), and it is not lent out
-            held = lease;
-            lease = null;
-        }
-        if (held == null) throw new StoreException("cannot hand the lease over: it is not held");
-        try {
-            store.handOverLeadership(held, handover);
-        } catch (RuntimeException e) {
-            synchronized (this) {
-                if (state == LeaseState.HELD || state == LeaseState.SUSPENDED) lease = held;
-            }
-            throw e;
-        }
-        moveTo(LeaseState.NOT_HELD, "lease handed over");
-    }
-
-    /**
      * Deletes {@code recorded}, a leader record naming this member from a lease it no longer holds (lost by its own
      * deadlines while its store session lived on), if this session owns it; one left by an earlier session is not
      * this session's to delete and ends with that session. Never touches a lease this member holds.
@@ -159,7 +132,7 @@ public final class LeaderLease implements AutoCloseable {
 
     /** The lease, while it is held and confirmed recently enough to act on. */
     public synchronized Optional<Leader> held() {
-        return isHeld() ? Optional.ofNullable(lease) : Optional.empty();
+        return isHeld() ? Optional.of(lease) : Optional.empty();
     }
 
     /** True while this member may act as leader: held, and confirmed within half a session timeout. */
@@ -306,8 +279,7 @@ public final class LeaderLease implements AutoCloseable {
             case LOST -> {
                 boolean had;
                 synchronized (this) {
-                    // a lease being handed over is not in the field, but still held until the store says otherwise
-                    had = state == LeaseState.HELD || state == LeaseState.SUSPENDED;
+                    had = lease != null;
                     lease = null;
                 }
                 if (had) moveTo(LeaseState.LOST, "store session lost");

@@ -1,12 +1,9 @@
 package dev.pgmanager.election;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pgmanager.store.HandoverRequest;
 import dev.pgmanager.store.Leader;
-import dev.pgmanager.store.StoreException;
 import dev.pgmanager.store.partition.CuttableProxy;
 import dev.pgmanager.store.testing.Await;
 import dev.pgmanager.store.testing.EmbeddedEnsemble;
@@ -23,9 +20,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.zookeeper.ZooDefs;
-import org.apache.zookeeper.ZooKeeper;
-import org.apache.zookeeper.data.ACL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -181,47 +175,6 @@ class LeaderLeaseTest {
         Leader second = other.lease().tryAcquire().orElseThrow();
         assertEquals(first.epoch() + 1, second.epoch());
         assertEquals(LeaseState.NOT_HELD, holder.lease().state());
-    }
-
-    @Test
-    void aHandOverLeavesTheLeaseFreeWithItsRequest() {
-        Contender holder = contender("handover", "holder", ensemble.connectString());
-        Contender target = contender("handover", "target", ensemble.connectString());
-        Leader first = holder.lease().tryAcquire().orElseThrow();
-        var pinned = new HandoverRequest(HandoverRequest.Kind.SWITCHOVER, "holder", "target", Instant.now());
-        holder.store().replaceHandover(pinned);
-
-        holder.lease().handOver(pinned.withLastLsn(4242));
-
-        assertEquals(LeaseState.NOT_HELD, holder.lease().state());
-        assertEquals(Optional.of(pinned.withLastLsn(4242)), target.store().read().handover());
-        assertEquals(first.epoch() + 1, target.lease().tryAcquire().orElseThrow().epoch());
-    }
-
-    @Test
-    void aHandOverTheStoreRefusesKeepsTheLeaseSoNobodyTakesOverWithoutTheLastPosition() throws Exception {
-        Contender holder = contender("refused", "holder", ensemble.connectString());
-        Contender target = contender("refused", "target", ensemble.connectString());
-        Leader first = holder.lease().tryAcquire().orElseThrow();
-        var pinned = new HandoverRequest(HandoverRequest.Kind.SWITCHOVER, "holder", "target", Instant.now());
-        holder.store().replaceHandover(pinned);
-        String request = "/pgmanager/refused/handover";
-        try (var admin = new ZooKeeper(ensemble.connectString(), 10_000, event -> {})) {
-            Await.until(Duration.ofSeconds(10), "an admin client connects", () -> admin.getState().isConnected());
-            // Readable, and its ACL changeable back, but not writable
-            admin.setACL(request, new ArrayList<>(List.of(new ACL(ZooDefs.Perms.READ | ZooDefs.Perms.ADMIN, ZooDefs.Ids.ANYONE_ID_UNSAFE))), -1);
-
-            assertThrows(StoreException.class, () -> holder.lease().handOver(pinned.withLastLsn(4242)));
-            assertEquals(LeaseState.HELD, holder.lease().state());
-            assertEquals(Optional.of(first), holder.lease().held());
-            assertEquals(Optional.of(pinned), target.store().read().handover(), "the request as it was");
-            assertTrue(target.lease().tryAcquire().isEmpty(), "the lease still held");
-
-            admin.setACL(request, ZooDefs.Ids.OPEN_ACL_UNSAFE, -1);
-        }
-        holder.lease().handOver(pinned.withLastLsn(4242));
-        assertEquals(Optional.of(pinned.withLastLsn(4242)), target.store().read().handover());
-        assertEquals(first.epoch() + 1, target.lease().tryAcquire().orElseThrow().epoch());
     }
 
     @Test

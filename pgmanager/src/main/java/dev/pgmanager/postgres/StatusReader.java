@@ -1,7 +1,6 @@
 package dev.pgmanager.postgres;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -21,11 +20,12 @@ final class StatusReader {
      */
     static final String WRITING_TIMELINE = "('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int";
     /**
-     * Everything a status needs, as one batch: pgjdbc sends the statements together and PostgreSQL answers them in one
-     * round trip. Seven round trips took 20-25 ms of a switchover target's pass on a busy machine, each one waiting for
-     * the backend to be scheduled. So that no statement fails and cuts the batch short, each one works on a primary and
-     * on a replica alike; the primary's positions are read only outside recovery (a promotion between the statements
-     * shows a replica, as the first one said).
+     * What a status needs, as one batch: pgjdbc sends the statements together and PostgreSQL answers them in one round
+     * trip. Seven round trips took 20-25 ms of a switchover target's pass on a busy machine, each one waiting for the
+     * backend to be scheduled. An error in any statement fails the whole status, so each one works on a primary and on a
+     * replica alike, and reads nothing that may be unreadable: the primary's positions are read only outside recovery (a
+     * promotion between the statements shows a replica, as the first one said), and a timeline history file's content
+     * only when it matters, apart ({@link #pastSwitchpoint}).
      */
     private static final String STATUS_BATCH = String.join(";\n",
             "SELECT pg_is_in_recovery()",
@@ -43,12 +43,10 @@ final class StatusReader {
                    (SELECT timeline_id FROM pg_control_checkpoint()),
                    (SELECT array_agg(slot_name::text ORDER BY slot_name) FROM pg_replication_slots
                     WHERE slot_type = 'physical' AND NOT active)""",
-            // The newest timeline whose history file is in pg_wal (a WAL receiver fetches it before it follows that one),
-            // and its content: NULL, not an error, if the file went meanwhile (PostgreSQL 15 takes missing_ok only with
-            // a length, and allocates that length)
+            // A replica's newest timeline history file in pg_wal (a WAL receiver fetches it before it follows that
+            // timeline); not looked for on a primary, whose pg_wal a slot may have filled with thousands of segments
             """
-            SELECT name, pg_read_file(path, 0, (pg_stat_file(path, true)).size, true)
-            FROM (SELECT name, 'pg_wal/' || name AS path FROM pg_ls_waldir() WHERE %s ORDER BY name DESC LIMIT 1) newest"""
+            SELECT CASE WHEN pg_is_in_recovery() THEN (SELECT max(name) FROM pg_ls_waldir() WHERE %s) END"""
                     .formatted(HISTORY_FILE));
 
     private StatusReader() {}
@@ -64,13 +62,13 @@ final class StatusReader {
             makeRestartpoint(connection);
             batch = Batch.read(connection);
         }
-        return batch.status();
+        return batch.status(connection);
     }
 
     /** The answers to {@link #STATUS_BATCH}, in its order. */
     private record Batch(boolean inRecovery, List<ReplicationConnection> replicas, Optional<WalReceiverStatus> receiver,
             List<String> pendingRestart, Optional<PrimaryPositions> primary, ReplicaPositions replica,
-            Optional<NewestHistory> newestHistory) {
+            Optional<Integer> newestHistoryTimeline) {
 
         static Batch read(Connection connection) throws SQLException {
             try (Statement statement = connection.createStatement()) {
@@ -81,7 +79,7 @@ final class StatusReader {
                     return rows.getBoolean(1);
                 }), results.next(StatusReader::replicationConnections), results.next(StatusReader::walReceiver),
                         results.next(StatusReader::names), results.next(PrimaryPositions::read), results.next(ReplicaPositions::read),
-                        results.next(NewestHistory::read));
+                        results.next(StatusReader::newestHistoryTimeline));
             }
         }
 
@@ -91,11 +89,11 @@ final class StatusReader {
 
         boolean controlFileBehind() {
             if (!inRecovery) return false;
-            int newestKnown = newestHistory.map(NewestHistory::timeline).orElse(1);
+            int newestKnown = newestHistoryTimeline.orElse(1);
             return receivingTimeline().orElse(newestKnown) > replica.checkpointTimeline();
         }
 
-        PgStatus status() {
+        PgStatus status(Connection connection) {
             if (!inRecovery && primary.isPresent()) {
                 PrimaryPositions p = primary.get();
                 return new PgStatus(PgRole.PRIMARY, p.timeline(), p.current(), p.flushed(), Optional.empty(), Optional.empty(),
@@ -109,25 +107,9 @@ final class StatusReader {
                     replicas, receiver, pendingRestart, replica.idleSlots(),
                     // Only with a WAL receiver: without one the timeline is the last restartpoint's, which on a replica
                     // that followed the new timeline well can still name the old one after it replayed past the switch.
-                    receivingTimeline().isPresent() ? replica.replayed().flatMap(position -> pastSwitchpoint(timeline, position))
+                    receivingTimeline().isPresent() && newestHistoryTimeline.filter(newest -> newest > timeline).isPresent()
+                            ? replica.replayed().flatMap(position -> pastSwitchpoint(connection, timeline, position))
                             : Optional.empty());
-        }
-
-        /**
-         * Whether the newest timeline this replica knows of left {@code timeline} before {@code replayed}, PostgreSQL's
-         * own test before it follows a newer timeline. Nothing is known when the history cannot be read.
-         */
-        private Optional<PastSwitchpoint> pastSwitchpoint(int timeline, Lsn replayed) {
-            return newestHistory.filter(newest -> newest.timeline() > timeline && newest.content().isPresent())
-                    .flatMap(newest -> {
-                        try {
-                            return Optional.ofNullable(TimelineHistory.switchpoints(newest.content().get()).get((long) timeline))
-                                    .filter(replayed::isAfter)
-                                    .map(switchpoint -> new PastSwitchpoint(newest.timeline(), switchpoint, replayed));
-                        } catch (RuntimeException unreadable) {
-                            return Optional.empty(); // the sidecar falls back on how long the replica has not streamed
-                        }
-                    });
         }
     }
 
@@ -149,12 +131,33 @@ final class StatusReader {
         }
     }
 
-    /** The newest timeline history file in pg_wal, and its content unless it vanished before it was read. */
-    private record NewestHistory(int timeline, Optional<String> content) {
-        static Optional<NewestHistory> read(ResultSet row) throws SQLException {
+    /** The timeline of the newest history file, if a replica has one (one that does not fit an int is not one of ours). */
+    private static Optional<Integer> newestHistoryTimeline(ResultSet row) throws SQLException {
+        row.next();
+        String name = row.getString(1);
+        if (name == null) return Optional.empty();
+        long timeline = Long.parseLong(name.substring(0, 8), 16);
+        return timeline > Integer.MAX_VALUE ? Optional.empty() : Optional.of((int) timeline);
+    }
+
+    /**
+     * Whether the newest timeline this replica knows of (its history file is in pg_wal: a WAL receiver fetches it from
+     * the primary before it follows) left {@code timeline} before {@code replayed}, PostgreSQL's own test before it
+     * follows a newer timeline. Nothing is known when the history cannot be read.
+     */
+    private static Optional<PastSwitchpoint> pastSwitchpoint(Connection connection, int timeline, Lsn replayed) {
+        try (Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery("""
+                     SELECT name, pg_read_file('pg_wal/' || name) FROM (SELECT name FROM pg_ls_waldir()
+                     WHERE %s ORDER BY name DESC LIMIT 1) newest""".formatted(HISTORY_FILE))) {
             if (!row.next()) return Optional.empty();
-            return Optional.of(new NewestHistory(Integer.parseInt(row.getString(1).substring(0, 8), 16),
-                    Optional.ofNullable(row.getString(2))));
+            int newest = Integer.parseInt(row.getString(1).substring(0, 8), 16);
+            if (newest <= timeline) return Optional.empty();
+            return Optional.ofNullable(TimelineHistory.switchpoints(row.getString(2)).get((long) timeline))
+                    .filter(replayed::isAfter)
+                    .map(switchpoint -> new PastSwitchpoint(newest, switchpoint, replayed));
+        } catch (SQLException | RuntimeException e) {
+            return Optional.empty(); // unknown: the sidecar falls back on how long the replica has not streamed
         }
     }
 
@@ -240,14 +243,6 @@ final class StatusReader {
         List<String> names = new ArrayList<>();
         while (rows.next()) names.add(rows.getString(1));
         return names;
-    }
-
-    static boolean queryBoolean(Connection connection, String sql) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(sql);
-             ResultSet row = statement.executeQuery()) {
-            row.next();
-            return row.getBoolean(1);
-        }
     }
 
     private static Optional<Lsn> lsn(ResultSet row, int column) throws SQLException {

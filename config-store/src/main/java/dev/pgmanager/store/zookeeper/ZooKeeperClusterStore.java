@@ -435,40 +435,31 @@ public final class ZooKeeperClusterStore implements ClusterStore {
         return answer.completeOnTimeout(false, sessionTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The delete is fenced on the epoch counter's version, as {@link #writeSyncState} is: every lease taken bumps it. The
+     * leader record is created once and never rewritten, so its own version is 0 for every holder, and Curator retries
+     * an operation whose answer was lost: a plain delete retried after the successor took the lease (within
+     * milliseconds of a release) would delete the successor's.
+     */
     @Override
     public void releaseLeadership(Leader lease) {
-        run("release the leader lease at " + layout.leader(), () -> deleteOurLease(lease));
-    }
-
-    @Override
-    public void handOverLeadership(Leader lease, HandoverRequest handover) {
-        byte[] data = codec.encode(handover);
-        run("hand the leader lease at " + layout.leader() + " over", () -> {
+        run("release the leader lease at " + layout.leader(), () -> {
+            // The epoch is read before the lease is verified ours: any lease taken after this read changes its version
+            var epoch = readStored(layout.epoch(), EpochCounter.class);
             var ours = ourLease(lease);
-            if (ours.isPresent()) {
-                try {
-                    client.transaction().forOperations(client.transactionOp().setData().forPath(layout.handover(), data),
-                            client.transactionOp().delete().withVersion(ours.get().getVersion()).forPath(layout.leader()));
-                    LOG.info("{} handed the leader lease of cluster {} over (epoch {})", lease.machineId(), clusterName(), lease.epoch());
-                    return;
-                } catch (KeeperException.NoNodeException | KeeperException.BadVersionException changed) {
-                    // The request was cleared, or the lease ended, since they were read: each on its own, as far as still ours
-                }
+            if (epoch.isEmpty() || epoch.get().value().epoch() != lease.epoch() || ours.isEmpty()) return;
+            try {
+                client.transaction().forOperations(
+                        client.transactionOp().check().withVersion(epoch.get().stat().getVersion()).forPath(layout.epoch()),
+                        client.transactionOp().delete().withVersion(ours.get().getVersion()).forPath(layout.leader()));
+                LOG.info("{} released the leader lease of cluster {} (epoch {})", lease.machineId(), clusterName(), lease.epoch());
+            } catch (KeeperException.NoNodeException | KeeperException.BadVersionException alreadyGone) {
+                // the session ended, it was released meanwhile (or by this very call, whose first answer was lost), or
+                // another lease was taken since: not ours anymore either way
             }
-            writeHandover(data);
-            deleteOurLease(lease);
         });
-    }
-
-    private void deleteOurLease(Leader lease) throws Exception {
-        var ours = ourLease(lease);
-        if (ours.isEmpty()) return;
-        try {
-            client.delete().withVersion(ours.get().getVersion()).forPath(layout.leader());
-            LOG.info("{} released the leader lease of cluster {} (epoch {})", lease.machineId(), clusterName(), lease.epoch());
-        } catch (KeeperException.NoNodeException | KeeperException.BadVersionException alreadyGone) {
-            // the session ended or it was released meanwhile: not ours anymore either way
-        }
     }
 
     @Override
@@ -609,15 +600,13 @@ public final class ZooKeeperClusterStore implements ClusterStore {
     @Override
     public void replaceHandover(HandoverRequest request) {
         byte[] data = codec.encode(request);
-        run("replace the handover request at " + layout.handover(), () -> writeHandover(data));
-    }
-
-    private void writeHandover(byte[] data) throws Exception {
-        try {
-            client.setData().forPath(layout.handover(), data);
-        } catch (KeeperException.NoNodeException nonePending) {
-            client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(layout.handover(), data);
-        }
+        run("replace the handover request at " + layout.handover(), () -> {
+            try {
+                client.setData().forPath(layout.handover(), data);
+            } catch (KeeperException.NoNodeException nonePending) {
+                client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(layout.handover(), data);
+            }
+        });
     }
 
     @Override

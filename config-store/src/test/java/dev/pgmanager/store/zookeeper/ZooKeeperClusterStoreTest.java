@@ -295,42 +295,6 @@ class ZooKeeperClusterStoreTest {
     }
 
     @Test
-    void aHandOverFreesTheLeaseWithTheRequestsLastPosition() {
-        String cluster = zk.newCluster();
-        var holder = zk.store(cluster);
-        var target = zk.store(cluster);
-        var lease = holder.tryAcquireLeadership("m1").orElseThrow();
-        var pinned = new HandoverRequest(HandoverRequest.Kind.SWITCHOVER, "m1", "m2", NOW);
-        holder.replaceHandover(pinned);
-
-        holder.handOverLeadership(lease, pinned.withLastLsn(1234));
-
-        var seen = target.read();
-        assertEquals(Optional.empty(), seen.leader());
-        assertEquals(Optional.of(pinned.withLastLsn(1234)), seen.handover());
-        assertEquals(lease.epoch() + 1, target.tryAcquireLeadership("m2").orElseThrow().epoch());
-    }
-
-    @Test
-    void aHandOverFilesARequestClearedMeanwhileAndLeavesALeaseNoLongerItsOwn() {
-        String cluster = zk.newCluster();
-        var holder = zk.store(cluster);
-        var other = zk.store(cluster);
-        var lease = holder.tryAcquireLeadership("m1").orElseThrow();
-        var request = new HandoverRequest(HandoverRequest.Kind.SWITCHOVER, "m1", "m2", NOW).withLastLsn(99);
-
-        holder.handOverLeadership(lease, request);
-        assertEquals(Optional.empty(), other.read().leader(), "freed though no request was pending");
-        assertEquals(Optional.of(request), other.read().handover(), "and the request filed");
-
-        var othersLease = other.tryAcquireLeadership("m2").orElseThrow();
-        other.clearHandover();
-        holder.handOverLeadership(lease, request);
-        assertEquals(Optional.of(othersLease), holder.read().leader(), "a lease it no longer holds stays");
-        assertEquals(Optional.of(request), holder.read().handover());
-    }
-
-    @Test
     void watchFiresOnAnotherClientsChange() throws Exception {
         String cluster = zk.newCluster();
         var watcher = zk.store(cluster);

@@ -244,12 +244,13 @@ public final class Actor {
         HandoverRequest pinned = new HandoverRequest(current.kind(), me, target.value(), current.requestedAt());
         store.replaceHandover(pinned);
         long lastRecord = server.stopWritingWal().value();
-        // Then say where this server stopped writing, and give the lease up with it: the target takes over only if it
-        // has WAL past that point (a replica that fell away just before the stop does not, and would lose the last
-        // acknowledged writes). Released as soon as the target has all the WAL, not after the server exits: at a fast
-        // shutdown's end, the archiver pushes the last segment to the backup repository, which takes a few hundred
-        // milliseconds of writes refused. The new leader pushes the segments of the previous timeline that the archive lacks.
-        lease.handOver(pinned.withLastLsn(lastRecord));
+        // Then say where this server stopped writing: the target takes over only if it has WAL past that point (a
+        // replica that fell away just before the stop does not, and would lose the last acknowledged writes).
+        store.replaceHandover(pinned.withLastLsn(lastRecord));
+        // Released as soon as the target has all the WAL, not after the server exits: at a fast shutdown's end, the
+        // archiver pushes the last segment to the backup repository, which takes a few hundred milliseconds of writes
+        // refused. The new leader pushes the segments of the previous timeline that the archive lacks.
+        lease.release();
         log.info("stepped down for {}; it takes over now", target);
         steppedDown(o.me());
         server.stop(StopMode.FAST);

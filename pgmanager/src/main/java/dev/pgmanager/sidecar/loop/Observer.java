@@ -78,8 +78,8 @@ public final class Observer {
         CompletableFuture<ClusterSnapshot> reading = CompletableFuture.supplyAsync(store::read, STORE_READER);
         LocalPostgres local = server.observe();
         if (local.isPrimary() && !local.frozen() && !lease.isHeld()) {
-            // Before any store I/O, which may be what fails: a primary whose lease is not held (a promotion or start that
-            // ended after the lease came into doubt, which the reflex found no primary yet) is fenced now.
+            // Before waiting on the store, which may be what fails: a primary whose lease is not held (a promotion or start
+            // that ended after the lease came into doubt, which the reflex found no primary yet) is fenced now.
             leaseReflex.run();
             local = server.observe();
         }
@@ -115,6 +115,7 @@ public final class Observer {
             return reading.join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException failure) throw failure;
+            if (e.getCause() instanceof Error error) throw error;
             throw e;
         }
     }
