@@ -61,13 +61,6 @@ public record ClusterSnapshot(
         return leader.map(l -> l.machineId().equals(machineId)).orElse(false);
     }
 
-    /** This snapshot with {@code record} in place of its member's record (added if it had none). */
-    public ClusterSnapshot withMember(Member record) {
-        var withRecord = new TreeMap<>(members);
-        withRecord.put(record.machineId(), record);
-        return new ClusterSnapshot(cluster, spec, identity, withRecord, leader, lastEpoch, sync, history, handover, unreadable);
-    }
-
     public Map<String, Member> membersExcept(String machineId) {
         var others = new TreeMap<>(members);
         others.remove(machineId);

@@ -54,16 +54,14 @@ public final class MemberRecords {
                 leading ? backups.get() : Optional.empty(), backupSource.get(), pendingRestart.get(), now);
     }
 
-    /** @return the record, if this call wrote it (unchanged and recent, it is not written again) */
-    Optional<Member> publish(Member member) {
+    void publish(Member member) {
         if (lastPublished != null
                 && sameContent(lastPublished, member)
                 && lastPublished.updatedAt().plus(refreshEvery).isAfter(member.updatedAt())) {
-            return Optional.empty();
+            return;
         }
         store.touchMember(member);
         lastPublished = member;
-        return Optional.of(member);
     }
 
     /** Has the next {@link #publish} write the record even if unchanged: the stored one could not be read. */

@@ -21,9 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -37,7 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Observer {
     private static final Logger log = LoggerFactory.getLogger(Observer.class);
-    private static final Executor STORE_READER = read -> Thread.ofVirtual().name("store-read").start(read);
 
     private final ClusterStore store;
     private final LocalServer server;
@@ -73,24 +69,18 @@ public final class Observer {
     }
 
     Observation observe() {
-        // The store is read beside the local server's observation and the record's write: neither needs the other's
-        // answer, and one after the other they took 35-40 ms of a switchover target's pass on a busy machine.
-        CompletableFuture<ClusterSnapshot> reading = CompletableFuture.supplyAsync(store::read, STORE_READER);
         LocalPostgres local = server.observe();
         if (local.isPrimary() && !local.frozen() && !lease.isHeld()) {
-            // Before waiting on the store, which may be what fails: a primary whose lease is not held (a promotion or start
-            // that ended after the lease came into doubt, which the reflex found no primary yet) is fenced now.
+            // Before any store I/O, which may be what fails: a primary whose lease is not held (a promotion or start that
+            // ended after the lease came into doubt, which the reflex found no primary yet) is fenced now.
             leaseReflex.run();
             local = server.observe();
         }
         Instant now = clock.instant();
         Member me = records.describe(local, lease.isHeld(), now);
-        Optional<Member> written = records.publish(me);
+        records.publish(me);
         addressHistory.ifPresent(history -> history.refresh(now));
-        ClusterSnapshot read = answer(reading);
-        // With the record just written, which the read beside it may have missed: a new leader's router sends connections
-        // to it only once its own record says primary.
-        ClusterSnapshot cluster = written.map(read::withMember).orElse(read);
+        ClusterSnapshot cluster = store.read();
         noticeUnreadable(cluster);
         Optional<Leader> held = lease.held();
         LeaseState leaseState = lease.state();
@@ -107,17 +97,6 @@ public final class Observer {
                 .build();
         last.set(observation);
         return observation;
-    }
-
-    /** The store's answer, or what it failed with, as {@link ClusterStore#read} would have thrown it. */
-    private static ClusterSnapshot answer(CompletableFuture<ClusterSnapshot> reading) {
-        try {
-            return reading.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException failure) throw failure;
-            if (e.getCause() instanceof Error error) throw error;
-            throw e;
-        }
     }
 
     Optional<Observation> lastObservation() {
