@@ -438,7 +438,7 @@ public final class ZooKeeperClusterStore implements ClusterStore {
     /**
      * {@inheritDoc}
      *
-     * <p>The delete is fenced on the epoch counter's version, as {@link #writeSyncState} is: every lease taken bumps it. The
+     * <p>The delete is fenced on the epoch counter's version: every lease taken bumps it. The
      * leader record is created once and never rewritten, so its own version is 0 for every holder, and Curator retries
      * an operation whose answer was lost: a plain delete retried after the successor took the lease (within
      * milliseconds of a release) would delete the successor's.
@@ -446,14 +446,20 @@ public final class ZooKeeperClusterStore implements ClusterStore {
     @Override
     public void releaseLeadership(Leader lease) {
         run("release the leader lease at " + layout.leader(), () -> {
-            // The epoch is read before the lease is verified ours: any lease taken after this read changes its version
-            var epoch = readStored(layout.epoch(), EpochCounter.class);
+            // The counter's version is read before the lease is verified ours: any lease taken after this read moves it.
+            // Its version only, not its content: a counter repaired since (store repair) still fences, and one that
+            // cannot be read does not keep a lease from being released.
+            Stat epoch = client.checkExists().forPath(layout.epoch());
             var ours = ourLease(lease);
-            if (epoch.isEmpty() || epoch.get().value().epoch() != lease.epoch() || ours.isEmpty()) return;
+            if (ours.isEmpty()) return;
+            CuratorOp delete = client.transactionOp().delete().withVersion(ours.get().getVersion()).forPath(layout.leader());
             try {
-                client.transaction().forOperations(
-                        client.transactionOp().check().withVersion(epoch.get().stat().getVersion()).forPath(layout.epoch()),
-                        client.transactionOp().delete().withVersion(ours.get().getVersion()).forPath(layout.leader()));
+                if (epoch == null) {
+                    client.transaction().forOperations(delete);
+                } else {
+                    client.transaction().forOperations(
+                            client.transactionOp().check().withVersion(epoch.getVersion()).forPath(layout.epoch()), delete);
+                }
                 LOG.info("{} released the leader lease of cluster {} (epoch {})", lease.machineId(), clusterName(), lease.epoch());
             } catch (KeeperException.NoNodeException | KeeperException.BadVersionException alreadyGone) {
                 // the session ended, it was released meanwhile (or by this very call, whose first answer was lost), or
