@@ -289,6 +289,7 @@ public final class ZooKeeperClusterStore implements ClusterStore {
     @Override
     public boolean removeUnreadableLeader() {
         return call("remove the unreadable leader record at " + layout.leader(), () -> {
+            Stat epoch = client.checkExists().forPath(layout.epoch());
             var stat = new Stat();
             byte[] data;
             try {
@@ -305,7 +306,7 @@ public final class ZooKeeperClusterStore implements ClusterStore {
             long owner = stat.getEphemeralOwner();
             if (owner != 0 && owner != sessionId()) return false;
             try {
-                client.delete().withVersion(stat.getVersion()).forPath(layout.leader());
+                deleteLeaderRecord(epoch, stat.getVersion());
             } catch (KeeperException.NoNodeException | KeeperException.BadVersionException changed) {
                 return false;
             }
@@ -435,37 +436,40 @@ public final class ZooKeeperClusterStore implements ClusterStore {
         return answer.completeOnTimeout(false, sessionTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>The delete is fenced on the epoch counter's version: every lease taken bumps it. The
-     * leader record is created once and never rewritten, so its own version is 0 for every holder, and Curator retries
-     * an operation whose answer was lost: a plain delete retried after the successor took the lease (within
-     * milliseconds of a release) would delete the successor's.
-     */
+    /** {@inheritDoc} (See {@link #deleteLeaderRecord} for why the epoch counter is read first.) */
     @Override
     public void releaseLeadership(Leader lease) {
         run("release the leader lease at " + layout.leader(), () -> {
-            // The counter's version is read before the lease is verified ours: any lease taken after this read moves it.
-            // Its version only, not its content: a counter repaired since (store repair) still fences, and one that
-            // cannot be read does not keep a lease from being released.
             Stat epoch = client.checkExists().forPath(layout.epoch());
             var ours = ourLease(lease);
             if (ours.isEmpty()) return;
-            CuratorOp delete = client.transactionOp().delete().withVersion(ours.get().getVersion()).forPath(layout.leader());
             try {
-                if (epoch == null) {
-                    client.transaction().forOperations(delete);
-                } else {
-                    client.transaction().forOperations(
-                            client.transactionOp().check().withVersion(epoch.getVersion()).forPath(layout.epoch()), delete);
-                }
+                deleteLeaderRecord(epoch, ours.get().getVersion());
                 LOG.info("{} released the leader lease of cluster {} (epoch {})", lease.machineId(), clusterName(), lease.epoch());
             } catch (KeeperException.NoNodeException | KeeperException.BadVersionException alreadyGone) {
                 // the session ended, it was released meanwhile (or by this very call, whose first answer was lost), or
                 // another lease was taken since: not ours anymore either way
             }
         });
+    }
+
+    /**
+     * Deletes the leader record at {@code version}, in one transaction with a check that the epoch counter is still at the
+     * version {@code epoch} has (read before the record was; no check when there is no counter). The record is created
+     * once and never rewritten, so its own version is 0 for every holder, and Curator retries an operation whose answer
+     * was lost: a plain delete retried after the next holder took the lease (milliseconds after a release) would delete
+     * the next holder's. Every lease taken moves the counter's version, so such a retry fails instead. Its version only,
+     * not its content: a counter rewritten by {@code store repair} still fences, and one that cannot be read does not
+     * keep a lease from being released.
+     */
+    private void deleteLeaderRecord(Stat epoch, int version) throws Exception {
+        CuratorOp delete = client.transactionOp().delete().withVersion(version).forPath(layout.leader());
+        if (epoch == null) {
+            client.transaction().forOperations(delete);
+        } else {
+            client.transaction().forOperations(client.transactionOp().check().withVersion(epoch.getVersion()).forPath(layout.epoch()),
+                    delete);
+        }
     }
 
     @Override
