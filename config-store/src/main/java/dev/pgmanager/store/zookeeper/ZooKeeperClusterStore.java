@@ -460,9 +460,9 @@ public final class ZooKeeperClusterStore implements ClusterStore {
      * was lost: a plain delete retried after the next holder took the lease (milliseconds after a release) would delete
      * the next holder's. Every lease taken moves the counter's version, so such a retry fails instead. Its version only,
      * not its content: a counter rewritten by {@code store repair} still fences, and one that cannot be read does not
-     * keep a lease from being released.
+     * keep a lease from being released. (Package-private: a test replays what a retry sends.)
      */
-    private void deleteLeaderRecord(Stat epoch, int version) throws Exception {
+    void deleteLeaderRecord(Stat epoch, int version) throws Exception {
         CuratorOp delete = client.transactionOp().delete().withVersion(version).forPath(layout.leader());
         if (epoch == null) {
             client.transaction().forOperations(delete);

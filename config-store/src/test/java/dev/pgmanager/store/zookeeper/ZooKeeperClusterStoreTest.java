@@ -34,6 +34,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -168,6 +170,27 @@ class ZooKeeperClusterStoreTest {
             assertEquals(Optional.of(winners.getFirst()), stores.getFirst().read().leader());
             assertEquals(1, stores.getFirst().read().lastEpoch());
         }
+    }
+
+    @Test
+    void aReleaseRetriedAfterTheNextHolderTookTheLeaseLeavesTheNextHoldersLease() throws Exception {
+        String cluster = zk.newCluster();
+        var holder = zk.store(cluster);
+        var next = zk.store(cluster);
+        var lease = holder.tryAcquireLeadership("m1").orElseThrow();
+        // What the release read before it deleted: the counter's version, and the record's (0, as for every holder)
+        Stat epochBefore = zk.rawClient().checkExists().forPath("/pgmanager/" + cluster + "/epoch");
+        int recordVersion = zk.rawClient().checkExists().forPath("/pgmanager/" + cluster + "/leader").getVersion();
+        holder.deleteLeaderRecord(epochBefore, recordVersion);
+        var nextLease = next.tryAcquireLeadership("m2").orElseThrow();
+        assertEquals(recordVersion, zk.rawClient().checkExists().forPath("/pgmanager/" + cluster + "/leader").getVersion(),
+                "the next holder's record has the same version: it alone cannot tell the two apart");
+
+        // The store client sends the same delete again when the first answer was lost
+        assertThrows(KeeperException.BadVersionException.class, () -> holder.deleteLeaderRecord(epochBefore, recordVersion));
+
+        assertEquals(Optional.of(nextLease), next.read().leader());
+        assertTrue(next.confirmLeadership(nextLease));
     }
 
     @Test
