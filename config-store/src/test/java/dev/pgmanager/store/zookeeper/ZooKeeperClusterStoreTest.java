@@ -177,13 +177,14 @@ class ZooKeeperClusterStoreTest {
         String cluster = zk.newCluster();
         var holder = zk.store(cluster);
         var next = zk.store(cluster);
+        var layout = ClusterLayout.forCluster(cluster);
         var lease = holder.tryAcquireLeadership("m1").orElseThrow();
         // What the release read before it deleted: the counter's version, and the record's (0, as for every holder)
-        Stat epochBefore = zk.rawClient().checkExists().forPath("/pgmanager/" + cluster + "/epoch");
-        int recordVersion = zk.rawClient().checkExists().forPath("/pgmanager/" + cluster + "/leader").getVersion();
+        Stat epochBefore = zk.rawClient().checkExists().forPath(layout.epoch());
+        int recordVersion = zk.rawClient().checkExists().forPath(layout.leader()).getVersion();
         holder.deleteLeaderRecord(epochBefore, recordVersion);
         var nextLease = next.tryAcquireLeadership("m2").orElseThrow();
-        assertEquals(recordVersion, zk.rawClient().checkExists().forPath("/pgmanager/" + cluster + "/leader").getVersion(),
+        assertEquals(recordVersion, zk.rawClient().checkExists().forPath(layout.leader()).getVersion(),
                 "the next holder's record has the same version: it alone cannot tell the two apart");
 
         // The store client sends the same delete again when the first answer was lost
