@@ -1,5 +1,6 @@
 package dev.pgmanager.platform;
 
+import dev.pgmanager.net.FreePorts;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -830,24 +831,9 @@ public final class LocalCluster {
                 + " s; see " + log);
     }
 
-    /**
-     * A port free on {@code address} now, for a process that binds it later. Chosen below the kernel's ephemeral range
-     * (32768 and up on Linux), from which every outgoing connection takes its local port: a port picked there is soon
-     * taken by some client's connection before its server binds it, which the tests, opening hundreds, saw happen.
-     */
+    /** A port free on {@code address} now, for a process that binds it later (see {@link FreePorts}). */
     public static int freePort(String address) throws IOException {
-        InetAddress at = InetAddress.getByName(address);
-        for (int attempt = 0; attempt < 100; attempt++) {
-            int port = 10_000 + RANDOM.nextInt(22_000);
-            try (ServerSocket socket = new ServerSocket(port, 1, at)) {
-                return socket.getLocalPort();
-            } catch (IOException taken) {
-                // in use: another one
-            }
-        }
-        try (ServerSocket socket = new ServerSocket(0, 1, at)) {
-            return socket.getLocalPort();
-        }
+        return FreePorts.on(InetAddress.getByName(address));
     }
 
     private static String machineId() {

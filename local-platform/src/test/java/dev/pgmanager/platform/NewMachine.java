@@ -1,5 +1,6 @@
 package dev.pgmanager.platform;
 
+import dev.pgmanager.net.FreePorts;
 import dev.pgmanager.cli.CommandRun;
 import dev.pgmanager.cli.LocalClusterFile;
 import dev.pgmanager.config.StoreSecret;
@@ -7,7 +8,6 @@ import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -204,9 +204,7 @@ final class NewMachine implements AutoCloseable {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(ADDRESS))) {
-            return socket.getLocalPort();
-        }
+        return FreePorts.on(InetAddress.getByName(ADDRESS));
     }
 
     private static void deleteTree(Path root) throws IOException {

@@ -1,11 +1,11 @@
 package dev.pgmanager.aot;
 
+import dev.pgmanager.net.FreePorts;
 import dev.pgmanager.postgres.Postmaster;
 import dev.pgmanager.postgres.ProcessSignal;
 import dev.pgmanager.postgres.StopMode;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -181,9 +181,7 @@ final class TrainingMember {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
+        return FreePorts.on(InetAddress.getLoopbackAddress());
     }
 
     private static String secret() {

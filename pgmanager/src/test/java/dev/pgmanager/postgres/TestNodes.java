@@ -1,12 +1,12 @@
 package dev.pgmanager.postgres;
 
+import dev.pgmanager.net.FreePorts;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.pgmanager.net.MachineId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -151,8 +151,8 @@ public final class TestNodes implements AutoCloseable, AfterEachCallback {
     }
 
     private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
+        try {
+            return FreePorts.on(InetAddress.getLoopbackAddress());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
