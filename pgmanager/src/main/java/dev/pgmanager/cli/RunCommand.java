@@ -6,6 +6,7 @@ import dev.pgmanager.config.SidecarConfigLoader;
 import dev.pgmanager.config.ValueParsers;
 import dev.pgmanager.logging.LogFields;
 import dev.pgmanager.logging.LogOutput;
+import dev.pgmanager.net.NoTlsDefaultContext;
 import dev.pgmanager.realtime.RealTimeThreads;
 import dev.pgmanager.sidecar.CpuShare;
 import dev.pgmanager.sidecar.Sidecar;
@@ -96,6 +97,8 @@ final class RunCommand implements Callable<Integer> {
         Optional<LogFormat> fromCommandLine = Optional.ofNullable(logFormat).map(ValueParsers::logFormat);
         SidecarConfig config;
         Sidecar sidecar;
+        // before the store's client and the HTTP clients ask for the default (see the class)
+        NoTlsDefaultContext.install();
         try {
             fromCommandLine.ifPresent(LogOutput::use);
             config = SidecarConfigLoader.load(Optional.ofNullable(configFile), System.getenv());

@@ -58,9 +58,10 @@ public final class Failsafe implements AutoCloseable {
     private final AddressResolver resolver;
     private final Optional<String> token;
     private final Clock clock;
-    private final HttpClient http;
     private final Duration requestTimeout;
-    private final ScheduledExecutorService timer;
+    /** The primary's rounds, in failsafe mode only: an HTTP client and a timer cost threads and classes at rest. */
+    private final Optional<HttpClient> http;
+    private final Optional<ScheduledExecutorService> timer;
 
     private MachineId promisedTo;
     private Instant promiseEnds = Instant.MIN;
@@ -82,12 +83,16 @@ public final class Failsafe implements AutoCloseable {
         // The lease is in doubt at half a session and the watchdog stops a primary a third of a session after that
         // unless a round succeeded: a quarter of a session leaves room for the round to finish first.
         this.requestTimeout = Duration.ofMillis(Math.max(250, sessionTimeout.toMillis() / 4));
-        this.http = HttpClient.newBuilder().connectTimeout(requestTimeout).build();
-        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("failsafe").factory());
         if (enabled) {
+            this.http = Optional.of(HttpClient.newBuilder().connectTimeout(requestTimeout).build());
+            ScheduledExecutorService rounds = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("failsafe").factory());
             long every = Math.max(100, sessionTimeout.toMillis() / 6);
-            timer.scheduleWithFixedDelay(this::keepConfirming, every, every, TimeUnit.MILLISECONDS);
-            timer.scheduleWithFixedDelay(this::warmUp, 1, WARM_UP_EVERY.toSeconds(), TimeUnit.SECONDS);
+            rounds.scheduleWithFixedDelay(this::keepConfirming, every, every, TimeUnit.MILLISECONDS);
+            rounds.scheduleWithFixedDelay(this::warmUp, 1, WARM_UP_EVERY.toSeconds(), TimeUnit.SECONDS);
+            this.timer = Optional.of(rounds);
+        } else {
+            this.http = Optional.empty();
+            this.timer = Optional.empty();
         }
     }
 
@@ -187,7 +192,7 @@ public final class Failsafe implements AutoCloseable {
                 resolver.resolve(MachineId.of(member.machineId())).ifPresent(address -> {
                     try {
                         URI uri = new URI("http", null, address.getHostAddress(), member.apiPort(), "/health/live", null, null);
-                        http.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
+                        http().sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
                                 HttpResponse.BodyHandlers.discarding());
                     } catch (URISyntaxException e) {
                         log.debug("cannot form the API URL of {}", member.machineId(), e);
@@ -228,15 +233,20 @@ public final class Failsafe implements AutoCloseable {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"leader\":\"" + me + "\"}"));
         token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
-        return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
+        return http().sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
                 .thenApply(response -> response.statusCode() == 200 ? Optional.<String>empty()
                         : Optional.of(id + " does not confirm it follows me (HTTP " + response.statusCode() + ": " + response.body() + ")"))
                 .exceptionally(e -> Optional.of(id + " did not answer at " + uri + " (" + e.getClass().getSimpleName() + ")"));
     }
 
+    /** Reached only in failsafe mode: the rounds are not scheduled, and {@link #confirmNow} returns at once, without it. */
+    private HttpClient http() {
+        return http.orElseThrow(() -> new IllegalStateException("failsafe mode is off"));
+    }
+
     @Override
     public void close() {
-        timer.shutdownNow();
-        http.close();
+        timer.ifPresent(ScheduledExecutorService::shutdownNow);
+        http.ifPresent(HttpClient::close);
     }
 }
