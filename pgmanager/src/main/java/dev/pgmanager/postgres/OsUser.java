@@ -45,7 +45,8 @@ public final class OsUser {
             return new OsUser(System.getProperty("user.name"), (int) self.getUid(), (int) self.getGid(), System.getProperty("user.home"),
                     false);
         }
-        return new OsUser(name, idOf(name, "-u"), idOf(name, "-g"), homeOf(name), true);
+        String[] entry = passwdEntry(name);
+        return new OsUser(name, Integer.parseInt(entry[2]), Integer.parseInt(entry[3]), entry[5].isEmpty() ? "/" : entry[5], true);
     }
 
     public String name() {
@@ -109,20 +110,6 @@ public final class OsUser {
         environment.put("LOGNAME", name);
     }
 
-    private static String homeOf(String name) {
-        try {
-            Process process = new ProcessBuilder("getent", "passwd", name).redirectErrorStream(true).start();
-            String entry = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            String[] fields = entry.split(":");
-            return process.waitFor() == 0 && fields.length >= 6 && !fields[5].isEmpty() ? fields[5] : "/";
-        } catch (IOException e) {
-            return "/";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "/";
-        }
-    }
-
     /** Creates {@code dir} (and missing parents) if needed, owned by this user with mode 0700. */
     public void createPrivateDirectory(Path dir) {
         try {
@@ -156,18 +143,28 @@ public final class OsUser {
         }
     }
 
-    private static int idOf(String user, String flag) {
+    /**
+     * The user's entry in the system's user database ({@code name:password:uid:gid:gecos:home:shell}), through the name
+     * service as {@code id} reads it (files, LDAP...): one process where {@code id -u}, {@code id -g} and the home
+     * directory's lookup took three, at every start of the sidecar.
+     */
+    private static String[] passwdEntry(String user) {
         try {
-            Process process = new ProcessBuilder("id", flag, user).redirectErrorStream(true).start();
+            Process process = new ProcessBuilder("getent", "passwd", user).redirectErrorStream(true).start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (!process.waitFor(Duration.ofSeconds(10).toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
                 throw new PostgresException("timed out looking up OS user '" + user + "'");
             }
-            if (process.exitValue() != 0) {
-                throw new PostgresException("OS user '" + user + "' to run PostgreSQL as does not exist: " + output);
+            String[] fields = output.split(":", -1);
+            if (process.exitValue() != 0 || fields.length < 7 || !fields[0].equals(user)) {
+                throw new PostgresException("OS user '" + user + "' to run PostgreSQL as does not exist"
+                        + (output.isEmpty() ? "" : ": " + output));
             }
-            return Integer.parseInt(output);
+            if (!fields[2].matches("\\d+") || !fields[3].matches("\\d+")) {
+                throw new PostgresException("cannot read the user and group IDs of OS user '" + user + "' from: " + output);
+            }
+            return fields;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot look up OS user '" + user + "'", e);
         } catch (InterruptedException e) {
