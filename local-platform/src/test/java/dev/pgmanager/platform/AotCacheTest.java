@@ -71,8 +71,11 @@ class AotCacheTest {
                 "the sidecar's command came from the cache");
         assertTrue(loaded.output().lines().anyMatch(line -> line.contains("org.apache.curator.framework.CuratorFrameworkFactory source: shared objects file")),
                 "so did the store client, which only a running sidecar loads");
-        // Every class the running sidecar loaded is in the cache, and this JVM loads them all at its start: none of the
-        // JDK's TLS context and trust store (NoTlsDefaultContext stands in for them), nor the failsafe's HTTP client (off)
+        // Every class the running sidecar loaded is in the cache, and this JVM loads them all at its start: the ZooKeeper
+        // client's TLS settings, which ask for the JVM's default TLS context, but none of the JDK's TLS context and trust
+        // store (NoTlsDefaultContext stands in for them), nor the failsafe's HTTP client (off)
+        assertTrue(loaded.output().lines().anyMatch(line -> line.contains("org.apache.zookeeper.common.X509Util source: shared objects file")),
+                "the store client's TLS settings came from the cache");
         for (String never : List.of("sun.security.ssl.SSLContextImpl", "sun.security.x509.X509CertImpl", "jdk.internal.net.http.HttpClientImpl")) {
             assertFalse(loaded.output().lines().anyMatch(line -> line.contains("] " + never + " source:")), never + " was loaded by the sidecar");
         }

@@ -97,8 +97,6 @@ final class RunCommand implements Callable<Integer> {
         Optional<LogFormat> fromCommandLine = Optional.ofNullable(logFormat).map(ValueParsers::logFormat);
         SidecarConfig config;
         Sidecar sidecar;
-        // before the store's client and the HTTP clients ask for the default (see the class)
-        NoTlsDefaultContext.install();
         try {
             fromCommandLine.ifPresent(LogOutput::use);
             config = SidecarConfigLoader.load(Optional.ofNullable(configFile), System.getenv());
@@ -107,6 +105,8 @@ final class RunCommand implements Callable<Integer> {
             if (config.ha().autogroups().turnsOff(System.getenv())) CpuShare.turnAutogroupsOffThenRaise();
             else CpuShare.raiseForThisProcess();
             if (config.ha().realtimePriority()) RealTimeThreads.enableForThisProcess();
+            // before the store's client and the failsafe's HTTP client ask for the default (see the class)
+            NoTlsDefaultContext.install();
             sidecar = Sidecar.start(config, Clock.systemUTC());
         } catch (Exception | Error e) {
             // the lines that say why may still be queued

@@ -15,13 +15,15 @@ import javax.net.ssl.TrustManager;
 
 /**
  * The JVM's default TLS context for a process that makes no TLS connection with it: the sidecar. Its peers' APIs,
- * its store and its own server are reached in the clear or with contexts of their own (the JDBC driver makes one per
+ * its store and its own servers are reached in the clear or with contexts of their own (the JDBC driver makes one per
  * connection, pgBackRest speaks to object storage), yet two libraries ask for the default context all the same: the
- * ZooKeeper client reads it while it reads its configuration (only to name a default protocol), and the JDK's HTTP
- * client when it is built. Making the JDK's default loads every security provider and parses every CA certificate of
- * the JDK's trust store: about 600 classes, a megabyte and a half of heap and tens of milliseconds at every start, for
- * nothing. This one answers what those two ask and refuses any connection: fail closed, should a connection ever
- * reach for it, rather than trust the public CAs unasked.
+ * ZooKeeper client as it reads its configuration (its TLS settings' defaults: a protocol, and the cipher suites of the
+ * default server socket factory), and the JDK's HTTP client when it is built. Making the JDK's default loads every
+ * security provider and parses every CA certificate of the JDK's trust store: about 450 classes, a megabyte of heap
+ * and tens of milliseconds at every start, for nothing. This one answers the protocols and refuses everything else:
+ * fail closed, should a connection ever reach for it, rather than trust the public CAs unasked. (So the ZooKeeper
+ * client's default cipher suites are none: should the store ever be reached over TLS, it must name its suites, or
+ * its context, itself.)
  */
 public final class NoTlsDefaultContext extends SSLContext {
     private static final String REFUSAL = "this process makes no TLS connection through the JVM's default TLS context "

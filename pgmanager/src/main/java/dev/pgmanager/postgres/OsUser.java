@@ -150,16 +150,16 @@ public final class OsUser {
      */
     private static String[] passwdEntry(String user) {
         try {
-            Process process = new ProcessBuilder("getent", "passwd", user).redirectErrorStream(true).start();
+            Process process = new ProcessBuilder("getent", "passwd", "--", user).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (!process.waitFor(Duration.ofSeconds(10).toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
                 throw new PostgresException("timed out looking up OS user '" + user + "'");
             }
-            String[] fields = output.split(":", -1);
-            if (process.exitValue() != 0 || fields.length < 7 || !fields[0].equals(user)) {
-                throw new PostgresException("OS user '" + user + "' to run PostgreSQL as does not exist"
-                        + (output.isEmpty() ? "" : ": " + output));
+            // the entry the database resolves the name to, as id's: a number is a user ID, and some databases ignore case
+            String[] fields = output.lines().findFirst().orElse("").split(":", -1);
+            if (process.exitValue() != 0 || fields.length < 7) {
+                throw new PostgresException("OS user '" + user + "' to run PostgreSQL as does not exist");
             }
             if (!fields[2].matches("\\d+") || !fields[3].matches("\\d+")) {
                 throw new PostgresException("cannot read the user and group IDs of OS user '" + user + "' from: " + output);

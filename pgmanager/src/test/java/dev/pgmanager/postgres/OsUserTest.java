@@ -33,6 +33,12 @@ class OsUserTest {
     }
 
     @Test
+    void aUserIdNamesItsUserAsForId() throws Exception {
+        String uid = run("id", "-u", "postgres");
+        assertEquals(OsUser.named("postgres").wrap(List.of("true")), OsUser.named(uid).wrap(List.of("true")));
+    }
+
+    @Test
     void aUserThatDoesNotExistIsNamed() {
         PostgresException e = assertThrows(PostgresException.class, () -> OsUser.named("no-such-user-pgm"));
         assertTrue(e.getMessage().contains("OS user 'no-such-user-pgm' to run PostgreSQL as does not exist"), e.getMessage());

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgmanager.net.HostPort;
+import dev.pgmanager.net.NoTlsDefaultContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -21,9 +22,11 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,15 +50,24 @@ class PostgresControllerTest {
         assertEquals("on", queryString(first, "SHOW ssl"));
         // libpq prefers TLS: the WAL the replica receives is encrypted without anyone asking.
         assertEquals("t", queryString(first, "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_replication r USING (pid)"));
-        // A client that requires TLS gets it.
-        Properties client = new Properties();
-        client.setProperty("user", TestNodes.SUPERUSER.user());
-        client.setProperty("password", TestNodes.SUPERUSER.password());
-        client.setProperty("sslmode", "require");
-        try (Connection c = DriverManager.getConnection(new HostPort("127.0.0.1", first.config().port()).jdbcUrl("postgres"), client);
-                Statement s = c.createStatement();
-                ResultSet r = s.executeQuery("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
-            assertTrue(r.next() && r.getBoolean(1), "the connection is encrypted");
+        // A client that requires or prefers TLS gets it, also in the sidecar, whose JVM's default TLS context refuses every
+        // connection (NoTlsDefaultContext): the driver makes a context of its own
+        SSLContext jdkDefault = SSLContext.getDefault();
+        NoTlsDefaultContext.install();
+        try {
+            for (String mode : List.of("require", "prefer")) {
+                Properties client = new Properties();
+                client.setProperty("user", TestNodes.SUPERUSER.user());
+                client.setProperty("password", TestNodes.SUPERUSER.password());
+                client.setProperty("sslmode", mode);
+                try (Connection c = DriverManager.getConnection(new HostPort("127.0.0.1", first.config().port()).jdbcUrl("postgres"), client);
+                        Statement s = c.createStatement();
+                        ResultSet r = s.executeQuery("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
+                    assertTrue(r.next() && r.getBoolean(1), "the connection is encrypted (sslmode " + mode + ")");
+                }
+            }
+        } finally {
+            SSLContext.setDefault(jdkDefault);
         }
         // Each member has its own key, beside its data and never in it (where a clone would copy it), readable by its owner only.
         Path key = first.config().stateDirectory().resolve("server.key");
