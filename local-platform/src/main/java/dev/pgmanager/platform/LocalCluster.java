@@ -1,6 +1,5 @@
 package dev.pgmanager.platform;
 
-import dev.pgmanager.net.FreePorts;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,6 +11,7 @@ import dev.pgmanager.config.Durations;
 import dev.pgmanager.config.StoreConfig.StoreMode;
 import dev.pgmanager.dns.DnsAddressResolver;
 import dev.pgmanager.dns.DnsSettings;
+import dev.pgmanager.net.FreePorts;
 import dev.pgmanager.net.HostPort;
 import dev.pgmanager.platform.dns.RegistryFile;
 import dev.pgmanager.postgres.OsUser;
@@ -22,6 +22,7 @@ import dev.pgmanager.store.zookeeper.ZooKeeperClusterStore;
 import dev.pgmanager.store.zookeeper.ZooKeeperStoreSettings;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -53,6 +54,8 @@ public final class LocalCluster {
     static final int ENSEMBLE_SIZE = 3;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration STOP_PATIENCE = Duration.ofSeconds(60);
+    /** How much of an exited member's log its error shows. */
+    private static final int EXITED_LOG_LINES = 20;
     /** Writes and reads the members' config files, which the sidecar reads with its own YAML reader. */
     private static final ObjectMapper MEMBER_CONFIG = new YAMLMapper();
 
@@ -757,13 +760,24 @@ public final class LocalCluster {
             if (status.isHealthy()) return status;
             for (LocalMember m : cluster.members()) {
                 if (sidecar(m.machineId()).isEmpty()) {
-                    throw new IllegalStateException("member " + m.machineId() + " exited; see " + layout.memberLog(m.machineId()));
+                    throw new IllegalStateException("member " + m.machineId() + " exited; see " + layout.memberLog(m.machineId())
+                            + ", which ends with:\n" + lastLines(layout.memberLog(m.machineId()), EXITED_LOG_LINES));
                 }
             }
             sleep(250);
         } while (Instant.now().isBefore(deadline));
         throw new IllegalStateException("the cluster did not come up within " + timeout.toSeconds() + " s: "
                 + status.summary() + "; see the logs under " + layout.dir().resolve("members"));
+    }
+
+    /** The end of a log, for an error that a removed directory (a test's, a purge) would otherwise take with it. */
+    private static String lastLines(Path log, int count) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - count), lines.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "(cannot read it: " + e.getMessage() + ")";
+        }
     }
 
     private Optional<ClusterSnapshot> snapshot(LocalClusterFile cluster) {
