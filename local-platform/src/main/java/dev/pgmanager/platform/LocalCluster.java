@@ -54,7 +54,7 @@ public final class LocalCluster {
     static final int ENSEMBLE_SIZE = 3;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration STOP_PATIENCE = Duration.ofSeconds(60);
-    /** How much of an exited member's log its error shows. */
+    /** How much of a member's log an error of {@code up} shows. */
     private static final int EXITED_LOG_LINES = 20;
     /** Writes and reads the members' config files, which the sidecar reads with its own YAML reader. */
     private static final ObjectMapper MEMBER_CONFIG = new YAMLMapper();
@@ -766,11 +766,16 @@ public final class LocalCluster {
             }
             sleep(250);
         } while (Instant.now().isBefore(deadline));
+        StringBuilder logs = new StringBuilder();
+        for (LocalMember m : cluster.members()) {
+            logs.append("\n").append(layout.memberLog(m.machineId())).append(" ends with:\n")
+                    .append(lastLines(layout.memberLog(m.machineId()), EXITED_LOG_LINES));
+        }
         throw new IllegalStateException("the cluster did not come up within " + timeout.toSeconds() + " s: "
-                + status.summary() + "; see the logs under " + layout.dir().resolve("members"));
+                + status.summary() + "; see the logs under " + layout.dir().resolve("members") + logs);
     }
 
-    /** The end of a log, for an error that a removed directory (a test's, a purge) would otherwise take with it. */
+    /** The end of a log, for an error whose directory a test's clean-up or a purge may remove with the log. */
     private static String lastLines(Path log, int count) {
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
