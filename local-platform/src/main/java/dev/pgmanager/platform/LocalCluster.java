@@ -55,7 +55,7 @@ public final class LocalCluster {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration STOP_PATIENCE = Duration.ofSeconds(60);
     /** How much of a member's log an error of {@code up} shows. */
-    private static final int EXITED_LOG_LINES = 20;
+    private static final int LOG_LINES_SHOWN = 20;
     /** Writes and reads the members' config files, which the sidecar reads with its own YAML reader. */
     private static final ObjectMapper MEMBER_CONFIG = new YAMLMapper();
 
@@ -760,28 +760,29 @@ public final class LocalCluster {
             if (status.isHealthy()) return status;
             for (LocalMember m : cluster.members()) {
                 if (sidecar(m.machineId()).isEmpty()) {
-                    throw new IllegalStateException("member " + m.machineId() + " exited; see " + layout.memberLog(m.machineId())
-                            + ", which ends with:\n" + lastLines(layout.memberLog(m.machineId()), EXITED_LOG_LINES));
+                    throw new IllegalStateException("member " + m.machineId() + " exited; see " + logEnd(m.machineId()));
                 }
             }
             sleep(250);
         } while (Instant.now().isBefore(deadline));
         StringBuilder logs = new StringBuilder();
-        for (LocalMember m : cluster.members()) {
-            logs.append("\n").append(layout.memberLog(m.machineId())).append(" ends with:\n")
-                    .append(lastLines(layout.memberLog(m.machineId()), EXITED_LOG_LINES));
-        }
+        for (LocalMember m : cluster.members()) logs.append("\n").append(logEnd(m.machineId()));
         throw new IllegalStateException("the cluster did not come up within " + timeout.toSeconds() + " s: "
                 + status.summary() + "; see the logs under " + layout.dir().resolve("members") + logs);
     }
 
-    /** The end of a log, for an error whose directory a test's clean-up or a purge may remove with the log. */
-    private static String lastLines(Path log, int count) {
+    /**
+     * A member's log and its last lines, for an error of {@code up}: a test's clean-up or a purge may remove the
+     * directory, and the log with it.
+     */
+    private String logEnd(String machineId) {
+        Path log = layout.memberLog(machineId);
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - count), lines.size()));
+            List<String> last = lines.subList(Math.max(0, lines.size() - LOG_LINES_SHOWN), lines.size());
+            return log + ", which ends with:\n" + String.join("\n", last);
         } catch (IOException | UncheckedIOException e) {
-            return "(cannot read it: " + e.getMessage() + ")";
+            return log + " (cannot read it: " + e.getMessage() + ")";
         }
     }
 

@@ -79,11 +79,16 @@ public final class NoTlsDefaultContext extends SSLContext {
 
         @Override
         protected SSLParameters engineGetDefaultSSLParameters() {
-            return new SSLParameters(new String[0], PROTOCOLS.clone());
+            return protocolsOnly();
         }
 
         @Override
         protected SSLParameters engineGetSupportedSSLParameters() {
+            return protocolsOnly();
+        }
+
+        /** No cipher suites: nothing is ever negotiated through this context. */
+        private static SSLParameters protocolsOnly() {
             return new SSLParameters(new String[0], PROTOCOLS.clone());
         }
     }
