@@ -78,8 +78,7 @@ final class LocalProcesses {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(LogFiles.privateLog(log).toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-        // glibc gives every thread that allocates its own 64 MB arena; two are plenty for a sidecar.
-        builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
+        limitMallocArenas(builder);
         builder.environment().putAll(environment);
         Process process = builder.start();
         Files.writeString(pidFile, Long.toString(process.pid()), StandardCharsets.UTF_8);
@@ -93,6 +92,11 @@ final class LocalProcesses {
 
     /** As {@link #javaCommand(List)}, with {@code extraJvmOptions} after the options, so that they win over them. */
     private static List<String> javaCommand(List<String> arguments, List<String> extraJvmOptions) {
+        return javaCommand("dev.pgmanager.cli.Main", arguments, extraJvmOptions);
+    }
+
+    /** As {@link #javaCommand(List, List)}, running {@code mainClass} of our class path instead of the CLI. */
+    static List<String> javaCommand(String mainClass, List<String> arguments, List<String> extraJvmOptions) {
         List<String> command = new ArrayList<>();
         command.add(javaBinary());
         command.addAll(List.of(jvmOptions().split("\\s+")));
@@ -100,9 +104,14 @@ final class LocalProcesses {
         // Whatever the options: a JVM out of memory exits rather than live on with dead threads.
         command.add("-XX:+ExitOnOutOfMemoryError");
         command.add("--enable-native-access=ALL-UNNAMED");
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.pgmanager.cli.Main"));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(arguments);
         return command;
+    }
+
+    /** glibc gives every thread that allocates its own 64 MB arena; two are plenty for a sidecar. */
+    static void limitMallocArenas(ProcessBuilder builder) {
+        builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
     }
 
     /** The live process named by {@code pidFile} whose command line mentions {@code marker}. */

@@ -13,7 +13,8 @@ import org.slf4j.Logger;
 /**
  * Logback's configuration, in code rather than a logback.xml: reading XML costs a sidecar some 600 classes (logback's
  * configuration model and the JDK's XML parser), megabytes of metaspace and a few hundred milliseconds of every start.
- * Plain lines on stderr; ZooKeeper's, Curator's, Hikari's and Jetty's own chatter kept to warnings; the root level from
+ * Plain lines on stderr; ZooKeeper's, Curator's, Hikari's and Jetty's own chatter kept to warnings (the store client's
+ * connection attempts to errors); the root level from
  * {@code PGMANAGER_LOG_LEVEL} (INFO unless set). {@link LogOutput} switches a sidecar to its member format later.
  *
  * <p>A logback-test.xml on the class path (the tests') still wins: this then leaves the configuration to logback.
@@ -23,6 +24,13 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
     /** Libraries whose INFO lines say nothing an operator needs ({@code org.gaul}: the local platform's S3 server). */
     private static final List<String> QUIET = List.of("org.apache.zookeeper", "org.apache.curator", "com.zaxxer.hikari",
             "org.eclipse.jetty", "org.gaul");
+
+    /**
+     * ZooKeeper's client warns, with a stack trace, at every failed attempt to reach a server: several a second while a
+     * store is unreachable or an ensemble forms. A command reports an unreachable store once, in its own words, so its
+     * terminal gets only the client's errors; the sidecar's log keeps the warnings ({@link LogOutput#use}).
+     */
+    static final String STORE_CONNECTION = "org.apache.zookeeper.ClientCnxn";
 
     private final boolean testConfigPresent;
 
@@ -49,6 +57,7 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         stderr.setEncoder(encoder);
         stderr.start();
         for (String library : QUIET) context.getLogger(library).setLevel(Level.WARN);
+        context.getLogger(STORE_CONNECTION).setLevel(Level.ERROR);
         ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.toLevel(System.getenv("PGMANAGER_LOG_LEVEL"), Level.INFO));
         root.addAppender(stderr);

@@ -24,17 +24,22 @@ class LogConfiguratorTest {
             assertEquals(ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY, new LogConfigurator(false).configure(context));
             context.getLogger("dev.pgmanager.sidecar.Sidecar").info("member started");
             context.getLogger("dev.pgmanager.sidecar.Sidecar").debug("detail nobody asked for");
-            context.getLogger("org.apache.zookeeper.ClientCnxn").info("zookeeper chatter");
-            context.getLogger("org.apache.zookeeper.ClientCnxn").warn("zookeeper trouble");
+            context.getLogger("org.apache.zookeeper.ZooKeeper").info("zookeeper chatter");
+            context.getLogger("org.apache.zookeeper.ZooKeeper").warn("zookeeper trouble");
+            context.getLogger("org.apache.zookeeper.ClientCnxn").warn("server unreachable, attempt 7");
+            context.getLogger("org.apache.zookeeper.ClientCnxn").error("client broken");
         } finally {
             context.stop();
             System.setErr(original);
         }
         String lines = captured.toString(UTF_8);
         assertTrue(lines.matches("(?s)\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\S* INFO  Sidecar: member started\\R.*"), lines);
-        assertTrue(lines.contains("WARN  ClientCnxn: zookeeper trouble"), lines);
+        assertTrue(lines.contains("WARN  ZooKeeper: zookeeper trouble"), lines);
         assertFalse(lines.contains("detail nobody asked for"), lines);
         assertFalse(lines.contains("zookeeper chatter"), lines);
+        // a command says once that the store is unreachable; the client's every attempt is not for its terminal
+        assertFalse(lines.contains("attempt 7"), lines);
+        assertTrue(lines.contains("ERROR ClientCnxn: client broken"), lines);
     }
 
     @Test

@@ -99,4 +99,18 @@ class LogOutputTest {
         assertTrue(lines.get(1).contains("[0a1b2c3d4e5f60 epoch 3]: rewind failed java.lang.IllegalStateException: no common checkpoint | at "),
                 lines.get(1));
     }
+
+    @Test
+    void aSidecarsLogKeepsTheStoreClientsFailedAttemptsThatACommandsTerminalDoesNotGet() {
+        Logger connection = context.getLogger(LogConfigurator.STORE_CONNECTION);
+        Level before = connection.getLevel();
+        connection.setLevel(Level.ERROR); // as LogConfigurator leaves it for every command
+        try {
+            LogOutput.use(LogFormat.TEXT);
+            assertEquals(Level.WARN, connection.getLevel());
+        } finally {
+            LogOutput.drain();
+            connection.setLevel(before);
+        }
+    }
 }

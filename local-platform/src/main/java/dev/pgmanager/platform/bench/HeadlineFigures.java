@@ -1,6 +1,5 @@
 package dev.pgmanager.platform.bench;
 
-import dev.pgmanager.platform.bench.FailoverBenchmark.SidecarMemory;
 import dev.pgmanager.platform.bench.RollingMigration.Step;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -11,10 +10,11 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.ToLongFunction;
 
 /**
  * The headline figures in one run, each on a fresh local cluster: crash failover and switchover write gaps, the write
- * gap of a migrated primary, the sidecars' memory at rest, and the 5432 router's select-only throughput against stock
+ * gap of a migrated primary, the sidecars' memory at rest (in both store modes, beside an idle JVM's), and the 5432 router's select-only throughput against stock
  * HAProxy's (when haproxy is installed). Prints them with the run's date and machine, for the
  * README and for CI's log; it asserts nothing (absolute times on a shared machine are noisy).
  */
@@ -43,6 +43,8 @@ public final class HeadlineFigures {
                 ? Optional.of(new RouterBenchmark(detail).run(Files.createDirectory(work.resolve("router")), 8, quick ? 5 : 10, quick ? 1 : 3,
                         sessionTimeout))
                 : Optional.empty();
+        MemoryBenchmark.Result memory = new MemoryBenchmark(detail).run(Files.createDirectory(work.resolve("memory")), 3,
+                Duration.ofSeconds(quick ? 10 : 20), sessionTimeout, true);
         long lost = failover.rounds().stream().mapToInt(FailoverBenchmark.Round::lostWrites).sum()
                 + migrations.stream().mapToInt(Step::lostWrites).sum();
 
@@ -56,8 +58,12 @@ public final class HeadlineFigures {
         line("primary migration, write gap (median)", primaryMigrationGap.map(ms -> ms + " ms"));
         line("sidecar start to first observation", Figures.median(failover.restartMillis())
                 .map(ms -> ms + " ms (median of " + failover.restartMillis().size() + " restarts)"));
-        line("sidecar memory at rest, PSS", memory(failover.memory(), SidecarMemory::proportionalMegabytes));
-        line("sidecar memory at rest, RSS", memory(failover.memory(), SidecarMemory::residentMegabytes));
+        line("sidecar memory at rest, PSS", megabytes(memory.external(), ProcessMemory::proportionalMegabytes));
+        line("sidecar memory at rest, RSS", megabytes(memory.external(), ProcessMemory::residentMegabytes));
+        line("the same with a ZooKeeper peer, PSS", megabytes(memory.ensemble(), ProcessMemory::proportionalMegabytes));
+        line("the same with a ZooKeeper peer, RSS", megabytes(memory.ensemble(), ProcessMemory::residentMegabytes));
+        line("an idle JVM with their options, RSS", Optional.of(memory.floor().memory().residentMegabytes() + " MB (PSS "
+                + memory.floor().memory().proportionalMegabytes() + " MB): the floor"));
         line("acknowledged writes lost", Optional.of(Long.toString(lost)));
         line("5432 router / stock HAProxy, tps", router.map(r -> String.format("%.2f (%.0f / %.0f select-only tps, direct %.0f)",
                 r.routerToHaproxy(), r.router(), r.haproxy(), r.direct())));
@@ -68,8 +74,8 @@ public final class HeadlineFigures {
         out.printf("  %-40s %s%n", what, figure.orElse("(not measured)"));
     }
 
-    private static Optional<String> memory(List<SidecarMemory> sidecars, java.util.function.ToLongFunction<SidecarMemory> figure) {
+    private static Optional<String> megabytes(List<MemoryBenchmark.Sidecar> sidecars, ToLongFunction<ProcessMemory> figure) {
         if (sidecars.isEmpty()) return Optional.empty();
-        return Optional.of(String.join(" / ", sidecars.stream().map(s -> figure.applyAsLong(s) + " MB").toList()));
+        return Optional.of(String.join(" / ", sidecars.stream().map(s -> figure.applyAsLong(s.memory()) + " MB").toList()));
     }
 }

@@ -4,6 +4,7 @@ import dev.pgmanager.cli.DurationConverter;
 import dev.pgmanager.platform.bench.BackupBenchmark;
 import dev.pgmanager.platform.bench.FailoverBenchmark;
 import dev.pgmanager.platform.bench.HeadlineFigures;
+import dev.pgmanager.platform.bench.MemoryBenchmark;
 import dev.pgmanager.platform.bench.MigrationBenchmark;
 import dev.pgmanager.platform.bench.RouterBenchmark;
 import dev.pgmanager.platform.bench.StressBenchmark;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Option;
 /** {@code pgmanager bench}: measurements that print their figures. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print their figures.",
         subcommands = {BenchCommand.All.class, BenchCommand.Failover.class, BenchCommand.Migration.class, BenchCommand.Backup.class,
-            BenchCommand.Router.class, BenchCommand.Stress.class, ChaosCommand.class})
+            BenchCommand.Router.class, BenchCommand.Stress.class, BenchCommand.Memory.class, ChaosCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     private picocli.CommandLine.Model.CommandSpec spec;
@@ -113,6 +114,52 @@ final class BenchCommand implements Runnable {
             var timeout = session.value();
             new FailoverBenchmark(System.out).run(benchDirectory(), nodes, timeout, crashes,
                     switchovers, !noBackups);
+            return 0;
+        }
+    }
+
+    @Command(name = "memory", mixinStandardHelpOptions = true, description = {
+        "The sidecars' memory at rest beside its floor: a JVM with the sidecars' own options that runs nothing, then a",
+        "fresh local cluster in store mode external (the sidecars clients of the platform's ZooKeeper) and one in store",
+        "mode ensemble (the first three sidecars also ZooKeeper peers), each removed afterwards. Prints for each JVM its",
+        "resident memory (RSS), its proportional share of shared pages (PSS: on this machine the JVMs share the JDK's",
+        "files and the AOT cache; alone on its machine, as on Fly, a sidecar's PSS is about its RSS), its private",
+        "memory, threads and loaded classes, then the classes by library (with the JDK's jcmd).",
+    })
+    static final class Memory implements Callable<Integer> {
+        @Option(names = "--nodes", defaultValue = "3", description = "Members of each cluster, at least 3 (default: ${DEFAULT-VALUE}).")
+        int nodes;
+
+        @Option(names = "--rest", converter = DurationConverter.class, defaultValue = "20s", paramLabel = "DURATION",
+                description = "How long each JVM runs before it is measured (default: ${DEFAULT-VALUE}).")
+        java.time.Duration rest;
+
+        @picocli.CommandLine.Mixin
+        SessionTimeoutOption session;
+
+        @Option(names = "--no-backups", description = "Members without backups (by default they archive WAL and take "
+                + "backups, as a production cluster does).")
+        boolean noBackups;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (nodes < 3 || nodes > 9) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--nodes must be between 3 (an ensemble's peers) and 9, was " + nodes);
+            }
+            if (rest.isNegative() || rest.compareTo(java.time.Duration.ofMinutes(10)) > 0) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rest must be between 0s and 10m");
+            }
+            var timeout = session.value();
+            Path work = benchDirectory();
+            try {
+                new MemoryBenchmark(System.out).run(work, nodes, rest, timeout, !noBackups);
+            } finally {
+                removeIfLeftEmpty(work);
+            }
             return 0;
         }
     }
