@@ -54,6 +54,12 @@ import picocli.CommandLine.Spec;
             "2:invalid command line or configuration",
         })
 public final class Main implements Runnable {
+    /**
+     * The width of every {@code --help}: the commands' descriptions are written a line per element, up to 120 characters,
+     * and picocli's default of 80 would break each of those lines in two.
+     */
+    static final int HELP_WIDTH = 120;
+
     /** The sidecar's command, the container's entry point. */
     static final String SIDECAR = "run";
 
@@ -82,6 +88,7 @@ public final class Main implements Runnable {
         if (args.length > 0 && args[0].equals(SIDECAR)) {
             return new CommandLine(CommandSpec.create().name("pgmanager"))
                     .addSubcommand(SIDECAR, new RunCommand())
+                    .setUsageHelpWidth(HELP_WIDTH)
                     .setExecutionExceptionHandler(new ErrorReporter());
         }
         return commandLine();
@@ -91,6 +98,6 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new Main());
         ServiceLoader.load(CommandExtension.class).forEach(extension -> extension.commands().forEach(commandLine::addSubcommand));
-        return commandLine.setExecutionExceptionHandler(new ErrorReporter());
+        return commandLine.setUsageHelpWidth(HELP_WIDTH).setExecutionExceptionHandler(new ErrorReporter());
     }
 }

@@ -24,6 +24,25 @@ class PlatformCommandsTest {
     }
 
     @Test
+    void everyCommandsHelpPrintsEachLineOfItsDescriptionWhole() {
+        java.util.Deque<picocli.CommandLine> commands = new java.util.ArrayDeque<>(java.util.List.of(dev.pgmanager.cli.Main.commandLine()));
+        int checked = 0;
+        while (!commands.isEmpty()) {
+            picocli.CommandLine command = commands.pop();
+            commands.addAll(command.getSubcommands().values());
+            String usage = command.getUsageMessage(picocli.CommandLine.Help.Ansi.OFF);
+            for (String line : command.getCommandSpec().usageMessage().description()) {
+                // a paragraph longer than the width is wrapped on purpose; variables and %n are expanded
+                if (line.length() > 120 || line.contains("${") || line.contains("%")) continue;
+                assertTrue(usage.contains(line), command.getCommandSpec().qualifiedName() + " --help breaks the line \"" + line
+                        + "\":\n" + usage);
+                checked++;
+            }
+        }
+        assertTrue(checked > 100, "lines checked: " + checked);
+    }
+
+    @Test
     void upRefusesASessionTimeoutTheMembersWouldRefuseBeforeItCreatesAnything(@TempDir Path dir) throws Exception {
         CommandRun run = CommandRun.of("local", "up", "--dir", dir.resolve("cluster").toString(), "--session-timeout", "500ms");
         assertEquals(2, run.exit(), run.err());
