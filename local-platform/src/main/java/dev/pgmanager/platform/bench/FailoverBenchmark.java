@@ -57,8 +57,8 @@ public final class FailoverBenchmark {
         public static final long NOT_MEASURED = Long.MIN_VALUE;
     }
 
-    /** One sidecar's memory at rest: resident (RSS) and its proportional share of shared pages (PSS), in MB. */
-    public record SidecarMemory(String machineId, long residentMegabytes, long proportionalMegabytes) {}
+    /** One sidecar's memory at rest. */
+    public record SidecarMemory(String machineId, ProcessMemory memory) {}
 
     /**
      * What one run measured.
@@ -230,10 +230,9 @@ public final class FailoverBenchmark {
         for (LocalMember m : file.members()) {
             Optional<Long> pid = cluster.sidecarPid(m.machineId());
             if (pid.isEmpty()) continue;
-            SidecarMemory sidecar = new SidecarMemory(m.machineId(), Figures.procMegabytes(pid.get(), "status", "VmRSS:"),
-                    Figures.procMegabytes(pid.get(), "smaps_rollup", "Pss:"));
+            SidecarMemory sidecar = new SidecarMemory(m.machineId(), ProcessMemory.of(pid.get()));
             out.printf("sidecar %s (pid %d) at rest: resident (RSS) %d MB, proportional (PSS) %d MB%n", m.machineId(), pid.get(),
-                    sidecar.residentMegabytes(), sidecar.proportionalMegabytes());
+                    sidecar.memory().residentMegabytes(), sidecar.memory().proportionalMegabytes());
             memory.add(sidecar);
         }
         return memory;

@@ -33,12 +33,6 @@ final class Figures {
                 Runtime.getRuntime().availableProcessors(), autogroups);
     }
 
-    /** A kB figure of a process's {@code /proc/PID/FILE} line that starts with {@code field}, in MB (-1 when absent). */
-    static long procMegabytes(long pid, String file, String field) throws IOException {
-        long kb = procKilobytes(pid, file, field);
-        return kb < 0 ? -1 : kb / 1024;
-    }
-
     /** The number of a process's {@code /proc/PID/FILE} line that starts with {@code field} (kB in most; -1 when absent). */
     static long procKilobytes(long pid, String file, String field) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), file))) {

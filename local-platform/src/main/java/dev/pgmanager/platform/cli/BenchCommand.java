@@ -30,9 +30,10 @@ final class BenchCommand implements Runnable {
 
     @Command(name = "all", mixinStandardHelpOptions = true, description = {
         "The headline figures, each on a fresh local cluster (removed afterwards): crash failover and switchover write",
-        "gaps, the write gap of a migrated primary, the sidecars' memory at rest (PSS and RSS), the acknowledged",
-        "writes lost, and the 5432 router's select-only throughput against stock HAProxy's (when haproxy is installed);",
-        "printed with the run's date and machine. It asserts nothing: CI runs it with --quick at the end.",
+        "gaps, the write gap of a migrated primary, the sidecars' memory at rest (PSS and RSS, in both store modes,",
+        "beside an idle JVM's), the acknowledged writes lost, and the 5432 router's select-only throughput against",
+        "stock HAProxy's (when haproxy is installed); printed with the run's date and machine. It asserts nothing: CI",
+        "runs it with --quick at the end.",
     })
     static final class All implements Callable<Integer> {
         @Option(names = "--quick", description = "One round of each (about two minutes) instead of 5 crashes, 5 switchovers and 3 migration rounds.")
