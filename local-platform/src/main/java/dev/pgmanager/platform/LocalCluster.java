@@ -225,14 +225,23 @@ public final class LocalCluster {
      * SIGKILL a member's sidecar and its PostgreSQL at once: a crash of the whole machine. Every PostgreSQL process goes
      * in the same instant (the postmaster leads a process group of its own): a postmaster killed alone left its backends
      * a moment to acknowledge a commit that its WAL senders, which exit as soon as the postmaster is gone, never sent.
+     * Its shared memory goes with the machine's too ({@link ServerSharedMemory}), or it would stay on this machine when the
+     * member is never started again.
      */
     public void kill(String machineId) {
         requireMember(machineId);
         Optional<ProcessHandle> sidecar = sidecar(machineId);
         Optional<ProcessHandle> postgres = postmaster(machineId);
+        Optional<ServerSharedMemory> memory = postgres.map(p -> ServerSharedMemory.of(layout.memberData(machineId), p));
         postgres.ifPresent(LocalProcesses::killGroup);
         sidecar.ifPresent(LocalProcesses::kill);
         postgres.ifPresent(p -> LocalProcesses.waitForExit(p, Duration.ofSeconds(10)));
+        memory.ifPresent(ServerSharedMemory::removeOnceUnused);
+    }
+
+    /** What member {@code machineId}'s running PostgreSQL holds in shared memory; empty when it runs none. */
+    Optional<ServerSharedMemory> sharedMemory(String machineId) {
+        return postmaster(machineId).map(p -> ServerSharedMemory.of(layout.memberData(machineId), p));
     }
 
     /** SIGKILLs a member's PostgreSQL only (its postmaster); the sidecar lives on and starts it again. */

@@ -222,8 +222,15 @@ class HighAvailabilityTest {
         String oldLeader = harness.leader();
         try (SequenceWriter writer = harness.writer("crash_writes", WRITE_INTERVAL)) {
             LocalClusterHarness.awaitWrites(writer, 50);
+            ServerSharedMemory held = harness.cluster.sharedMemory(oldLeader).orElseThrow();
+            assertTrue(held.systemV().isPresent() && !held.dynamic().isEmpty(), "a running server holds both kinds: " + held);
             Instant killedAt = Instant.now();
             harness.cluster.kill(oldLeader);
+            // gone with the machine, as in a power loss: nothing would remove them were the member never started again
+            for (Path segment : held.dynamic()) assertFalse(Files.exists(segment), segment + " was removed");
+            String systemVTable = Files.readString(Path.of("/proc/sysvipc/shm"));
+            assertFalse(systemVTable.lines().anyMatch(l -> l.trim().split("\\s+")[1].equals(Long.toString(held.systemV().get().id()))),
+                    "System V segment " + held.systemV().get() + " was removed:\n" + systemVTable);
 
             Await.until(FAILOVER_BOUND, "another member accepts writes",
                     () -> writer.lastAcknowledged().isAfter(killedAt.plusMillis(1)) && !leaderIs(oldLeader));
