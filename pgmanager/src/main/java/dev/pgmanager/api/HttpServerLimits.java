@@ -1,16 +1,15 @@
 package dev.pgmanager.api;
 
 /**
- * What HTTP clients can hold of a sidecar's two servers: the API (Jetty, see {@link HttpApi}) and {@code /metrics}
- * (the JDK's built-in server, which reads these settings as system properties once, when it starts). Without them a
- * client that sends a header line every few seconds keeps its connection, its thread and its growing header buffer
- * for as long as it likes, and a few hundred such clients exhaust a small heap.
+ * What HTTP clients can hold of each of a sidecar's two servers, the API and {@code /metrics} (both Jetty, see
+ * {@link HttpApi}). Without them a client that sends a header line every few seconds keeps its connection, its thread
+ * and its growing header buffer for as long as it likes, and a few hundred such clients exhaust a small heap.
  */
 public final class HttpServerLimits {
     /** Connections open at once on one server; beyond it the server accepts no more until some close. */
     public static final int MAX_CONNECTIONS = 128;
     /**
-     * Connections open at once from one client address on the API: a load balancer's checks and an operator's
+     * Connections open at once from one client address: a load balancer's checks and an operator's
      * commands need a few; a client at the limit leaves the other connections to everyone else.
      */
     public static final int MAX_CONNECTIONS_PER_CLIENT = 16;
@@ -23,25 +22,8 @@ public final class HttpServerLimits {
     public static final int MAX_REQUEST_SECONDS = 10;
     /** Bytes of request headers: the API's requests carry a handful of short ones. */
     public static final int MAX_HEADER_BYTES = 16 * 1024;
-    public static final int MAX_HEADERS = 64;
     /** Seconds an idle kept-alive connection stays open. */
     public static final int IDLE_SECONDS = 30;
 
     private HttpServerLimits() {}
-
-    /**
-     * Sets the limits of the JDK's server as its system properties, unless already set (an operator's {@code -D}
-     * wins), before it starts; later calls change nothing.
-     */
-    public static void apply() {
-        setIfAbsent("jdk.httpserver.maxConnections", MAX_CONNECTIONS);
-        setIfAbsent("sun.net.httpserver.maxReqTime", MAX_REQUEST_SECONDS);
-        setIfAbsent("sun.net.httpserver.maxReqHeaderSize", MAX_HEADER_BYTES);
-        setIfAbsent("sun.net.httpserver.maxReqHeaders", MAX_HEADERS);
-        setIfAbsent("sun.net.httpserver.idleInterval", IDLE_SECONDS);
-    }
-
-    private static void setIfAbsent(String property, int value) {
-        if (System.getProperty(property) == null) System.setProperty(property, Integer.toString(value));
-    }
 }

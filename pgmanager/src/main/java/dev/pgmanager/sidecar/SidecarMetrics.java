@@ -1,7 +1,8 @@
 package dev.pgmanager.sidecar;
 
 import dev.pgmanager.api.DiskSpace;
-import dev.pgmanager.api.HttpServerLimits;
+import dev.pgmanager.api.HttpApi;
+import dev.pgmanager.api.MetricsApi;
 import dev.pgmanager.api.RewriterReport;
 import dev.pgmanager.dns.DnsStats;
 import dev.pgmanager.ha.LocalPostgres;
@@ -17,7 +18,6 @@ import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
@@ -55,7 +55,7 @@ public final class SidecarMetrics implements AutoCloseable {
     private final Counter migrations;
     private final Histogram passDuration;
     private final Gauge lastSuccess;
-    private HTTPServer server;
+    private HttpApi server;
 
     SidecarMetrics(Clock clock) {
         this.clock = clock;
@@ -211,16 +211,7 @@ public final class SidecarMetrics implements AutoCloseable {
         registerDns(sources);
         registerRewriter(sources.rewriter());
         registry.register(new PostgresMetrics(sources.postgres(), PostgresMetrics.DEADLINE));
-        HttpServerLimits.apply();
-        try {
-            server = HTTPServer.builder()
-                    .inetAddress(listen.getAddress())
-                    .port(listen.getPort())
-                    .registry(registry)
-                    .buildAndStart();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot serve metrics on " + listen + ": " + e.getMessage(), e);
-        }
+        server = MetricsApi.serve(listen, registry);
     }
 
     private void registerMemberState(Sources sources) {
@@ -372,7 +363,7 @@ public final class SidecarMetrics implements AutoCloseable {
 
     /** The port it serves on; only after {@link #serve}. */
     int port() {
-        return server.getPort();
+        return server.port();
     }
 
     @Override
