@@ -30,13 +30,21 @@ public final class IdleJvm implements AutoCloseable {
         LocalProcesses.limitMallocArenas(builder);
         IdleJvm jvm = new IdleJvm(builder.start());
         try {
-            String line = new BufferedReader(new InputStreamReader(jvm.process.getInputStream(), StandardCharsets.UTF_8)).readLine();
-            if (!READY.equals(line)) throw new IOException("the idle JVM did not start (it printed " + line + ", exit "
-                    + (jvm.process.isAlive() ? "none yet" : jvm.process.exitValue()) + ")");
+            // the JVM's own warnings (an option it would rather not have) come first on the same output
+            var out = new BufferedReader(new InputStreamReader(jvm.process.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            do {
+                line = out.readLine();
+            } while (line != null && !line.equals(READY));
+            if (line == null) throw new IOException("the idle JVM did not start (exit " + jvm.process.waitFor() + ")");
             return jvm;
         } catch (IOException | RuntimeException e) {
             jvm.close();
             throw e;
+        } catch (InterruptedException e) {
+            jvm.close();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while the idle JVM started", e);
         }
     }
 

@@ -453,9 +453,15 @@ public final class LocalCluster {
         }
     }
 
-    /** Stops every member, then the platform; with {@code purge}, deletes the directory too. */
+    /**
+     * Stops every member, then the platform; with {@code purge}, deletes the directory too. No server's shared memory is
+     * left on the machine, though a server may be killed on the way: in store mode ensemble the last member to stop has
+     * lost its store's quorum with the others, and it fences its server by freezing and then killing it.
+     */
     public void down(boolean purge) throws IOException {
         Optional<LocalClusterFile> cluster = file();
+        List<ServerSharedMemory> servers = cluster.stream().flatMap(c -> c.members().stream())
+                .flatMap(m -> sharedMemory(m.machineId()).stream()).toList();
         if (cluster.isPresent()) {
             // Replicas first: a stopping leader hands over to a healthy replica, and would wait for one that is
             // stopping too. With the replicas gone it finds none and stops at once.
@@ -470,6 +476,8 @@ public final class LocalCluster {
             rest.forEach(p -> LocalProcesses.stop(p, STOP_PATIENCE));
             LocalProcesses.running(layout.platformPid(), layout.dir().toString()).ifPresent(p -> LocalProcesses.stop(p, STOP_PATIENCE));
         }
+        // What a server that stopped by itself removed is gone already; a killed one's is removed here
+        servers.forEach(ServerSharedMemory::removeOnceUnused);
         // Its pins outlive the members by design (rewriting survives a restart); a cluster that is down needs none.
         rewriterScope().tearDown();
         LocalCgroups.of(layout.dir()).tearDown();

@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -20,13 +20,13 @@ import java.util.stream.Stream;
  * on the same data directory and removes its predecessor's, which never happens to a member killed and then deleted
  * (every crash test's old primary left them on the machine). A machine that loses power loses them with its memory:
  * {@code local kill} plays that too, noting them before the kill ({@link #of}) and removing them after it
- * ({@link #removeOnceUnused}).
+ * ({@link #removeOnceUnused}); {@code local down} does the same for a server killed while it stopped (fenced).
  *
  * @param processes the postmaster and its descendants when noted
  * @param systemV the System V segment's key and ID, if the lock file named one
- * @param dynamic the {@code /dev/shm} files the processes mapped
+ * @param dynamic the {@code /dev/shm} files the processes mapped, each with its inode
  */
-record ServerSharedMemory(List<ProcessHandle> processes, Optional<SystemVSegment> systemV, Set<Path> dynamic) {
+record ServerSharedMemory(List<ProcessHandle> processes, Optional<SystemVSegment> systemV, Map<Path, Long> dynamic) {
     private static final Path SHM = Path.of("/dev/shm");
     private static final String DYNAMIC_PREFIX = "PostgreSQL.";
     private static final Path SYSTEM_V_TABLE = Path.of("/proc/sysvipc/shm");
@@ -36,34 +36,34 @@ record ServerSharedMemory(List<ProcessHandle> processes, Optional<SystemVSegment
 
     ServerSharedMemory {
         processes = List.copyOf(processes);
-        dynamic = Set.copyOf(dynamic);
+        dynamic = Map.copyOf(dynamic);
     }
 
     /** What the server of {@code dataDirectory}, led by {@code postmaster}, holds now. */
     static ServerSharedMemory of(Path dataDirectory, ProcessHandle postmaster) {
         List<ProcessHandle> processes = Stream.concat(Stream.of(postmaster), postmaster.descendants()).toList();
-        Set<Path> dynamic = processes.stream().flatMap(p -> mappedFiles(p.pid())).filter(ServerSharedMemory::isDynamicSegment)
-                .collect(Collectors.toSet());
+        Map<Path, Long> dynamic = processes.stream().flatMap(p -> mappedFiles(p.pid())).filter(m -> isDynamicSegment(m.getKey()))
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a));
         return new ServerSharedMemory(processes, systemVSegment(dataDirectory, postmaster.pid()), dynamic);
     }
 
     /**
      * Once every process noted has exited (10 s at most), removes the segments no process maps any longer: each dynamic
-     * one, and the System V one if it is still the one noted (same key) and nothing attaches it. Removes nothing while one
-     * of the processes lives on.
+     * one that is still the file noted (same inode: a name another server took since is its), and the System V one if it
+     * is still the one noted (same key) and nothing attaches it. Removes nothing while one of the processes lives on.
      */
     void removeOnceUnused() {
         Instant deadline = Instant.now().plusSeconds(10);
         for (ProcessHandle process : processes) {
             if (!LocalProcesses.waitForExit(process, Duration.between(Instant.now(), deadline))) return;
         }
-        for (Path file : dynamic) {
+        dynamic.forEach((file, inode) -> {
             try {
-                Files.deleteIfExists(file);
-            } catch (IOException e) {
-                // left as PostgreSQL itself would have left it
+                if (inode.equals(Files.getAttribute(file, "unix:ino"))) Files.delete(file);
+            } catch (IOException | RuntimeException e) {
+                // gone already, or left as PostgreSQL itself would have left it
             }
-        }
+        });
         systemV.filter(ServerSharedMemory::unattached).ifPresent(ServerSharedMemory::remove);
     }
 
@@ -71,13 +71,18 @@ record ServerSharedMemory(List<ProcessHandle> processes, Optional<SystemVSegment
         return SHM.equals(file.getParent()) && file.getFileName().toString().startsWith(DYNAMIC_PREFIX);
     }
 
-    /** The files {@code pid} maps, from /proc/PID/maps (the sixth field, when there is one); none once it is gone. */
-    private static Stream<Path> mappedFiles(long pid) {
+    /**
+     * The files {@code pid} maps and their inodes, from /proc/PID/maps (address, permissions, offset, device, inode,
+     * path); none once it is gone. A file unlinked since it was mapped (" (deleted)") is no longer anyone's to remove.
+     */
+    private static Stream<Map.Entry<Path, Long>> mappedFiles(long pid) {
         try {
             return Files.readAllLines(Path.of("/proc", Long.toString(pid), "maps"), StandardCharsets.UTF_8).stream()
-                    .map(line -> line.trim().split("\\s+", 6)).filter(fields -> fields.length == 6 && fields[5].startsWith("/"))
-                    .map(fields -> Path.of(fields[5])).distinct().toList().stream(); // read whole while the file is open
-        } catch (IOException e) {
+                    .map(line -> line.trim().split("\\s+", 6))
+                    .filter(fields -> fields.length == 6 && fields[5].startsWith("/") && !fields[5].endsWith(" (deleted)"))
+                    .map(fields -> Map.entry(Path.of(fields[5]), Long.parseLong(fields[4]))).distinct()
+                    .toList().stream(); // read whole while the file is open
+        } catch (IOException | RuntimeException e) {
             return Stream.empty();
         }
     }

@@ -301,9 +301,26 @@ final class LocalClusterHarness implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        List<ServerSharedMemory> servers = cluster.file().stream().flatMap(f -> f.members().stream())
+                .flatMap(m -> cluster.sharedMemory(m.machineId()).stream()).toList();
         cluster.down(false);
         keepLogs(cluster);
         cluster.down(true);
+        requireNoSharedMemoryLeft(servers);
+    }
+
+    /** The servers' shared memory went with them, however they stopped: nothing of a test stays on the machine. */
+    private static void requireNoSharedMemoryLeft(List<ServerSharedMemory> servers) throws IOException {
+        List<String> systemV = Files.readAllLines(Path.of("/proc/sysvipc/shm")).stream().skip(1)
+                .map(l -> l.trim().split("\\s+")[1]).toList();
+        for (ServerSharedMemory server : servers) {
+            for (Path file : server.dynamic().keySet()) {
+                if (Files.exists(file)) throw new AssertionError(file + " of a stopped member's server is still on the machine");
+            }
+            server.systemV().filter(segment -> systemV.contains(Long.toString(segment.id()))).ifPresent(segment -> {
+                throw new AssertionError("System V segment " + segment + " of a stopped member's server is still on the machine");
+            });
+        }
     }
 
     /** The members' and the platform's logs outlive the cluster, under target/, for whoever reads a failure. */

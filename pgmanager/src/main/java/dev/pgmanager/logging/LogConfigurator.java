@@ -28,7 +28,8 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
     /**
      * ZooKeeper's client warns, with a stack trace, at every failed attempt to reach a server: several a second while a
      * store is unreachable or an ensemble forms. A command reports an unreachable store once, in its own words, so its
-     * terminal gets only the client's errors; the sidecar's log keeps the warnings ({@link LogOutput#use}).
+     * terminal gets only the client's errors (unless {@code PGMANAGER_LOG_LEVEL} asks for DEBUG); the sidecar's log keeps
+     * the warnings ({@link LogOutput#use}).
      */
     static final String STORE_CONNECTION = "org.apache.zookeeper.ClientCnxn";
 
@@ -57,9 +58,10 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         stderr.setEncoder(encoder);
         stderr.start();
         for (String library : QUIET) context.getLogger(library).setLevel(Level.WARN);
-        context.getLogger(STORE_CONNECTION).setLevel(Level.ERROR);
         ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.toLevel(System.getenv("PGMANAGER_LOG_LEVEL"), Level.INFO));
+        // asked for DEBUG, one sees why each attempt failed
+        if (!root.isDebugEnabled()) context.getLogger(STORE_CONNECTION).setLevel(Level.ERROR);
         root.addAppender(stderr);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }

@@ -1,6 +1,5 @@
 package dev.pgmanager.logging;
 
-import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -40,9 +39,7 @@ public final class LogOutput {
             if (context.getProperty(LogFields.EPOCH) == null) context.putProperty(LogFields.EPOCH, LogFields.NO_EPOCH);
             if (context.getProperty(LogFields.MACHINE_ID) == null) context.putProperty(LogFields.MACHINE_ID, "-");
             // A member's log keeps each failed attempt to reach the store: when and which server matters afterwards
-            if (context.getLogger(LogConfigurator.STORE_CONNECTION).getLevel() == Level.ERROR) {
-                context.getLogger(LogConfigurator.STORE_CONNECTION).setLevel(Level.WARN);
-            }
+            context.getLogger(LogConfigurator.STORE_CONNECTION).setLevel(null); // ZooKeeper's level, as its other loggers
             ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
             for (Iterator<Appender<ILoggingEvent>> it = root.iteratorForAppenders(); it.hasNext(); ) {
                 if (!(it.next() instanceof ConsoleAppender<ILoggingEvent> direct)) continue;

@@ -3,8 +3,12 @@ package dev.pgmanager.platform.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The small arithmetic and measuring the benchmarks share. */
 final class Figures {
@@ -33,11 +37,18 @@ final class Figures {
                 Runtime.getRuntime().availableProcessors(), autogroups);
     }
 
-    /** The number of a process's {@code /proc/PID/FILE} line that starts with {@code field} (kB in most; -1 when absent). */
-    static long procKilobytes(long pid, String file, String field) throws IOException {
+    /**
+     * The numbers of a process's {@code /proc/PID/FILE} read at once, by name: its lines {@code Name: <number> [kB]}
+     * ({@code status}, {@code smaps_rollup}); lines of another shape are left out.
+     */
+    static Map<String, Long> procFields(long pid, String file) throws IOException {
+        Map<String, Long> fields = new HashMap<>();
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), file))) {
-            if (line.startsWith(field)) return Long.parseLong(line.replaceAll("\\D", ""));
+            Matcher m = PROC_FIELD.matcher(line);
+            if (m.matches()) fields.put(m.group(1), Long.parseLong(m.group(2)));
         }
-        return -1;
+        return fields;
     }
+
+    private static final Pattern PROC_FIELD = Pattern.compile("(\\w+):\\s+(\\d+)(?: kB)?");
 }

@@ -43,7 +43,7 @@ public final class HeadlineFigures {
                 ? Optional.of(new RouterBenchmark(detail).run(Files.createDirectory(work.resolve("router")), 8, quick ? 5 : 10, quick ? 1 : 3,
                         sessionTimeout))
                 : Optional.empty();
-        MemoryBenchmark.Result memory = new MemoryBenchmark(detail).run(Files.createDirectory(work.resolve("memory")), 3,
+        MemoryBenchmark.Result memory = new MemoryBenchmark(detail).run(work, 3,
                 Duration.ofSeconds(quick ? 10 : 20), sessionTimeout, true);
         long lost = failover.rounds().stream().mapToInt(FailoverBenchmark.Round::lostWrites).sum()
                 + migrations.stream().mapToInt(Step::lostWrites).sum();

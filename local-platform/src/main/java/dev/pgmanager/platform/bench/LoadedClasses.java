@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -17,7 +16,7 @@ import java.util.stream.Collectors;
  * what a sidecar's memory is spent on, as each loaded class costs its metadata whether the AOT cache maps it or the
  * JVM parses it.
  */
-public record LoadedClasses(Set<String> names) {
+public record LoadedClasses(List<String> names) {
     /** Package prefixes and the library each names, the first match counting (more specific prefixes first). */
     private static final List<Map.Entry<String, String>> LIBRARIES = List.of(
             Map.entry("java.", "the JDK"), Map.entry("javax.", "the JDK"), Map.entry("jdk.", "the JDK"),
@@ -33,11 +32,18 @@ public record LoadedClasses(Set<String> names) {
     /** The class that makes a JVM a ZooKeeper peer (store mode ensemble); a client loads some of ZooKeeper's server package too. */
     public static final String ZOOKEEPER_PEER = "org.apache.zookeeper.server.quorum.QuorumPeer";
 
+    /**
+     * @param names one per loaded class, a hidden class's address left off: {@code Host$$Lambda} once for each of a
+     *     class's lambdas, a name twice for a class that two loaders loaded
+     */
     public LoadedClasses {
-        names = Set.copyOf(names);
+        names = List.copyOf(names);
     }
 
-    /** The classes {@code pid} has loaded, read with the jcmd of the JDK that runs us; empty when it has none. */
+    /**
+     * The classes {@code pid} has loaded, read with the jcmd of the JDK that runs us; empty when it has none or cannot ask
+     * (the figures are then printed without them).
+     */
     public static Optional<LoadedClasses> of(long pid) throws IOException, InterruptedException {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         if (!Files.isExecutable(jcmd)) return Optional.empty();
@@ -47,10 +53,12 @@ public record LoadedClasses(Set<String> names) {
         try (var out = process.inputReader(StandardCharsets.UTF_8)) {
             lines = out.lines().toList();
         } finally {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor();
+            }
         }
-        if (process.exitValue() != 0) throw new IOException("jcmd " + pid + " VM.classes exited " + process.exitValue());
-        return Optional.of(parse(lines));
+        return process.exitValue() == 0 ? Optional.of(parse(lines)) : Optional.empty();
     }
 
     /**
@@ -60,7 +68,7 @@ public record LoadedClasses(Set<String> names) {
     static LoadedClasses parse(List<String> lines) {
         return new LoadedClasses(lines.stream().skip(2).map(String::strip).filter(l -> !l.isEmpty())
                 .map(l -> l.substring(l.lastIndexOf(' ') + 1))
-                .map(name -> name.replaceFirst("/0x[0-9a-f]+$", "")).collect(Collectors.toSet()));
+                .map(name -> name.replaceFirst("/0x[0-9a-f]+$", "")).toList());
     }
 
     public int total() {

@@ -1,6 +1,7 @@
 package dev.pgmanager.platform.bench;
 
 import java.io.IOException;
+import java.util.Map;
 
 /**
  * What a process holds in memory now, in kB, as Linux counts it: resident (RSS), its proportional share of what it
@@ -9,9 +10,11 @@ import java.io.IOException;
  */
 public record ProcessMemory(long residentKb, long proportionalKb, long privateKb, int threads) {
     public static ProcessMemory of(long pid) throws IOException {
-        return new ProcessMemory(Figures.procKilobytes(pid, "smaps_rollup", "Rss:"), Figures.procKilobytes(pid, "smaps_rollup", "Pss:"),
-                Figures.procKilobytes(pid, "smaps_rollup", "Private_Clean:") + Figures.procKilobytes(pid, "smaps_rollup", "Private_Dirty:"),
-                (int) Figures.procKilobytes(pid, "status", "Threads:"));
+        // one reading of the rollup, so that its figures are of one instant
+        Map<String, Long> rollup = Figures.procFields(pid, "smaps_rollup");
+        return new ProcessMemory(rollup.getOrDefault("Rss", -1L), rollup.getOrDefault("Pss", -1L),
+                rollup.getOrDefault("Private_Clean", 0L) + rollup.getOrDefault("Private_Dirty", 0L),
+                Figures.procFields(pid, "status").getOrDefault("Threads", -1L).intValue());
     }
 
     public long residentMegabytes() {

@@ -15,6 +15,7 @@ class LoadedClassesTest {
             "KlassAddr           Size  State                 Flags    ClassName",
             "0x00000000cd03e800    66  fully_initialized     W        java.lang.invoke.LambdaForm$MH/0x00000000cd03e800",
             "0x00000000cd03e400    70  fully_initialized              dev.pgmanager.sidecar.Sidecar$$Lambda/0x00000000cd03e400",
+            "0x00000000cd03e300    70  fully_initialized              dev.pgmanager.sidecar.Sidecar$$Lambda/0x00000000cd03e300",
             "0x00000000cd03e000    70  fully_initialized              dev.pgmanager.sidecar.Sidecar",
             "0x00000000cd03d000    70  linked                         [Lcom.fasterxml.jackson.databind.JsonNode;",
             "0x00000000cd03c000    70  fully_initialized              [[B",
@@ -26,14 +27,15 @@ class LoadedClassesTest {
     @Test
     void everyClassLineCountsOnceWithoutAHiddenClasssAddress() {
         LoadedClasses classes = LoadedClasses.parse(JCMD);
-        assertEquals(8, classes.total());
+        // two lambdas of one class are two classes, though named alike once their addresses are left off
+        assertEquals(9, classes.total());
         assertTrue(classes.contains("dev.pgmanager.sidecar.Sidecar$$Lambda"));
         assertTrue(classes.contains("java.lang.invoke.LambdaForm$MH"));
     }
 
     @Test
     void aClassCountsWithItsLibraryAndAnArrayWithItsElements() {
-        assertEquals(Map.of("the JDK", 2L, "pgmanager", 2L, "Jackson", 1L, "ZooKeeper", 2L, "other", 1L),
+        assertEquals(Map.of("the JDK", 2L, "pgmanager", 3L, "Jackson", 1L, "ZooKeeper", 2L, "other", 1L),
                 LoadedClasses.parse(JCMD).byLibrary());
         assertEquals("Jetty", LoadedClasses.library("org.eclipse.jetty.server.Server"));
         assertEquals("the JDK", LoadedClasses.library("[I"));
