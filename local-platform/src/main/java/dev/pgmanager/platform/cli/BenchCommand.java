@@ -36,7 +36,7 @@ final class BenchCommand implements Runnable {
         "runs it with --quick at the end.",
     })
     static final class All implements Callable<Integer> {
-        @Option(names = "--quick", description = "One round of each (about two minutes) instead of 5 crashes, 5 switchovers and 3 migration rounds.")
+        @Option(names = "--quick", description = "One round of each (about two minutes) instead of 5 crashes, 5 switchovers and 3 migration rounds, and 10 s of rest before the memory is read instead of 20.")
         boolean quick;
 
         @picocli.CommandLine.Mixin
