@@ -146,7 +146,26 @@ public final class TestNodes implements AutoCloseable, AfterEachCallback {
             if (pid.isPresent()) {
                 controller.stop(StopMode.IMMEDIATE);
                 assertFalse(Postmaster.isLivePostgres(pid.getAsLong()), "postmaster " + pid.getAsLong() + " still alive");
+            } else if (Files.exists(controller.config().dataDirectory().resolve("postmaster.pid"))) {
+                releaseSharedMemoryOfKilled(controller);
             }
+        }
+    }
+
+    /**
+     * A server the test killed (a fenced, frozen primary; a kill -9) left its shared memory on the machine (System V and
+     * /dev/shm), which only a server started on the same data directory removes: the test's directory goes next, so
+     * start it once and stop it at once, as PostgreSQL's own way to release it. Best effort: a data directory the test
+     * left unable to start keeps it.
+     */
+    private static void releaseSharedMemoryOfKilled(PostgresController controller) {
+        try {
+            controller.start();
+        } catch (RuntimeException cannotStart) {
+            // left as it was
+        } finally {
+            OptionalLong pid = controller.pid();
+            if (pid.isPresent()) controller.stop(StopMode.IMMEDIATE);
         }
     }
 
