@@ -1,11 +1,13 @@
 package dev.pgmanager.platform;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Map;
@@ -102,12 +104,30 @@ record ServerSharedMemory(List<ProcessHandle> processes, Optional<SystemVSegment
     /** Whether the kernel's table still has {@code segment} (same ID and key) with no process attached. */
     private static boolean unattached(SystemVSegment segment) {
         try {
-            // key shmid perms size cpid lpid nattch ...
-            return Files.readAllLines(SYSTEM_V_TABLE, StandardCharsets.UTF_8).stream().skip(1).map(l -> l.trim().split("\\s+"))
-                    .anyMatch(f -> f.length > 6 && f[0].equals(Long.toString(segment.key())) && f[1].equals(Long.toString(segment.id()))
-                            && f[6].equals("0"));
-        } catch (IOException e) {
+            return systemVTable().anyMatch(f -> f.length > 6 && f[0].equals(Long.toString(segment.key()))
+                    && f[1].equals(Long.toString(segment.id())) && f[6].equals("0"));
+        } catch (UncheckedIOException unreadable) {
             return false;
+        }
+    }
+
+    /**
+     * What of it is still on the machine, each named: its {@code /dev/shm} files that exist, and its System V segment if
+     * the kernel's table still has its ID.
+     */
+    List<String> stillOnMachine() {
+        List<String> left = new ArrayList<>(dynamic.keySet().stream().filter(Files::exists).map(Path::toString).toList());
+        systemV.filter(segment -> systemVTable().anyMatch(f -> f.length > 1 && f[1].equals(Long.toString(segment.id()))))
+                .ifPresent(segment -> left.add("System V segment " + segment));
+        return left;
+    }
+
+    /** The kernel's System V shared memory table, a row of fields each: key shmid perms size cpid lpid nattch ... */
+    private static Stream<String[]> systemVTable() {
+        try {
+            return Files.readAllLines(SYSTEM_V_TABLE, StandardCharsets.UTF_8).stream().skip(1).map(l -> l.trim().split("\\s+"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + SYSTEM_V_TABLE, e);
         }
     }
 

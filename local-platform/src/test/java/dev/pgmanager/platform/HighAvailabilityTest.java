@@ -211,12 +211,6 @@ class HighAvailabilityTest {
                 .findFirst();
     }
 
-    /** The IDs of the machine's System V shared memory segments (the second column of /proc/sysvipc/shm). */
-    private static java.util.Set<Long> systemVSegmentIds() throws java.io.IOException {
-        return Files.readAllLines(Path.of("/proc/sysvipc/shm")).stream().skip(1).map(l -> Long.parseLong(l.trim().split("\\s+")[1]))
-                .collect(java.util.stream.Collectors.toSet());
-    }
-
     /** {@code /proc/PID/autogroup}: the group's name, "nice", its niceness. */
     private static String[] autogroup(long pid) throws java.io.IOException {
         return Files.readString(Path.of("/proc", Long.toString(pid), "autogroup")).strip().split("\\s+");
@@ -234,11 +228,10 @@ class HighAvailabilityTest {
             Instant killedAt = Instant.now();
             harness.cluster.kill(oldLeader);
             // gone with the machine, as in a power loss: nothing would remove them were the member never started again
-            for (Path segment : held.dynamic().keySet()) assertFalse(Files.exists(segment), segment + " was removed");
-            assertFalse(systemVSegmentIds().contains(held.systemV().get().id()), "System V segment " + held.systemV().get() + " was removed");
-            // and only its: another member's server, on the same machine, keeps its own
-            for (Path segment : neighbour.dynamic().keySet()) assertTrue(Files.exists(segment), segment + " of a live server is kept");
-            assertTrue(systemVSegmentIds().contains(neighbour.systemV().orElseThrow().id()), "a live server's System V segment is kept");
+            assertEquals(List.of(), held.stillOnMachine(), "removed");
+            // and only its: another member's server, on the same machine, keeps its own, every file and its System V segment
+            assertTrue(neighbour.systemV().isPresent());
+            assertEquals(neighbour.dynamic().size() + 1, neighbour.stillOnMachine().size(), "a live server's kept: " + neighbour.stillOnMachine());
 
             Await.until(FAILOVER_BOUND, "another member accepts writes",
                     () -> writer.lastAcknowledged().isAfter(killedAt.plusMillis(1)) && !leaderIs(oldLeader));

@@ -310,16 +310,11 @@ final class LocalClusterHarness implements AutoCloseable {
     }
 
     /** The servers' shared memory went with them, however they stopped: nothing of a test stays on the machine. */
-    private static void requireNoSharedMemoryLeft(List<ServerSharedMemory> servers) throws IOException {
-        List<String> systemV = Files.readAllLines(Path.of("/proc/sysvipc/shm")).stream().skip(1)
-                .map(l -> l.trim().split("\\s+")[1]).toList();
+    private static void requireNoSharedMemoryLeft(List<ServerSharedMemory> servers) {
         for (ServerSharedMemory server : servers) {
-            for (Path file : server.dynamic().keySet()) {
-                if (Files.exists(file)) throw new AssertionError(file + " of a stopped member's server is still on the machine");
+            if (!server.stillOnMachine().isEmpty()) {
+                throw new AssertionError("a stopped member's server left on the machine: " + server.stillOnMachine());
             }
-            server.systemV().filter(segment -> systemV.contains(Long.toString(segment.id()))).ifPresent(segment -> {
-                throw new AssertionError("System V segment " + segment + " of a stopped member's server is still on the machine");
-            });
         }
     }
 
