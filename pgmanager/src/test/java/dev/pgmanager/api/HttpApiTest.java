@@ -33,15 +33,12 @@ import dev.pgmanager.store.Versioned;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -723,34 +720,14 @@ class HttpApiTest {
     void oneClientAtItsConnectionLimitLeavesTheHealthChecksToOthers() throws Exception {
         var api = start();
         view.lastPass = Optional.of(pass(leadingPrimary(LeaseState.HELD), NOW.minusSeconds(1)));
-        InetSocketAddress address = new InetSocketAddress("127.0.0.1", api.port());
-        List<Socket> held = new ArrayList<>();
-        try {
-            for (int i = 0; i < HttpServerLimits.MAX_CONNECTIONS_PER_CLIENT + 8; i++) {
-                Socket socket = new Socket();
-                socket.bind(new InetSocketAddress("127.0.0.3", 0));
-                socket.connect(address, 2000);
-                socket.getOutputStream().write("GET /cluster HTTP/1.1\r\nHost: api\r\n".getBytes(StandardCharsets.US_ASCII));
-                held.add(socket);
-            }
+        try (OneClientFlood flood = OneClientFlood.open(api.port(), "/cluster")) {
             // The server closes the connections beyond the client's share, at once and without an answer.
-            long closed = 0;
-            for (Socket socket : held) {
-                socket.setSoTimeout(300);
-                try {
-                    if (socket.getInputStream().read() == -1) closed++;
-                } catch (SocketTimeoutException stillOpen) {
-                    // one of the client's share: the server waits for the rest of its request
-                }
-            }
-            assertEquals(8, closed, "connections closed beyond the share of " + HttpServerLimits.MAX_CONNECTIONS_PER_CLIENT);
+            assertEquals(8, flood.closedByServer(), "connections closed beyond the share of " + HttpServerLimits.MAX_CONNECTIONS_PER_CLIENT);
 
             try (HttpClient other = HttpClient.newBuilder().localAddress(InetAddress.ofLiteral("127.0.0.4")).build()) {
                 var health = other.send(request(api, "/health/live").build(), BodyHandlers.ofString());
                 assertEquals(200, health.statusCode(), health.body());
             }
-        } finally {
-            for (Socket socket : held) socket.close();
         }
     }
 

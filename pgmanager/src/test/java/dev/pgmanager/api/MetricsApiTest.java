@@ -7,15 +7,10 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** {@code /metrics}: both text formats by the client's Accept, and the API's limits on its own server. */
@@ -57,31 +52,10 @@ class MetricsApiTest {
     /** As the API: one client's connections beyond its share are closed at once, and another client still scrapes. */
     @Test
     void oneClientAtItsConnectionLimitLeavesTheScrapesToOthers() throws Exception {
-        try (HttpApi server = serve()) {
-            List<Socket> held = new ArrayList<>();
-            try {
-                for (int i = 0; i < HttpServerLimits.MAX_CONNECTIONS_PER_CLIENT + 8; i++) {
-                    Socket socket = new Socket();
-                    socket.bind(new InetSocketAddress("127.0.0.3", 0));
-                    socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 2000);
-                    socket.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: m\r\n".getBytes(StandardCharsets.US_ASCII));
-                    held.add(socket);
-                }
-                long closed = 0;
-                for (Socket socket : held) {
-                    socket.setSoTimeout(300);
-                    try {
-                        if (socket.getInputStream().read() == -1) closed++;
-                    } catch (SocketTimeoutException stillOpen) {
-                        // one of the client's share: the server waits for the rest of its request
-                    }
-                }
-                assertEquals(8, closed, "connections closed beyond the share of " + HttpServerLimits.MAX_CONNECTIONS_PER_CLIENT);
-                try (HttpClient other = HttpClient.newBuilder().localAddress(InetAddress.ofLiteral("127.0.0.4")).build()) {
-                    assertEquals(200, other.send(request(server, "/metrics").build(), BodyHandlers.ofString()).statusCode());
-                }
-            } finally {
-                for (Socket socket : held) socket.close();
+        try (HttpApi server = serve(); OneClientFlood flood = OneClientFlood.open(server.port(), "/metrics")) {
+            assertEquals(8, flood.closedByServer(), "connections closed beyond the share of " + HttpServerLimits.MAX_CONNECTIONS_PER_CLIENT);
+            try (HttpClient other = HttpClient.newBuilder().localAddress(InetAddress.ofLiteral("127.0.0.4")).build()) {
+                assertEquals(200, other.send(request(server, "/metrics").build(), BodyHandlers.ofString()).statusCode());
             }
         }
     }
