@@ -70,6 +70,17 @@ final class BenchCommand implements Runnable {
         }
     }
 
+    /** Whether the members of a benchmark's cluster archive WAL and take backups. */
+    static final class BackupsOption {
+        @Option(names = "--no-backups", description = "Members without backups (by default they archive WAL and take "
+                + "backups, as a production cluster does).")
+        boolean noBackups;
+
+        boolean on() {
+            return !noBackups;
+        }
+    }
+
     /** Removes a benchmark's directory once nothing is left in it (gone already is fine). */
     static void removeIfLeftEmpty(Path work) throws java.io.IOException {
         if (!Files.isDirectory(work)) return;
@@ -106,15 +117,14 @@ final class BenchCommand implements Runnable {
         @picocli.CommandLine.Mixin
         SessionTimeoutOption session;
 
-        @Option(names = "--no-backups", description = "Members without backups (by default they archive WAL and take "
-                + "backups, as a production cluster does).")
-        boolean noBackups;
+        @picocli.CommandLine.Mixin
+        BackupsOption backups;
 
         @Override
         public Integer call() throws Exception {
             var timeout = session.value();
             new FailoverBenchmark(System.out).run(benchDirectory(), nodes, timeout, crashes,
-                    switchovers, !noBackups);
+                    switchovers, backups.on());
             return 0;
         }
     }
@@ -138,9 +148,8 @@ final class BenchCommand implements Runnable {
         @picocli.CommandLine.Mixin
         SessionTimeoutOption session;
 
-        @Option(names = "--no-backups", description = "Members without backups (by default they archive WAL and take "
-                + "backups, as a production cluster does).")
-        boolean noBackups;
+        @picocli.CommandLine.Mixin
+        BackupsOption backups;
 
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -157,7 +166,7 @@ final class BenchCommand implements Runnable {
             var timeout = session.value();
             Path work = benchDirectory();
             try {
-                new MemoryBenchmark(System.out).run(work, nodes, rest, timeout, !noBackups);
+                new MemoryBenchmark(System.out).run(work, nodes, rest, timeout, backups.on());
             } finally {
                 removeIfLeftEmpty(work);
             }
